@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { type AgentIdentifier, AgentIdentifierSchema } from "./agent-id.ts";
+import { type Performative, PERFORMATIVES } from "./performative.ts";
+
+/** Any JSON value: the content of a message in JSON form may be structured. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** Schema of a JSON value. */
+export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonValueSchema),
+    z.record(z.string(), JsonValueSchema),
+  ])
+);
+
+/**
+ * `reply-by` in the model: an ISO 8601 date-time, either UTC (`...Z`), with an offset
+ * (`...+02:00`), or local time without designator (`2026-11-21T10:15:00.000`), the three
+ * things a FIPA DateTime token can say.
+ */
+export const ReplyBySchema = z.iso.datetime({ offset: true, local: true });
+
+/**
+ * The ACL message model (FIPA SC00061): one canonical shape that both wire forms (the
+ * JSON form and the FIPA string representation) parse into and serialize from.
+ *
+ * Expression-valued parameters (`language`, `encoding`, `ontology`, `conversation_id`,
+ * `reply_with`, `in_reply_to`, user parameters) hold the expression's text: a word as
+ * written, a string's value, or a parenthesised expression's exact source text.
+ * `content` is a string for FIPA content; the JSON form may carry any JSON value.
+ */
+export interface AclMessage {
+  performative: Performative;
+  sender?: AgentIdentifier;
+  /** One or more receivers (FIPA allows an empty set only in the string form). */
+  receivers: AgentIdentifier[];
+  reply_to?: AgentIdentifier[];
+  content?: JsonValue;
+  language?: string;
+  encoding?: string;
+  ontology?: string;
+  protocol?: string;
+  conversation_id?: string;
+  reply_with?: string;
+  in_reply_to?: string;
+  /** ISO 8601, see {@link ReplyBySchema}. */
+  reply_by?: string;
+  /** User-defined parameters keyed without the colon, e.g. `X-comment`. */
+  user_params?: Record<string, string>;
+}
+
+const Text = z.string().max(65536);
+
+/** Schema of the canonical model; what every codec's output must satisfy. */
+export const AclMessageSchema: z.ZodType<AclMessage> = z.object({
+  performative: z.enum(PERFORMATIVES),
+  sender: AgentIdentifierSchema.optional(),
+  receivers: z.array(AgentIdentifierSchema).max(1024),
+  reply_to: z.array(AgentIdentifierSchema).max(1024).optional(),
+  content: JsonValueSchema.optional(),
+  language: Text.optional(),
+  encoding: Text.optional(),
+  ontology: Text.optional(),
+  protocol: Text.optional(),
+  conversation_id: Text.optional(),
+  reply_with: Text.optional(),
+  in_reply_to: Text.optional(),
+  reply_by: ReplyBySchema.optional(),
+  user_params: z.record(z.string().min(1), z.string()).optional(),
+}) as unknown as z.ZodType<AclMessage>;
+
+/** The optional string-valued parameters, in the order the string form writes them. */
+export const TEXT_PARAMS = [
+  "language",
+  "encoding",
+  "ontology",
+  "protocol",
+  "conversation_id",
+  "reply_with",
+  "in_reply_to",
+] as const;

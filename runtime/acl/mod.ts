@@ -1,0 +1,47 @@
+/**
+ * The FIPA ACL message model and its two wire forms.
+ *
+ * - {@link AclMessage}: the canonical model (zod schema {@link AclMessageSchema}).
+ * - JSON form: {@link parseAclJson} / {@link toAclJson}.
+ * - FIPA string representation (SC00070): {@link parseAclString} / {@link toAclString}.
+ *
+ * @example
+ * ```ts
+ * import { parseAclString, toAclJson } from "./runtime/acl/mod.ts";
+ * const msg = parseAclString('(inform :sender (agent-identifier :name a@x) :content "hi")');
+ * toAclJson(msg);
+ * ```
+ * @module
+ */
+export {
+  isPerformative,
+  type Performative,
+  PERFORMATIVES,
+  PerformativeSchema,
+} from "./performative.ts";
+export {
+  type AgentIdentifier,
+  AgentIdentifierSchema,
+  AgentNameSchema,
+  AgentRefSchema,
+  aid,
+  isBareAid,
+} from "./agent-id.ts";
+export {
+  type AclMessage,
+  AclMessageSchema,
+  type JsonValue,
+  JsonValueSchema,
+  ReplyBySchema,
+  TEXT_PARAMS,
+} from "./message.ts";
+export { AclError, type AclIssue } from "./acl-error.ts";
+export {
+  type AclJson,
+  type AclJsonInput,
+  AclJsonSchema,
+  parseAclJson,
+  toAclJson,
+  zodIssues,
+} from "./json-form.ts";
+export { parseAclString, toAclString } from "./string-form.ts";
