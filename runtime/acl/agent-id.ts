@@ -31,7 +31,7 @@ export const AgentIdentifierSchema: z.ZodType<AgentIdentifier> = z.object({
     return z.array(AgentIdentifierSchema).max(16).default([]);
   },
   user_params: z.record(z.string().min(1), z.string()).default({}),
-}) as unknown as z.ZodType<AgentIdentifier>;
+}).meta({ id: "AgentIdentifier" }) as unknown as z.ZodType<AgentIdentifier>;
 
 /**
  * Schema that accepts either a bare name (`"echo@node-a"`) or an identifier object and

@@ -31,7 +31,9 @@ export {
   type AclMessage,
   AclMessageSchema,
   type JsonValue,
+  isJsonValue,
   JsonValueSchema,
+  MAX_JSON_DEPTH,
   ReplyBySchema,
   TEXT_PARAMS,
 } from "./message.ts";
@@ -44,4 +46,17 @@ export {
   toAclJson,
   zodIssues,
 } from "./json-form.ts";
-export { parseAclString, toAclString } from "./string-form.ts";
+export {
+  type AclStringWriteOptions,
+  parseAclString,
+  type ParseAclStringOptions,
+  toAclString,
+} from "./string-form.ts";
+export { ACL_MAX_DEPTH, AclLexer, type AclToken, type AtomKind } from "./string-lexer.ts";
+export { aclStringLiteral } from "./string-writer.ts";
+export {
+  type FipaDateTime,
+  fipaDateTimeToIso,
+  isoToFipaDateTime,
+  readFipaDateTime,
+} from "./fipa-datetime.ts";

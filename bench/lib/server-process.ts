@@ -1,0 +1,39 @@
+/** Runs a benchmark server script as its own process, optionally pinned to one CPU. */
+export interface ServerProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `deno run -A <script>`; the script must print `LISTENING <url>` on stdout once
+ * it serves.
+ */
+export async function startServer(script: URL, cpu?: number): Promise<ServerProcess> {
+  const args = ["run", "-A", script.pathname];
+  const child = new Deno.Command(cpu === undefined ? Deno.execPath() : "taskset", {
+    args: cpu === undefined ? args : ["-c", String(cpu), Deno.execPath(), ...args],
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  let url: string | undefined;
+  while (!url) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server ${script.pathname} exited before listening: ${out}`);
+    out += value;
+    url = out.match(/LISTENING (\S+)/)?.[1];
+  }
+  const drain = (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })();
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await drain;
+    },
+  };
+}

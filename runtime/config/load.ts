@@ -1,0 +1,131 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { type Config, ConfigSchema, DEFAULTS } from "./schema.ts";
+
+/** Where each setting can come from: flag name, environment variable, config-file key. */
+const SETTINGS = [
+  { key: "host", flag: "host", env: "FIPA_EDGE_HOST", help: "HTTP listen address" },
+  { key: "port", flag: "port", env: "FIPA_EDGE_PORT", help: "HTTP port (0 picks a free one)" },
+  { key: "dataDir", flag: "data-dir", env: "FIPA_EDGE_DATA_DIR", help: "data directory (KV file)" },
+  { key: "name", flag: "name", env: "FIPA_EDGE_NAME", help: "node name, the @platform of agents" },
+  { key: "logLevel", flag: "log-level", env: "FIPA_EDGE_LOG_LEVEL", help: "debug|info|warn|error" },
+  { key: "p2pPort", flag: "p2p-port", env: "FIPA_EDGE_P2P_PORT", help: "libp2p TCP port" },
+  { key: "join", flag: "join", env: "FIPA_EDGE_JOIN", help: "multiaddr to join (repeatable)" },
+  {
+    key: "maxBodyBytes",
+    flag: "max-body-bytes",
+    env: "FIPA_EDGE_MAX_BODY_BYTES",
+    help: "largest HTTP request body",
+  },
+] as const;
+
+/** A configuration problem, naming the setting and its bad value. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The result of reading the command line: either help was asked for, or a configuration. */
+export type LoadResult = { help: true; text: string } | { help: false; config: Config };
+
+/** The `--help` text, listing every flag with its variable and default. */
+export function helpText(): string {
+  const lines = [
+    "fipa-edge: an edge runtime for FIPA agents",
+    "",
+    "Usage: deno task start [flags]",
+    "",
+    "Flags (each also read from its environment variable; flags win, then variables, then",
+    "the config file, then the default):",
+  ];
+  for (const s of SETTINGS) {
+    const def = DEFAULTS[s.key];
+    const shown = Array.isArray(def) ? "none" : String(def);
+    lines.push(`  --${s.flag.padEnd(16)} ${s.env.padEnd(26)} ${s.help} (default: ${shown})`);
+  }
+  lines.push(`  --${"config".padEnd(16)} ${"FIPA_EDGE_CONFIG".padEnd(26)} JSON config file`);
+  lines.push(`  --${"help".padEnd(16)} ${"".padEnd(26)} print this help`);
+  return lines.join("\n");
+}
+
+/**
+ * Reads flags, environment variables and an optional JSON config file (keys as in
+ * {@link Config}) into a validated configuration.
+ *
+ * @param args command-line arguments (e.g. `Deno.args`)
+ * @param env environment lookup (e.g. `(k) => Deno.env.get(k)`)
+ * @param readFile reads the config file named by `--config` / `FIPA_EDGE_CONFIG`
+ * @throws {ConfigError} naming the bad flag, variable or key and its value
+ * @example
+ * ```ts
+ * const r = loadConfig(["--port", "0"], () => undefined, () => "{}");
+ * if (!r.help) r.config.port; // 0
+ * ```
+ */
+export function loadConfig(
+  args: string[],
+  env: (name: string) => string | undefined,
+  readFile: (path: string) => string = (p) => Deno.readTextFileSync(p),
+): LoadResult {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
+    help: { type: "boolean" },
+    config: { type: "string" },
+  };
+  for (const s of SETTINGS) options[s.flag] = { type: "string", multiple: s.key === "join" };
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }));
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message} (see --help)`);
+  }
+  if (values.help) return { help: true, text: helpText() };
+
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  const file = (values.config as string | undefined) ?? env("FIPA_EDGE_CONFIG");
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFile(file));
+    } catch (e) {
+      throw new ConfigError(`config file '${file}': ${(e as Error).message}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`config file '${file}' must hold a JSON object`);
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      merged[k] = v;
+      origin[k] = `config file '${file}' key '${k}'`;
+    }
+  }
+  for (const s of SETTINGS) {
+    const v = env(s.env);
+    if (v === undefined || v === "") continue;
+    merged[s.key] = s.key === "join" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v;
+    origin[s.key] = `environment variable ${s.env}`;
+  }
+  for (const s of SETTINGS) {
+    const v = values[s.flag];
+    if (v === undefined) continue;
+    merged[s.key] = v;
+    origin[s.key] = `flag --${s.flag}`;
+  }
+  const r = ConfigSchema.safeParse(merged);
+  if (!r.success) throw new ConfigError(describe(r.error, merged, origin));
+  return { help: false, config: r.data };
+}
+
+function describe(
+  error: z.ZodError,
+  merged: Record<string, unknown>,
+  origin: Record<string, string>,
+): string {
+  return error.issues.map((i) => {
+    const key = String(i.path[0] ?? "");
+    if (i.code === "unrecognized_keys") return `unknown setting(s) ${i.keys.join(", ")}`;
+    const from = origin[key] ?? key;
+    return `${from}: ${JSON.stringify(merged[key])} is invalid: ${i.message}`;
+  }).join("; ");
+}

@@ -1,0 +1,6 @@
+/**
+ * Node configuration: flags, environment variables and an optional config file.
+ * @module
+ */
+export { type Config, ConfigSchema, DEFAULTS, LOG_LEVELS, type LogLevel } from "./schema.ts";
+export { ConfigError, helpText, loadConfig, type LoadResult } from "./load.ts";

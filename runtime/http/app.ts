@@ -1,0 +1,60 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Logger } from "../log/mod.ts";
+import type { MessageRouter } from "../routing/mod.ts";
+import { VERSION } from "../version.ts";
+import type { App, AppEnv } from "./env.ts";
+import { bodyLimit } from "./body-limit.ts";
+import { notFound, onError } from "./errors.ts";
+import { type HealthCheck, healthRoutes } from "./routes/health.ts";
+import { messageRoutes } from "./routes/messages.ts";
+import { traceId } from "./trace.ts";
+
+/** What the HTTP app needs from the node. */
+export interface AppDeps {
+  /** Node name; the platform part of local agents' names. */
+  node: string;
+  router: MessageRouter;
+  log: Logger;
+  /** Largest accepted request body in bytes; larger ones answer `413 PAYLOAD_TOO_LARGE`. */
+  maxBodyBytes: number;
+  /** Readiness checks reported by `/health` (e.g. the KV store). */
+  checks?: Record<string, HealthCheck>;
+  /** Start time in ms since the epoch, for uptime. */
+  startedAt?: number;
+}
+
+/**
+ * Builds the node's HTTP API (Hono): the REST routes under `/api/v1`, `/health`, and the
+ * OpenAPI document generated from the routes' zod schemas at `/openapi.json`.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ node: "node1", router, log, maxBodyBytes: 1 << 20 });
+ * Deno.serve({ port: 8080 }, app.fetch);
+ * ```
+ */
+export function createApp(deps: AppDeps): App {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", traceId);
+  app.use("*", bodyLimit(deps.maxBodyBytes));
+  app.onError(onError(deps.log));
+  app.notFound(notFound);
+
+  healthRoutes(app, {
+    node: deps.node,
+    version: VERSION,
+    startedAt: deps.startedAt ?? Date.now(),
+    checks: deps.checks ?? {},
+  });
+  messageRoutes(app, { router: deps.router });
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "fipa-edge",
+      version: VERSION,
+      description: "An edge runtime for FIPA agents: REST API of one node.",
+    },
+  });
+  return app;
+}

@@ -1,0 +1,78 @@
+import type { Config } from "../config/mod.ts";
+import { createApp } from "../http/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { MessageRouter } from "../routing/mod.ts";
+
+/** A running node. */
+export interface RunningNode {
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** The HTTP port actually bound (useful with `--port 0`). */
+  port: number;
+  router: MessageRouter;
+  kv: Deno.Kv;
+  /** Stops serving and closes storage; resolves when everything is closed. */
+  stop(): Promise<void>;
+}
+
+/** File name of the node's Deno KV database inside the data directory. */
+export const KV_FILE = "node.kv";
+
+/**
+ * Starts one node: opens (creating if needed) its data directory and Deno KV file, builds
+ * the HTTP API and serves it.
+ *
+ * @example
+ * ```ts
+ * const node = await startNode({ ...config, port: 0 }, log);
+ * await fetch(`${node.url}/health`);
+ * await node.stop();
+ * ```
+ */
+export async function startNode(config: Config, log: Logger): Promise<RunningNode> {
+  await Deno.mkdir(config.dataDir, { recursive: true });
+  const kvPath = `${config.dataDir}/${KV_FILE}`;
+  const kv = await Deno.openKv(kvPath);
+  const router = new MessageRouter(config.name);
+  const app = createApp({
+    node: config.name,
+    router,
+    log,
+    maxBodyBytes: config.maxBodyBytes,
+    checks: {
+      kv: async () => {
+        await kv.get(["health"]);
+        return true;
+      },
+    },
+  });
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    onListen: (addr) => resolve(addr as Deno.NetAddr),
+    onError: (e) => {
+      log.error("http handler failed", { error: (e as Error).message });
+      return new Response("internal error", { status: 500 });
+    },
+  }, app.fetch);
+  const addr = await listening;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  const url = `http://${host}:${addr.port}`;
+  log.info("listening", { url, node: config.name, data_dir: config.dataDir, kv: kvPath });
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port: addr.port,
+    router,
+    kv,
+    stop() {
+      stopped ??= (async () => {
+        await server.shutdown();
+        kv.close();
+        log.info("stopped", { node: config.name });
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { ConfigError, DEFAULTS, loadConfig } from "../../runtime/config/mod.ts";
+
+const noEnv = () => undefined;
+
+Deno.test("defaults apply with no flags", () => {
+  const r = loadConfig([], noEnv);
+  assert.equal(r.help, false);
+  if (r.help) return;
+  assert.equal(r.config.port, DEFAULTS.port);
+  assert.equal(r.config.dataDir, DEFAULTS.dataDir);
+  assert.equal(r.config.p2pPort, DEFAULTS.p2pPort);
+  assert.deepEqual(r.config.join, []);
+});
+
+Deno.test("flags win over environment, environment over the config file", () => {
+  const env: Record<string, string> = {
+    FIPA_EDGE_PORT: "9000",
+    FIPA_EDGE_NAME: "from-env",
+    FIPA_EDGE_JOIN: "/a, /b",
+  };
+  const r = loadConfig(
+    ["--port", "7000", "--config", "c.json", "--join", "/x", "--join", "/y"],
+    (k) => env[k],
+    () => JSON.stringify({ port: 1, name: "from-file", logLevel: "debug" }),
+  );
+  assert.ok(!r.help);
+  if (r.help) return;
+  assert.equal(r.config.port, 7000);
+  assert.equal(r.config.name, "from-env");
+  assert.equal(r.config.logLevel, "debug");
+  assert.deepEqual(r.config.join, ["/x", "/y"]);
+  const r2 = loadConfig([], (k) => env[k]);
+  assert.ok(!r2.help && r2.config.join.length === 2);
+});
+
+Deno.test("bad values are refused naming their origin and value", () => {
+  assert.throws(() => loadConfig(["--port", "abc"], noEnv), (e: Error) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /flag --port: "abc"/);
+    return true;
+  });
+  assert.throws(
+    () => loadConfig([], (k) => (k === "FIPA_EDGE_LOG_LEVEL" ? "loud" : undefined)),
+    /FIPA_EDGE_LOG_LEVEL: "loud"/,
+  );
+  assert.throws(() => loadConfig(["--name", "a@b"], noEnv), /--name/);
+  assert.throws(() => loadConfig(["--bogus"], noEnv), ConfigError);
+  assert.throws(
+    () => loadConfig(["--config", "x.json"], noEnv, () => "{nope"),
+    /config file 'x.json'/,
+  );
+  assert.throws(() => loadConfig(["--config", "x.json"], noEnv, () => '{"colour": 1}'), /colour/);
+});
+
+Deno.test("--help returns the help text", () => {
+  const r = loadConfig(["--help"], noEnv);
+  assert.ok(r.help && r.text.includes("--data-dir"));
+});
