@@ -47,10 +47,11 @@ export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
 
 /** Schema of a JSON value (any JSON, nested at most {@link MAX_JSON_DEPTH} deep). */
 export const JsonValueSchema: z.ZodType<JsonValue> = z
-  .custom<JsonValue>((v) => isJsonValue(v), {
+  .unknown()
+  .refine((v) => isJsonValue(v), {
     message: `must be a JSON value nested at most ${MAX_JSON_DEPTH} deep`,
   })
-  .meta({ id: "JsonValue", description: "Any JSON value" });
+  .meta({ id: "JsonValue", description: "Any JSON value" }) as z.ZodType<JsonValue>;
 
 /**
  * `reply-by` in the model: an ISO 8601 date-time, either UTC (`...Z`), with an offset

@@ -30,8 +30,8 @@ export {
 export {
   type AclMessage,
   AclMessageSchema,
-  type JsonValue,
   isJsonValue,
+  type JsonValue,
   JsonValueSchema,
   MAX_JSON_DEPTH,
   ReplyBySchema,

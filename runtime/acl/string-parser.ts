@@ -122,7 +122,9 @@ class Parser {
       const name = t.text.toLowerCase();
       const user = name.startsWith(":x-");
       const key = user ? t.text : name;
-      if (seen.has(key)) this.fail(t, `duplicate parameter '${t.text}'`);
+      if (seen.has(key)) {
+        this.fail(t, `duplicate parameter '${t.text}' (each parameter may appear once)`);
+      }
       seen.add(key);
       if (user) {
         setOwn(userParams ??= {}, t.text.slice(1), this.expression(t.text));

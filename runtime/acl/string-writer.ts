@@ -117,6 +117,9 @@ function agentIdentifier(
   path: (string | number)[],
 ): string {
   const d = depth + 1;
+  if (d + (id.addresses.length || id.resolvers.length ? 1 : 0) > ACL_MAX_DEPTH) {
+    unrepresentable(path, `agent identifiers nest deeper than ${ACL_MAX_DEPTH} levels`);
+  }
   let s = `(agent-identifier :name ${isBareAtom(id.name) ? id.name : aclStringLiteral(id.name)}`;
   if (id.addresses.length) {
     const urls = id.addresses.map((a) => (isBareAtom(a) ? a : aclStringLiteral(a)));
@@ -145,7 +148,8 @@ function agentSet(ids: AgentIdentifier[], path: string): string {
  * their insertion order). Non-string content is written as a string of its JSON text.
  *
  * @throws {AclError} when the model holds something the string form cannot carry (a
- *   user-parameter name with whitespace, a `reply_by` that is not ISO 8601).
+ *   user-parameter name with whitespace, a `reply_by` that is not ISO 8601, resolvers
+ *   nested deeper than the parser reads).
  */
 export function writeAclString(msg: AclMessage, opts: AclStringWriteOptions = {}): string {
   const parts: string[] = [];

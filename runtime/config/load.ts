@@ -17,6 +17,44 @@ const SETTINGS = [
     env: "FIPA_EDGE_MAX_BODY_BYTES",
     help: "largest HTTP request body",
   },
+  {
+    key: "adminTokens",
+    flag: "admin-token",
+    env: "FIPA_EDGE_ADMIN_TOKEN",
+    help: "admin API token (repeatable)",
+  },
+  {
+    key: "readTokens",
+    flag: "read-token",
+    env: "FIPA_EDGE_READ_TOKEN",
+    help: "read-only API token (repeatable)",
+  },
+  {
+    key: "rateLimit",
+    flag: "rate-limit",
+    env: "FIPA_EDGE_RATE_LIMIT",
+    help: "per-endpoint rate limits: on|off",
+  },
+  {
+    key: "tlsCert",
+    flag: "tls-cert",
+    env: "FIPA_EDGE_TLS_CERT",
+    help: "PEM certificate file (HTTPS)",
+  },
+  {
+    key: "tlsKey",
+    flag: "tls-key",
+    env: "FIPA_EDGE_TLS_KEY",
+    help: "PEM private key file (HTTPS)",
+  },
+] as const;
+
+/** Settings that take a list: repeatable flags, comma-separated variables. */
+const LISTS = new Set(["join", "adminTokens", "readTokens"]);
+/** Token settings that can also come from a file (one token per line) via `--X-file` / `X_FILE`. */
+const TOKEN_FILES = [
+  { key: "adminTokens", flag: "admin-token-file", env: "FIPA_EDGE_ADMIN_TOKEN_FILE" },
+  { key: "readTokens", flag: "read-token-file", env: "FIPA_EDGE_READ_TOKEN_FILE" },
 ] as const;
 
 /** A configuration problem, naming the setting and its bad value. */
@@ -41,9 +79,12 @@ export function helpText(): string {
     "the config file, then the default):",
   ];
   for (const s of SETTINGS) {
-    const def = DEFAULTS[s.key];
-    const shown = Array.isArray(def) ? "none" : String(def);
+    const def = (DEFAULTS as Record<string, unknown>)[s.key];
+    const shown = def === undefined || Array.isArray(def) ? "none" : String(def);
     lines.push(`  --${s.flag.padEnd(16)} ${s.env.padEnd(26)} ${s.help} (default: ${shown})`);
+  }
+  for (const t of TOKEN_FILES) {
+    lines.push(`  --${t.flag.padEnd(16)} ${t.env.padEnd(26)} file with one token per line`);
   }
   lines.push(`  --${"config".padEnd(16)} ${"FIPA_EDGE_CONFIG".padEnd(26)} JSON config file`);
   lines.push(`  --${"help".padEnd(16)} ${"".padEnd(26)} print this help`);
@@ -73,7 +114,8 @@ export function loadConfig(
     help: { type: "boolean" },
     config: { type: "string" },
   };
-  for (const s of SETTINGS) options[s.flag] = { type: "string", multiple: s.key === "join" };
+  for (const s of SETTINGS) options[s.flag] = { type: "string", multiple: LISTS.has(s.key) };
+  for (const t of TOKEN_FILES) options[t.flag] = { type: "string" };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
     ({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }));
@@ -103,8 +145,21 @@ export function loadConfig(
   for (const s of SETTINGS) {
     const v = env(s.env);
     if (v === undefined || v === "") continue;
-    merged[s.key] = s.key === "join" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v;
+    merged[s.key] = LISTS.has(s.key) ? v.split(",").map((x) => x.trim()).filter(Boolean) : v;
     origin[s.key] = `environment variable ${s.env}`;
+  }
+  for (const t of TOKEN_FILES) {
+    const path = (values[t.flag] as string | undefined) ?? env(t.env);
+    if (!path) continue;
+    let text: string;
+    try {
+      text = readFile(path);
+    } catch (e) {
+      throw new ConfigError(`token file '${path}' (--${t.flag}): ${(e as Error).message}`);
+    }
+    const tokens = text.split(/\r?\n/).map((x) => x.trim()).filter((x) => x && !x.startsWith("#"));
+    merged[t.key] = [...((merged[t.key] as string[] | undefined) ?? []), ...tokens];
+    origin[t.key] = `token file '${path}'`;
   }
   for (const s of SETTINGS) {
     const v = values[s.flag];
@@ -126,6 +181,8 @@ function describe(
     const key = String(i.path[0] ?? "");
     if (i.code === "unrecognized_keys") return `unknown setting(s) ${i.keys.join(", ")}`;
     const from = origin[key] ?? key;
-    return `${from}: ${JSON.stringify(merged[key])} is invalid: ${i.message}`;
+    // Never echo secrets.
+    const shown = key.endsWith("Tokens") ? "a token" : JSON.stringify(merged[key]);
+    return `${from}: ${shown} is invalid: ${i.message}`;
   }).join("; ");
 }

@@ -2,5 +2,15 @@
  * Node configuration: flags, environment variables and an optional config file.
  * @module
  */
-export { type Config, ConfigSchema, DEFAULTS, LOG_LEVELS, type LogLevel } from "./schema.ts";
+export {
+  type Config,
+  ConfigSchema,
+  DEFAULTS,
+  LOG_LEVELS,
+  type LogLevel,
+  RATE_LIMIT_DEFAULTS,
+  type RateLimits,
+  RateLimitsSchema,
+  RateSchema,
+} from "./schema.ts";
 export { ConfigError, helpText, loadConfig, type LoadResult } from "./load.ts";

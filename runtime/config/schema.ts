@@ -15,7 +15,45 @@ export const DEFAULTS = {
   p2pPort: 9001,
   join: [] as string[],
   maxBodyBytes: 1_048_576,
+  adminTokens: [] as string[],
+  readTokens: [] as string[],
+  rateLimit: "on",
 } as const;
+
+/** A request rate: `limit` per `windowSeconds`, bursts up to `burst`. */
+export const RateSchema = z.strictObject({
+  limit: z.number().int().min(1),
+  windowSeconds: z.number().min(0.001),
+  burst: z.number().int().min(1),
+});
+
+/**
+ * Per-endpoint rate limits per client (token, or address without one), as in the Caxton
+ * API reference: deployment 10/min (burst 20), messages 1000/s (2000), metrics 100/min
+ * (200), system operations 50/min (100).
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  deploy: { limit: 10, windowSeconds: 60, burst: 20 },
+  messages: { limit: 1000, windowSeconds: 1, burst: 2000 },
+  metrics: { limit: 100, windowSeconds: 60, burst: 200 },
+  system: { limit: 50, windowSeconds: 60, burst: 100 },
+} as const;
+
+/** Rate limits by endpoint class. */
+export const RateLimitsSchema = z.strictObject({
+  deploy: RateSchema.default(RATE_LIMIT_DEFAULTS.deploy),
+  messages: RateSchema.default(RATE_LIMIT_DEFAULTS.messages),
+  metrics: RateSchema.default(RATE_LIMIT_DEFAULTS.metrics),
+  system: RateSchema.default(RATE_LIMIT_DEFAULTS.system),
+});
+
+/** Rate limits by endpoint class. */
+export type RateLimits = z.infer<typeof RateLimitsSchema>;
+
+const Token = z.string().min(16, "tokens must be at least 16 characters").regex(
+  /^[\x21-\x7e]+$/,
+  "tokens are printable ASCII without spaces",
+);
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -36,6 +74,18 @@ export const ConfigSchema = z.strictObject({
   p2pPort: Port.default(DEFAULTS.p2pPort),
   join: z.array(z.string().min(1)).default([]),
   maxBodyBytes: z.coerce.number().int().min(1024).max(1 << 30).default(DEFAULTS.maxBodyBytes),
+  /** Tokens with every right. With no token configured at all, the API is open. */
+  adminTokens: z.array(Token).default([]),
+  /** Tokens that may only read (GET, and POSTs that change nothing). */
+  readTokens: z.array(Token).default([]),
+  rateLimit: z.enum(["on", "off"]).default("on"),
+  rateLimits: RateLimitsSchema.default(RATE_LIMIT_DEFAULTS),
+  /** PEM certificate and key files; both set serves HTTPS. */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+}).refine((c) => !c.tlsCert === !c.tlsKey, {
+  message: "tlsCert and tlsKey go together",
+  path: ["tlsCert"],
 });
 
 /** A validated configuration. */

@@ -81,7 +81,7 @@ export async function readAclBody(
       }
       return { message: parseAclJson(value), form };
     }
-    return { message: parseAclString(text), form };
+    return { message: parseAclString(text, { now: Date.now() }), form };
   } catch (e) {
     if (e instanceof AclError) throw aclApiError(e, form);
     throw e;

@@ -3,7 +3,10 @@ import type { Logger } from "../log/mod.ts";
 import type { MessageRouter } from "../routing/mod.ts";
 import { VERSION } from "../version.ts";
 import type { App, AppEnv } from "./env.ts";
+import type { RateLimits } from "../config/mod.ts";
+import { auth } from "./auth.ts";
 import { bodyLimit } from "./body-limit.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
 import { type HealthCheck, healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -21,7 +24,15 @@ export interface AppDeps {
   checks?: Record<string, HealthCheck>;
   /** Start time in ms since the epoch, for uptime. */
   startedAt?: number;
+  /** API tokens; with none configured the API is open. */
+  adminTokens?: readonly string[];
+  readTokens?: readonly string[];
+  /** Per-endpoint rate limits; omitted means none. */
+  rateLimits?: RateLimits;
 }
+
+/** POST routes that change nothing, so a read-only token may use them. */
+export const READ_ONLY_POSTS = ["/api/v1/messages/validate", "/api/v1/conversations/analyze"];
 
 /**
  * Builds the node's HTTP API (Hono): the REST routes under `/api/v1`, `/health`, and the
@@ -36,6 +47,16 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", traceId);
+  app.use(
+    "*",
+    auth({
+      adminTokens: deps.adminTokens ?? [],
+      readTokens: deps.readTokens ?? [],
+      publicPaths: ["/health"],
+      readOnlyPosts: READ_ONLY_POSTS,
+    }),
+  );
+  if (deps.rateLimits) app.use("*", rateLimit(deps.rateLimits));
   app.use("*", bodyLimit(deps.maxBodyBytes));
   app.onError(onError(deps.log));
   app.notFound(notFound);

@@ -39,6 +39,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     router,
     log,
     maxBodyBytes: config.maxBodyBytes,
+    adminTokens: config.adminTokens,
+    readTokens: config.readTokens,
+    rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
     checks: {
       kv: async () => {
         await kv.get(["health"]);
@@ -47,9 +50,16 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     },
   });
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const tls = config.tlsCert && config.tlsKey
+    ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
+    : undefined;
+  if (config.adminTokens.length === 0 && config.readTokens.length === 0) {
+    log.warn("no API tokens configured: the HTTP API is open to anyone who can reach it");
+  }
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
+    ...tls,
     onListen: (addr) => resolve(addr as Deno.NetAddr),
     onError: (e) => {
       log.error("http handler failed", { error: (e as Error).message });
@@ -58,7 +68,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   }, app.fetch);
   const addr = await listening;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  const url = `http://${host}:${addr.port}`;
+  const url = `${tls ? "https" : "http"}://${host}:${addr.port}`;
   log.info("listening", { url, node: config.name, data_dir: config.dataDir, kv: kvPath });
   let stopped: Promise<void> | undefined;
   return {

@@ -41,7 +41,7 @@ export async function spawnNode(
     const { value, done } = await reader.read();
     if (done) break;
     out += value;
-    url = out.match(/listening on (http:\/\/\S+)/)?.[1];
+    url = out.match(/listening on (https?:\/\/\S+)/)?.[1];
   }
   clearTimeout(deadline);
   const drainOut = (async () => {
