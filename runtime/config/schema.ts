@@ -80,6 +80,8 @@ export const ConfigSchema = z.strictObject({
   readTokens: z.array(Token).default([]),
   rateLimit: z.enum(["on", "off"]).default("on"),
   rateLimits: RateLimitsSchema.default(RATE_LIMIT_DEFAULTS),
+  /** Base URL other platforms reach this node's HTTP API at (MTP address = it + `/acc`). */
+  publicUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")).optional(),
   /** PEM certificate and key files; both set serves HTTPS. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),

@@ -8,6 +8,7 @@ import { auth } from "./auth.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
+import { type AccDeps, accRoutes } from "./routes/acc.ts";
 import { type HealthCheck, healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { traceId } from "./trace.ts";
@@ -29,6 +30,8 @@ export interface AppDeps {
   readTokens?: readonly string[];
   /** Per-endpoint rate limits; omitted means none. */
   rateLimits?: RateLimits;
+  /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
+  acc?: Omit<AccDeps, "maxBodyBytes">;
 }
 
 /** POST routes that change nothing, so a read-only token may use them. */
@@ -52,7 +55,8 @@ export function createApp(deps: AppDeps): App {
     auth({
       adminTokens: deps.adminTokens ?? [],
       readTokens: deps.readTokens ?? [],
-      publicPaths: ["/health"],
+      // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
+      publicPaths: ["/health", "/acc"],
       readOnlyPosts: READ_ONLY_POSTS,
     }),
   );
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): App {
     checks: deps.checks ?? {},
   });
   messageRoutes(app, { router: deps.router });
+  if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

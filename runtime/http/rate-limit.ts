@@ -11,8 +11,8 @@ export type EndpointClass = keyof RateLimits;
 
 /** The class of a request, or `undefined` for routes without limits (`/health`). */
 export function endpointClass(method: string, path: string): EndpointClass | undefined {
+  if (path === "/acc" || path.startsWith("/api/v1/messages")) return "messages";
   if (!path.startsWith("/api/") && path !== "/metrics") return undefined;
-  if (path.startsWith("/api/v1/messages")) return "messages";
   if (path.startsWith("/api/v1/metrics") || path === "/metrics") return "metrics";
   if (path.startsWith("/api/v1/agents") && (method === "POST" || method === "PUT")) {
     return "deploy";

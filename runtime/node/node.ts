@@ -1,7 +1,9 @@
 import type { Config } from "../config/mod.ts";
 import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { MessageRouter } from "../routing/mod.ts";
+import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import { apDescription } from "../mtp/mod.ts";
+import { MessageRouter, newMessageId } from "../routing/mod.ts";
 
 /** A running node. */
 export interface RunningNode {
@@ -34,6 +36,26 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const kvPath = `${config.dataDir}/${KV_FILE}`;
   const kv = await Deno.openKv(kvPath);
   const router = new MessageRouter(config.name);
+  let baseUrl = "";
+  const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
+    for (const to of receivers) {
+      const delivery = {
+        message_id: newMessageId(),
+        message,
+        accepted_at: new Date().toISOString(),
+      };
+      try {
+        await router.route({ ...delivery, message: { ...message, receivers: [to] } });
+      } catch (e) {
+        // Accepted by the transport (SC00084) but undeliverable: reported, not refused.
+        log.warn("undeliverable message from another platform", {
+          receiver: to.name,
+          sender: message.sender?.name,
+          error: (e as Error).message,
+        });
+      }
+    }
+  };
   const app = createApp({
     node: config.name,
     router,
@@ -42,6 +64,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     adminTokens: config.adminTokens,
     readTokens: config.readTokens,
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
+    acc: {
+      acceptForeign,
+      platform: () =>
+        apDescription({ name: config.name, mtpAddresses: [`${config.publicUrl ?? baseUrl}/acc`] }),
+    },
     checks: {
       kv: async () => {
         await kv.get(["health"]);
@@ -69,6 +96,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const addr = await listening;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `${tls ? "https" : "http"}://${host}:${addr.port}`;
+  baseUrl = url;
   log.info("listening", { url, node: config.name, data_dir: config.dataDir, kv: kvPath });
   let stopped: Promise<void> | undefined;
   return {

@@ -3,3 +3,4 @@
  * @module
  */
 export { type Delivery, type LocalEndpoint, MessageRouter, type RouteOutcome } from "./router.ts";
+export { newMessageId } from "./message-id.ts";

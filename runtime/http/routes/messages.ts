@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AclJsonSchema, toAclJson, toAclString } from "../../acl/mod.ts";
-import type { MessageRouter } from "../../routing/mod.ts";
+import { type MessageRouter, newMessageId } from "../../routing/mod.ts";
 import { readAclBody, requireReceivers } from "../acl-body.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
@@ -29,11 +29,6 @@ const aclBody = {
     "text/fipa-acl": { schema: z.string() },
   },
 };
-
-/** A fresh message id, `msg_` and 128 random bits. */
-export function newMessageId(): string {
-  return `msg_${crypto.randomUUID().replaceAll("-", "")}`;
-}
 
 /** Mounts the message routes. */
 export function messageRoutes(app: App, deps: { router: MessageRouter }): void {
