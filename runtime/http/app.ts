@@ -4,6 +4,10 @@ import type { MessageRouter } from "../routing/mod.ts";
 import { VERSION } from "../version.ts";
 import type { App, AppEnv } from "./env.ts";
 import type { RateLimits } from "../config/mod.ts";
+import { EventBus } from "../events/mod.ts";
+import type { NodeMetrics } from "../metrics/mod.ts";
+import { httpMetrics } from "./metrics-middleware.ts";
+import { observeRoutes } from "./routes/observe.ts";
 import { auth } from "./auth.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -30,6 +34,10 @@ export interface AppDeps {
   readTokens?: readonly string[];
   /** Per-endpoint rate limits; omitted means none. */
   rateLimits?: RateLimits;
+  /** Node events for the WebSocket stream; a private bus when omitted. */
+  events?: EventBus;
+  /** Prometheus metrics; omitted means no `/metrics` and no HTTP instrumentation. */
+  metrics?: NodeMetrics;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
   acc?: Omit<AccDeps, "maxBodyBytes">;
 }
@@ -50,6 +58,7 @@ export const READ_ONLY_POSTS = ["/api/v1/messages/validate", "/api/v1/conversati
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", traceId);
+  if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
   app.use(
     "*",
     auth({
@@ -72,6 +81,7 @@ export function createApp(deps: AppDeps): App {
     checks: deps.checks ?? {},
   });
   messageRoutes(app, { router: deps.router });
+  observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
   if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 
   app.doc31("/openapi.json", {

@@ -58,7 +58,9 @@ export function auth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
   const readOnlyPosts = new Set(opts.readOnlyPosts ?? []);
   return async (c, next) => {
     if (open || publicPaths.has(c.req.path)) return next();
-    const token = requestToken((h) => c.req.header(h));
+    // Browsers cannot set headers on a WebSocket: /ws also takes ?token=.
+    const token = requestToken((h) => c.req.header(h)) ??
+      (c.req.path === "/ws" ? c.req.query("token") : undefined);
     const role = token === undefined ? undefined : roleOf(token, opts);
     if (!role) {
       const err = new ApiError(

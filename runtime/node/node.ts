@@ -3,6 +3,8 @@ import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { apDescription } from "../mtp/mod.ts";
+import { EventBus } from "../events/mod.ts";
+import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import { MessageRouter, newMessageId } from "../routing/mod.ts";
 
 /** A running node. */
@@ -12,6 +14,8 @@ export interface RunningNode {
   /** The HTTP port actually bound (useful with `--port 0`). */
   port: number;
   router: MessageRouter;
+  events: EventBus;
+  metrics: NodeMetrics;
   kv: Deno.Kv;
   /** Stops serving and closes storage; resolves when everything is closed. */
   stop(): Promise<void>;
@@ -36,6 +40,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const kvPath = `${config.dataDir}/${KV_FILE}`;
   const kv = await Deno.openKv(kvPath);
   const router = new MessageRouter(config.name);
+  const events = new EventBus(config.name);
+  const metrics = createNodeMetrics(config.name);
   let baseUrl = "";
   const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
     for (const to of receivers) {
@@ -64,6 +70,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     adminTokens: config.adminTokens,
     readTokens: config.readTokens,
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
+    events,
+    metrics,
     acc: {
       acceptForeign,
       platform: () =>
@@ -103,6 +111,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     url,
     port: addr.port,
     router,
+    events,
+    metrics,
     kv,
     stop() {
       stopped ??= (async () => {
