@@ -1,0 +1,109 @@
+import type { AclMessage } from "../acl/mod.ts";
+import type { AgentRecord } from "../directory/mod.ts";
+import {
+  type AmsAgentDescription,
+  amsAgentDescriptionToSl,
+  apDescriptionToSl,
+  HTTP_MTP_SERVICE,
+  resultToSl,
+  SL_TRUE,
+  slSequence,
+  writeSl,
+} from "../sl/mod.ts";
+import { amsDescriptionOf, lifecycleStatesOf } from "./ams-state.ts";
+import type { ManagementContext } from "./context.ts";
+import { effectiveMaxResults } from "./df-handler.ts";
+import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
+import { buildReply } from "./reply.ts";
+import { isParsed, type ParsedRequest, parseRequest, refuse } from "./request.ts";
+
+const PAGE = 500;
+
+/** Agents matching an AMS template, in name order, at most `max`. */
+export function searchAms(
+  ctx: ManagementContext,
+  template: AmsAgentDescription,
+  max: number,
+): AmsAgentDescription[] {
+  const out: AmsAgentDescription[] = [];
+  const take = (r: AgentRecord | undefined) => {
+    if (!r || out.length >= max) return;
+    const d = amsDescriptionOf(r, ctx.addresses);
+    if (template.state !== undefined && d.state !== template.state) return;
+    if (template.ownership !== undefined && d.ownership !== template.ownership) return;
+    out.push(d);
+  };
+  if (template.name !== undefined) {
+    take(ctx.directory.getAgent(template.name.name));
+    return out;
+  }
+  if (template.state !== undefined) {
+    const records: AgentRecord[] = [];
+    for (const s of lifecycleStatesOf(template.state)) {
+      for (let offset = 0;;) {
+        const page = ctx.directory.listAgents({ state: s, offset, limit: PAGE });
+        records.push(...page.agents);
+        if (page.next_offset === undefined) break;
+        offset = page.next_offset;
+      }
+    }
+    records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const r of records) take(r);
+    return out;
+  }
+  for (let offset = 0; out.length < max;) {
+    const page = ctx.directory.listAgents({ offset, limit: PAGE });
+    for (const r of page.agents) take(r);
+    if (page.next_offset === undefined) break;
+    offset = page.next_offset;
+  }
+  return out;
+}
+
+function informResult(p: ParsedRequest, value: ReturnType<typeof slSequence>): AclMessage[] {
+  return [
+    buildReply(p.t, "agree", [p.action, SL_TRUE]),
+    buildReply(p.t, "inform", [resultToSl(p.action, value)]),
+  ];
+}
+
+/**
+ * Handles a `request` to the AMS: `search` (by `ams-agent-description` template) and
+ * `get-description` (the platform's `ap-description` with its HTTP MTP addresses), each
+ * answered with `agree` and `inform` `((result <action> (sequence ...)))`. Agents are
+ * created through the deployment API, so `register`, `deregister` and `modify` are refused
+ * with `unsupported-function`.
+ */
+export function handleAmsRequest(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
+  const p = parseRequest(ctx, msg, "ams");
+  if (!isParsed(p)) return p;
+  const a = p.expr.action;
+  switch (a.function) {
+    case "get-description": {
+      const ap = apDescriptionToSl({
+        name: ctx.platform,
+        ap_services: ctx.addresses.length
+          ? [{ name: HTTP_MTP_SERVICE, type: HTTP_MTP_SERVICE, addresses: [...ctx.addresses] }]
+          : [],
+      });
+      return repliesOnly(...informResult(p, slSequence([ap])));
+    }
+    case "search": {
+      if (a.description.kind !== "ams") {
+        return refuse(p, msg, {
+          kind: "unrecognised-parameter-value",
+          parameter: "description",
+          value: writeSl(p.call.items[1] as Parameters<typeof writeSl>[0]),
+        });
+      }
+      const found = searchAms(
+        ctx,
+        a.description.value,
+        effectiveMaxResults(ctx, a.constraints.max_results),
+      );
+      return repliesOnly(...informResult(p, slSequence(found.map(amsAgentDescriptionToSl))));
+    }
+    default:
+      return refuse(p, msg, { kind: "unsupported-function", function: a.function });
+  }
+}

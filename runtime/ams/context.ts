@@ -1,0 +1,57 @@
+import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
+import type { DirectoryReader } from "../directory/mod.ts";
+import type { SubscriptionRegistry } from "./subscriptions.ts";
+
+/** What the pure AMS/DF handlers are given by the shell around them. */
+export interface ManagementContext {
+  /** The platform name: the AMS is `ams@<platform>`, the DF `df@<platform>`. */
+  platform: string;
+  /** The platform's MTP addresses (e.g. `http://host:7778/acc`), for AIDs and `get-description`. */
+  addresses: string[];
+  /** Now, ISO 8601 (injected): makes relative lease-times absolute and hides expired leases. */
+  now: string;
+  /** Read access to the directory. */
+  directory: DirectoryReader;
+  /** The DF's subscriptions (needed to answer `cancel`); empty when absent. */
+  subscriptions?: SubscriptionRegistry;
+  /**
+   * Whether `requester` may register, modify or deregister the DF description of `target`.
+   * Default: anyone may, except for the platform's own agents (the AMS and the DF).
+   */
+  mayModify?: (requester: AgentIdentifier, target: AgentIdentifier) => boolean;
+  /** `max-results` when a search gives none (default 100). */
+  defaultMaxResults?: number;
+  /** Upper bound on `max-results` (default 1000). */
+  maxResultsCap?: number;
+}
+
+/** Which platform agent a message is for. */
+export type ManagementAgent = "ams" | "df";
+
+/** Agent names compare ignoring case, as JADE's `AID.equals` does. */
+export function sameAgentName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** The identifier of the platform's AMS or DF (with the platform's addresses). */
+export function platformAgentId(ctx: ManagementContext, who: ManagementAgent): AgentIdentifier {
+  return aid(`${who}@${ctx.platform}`, [...ctx.addresses]);
+}
+
+/**
+ * Whether a message is addressed to the platform's DF or AMS (the first such receiver
+ * wins), or `undefined` if to neither.
+ */
+export function managementTarget(platform: string, msg: AclMessage): ManagementAgent | undefined {
+  for (const r of msg.receivers) {
+    if (sameAgentName(r.name, `df@${platform}`)) return "df";
+    if (sameAgentName(r.name, `ams@${platform}`)) return "ams";
+  }
+  return undefined;
+}
+
+/** The default DF authorisation: nobody acts on the platform's own AMS or DF. */
+export function defaultMayModify(platform: string) {
+  return (_requester: AgentIdentifier, target: AgentIdentifier): boolean =>
+    !sameAgentName(target.name, `df@${platform}`) && !sameAgentName(target.name, `ams@${platform}`);
+}

@@ -1,0 +1,231 @@
+import type { AclMessage } from "../acl/mod.ts";
+import { AgentNameSchema } from "../acl/mod.ts";
+import type { DirectoryCommand } from "../directory/mod.ts";
+import {
+  actionFromIotaSl,
+  agentIdentifierToSl,
+  dfAgentDescriptionToSl,
+  doneToSl,
+  equalsIotaResultToSl,
+  exceptionToSl,
+  parseSlContent,
+  resultToSl,
+  SL_TRUE,
+  slApply,
+  SlError,
+  slSequence,
+  type SlTerm,
+  writeSl,
+} from "../sl/mod.ts";
+import { defaultMayModify, type ManagementContext } from "./context.ts";
+import { envelopeProblem } from "./envelope.ts";
+import { messageToSl, notUnderstood } from "./not-understood.ts";
+import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
+import { buildReply } from "./reply.ts";
+import {
+  actionText,
+  isParsed,
+  type ParsedRequest,
+  parseRequest,
+  readAction,
+  refuse,
+  templateFor,
+} from "./request.ts";
+import { findSubscription, type Subscription } from "./subscriptions.ts";
+import { checkRegistration, isException } from "./validate.ts";
+
+/** The `max-results` to use: the request's, the default when absent, never above the cap. */
+export function effectiveMaxResults(ctx: ManagementContext, requested?: number): number {
+  const cap = ctx.maxResultsCap ?? 1000;
+  if (requested === undefined) return Math.min(ctx.defaultMaxResults ?? 100, cap);
+  return requested < 0 ? cap : Math.min(requested, cap);
+}
+
+function agree(p: ParsedRequest): AclMessage {
+  return buildReply(p.t, "agree", [p.action, SL_TRUE]);
+}
+
+function descriptionTerm(p: ParsedRequest): SlTerm {
+  return p.call.items[1] as SlTerm;
+}
+
+/**
+ * Handles a `request` to the DF (register, deregister, modify, search). Mutations answer
+ * `agree` now and carry the command plus a pending request for {@link completeRequest};
+ * searches answer `agree` and `inform` with `((result <action> (sequence <dfd>...)))`.
+ */
+export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
+  const p = parseRequest(ctx, msg, "df");
+  if (!isParsed(p)) return p;
+  const a = p.expr.action;
+  if (a.function === "get-description") {
+    return refuse(p, msg, { kind: "unsupported-function", function: "get-description" });
+  }
+  if (a.description.kind !== "df") {
+    return refuse(p, msg, {
+      kind: "unrecognised-parameter-value",
+      parameter: "description",
+      value: writeSl(descriptionTerm(p)),
+    });
+  }
+  const d = a.description.value;
+  if (a.function === "search") {
+    const found = ctx.directory.searchServices(d, {
+      max_results: effectiveMaxResults(ctx, a.constraints.max_results),
+      now: ctx.now,
+    });
+    const result = resultToSl(p.action, slSequence(found.map(dfAgentDescriptionToSl)));
+    return repliesOnly(agree(p), buildReply(p.t, "inform", [result]));
+  }
+  const may = ctx.mayModify ?? defaultMayModify(ctx.platform);
+  let command: DirectoryCommand;
+  if (a.function === "deregister") {
+    if (d.name === undefined) {
+      return refuse(p, msg, {
+        kind: "missing-parameter",
+        object: "df-agent-description",
+        parameter: "name",
+      });
+    }
+    if (!AgentNameSchema.safeParse(d.name.name).success) {
+      return refuse(p, msg, {
+        kind: "unrecognised-parameter-value",
+        parameter: "name",
+        value: d.name.name,
+      });
+    }
+    if (!msg.sender || !may(msg.sender, d.name)) return refuse(p, msg, { kind: "unauthorised" });
+    command = { type: "df.deregister", name: d.name.name, at: ctx.now };
+  } else {
+    const checked = checkRegistration(d);
+    if (isException(checked)) return refuse(p, msg, checked);
+    if (checked.lease_time !== undefined && Date.parse(checked.lease_time) <= Date.parse(ctx.now)) {
+      return refuse(p, msg, {
+        kind: "unrecognised-parameter-value",
+        parameter: "lease-time",
+        value: checked.lease_time,
+      });
+    }
+    if (!msg.sender || !may(msg.sender, checked.name)) {
+      return refuse(p, msg, { kind: "unauthorised" });
+    }
+    command = {
+      type: a.function === "register" ? "df.register" : "df.modify",
+      description: checked,
+      at: ctx.now,
+    };
+  }
+  return {
+    replies: [agree(p)],
+    commands: [command],
+    pending: { function: a.function, action: actionText(p), reply: p.t, commands: 1 },
+  };
+}
+
+/**
+ * Handles a `subscribe` to the DF (FIPA subscribe protocol) with content
+ * `((iota ?x (result (action <df> (search <dfd> <constraints>)) ?x)))`: answers `agree`
+ * and an `inform` with the current matches, and returns the subscription to add.
+ */
+export function handleDfSubscribe(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
+  const t = templateFor(ctx, msg, "df", "fipa-subscribe");
+  if (!t) return repliesOnly();
+  const problem = envelopeProblem(msg, "fipa-subscribe");
+  if (problem) return repliesOnly(notUnderstood(t, msg, problem));
+  let elements: SlTerm[];
+  try {
+    elements = parseSlContent(msg.content as string, { allowMissingValues: true });
+  } catch (e) {
+    if (!(e instanceof SlError)) throw e;
+    return repliesOnly(
+      notUnderstood(t, msg, { kind: "unrecognised-value", parameter: "content" }, e.message),
+    );
+  }
+  const action = elements.length === 1 ? actionFromIotaSl(elements[0]) : undefined;
+  if (!action) {
+    return repliesOnly(notUnderstood(
+      t,
+      msg,
+      { kind: "unrecognised-value", parameter: "content" },
+      "expected ((iota ?x (result (action <df> (search ...)) ?x)))",
+    ));
+  }
+  const p = readAction(ctx, msg, t, "df", action);
+  if (!isParsed(p)) return p;
+  const a = p.expr.action;
+  if (a.function !== "search") {
+    return refuse(p, msg, { kind: "unsupported-function", function: a.function });
+  }
+  if (a.description.kind !== "df") {
+    return refuse(p, msg, {
+      kind: "unrecognised-parameter-value",
+      parameter: "description",
+      value: writeSl(descriptionTerm(p)),
+    });
+  }
+  if (!msg.sender) return refuse(p, msg, { kind: "unauthorised" });
+  const found = ctx.directory.searchServices(a.description.value, {
+    max_results: effectiveMaxResults(ctx, a.constraints.max_results),
+    now: ctx.now,
+  });
+  const sub: Subscription = {
+    subscriber: msg.sender.name,
+    template: a.description.value,
+    action: actionText(p),
+    reply: t,
+  };
+  if (msg.conversation_id !== undefined) sub.conversation_id = msg.conversation_id;
+  return {
+    replies: [
+      agree(p),
+      buildReply(t, "inform", [
+        equalsIotaResultToSl(p.action, slSequence(found.map(dfAgentDescriptionToSl))),
+      ]),
+    ],
+    commands: [],
+    subscribe: sub,
+  };
+}
+
+/**
+ * Handles a `cancel` of a DF subscription (identified by sender and conversation id):
+ * `inform` with `((done <cancelled>))` and the subscription to remove, or `failure` when
+ * there is no such subscription. `<cancelled>` is the cancel's content element when it is
+ * SL, else the cancel act itself.
+ */
+export function handleDfCancel(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
+  const t = templateFor(ctx, msg, "df", "fipa-subscribe");
+  if (!t || !msg.sender) return repliesOnly();
+  let cancelled: SlTerm | undefined;
+  if (typeof msg.content === "string") {
+    try {
+      const els = parseSlContent(msg.content);
+      if (els.length === 1) cancelled = els[0];
+    } catch (e) {
+      if (!(e instanceof SlError)) throw e;
+    }
+  }
+  cancelled ??= slApply("action", agentIdentifierToSl(msg.sender), messageToSl(msg));
+  const sub = findSubscription(
+    ctx.subscriptions ?? { byKey: new Map() },
+    msg.sender.name,
+    msg.conversation_id,
+  );
+  if (!sub) {
+    const why = `no subscription of ${msg.sender.name} in conversation ` +
+      `${msg.conversation_id ?? "(none)"}`;
+    return repliesOnly(
+      buildReply(t, "failure", [
+        cancelled,
+        exceptionToSl({ kind: "internal-error", message: why }),
+      ]),
+    );
+  }
+  const outcome: ManagementOutcome = {
+    replies: [buildReply(t, "inform", [doneToSl(cancelled)])],
+    commands: [],
+    unsubscribe: { subscriber: sub.subscriber },
+  };
+  if (sub.conversation_id !== undefined) outcome.unsubscribe!.conversation_id = sub.conversation_id;
+  return outcome;
+}

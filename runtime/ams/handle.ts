@@ -1,0 +1,72 @@
+import type { AclMessage, Performative } from "../acl/mod.ts";
+import { handleAmsRequest } from "./ams-handler.ts";
+import { type ManagementContext, managementTarget } from "./context.ts";
+import { handleDfCancel, handleDfRequest, handleDfSubscribe } from "./df-handler.ts";
+import { notUnderstood } from "./not-understood.ts";
+import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
+import { templateFor } from "./request.ts";
+
+/**
+ * Acts the AMS/DF never answers (answers and informs): replying `not-understood` to them
+ * could start an endless exchange between two platforms.
+ */
+const SILENT: ReadonlySet<Performative> = new Set<Performative>([
+  "accept-proposal",
+  "agree",
+  "confirm",
+  "disconfirm",
+  "failure",
+  "inform",
+  "inform-if",
+  "inform-ref",
+  "not-understood",
+  "propose",
+  "refuse",
+  "reject-proposal",
+]);
+
+/**
+ * The AMS and DF of platform `ctx.platform`: a pure function from an incoming message to
+ * the replies, directory commands and subscription changes it causes (SC00023 functions
+ * over the FIPA request protocol SC00026, DF subscriptions over SC00035).
+ *
+ * - `request` to `df@<platform>`: register, deregister, modify, search.
+ * - `request` to `ams@<platform>`: search, get-description.
+ * - `subscribe` / `cancel` to the DF: registration change notifications.
+ * - wrong language (not FIPA-SL), ontology, protocol, or unparseable content:
+ *   `not-understood`; other acts: `not-understood` `(unsupported-act ...)`, except
+ *   answers and informs, which are ignored.
+ *
+ * Messages addressed to neither agent, and messages with nobody to reply to (no sender or
+ * reply-to), give an empty outcome.
+ *
+ * @example
+ * ```ts
+ * const out = handleManagementMessage(ctx, msg);
+ * out.replies.forEach(send);
+ * if (out.pending) send(completeRequest(out.pending, await commit(out.commands)));
+ * ```
+ */
+export function handleManagementMessage(
+  ctx: ManagementContext,
+  msg: AclMessage,
+): ManagementOutcome {
+  const who = managementTarget(ctx.platform, msg);
+  if (!who) return repliesOnly();
+  switch (msg.performative) {
+    case "request":
+      return who === "df" ? handleDfRequest(ctx, msg) : handleAmsRequest(ctx, msg);
+    case "subscribe":
+      if (who === "df") return handleDfSubscribe(ctx, msg);
+      break;
+    case "cancel":
+      if (who === "df") return handleDfCancel(ctx, msg);
+      break;
+  }
+  if (SILENT.has(msg.performative)) return repliesOnly();
+  const t = templateFor(ctx, msg, who, msg.protocol ?? "fipa-request");
+  if (!t) return repliesOnly();
+  return repliesOnly(
+    notUnderstood(t, msg, { kind: "unsupported-act", act: msg.performative }),
+  );
+}

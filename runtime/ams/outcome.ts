@@ -1,0 +1,25 @@
+import type { AclMessage } from "../acl/mod.ts";
+import type { DirectoryCommand } from "../directory/mod.ts";
+import type { PendingRequest } from "./pending.ts";
+import type { Subscription } from "./subscriptions.ts";
+
+/**
+ * What the AMS/DF handler decided: replies to send now, directory commands to commit
+ * through Raft (then {@link completeRequest} with their results gives the final reply),
+ * and changes to the DF subscription registry.
+ */
+export interface ManagementOutcome {
+  replies: AclMessage[];
+  commands: DirectoryCommand[];
+  /** Present exactly when `commands` is not empty. */
+  pending?: PendingRequest;
+  /** A subscription to add (`addSubscription`). */
+  subscribe?: Subscription;
+  /** A subscription to remove (`removeSubscription`). */
+  unsubscribe?: { subscriber: string; conversation_id?: string };
+}
+
+/** An outcome that only replies. */
+export function repliesOnly(...replies: AclMessage[]): ManagementOutcome {
+  return { replies, commands: [] };
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { AgentNameSchema } from "../acl/mod.ts";
+
+/**
+ * Lifecycle states of a hosted agent: the Caxton states (`seeds/003`, "Agent Lifecycle
+ * States") plus `hibernated` (snapshotted while idle) and `migrating` (moving between nodes).
+ */
+export const LIFECYCLE_STATES = [
+  "unloaded",
+  "loaded",
+  "running",
+  "draining",
+  "stopped",
+  "failed",
+  "hibernated",
+  "migrating",
+] as const;
+
+/** One lifecycle state, e.g. `"running"`. */
+export type LifecycleState = typeof LIFECYCLE_STATES[number];
+
+/** Schema of a lifecycle state. */
+export const LifecycleStateSchema = z.enum(LIFECYCLE_STATES);
+
+/** A node id: what the cluster calls one member (no whitespace, at most 256 characters). */
+export const NodeIdSchema = z
+  .string()
+  .min(1, "node id must not be empty")
+  .max(256)
+  .regex(/^[^\s()]+$/, "node id must not contain whitespace or parentheses");
+
+/** A component hash, e.g. `sha256:` followed by 64 hex digits, or bare hex. */
+export const ComponentHashSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9:_+/=.-]{8,200}$/,
+    "component hash must be 8-200 characters of [A-Za-z0-9:_+/=.-]",
+  );
+
+/** An ISO 8601 instant with a zone designator; commands carry their own time. */
+export const InstantSchema = z.iso.datetime({ offset: true });
+
+/**
+ * What the directory keeps of an agent's manifest: enough to list and place agents, not
+ * the whole manifest (which travels with the component).
+ */
+export const ManifestSummarySchema = z.strictObject({
+  version: z.string().min(1).max(128).optional(),
+  description: z.string().max(1024).optional(),
+  /** Host capabilities the manifest grants (e.g. `messaging`, `storage`). */
+  capabilities: z.array(z.string().min(1).max(128)).max(64).default([]),
+  /** Numeric limits by name (e.g. `memory_bytes`, `fuel`). */
+  limits: z.record(z.string().min(1).max(64), z.number().finite().nonnegative()).default({}),
+});
+
+/** A summary of an agent's manifest. */
+export type ManifestSummary = z.output<typeof ManifestSummarySchema>;
+
+/** One hosted agent as the AMS side of the directory knows it. */
+export interface AgentRecord {
+  /** Unique agent name, `local@node`-style. */
+  name: string;
+  /** The node that hosts (owns) the agent. */
+  node: string;
+  state: LifecycleState;
+  manifest: ManifestSummary;
+  component_hash: string;
+  /** Who deployed it (the AMS `ownership`), when known. */
+  owner?: string;
+  /** When the agent was registered (from the command). */
+  registered_at: string;
+  /** When the record last changed (from the command). */
+  updated_at: string;
+}
+
+/** Schema of an {@link AgentRecord} (used when restoring snapshots). */
+export const AgentRecordSchema = z.strictObject({
+  name: AgentNameSchema,
+  node: NodeIdSchema,
+  state: LifecycleStateSchema,
+  manifest: ManifestSummarySchema,
+  component_hash: ComponentHashSchema,
+  owner: z.string().min(1).max(256).optional(),
+  registered_at: InstantSchema,
+  updated_at: InstantSchema,
+});

@@ -1,0 +1,214 @@
+import type { AgentRecord } from "./agent-record.ts";
+import type { DirectoryCommand } from "./commands.ts";
+import type { DfAgentDescription } from "./df-description.ts";
+import type { Member } from "./member.ts";
+import type { ApplyFailure, ApplyOk, ApplyResult, DirectoryEvent } from "./results.ts";
+import {
+  deleteAgent,
+  deleteRegistration,
+  type DirectoryState,
+  putAgent,
+  putRegistration,
+} from "./state.ts";
+import { compareCodeUnits } from "./sorted-names.ts";
+import { deepFreeze } from "./deep-freeze.ts";
+
+function fail(reason: ApplyFailure["reason"], message: string): ApplyFailure {
+  return { ok: false, reason, message };
+}
+
+function ok(value: ApplyOk["value"], events: DirectoryEvent[]): ApplyOk {
+  return { ok: true, value, events };
+}
+
+/** A node is acceptable if it is a member, or if no members are known yet (bootstrap). */
+function unknownNode(state: DirectoryState, node: string): ApplyFailure | undefined {
+  if (state.members.size === 0 || state.members.has(node)) return undefined;
+  return fail("unsupported-value", `node '${node}' is not a cluster member`);
+}
+
+function leaseEnded(d: DfAgentDescription, at: string): boolean {
+  return d.lease_time !== undefined && Date.parse(d.lease_time) <= Date.parse(at);
+}
+
+function voters(state: DirectoryState): number {
+  let n = 0;
+  for (const m of state.members.values()) if (m.role === "voter") n++;
+  return n;
+}
+
+/**
+ * Applies one command to the directory, in place, and says what happened. Deterministic:
+ * the result and the new state depend only on the state and the command (no clock, no
+ * randomness), so every replica that applies the same commands in the same order reaches
+ * the same state. A refused command leaves the state untouched. Commands are assumed valid
+ * ({@link DirectoryCommandSchema}); validate them where they enter the process.
+ *
+ * Cost: O(log n) plus O(n) array shifting for inserts/removals of names, O(s) index updates
+ * for a registration with s services; `df.expire` is O(l log l) for l leased registrations.
+ *
+ * @example
+ * ```ts
+ * const state = createDirectoryState();
+ * const r = apply(state, { type: "df.deregister", name: "x@p", at: "2026-01-01T00:00:00Z" });
+ * r.ok; // false, r.reason === "not-registered"
+ * ```
+ */
+export function apply(state: DirectoryState, command: DirectoryCommand): ApplyResult {
+  const result = applyCommand(state, command);
+  if (result.ok && result.events.length > 0) state.revision++;
+  return result;
+}
+
+function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
+  switch (c.type) {
+    case "agent.register": {
+      if (state.agents.has(c.name)) {
+        return fail("already-registered", `agent '${c.name}' is already registered`);
+      }
+      const bad = unknownNode(state, c.node);
+      if (bad) return bad;
+      const record: AgentRecord = {
+        name: c.name,
+        node: c.node,
+        state: c.state,
+        manifest: structuredClone(c.manifest),
+        component_hash: c.component_hash,
+        registered_at: c.at,
+        updated_at: c.at,
+      };
+      if (c.owner !== undefined) record.owner = c.owner;
+      putAgent(state, record);
+      return ok(record, [{ type: "agent.registered", agent: record }]);
+    }
+    case "agent.set-state": {
+      const before = state.agents.get(c.name);
+      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
+      if (c.expected_state !== undefined && before.state !== c.expected_state) {
+        return fail(
+          "stale-state",
+          `agent '${c.name}' is '${before.state}', not '${c.expected_state}'`,
+        );
+      }
+      if (before.state === c.state) return ok(before, []);
+      const after: AgentRecord = { ...before, state: c.state, updated_at: c.at };
+      putAgent(state, after);
+      return ok(after, [{ type: "agent.updated", before, after }]);
+    }
+    case "agent.move": {
+      const before = state.agents.get(c.name);
+      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
+      if (before.node !== c.from_node) {
+        return fail(
+          "stale-location",
+          `agent '${c.name}' is on node '${before.node}', not '${c.from_node}'`,
+        );
+      }
+      const bad = unknownNode(state, c.to_node);
+      if (bad) return bad;
+      const after: AgentRecord = {
+        ...before,
+        node: c.to_node,
+        state: c.state ?? before.state,
+        updated_at: c.at,
+      };
+      putAgent(state, after);
+      return ok(after, [{ type: "agent.updated", before, after }]);
+    }
+    case "agent.deregister": {
+      const agent = state.agents.get(c.name);
+      if (!agent) return fail("not-registered", `agent '${c.name}' is not registered`);
+      deleteAgent(state, c.name);
+      const events: DirectoryEvent[] = [{ type: "agent.deregistered", agent }];
+      const reg = state.registrations.get(c.name);
+      if (reg && !c.keep_services) {
+        deleteRegistration(state, c.name);
+        events.push({ type: "df.deregistered", description: reg, expired: false });
+      }
+      return ok(agent, events);
+    }
+    case "df.register": {
+      const name = c.description.name.name;
+      if (state.registrations.has(name)) {
+        return fail("already-registered", `'${name}' is already registered with the DF`);
+      }
+      if (leaseEnded(c.description, c.at)) {
+        return fail(
+          "unsupported-value",
+          `lease-time ${c.description.lease_time} is not after ${c.at}`,
+        );
+      }
+      const d = deepFreeze(structuredClone(c.description) as DfAgentDescription);
+      putRegistration(state, d);
+      return ok(d, [{ type: "df.registered", description: d }]);
+    }
+    case "df.modify": {
+      const name = c.description.name.name;
+      const before = state.registrations.get(name);
+      if (!before) return fail("not-registered", `'${name}' is not registered with the DF`);
+      if (leaseEnded(c.description, c.at)) {
+        return fail(
+          "unsupported-value",
+          `lease-time ${c.description.lease_time} is not after ${c.at}`,
+        );
+      }
+      const after = deepFreeze(structuredClone(c.description) as DfAgentDescription);
+      putRegistration(state, after);
+      return ok(after, [{ type: "df.modified", before, after }]);
+    }
+    case "df.deregister": {
+      const d = state.registrations.get(c.name);
+      if (!d) return fail("not-registered", `'${c.name}' is not registered with the DF`);
+      deleteRegistration(state, c.name);
+      return ok(d, [{ type: "df.deregistered", description: d, expired: false }]);
+    }
+    case "df.expire": {
+      const ended = [...state.leased]
+        .filter((n) => leaseEnded(state.registrations.get(n)!, c.at))
+        .sort(compareCodeUnits);
+      const events: DirectoryEvent[] = [];
+      for (const n of ended) {
+        const d = state.registrations.get(n)!;
+        deleteRegistration(state, n);
+        events.push({ type: "df.deregistered", description: d, expired: true });
+      }
+      return ok(undefined, events);
+    }
+    case "member.add": {
+      if (state.members.has(c.member.id)) {
+        return fail("already-registered", `member '${c.member.id}' is already registered`);
+      }
+      const m = deepFreeze(structuredClone(c.member) as Member);
+      state.members.set(m.id, m);
+      return ok(m, [{ type: "member.added", member: m }]);
+    }
+    case "member.update": {
+      const before = state.members.get(c.id);
+      if (!before) return fail("not-registered", `member '${c.id}' is not registered`);
+      if (before.role === "voter" && c.role === "learner" && voters(state) === 1) {
+        return fail("unsupported-value", `member '${c.id}' is the last voter`);
+      }
+      const after: Member = deepFreeze({
+        id: before.id,
+        addresses: c.addresses ? [...c.addresses] : before.addresses,
+        public_key: c.public_key ?? before.public_key,
+        role: c.role ?? before.role,
+      });
+      state.members.set(after.id, after);
+      return ok(after, [{ type: "member.updated", before, after }]);
+    }
+    case "member.remove": {
+      const m = state.members.get(c.id);
+      if (!m) return fail("not-registered", `member '${c.id}' is not registered`);
+      if (m.role === "voter" && voters(state) === 1 && state.members.size > 1) {
+        return fail("unsupported-value", `member '${c.id}' is the last voter`);
+      }
+      state.members.delete(c.id);
+      return ok(m, [{ type: "member.removed", member: m }]);
+    }
+    default: {
+      const unknown: { type?: unknown } = c;
+      return fail("unsupported-value", `unknown command type ${JSON.stringify(unknown.type)}`);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { z } from "zod";
+import { AgentNameSchema } from "../acl/mod.ts";
+import {
+  ComponentHashSchema,
+  InstantSchema,
+  LifecycleStateSchema,
+  ManifestSummarySchema,
+  NodeIdSchema,
+} from "./agent-record.ts";
+import { DfAgentDescriptionSchema } from "./df-description.ts";
+import { MEMBER_ROLES, MemberSchema, PublicKeySchema } from "./member.ts";
+
+/**
+ * Register a hosted agent on a node. Fails `already-registered`; fails `unsupported-value`
+ * when cluster members are known and `node` is not one of them (the same holds for the
+ * target of `agent.move`).
+ */
+export const AgentRegisterSchema = z.strictObject({
+  type: z.literal("agent.register"),
+  name: AgentNameSchema,
+  node: NodeIdSchema,
+  state: LifecycleStateSchema,
+  manifest: ManifestSummarySchema,
+  component_hash: ComponentHashSchema,
+  owner: z.string().min(1).max(256).optional(),
+  at: InstantSchema,
+});
+
+/**
+ * Change an agent's lifecycle state. With `expected_state` the change only happens from
+ * that state (fails `stale-state` otherwise). Fails `not-registered`.
+ */
+export const AgentSetStateSchema = z.strictObject({
+  type: z.literal("agent.set-state"),
+  name: AgentNameSchema,
+  state: LifecycleStateSchema,
+  expected_state: LifecycleStateSchema.optional(),
+  at: InstantSchema,
+});
+
+/**
+ * Move an agent to another node: the single point where ownership changes. Refused with
+ * `stale-location` unless the agent is currently on `from_node`; `state` (default: keep)
+ * is the state it has on arrival. Fails `not-registered`.
+ */
+export const AgentMoveSchema = z.strictObject({
+  type: z.literal("agent.move"),
+  name: AgentNameSchema,
+  from_node: NodeIdSchema,
+  to_node: NodeIdSchema,
+  state: LifecycleStateSchema.optional(),
+  at: InstantSchema,
+});
+
+/**
+ * Remove an agent. Unless `keep_services` is true, its DF registration (if any) goes too.
+ * Fails `not-registered`.
+ */
+export const AgentDeregisterSchema = z.strictObject({
+  type: z.literal("agent.deregister"),
+  name: AgentNameSchema,
+  keep_services: z.boolean().optional(),
+  at: InstantSchema,
+});
+
+/** Register a DF description. Fails `already-registered`. */
+export const DfRegisterSchema = z.strictObject({
+  type: z.literal("df.register"),
+  description: DfAgentDescriptionSchema,
+  at: InstantSchema,
+});
+
+/** Replace an existing DF description (FIPA `modify`). Fails `not-registered`. */
+export const DfModifySchema = z.strictObject({
+  type: z.literal("df.modify"),
+  description: DfAgentDescriptionSchema,
+  at: InstantSchema,
+});
+
+/** Remove a DF description by agent name. Fails `not-registered`. */
+export const DfDeregisterSchema = z.strictObject({
+  type: z.literal("df.deregister"),
+  name: AgentNameSchema,
+  at: InstantSchema,
+});
+
+/** Remove every DF registration whose lease ended at or before `at`. Never fails. */
+export const DfExpireSchema = z.strictObject({
+  type: z.literal("df.expire"),
+  at: InstantSchema,
+});
+
+/** Add a cluster member. Fails `already-registered`. */
+export const MemberAddSchema = z.strictObject({
+  type: z.literal("member.add"),
+  member: MemberSchema,
+});
+
+/** Change a member's addresses, key or role. Fails `not-registered`, or `unsupported-value`
+ * when it would leave the cluster without a voter. */
+export const MemberUpdateSchema = z.strictObject({
+  type: z.literal("member.update"),
+  id: NodeIdSchema,
+  addresses: z.array(z.string().min(1).max(1024)).max(32).optional(),
+  public_key: PublicKeySchema.optional(),
+  role: z.enum(MEMBER_ROLES).optional(),
+});
+
+/** Remove a member. Fails `not-registered`, or `unsupported-value` for the last voter. */
+export const MemberRemoveSchema = z.strictObject({
+  type: z.literal("member.remove"),
+  id: NodeIdSchema,
+});
+
+/**
+ * Schema of a directory command: what Raft replicates. Validate every command that crosses
+ * a trust boundary (HTTP, libp2p, the Raft log read back) with it before {@link apply}.
+ *
+ * @example
+ * ```ts
+ * const cmd = DirectoryCommandSchema.parse({
+ *   type: "df.deregister", name: "seller@node-a", at: "2026-01-01T00:00:00Z",
+ * });
+ * ```
+ */
+export const DirectoryCommandSchema = z.discriminatedUnion("type", [
+  AgentRegisterSchema,
+  AgentSetStateSchema,
+  AgentMoveSchema,
+  AgentDeregisterSchema,
+  DfRegisterSchema,
+  DfModifySchema,
+  DfDeregisterSchema,
+  DfExpireSchema,
+  MemberAddSchema,
+  MemberUpdateSchema,
+  MemberRemoveSchema,
+]);
+
+/** A directory command (JSON-serializable; every timestamp is carried, never read). */
+export type DirectoryCommand = z.output<typeof DirectoryCommandSchema>;
+
+/** The `type` tag of a {@link DirectoryCommand}. */
+export type DirectoryCommandType = DirectoryCommand["type"];
+
+/**
+ * Validates an untrusted value as a directory command.
+ *
+ * @throws {z.ZodError} naming the offending field.
+ */
+export function parseDirectoryCommand(value: unknown): DirectoryCommand {
+  return DirectoryCommandSchema.parse(value);
+}

@@ -1,0 +1,113 @@
+/**
+ * The replicated directory: the state machine Raft replicates. It holds hosted agents (the
+ * AMS side: name → node, lifecycle state, manifest summary, component hash), DF
+ * registrations (FIPA `df-agent-description`s, the service registry) and cluster members
+ * (id, addresses, Ed25519 public key, Raft role).
+ *
+ * Pure and deterministic: {@link apply} is a function of the state and a
+ * {@link DirectoryCommand} (commands carry their timestamps); {@link snapshot} gives
+ * canonical bytes and {@link restore} reads them back.
+ *
+ * @example
+ * ```ts
+ * const state = createDirectoryState();
+ * apply(state, {
+ *   type: "df.register",
+ *   description: dfAgentDescription(aid("seller@node-a"), {
+ *     services: [serviceDescription({ name: "books", type: "selling" })],
+ *   }),
+ *   at: "2026-01-01T00:00:00Z",
+ * });
+ * searchServices(state, dfTemplate({ services: [serviceDescription({ type: "selling" })] }));
+ * ```
+ * @module
+ */
+export {
+  type AgentRecord,
+  AgentRecordSchema,
+  ComponentHashSchema,
+  InstantSchema,
+  LIFECYCLE_STATES,
+  type LifecycleState,
+  LifecycleStateSchema,
+  type ManifestSummary,
+  ManifestSummarySchema,
+  NodeIdSchema,
+} from "./agent-record.ts";
+export {
+  type DfAgentDescription,
+  dfAgentDescription,
+  DfAgentDescriptionSchema,
+  type DfTemplate,
+  dfTemplate,
+  DfTemplateSchema,
+  type Property,
+  PropertySchema,
+  type PropertyValue,
+  PropertyValueSchema,
+  type ServiceDescription,
+  serviceDescription,
+  ServiceDescriptionSchema,
+} from "./df-description.ts";
+export {
+  isEd25519PublicKeyBase64,
+  type Member,
+  MEMBER_ROLES,
+  type MemberRole,
+  MemberSchema,
+  PublicKeySchema,
+} from "./member.ts";
+export {
+  AgentDeregisterSchema,
+  AgentMoveSchema,
+  AgentRegisterSchema,
+  AgentSetStateSchema,
+  DfDeregisterSchema,
+  DfExpireSchema,
+  DfModifySchema,
+  DfRegisterSchema,
+  type DirectoryCommand,
+  DirectoryCommandSchema,
+  type DirectoryCommandType,
+  MemberAddSchema,
+  MemberRemoveSchema,
+  MemberUpdateSchema,
+  parseDirectoryCommand,
+} from "./commands.ts";
+export type {
+  ApplyFailure,
+  ApplyOk,
+  ApplyResult,
+  DirectoryEvent,
+  DirectoryFailureReason,
+} from "./results.ts";
+export { createDirectoryState, type DirectoryState } from "./state.ts";
+export { apply } from "./apply.ts";
+export {
+  compileDfTemplate,
+  isSubsetIgnoringCase,
+  matchesDfTemplate,
+  matchesServiceTemplate,
+  samePropertyValue,
+} from "./df-match.ts";
+export {
+  type AgentPage,
+  findAgentsByService,
+  getAgent,
+  getMember,
+  getRegistration,
+  listAgents,
+  type ListAgentsOptions,
+  listMembers,
+  type SearchOptions,
+  searchServices,
+} from "./queries.ts";
+export {
+  DirectorySnapshotError,
+  DirectorySnapshotSchema,
+  restore,
+  snapshot,
+  SNAPSHOT_FORMAT,
+} from "./snapshot.ts";
+export { canonicalJson } from "./canonical-json.ts";
+export { type DirectoryReader, directoryReader } from "./reader.ts";

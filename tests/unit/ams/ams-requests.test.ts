@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
+import {
+  FIPA_STATE,
+  handleManagementMessage,
+  lifecycleStatesOf,
+} from "../../../runtime/ams/mod.ts";
+import {
+  apply,
+  type DirectoryState,
+  LIFECYCLE_STATES,
+  type LifecycleState,
+} from "../../../runtime/directory/mod.ts";
+import {
+  amsAgentDescriptionFromSl,
+  apDescriptionFromSl,
+  exceptionFromSl,
+  parseSlContent,
+  resultFromSl,
+  slEquals,
+  type SlList,
+  type SlTerm,
+} from "../../../runtime/sl/mod.ts";
+import { acts, context, elements, freshState } from "./fixtures.ts";
+
+const PLATFORM = "node-a";
+const AMS = `ams@${PLATFORM}`;
+const ADDR = "http://node-a:7778/acc";
+
+function request(call: string, extra: Partial<AclMessage> = {}): AclMessage {
+  return {
+    performative: "request",
+    sender: aid("rma@node-b"),
+    receivers: [aid(AMS)],
+    content: `((action (agent-identifier :name ${AMS}) ${call}))`,
+    language: "fipa-sl0",
+    ontology: "FIPA-Agent-Management",
+    protocol: "fipa-request",
+    conversation_id: "C1",
+    reply_with: "rma1",
+    ...extra,
+  };
+}
+
+function handle(state: DirectoryState, msg: AclMessage, addresses = [ADDR]) {
+  return handleManagementMessage(context(state, { platform: PLATFORM, addresses }), msg);
+}
+
+function populate(): DirectoryState {
+  const s = freshState();
+  LIFECYCLE_STATES.forEach((state: LifecycleState, i) => {
+    const r = apply(s, {
+      type: "agent.register",
+      name: `a${i}@${PLATFORM}`,
+      node: PLATFORM,
+      state,
+      manifest: { capabilities: [], limits: {} },
+      component_hash: "sha256:" + "00".repeat(32),
+      owner: i % 2 ? "alice" : "bob",
+      at: "2026-01-01T00:00:00Z",
+    });
+    assert.ok(r.ok);
+  });
+  return s;
+}
+
+function resultItems(reply: AclMessage, req: AclMessage): SlTerm[] {
+  const r = resultFromSl(elements(reply)[0])!;
+  assert.ok(slEquals(r.action, parseSlContent(req.content as string)[0]));
+  assert.equal((r.value as SlList).items[0].kind, "word");
+  return (r.value as SlList).items.slice(1) as SlTerm[];
+}
+
+Deno.test("AMS get-description: agree, then the ap-description with the HTTP MTP", () => {
+  const req = request("(get-description)");
+  const out = handle(freshState(), req);
+  assert.deepEqual(acts(out.replies), ["agree", "inform"]);
+  const inform = out.replies[1];
+  assert.equal(inform.sender!.name, AMS);
+  assert.deepEqual(inform.sender!.addresses, [ADDR]);
+  assert.equal(inform.in_reply_to, "rma1");
+  assert.equal(inform.conversation_id, "C1");
+  const [ap] = resultItems(inform, req);
+  assert.deepEqual(apDescriptionFromSl(ap), {
+    name: PLATFORM,
+    ap_services: [{
+      name: "fipa.mts.mtp.http.std",
+      type: "fipa.mts.mtp.http.std",
+      addresses: [ADDR],
+    }],
+  });
+  assert.equal(
+    inform.content,
+    `((result (action (agent-identifier :name ${AMS}) (get-description)) (sequence ` +
+      `(ap-description :name node-a :ap-services (sequence (ap-service :name fipa.mts.mtp.http.std ` +
+      `:type fipa.mts.mtp.http.std :addresses (sequence ${ADDR})))))))`,
+  );
+  const none = handle(freshState(), req, []);
+  assert.deepEqual(apDescriptionFromSl(resultItems(none.replies[1], req)[0]).ap_services, []);
+});
+
+Deno.test("AMS search: by state, ownership and name, with FIPA states", () => {
+  const s = populate();
+  const search = (template: string, constraints = "(search-constraints)") => {
+    const req = request(`(search (ams-agent-description ${template}) ${constraints})`);
+    const out = handle(s, req);
+    assert.deepEqual(acts(out.replies), ["agree", "inform"]);
+    return resultItems(out.replies[1], req).map((t) => amsAgentDescriptionFromSl(t));
+  };
+  const all = search("");
+  assert.equal(all.length, LIFECYCLE_STATES.length);
+  assert.deepEqual(all[0], {
+    name: aid(`a0@${PLATFORM}`, [ADDR]),
+    state: "initiated",
+    ownership: "bob",
+  });
+  const active = search(":state active");
+  assert.deepEqual(active.map((d) => d.name!.name), [`a2@${PLATFORM}`, `a3@${PLATFORM}`]);
+  assert.deepEqual(search(":state active :ownership alice").map((d) => d.name!.name), [
+    `a3@${PLATFORM}`,
+  ]);
+  assert.deepEqual(search(`:name (agent-identifier :name a6@${PLATFORM})`).map((d) => d.state), [
+    "waiting",
+  ]);
+  assert.deepEqual(search(":name (agent-identifier :name nobody@x)"), []);
+  assert.equal(search("", "(search-constraints :max-results 3)").length, 3);
+  for (const st of LIFECYCLE_STATES) assert.ok(lifecycleStatesOf(FIPA_STATE[st]).includes(st));
+});
+
+Deno.test("AMS refuses what it does not do", () => {
+  const s = populate();
+  const register = request(
+    "(register (ams-agent-description :name (agent-identifier :name x@ior:002233) :ownership Test :state active))",
+  );
+  const out = handle(s, register);
+  assert.deepEqual(acts(out.replies), ["refuse"]);
+  assert.equal(out.commands.length, 0);
+  assert.deepEqual(exceptionFromSl(elements(out.replies[0])[1]), {
+    kind: "unsupported-function",
+    function: "register",
+  });
+  const dfTemplate = handle(s, request("(search (df-agent-description) (search-constraints))"));
+  assert.deepEqual(exceptionFromSl(elements(dfTemplate.replies[0])[1]), {
+    kind: "unrecognised-parameter-value",
+    parameter: "description",
+    value: "(df-agent-description)",
+  });
+  const badState = handle(s, request("(search (ams-agent-description :state sleeping))"));
+  assert.deepEqual(exceptionFromSl(elements(badState.replies[0])[1]), {
+    kind: "unrecognised-parameter-value",
+    parameter: "state",
+    value: "sleeping",
+  });
+});
