@@ -1,0 +1,107 @@
+import { expected, isFinished, start } from "../../../protocols/mod.ts";
+import { assert, at, m, obs, recv, refused, run, sent, thread } from "./helpers.ts";
+
+const BIDDERS = ["b1", "b2", "b3"];
+
+function opened() {
+  return run(start("fipa-english-auction", "initiator"), [
+    sent(m("inform", "auc", BIDDERS)),
+    sent(m("cfp", "auc", BIDDERS, { price: 100, reply_by: "2030-01-01T00:00:10Z" })),
+  ]).state;
+}
+
+Deno.test("fipa-english-auction: rising calls, one bid accepted per call, end, payment", () => {
+  let state = run(opened(), [
+    recv(m("propose", "b1", "auc", { price: 100 })),
+    recv(m("propose", "b2", "auc", { price: 100 })),
+    sent(m("accept-proposal", "auc", "b1")),
+    sent(m("reject-proposal", "auc", "b2")),
+    sent(m("cfp", "auc", BIDDERS, { price: 110 })),
+    recv(m("propose", "b2", "auc", { price: 110 })),
+    sent(m("accept-proposal", "auc", "b2")),
+    sent(m("cfp", "auc", BIDDERS, { price: 120, reply_by: "2030-01-01T00:01:00Z" })),
+    at("2030-01-01T00:01:00Z"),
+  ]).state;
+  assert.equal(state.round, 3);
+  assert.equal(state.price, 120);
+  assert.equal(thread(state, "b1"), "passed", "no bid by the call's deadline: passes");
+  // No bids at 120: the auction ends; b2 holds the last accepted bid.
+  state = run(state, [sent(m("inform", "auc", BIDDERS))]).state;
+  assert.equal(thread(state, "b2"), "won");
+  assert.equal(thread(state, "b1"), "closed");
+  assert.ok(isFinished(state), "the request for payment is optional");
+  assert.deepEqual(expected(state).find((e) => e.from === "auc"), {
+    from: "auc",
+    to: "b2",
+    performatives: ["request"],
+  });
+  state = run(state, [sent(m("request", "auc", "b2"))]).state;
+  assert.ok(!isFinished(state));
+  state = run(state, [recv(m("agree", "b2", "auc")), recv(m("inform", "b2", "auc"))]).state;
+  assert.equal(thread(state, "b2"), "paid");
+  assert.ok(isFinished(state));
+});
+
+Deno.test("fipa-english-auction: bidder's side", () => {
+  const { state } = run(start("fipa-english-auction", "participant", { self: "b3" }), [
+    recv(m("inform", "auc", BIDDERS)),
+    recv(m("cfp", "auc", BIDDERS, { price: 5 })),
+    sent(m("propose", "b3", "auc", { price: 5 })),
+    recv(m("reject-proposal", "auc", "b3")),
+    recv(m("cfp", "auc", BIDDERS, { price: 6 })),
+    recv(m("inform", "auc", BIDDERS)),
+  ]);
+  assert.equal(thread(state, "b3"), "closed");
+  assert.ok(isFinished(state));
+});
+
+Deno.test("fipa-english-auction: violations", () => {
+  const s = opened();
+  // Calls must rise.
+  assert.match(refused(s, sent(m("cfp", "auc", BIDDERS, { price: 90 }))).reason, /must rise/);
+  // Bids below the called price.
+  assert.match(refused(s, recv(m("propose", "b1", "auc", { price: 99 }))).reason, /below/);
+  // The auction opens with inform(start-of-auction), not a call.
+  assert.deepEqual(
+    refused(start("fipa-english-auction", "initiator"), sent(m("cfp", "a", "b"))).expected,
+    [
+      "inform",
+    ],
+  );
+  const twoBids = run(s, [
+    recv(m("propose", "b1", "auc")),
+    recv(m("propose", "b2", "auc")),
+    sent(m("accept-proposal", "auc", "b1")),
+  ]).state;
+  // One winner per call in an English auction.
+  assert.deepEqual(refused(twoBids, sent(m("accept-proposal", "auc", "b2"))).expected, [
+    "reject-proposal",
+    "cancel",
+    "not-understood",
+  ]);
+  // An unanswered bid blocks the next call.
+  assert.equal(refused(twoBids, sent(m("cfp", "auc", BIDDERS, { price: 120 }))).state, "bid");
+  // A bid without a call, the end of the auction then a call.
+  const ended = run(s, [sent(m("inform", "auc", BIDDERS))]).state;
+  assert.equal(refused(ended, recv(m("propose", "b1", "auc"))).state, "closed");
+  assert.equal(ended.phase, "ended");
+});
+
+Deno.test("fipa-english-auction: not-understood drops a bidder, cancel, timeout of payment", () => {
+  const s = run(start("fipa-english-auction", "observer"), [
+    obs(m("inform", "auc", BIDDERS)),
+    obs(m("not-understood", "b3", "auc")),
+    obs(m("cfp", "auc", ["b1", "b2"], { price: 1 })),
+    obs(m("propose", "b1", "auc")),
+    obs(m("accept-proposal", "auc", "b1")),
+    obs(m("cancel", "auc", "b2")),
+    obs(m("inform", "b2", "auc")),
+    obs(m("inform", "auc", "b1")),
+    obs(m("request", "auc", "b1", { reply_by: "2030-01-01T00:00:00Z" })),
+    at("2030-01-01T00:00:00Z"),
+  ]).state;
+  assert.equal(thread(s, "b3"), "not-understood");
+  assert.equal(thread(s, "b2"), "cancelled");
+  assert.equal(thread(s, "b1"), "timed-out");
+  assert.ok(isFinished(s));
+});
