@@ -13,6 +13,7 @@ import { bodyLimit } from "./body-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
 import { type AccDeps, accRoutes } from "./routes/acc.ts";
+import { conversationRoutes } from "./routes/conversations.ts";
 import { type HealthCheck, healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { traceId } from "./trace.ts";
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): App {
     checks: deps.checks ?? {},
   });
   messageRoutes(app, { router: deps.router });
+  conversationRoutes(app);
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
   if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 

@@ -2,10 +2,10 @@ import type { Config } from "../config/mod.ts";
 import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
-import { apDescription } from "../mtp/mod.ts";
+import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { EventBus } from "../events/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
-import { MessageRouter, newMessageId } from "../routing/mod.ts";
+import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
 
 /** A running node. */
 export interface RunningNode {
@@ -41,6 +41,17 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const kv = await Deno.openKv(kvPath);
   const router = new MessageRouter(config.name);
   const events = new EventBus(config.name);
+  const inflight = new Set<Promise<unknown>>();
+  const mtpDeps = defaultHttpMtpDeps();
+  router.addRemote(mtpRoute({
+    router,
+    log,
+    inflight,
+    send: (msg, to) =>
+      sendHttpMtp(msg, to, mtpDeps, {
+        platformAddresses: [`${config.publicUrl ?? baseUrl}/acc`],
+      }),
+  }));
   const metrics = createNodeMetrics(config.name);
   let baseUrl = "";
   const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
@@ -117,6 +128,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     stop() {
       stopped ??= (async () => {
         await server.shutdown();
+        await Promise.allSettled([...inflight]);
         kv.close();
         log.info("stopped", { node: config.name });
       })();

@@ -2,5 +2,12 @@
  * Message routing: from an accepted message to the endpoints of its receivers.
  * @module
  */
-export { type Delivery, type LocalEndpoint, MessageRouter, type RouteOutcome } from "./router.ts";
+export {
+  type Delivery,
+  type LocalEndpoint,
+  MessageRouter,
+  type RemoteRoute,
+  type RouteOutcome,
+} from "./router.ts";
 export { newMessageId } from "./message-id.ts";
+export { hasHttpAddress, mtpRoute, type MtpSender } from "./mtp-route.ts";

@@ -18,7 +18,23 @@ export interface LocalEndpoint {
 /** Where one receiver's copy of a message went. */
 export interface RouteOutcome {
   receiver: string;
-  status: "delivered";
+  /** `delivered`: in a local mailbox; `forwarded`: handed to a remote route. */
+  status: "delivered" | "forwarded";
+  /** The remote route's kind (`peer`, `mtp`), when forwarded. */
+  via?: string;
+}
+
+/** A way to reach agents that do not live on this node. */
+export interface RemoteRoute {
+  /** Reported in outcomes, e.g. `peer` (another cluster node) or `mtp` (another platform). */
+  readonly kind: string;
+  /**
+   * Whether this route carries messages for `to`; if so, the function that hands one over
+   * (resolving once the route accepted it, not necessarily once it arrived).
+   */
+  resolve(
+    to: AgentIdentifier,
+  ): ((delivery: Delivery, to: AgentIdentifier) => Promise<void>) | undefined;
 }
 
 /**
@@ -34,6 +50,7 @@ export interface RouteOutcome {
  */
 export class MessageRouter {
   readonly #local = new Map<string, LocalEndpoint>();
+  readonly #remote: RemoteRoute[] = [];
 
   constructor(readonly platform: string) {}
 
@@ -53,6 +70,21 @@ export class MessageRouter {
     };
   }
 
+  /** Adds a remote route; routes are tried in the order they were added. */
+  addRemote(route: RemoteRoute): void {
+    this.#remote.push(route);
+  }
+
+  /** Whether an agent of this name is registered on this node. */
+  hasLocal(localName: string): boolean {
+    return this.#local.has(localName);
+  }
+
+  /** The local names registered on this node. */
+  localNames(): string[] {
+    return [...this.#local.keys()];
+  }
+
   /** The local name an identifier refers to, or `undefined` if it names another platform. */
   localName(id: AgentIdentifier | string): string | undefined {
     const name = typeof id === "string" ? id : id.name;
@@ -68,26 +100,37 @@ export class MessageRouter {
   }
 
   /**
-   * Delivers to every receiver. All receivers are resolved before anything is delivered,
-   * so a message with one unknown receiver reaches nobody.
+   * Delivers to every receiver: local ones into their mailboxes, others through the first
+   * remote route that takes them. All receivers are resolved before anything is delivered,
+   * so a message with one unreachable receiver reaches nobody.
    *
-   * @throws {ApiError} `AGENT_NOT_FOUND` naming the first receiver that is not known.
+   * @throws {ApiError} `AGENT_NOT_FOUND` naming the first receiver no route reaches.
    */
   async route(delivery: Delivery): Promise<RouteOutcome[]> {
-    const targets = delivery.message.receivers.map((r) => {
+    type Target =
+      | { kind: "local"; ep: LocalEndpoint }
+      | { kind: string; send: (d: Delivery, to: AgentIdentifier) => Promise<void> };
+    const targets: [AgentIdentifier, Target][] = delivery.message.receivers.map((r) => {
       const ep = this.resolve(r);
-      if (!ep) {
-        throw new ApiError("AGENT_NOT_FOUND", `Agent '${r.name}' not found`, {
-          agent: r.name,
-          platform: this.platform,
-        });
+      if (ep) return [r, { kind: "local", ep }];
+      for (const route of this.#remote) {
+        const send = route.resolve(r);
+        if (send) return [r, { kind: route.kind, send }];
       }
-      return [r, ep] as const;
+      throw new ApiError("AGENT_NOT_FOUND", `Agent '${r.name}' not found`, {
+        agent: r.name,
+        platform: this.platform,
+      });
     });
     const out: RouteOutcome[] = [];
-    for (const [r, ep] of targets) {
-      await ep.deliver(delivery, r);
-      out.push({ receiver: r.name, status: "delivered" });
+    for (const [r, t] of targets) {
+      if ("ep" in t) {
+        await t.ep.deliver(delivery, r);
+        out.push({ receiver: r.name, status: "delivered" });
+      } else {
+        await t.send(delivery, r);
+        out.push({ receiver: r.name, status: "forwarded", via: t.kind });
+      }
     }
     return out;
   }

@@ -11,7 +11,11 @@ export const SendResponseSchema = z.object({
   message_id: z.string(),
   status: z.enum(["delivered"]),
   delivered_at: z.string(),
-  receivers: z.array(z.object({ receiver: z.string(), status: z.string() })),
+  receivers: z.array(z.object({
+    receiver: z.string(),
+    status: z.enum(["delivered", "forwarded"]),
+    via: z.string().optional(),
+  })),
 });
 
 /** What `POST /api/v1/messages/validate` answers for a valid message. */
