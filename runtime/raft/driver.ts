@@ -1,0 +1,526 @@
+import { ApiError } from "../errors/mod.ts";
+import { confOf } from "./conf.ts";
+import { RaftError } from "./errors.ts";
+import { MAX_ENTRY_DATA_BYTES } from "./kv-storage.ts";
+import type { ConfChange, ConfState, Entry, Message, NormalEntry } from "./messages.ts";
+import { RaftNode, type RaftOptions, type Ready, type Role, type SoftState } from "./node.ts";
+import type { RaftStorage } from "./storage.ts";
+
+/**
+ * The shell around a {@link RaftNode}: owns the tick timer, runs ready cycles in order
+ * (persist, then send, then apply), and turns proposals and reads into promises. Storage,
+ * transport, state machine and timer are injected.
+ * @module
+ */
+
+/** Sends Raft messages to peers (fire and forget; loss is tolerated). */
+export interface RaftTransport {
+  /**
+   * Sends `msg` to node `to`. A thrown error or rejected promise reports `to` unreachable.
+   */
+  send(to: string, msg: Message): void | Promise<void>;
+}
+
+/**
+ * The replicated state machine. `apply` must be deterministic and should not throw (a
+ * throw rejects the proposer's promise but the entry still counts as applied).
+ */
+export interface RaftStateMachine<R = unknown> {
+  /** Applies a committed command; the result resolves the proposer's promise. */
+  apply(entry: NormalEntry): R | Promise<R>;
+  /** Serializes the whole state (as of the last applied entry). */
+  snapshot(): Uint8Array | Promise<Uint8Array>;
+  /** Replaces the whole state with a snapshot's bytes. */
+  restore(data: Uint8Array): void | Promise<void>;
+}
+
+/** The timer functions the driver uses (injectable for tests). */
+export interface TickScheduler {
+  /** Like `setInterval`; returns a handle for {@link TickScheduler.clearInterval}. */
+  setInterval(fn: () => void, ms: number): unknown;
+  /** Like `clearInterval`. */
+  clearInterval(handle: unknown): void;
+}
+
+/** Options of {@link RaftDriver.open}. */
+export interface RaftDriverOptions<R> {
+  /** This node's id. */
+  id: string;
+  /** Durable storage. */
+  storage: RaftStorage;
+  /** Outgoing messages. */
+  transport: RaftTransport;
+  /** The replicated state machine. */
+  stateMachine: RaftStateMachine<R>;
+  /**
+   * Founding voters, used only when the storage is empty: a founding member starts from
+   * this configuration; a node started without it waits to be added by a leader.
+   */
+  initialVoters?: string[];
+  /** Milliseconds per tick (default 100); 0 disables the timer (call {@link RaftDriver.tick}). */
+  tickMs?: number;
+  /** Timer functions (default: the global ones). */
+  scheduler?: TickScheduler;
+  /** Core tuning (election and heartbeat ticks, pre-vote, ...). */
+  raft?: Omit<RaftOptions, "id">;
+  /** Ticks after which a proposal or read gives up (default 5 election timeouts). */
+  requestTimeoutTicks?: number;
+  /** Applied entries between snapshots (default 1000). */
+  snapshotThreshold?: number;
+  /** Largest command accepted by {@link RaftDriver.propose} (default {@link MAX_ENTRY_DATA_BYTES}). */
+  maxCommandBytes?: number;
+  /** Called with errors the driver survives (send failures are not reported). */
+  onError?: (error: unknown) => void;
+}
+
+/** The cluster as one node sees it (served by `GET /api/v1/cluster`). */
+export interface ClusterStatus {
+  /** This node. */
+  id: string;
+  /** Its role. */
+  role: Role;
+  /** Known leader. */
+  leader: string | null;
+  /** Current term. */
+  term: number;
+  /** Commit index. */
+  commitIndex: number;
+  /** Applied index. */
+  appliedIndex: number;
+  /** Last log index. */
+  lastIndex: number;
+  /** Latest snapshot index. */
+  snapshotIndex: number;
+  /** Voters and learners. */
+  members: ConfState;
+  /** On the leader: the highest replicated index of every member (itself included). */
+  matchIndex: Record<string, number>;
+}
+
+interface PendingProposal {
+  term: number;
+  deadline: number;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingRead {
+  index: number | null;
+  deadline: number;
+  resolve: (index: number) => void;
+  reject: (error: unknown) => void;
+}
+
+const textEncoder = new TextEncoder();
+
+/**
+ * Runs one Raft node.
+ *
+ * @example
+ * ```ts
+ * const driver = await RaftDriver.open({
+ *   id: "a", storage: await KvStorage.open("raft.kv"), transport, stateMachine,
+ *   initialVoters: ["a", "b", "c"],
+ * });
+ * driver.start();
+ * transportOnMessage((msg) => driver.receive(msg));
+ * const result = await driver.propose(JSON.stringify(command));
+ * await driver.linearizableRead(); // then read the state machine
+ * ```
+ */
+export class RaftDriver<R = unknown> {
+  /** This node's id. */
+  readonly id: string;
+  readonly #node: RaftNode;
+  readonly #opts: RaftDriverOptions<R>;
+  readonly #scheduler: TickScheduler;
+  readonly #timeoutTicks: number;
+  #timer: unknown = null;
+  #ticks = 0;
+  #busy = false;
+  #idle: Promise<void> = Promise.resolve();
+  #stopped = false;
+  #readSeq = 0;
+  #proposals = new Map<number, PendingProposal>();
+  #reads = new Map<string, PendingRead>();
+  #soft: SoftState = { leader: null, role: "follower" };
+
+  private constructor(node: RaftNode, opts: RaftDriverOptions<R>) {
+    this.id = opts.id;
+    this.#node = node;
+    this.#opts = opts;
+    this.#scheduler = opts.scheduler ?? {
+      setInterval: (fn, ms) => setInterval(fn, ms),
+      clearInterval: (h) => clearInterval(h as number),
+    };
+    this.#timeoutTicks = opts.requestTimeoutTicks ?? 5 * (opts.raft?.electionTicks ?? 10);
+  }
+
+  /**
+   * Loads the node's state from storage (bootstrapping a founding member from
+   * `initialVoters` when the storage is empty), restores the state machine from the latest
+   * snapshot, and returns a driver that is not ticking yet (see {@link start}).
+   */
+  static async open<R>(opts: RaftDriverOptions<R>): Promise<RaftDriver<R>> {
+    const state = await opts.storage.load();
+    const empty = !state.snapshot && state.entries.length === 0 && state.hardState.term === 0;
+    if (empty && opts.initialVoters && opts.initialVoters.length > 0) {
+      const snapshot = {
+        meta: { index: 0, term: 0, conf: confOf(opts.initialVoters) },
+        data: new Uint8Array(),
+      };
+      await opts.storage.save({ snapshot, entries: [] });
+      state.snapshot = snapshot;
+    }
+    if (state.snapshot && state.snapshot.meta.index > 0) {
+      await opts.stateMachine.restore(state.snapshot.data);
+    }
+    const node = new RaftNode({ ...opts.raft, id: opts.id }, state);
+    return new RaftDriver(node, opts);
+  }
+
+  /** Starts the tick timer; a sole founding voter campaigns at once. */
+  start(): void {
+    if (this.#stopped || this.#timer !== null) return;
+    const ms = this.#opts.tickMs ?? 100;
+    if (ms > 0) this.#timer = this.#scheduler.setInterval(() => this.tick(), ms);
+    const { voters } = this.#node.conf;
+    if (voters.length === 1 && voters[0] === this.id && this.#node.role !== "leader") {
+      this.#node.campaign();
+      this.#kick();
+    }
+  }
+
+  /** Stops ticking, waits for the current ready cycle, and fails every waiting request. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer !== null) this.#scheduler.clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#idle;
+    const err = new ApiError("UNAVAILABLE", `raft node ${this.id} stopped`);
+    for (const p of this.#proposals.values()) p.reject(err);
+    for (const r of this.#reads.values()) r.reject(err);
+    this.#proposals.clear();
+    this.#reads.clear();
+  }
+
+  /** Advances logical time by one tick (called by the timer, or by tests). */
+  tick(): void {
+    if (this.#stopped) return;
+    this.#ticks++;
+    this.#node.tick();
+    this.#expire();
+    this.#kick();
+  }
+
+  /** Hands the node a message from a peer (already validated, e.g. by `decodeMessage`). */
+  receive(msg: Message): void {
+    if (this.#stopped) return;
+    this.#node.step(msg);
+    this.#kick();
+  }
+
+  /**
+   * Proposes a command; resolves with the state machine's result once it is applied here.
+   * @throws {ApiError} `NOT_LEADER` (details name the leader), `PAYLOAD_TOO_LARGE`,
+   * `CONFLICT` (leadership transfer in progress), `UNAVAILABLE` (the entry was replaced:
+   * it did not commit) or `TIMEOUT` (outcome unknown)
+   */
+  propose(command: Uint8Array | string): Promise<R> {
+    const data = typeof command === "string" ? textEncoder.encode(command) : command;
+    const max = this.#opts.maxCommandBytes ?? MAX_ENTRY_DATA_BYTES;
+    if (data.length > max) {
+      return Promise.reject(
+        new ApiError("PAYLOAD_TOO_LARGE", `command of ${data.length} bytes exceeds ${max}`, {
+          size: data.length,
+          max,
+        }),
+      );
+    }
+    return this.#track(() => this.#node.propose(data)) as Promise<R>;
+  }
+
+  /**
+   * Proposes a single-server membership change; resolves with the new configuration once
+   * it is applied here.
+   * @throws {ApiError} as {@link propose}, plus `CONFLICT` when another change is pending
+   * and `INVALID_REQUEST` when the change makes no sense
+   */
+  proposeConfChange(change: ConfChange): Promise<ConfState> {
+    return this.#track(() => this.#node.proposeConfChange(change)) as Promise<ConfState>;
+  }
+
+  /**
+   * Waits until this node's state machine reflects every write acknowledged before the
+   * call (ReadIndex); then reading the state machine is linearizable. Resolves with the
+   * read index.
+   * @throws {ApiError} `NOT_LEADER` when no leader is known, `UNAVAILABLE` when leadership
+   * changes meanwhile, `TIMEOUT`
+   */
+  linearizableRead(): Promise<number> {
+    if (this.#stopped) return Promise.reject(new ApiError("UNAVAILABLE", "raft node stopped"));
+    const ctx = `${this.id}/${++this.#readSeq}`;
+    try {
+      this.#node.readIndex(ctx);
+    } catch (e) {
+      return Promise.reject(toApiError(e));
+    }
+    const promise = new Promise<number>((resolve, reject) => {
+      this.#reads.set(ctx, {
+        index: null,
+        deadline: this.#ticks + this.#timeoutTicks,
+        resolve,
+        reject,
+      });
+    });
+    this.#kick();
+    return promise;
+  }
+
+  /**
+   * Asks the leader (this node) to hand leadership to voter `to`.
+   * @throws {ApiError} `NOT_LEADER` or `INVALID_REQUEST`
+   */
+  transferLeadership(to: string): void {
+    try {
+      this.#node.transferLeadership(to);
+    } catch (e) {
+      throw toApiError(e);
+    }
+    this.#kick();
+  }
+
+  /** Starts an election now. */
+  campaign(): void {
+    this.#node.campaign();
+    this.#kick();
+  }
+
+  /** The transport could not reach `to`. */
+  reportUnreachable(to: string): void {
+    this.#node.reportUnreachable(to);
+  }
+
+  /** The cluster as this node sees it. */
+  status(): ClusterStatus {
+    const st = this.#node.status();
+    const matchIndex: Record<string, number> = {};
+    if (st.progress) {
+      if (st.conf.voters.includes(this.id) || st.conf.learners.includes(this.id)) {
+        matchIndex[this.id] = st.lastIndex;
+      }
+      for (const [id, p] of Object.entries(st.progress)) matchIndex[id] = p.match;
+    }
+    return {
+      id: st.id,
+      role: st.role,
+      leader: st.leader,
+      term: st.term,
+      commitIndex: st.commitIndex,
+      appliedIndex: st.appliedIndex,
+      lastIndex: st.lastIndex,
+      snapshotIndex: st.snapshotIndex,
+      members: { voters: [...st.conf.voters], learners: [...st.conf.learners] },
+      matchIndex,
+    };
+  }
+
+  /** Resolves when the current ready cycle (if any) is done; for tests and shutdown. */
+  whenIdle(): Promise<void> {
+    return this.#idle;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #track(propose: () => { index: number; term: number }): Promise<unknown> {
+    if (this.#stopped) return Promise.reject(new ApiError("UNAVAILABLE", "raft node stopped"));
+    let ticket: { index: number; term: number };
+    try {
+      ticket = propose();
+    } catch (e) {
+      return Promise.reject(toApiError(e));
+    }
+    const promise = new Promise((resolve, reject) => {
+      this.#proposals.set(ticket.index, {
+        term: ticket.term,
+        deadline: this.#ticks + this.#timeoutTicks,
+        resolve,
+        reject,
+      });
+    });
+    this.#kick();
+    return promise;
+  }
+
+  #expire(): void {
+    for (const [index, p] of this.#proposals) {
+      if (p.deadline <= this.#ticks) {
+        this.#proposals.delete(index);
+        p.reject(
+          new ApiError("TIMEOUT", `proposal at index ${index} timed out; outcome unknown`, {
+            index,
+          }),
+        );
+      }
+    }
+    for (const [ctx, r] of this.#reads) {
+      if (r.deadline <= this.#ticks) {
+        this.#reads.delete(ctx);
+        r.reject(new ApiError("TIMEOUT", "linearizable read timed out"));
+      }
+    }
+  }
+
+  #kick(): void {
+    if (this.#busy || this.#stopped) return;
+    this.#idle = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    this.#busy = true;
+    try {
+      while (!this.#stopped && this.#node.hasReady()) {
+        await this.#cycle(this.#node.ready());
+      }
+    } catch (e) {
+      // Storage failed: this node can no longer promise durability. Stop it.
+      this.#opts.onError?.(e);
+      this.#stopped = true;
+      if (this.#timer !== null) this.#scheduler.clearInterval(this.#timer);
+      this.#timer = null;
+      const err = new ApiError("INTERNAL_ERROR", `raft node ${this.id} failed: ${String(e)}`);
+      for (const p of this.#proposals.values()) p.reject(err);
+      for (const r of this.#reads.values()) r.reject(err);
+      this.#proposals.clear();
+      this.#reads.clear();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #cycle(rd: Ready): Promise<void> {
+    const node = this.#node;
+    if (rd.softState) this.#onSoftState(rd.softState);
+    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+      await this.#opts.storage.save({
+        hardState: rd.hardState,
+        snapshot: rd.snapshot,
+        entries: rd.entries,
+      });
+    }
+    if (rd.snapshot) {
+      await this.#opts.stateMachine.restore(rd.snapshot.data);
+      for (const [index, p] of this.#proposals) {
+        if (index <= rd.snapshot.meta.index) {
+          this.#proposals.delete(index);
+          p.reject(
+            new ApiError(
+              "UNAVAILABLE",
+              `proposal at ${index} overtaken by a snapshot; outcome unknown`,
+            ),
+          );
+        }
+      }
+    }
+    for (const m of rd.messages) this.#send(m);
+    for (const e of rd.committedEntries) await this.#apply(e);
+    for (const rs of rd.readStates) {
+      const r = this.#reads.get(rs.ctx);
+      if (r) r.index = rs.index;
+    }
+    node.advance(rd);
+    const applied = node.appliedIndex;
+    for (const [ctx, r] of this.#reads) {
+      if (r.index !== null && r.index <= applied) {
+        this.#reads.delete(ctx);
+        r.resolve(r.index);
+      }
+    }
+    const threshold = this.#opts.snapshotThreshold ?? 1000;
+    if (applied - node.snapshotIndex >= threshold) {
+      const data = await this.#opts.stateMachine.snapshot();
+      await this.#opts.storage.compact(node.compact(applied, data));
+    }
+  }
+
+  async #apply(e: Entry): Promise<void> {
+    const p = this.#proposals.get(e.index);
+    if (p) this.#proposals.delete(e.index);
+    const mine = p !== undefined && p.term === e.term;
+    if (p && !mine) {
+      p.reject(
+        new ApiError("UNAVAILABLE", `proposal at index ${e.index} was not committed`, {
+          index: e.index,
+        }),
+      );
+    }
+    if (e.type === "normal") {
+      try {
+        const result = await this.#opts.stateMachine.apply(e);
+        if (mine) p.resolve(result);
+      } catch (err) {
+        this.#opts.onError?.(err);
+        if (mine) {
+          p.reject(
+            new ApiError("INTERNAL_ERROR", `applying entry ${e.index} failed`, {}, { cause: err }),
+          );
+        }
+      }
+    } else if (e.type === "conf" && mine) {
+      p.resolve(e.conf);
+    } else if (mine) {
+      p.resolve(undefined);
+    }
+  }
+
+  #send(m: Message): void {
+    const failed = () => {
+      this.#node.reportUnreachable(m.to);
+      if (m.type === "snapshot") this.#node.reportSnapshot(m.to, false);
+    };
+    try {
+      const r = this.#opts.transport.send(m.to, m);
+      if (r instanceof Promise) r.catch(failed);
+    } catch {
+      failed();
+    }
+  }
+
+  #onSoftState(soft: SoftState): void {
+    if (soft.leader !== this.#soft.leader) {
+      // Reads not yet confirmed may never be: fail them (a failed read has no effect).
+      for (const [ctx, r] of this.#reads) {
+        if (r.index === null) {
+          this.#reads.delete(ctx);
+          r.reject(
+            new ApiError("UNAVAILABLE", "leadership changed during a read", {
+              leader: soft.leader,
+            }),
+          );
+        }
+      }
+    }
+    this.#soft = soft;
+  }
+}
+
+/** Maps a core error to the API error the HTTP layer reports. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (!(e instanceof RaftError)) {
+    return new ApiError("INTERNAL_ERROR", String(e), {}, { cause: e });
+  }
+  switch (e.code) {
+    case "NOT_LEADER":
+      return new ApiError("NOT_LEADER", e.message, { leader: e.leader });
+    case "TRANSFER_IN_PROGRESS":
+    case "CONF_CHANGE_PENDING":
+      return new ApiError("CONFLICT", e.message, { reason: e.code });
+    case "INVALID_CONF_CHANGE":
+    case "INVALID_ARGUMENT":
+      return new ApiError("INVALID_REQUEST", e.message, { reason: e.code });
+    case "PROPOSAL_DROPPED":
+      return new ApiError("UNAVAILABLE", e.message, { reason: e.code });
+  }
+}

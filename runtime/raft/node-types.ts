@@ -1,0 +1,127 @@
+import type { ConfState, Entry, HardState, Message, Snapshot } from "./messages.ts";
+
+/**
+ * The shapes going into and out of the Raft core: its options, the work it hands the shell
+ * ({@link Ready}) and what it reports about itself.
+ * @module
+ */
+
+/** A node's role. `preCandidate` is the pre-vote phase, before any term is spent. */
+export type Role = "follower" | "preCandidate" | "candidate" | "leader";
+
+/** Tuning and identity of a {@link RaftNode}. */
+export interface RaftOptions {
+  /** This node's id. */
+  id: string;
+  /** Ticks without hearing from a leader before an election (randomized in [n, 2n)). */
+  electionTicks?: number;
+  /** Ticks between a leader's heartbeats; must be less than `electionTicks`. */
+  heartbeatTicks?: number;
+  /** Run a pre-vote before an election so that a partitioned node cannot inflate terms. */
+  preVote?: boolean;
+  /** A leader that has not heard from a quorum within an election timeout steps down, and
+   * voters ignore vote requests while they hear from a leader. */
+  checkQuorum?: boolean;
+  /** Most entries per append message. */
+  maxEntriesPerMessage?: number;
+  /** Approximate byte budget per append message. */
+  maxBytesPerMessage?: number;
+  /** Most unacknowledged appends per follower while pipelining. */
+  maxInflight?: number;
+  /** Most committed entries handed out per ready. */
+  maxCommittedPerReady?: number;
+  /** Source of randomness in [0, 1) for election timeouts; defaults to a PRNG seeded by `id`. */
+  random?: () => number;
+  /**
+   * Testing only: count replicas of entries from earlier terms to commit them (the bug of
+   * figure 8 in the Raft paper). Never enable this in production.
+   */
+  unsafeCommitPreviousTerm?: boolean;
+}
+
+/** A confirmed linearizable read: reads at or after `index` are current as of the request. */
+export interface ReadState {
+  /** The context passed to {@link RaftNode.readIndex}. */
+  ctx: string;
+  /** The commit index to wait for before reading the state machine. */
+  index: number;
+}
+
+/** Volatile state the shell may want to observe (not persisted). */
+export interface SoftState {
+  /** The known leader, or `null`. */
+  leader: string | null;
+  /** This node's role. */
+  role: Role;
+}
+
+/**
+ * Work for the shell, in this order: persist `snapshot` (and restore the state machine
+ * from it), persist `entries` and `hardState`; then send `messages`; then apply
+ * `committedEntries` and serve `readStates` once applied up to their index; then call
+ * {@link RaftNode.advance} with this object.
+ */
+export interface Ready {
+  /** Role or leader changed. */
+  softState?: SoftState;
+  /** Term, vote or commit changed: persist before sending. */
+  hardState?: HardState;
+  /** A snapshot received from the leader: persist it (discarding the log) and restore it. */
+  snapshot?: Snapshot;
+  /** New log entries to persist (they replace any stored entries from their first index). */
+  entries: Entry[];
+  /** Messages to send after persisting. */
+  messages: Message[];
+  /** Committed entries to apply, in order. */
+  committedEntries: Entry[];
+  /** Linearizable reads that are confirmed. */
+  readStates: ReadState[];
+}
+
+/** What the leader knows of one follower, for status reports. */
+export interface ProgressStatus {
+  /** Highest replicated index. */
+  match: number;
+  /** Next index to send. */
+  next: number;
+  /** Replication state. */
+  state: "probe" | "replicate" | "snapshot";
+  /** Heard from during the current check-quorum round. */
+  recentActive: boolean;
+}
+
+/** A snapshot of a node's state for observers. */
+export interface RaftStatus {
+  /** This node. */
+  id: string;
+  /** Its role. */
+  role: Role;
+  /** Current term. */
+  term: number;
+  /** Vote in the current term. */
+  vote: string | null;
+  /** Known leader. */
+  leader: string | null;
+  /** Commit index. */
+  commitIndex: number;
+  /** Applied index. */
+  appliedIndex: number;
+  /** Last log index. */
+  lastIndex: number;
+  /** Index of the latest snapshot. */
+  snapshotIndex: number;
+  /** Current configuration (latest in the log). */
+  conf: ConfState;
+  /** On a leader: each other member's replication progress. */
+  progress?: Record<string, ProgressStatus>;
+  /** On a leader: the target of an ongoing leadership transfer. */
+  transferee: string | null;
+}
+
+/** Where a proposal landed in the log; it is committed if that index commits with that term. */
+export interface ProposalTicket {
+  /** Log index of the proposed entry. */
+  index: number;
+  /** Term of the proposed entry. */
+  term: number;
+}

@@ -1,0 +1,3 @@
+import { simulationTest } from "./seeds.ts";
+
+simulationTest(1);

@@ -1,0 +1,266 @@
+import assert from "node:assert/strict";
+import { ApiError } from "../../../runtime/errors/mod.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  KvStorage,
+  MemoryStorage,
+  type Message,
+  type NormalEntry,
+  RaftDriver,
+  type RaftStateMachine,
+  type TickScheduler,
+} from "../../../runtime/raft/mod.ts";
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+/** A key-value state machine; apply returns the previous value. */
+class KvSm implements RaftStateMachine<string | null> {
+  map = new Map<string, string>();
+  apply(e: NormalEntry): string | null {
+    const { key, value } = JSON.parse(dec.decode(e.data));
+    const prev = this.map.get(key) ?? null;
+    this.map.set(key, value);
+    return prev;
+  }
+  snapshot(): Uint8Array {
+    return enc.encode(JSON.stringify([...this.map]));
+  }
+  restore(data: Uint8Array): void {
+    this.map = new Map(JSON.parse(dec.decode(data)));
+  }
+}
+
+/** An in-process network: messages go through the wire codec and arrive in a later task. */
+class Bus {
+  drivers = new Map<string, RaftDriver<string | null>>();
+  down = new Set<string>();
+  transport(from: string) {
+    return {
+      send: (to: string, msg: Message) => {
+        if (this.down.has(from) || this.down.has(to)) throw new Error(`${to} unreachable`);
+        const frame = encodeMessage(msg);
+        queueMicrotask(() => this.drivers.get(to)?.receive(decodeMessage(frame)));
+      },
+    };
+  }
+  async settle(rounds = 20): Promise<void> {
+    for (let i = 0; i < rounds; i++) {
+      await Promise.all([...this.drivers.values()].map((d) => d.whenIdle()));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+  async tick(n = 1): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      for (const [id, d] of this.drivers) if (!this.down.has(id)) d.tick();
+      await this.settle(3);
+    }
+  }
+  leader(): RaftDriver<string | null> | undefined {
+    return [...this.drivers.values()].find((d) => d.status().role === "leader");
+  }
+  async stop(): Promise<void> {
+    for (const d of this.drivers.values()) await d.stop();
+  }
+}
+
+const put = (key: string, value: string) => JSON.stringify({ key, value });
+
+async function startCluster(ids: string[], checkQuorum = true) {
+  const bus = new Bus();
+  const sms = new Map<string, KvSm>();
+  for (const id of ids) {
+    const sm = new KvSm();
+    sms.set(id, sm);
+    const d = await RaftDriver.open({
+      id,
+      storage: new MemoryStorage(),
+      transport: bus.transport(id),
+      stateMachine: sm,
+      initialVoters: ids,
+      tickMs: 0,
+      raft: { electionTicks: 10, checkQuorum },
+      requestTimeoutTicks: 30,
+    });
+    bus.drivers.set(id, d);
+    d.start();
+  }
+  return { bus, sms };
+}
+
+async function electedLeader(bus: Bus) {
+  for (let i = 0; i < 60 && !bus.leader(); i++) await bus.tick();
+  const leader = bus.leader();
+  assert.ok(leader, "a leader was elected");
+  return leader;
+}
+
+Deno.test("driver: proposals resolve with their result; reads are linearizable", async () => {
+  const { bus, sms } = await startCluster(["a", "b", "c"]);
+  try {
+    const leader = await electedLeader(bus);
+    assert.equal(await leader.propose(put("k", "1")), null);
+    assert.equal(await leader.propose(put("k", "2")), "1");
+    // A follower's read sees the acknowledged write once it returns.
+    const follower = [...bus.drivers.values()].find((d) => d !== leader)!;
+    const index = await follower.linearizableRead();
+    assert.ok(index >= 3);
+    assert.equal(sms.get(follower.id)!.map.get("k"), "2");
+    const st = leader.status();
+    assert.equal(st.role, "leader");
+    assert.deepEqual(st.members, { voters: ["a", "b", "c"], learners: [] });
+    assert.deepEqual(Object.keys(st.matchIndex).sort(), ["a", "b", "c"]);
+    assert.equal(st.matchIndex[leader.id], st.lastIndex);
+  } finally {
+    await bus.stop();
+  }
+});
+
+Deno.test("driver: a follower refuses proposals, naming the leader", async () => {
+  const { bus } = await startCluster(["a", "b", "c"]);
+  try {
+    const leader = await electedLeader(bus);
+    const follower = [...bus.drivers.values()].find((d) => d !== leader)!;
+    await assert.rejects(() => follower.propose(put("k", "v")), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.code, "NOT_LEADER");
+      assert.equal(e.status, 503);
+      assert.equal(e.details.leader, leader.id);
+      return true;
+    });
+    await assert.rejects(
+      () => leader.propose(new Uint8Array(100_000)),
+      (e: unknown) => e instanceof ApiError && e.code === "PAYLOAD_TOO_LARGE",
+    );
+  } finally {
+    await bus.stop();
+  }
+});
+
+Deno.test("driver: a proposal without a quorum times out; stop fails what is left", async () => {
+  const { bus } = await startCluster(["a", "b", "c"], false);
+  try {
+    const leader = await electedLeader(bus);
+    for (const id of bus.drivers.keys()) if (id !== leader.id) bus.down.add(id);
+    const timedOut = leader.propose(put("k", "lost?"));
+    const rejected = assert.rejects(
+      timedOut,
+      (e: unknown) => e instanceof ApiError && e.code === "TIMEOUT",
+    );
+    await bus.tick(31);
+    await rejected;
+    const pending = leader.propose(put("k", "never")).catch((e) => e);
+    await leader.stop();
+    const err = await pending;
+    assert.ok(err instanceof ApiError && err.code === "UNAVAILABLE");
+  } finally {
+    await bus.stop();
+  }
+});
+
+Deno.test("driver: membership change adds a fresh node that catches up", async () => {
+  const { bus } = await startCluster(["a", "b", "c"]);
+  try {
+    const leader = await electedLeader(bus);
+    for (let i = 0; i < 5; i++) await leader.propose(put(`k${i}`, `v${i}`));
+    const sm = new KvSm();
+    const d = await RaftDriver.open({
+      id: "d",
+      storage: new MemoryStorage(),
+      transport: bus.transport("d"),
+      stateMachine: sm,
+      tickMs: 0,
+    });
+    bus.drivers.set("d", d);
+    d.start();
+    const conf = await leader.proposeConfChange({ type: "addLearner", node: "d" });
+    assert.deepEqual(conf.learners, ["d"]);
+    await leader.proposeConfChange({ type: "addVoter", node: "d" });
+    await bus.tick(3);
+    assert.equal(sm.map.get("k4"), "v4");
+    assert.deepEqual(d.status().members.voters, ["a", "b", "c", "d"]);
+    await assert.rejects(
+      () => leader.proposeConfChange({ type: "addVoter", node: "d" }),
+      (e: unknown) => e instanceof ApiError && e.code === "INVALID_REQUEST",
+    );
+  } finally {
+    await bus.stop();
+  }
+});
+
+Deno.test("driver: a node reopened from its KV file resumes where it stopped", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "raft-driver-" });
+  const path = `${dir}/node.kv`;
+  try {
+    const run = async (fn: (d: RaftDriver<string | null>, sm: KvSm) => Promise<void>) => {
+      const storage = await KvStorage.open(path);
+      const sm = new KvSm();
+      const d = await RaftDriver.open({
+        id: "solo",
+        storage,
+        transport: { send: () => {} },
+        stateMachine: sm,
+        initialVoters: ["solo"],
+        tickMs: 0,
+        snapshotThreshold: 4,
+      });
+      d.start();
+      try {
+        await fn(d, sm);
+      } finally {
+        await d.stop();
+        storage.close();
+      }
+    };
+    let term = 0;
+    await run(async (d) => {
+      for (let i = 0; i < 10; i++) await d.propose(put("k", `v${i}`));
+      term = d.status().term;
+      assert.ok(d.status().snapshotIndex > 0, "compacted");
+    });
+    await run(async (d, sm) => {
+      await d.whenIdle();
+      for (let i = 0; i < 3 && d.status().role !== "leader"; i++) d.tick();
+      await d.linearizableRead();
+      assert.equal(sm.map.get("k"), "v9", "snapshot + log replayed");
+      assert.ok(d.status().term > term, "a new term after the restart");
+      assert.equal(await d.propose(put("k", "v10")), "v9");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("driver: the tick timer comes from the injected scheduler and stops with the node", async () => {
+  const ticker: { fn?: () => void } = {};
+  let cleared = false;
+  const scheduler: TickScheduler = {
+    setInterval: (fn, ms) => {
+      assert.equal(ms, 50);
+      ticker.fn = fn;
+      return 7;
+    },
+    clearInterval: (h) => {
+      assert.equal(h, 7);
+      cleared = true;
+    },
+  };
+  const d = await RaftDriver.open({
+    id: "x",
+    storage: new MemoryStorage(),
+    transport: { send: () => {} },
+    stateMachine: new KvSm(),
+    initialVoters: ["x", "y", "z"],
+    tickMs: 50,
+    scheduler,
+    raft: { electionTicks: 5 },
+  });
+  d.start();
+  assert.ok(ticker.fn);
+  for (let i = 0; i < 20; i++) ticker.fn();
+  await d.whenIdle();
+  assert.notEqual(d.status().role, "follower", "the ticks drove an election attempt");
+  await d.stop();
+  assert.equal(cleared, true);
+});
