@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Logger } from "../log/mod.ts";
-import type { MessageRouter } from "../routing/mod.ts";
+import { type MessageRouter, ReplyWaiters } from "../routing/mod.ts";
 import { VERSION } from "../version.ts";
 import type { App, AppEnv } from "./env.ts";
 import type { RateLimits } from "../config/mod.ts";
@@ -13,6 +13,8 @@ import { bodyLimit } from "./body-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
 import { type AccDeps, accRoutes } from "./routes/acc.ts";
+import type { AgentManager } from "../agents/mod.ts";
+import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { type HealthCheck, healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -39,6 +41,8 @@ export interface AppDeps {
   events?: EventBus;
   /** Prometheus metrics; omitted means no `/metrics` and no HTTP instrumentation. */
   metrics?: NodeMetrics;
+  /** Agent lifecycle; omitted means no `/api/v1/agents` routes. */
+  agents?: AgentManager;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
   acc?: Omit<AccDeps, "maxBodyBytes">;
 }
@@ -71,7 +75,13 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   if (deps.rateLimits) app.use("*", rateLimit(deps.rateLimits));
-  app.use("*", bodyLimit(deps.maxBodyBytes));
+  app.use(
+    "*",
+    bodyLimit(deps.maxBodyBytes, [
+      { method: "POST", path: /^\/api\/v1\/agents\/?$/, maxBytes: MAX_COMPONENT_BYTES },
+      { method: "PUT", path: /^\/api\/v1\/agents\/[^/]+$/, maxBytes: MAX_COMPONENT_BYTES },
+    ]),
+  );
   app.onError(onError(deps.log));
   app.notFound(notFound);
 
@@ -81,8 +91,9 @@ export function createApp(deps: AppDeps): App {
     startedAt: deps.startedAt ?? Date.now(),
     checks: deps.checks ?? {},
   });
-  messageRoutes(app, { router: deps.router });
+  messageRoutes(app, { router: deps.router, waiters: new ReplyWaiters(deps.router) });
   conversationRoutes(app);
+  if (deps.agents) agentRoutes(app, { agents: deps.agents });
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
   if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 

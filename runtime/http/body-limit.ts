@@ -9,7 +9,23 @@ import { errorResponse } from "./errors.ts";
  * `Content-Length` is checked without touching the body (HTTP framing then guarantees the
  * length); only chunked bodies are counted as they stream, by Hono's `bodyLimit`.
  */
-export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
+export function bodyLimit(
+  defaultMax: number,
+  overrides: { method: string; path: RegExp; maxBytes: number }[] = [],
+): MiddlewareHandler<AppEnv> {
+  const limits = new Map<number, MiddlewareHandler<AppEnv>>();
+  const forLimit = (maxBytes: number) => {
+    let h = limits.get(maxBytes);
+    if (!h) limits.set(maxBytes, h = oneLimit(maxBytes));
+    return h;
+  };
+  return (c, next) => {
+    const o = overrides.find((o) => o.method === c.req.method && o.path.test(c.req.path));
+    return forLimit(o?.maxBytes ?? defaultMax)(c, next);
+  };
+}
+
+function oneLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = (c: Parameters<MiddlewareHandler<AppEnv>>[0]) =>
     errorResponse(
       c,

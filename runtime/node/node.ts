@@ -3,7 +3,9 @@ import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
+import { AgentManager } from "../agents/mod.ts";
 import { EventBus } from "../events/mod.ts";
+import { ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
 
@@ -14,6 +16,7 @@ export interface RunningNode {
   /** The HTTP port actually bound (useful with `--port 0`). */
   port: number;
   router: MessageRouter;
+  agents: AgentManager;
   events: EventBus;
   metrics: NodeMetrics;
   kv: Deno.Kv;
@@ -73,6 +76,26 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       }
     }
   };
+  const store = ComponentStore.forDataDir(config.dataDir);
+  const sandbox = new Sandbox({ store, nodeId: config.name });
+  const agents = new AgentManager({
+    kv,
+    store,
+    sandbox,
+    router,
+    events,
+    log,
+    metrics,
+    nodeId: config.name,
+  });
+  metrics.collectors.push(() => {
+    const s = agents.stats();
+    metrics.agentsByState.reset();
+    for (const [state, n] of Object.entries(s.byState)) metrics.agentsByState.set({ state }, n);
+    metrics.mailboxDepth.reset();
+    for (const [agent, n] of Object.entries(s.mailbox)) metrics.mailboxDepth.set({ agent }, n);
+  });
+  await agents.restore();
   const app = createApp({
     node: config.name,
     router,
@@ -83,6 +106,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
     events,
     metrics,
+    agents,
     acc: {
       acceptForeign,
       platform: () =>
@@ -122,6 +146,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     url,
     port: addr.port,
     router,
+    agents,
     events,
     metrics,
     kv,
@@ -129,6 +154,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       stopped ??= (async () => {
         await server.shutdown();
         await Promise.allSettled([...inflight]);
+        await agents.close();
+        await sandbox.close();
+        store.close();
         kv.close();
         log.info("stopped", { node: config.name });
       })();

@@ -11,3 +11,4 @@ export {
 } from "./router.ts";
 export { newMessageId } from "./message-id.ts";
 export { hasHttpAddress, mtpRoute, type MtpSender } from "./mtp-route.ts";
+export { ReplyWaiters, type SendAndWaitResult } from "./reply-waiters.ts";

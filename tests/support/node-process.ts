@@ -8,8 +8,8 @@ export interface NodeProcess {
   child: Deno.ChildProcess;
   /** Everything the process wrote to stderr so far (JSON log lines). */
   logs(): string;
-  /** Sends `signal` and waits for the exit status. */
-  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** Sends `signal` and waits for the exit status; removes the data dir unless kept. */
+  stop(signal?: Deno.Signal, opts?: { keepData?: boolean }): Promise<Deno.CommandStatus>;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -18,8 +18,9 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export async function spawnNode(
   args: string[] = [],
   env: Record<string, string> = {},
+  opts: { dataDir?: string } = {},
 ): Promise<NodeProcess> {
-  const dataDir = await Deno.makeTempDir({ prefix: "fipa-edge-e2e-" });
+  const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "fipa-edge-e2e-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}main.ts`, "--port", "0", "--data-dir", dataDir, ...args],
     cwd: ROOT,
@@ -56,13 +57,13 @@ export async function spawnNode(
     dataDir,
     child,
     logs: () => logs,
-    async stop(signal: Deno.Signal = "SIGTERM") {
+    async stop(signal: Deno.Signal = "SIGTERM", opts: { keepData?: boolean } = {}) {
       try {
         child.kill(signal);
       } catch { /* already gone */ }
       const status = await child.status;
       await Promise.all([drainErr, drainOut]);
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      if (!opts.keepData) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
       return status;
     },
   };

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { AclJsonSchema, toAclJson, toAclString } from "../../acl/mod.ts";
-import { type MessageRouter, newMessageId } from "../../routing/mod.ts";
+import { type MessageRouter, newMessageId, type ReplyWaiters } from "../../routing/mod.ts";
+import { ApiError } from "../../errors/mod.ts";
+import { zodIssues } from "../../acl/mod.ts";
 import { readAclBody, requireReceivers } from "../acl-body.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
@@ -35,7 +37,16 @@ const aclBody = {
 };
 
 /** Mounts the message routes. */
-export function messageRoutes(app: App, deps: { router: MessageRouter }): void {
+const WaitQuery = z.object({
+  timeout_ms: z.coerce.number().int().min(1).max(300_000).optional(),
+  wait_for: z.enum(["first", "final"]).default("first"),
+});
+
+/** Mounts the message routes. */
+export function messageRoutes(
+  app: App,
+  deps: { router: MessageRouter; waiters: ReplyWaiters },
+): void {
   defineRoute(
     app,
     {
@@ -88,6 +99,64 @@ export function messageRoutes(app: App, deps: { router: MessageRouter }): void {
         form,
         message: toAclJson(message),
         fipa_string: toAclString(message),
+      });
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/messages/send-and-wait",
+      summary: "Send a message and wait for the reply",
+      description:
+        "The reply is the first message back to the sender with in_reply_to = the request's " +
+        "reply_with, or the same conversation_id. The wait ends at reply_by or timeout_ms " +
+        "(default 30 s), whichever is first; wait_for=final skips an agree. " +
+        "Accept: text/fipa-acl answers the reply in FIPA string form.",
+      request: { body: aclBody, query: WaitQuery },
+      responses: {
+        200: {
+          description: "The reply",
+          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+        },
+        ...errorResponses(400, 404, 409, 413, 415, 429, 504),
+      },
+    },
+    async (c) => {
+      const q = WaitQuery.safeParse(c.req.query());
+      if (!q.success) {
+        const issues = zodIssues(q.error);
+        throw new ApiError(
+          "INVALID_REQUEST",
+          `Invalid query: ${issues[0].path?.join(".")}: ${issues[0].message}`,
+          {
+            path: issues[0].path,
+            issues,
+          },
+        );
+      }
+      const { message, form } = await readAclBody(c);
+      requireReceivers(message, form);
+      let timeoutMs = q.data.timeout_ms ?? 30_000;
+      if (message.reply_by) {
+        const left = Date.parse(message.reply_by) - Date.now();
+        if (Number.isFinite(left)) timeoutMs = Math.max(1, Math.min(timeoutMs, left));
+      }
+      const r = await deps.waiters.sendAndWait(message, {
+        timeoutMs,
+        skipAgree: q.data.wait_for === "final",
+      });
+      if ((c.req.header("accept") ?? "").includes("text/fipa-acl")) {
+        c.header("Content-Type", "text/fipa-acl; charset=utf-8");
+        return c.body(toAclString(r.reply.message));
+      }
+      return c.json({
+        message_id: r.message_id,
+        receivers: r.receivers,
+        reply_message_id: r.reply.message_id,
+        elapsed_ms: r.elapsed_ms,
+        reply: toAclJson(r.reply.message),
       });
     },
   );

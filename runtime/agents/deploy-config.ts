@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { ByteSizeSchema, LimitsSchema, ManifestSchema } from "../sandbox/mod.ts";
+import { DEFAULT_RESTART, type RestartStrategy, RestartStrategySchema } from "./restart.ts";
+
+/** An agent's local name: unique in the cluster, addressed as `name` or `name@<platform>`. */
+export const AgentLocalNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    "letters, digits and . _ - (at most 128, starting with a letter or digit); no '@'",
+  );
+
+const RestartInput = z.union([
+  z.enum(["immediate", "backoff", "max_failures", "none"]).transform((type) =>
+    RestartStrategySchema.parse({ type })
+  ),
+  RestartStrategySchema,
+]);
+
+/**
+ * The `config` part of a deployment (`POST /api/v1/agents`). Beyond our own fields it takes
+ * the Caxton shape: `resources.memory` is the memory limit, and `strategy` (a deployment
+ * strategy) must be `immediate`, the only one a single instance can follow.
+ */
+export const DeployConfigSchema = z.strictObject({
+  name: AgentLocalNameSchema,
+  version: z.string().min(1).max(64).default("1.0.0"),
+  manifest: ManifestSchema.default(ManifestSchema.parse({})),
+  limits: LimitsSchema.default(LimitsSchema.parse({})),
+  restart: RestartInput.default(DEFAULT_RESTART),
+  /** Idle time before hibernation, seconds; 0 never hibernates. */
+  hibernate_after_seconds: z.number().min(0).max(86_400 * 365).optional(),
+  strategy: z.literal("immediate", {
+    error: "only the 'immediate' deployment strategy applies to a single agent instance",
+  }).optional(),
+  resources: z.strictObject({
+    memory: ByteSizeSchema.optional(),
+    cpu: z.union([z.string(), z.number()]).optional(),
+  }).optional(),
+}).transform((c) => {
+  const limits = { ...c.limits };
+  if (c.resources?.memory !== undefined) limits.memory = c.resources.memory;
+  return {
+    name: c.name,
+    version: c.version,
+    manifest: c.manifest,
+    limits,
+    restart: c.restart as RestartStrategy,
+    hibernate_after_seconds: c.hibernate_after_seconds,
+  };
+});
+
+/** A validated deployment config. */
+export type DeployConfig = z.output<typeof DeployConfigSchema>;
+
+/** A partial config for an update (`PUT /api/v1/agents/{id}`): the name cannot change. */
+export const UpdateConfigSchema = z.strictObject({
+  version: z.string().min(1).max(64).optional(),
+  manifest: ManifestSchema.optional(),
+  limits: LimitsSchema.optional(),
+  restart: RestartInput.optional(),
+  hibernate_after_seconds: z.number().min(0).max(86_400 * 365).optional(),
+});
+
+/** A validated update. */
+export type UpdateConfig = z.output<typeof UpdateConfigSchema>;

@@ -1,0 +1,28 @@
+/**
+ * Agent lifecycle: deployment, supervision with restart strategies, persistence.
+ * @module
+ */
+export {
+  type AgentDirectory,
+  AgentManager,
+  type AgentManagerDeps,
+  type ListOptions,
+} from "./manager.ts";
+export {
+  AgentLocalNameSchema,
+  type DeployConfig,
+  DeployConfigSchema,
+  type UpdateConfig,
+  UpdateConfigSchema,
+} from "./deploy-config.ts";
+export { AGENT_STATES, type AgentCounters, type AgentRecord, type AgentState } from "./record.ts";
+export {
+  decideRestart,
+  DEFAULT_RESTART,
+  type FailureRecord,
+  type RestartDecision,
+  type RestartStrategy,
+  RestartStrategySchema,
+} from "./restart.ts";
+export { AgentStore } from "./agent-store.ts";
+export { type AgentView, toView } from "./view.ts";

@@ -1,0 +1,252 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import {
+  AGENT_STATES,
+  type AgentManager,
+  DeployConfigSchema,
+  UpdateConfigSchema,
+} from "../../agents/mod.ts";
+import { zodIssues } from "../../acl/mod.ts";
+import { ApiError } from "../../errors/mod.ts";
+import { mediaType } from "../acl-body.ts";
+import type { App, AppEnv } from "../env.ts";
+import { readJson } from "../json-body.ts";
+import { defineRoute } from "../route.ts";
+import { errorResponses } from "../schemas.ts";
+
+/** Largest component a deployment may upload (multipart), in bytes. */
+export const MAX_COMPONENT_BYTES = 64 * 1024 * 1024;
+
+const AgentViewSchema = z.record(z.string(), z.unknown()).meta({ id: "Agent" });
+const IdParam = z.object({ id: z.string().min(1).max(1024) });
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = zodIssues(r.error);
+  const first = issues[0];
+  throw new ApiError(
+    "INVALID_REQUEST",
+    `Invalid ${what}: ${[what, ...(first.path ?? [])].join(".")}: ${first.message}`,
+    { path: [what, ...(first.path ?? [])], issues },
+  );
+}
+
+/** Reads `wasm` (a file) and `config` (JSON text) from a multipart/form-data body. */
+async function readDeployForm(
+  c: Context<AppEnv>,
+  requireWasm: boolean,
+): Promise<{ bytes?: Uint8Array; config?: unknown }> {
+  const type = mediaType(c.req.header("content-type"));
+  if (type !== "multipart/form-data") {
+    throw new ApiError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Content-Type '${
+        type || "(none)"
+      }' is not supported; send multipart/form-data with 'wasm' and 'config'`,
+      { content_type: type, supported: ["multipart/form-data"] },
+    );
+  }
+  let form: Record<string, string | File | (string | File)[]>;
+  try {
+    form = await c.req.parseBody({ all: false });
+  } catch (e) {
+    throw new ApiError("INVALID_REQUEST", `Malformed multipart body: ${(e as Error).message}`);
+  }
+  const wasm = form.wasm;
+  let bytes: Uint8Array | undefined;
+  if (wasm instanceof File) bytes = new Uint8Array(await wasm.arrayBuffer());
+  else if (typeof wasm === "string") {
+    throw new ApiError("INVALID_REQUEST", "Field 'wasm' must be a file upload", { field: "wasm" });
+  }
+  if (requireWasm && !bytes) {
+    throw new ApiError("INVALID_WASM", "Field 'wasm' (the component file) is missing", {
+      field: "wasm",
+      reason: "missing",
+    });
+  }
+  let config: unknown;
+  const raw = form.config;
+  if (raw instanceof File) config = await raw.text();
+  else config = raw;
+  if (typeof config === "string") {
+    try {
+      config = JSON.parse(config);
+    } catch (e) {
+      throw new ApiError("INVALID_REQUEST", `Field 'config' is not JSON: ${(e as Error).message}`, {
+        field: "config",
+      });
+    }
+  }
+  return { bytes, config };
+}
+
+/** The `{id}` path parameter. */
+function idOf(c: Context<AppEnv>): string {
+  return c.req.param("id") ?? "";
+}
+
+const StopSchema = z.strictObject({
+  grace_period_seconds: z.number().min(0).max(3600).default(30),
+  drain_messages: z.boolean().default(true),
+});
+
+const ListQuery = z.object({
+  status: z.enum(AGENT_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** Mounts the agent lifecycle routes under `/api/v1/agents`. */
+export function agentRoutes(app: App, deps: { agents: AgentManager }): void {
+  const { agents } = deps;
+  const json = (description: string) => ({
+    description,
+    content: { "application/json": { schema: AgentViewSchema } },
+  });
+  const form = {
+    required: true,
+    content: {
+      "multipart/form-data": {
+        schema: z.object({
+          wasm: z.string().meta({ format: "binary", description: "the component (.wasm)" }),
+          config: z.string().meta({
+            description: "JSON: name, version, manifest, limits, restart",
+          }),
+        }),
+      },
+    },
+  };
+
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/agents",
+      summary: "Deploy an agent: multipart 'wasm' (a component) and 'config' (JSON)",
+      request: { body: form },
+      responses: {
+        201: json("Deployed and running"),
+        ...errorResponses(400, 401, 403, 409, 413, 415, 429, 500),
+      },
+    },
+    async (c) => {
+      const { bytes, config } = await readDeployForm(c, true);
+      const cfg = parseWith(DeployConfigSchema, config ?? {}, "config");
+      return c.json(await agents.deploy(bytes!, cfg), 201);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/agents",
+      summary: "List agents on this node",
+      request: { query: ListQuery },
+      responses: { 200: json("A page of agents"), ...errorResponses(400, 401) },
+    },
+    (c) => {
+      const q = parseWith(ListQuery, c.req.query(), "query");
+      return c.json(agents.list(q));
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/agents/{id}",
+      summary: "One agent (by agent id, name or name@platform), with its counters",
+      request: { params: IdParam },
+      responses: { 200: json("The agent"), ...errorResponses(401, 404) },
+    },
+    (c) => c.json(agents.get(idOf(c))),
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "put",
+      path: "/api/v1/agents/{id}",
+      summary: "Update an agent: a new component and/or config; its storage carries over",
+      description:
+        "multipart/form-data with optional 'wasm' and 'config', or JSON {wasm_module (base64)?, config?}.",
+      request: { params: IdParam, body: form },
+      responses: { 200: json("Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    },
+    async (c) => {
+      let bytes: Uint8Array | undefined;
+      let config: unknown;
+      if (mediaType(c.req.header("content-type")) === "application/json") {
+        const body = await readJson(
+          c,
+          z.strictObject({
+            wasm_module: z.base64().optional(),
+            config: z.unknown().optional(),
+            strategy: z.literal("immediate").optional(),
+          }),
+        );
+        if (body.wasm_module) {
+          bytes = Uint8Array.from(atob(body.wasm_module), (ch) => ch.charCodeAt(0));
+        }
+        config = body.config;
+      } else {
+        ({ bytes, config } = await readDeployForm(c, false));
+      }
+      const cfg = config === undefined
+        ? undefined
+        : parseWith(UpdateConfigSchema, config, "config");
+      return c.json(await agents.update(idOf(c), { bytes, config: cfg }));
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/agents/{id}/stop",
+      summary: "Stop an agent: drain its mailbox within the grace period, then shutdown",
+      request: {
+        params: IdParam,
+        body: { required: false, content: { "application/json": { schema: StopSchema } } },
+      },
+      responses: { 200: json("Stopped"), ...errorResponses(400, 401, 403, 404) },
+    },
+    async (c) => {
+      const hasBody = (c.req.header("content-length") ?? "0") !== "0" ||
+        c.req.header("transfer-encoding") !== undefined;
+      const o = hasBody ? await readJson(c, StopSchema) : StopSchema.parse({});
+      return c.json(
+        await agents.stop(idOf(c), {
+          graceSeconds: o.grace_period_seconds,
+          drain: o.drain_messages,
+        }),
+      );
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/agents/{id}/start",
+      summary: "Start a stopped or failed agent again",
+      request: { params: IdParam },
+      responses: { 200: json("Running"), ...errorResponses(401, 403, 404, 500) },
+    },
+    async (c) => c.json(await agents.resume(idOf(c))),
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "delete",
+      path: "/api/v1/agents/{id}",
+      summary: "Remove an agent, its record and its storage",
+      request: { params: IdParam },
+      responses: { 200: json("Removed"), ...errorResponses(401, 403, 404) },
+    },
+    async (c) => c.json(await agents.remove(idOf(c))),
+  );
+}
