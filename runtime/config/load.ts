@@ -7,9 +7,26 @@ const SETTINGS = [
   { key: "host", flag: "host", env: "FIPA_EDGE_HOST", help: "HTTP listen address" },
   { key: "port", flag: "port", env: "FIPA_EDGE_PORT", help: "HTTP port (0 picks a free one)" },
   { key: "dataDir", flag: "data-dir", env: "FIPA_EDGE_DATA_DIR", help: "data directory (KV file)" },
-  { key: "name", flag: "name", env: "FIPA_EDGE_NAME", help: "node name, the @platform of agents" },
+  {
+    key: "name",
+    flag: "name",
+    env: "FIPA_EDGE_NAME",
+    help: "node name: its member id in the cluster",
+  },
   { key: "logLevel", flag: "log-level", env: "FIPA_EDGE_LOG_LEVEL", help: "debug|info|warn|error" },
   { key: "p2pPort", flag: "p2p-port", env: "FIPA_EDGE_P2P_PORT", help: "libp2p TCP port" },
+  {
+    key: "p2pHost",
+    flag: "p2p-host",
+    env: "FIPA_EDGE_P2P_HOST",
+    help: "libp2p listen address (default: --host)",
+  },
+  {
+    key: "platform",
+    flag: "platform",
+    env: "FIPA_EDGE_PLATFORM",
+    help: "FIPA platform name (default: --name)",
+  },
   { key: "join", flag: "join", env: "FIPA_EDGE_JOIN", help: "multiaddr to join (repeatable)" },
   {
     key: "maxBodyBytes",

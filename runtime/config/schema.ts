@@ -72,6 +72,13 @@ export const ConfigSchema = z.strictObject({
     .default(DEFAULTS.name),
   logLevel: z.enum(LOG_LEVELS).default(DEFAULTS.logLevel),
   p2pPort: Port.default(DEFAULTS.p2pPort),
+  /** Interface libp2p binds; defaults to `host`. Use 0.0.0.0 to reach other hosts. */
+  p2pHost: z.string().min(1).optional(),
+  /**
+   * The FIPA platform name: the `@platform` of agent names and of `ams@`/`df@`. Every node
+   * of a cluster should use the same; defaults to the node name.
+   */
+  platform: z.string().regex(/^[^\s()@]{1,128}$/, "no whitespace, parentheses or '@'").optional(),
   join: z.array(z.string().min(1)).default([]),
   maxBodyBytes: z.coerce.number().int().min(1024).max(1 << 30).default(DEFAULTS.maxBodyBytes),
   /** Tokens with every right. With no token configured at all, the API is open. */

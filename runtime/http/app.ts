@@ -14,6 +14,8 @@ import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
 import { type AccDeps, accRoutes } from "./routes/acc.ts";
 import type { AgentManager } from "../agents/mod.ts";
+import type { Cluster } from "../cluster/mod.ts";
+import { clusterRoutes } from "./routes/cluster.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { type HealthCheck, healthRoutes } from "./routes/health.ts";
@@ -41,6 +43,8 @@ export interface AppDeps {
   events?: EventBus;
   /** Prometheus metrics; omitted means no `/metrics` and no HTTP instrumentation. */
   metrics?: NodeMetrics;
+  /** Cluster membership and directory; omitted means no cluster routes. */
+  cluster?: Cluster;
   /** Agent lifecycle; omitted means no `/api/v1/agents` routes. */
   agents?: AgentManager;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
@@ -91,9 +95,10 @@ export function createApp(deps: AppDeps): App {
     startedAt: deps.startedAt ?? Date.now(),
     checks: deps.checks ?? {},
   });
-  messageRoutes(app, { router: deps.router, waiters: new ReplyWaiters(deps.router) });
+  messageRoutes(app, { router: deps.router, waiters: new ReplyWaiters(deps.router, deps.node) });
   conversationRoutes(app);
   if (deps.agents) agentRoutes(app, { agents: deps.agents });
+  if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
   if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 

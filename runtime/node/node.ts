@@ -1,13 +1,16 @@
+import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import { AgentManager } from "../agents/mod.ts";
+import { Cluster, clusterAgentDirectory, peerRoute } from "../cluster/mod.ts";
 import type { Config } from "../config/mod.ts";
+import { EventBus } from "../events/mod.ts";
 import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
-import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
-import { AgentManager } from "../agents/mod.ts";
-import { EventBus } from "../events/mod.ts";
-import { ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
+import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
+import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
+import { ComponentStore, Sandbox } from "../sandbox/mod.ts";
+import { collectNodeMetrics } from "./collect-metrics.ts";
 
 /** A running node. */
 export interface RunningNode {
@@ -15,12 +18,16 @@ export interface RunningNode {
   url: string;
   /** The HTTP port actually bound (useful with `--port 0`). */
   port: number;
+  /** The FIPA platform name (`@platform` of agent names). */
+  platform: string;
   router: MessageRouter;
   agents: AgentManager;
+  cluster: Cluster;
+  net: NetNode;
   events: EventBus;
   metrics: NodeMetrics;
   kv: Deno.Kv;
-  /** Stops serving and closes storage; resolves when everything is closed. */
+  /** Stops serving, agents, the cluster and storage; resolves when all is closed. */
   stop(): Promise<void>;
 }
 
@@ -28,12 +35,13 @@ export interface RunningNode {
 export const KV_FILE = "node.kv";
 
 /**
- * Starts one node: opens (creating if needed) its data directory and Deno KV file, builds
- * the HTTP API and serves it.
+ * Starts one node: its data directory and Deno KV file, its libp2p identity and node, its
+ * cluster membership (founding a one-member cluster unless `join` is given), the agent
+ * sandbox and lifecycle, and the HTTP API.
  *
  * @example
  * ```ts
- * const node = await startNode({ ...config, port: 0 }, log);
+ * const node = await startNode({ ...config, port: 0, p2pPort: 0 }, log);
  * await fetch(`${node.url}/health`);
  * await node.stop();
  * ```
@@ -42,40 +50,49 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   await Deno.mkdir(config.dataDir, { recursive: true });
   const kvPath = `${config.dataDir}/${KV_FILE}`;
   const kv = await Deno.openKv(kvPath);
-  const router = new MessageRouter(config.name);
+  const platform = config.platform ?? config.name;
+  const router = new MessageRouter(platform);
+  router.addAlias(config.name);
   const events = new EventBus(config.name);
+  const metrics = createNodeMetrics(config.name);
+  let baseUrl = "";
+  const accUrl = () => `${config.publicUrl ?? baseUrl}/acc`;
+
+  const net = await startNetNode({
+    dataDir: config.dataDir,
+    listen: config.p2pPort,
+    host: config.p2pHost ?? config.host,
+    bootstrap: config.join,
+    logger: log.child({ component: "net" }),
+  });
+  const cluster = await Cluster.start({
+    id: config.name,
+    kv,
+    net,
+    log: log.child({ component: "cluster" }),
+    join: config.join,
+  });
+  cluster.machine.onEvents((evs) => {
+    for (const e of evs) if (e.type === "member.added") router.addAlias(e.member.id);
+    for (const e of evs) {
+      events.publish({
+        type: `cluster.${e.type}`,
+        details: e as unknown as Record<string, unknown>,
+      });
+    }
+  });
+
+  // Remote routes, in order: another node of the cluster, then another FIPA platform.
+  router.addRemote(await peerRoute({ cluster, net, router, log }));
   const inflight = new Set<Promise<unknown>>();
   const mtpDeps = defaultHttpMtpDeps();
   router.addRemote(mtpRoute({
     router,
     log,
     inflight,
-    send: (msg, to) =>
-      sendHttpMtp(msg, to, mtpDeps, {
-        platformAddresses: [`${config.publicUrl ?? baseUrl}/acc`],
-      }),
+    send: (msg, to) => sendHttpMtp(msg, to, mtpDeps, { platformAddresses: [accUrl()] }),
   }));
-  const metrics = createNodeMetrics(config.name);
-  let baseUrl = "";
-  const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
-    for (const to of receivers) {
-      const delivery = {
-        message_id: newMessageId(),
-        message,
-        accepted_at: new Date().toISOString(),
-      };
-      try {
-        await router.route({ ...delivery, message: { ...message, receivers: [to] } });
-      } catch (e) {
-        // Accepted by the transport (SC00084) but undeliverable: reported, not refused.
-        log.warn("undeliverable message from another platform", {
-          receiver: to.name,
-          sender: message.sender?.name,
-          error: (e as Error).message,
-        });
-      }
-    }
-  };
+
   const store = ComponentStore.forDataDir(config.dataDir);
   const sandbox = new Sandbox({ store, nodeId: config.name });
   const agents = new AgentManager({
@@ -87,15 +104,30 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log,
     metrics,
     nodeId: config.name,
+    directory: clusterAgentDirectory(cluster, () => platform),
   });
-  metrics.collectors.push(() => {
-    const s = agents.stats();
-    metrics.agentsByState.reset();
-    for (const [state, n] of Object.entries(s.byState)) metrics.agentsByState.set({ state }, n);
-    metrics.mailboxDepth.reset();
-    for (const [agent, n] of Object.entries(s.mailbox)) metrics.mailboxDepth.set({ agent }, n);
-  });
+  metrics.collectors.push(() => collectNodeMetrics(metrics, agents, cluster));
   await agents.restore();
+
+  const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
+    for (const to of receivers) {
+      try {
+        await router.route({
+          message_id: newMessageId(),
+          message: { ...message, receivers: [to] },
+          accepted_at: new Date().toISOString(),
+        });
+      } catch (e) {
+        // Accepted by the transport (SC00084) but undeliverable: reported, not refused.
+        log.warn("undeliverable message from another platform", {
+          receiver: to.name,
+          sender: message.sender?.name,
+          error: (e as Error).message,
+        });
+      }
+    }
+  };
+
   const app = createApp({
     node: config.name,
     router,
@@ -107,25 +139,26 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     events,
     metrics,
     agents,
+    cluster,
     acc: {
       acceptForeign,
-      platform: () =>
-        apDescription({ name: config.name, mtpAddresses: [`${config.publicUrl ?? baseUrl}/acc`] }),
+      platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
     },
     checks: {
       kv: async () => {
         await kv.get(["health"]);
         return true;
       },
+      cluster: () => cluster.status().leader !== null,
     },
   });
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
     : undefined;
   if (config.adminTokens.length === 0 && config.readTokens.length === 0) {
     log.warn("no API tokens configured: the HTTP API is open to anyone who can reach it");
   }
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
@@ -140,13 +173,22 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `${tls ? "https" : "http"}://${host}:${addr.port}`;
   baseUrl = url;
-  log.info("listening", { url, node: config.name, data_dir: config.dataDir, kv: kvPath });
+  log.info("listening", {
+    url,
+    node: config.name,
+    platform,
+    p2p: net.addresses(),
+    data_dir: config.dataDir,
+  });
   let stopped: Promise<void> | undefined;
   return {
     url,
     port: addr.port,
+    platform,
     router,
     agents,
+    cluster,
+    net,
     events,
     metrics,
     kv,
@@ -157,6 +199,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await agents.close();
         await sandbox.close();
         store.close();
+        await cluster.stop();
+        await net.stop();
         kv.close();
         log.info("stopped", { node: config.name });
       })();

@@ -33,7 +33,11 @@ export interface SendAndWaitResult {
 export class ReplyWaiters {
   readonly #inboxes = new Map<string, Inbox>();
 
-  constructor(readonly router: MessageRouter) {}
+  /**
+   * @param home this node's name: senders are qualified with it (`caller@<home>`), so that
+   *   replies from agents on other nodes of the cluster find their way back here.
+   */
+  constructor(readonly router: MessageRouter, readonly home: string = router.platform) {}
 
   /**
    * Routes `message` and resolves with the reply, or rejects with `504 TIMEOUT` after
@@ -48,23 +52,23 @@ export class ReplyWaiters {
     opts: { timeoutMs: number; skipAgree?: boolean },
   ): Promise<SendAndWaitResult> {
     const started = performance.now();
-    const sender = message.sender ??
-      aid(`http-${crypto.randomUUID().slice(0, 8)}@${this.router.platform}`);
-    const local = this.router.localName(sender);
+    const given = message.sender ?? aid(`http-${crypto.randomUUID().slice(0, 8)}`);
+    const local = this.router.localName(given);
     if (local === undefined) {
       throw new ApiError(
         "CONFLICT",
-        `send-and-wait needs a sender of this platform ('${this.router.platform}') or none; got '${sender.name}'`,
-        { sender: sender.name },
+        `send-and-wait needs a sender of this platform ('${this.router.platform}') or none; got '${given.name}'`,
+        { sender: given.name },
       );
     }
     if (this.router.hasLocal(local) && !this.#inboxes.has(local)) {
       throw new ApiError(
         "CONFLICT",
-        `Sender '${sender.name}' is an agent of this node; its replies go to its mailbox`,
-        { sender: sender.name },
+        `Sender '${given.name}' is an agent of this node; its replies go to its mailbox`,
+        { sender: given.name },
       );
     }
+    const sender = { ...given, name: `${local}@${this.home}` };
     const msg: AclMessage = {
       ...message,
       sender,

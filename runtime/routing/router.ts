@@ -51,6 +51,7 @@ export interface RemoteRoute {
 export class MessageRouter {
   readonly #local = new Map<string, LocalEndpoint>();
   readonly #remote: RemoteRoute[] = [];
+  readonly #aliases = new Set<string>();
 
   constructor(readonly platform: string) {}
 
@@ -68,6 +69,14 @@ export class MessageRouter {
     return () => {
       if (this.#local.get(localName) === endpoint) this.#local.delete(localName);
     };
+  }
+
+  /**
+   * Treats `name` as another name of this platform (the node names of cluster members), so
+   * `echo@node2` sent to node1 means the cluster's agent `echo`.
+   */
+  addAlias(name: string): void {
+    this.#aliases.add(name);
   }
 
   /** Adds a remote route; routes are tried in the order they were added. */
@@ -90,7 +99,8 @@ export class MessageRouter {
     const name = typeof id === "string" ? id : id.name;
     const at = name.indexOf("@");
     if (at < 0) return name;
-    return name.slice(at + 1) === this.platform ? name.slice(0, at) : undefined;
+    const p = name.slice(at + 1);
+    return p === this.platform || this.#aliases.has(p) ? name.slice(0, at) : undefined;
   }
 
   /** The endpoint for an identifier, if the agent lives on this node. */

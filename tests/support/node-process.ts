@@ -22,7 +22,17 @@ export async function spawnNode(
 ): Promise<NodeProcess> {
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "fipa-edge-e2e-" });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, "--port", "0", "--data-dir", dataDir, ...args],
+    args: [
+      "run",
+      "-A",
+      `${ROOT}main.ts`,
+      "--port",
+      "0",
+      ...(args.includes("--p2p-port") ? [] : ["--p2p-port", "0"]),
+      "--data-dir",
+      dataDir,
+      ...args,
+    ],
     cwd: ROOT,
     env,
     stdout: "piped",

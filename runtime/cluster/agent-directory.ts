@@ -1,0 +1,75 @@
+import { type AgentIdentifier, aid } from "../acl/mod.ts";
+import type { AgentDirectory, AgentRecord, AgentState } from "../agents/mod.ts";
+import { findAgentsByService, getAgent, listMembers } from "../directory/mod.ts";
+import { ApiError } from "../errors/mod.ts";
+import type { NodeInfo } from "../sandbox/mod.ts";
+import type { Cluster } from "./cluster.ts";
+
+/**
+ * The agent manager's view of the replicated directory: claiming a name cluster-wide,
+ * publishing lifecycle states, finding service providers and nodes.
+ */
+export function clusterAgentDirectory(cluster: Cluster, platform: () => string): AgentDirectory {
+  const now = () => new Date().toISOString();
+  return {
+    async register(r: AgentRecord) {
+      const res = await cluster.propose({
+        type: "agent.register",
+        name: r.name,
+        node: cluster.id,
+        state: r.state === "hibernated"
+          ? "hibernated"
+          : r.state === "unloaded"
+          ? "unloaded"
+          : r.state,
+        manifest: {
+          version: r.version,
+          capabilities: [
+            "messaging",
+            "storage",
+            "logging",
+            ...(r.manifest.may_migrate ? ["migration"] : []),
+          ],
+          limits: { memory_bytes: r.limits.memory, cpu_ms_per_call: r.limits.cpu_ms_per_call },
+        },
+        component_hash: r.hash,
+        at: now(),
+      });
+      if (!res.ok) {
+        if (res.reason === "already-registered") {
+          const other = getAgent(cluster.machine.state, r.name);
+          throw new ApiError(
+            "AGENT_ALREADY_EXISTS",
+            `Agent name '${r.name}' already in use${other ? ` on node '${other.node}'` : ""}`,
+            { name: r.name, node: other?.node },
+          );
+        }
+        throw new ApiError("DEPLOYMENT_FAILED", `Directory refused '${r.name}': ${res.message}`, {
+          reason: res.reason,
+        });
+      }
+    },
+    async setState(name: string, state: AgentState) {
+      await cluster.propose({ type: "agent.set-state", name, state, at: now() });
+    },
+    async deregister(name: string) {
+      await cluster.propose({ type: "agent.deregister", name, at: now() });
+    },
+    findAgentsByService(service: string): AgentIdentifier[] {
+      return findAgentsByService(cluster.machine.state, service, { now: now() }).map((a) =>
+        a.name.includes("@") ? a : { ...a, name: `${a.name}@${platform()}` }
+      );
+    },
+    listNodes(): NodeInfo[] {
+      return listMembers(cluster.machine.state).map((m) => ({
+        id: m.id,
+        load: 0,
+        latency_ms: 0,
+        available_memory: m.id === cluster.id ? Deno.systemMemoryInfo().available : 0,
+      }));
+    },
+    nodeOf(name: string) {
+      return getAgent(cluster.machine.state, name)?.node;
+    },
+  };
+}

@@ -1,0 +1,362 @@
+import {
+  type ApplyResult,
+  type DirectoryCommand,
+  getMember,
+  listMembers,
+} from "../directory/mod.ts";
+import { ApiError } from "../errors/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { BytesSchema, type NetNode, RAFT_PROTOCOL } from "../net/mod.ts";
+import {
+  type ClusterStatus,
+  decodeMessage,
+  encodeMessage,
+  KvStorage,
+  RaftDriver,
+} from "../raft/mod.ts";
+import { z } from "zod";
+import {
+  CLUSTER_PROTOCOL,
+  type ControlRequest,
+  ControlRequestSchema,
+  JoinResponseSchema,
+} from "./control.ts";
+import { DirectoryMachine } from "./directory-machine.ts";
+
+/** Options of {@link Cluster.start}. */
+export interface ClusterOptions {
+  /** This node's member id (its node name). */
+  id: string;
+  kv: Deno.Kv;
+  net: NetNode;
+  log: Logger;
+  /** Multiaddrs of existing members to join through; empty founds (or resumes) a cluster. */
+  join: string[];
+  /** Milliseconds per Raft tick (default 50: heartbeats every tick, elections after 10-20). */
+  tickMs?: number;
+  /** Raft election timeout in ticks (default 10). */
+  electionTicks?: number;
+}
+
+const RaftFrame = z.object({ from: z.string().min(1).max(128), m: BytesSchema });
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * This node's membership in the cluster: the Raft driver with the directory as its state
+ * machine, persisted in the node's Deno KV, talking to the other members over libp2p.
+ * A node without `join` and without state founds a one-member cluster; a node with `join`
+ * asks a member to add it (as a learner, promoted to voter once caught up). Writes from a
+ * follower are forwarded to the leader.
+ */
+export class Cluster {
+  readonly machine = new DirectoryMachine();
+  readonly #hints = new Map<string, string[]>();
+  #driver!: RaftDriver<ApplyResult>;
+  #storage!: KvStorage;
+  #stopped = false;
+  #background = new Set<Promise<unknown>>();
+
+  private constructor(readonly opts: ClusterOptions) {}
+
+  /** Starts (or resumes) this node's cluster membership. */
+  static async start(opts: ClusterOptions): Promise<Cluster> {
+    const c = new Cluster(opts);
+    await c.#start();
+    return c;
+  }
+
+  get id(): string {
+    return this.opts.id;
+  }
+
+  async #start(): Promise<void> {
+    const { id, net, log, kv } = this.opts;
+    this.#storage = new KvStorage(kv, { prefix: ["raft"] });
+    const persisted = await this.#storage.load();
+    const fresh = persisted.hardState.term === 0 && persisted.entries.length === 0 &&
+      !persisted.snapshot;
+    const founding = fresh && this.opts.join.length === 0;
+    await net.handle(RAFT_PROTOCOL, RaftFrame, (f, ctx) => {
+      // The authenticated peer is a way back to a sender we have no address for yet (a
+      // joining node hears from the leader before its join is answered).
+      if (!this.#hints.has(f.from) && !getMember(this.machine.state, f.from)) {
+        this.#hints.set(f.from, [ctx.peer]);
+      }
+      try {
+        this.#driver.receive(decodeMessage(f.m));
+      } catch (e) {
+        log.debug("bad raft frame", { from: f.from, error: (e as Error).message });
+      }
+      return null;
+    });
+    await net.handle(CLUSTER_PROTOCOL, ControlRequestSchema, (req) => this.#control(req));
+    this.#driver = await RaftDriver.open<ApplyResult>({
+      id,
+      storage: this.#storage,
+      stateMachine: this.machine,
+      transport: {
+        send: (to, msg) => {
+          const addr = this.addressOf(to);
+          if (!addr) throw new Error(`no address for member '${to}'`);
+          return net.send(addr, RAFT_PROTOCOL, { from: id, m: encodeMessage(msg) });
+        },
+      },
+      initialVoters: founding ? [id] : undefined,
+      tickMs: this.opts.tickMs ?? 50,
+      raft: { electionTicks: this.opts.electionTicks ?? 10, heartbeatTicks: 1 },
+      onError: (e) => log.warn("raft", { error: String(e) }),
+    });
+    this.#driver.start();
+    if (founding) {
+      this.#bg(this.#registerSelf());
+    } else if (fresh) {
+      this.#bg(this.#joinLoop());
+    } else {
+      this.#bg(this.#registerSelf());
+    }
+  }
+
+  #bg(p: Promise<unknown>): void {
+    const q = p.catch((e) => this.opts.log.warn("cluster task failed", { error: String(e) }));
+    this.#background.add(q);
+    q.finally(() => this.#background.delete(q));
+  }
+
+  /** Makes sure this node's member record (addresses, key) is current. */
+  async #registerSelf(): Promise<void> {
+    const { id, net } = this.opts;
+    const addresses = net.addresses();
+    while (!this.#stopped) {
+      const me = getMember(this.machine.state, id);
+      if (
+        me && me.public_key === net.identity.publicKeyBase64 &&
+        JSON.stringify(me.addresses) === JSON.stringify(addresses)
+      ) return;
+      try {
+        const cmd: DirectoryCommand = me
+          ? { type: "member.update", id, addresses, public_key: net.identity.publicKeyBase64 }
+          : {
+            type: "member.add",
+            member: { id, addresses, public_key: net.identity.publicKeyBase64, role: "voter" },
+          };
+        await this.propose(cmd);
+        return;
+      } catch (e) {
+        this.opts.log.debug("member registration retry", { error: String(e) });
+        await sleep(200);
+      }
+    }
+  }
+
+  async #joinLoop(): Promise<void> {
+    const { id, net, log } = this.opts;
+    const req = {
+      type: "join" as const,
+      id,
+      addresses: net.addresses(),
+      public_key: net.identity.publicKeyBase64,
+    };
+    let delay = 200;
+    while (!this.#stopped) {
+      for (const addr of this.opts.join) {
+        try {
+          const r = JoinResponseSchema.parse(
+            await net.request(addr, CLUSTER_PROTOCOL, req, { timeoutMs: 30_000 }),
+          );
+          for (const [m, a] of Object.entries(r.peers)) this.#hints.set(m, a);
+          log.info("joined cluster", { via: addr, leader: r.leader });
+          return;
+        } catch (e) {
+          const err = e as ApiError;
+          const leader = err.details?.leader_addresses as string[] | undefined;
+          if (leader?.length) {
+            try {
+              const r = JoinResponseSchema.parse(
+                await net.request(leader[0], CLUSTER_PROTOCOL, req, { timeoutMs: 30_000 }),
+              );
+              for (const [m, a] of Object.entries(r.peers)) this.#hints.set(m, a);
+              log.info("joined cluster", { via: leader[0], leader: r.leader });
+              return;
+            } catch (e2) {
+              log.debug("join via leader failed", { error: String(e2) });
+            }
+          }
+          log.warn("join attempt failed; retrying", { via: addr, error: err.message });
+        }
+      }
+      await sleep(delay);
+      delay = Math.min(5000, delay * 2);
+    }
+  }
+
+  /** Serves a control request from another member. */
+  async #control(req: ControlRequest): Promise<unknown> {
+    switch (req.type) {
+      case "join":
+        return await this.#admit(req);
+      case "propose":
+        return await this.#driver.propose(JSON.stringify(req.command));
+      case "peers":
+        return this.peerTable();
+    }
+  }
+
+  /** On the leader: adds a node as a learner, waits until it caught up, promotes it. */
+  async #admit(req: Extract<ControlRequest, { type: "join" }>): Promise<unknown> {
+    this.#requireLeader();
+    const existing = getMember(this.machine.state, req.id);
+    if (existing && existing.public_key !== req.public_key) {
+      throw new ApiError("CONFLICT", `A member named '${req.id}' already exists with another key`, {
+        id: req.id,
+      });
+    }
+    this.#hints.set(req.id, req.addresses);
+    const status = this.#driver.status();
+    const inConf = status.members.voters.includes(req.id) ||
+      status.members.learners.includes(req.id);
+    if (!existing) {
+      await this.#expectOk(this.#driver.propose(JSON.stringify(
+        {
+          type: "member.add",
+          member: {
+            id: req.id,
+            addresses: req.addresses,
+            public_key: req.public_key,
+            role: "learner",
+          },
+        } satisfies DirectoryCommand,
+      )));
+    } else {
+      await this.#expectOk(this.#driver.propose(JSON.stringify(
+        {
+          type: "member.update",
+          id: req.id,
+          addresses: req.addresses,
+        } satisfies DirectoryCommand,
+      )));
+    }
+    if (!inConf) await this.#driver.proposeConfChange({ type: "addLearner", node: req.id });
+    if (!this.#driver.status().members.voters.includes(req.id)) {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const s = this.#driver.status();
+        if ((s.matchIndex[req.id] ?? 0) >= s.commitIndex) break;
+        await sleep(20);
+      }
+      await this.#driver.proposeConfChange({ type: "addVoter", node: req.id });
+      await this.#expectOk(this.#driver.propose(JSON.stringify(
+        {
+          type: "member.update",
+          id: req.id,
+          role: "voter",
+        } satisfies DirectoryCommand,
+      )));
+    }
+    this.opts.log.info("member admitted", { id: req.id });
+    return { ok: true, leader: this.opts.id, peers: this.peerTable() };
+  }
+
+  async #expectOk(p: Promise<ApplyResult>): Promise<ApplyResult> {
+    const r = await p;
+    if (!r.ok) throw new ApiError("CONFLICT", r.message, { reason: r.reason });
+    return r;
+  }
+
+  #requireLeader(): void {
+    const s = this.#driver.status();
+    if (s.role === "leader") return;
+    throw new ApiError("NOT_LEADER", `Node '${this.opts.id}' is not the leader`, {
+      leader: s.leader,
+      leader_addresses: s.leader ? this.addressesOf(s.leader) : [],
+    });
+  }
+
+  /** Addresses of a member: from the directory, else from what a join told us. */
+  addressesOf(id: string): string[] {
+    return getMember(this.machine.state, id)?.addresses ?? this.#hints.get(id) ?? [];
+  }
+
+  /** One dialable address of a member. */
+  addressOf(id: string): string | undefined {
+    return this.addressesOf(id)[0];
+  }
+
+  /** Member id → addresses, as known here. */
+  peerTable(): Record<string, string[]> {
+    const t: Record<string, string[]> = Object.fromEntries(this.#hints);
+    for (const m of listMembers(this.machine.state)) t[m.id] = m.addresses;
+    t[this.opts.id] = this.opts.net.addresses();
+    return t;
+  }
+
+  /**
+   * Commits a directory command and resolves with its result (a refusal is a result, not
+   * an exception). On a follower the command is forwarded to the leader; leader changes
+   * are retried for a few seconds.
+   */
+  async propose(cmd: DirectoryCommand, timeoutMs = 10_000): Promise<ApplyResult> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline && !this.#stopped) {
+      try {
+        return await this.#driver.propose(JSON.stringify(cmd));
+      } catch (e) {
+        last = e;
+        if (!(e instanceof ApiError) || e.code !== "NOT_LEADER") throw e;
+        const leader = e.details.leader as string | null;
+        const addr = leader ? this.addressOf(leader) : undefined;
+        if (leader && addr) {
+          try {
+            return await this.opts.net.request<ApplyResult>(
+              addr,
+              CLUSTER_PROTOCOL,
+              { type: "propose", command: cmd },
+              { timeoutMs: Math.max(100, deadline - Date.now()) },
+            );
+          } catch (fe) {
+            last = fe;
+            if (
+              fe instanceof ApiError && !["NOT_LEADER", "UNAVAILABLE", "TIMEOUT"].includes(fe.code)
+            ) {
+              throw fe;
+            }
+          }
+        }
+        await sleep(50);
+      }
+    }
+    if (last instanceof ApiError) throw last;
+    throw new ApiError("UNAVAILABLE", `No leader to commit to: ${String(last)}`);
+  }
+
+  /** Waits until this node's directory reflects everything committed before the call. */
+  async linearizableRead(): Promise<void> {
+    await this.#driver.linearizableRead();
+  }
+
+  /** Raft status plus members (for `GET /api/v1/cluster`). */
+  status(): ClusterStatus {
+    return this.#driver.status();
+  }
+
+  /** Hands leadership to another voter. */
+  transferLeadership(to: string): void {
+    this.#driver.transferLeadership(to);
+  }
+
+  /** Removes a member (on the leader: conf change, then the directory record). */
+  async removeMember(id: string): Promise<void> {
+    this.#requireLeader();
+    await this.#driver.proposeConfChange({ type: "removeNode", node: id });
+    await this.propose({ type: "member.remove", id });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#driver?.stop();
+    await Promise.allSettled([...this.#background]);
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { DirectoryCommandSchema } from "../directory/mod.ts";
+
+/** The libp2p protocol for cluster control: joining, forwarded proposals and reads. */
+export const CLUSTER_PROTOCOL = "/fipa-edge/cluster/1.0.0";
+
+/** A node asking to join: who it is and where it listens. */
+export const JoinRequestSchema = z.strictObject({
+  type: z.literal("join"),
+  id: z.string().min(1).max(128),
+  addresses: z.array(z.string().min(1).max(1024)).min(1).max(32),
+  public_key: z.string().min(1).max(128),
+});
+
+/** A follower forwarding a directory command to the leader. */
+export const ProposeRequestSchema = z.strictObject({
+  type: z.literal("propose"),
+  command: DirectoryCommandSchema,
+});
+
+/** A node asking the leader where its peers are (member id → addresses). */
+export const PeersRequestSchema = z.strictObject({ type: z.literal("peers") });
+
+/** Every control request. */
+export const ControlRequestSchema = z.discriminatedUnion("type", [
+  JoinRequestSchema,
+  ProposeRequestSchema,
+  PeersRequestSchema,
+]);
+
+/** A control request. */
+export type ControlRequest = z.infer<typeof ControlRequestSchema>;
+
+/** Member id → addresses, as a join answer or a peers answer carries them. */
+export const PeerTableSchema = z.record(z.string(), z.array(z.string()));
+
+/** The answer to a join. */
+export const JoinResponseSchema = z.object({
+  ok: z.literal(true),
+  leader: z.string(),
+  peers: PeerTableSchema,
+});
+
+/** The ACL forwarding frame: one message for one receiver that lives on the target node. */
+export const AclForwardSchema = z.strictObject({
+  message_id: z.string().min(1).max(256),
+  accepted_at: z.string().min(1).max(64),
+  /** The message in JSON form (validated again by the receiving node). */
+  message: z.unknown(),
+  to: z.string().min(1).max(1024),
+});

@@ -1,0 +1,10 @@
+/**
+ * The cluster: Raft over libp2p replicating the directory, membership, proposal
+ * forwarding, and message forwarding between nodes.
+ * @module
+ */
+export { Cluster, type ClusterOptions } from "./cluster.ts";
+export { DirectoryMachine } from "./directory-machine.ts";
+export { CLUSTER_PROTOCOL } from "./control.ts";
+export { peerRoute } from "./peer-route.ts";
+export { clusterAgentDirectory } from "./agent-directory.ts";

@@ -1,0 +1,69 @@
+import { type AgentIdentifier, parseAclJson, toAclJson } from "../acl/mod.ts";
+import { getAgent, getMember } from "../directory/mod.ts";
+import { ApiError } from "../errors/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { ACL_PROTOCOL, type NetNode } from "../net/mod.ts";
+import type { MessageRouter, RemoteRoute } from "../routing/mod.ts";
+import type { Cluster } from "./cluster.ts";
+import { AclForwardSchema } from "./control.ts";
+
+/**
+ * Messages between nodes of the cluster. The route resolves a receiver through the
+ * replicated directory (agent → node) and forwards the message over libp2p; the receiving
+ * node delivers it to the agent's mailbox, and only locally (no second hop), answering
+ * `AGENT_NOT_FOUND` when the agent is not (or no longer) there. A node that learns a new
+ * location from the directory routes there without a restart.
+ */
+export async function peerRoute(opts: {
+  cluster: Cluster;
+  net: NetNode;
+  router: MessageRouter;
+  log: Logger;
+}): Promise<RemoteRoute> {
+  const { cluster, net, router, log } = opts;
+  await net.handle(ACL_PROTOCOL, AclForwardSchema, async (f) => {
+    const message = parseAclJson(f.message);
+    const ep = router.resolve(f.to);
+    if (!ep) {
+      throw new ApiError("AGENT_NOT_FOUND", `Agent '${f.to}' is not on node '${cluster.id}'`, {
+        agent: f.to,
+        node: cluster.id,
+      });
+    }
+    const to = message.receivers.find((r) => r.name === f.to) ??
+      { ...message.receivers[0], name: f.to };
+    await ep.deliver({ message_id: f.message_id, message, accepted_at: f.accepted_at }, to);
+    return { status: "delivered" };
+  });
+  return {
+    kind: "peer",
+    resolve(to: AgentIdentifier) {
+      const local = router.localName(to);
+      if (local === undefined) return undefined;
+      // Where it lives: the directory, else the node its name is qualified with
+      // (`caller@node-b`: a temporary endpoint such as a send-and-wait caller).
+      const node = getAgent(cluster.machine.state, local)?.node ?? qualifier(to.name);
+      if (!node || node === cluster.id || !getMember(cluster.machine.state, node)) return undefined;
+      const addr = cluster.addressOf(node);
+      if (!addr) return undefined;
+      return async (d, r) => {
+        try {
+          await net.request(addr, ACL_PROTOCOL, {
+            message_id: d.message_id,
+            accepted_at: d.accepted_at,
+            message: toAclJson({ ...d.message, receivers: [r] }),
+            to: local,
+          }, { timeoutMs: 10_000 });
+        } catch (e) {
+          log.debug("forward to peer failed", { agent: local, node, error: String(e) });
+          throw e;
+        }
+      };
+    },
+  };
+}
+
+function qualifier(name: string): string | undefined {
+  const at = name.indexOf("@");
+  return at < 0 ? undefined : name.slice(at + 1);
+}

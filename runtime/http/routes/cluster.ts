@@ -1,0 +1,153 @@
+import { z } from "zod";
+import { aid } from "../../acl/mod.ts";
+import type { Cluster } from "../../cluster/mod.ts";
+import {
+  dfTemplate,
+  listMembers,
+  searchServices,
+  serviceDescription,
+} from "../../directory/mod.ts";
+import { ApiError } from "../../errors/mod.ts";
+import type { App } from "../env.ts";
+import { defineRoute } from "../route.ts";
+import { errorResponses } from "../schemas.ts";
+
+const ServicesQuery = z.object({
+  name: z.string().min(1).max(256).optional(),
+  type: z.string().min(1).max(256).optional(),
+  protocol: z.string().min(1).max(256).optional(),
+  ontology: z.string().min(1).max(256).optional(),
+  language: z.string().min(1).max(256).optional(),
+  agent: z.string().min(1).max(1024).optional(),
+  max_results: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Read through the leader first, so the answer includes every committed change. */
+  consistent: z.enum(["true", "false"]).default("false"),
+});
+
+const TransferSchema = z.strictObject({ to: z.string().min(1).max(128) });
+
+/** Mounts `GET /api/v1/cluster`, `GET /api/v1/services` and leadership transfer. */
+export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
+  const { cluster } = deps;
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/cluster",
+      summary: "This node, the leader, term, commit index and the members with their match index",
+      responses: {
+        200: {
+          description: "Cluster status as this node sees it",
+          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+        },
+        ...errorResponses(401),
+      },
+    },
+    (c) => {
+      const s = cluster.status();
+      const members = listMembers(cluster.machine.state).map((m) => ({
+        id: m.id,
+        addresses: m.addresses,
+        role: s.members.voters.includes(m.id)
+          ? "voter"
+          : s.members.learners.includes(m.id)
+          ? "learner"
+          : m.role,
+        public_key: m.public_key,
+        match_index: s.matchIndex[m.id] ?? null,
+        is_leader: m.id === s.leader,
+      }));
+      return c.json({
+        self: { id: cluster.id, addresses: cluster.opts.net.addresses(), role: s.role },
+        leader: s.leader,
+        term: s.term,
+        commit_index: s.commitIndex,
+        applied_index: s.appliedIndex,
+        last_index: s.lastIndex,
+        snapshot_index: s.snapshotIndex,
+        members,
+        voters: s.members.voters,
+        learners: s.members.learners,
+      });
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/services",
+      summary: "Search the service registry (FIPA DF) by template",
+      request: { query: ServicesQuery },
+      responses: {
+        200: {
+          description: "Matching DF agent descriptions",
+          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+        },
+        ...errorResponses(400, 401),
+      },
+    },
+    async (c) => {
+      const q = ServicesQuery.safeParse(c.req.query());
+      if (!q.success) {
+        const i = q.error.issues[0];
+        throw new ApiError("INVALID_REQUEST", `Invalid query: ${i.path.join(".")}: ${i.message}`, {
+          path: i.path,
+        });
+      }
+      const p = q.data;
+      if (p.consistent === "true") await cluster.linearizableRead();
+      const svc = p.name || p.type || p.protocol || p.ontology || p.language;
+      const template = dfTemplate({
+        ...(p.agent ? { name: aid(p.agent) } : {}),
+        services: svc
+          ? [serviceDescription({
+            ...(p.name ? { name: p.name } : {}),
+            ...(p.type ? { type: p.type } : {}),
+            ...(p.protocol ? { protocols: [p.protocol] } : {}),
+            ...(p.ontology ? { ontologies: [p.ontology] } : {}),
+            ...(p.language ? { languages: [p.language] } : {}),
+          })]
+          : [],
+      });
+      const found = searchServices(cluster.machine.state, template, {
+        max_results: p.max_results,
+        now: new Date().toISOString(),
+      });
+      return c.json({ services: found, total: found.length });
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/cluster/leader",
+      summary: "Hand Raft leadership to another voter",
+      request: {
+        body: { required: true, content: { "application/json": { schema: TransferSchema } } },
+      },
+      responses: {
+        202: { description: "Transfer started" },
+        ...errorResponses(400, 401, 403, 503),
+      },
+    },
+    async (c) => {
+      const body = TransferSchema.safeParse(await c.req.json().catch(() => null));
+      if (!body.success) throw new ApiError("INVALID_REQUEST", 'Body must be {"to": <member id>}');
+      const s = cluster.status();
+      if (s.role !== "leader") {
+        throw new ApiError("NOT_LEADER", `Node '${cluster.id}' is not the leader`, {
+          leader: s.leader,
+        });
+      }
+      if (!s.members.voters.includes(body.data.to)) {
+        throw new ApiError("INVALID_REQUEST", `'${body.data.to}' is not a voter`, {
+          to: body.data.to,
+        });
+      }
+      cluster.transferLeadership(body.data.to);
+      return c.json({ status: "transferring", from: cluster.id, to: body.data.to }, 202);
+    },
+  );
+}
