@@ -8,3 +8,4 @@ export { DirectoryMachine } from "./directory-machine.ts";
 export { CLUSTER_PROTOCOL } from "./control.ts";
 export { peerRoute } from "./peer-route.ts";
 export { clusterAgentDirectory } from "./agent-directory.ts";
+export { mountPlatformAgents } from "./platform-agents.ts";

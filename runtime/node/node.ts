@@ -1,6 +1,6 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
-import { Cluster, clusterAgentDirectory, peerRoute } from "../cluster/mod.ts";
+import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { EventBus } from "../events/mod.ts";
 import { createApp } from "../http/mod.ts";
@@ -92,6 +92,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     inflight,
     send: (msg, to) => sendHttpMtp(msg, to, mtpDeps, { platformAddresses: [accUrl()] }),
   }));
+
+  const unmountPlatformAgents = mountPlatformAgents({
+    cluster,
+    router,
+    log,
+    addresses: () => [accUrl()],
+  });
 
   const store = ComponentStore.forDataDir(config.dataDir);
   const sandbox = new Sandbox({ store, nodeId: config.name });
@@ -197,6 +204,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await server.shutdown();
         await Promise.allSettled([...inflight]);
         await agents.close();
+        unmountPlatformAgents();
         await sandbox.close();
         store.close();
         await cluster.stop();

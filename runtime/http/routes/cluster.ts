@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { aid } from "../../acl/mod.ts";
+import { AgentRefSchema, aid } from "../../acl/mod.ts";
 import type { Cluster } from "../../cluster/mod.ts";
 import {
+  type ApplyFailure,
+  DfAgentDescriptionSchema,
   dfTemplate,
   listMembers,
   searchServices,
@@ -9,6 +11,7 @@ import {
 } from "../../directory/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import type { App } from "../env.ts";
+import { readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
 
@@ -23,6 +26,19 @@ const ServicesQuery = z.object({
   /** Read through the leader first, so the answer includes every committed change. */
   consistent: z.enum(["true", "false"]).default("false"),
 });
+
+/** A registration as REST takes it: the agent as a name or an identifier. */
+const RegisterBody = DfAgentDescriptionSchema.extend({ name: AgentRefSchema });
+
+function directoryFailure(r: ApplyFailure, name: string): ApiError {
+  if (r.reason === "already-registered") {
+    return new ApiError("CONFLICT", `'${name}' is already registered`, { reason: r.reason, name });
+  }
+  if (r.reason === "not-registered") {
+    return new ApiError("NOT_FOUND", `'${name}' is not registered`, { reason: r.reason, name });
+  }
+  return new ApiError("INVALID_REQUEST", r.message, { reason: r.reason, name });
+}
 
 const TransferSchema = z.strictObject({ to: z.string().min(1).max(128) });
 
@@ -115,6 +131,84 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         now: new Date().toISOString(),
       });
       return c.json({ services: found, total: found.length });
+    },
+  );
+
+  const registration = {
+    required: true,
+    content: { "application/json": { schema: RegisterBody } },
+  };
+  const written = {
+    description: "Committed",
+    content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+  };
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/services",
+      summary: "Register an agent's services (a FIPA DF registration), committed through Raft",
+      request: { body: registration },
+      responses: { 201: written, ...errorResponses(400, 401, 403, 409, 415, 503) },
+    },
+    async (c) => {
+      const d = await readJson(c, RegisterBody);
+      const t0 = performance.now();
+      const r = await cluster.propose({
+        type: "df.register",
+        description: d,
+        at: new Date().toISOString(),
+      });
+      if (!r.ok) throw directoryFailure(r, d.name.name);
+      return c.json({ registered: d.name.name, commit_ms: performance.now() - t0 }, 201);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "put",
+      path: "/api/v1/services/{agent}",
+      summary: "Replace an agent's DF registration (FIPA modify)",
+      request: { params: z.object({ agent: z.string() }), body: registration },
+      responses: { 200: written, ...errorResponses(400, 401, 403, 404, 415, 503) },
+    },
+    async (c) => {
+      const d = await readJson(c, RegisterBody);
+      const agent = c.req.param("agent") ?? "";
+      if (d.name.name !== agent) {
+        throw new ApiError("INVALID_REQUEST", `Body names '${d.name.name}', path '${agent}'`, {
+          path: ["name"],
+        });
+      }
+      const r = await cluster.propose({
+        type: "df.modify",
+        description: d,
+        at: new Date().toISOString(),
+      });
+      if (!r.ok) throw directoryFailure(r, agent);
+      return c.json({ modified: agent });
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "delete",
+      path: "/api/v1/services/{agent}",
+      summary: "Remove an agent's DF registration",
+      request: { params: z.object({ agent: z.string() }) },
+      responses: { 200: written, ...errorResponses(401, 403, 404, 503) },
+    },
+    async (c) => {
+      const agent = c.req.param("agent") ?? "";
+      const r = await cluster.propose({
+        type: "df.deregister",
+        name: agent,
+        at: new Date().toISOString(),
+      });
+      if (!r.ok) throw directoryFailure(r, agent);
+      return c.json({ deregistered: agent });
     },
   );
 

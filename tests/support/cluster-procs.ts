@@ -1,0 +1,84 @@
+import { type NodeProcess, spawnNode } from "./node-process.ts";
+
+/** A TCP port that was free a moment ago (bind to 0, read it, close). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** What `GET /api/v1/cluster` answers. */
+export interface ClusterView {
+  self: { id: string; addresses: string[]; role: string };
+  leader: string | null;
+  term: number;
+  commit_index: number;
+  voters: string[];
+  members: { id: string; addresses: string[] }[];
+}
+
+/** Reads a node's cluster view. */
+export async function clusterView(url: string): Promise<ClusterView> {
+  const res = await fetch(`${url}/api/v1/cluster`);
+  return await res.json();
+}
+
+/** Polls `check` every 100 ms until it returns a value, or throws after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 20_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+/** One node of a test cluster, restartable from its data directory. */
+export interface ClusterNode {
+  name: string;
+  p2pPort: number;
+  proc: NodeProcess;
+}
+
+/** Spawns a node of a cluster named `platform` on a fixed p2p port. */
+export async function spawnMember(
+  name: string,
+  platform: string,
+  p2pPort: number,
+  join: string[],
+  dataDir?: string,
+): Promise<ClusterNode> {
+  const args = ["--name", name, "--platform", platform, "--p2p-port", String(p2pPort)];
+  for (const j of join) args.push("--join", j);
+  const proc = await spawnNode(args, {}, { dataDir });
+  return { name, p2pPort, proc };
+}
+
+/** Starts `names.length` nodes: the first founds the cluster, the others join it. */
+export async function spawnCluster(names: string[], platform = "plat"): Promise<ClusterNode[]> {
+  const first = await spawnMember(names[0], platform, freePort(), []);
+  const seed = await waitFor("founder's address", async () => {
+    const v = await clusterView(first.proc.url);
+    return v.leader ? v.self.addresses[0] : undefined;
+  });
+  const rest = await Promise.all(
+    names.slice(1).map((n) => spawnMember(n, platform, freePort(), [seed])),
+  );
+  const nodes = [first, ...rest];
+  await waitFor("all voters", async () => {
+    const v = await clusterView(first.proc.url);
+    return v.voters.length === names.length ? true : undefined;
+  }, 30_000);
+  return nodes;
+}
