@@ -480,6 +480,7 @@ export class AgentManager {
         message_id: messageId,
         message,
         accepted_at: new Date(this.#now()).toISOString(),
+        origin: "agent",
       });
       for (const o of out) {
         this.deps.metrics?.messagesOut.inc({

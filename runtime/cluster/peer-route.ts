@@ -32,7 +32,12 @@ export async function peerRoute(opts: {
     }
     const to = message.receivers.find((r) => r.name === f.to) ??
       { ...message.receivers[0], name: f.to };
-    await ep.deliver({ message_id: f.message_id, message, accepted_at: f.accepted_at }, to);
+    await ep.deliver({
+      message_id: f.message_id,
+      message,
+      accepted_at: f.accepted_at,
+      origin: "peer",
+    }, to);
     return { status: "delivered" };
   });
   return {

@@ -36,6 +36,7 @@ export function mountPlatformAgents(opts: {
         message_id: newMessageId(),
         message: m,
         accepted_at: new Date().toISOString(),
+        origin: "platform",
       });
     } catch (e) {
       log.debug("platform agent reply undeliverable", {

@@ -123,6 +123,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
           message_id: newMessageId(),
           message: { ...message, receivers: [to] },
           accepted_at: new Date().toISOString(),
+          origin: "mtp",
         });
       } catch (e) {
         // Accepted by the transport (SC00084) but undeliverable: reported, not refused.

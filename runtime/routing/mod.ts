@@ -7,6 +7,8 @@ export {
   type LocalEndpoint,
   MessageRouter,
   type RemoteRoute,
+  type RouteGuard,
+  type RouteObserver,
   type RouteOutcome,
 } from "./router.ts";
 export { newMessageId } from "./message-id.ts";

@@ -41,6 +41,7 @@ export function mtpRoute(opts: {
         message_id: `${d.message_id}-failure`,
         message: failure,
         accepted_at: new Date().toISOString(),
+        origin: "platform",
       });
     } catch (e) {
       log.warn("could not report a delivery failure", {

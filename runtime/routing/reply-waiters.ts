@@ -91,6 +91,7 @@ export class ReplyWaiters {
         message_id,
         message: msg,
         accepted_at: new Date().toISOString(),
+        origin: "http",
       });
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(

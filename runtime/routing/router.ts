@@ -7,7 +7,21 @@ export interface Delivery {
   message: AclMessage;
   /** ISO 8601 time the node accepted it. */
   accepted_at: string;
+  /**
+   * Where it came from: an HTTP client, a local agent, another node of the cluster, another
+   * platform (MTP), or the platform itself (AMS/DF). Absent means unknown.
+   */
+  origin?: "http" | "agent" | "peer" | "mtp" | "platform";
 }
+
+/**
+ * Checks a message before anything is delivered; throws (an `ApiError`, such as
+ * `PROTOCOL_VIOLATION`) to refuse it. `local` lists the receivers that live on this node.
+ */
+export type RouteGuard = (delivery: Delivery, local: AgentIdentifier[]) => void;
+
+/** Sees every message after it was routed (history, tracing, metrics). Must not throw. */
+export type RouteObserver = (delivery: Delivery, outcomes: RouteOutcome[]) => void;
 
 /** Something on this node that takes messages for one agent name. */
 export interface LocalEndpoint {
@@ -52,6 +66,8 @@ export class MessageRouter {
   readonly #local = new Map<string, LocalEndpoint>();
   readonly #remote: RemoteRoute[] = [];
   readonly #aliases = new Set<string>();
+  readonly #guards: RouteGuard[] = [];
+  readonly #observers: RouteObserver[] = [];
 
   constructor(readonly platform: string) {}
 
@@ -77,6 +93,18 @@ export class MessageRouter {
    */
   addAlias(name: string): void {
     this.#aliases.add(name);
+  }
+
+  /** Adds a guard, run in order before every delivery. Returns its removal. */
+  addGuard(g: RouteGuard): () => void {
+    this.#guards.push(g);
+    return () => void this.#guards.splice(this.#guards.indexOf(g) >>> 0, 1);
+  }
+
+  /** Adds an observer, called after every routed message. Returns its removal. */
+  addObserver(o: RouteObserver): () => void {
+    this.#observers.push(o);
+    return () => void this.#observers.splice(this.#observers.indexOf(o) >>> 0, 1);
   }
 
   /** Adds a remote route; routes are tried in the order they were added. */
@@ -132,6 +160,10 @@ export class MessageRouter {
         platform: this.platform,
       });
     });
+    if (this.#guards.length) {
+      const local = targets.filter(([, t]) => t.kind === "local").map(([r]) => r);
+      for (const g of this.#guards) g(delivery, local);
+    }
     const out: RouteOutcome[] = [];
     for (const [r, t] of targets) {
       if ("ep" in t) {
@@ -141,6 +173,11 @@ export class MessageRouter {
         await t.send(delivery, r);
         out.push({ receiver: r.name, status: "forwarded", via: t.kind });
       }
+    }
+    for (const o of this.#observers) {
+      try {
+        o(delivery, out);
+      } catch { /* observers must not break delivery */ }
     }
     return out;
   }

@@ -67,7 +67,12 @@ export function messageRoutes(
       requireReceivers(message, form);
       const accepted_at = new Date().toISOString();
       const message_id = newMessageId();
-      const receivers = await deps.router.route({ message_id, message, accepted_at });
+      const receivers = await deps.router.route({
+        message_id,
+        message,
+        accepted_at,
+        origin: "http",
+      });
       return c.json({
         message_id,
         status: "delivered" as const,
