@@ -489,22 +489,23 @@ export class AgentManager {
         });
       }
     } catch (e) {
-      // Tell the agent, as FIPA does: a failure from our AMS naming the receiver.
       const to = message.receivers[0] ?? aid("unknown");
-      const failure = deliveryFailureMessage(
-        message,
-        to,
-        (e as Error).message,
-        aid(`ams@${this.deps.router.platform}`),
-      );
       this.deps.log.debug("agent message undeliverable", {
         agent: name,
         error: (e as Error).message,
       });
-      if (failure && m.handle) {
-        const fid = newMessageId();
-        m.handle.deliver(failure, { messageId: fid }).catch(() => {});
-      }
+      if (!m.handle) return;
+      // Tell the agent, as FIPA does: a protocol violation comes back as `not-understood`
+      // from the receiver; anything else as a `failure` from our AMS naming the receiver.
+      const reply = e instanceof ApiError && e.code === "PROTOCOL_VIOLATION"
+        ? notUnderstoodReply(message, to, e)
+        : deliveryFailureMessage(
+          message,
+          to,
+          (e as Error).message,
+          aid(`ams@${this.deps.router.platform}`),
+        );
+      if (reply) m.handle.deliver(reply, { messageId: newMessageId() }).catch(() => {});
     }
   }
 
@@ -568,4 +569,23 @@ export class AgentManager {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The `not-understood` an agent gets back for a message that broke its conversation's protocol. */
+function notUnderstoodReply(
+  msg: AclMessage,
+  from: AgentIdentifier,
+  e: ApiError,
+): AclMessage | undefined {
+  if (!msg.sender) return undefined;
+  return {
+    performative: "not-understood",
+    sender: from,
+    receivers: [msg.sender],
+    content: JSON.stringify({ error: "PROTOCOL_VIOLATION", message: e.message, ...e.details }),
+    language: "json",
+    ...(msg.protocol ? { protocol: msg.protocol } : {}),
+    ...(msg.conversation_id ? { conversation_id: msg.conversation_id } : {}),
+    ...(msg.reply_with ? { in_reply_to: msg.reply_with } : {}),
+  };
 }

@@ -1,0 +1,366 @@
+import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import { ApiError } from "../errors/mod.ts";
+import type { AgentFailureInfo, HostCallbacks } from "./host.ts";
+import type { Limits, Manifest } from "./manifest.ts";
+import type { Effect, ExportName, ToWorker } from "./protocol.ts";
+import type { Reply, SandboxWorker } from "./sandbox-worker.ts";
+import type { MemorySnapshot } from "./snapshot.ts";
+import { toWitMessage } from "./wit-message.ts";
+
+/** What became of a delivered message. */
+export interface DeliveryResult {
+  /** `handle-message`'s answer: false when the agent did not understand the message. */
+  handled: boolean;
+  /** Messages the agent sent while handling it (already passed to `onSend`). */
+  sent: number;
+}
+
+/** Lifecycle of a handle. */
+export type HandleState = "active" | "failed" | "terminated";
+
+/** Budget of requests that run no agent code, for the watchdog. */
+const ADMIN_BUDGET_MS = 60_000;
+
+/** What a handle needs from its {@link Sandbox}. @internal */
+export interface HandleContext {
+  /** Places the agent in a Worker (not `avoid`) and activates it. */
+  place(
+    h: AgentHandle,
+    snapshot: MemorySnapshot | undefined,
+    avoid?: SandboxWorker,
+  ): Promise<{ worker: SandboxWorker; slot: number }>;
+  release(h: AgentHandle, worker: SandboxWorker): void;
+}
+
+interface Op {
+  msg: ToWorker & { id: number };
+  budgetMs: number;
+  resolve(r: Reply): void;
+  reject(e: Error): void;
+}
+
+/**
+ * An active agent in the sandbox. Calls are queued in order; each runs to completion
+ * within the agent's CPU limit. Messages cross as the model {@link AclMessage}.
+ */
+export class AgentHandle {
+  #state: HandleState = "active";
+  #failure?: AgentFailureInfo;
+  #worker!: SandboxWorker;
+  #slot!: number;
+  #inflight: Op[] = [];
+  #storage: Map<string, Uint8Array>;
+  #lastSnapshot?: MemorySnapshot;
+  #moving?: Promise<void>;
+
+  /** @internal Use {@link Sandbox.activate}. */
+  constructor(
+    readonly agentId: AgentIdentifier,
+    readonly hash: string,
+    readonly manifest: Manifest,
+    readonly limits: Limits,
+    readonly host: HostCallbacks,
+    storage: Map<string, Uint8Array>,
+    private readonly cx: HandleContext,
+  ) {
+    this.#storage = storage;
+  }
+
+  /** @internal */
+  attach(worker: SandboxWorker, slot: number, snapshot?: MemorySnapshot): void {
+    this.#worker = worker;
+    this.#slot = slot;
+    if (snapshot) this.#lastSnapshot = snapshot;
+  }
+
+  /** @internal The agent's storage as the node last accepted it. */
+  storageEntries(): [string, Uint8Array][] {
+    return [...this.#storage];
+  }
+
+  /** @internal */
+  get worker(): SandboxWorker {
+    return this.#worker;
+  }
+
+  /** @internal */
+  get slot(): number {
+    return this.#slot;
+  }
+
+  get state(): HandleState {
+    return this.#state;
+  }
+
+  /** Why the agent failed, once it has. */
+  get failure(): AgentFailureInfo | undefined {
+    return this.#failure;
+  }
+
+  /** Messages delivered and not yet handled. */
+  get pending(): number {
+    return this.#inflight.length;
+  }
+
+  /**
+   * Delivers a message: `handle-message` runs with it, then the agent's effects (sends,
+   * storage writes, logs) go to the host callbacks; resolves after they were accepted.
+   *
+   * @throws {ApiError} `RESOURCE_LIMIT_EXCEEDED` when the mailbox is full,
+   * `MESSAGE_DELIVERY_FAILED` when the agent failed on this message, `AGENT_UNAVAILABLE`
+   * when it had failed or was terminated before.
+   */
+  async deliver(message: AclMessage, opts: { messageId?: string } = {}): Promise<DeliveryResult> {
+    this.#checkMailbox();
+    const wit = toWitMessage(message, opts.messageId ?? crypto.randomUUID());
+    const r = await this.#call("handle", wit);
+    return { handled: r.value === true, sent: r.sent };
+  }
+
+  /**
+   * Puts a message in the agent's mailbox without calling `handle-message`; the agent
+   * takes it with `receive-message` (from `run`, typically).
+   */
+  async enqueue(message: AclMessage, opts: { messageId?: string } = {}): Promise<void> {
+    this.#checkMailbox();
+    const wit = toWitMessage(message, opts.messageId ?? crypto.randomUUID());
+    await this.#request({ t: "enqueue", id: 0, slot: 0, message: wit }, ADMIN_BUDGET_MS);
+  }
+
+  /** Calls `init`. */
+  async init(): Promise<void> {
+    await this.#call("init");
+  }
+
+  /** Calls `run`; its answer tells whether the agent wants to run again. */
+  async run(): Promise<boolean> {
+    return (await this.#call("run")).value === true;
+  }
+
+  /** Calls `shutdown`. */
+  async shutdown(): Promise<void> {
+    await this.#call("shutdown");
+  }
+
+  /** Copies the agent's memories and globals at the next message boundary. */
+  async snapshot(): Promise<MemorySnapshot> {
+    const r = await this.#request({ t: "snapshot", id: 0, slot: 0 }, ADMIN_BUDGET_MS);
+    const s = (r as { value: MemorySnapshot }).value;
+    this.#lastSnapshot = s;
+    return s;
+  }
+
+  /** Replaces the agent's instance with a fresh one restored from `snapshot`. */
+  async restore(snapshot: MemorySnapshot): Promise<void> {
+    if (snapshot.hash !== this.hash) {
+      throw new ApiError("CONFLICT", "snapshot belongs to another component", {
+        snapshot: snapshot.hash,
+        component: this.hash,
+      });
+    }
+    this.#alive();
+    if (this.#inflight.length) {
+      throw new ApiError("CONFLICT", `Agent ${this.agentId.name} has calls in progress`, {
+        agent: this.agentId.name,
+        pending: this.#inflight.length,
+      });
+    }
+    const old = this.#worker;
+    await old.request(
+      { t: "drop", id: old.nextId(), slot: this.#slot },
+      this.#slot,
+      ADMIN_BUDGET_MS,
+    )
+      .catch(() => {});
+    this.cx.release(this, old);
+    const placed = await this.cx.place(this, snapshot);
+    this.attach(placed.worker, placed.slot, snapshot);
+  }
+
+  /** Removes the agent from its Worker. Pending calls reject. */
+  async terminate(): Promise<void> {
+    if (this.#state === "terminated") return;
+    const was = this.#state;
+    this.#state = "terminated";
+    this.#rejectAll(
+      new ApiError("AGENT_UNAVAILABLE", `Agent ${this.agentId.name} was terminated`, {
+        agent: this.agentId.name,
+      }),
+    );
+    if (was === "active" && this.#worker?.alive) {
+      await this.#worker.request(
+        { t: "drop", id: this.#worker.nextId(), slot: this.#slot },
+        this.#slot,
+        ADMIN_BUDGET_MS,
+      ).catch(() => {});
+    }
+    if (this.#worker) this.cx.release(this, this.#worker);
+  }
+
+  /** @internal The Worker died: fail if this agent was the culprit, else move. */
+  workerLost(culprit: boolean, reason: string): void {
+    if (this.#state !== "active") return;
+    if (culprit) {
+      this.#fail("watchdog", reason);
+      return;
+    }
+    this.#moving ??= this.#move().finally(() => (this.#moving = undefined));
+  }
+
+  async #move(): Promise<void> {
+    const dead = this.#worker;
+    this.cx.release(this, dead);
+    const snap = this.#lastSnapshot;
+    try {
+      const placed = await this.cx.place(this, snap, dead);
+      this.attach(placed.worker, placed.slot);
+      if (!snap) {
+        await this.#sendRaw({ t: "call", id: 0, slot: 0, fn: "init" }, this.limits.cpu_ms_per_call);
+      }
+    } catch (err) {
+      this.#fail("trap", `re-activation failed: ${err instanceof Error ? err.message : err}`);
+      return;
+    }
+    // Send again, in order, every call the dead Worker had not answered.
+    for (const op of this.#inflight) this.#send(op);
+    this.host.onRestarted?.({ agentId: this.agentId.name, fromSnapshot: !!snap });
+  }
+
+  #checkMailbox(): void {
+    this.#alive();
+    if (this.#inflight.length >= this.limits.mailbox) {
+      throw new ApiError(
+        "RESOURCE_LIMIT_EXCEEDED",
+        `Mailbox of ${this.agentId.name} is full (${this.limits.mailbox} messages)`,
+        { agent: this.agentId.name, limit: this.limits.mailbox },
+      );
+    }
+  }
+
+  #alive(): void {
+    if (this.#state !== "active") {
+      throw new ApiError(
+        "AGENT_UNAVAILABLE",
+        `Agent ${this.agentId.name} is ${this.#state}` +
+          (this.#failure ? ` (${this.#failure.reason}: ${this.#failure.message})` : ""),
+        { agent: this.agentId.name, state: this.#state, failure: this.#failure },
+      );
+    }
+  }
+
+  async #call(
+    fn: ExportName,
+    message?: ReturnType<typeof toWitMessage>,
+  ): Promise<{ value: unknown; sent: number }> {
+    const r = await this.#request(
+      { t: "call", id: 0, slot: 0, fn, message },
+      this.limits.cpu_ms_per_call,
+    );
+    const effects = (r as { effects?: Effect[] }).effects ?? [];
+    const sent = await this.#apply(effects);
+    return { value: (r as { value?: unknown }).value, sent };
+  }
+
+  #request(msg: ToWorker & { id: number }, budgetMs: number): Promise<Reply> {
+    this.#alive();
+    return new Promise<Reply>((resolve, reject) => {
+      const op: Op = { msg, budgetMs, resolve, reject };
+      this.#inflight.push(op);
+      if (!this.#moving) this.#send(op);
+    }).then((r) => {
+      if (r.t === "failed") {
+        this.#fail(r.reason, r.message);
+        throw new ApiError(
+          "MESSAGE_DELIVERY_FAILED",
+          `Agent ${this.agentId.name} failed (${r.reason}): ${r.message}`,
+          { agent: this.agentId.name, reason: r.reason, message: r.message },
+        );
+      }
+      return r;
+    });
+  }
+
+  #send(op: Op): void {
+    const w = this.#worker;
+    const msg = { ...op.msg, id: w.nextId(), slot: this.#slot } as ToWorker & { id: number };
+    w.request(msg, this.#slot, op.budgetMs).then(
+      (r) => {
+        if (w !== this.#worker) return; // answered by a Worker we left: ignore
+        this.#inflight.splice(this.#inflight.indexOf(op), 1);
+        op.resolve(r);
+      },
+      (err) => {
+        if (w !== this.#worker || w.alive) {
+          if (w === this.#worker) {
+            this.#inflight.splice(this.#inflight.indexOf(op), 1);
+            op.reject(err);
+          }
+        }
+        // A dead Worker: the sandbox calls workerLost, which re-sends or fails.
+      },
+    );
+  }
+
+  #sendRaw(msg: ToWorker & { id: number }, budgetMs: number): Promise<Reply> {
+    const w = this.#worker;
+    return w.request(
+      { ...msg, id: w.nextId(), slot: this.#slot } as ToWorker & { id: number },
+      this.#slot,
+      budgetMs,
+    )
+      .then((r) => {
+        if (r.t === "failed") throw new Error(`${r.reason}: ${r.message}`);
+        return r;
+      });
+  }
+
+  async #apply(effects: Effect[]): Promise<number> {
+    const waits: (void | Promise<void>)[] = [];
+    let sent = 0;
+    for (const e of effects) {
+      switch (e.t) {
+        case "send":
+          sent++;
+          waits.push(this.host.onSend(e.message, { messageId: e.messageId }));
+          break;
+        case "store":
+          this.#storage.set(e.key, e.value);
+          waits.push(this.host.storage?.set(e.key, e.value));
+          break;
+        case "delete":
+          this.#storage.delete(e.key);
+          waits.push(this.host.storage?.delete(e.key));
+          break;
+        case "log":
+          this.host.onLog?.(e.level, e.message);
+          break;
+        case "migrate":
+          waits.push(this.host.onMigrate?.(e.node));
+          break;
+      }
+    }
+    await Promise.all(waits);
+    return sent;
+  }
+
+  #fail(reason: AgentFailureInfo["reason"], message: string): void {
+    if (this.#state !== "active") return;
+    this.#state = "failed";
+    this.#failure = { agentId: this.agentId.name, reason, message };
+    this.#rejectAll(
+      new ApiError(
+        "AGENT_UNAVAILABLE",
+        `Agent ${this.agentId.name} failed (${reason}): ${message}`,
+        { agent: this.agentId.name, reason, message },
+      ),
+    );
+    if (this.#worker) this.cx.release(this, this.#worker);
+    this.host.onFailed?.(this.#failure);
+  }
+
+  #rejectAll(err: Error): void {
+    const ops = this.#inflight;
+    this.#inflight = [];
+    for (const op of ops) op.reject(err);
+  }
+}

@@ -1,0 +1,285 @@
+import { ApiError } from "../errors/mod.ts";
+import {
+  INSTRUMENT_VERSION,
+  instrumentCoreModule,
+  type InstrumentReport,
+} from "./instrument/mod.ts";
+import { type Transpiler, TranspileRejected, WorkerTranspiler } from "./transpiler.ts";
+import { wasmKind } from "./wasm-kind.ts";
+import { checkWorld, type Declarations, versionedImports, WORLD_VERSION } from "./world-check.ts";
+
+/** Identifies the tool versions a cache entry was made with; a change invalidates it. */
+export const TOOLCHAIN = `jco-1.15.1+instrument-${INSTRUMENT_VERSION}+world-${WORLD_VERSION}`;
+
+/** What a loaded component is. */
+export interface ComponentInfo {
+  /** SHA-256 of the component bytes, hex. */
+  hash: string;
+  /** Size of the component in bytes. */
+  size: number;
+  /** Interfaces it imports, versioned. */
+  imports: string[];
+  /** Functions it exports (JS names). */
+  exports: string[];
+  /** Its core modules, instrumented, with what the instrumentation did. */
+  modules: { name: string; size: number; report: InstrumentReport }[];
+  /** How long jco took, in ms (0 when it came from the cache). */
+  transpileMs: number;
+  toolchain: string;
+}
+
+/** A component ready to instantiate: jco's bindings and its compiled core modules. */
+export interface LoadedComponent {
+  info: ComponentInfo;
+  /** Source of the bindings module (patched to need no permissions). */
+  glue: string;
+  modules: Record<string, WebAssembly.Module>;
+}
+
+/** The result of {@link ComponentStore.load}. */
+export interface LoadResult {
+  hash: string;
+  info: ComponentInfo;
+  /** Whether this call ran jco (false when memory or the disk cache had it). */
+  transpiled: boolean;
+}
+
+/** Options of a {@link ComponentStore}. */
+export interface ComponentStoreOptions {
+  /** Cache directory; one sub-directory per component hash. */
+  dir: string;
+  /** Defaults to jco in a Worker. */
+  transpiler?: Transpiler;
+  /** The agent world's WIT; defaults to `wit/fipa-agent.wit` of this repository. */
+  witSource?: string;
+  /**
+   * Instrument core modules (default true). Without it nothing bounds a call's CPU time
+   * but the sandbox's watchdog, which stops the whole Worker: only for tests of that path.
+   */
+  instrument?: boolean;
+}
+
+const NO_REPORT: InstrumentReport = { loops: 0, entries: 0, grows: 0, memories: [], globals: [] };
+
+const WIT_URL = new URL("../../wit/fipa-agent.wit", import.meta.url);
+
+function invalid(reason: string, details: Record<string, unknown> = {}): ApiError {
+  return new ApiError("INVALID_WASM", `Invalid WebAssembly component: ${reason}`, {
+    reason,
+    ...details,
+  });
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Makes jco's bindings runnable without permissions (it reads an env var for debugging). */
+function patchGlue(js: string): string {
+  const probe = "globalThis?.process?.env?.JCO_DEBUG";
+  if (!js.includes(probe)) throw new Error("unexpected jco bindings: debug probe not found");
+  return js.replaceAll(probe, "false");
+}
+
+/**
+ * Loads agent components: validates them against the agent world, transpiles them with
+ * jco, instruments their core modules (fuel, memory hook, state exports) and caches the
+ * result by the SHA-256 of the bytes, in memory and on disk (`<dir>/<hash>/`), so the same
+ * bytes are transpiled once, also across restarts.
+ *
+ * @example
+ * ```ts
+ * const store = new ComponentStore({ dir: `${dataDir}/components` });
+ * const { hash } = await store.load(bytes); // throws ApiError INVALID_WASM
+ * const component = await store.get(hash);
+ * ```
+ */
+export class ComponentStore {
+  readonly dir: string;
+  #transpiler: Transpiler;
+  #witSource?: string;
+  #reference?: Promise<Declarations>;
+  #loaded = new Map<string, Promise<LoadedComponent>>();
+  #instrument: boolean;
+  #toolchain: string;
+
+  constructor(opts: ComponentStoreOptions) {
+    this.dir = opts.dir;
+    this.#instrument = opts.instrument ?? true;
+    this.#toolchain = this.#instrument ? TOOLCHAIN : `${TOOLCHAIN}+uninstrumented`;
+    this.#transpiler = opts.transpiler ?? new WorkerTranspiler();
+    this.#witSource = opts.witSource;
+  }
+
+  /** A store under a node's data directory: `<dataDir>/components`. */
+  static forDataDir(
+    dataDir: string,
+    opts: Omit<ComponentStoreOptions, "dir"> = {},
+  ): ComponentStore {
+    return new ComponentStore({ ...opts, dir: `${dataDir.replace(/\/+$/, "")}/components` });
+  }
+
+  /**
+   * Validates, transpiles and caches a component.
+   *
+   * @throws {ApiError} `INVALID_WASM` naming the reason: not WebAssembly, a core module
+   * instead of a component, not a valid component, or not the agent world.
+   */
+  async load(bytes: Uint8Array): Promise<LoadResult> {
+    const kind = wasmKind(bytes);
+    if (kind === "not-wasm") throw invalid("not a WebAssembly binary (bad magic or version)");
+    if (kind === "core-module") {
+      throw invalid(
+        "this is a core WebAssembly module; agents must be components of the " +
+          "fipa:agent world (e.g. built with ComponentizeJS or cargo-component)",
+      );
+    }
+    const hash = await sha256(bytes);
+    const known = this.#loaded.get(hash);
+    if (known) return { hash, info: (await known).info, transpiled: false };
+    const fromDisk = await this.#readCache(hash).catch(() => undefined);
+    if (fromDisk) {
+      this.#loaded.set(hash, Promise.resolve(fromDisk));
+      return { hash, info: fromDisk.info, transpiled: false };
+    }
+    const p = this.#build(hash, bytes);
+    this.#loaded.set(hash, p);
+    try {
+      return { hash, info: (await p).info, transpiled: true };
+    } catch (err) {
+      this.#loaded.delete(hash);
+      throw err;
+    }
+  }
+
+  /** Whether a component is loaded or cached on disk. */
+  async has(hash: string): Promise<boolean> {
+    if (this.#loaded.has(hash)) return true;
+    try {
+      await Deno.stat(`${this.dir}/${hash}/meta.json`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A loaded component by hash, from memory or the disk cache.
+   *
+   * @throws {ApiError} `NOT_FOUND` when it was never loaded here.
+   */
+  async get(hash: string): Promise<LoadedComponent> {
+    const known = this.#loaded.get(hash);
+    if (known) return known;
+    const c = await this.#readCache(hash).catch(() => undefined);
+    if (!c) throw new ApiError("NOT_FOUND", `Component ${hash} is not loaded`, { hash });
+    this.#loaded.set(hash, Promise.resolve(c));
+    return c;
+  }
+
+  /** Stops the transpiler Worker. */
+  close(): void {
+    this.#transpiler.close();
+  }
+
+  #referenceDecls(): Promise<Declarations> {
+    this.#reference ??= (async () => {
+      const wit = this.#witSource ?? await Deno.readTextFile(WIT_URL);
+      const out = await this.#transpiler.reference(wit);
+      return declarationsOf(out.files);
+    })();
+    return this.#reference;
+  }
+
+  async #build(hash: string, bytes: Uint8Array): Promise<LoadedComponent> {
+    const t0 = performance.now();
+    let out;
+    try {
+      out = await this.#transpiler.transpile(bytes);
+    } catch (err) {
+      if (!(err instanceof TranspileRejected)) {
+        throw new ApiError("INTERNAL_ERROR", `Transpiler failed: ${(err as Error).message}`);
+      }
+      throw invalid(`not a valid component: ${err.message}`);
+    }
+    const transpileMs = Math.round(performance.now() - t0);
+    const decls = declarationsOf(out.files);
+    const mismatch = checkWorld(decls, await this.#referenceDecls());
+    if (mismatch) throw invalid(`does not match the fipa:agent world: ${mismatch}`);
+    const files = new Map(out.files);
+    const glue = patchGlue(new TextDecoder().decode(files.get("agent.js")));
+    const modules: Record<string, WebAssembly.Module> = {};
+    const moduleInfo: ComponentInfo["modules"] = [];
+    const instrumented: [string, Uint8Array][] = [];
+    for (const [name, b] of out.files) {
+      if (!name.endsWith(".wasm")) continue;
+      let r;
+      try {
+        r = this.#instrument ? instrumentCoreModule(b) : { bytes: b, report: NO_REPORT };
+      } catch (err) {
+        throw invalid(`core module ${name} cannot be metered: ${(err as Error).message}`);
+      }
+      try {
+        modules[name] = await WebAssembly.compile(r.bytes as BufferSource);
+      } catch (err) {
+        throw invalid(`core module ${name} does not compile: ${(err as Error).message}`);
+      }
+      instrumented.push([name, r.bytes]);
+      moduleInfo.push({ name, size: r.bytes.length, report: r.report });
+    }
+    const info: ComponentInfo = {
+      hash,
+      size: bytes.length,
+      imports: versionedImports(decls.get("agent.d.ts") ?? ""),
+      exports: out.exports.map(([n]) => n),
+      modules: moduleInfo,
+      transpileMs,
+      toolchain: this.#toolchain,
+    };
+    await this.#writeCache(hash, info, glue, instrumented);
+    return { info, glue, modules };
+  }
+
+  async #writeCache(
+    hash: string,
+    info: ComponentInfo,
+    glue: string,
+    modules: [string, Uint8Array][],
+  ): Promise<void> {
+    const final = `${this.dir}/${hash}`;
+    const tmp = `${this.dir}/.tmp-${hash}-${crypto.randomUUID()}`;
+    await Deno.mkdir(tmp, { recursive: true });
+    try {
+      for (const [name, b] of modules) await Deno.writeFile(`${tmp}/${name}`, b);
+      await Deno.writeTextFile(`${tmp}/agent.js`, glue);
+      await Deno.writeTextFile(`${tmp}/meta.json`, JSON.stringify(info, null, 2));
+      await Deno.remove(final, { recursive: true }).catch(() => {});
+      await Deno.rename(tmp, final);
+    } catch (err) {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      throw err;
+    }
+  }
+
+  async #readCache(hash: string): Promise<LoadedComponent | undefined> {
+    const dir = `${this.dir}/${hash}`;
+    const info = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`)) as ComponentInfo;
+    if (info.toolchain !== this.#toolchain || info.hash !== hash) return undefined;
+    const glue = await Deno.readTextFile(`${dir}/agent.js`);
+    const modules: Record<string, WebAssembly.Module> = {};
+    for (const m of info.modules) {
+      modules[m.name] = await WebAssembly.compile(
+        await Deno.readFile(`${dir}/${m.name}`) as BufferSource,
+      );
+    }
+    return { info, glue, modules };
+  }
+}
+
+function declarationsOf(files: [string, Uint8Array][]): Declarations {
+  const d: Declarations = new Map();
+  const dec = new TextDecoder();
+  for (const [name, b] of files) if (name.endsWith(".d.ts")) d.set(name, dec.decode(b));
+  return d;
+}

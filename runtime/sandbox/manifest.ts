@@ -1,0 +1,118 @@
+import { z } from "zod";
+
+/** Bytes as a number or a string with a unit: `"50MB"`, `"64 MiB"`, `"512k"`. */
+export const ByteSizeSchema: z.ZodType<number, number | string> = z.union([
+  z.number().int().min(0),
+  z.string().trim().regex(
+    /^\d+(\.\d+)?\s*([kmg]i?b?|b)?$/i,
+    'a size such as 1048576, "512KB", "50MB" or "1GiB"',
+  ).transform((s) => {
+    const m = /^(\d+(?:\.\d+)?)\s*([kmg])?/i.exec(s)!;
+    const unit = (m[2] ?? "").toLowerCase();
+    const mult = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+    return Math.round(Number(m[1]) * mult);
+  }),
+]) as unknown as z.ZodType<number, number | string>;
+
+/**
+ * Whom `send-message` may address:
+ * - `"none"` (default): only the agents whose messages it is handling in the current call
+ *   (their sender and `reply-to`), which is enough to answer requests;
+ * - `"local"`: also every agent hosted on this node;
+ * - a list: also the listed agent names, and every agent on a listed node (`node:<id>`);
+ * - `"any"`: every agent.
+ */
+export const NetworkAccessSchema = z.union([
+  z.enum(["none", "local", "any"]),
+  z.array(z.string().min(1).max(1024)).max(1024),
+]);
+/** One network access level, see {@link NetworkAccessSchema}. */
+export type NetworkAccess = z.infer<typeof NetworkAccessSchema>;
+
+/** A Deno permission: granted for everything (`true`), for a list, or not at all. */
+const PermissionValue = z.union([z.boolean(), z.array(z.string().min(1)).max(256)]);
+
+/**
+ * Deno permissions of the Worker that hosts the agent. Default: none. Agents with equal
+ * permissions share Workers; nothing in the agent world uses them today (filesystem and
+ * sockets are denied to agents whatever this says), they exist for host extensions.
+ */
+export const DenoPermissionsSchema = z.strictObject({
+  read: PermissionValue.default(false),
+  write: PermissionValue.default(false),
+  net: PermissionValue.default(false),
+  env: PermissionValue.default(false),
+  sys: PermissionValue.default(false),
+  run: PermissionValue.default(false),
+  ffi: PermissionValue.default(false),
+  import: PermissionValue.default(false),
+});
+/** Deno permissions of an agent's Worker. */
+export type DenoPermissions = z.infer<typeof DenoPermissionsSchema>;
+
+/**
+ * What an agent may do (Caxton's `AgentCapabilities`). Every field has a least-privilege
+ * default, so `{}` is a valid manifest:
+ *
+ * | field | default | meaning |
+ * | --- | --- | --- |
+ * | `protocols` | `"any"` | interaction protocols its outgoing messages may name (messages without `protocol` always pass) |
+ * | `network` | `"none"` | whom it may send to, see {@link NetworkAccessSchema} |
+ * | `storage_quota` | 1 MiB | sum of key and value sizes in its storage |
+ * | `may_migrate` | `false` | whether `migrate-to` is allowed |
+ * | `may_spawn` | `false` | whether it may create agents (checked by the lifecycle layer) |
+ * | `env` | `{}` | the WASI environment variables it sees |
+ * | `permissions` | none | Deno permissions of its Worker |
+ *
+ * @example
+ * ```ts
+ * ManifestSchema.parse({ network: "local", storage_quota: "64KB" });
+ * ```
+ */
+export const ManifestSchema = z.strictObject({
+  protocols: z.union([z.literal("any"), z.array(z.string().min(1).max(256)).max(64)])
+    .default("any"),
+  network: NetworkAccessSchema.default("none"),
+  storage_quota: ByteSizeSchema.default(1024 * 1024),
+  may_migrate: z.boolean().default(false),
+  may_spawn: z.boolean().default(false),
+  env: z.record(z.string().min(1).max(256).regex(/^[^=\0]+$/), z.string().max(4096)).default({}),
+  permissions: DenoPermissionsSchema.default(DenoPermissionsSchema.parse({})),
+});
+/** A validated manifest. */
+export type Manifest = z.infer<typeof ManifestSchema>;
+/** A manifest as written by a client. */
+export type ManifestInput = z.input<typeof ManifestSchema>;
+
+/**
+ * Resource limits of one agent:
+ *
+ * | field | default | meaning |
+ * | --- | --- | --- |
+ * | `memory` | 64 MiB | linear memory cap (all its memories together); growing past it fails the agent with `memory-limit` |
+ * | `cpu_ms_per_call` | 1000 | wall time one export call may run; past it the call traps and the agent fails with `cpu-limit` |
+ * | `mailbox` | 1024 | deliveries waiting for the agent; more are refused with `RESOURCE_LIMIT_EXCEEDED` |
+ * | `send_rate` | 1000 | sustained `send-message` calls per second |
+ * | `send_burst` | 200 | sends allowed at once before the rate applies; past it `send-message` returns an error |
+ */
+export const LimitsSchema = z.strictObject({
+  memory: ByteSizeSchema.default(64 * 1024 * 1024),
+  cpu_ms_per_call: z.number().int().min(1).max(600_000).default(1000),
+  mailbox: z.number().int().min(1).max(1_000_000).default(1024),
+  send_rate: z.number().min(0).max(1_000_000).default(1000),
+  send_burst: z.number().int().min(0).max(1_000_000).default(200),
+});
+/** Validated limits. */
+export type Limits = z.infer<typeof LimitsSchema>;
+/** Limits as written by a client. */
+export type LimitsInput = z.input<typeof LimitsSchema>;
+
+/** Key of the Worker group an agent with these permissions belongs to. */
+export function permissionKey(p: DenoPermissions): string {
+  return JSON.stringify(Object.entries(p).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The Worker `deno.permissions` option for a permission set. */
+export function workerPermissions(p: DenoPermissions): Record<string, boolean | string[]> {
+  return { ...p };
+}

@@ -1,0 +1,69 @@
+/**
+ * The agent sandbox: loading components (validation against the `fipa:agent` world, jco
+ * transpilation, instrumentation, a cache by content hash) and running agents in Deno
+ * Workers with their manifest enforced by the host functions.
+ *
+ * @example
+ * ```ts
+ * import { ComponentStore, Sandbox } from "./runtime/sandbox/mod.ts";
+ * const store = ComponentStore.forDataDir(".data/node");
+ * const { hash } = await store.load(await Deno.readFile("agents/dist/echo.wasm"));
+ * const sandbox = new Sandbox({ store, nodeId: "node1" });
+ * const agent = await sandbox.activate({
+ *   agentId: "echo@node1",
+ *   hash,
+ *   host: { onSend: (msg) => console.log("agent sent", msg) },
+ * });
+ * await agent.deliver({ performative: "request", sender: aid("me"), receivers: [aid("echo@node1")], content: "hi" });
+ * const snap = await agent.snapshot();
+ * await agent.terminate();
+ * await sandbox.close();
+ * store.close();
+ * ```
+ * @module
+ */
+export {
+  type ComponentInfo,
+  ComponentStore,
+  type ComponentStoreOptions,
+  type LoadedComponent,
+  type LoadResult,
+  TOOLCHAIN,
+} from "./component-store.ts";
+export { type TranspileOutput, type Transpiler, WorkerTranspiler } from "./transpiler.ts";
+export {
+  type ActivateOptions,
+  Sandbox,
+  type SandboxOptions,
+  type SandboxStats,
+} from "./sandbox.ts";
+export { AgentHandle, type DeliveryResult, type HandleState } from "./agent-handle.ts";
+export type { AgentFailureInfo, FailureReason, HostCallbacks, LogLevel, NodeInfo } from "./host.ts";
+export {
+  ByteSizeSchema,
+  type DenoPermissions,
+  DenoPermissionsSchema,
+  type Limits,
+  type LimitsInput,
+  LimitsSchema,
+  type Manifest,
+  type ManifestInput,
+  ManifestSchema,
+  type NetworkAccess,
+  NetworkAccessSchema,
+} from "./manifest.ts";
+export {
+  decodeMemorySnapshot,
+  encodeMemorySnapshot,
+  type InstanceState,
+  type MemorySnapshot,
+} from "./snapshot.ts";
+export {
+  fromWitMessage,
+  toWitMessage,
+  type WitAclMessage,
+  type WitAgentId,
+  type WitContent,
+} from "./wit-message.ts";
+export { type WasmKind, wasmKind } from "./wasm-kind.ts";
+export { checkWorld, WORLD_PACKAGE, WORLD_VERSION } from "./world-check.ts";

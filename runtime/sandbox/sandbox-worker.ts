@@ -1,0 +1,144 @@
+import type { DenoPermissions } from "./manifest.ts";
+import { workerPermissions } from "./manifest.ts";
+import { type FromWorker, RPC_BYTES, RPC_HEADER, type RpcOp, type ToWorker } from "./protocol.ts";
+
+/** A reply to a request: the call completed, or the agent failed. */
+export type Reply = Extract<FromWorker, { t: "done" } | { t: "failed" }>;
+
+interface Pending {
+  resolve(r: Reply): void;
+  reject(e: Error): void;
+  slot: number;
+  budgetMs: number;
+}
+
+/** Answers a Worker's synchronous question. */
+export type RpcHandler = (slot: number, op: RpcOp, arg: string) => unknown;
+
+/**
+ * The node's side of one sandbox Worker: requests with ids, replies in order, the
+ * synchronous-RPC buffer, and what the watchdog needs (the request running now and since
+ * when). Requests are answered in the order they were sent.
+ */
+export class SandboxWorker {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  /** Component hashes whose bindings this Worker has loaded (or is loading). */
+  readonly components = new Map<string, Promise<void>>();
+  /** Slots of the agents living here. */
+  readonly slots = new Set<number>();
+  alive = true;
+  #next = 1;
+  #pending = new Map<number, Pending>();
+  #order: number[] = [];
+  #headSince = 0;
+  #rpc = new SharedArrayBuffer(RPC_BYTES);
+  #rpcState = new Int32Array(this.#rpc, 0, 3);
+  #rpcData = new Uint8Array(this.#rpc, RPC_HEADER);
+  #failReady?: (e: Error) => void;
+
+  constructor(
+    readonly key: string,
+    permissions: DenoPermissions,
+    private readonly onRpc: RpcHandler,
+    private readonly onCrash: (w: SandboxWorker, error: string) => void,
+    private readonly onBusy: () => void = () => {},
+  ) {
+    this.worker = new Worker(new URL("./worker/bootstrap.ts", import.meta.url), {
+      type: "module",
+      deno: { permissions: workerPermissions(permissions) },
+    } as WorkerOptions);
+    let ready!: () => void;
+    this.ready = new Promise((resolve, reject) => {
+      ready = resolve;
+      this.#failReady = reject;
+    });
+    this.ready.catch(() => {});
+    this.worker.onmessage = (e: MessageEvent<FromWorker | string>) => {
+      const m: FromWorker = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
+      if (m.t === "ready") {
+        this.worker.postMessage({ t: "setup", rpc: this.#rpc } satisfies ToWorker);
+        ready();
+      } else if (m.t === "rpc") {
+        void this.#answer(m.seq, m.slot, m.op, m.arg);
+      } else {
+        this.#settle(m.id, m);
+      }
+    };
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      this.onCrash(this, e.message);
+    };
+  }
+
+  /** Number of requests not yet answered. */
+  get busy(): number {
+    return this.#pending.size;
+  }
+
+  /** The request running now (the oldest unanswered one), and for how long it has run. */
+  running(now: number): { slot: number; budgetMs: number; forMs: number } | undefined {
+    const id = this.#order[0];
+    const p = id === undefined ? undefined : this.#pending.get(id);
+    return p && { slot: p.slot, budgetMs: p.budgetMs, forMs: now - this.#headSince };
+  }
+
+  /** Sends a request; resolves with its reply. `budgetMs` is for the watchdog. */
+  request(msg: ToWorker & { id: number }, slot: number, budgetMs: number): Promise<Reply> {
+    if (!this.alive) return Promise.reject(new Error("sandbox worker is gone"));
+    return new Promise((resolve, reject) => {
+      if (this.#order.length === 0) this.#headSince = performance.now();
+      this.#pending.set(msg.id, { resolve, reject, slot, budgetMs });
+      this.#order.push(msg.id);
+      // Calls cross as JSON text: cheaper than structured cloning the message objects.
+      this.worker.postMessage(msg.t === "call" ? JSON.stringify(msg) : msg);
+      this.onBusy();
+    });
+  }
+
+  /** A fresh request id. */
+  nextId(): number {
+    return this.#next++;
+  }
+
+  /** Stops the Worker; unanswered requests reject. */
+  terminate(reason = "sandbox worker terminated"): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.worker.terminate();
+    const err = new Error(reason);
+    this.#failReady?.(err);
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.#order = [];
+  }
+
+  #settle(id: number, m: FromWorker): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    const i = this.#order.indexOf(id);
+    if (i >= 0) this.#order.splice(i, 1);
+    if (i === 0) this.#headSince = performance.now();
+    if (m.t === "error") p.reject(new Error(m.error));
+    else p.resolve(m as Reply);
+  }
+
+  async #answer(seq: number, slot: number, op: RpcOp, arg: string): Promise<void> {
+    let value: unknown;
+    try {
+      value = await this.onRpc(slot, op, arg);
+    } catch (err) {
+      value = err instanceof Error ? err.message : String(err);
+    }
+    let bytes = new TextEncoder().encode(JSON.stringify(value ?? null));
+    if (bytes.length > this.#rpcData.length) {
+      bytes = new TextEncoder().encode(JSON.stringify("answer too large"));
+    }
+    this.#rpcData.set(bytes);
+    Atomics.store(this.#rpcState, 1, bytes.length);
+    Atomics.store(this.#rpcState, 2, seq);
+    Atomics.store(this.#rpcState, 0, 1);
+    Atomics.notify(this.#rpcState, 0);
+  }
+}

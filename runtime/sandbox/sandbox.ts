@@ -1,0 +1,387 @@
+import { type AgentIdentifier, AgentIdentifierSchema, aid } from "../acl/mod.ts";
+import { ApiError } from "../errors/mod.ts";
+import { AgentHandle, type HandleContext } from "./agent-handle.ts";
+import type { ComponentStore } from "./component-store.ts";
+import type { HostCallbacks } from "./host.ts";
+import {
+  type DenoPermissions,
+  type LimitsInput,
+  LimitsSchema,
+  type ManifestInput,
+  ManifestSchema,
+  permissionKey,
+} from "./manifest.ts";
+import type { RpcOp } from "./protocol.ts";
+import { SandboxWorker } from "./sandbox-worker.ts";
+import type { MemorySnapshot } from "./snapshot.ts";
+import type { WitAgentId } from "./wit-message.ts";
+
+/** Options of a {@link Sandbox}. */
+export interface SandboxOptions {
+  store: ComponentStore;
+  /** Id of this node (`get-current-node`). */
+  nodeId: string;
+  /** Agents sharing one Worker at most (default 32). */
+  maxAgentsPerWorker?: number;
+  /** Idle Workers kept ready per permission set, so activation needs no Worker start (default 1). */
+  spareWorkers?: number;
+  /** Extra time past an agent's CPU limit before the watchdog stops its Worker (default 1000 ms). */
+  watchdogGraceMs?: number;
+  /** How often the watchdog looks, while calls are running (default 100 ms). */
+  watchdogIntervalMs?: number;
+}
+
+/** What {@link Sandbox.activate} needs. */
+export interface ActivateOptions {
+  /** The agent's name (or identifier). */
+  agentId: string | AgentIdentifier;
+  /** Hash of a component loaded into the store. */
+  hash: string;
+  manifest?: ManifestInput;
+  limits?: LimitsInput;
+  /** The agent's storage as the node persisted it. */
+  storage?: Iterable<[string, Uint8Array]> | Record<string, Uint8Array>;
+  /** Restore this state instead of starting fresh (hibernation, migration). */
+  snapshot?: MemorySnapshot;
+  /** Call `init` after activation (default: true without a snapshot, false with one). */
+  init?: boolean;
+  host: HostCallbacks;
+}
+
+/** A snapshot of the sandbox's occupancy. */
+export interface SandboxStats {
+  workers: number;
+  agents: number;
+  agentsPerWorker: number[];
+}
+
+/**
+ * Runs agents in Deno Workers. Agents with the same Deno permissions share Workers (up to
+ * `maxAgentsPerWorker`), so a thousand small agents need a few dozen Workers rather than a
+ * thousand. Isolation inside a Worker comes from WebAssembly (each agent has its own
+ * instances and memories; host functions are bound to one agent) and from the
+ * instrumentation of every core module: a call that runs past its CPU limit or grows
+ * memory past its cap traps, failing that agent only. A watchdog stops a Worker whose call
+ * overran even that (plus a grace period); its other agents are re-activated elsewhere
+ * and their unanswered calls re-sent.
+ *
+ * @example
+ * ```ts
+ * const sandbox = new Sandbox({ store, nodeId: "node-a" });
+ * const echo = await sandbox.activate({ agentId: "echo@node-a", hash, host: { onSend } });
+ * await echo.deliver(parseAclJson({ performative: "request", sender: "me", receiver: "echo@node-a", content: "hi" }));
+ * ```
+ */
+export class Sandbox {
+  readonly store: ComponentStore;
+  readonly nodeId: string;
+  readonly maxAgentsPerWorker: number;
+  readonly spareWorkers: number;
+  readonly watchdogGraceMs: number;
+  readonly watchdogIntervalMs: number;
+  #workers = new Set<SandboxWorker>();
+  #handles = new Map<number, AgentHandle>();
+  #nextSlot = 1;
+  #watchdog?: ReturnType<typeof setInterval>;
+  #closed = false;
+  #spawning = new Map<string, Promise<SandboxWorker>>();
+
+  constructor(opts: SandboxOptions) {
+    this.store = opts.store;
+    this.nodeId = opts.nodeId;
+    this.maxAgentsPerWorker = opts.maxAgentsPerWorker ?? 32;
+    this.spareWorkers = opts.spareWorkers ?? 1;
+    this.watchdogGraceMs = opts.watchdogGraceMs ?? 1000;
+    this.watchdogIntervalMs = opts.watchdogIntervalMs ?? 100;
+  }
+
+  /** Starts the spare Workers for the default (no) permissions ahead of the first activation. */
+  async warmUp(): Promise<void> {
+    const p = ManifestSchema.parse({}).permissions;
+    const key = permissionKey(p);
+    const have = [...this.#workers].filter((w) => w.key === key && w.slots.size === 0).length;
+    const starts = [];
+    for (let i = have; i < this.spareWorkers; i++) starts.push(this.#spawn(key, p));
+    await Promise.all(starts);
+  }
+
+  /**
+   * Activates an agent: instantiates its component in a Worker (restoring a snapshot if
+   * given) and, for a fresh agent, calls `init`.
+   *
+   * @throws {ApiError} `INVALID_REQUEST` for a bad manifest or limits (naming the field),
+   * `NOT_FOUND` for an unknown component, `DEPLOYMENT_FAILED` when instantiation or `init`
+   * failed (details carry the failure reason).
+   */
+  async activate(opts: ActivateOptions): Promise<AgentHandle> {
+    if (this.#closed) throw new ApiError("UNAVAILABLE", "sandbox is closed");
+    const manifest = parseOr("manifest", ManifestSchema, opts.manifest ?? {});
+    const limits = parseOr("limits", LimitsSchema, opts.limits ?? {});
+    const id = typeof opts.agentId === "string"
+      ? aid(opts.agentId)
+      : parseOr("agentId", AgentIdentifierSchema, opts.agentId);
+    if (opts.snapshot && opts.snapshot.hash !== opts.hash) {
+      throw new ApiError("INVALID_REQUEST", "snapshot belongs to another component", {
+        snapshot: opts.snapshot.hash,
+        hash: opts.hash,
+      });
+    }
+    await this.store.get(opts.hash);
+    const storage = new Map<string, Uint8Array>(
+      opts.storage === undefined
+        ? []
+        : Symbol.iterator in opts.storage
+        ? opts.storage as Iterable<[string, Uint8Array]>
+        : Object.entries(opts.storage),
+    );
+    const handle = new AgentHandle(id, opts.hash, manifest, limits, opts.host, storage, this.#cx);
+    try {
+      const placed = await this.#place(handle, opts.snapshot);
+      handle.attach(placed.worker, placed.slot, opts.snapshot);
+      if (opts.init ?? !opts.snapshot) await handle.init();
+    } catch (err) {
+      await handle.terminate().catch(() => {});
+      if (err instanceof ApiError && err.code !== "MESSAGE_DELIVERY_FAILED") throw err;
+      const d = err instanceof ApiError ? err.details : {};
+      throw new ApiError(
+        "DEPLOYMENT_FAILED",
+        `Agent ${id.name} could not start: ${err instanceof Error ? err.message : err}`,
+        { agent: id.name, ...d },
+      );
+    }
+    return handle;
+  }
+
+  /** Workers and agents now. */
+  stats(): SandboxStats {
+    const ws = [...this.#workers];
+    return {
+      workers: ws.length,
+      agents: this.#handles.size,
+      agentsPerWorker: ws.map((w) => w.slots.size),
+    };
+  }
+
+  /** Stops every Worker; all handles become unusable. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#spawning.values()]);
+    for (const h of [...this.#handles.values()]) await h.terminate().catch(() => {});
+    for (const w of this.#workers) w.terminate("sandbox closed");
+    this.#workers.clear();
+    this.#stopWatchdog();
+  }
+
+  #cx: HandleContext = {
+    place: (h, snapshot, avoid) => this.#place(h, snapshot, avoid),
+    release: (h, w) => {
+      w.slots.delete(h.slot);
+      if (this.#handles.get(h.slot) === h) this.#handles.delete(h.slot);
+      this.#trim(w.key);
+    },
+  };
+
+  async #place(
+    h: AgentHandle,
+    snapshot: MemorySnapshot | undefined,
+    avoid?: SandboxWorker,
+  ): Promise<{ worker: SandboxWorker; slot: number }> {
+    const component = await this.store.get(h.hash);
+    const key = permissionKey(h.manifest.permissions);
+    const worker = await this.#pick(key, h.manifest.permissions, avoid);
+    const slot = this.#nextSlot++;
+    worker.slots.add(slot);
+    this.#handles.set(slot, h);
+    try {
+      let loading = worker.components.get(h.hash);
+      if (!loading) {
+        const id = worker.nextId();
+        loading = worker.request(
+          { t: "component", id, hash: h.hash, glue: component.glue, modules: component.modules },
+          slot,
+          60_000,
+        ).then(() => {});
+        worker.components.set(h.hash, loading);
+        loading.catch(() => worker.components.delete(h.hash));
+      }
+      await loading;
+      const r = await worker.request(
+        {
+          t: "activate",
+          id: worker.nextId(),
+          slot,
+          agentId: h.agentId,
+          hash: h.hash,
+          nodeId: this.nodeId,
+          manifest: h.manifest,
+          limits: h.limits,
+          storage: h.storageEntries(),
+          snapshot,
+        },
+        slot,
+        60_000,
+      );
+      if (r.t === "failed") {
+        throw new ApiError(
+          "DEPLOYMENT_FAILED",
+          `Agent ${h.agentId.name} could not be instantiated (${r.reason}): ${r.message}`,
+          { agent: h.agentId.name, reason: r.reason, message: r.message },
+        );
+      }
+    } catch (err) {
+      worker.slots.delete(slot);
+      this.#handles.delete(slot);
+      throw err;
+    }
+    this.#ensureSpare(key, h.manifest.permissions);
+    return { worker, slot };
+  }
+
+  async #pick(key: string, p: DenoPermissions, avoid?: SandboxWorker): Promise<SandboxWorker> {
+    for (;;) {
+      let best: SandboxWorker | undefined;
+      for (const w of this.#workers) {
+        if (!w.alive || w === avoid || w.key !== key || w.slots.size >= this.maxAgentsPerWorker) {
+          continue;
+        }
+        if (!best || w.slots.size > best.slots.size) best = w; // fill Workers before spares
+      }
+      if (this.#closed) throw new ApiError("UNAVAILABLE", "sandbox is closed");
+      if (!best) {
+        await (this.#spawning.get(key) ?? this.#spawn(key, p)).catch(() => {});
+        continue;
+      }
+      await best.ready.catch(() => {});
+      // Another activation may have filled it meanwhile; the caller takes a slot at once.
+      if (best.alive && best.slots.size < this.maxAgentsPerWorker) return best;
+    }
+  }
+
+  #spawn(key: string, p: DenoPermissions): Promise<SandboxWorker> {
+    const w = new SandboxWorker(
+      key,
+      p,
+      (slot, op, arg) => this.#rpc(slot, op, arg),
+      (dead, error) => this.#lost(dead, `sandbox worker crashed: ${error}`, undefined),
+      () => this.#startWatchdog(),
+    );
+    this.#workers.add(w);
+    const ready = w.ready.then(() => w);
+    this.#spawning.set(key, ready);
+    const done = () => {
+      if (this.#spawning.get(key) === ready) this.#spawning.delete(key);
+    };
+    ready.then(done, done);
+    return ready;
+  }
+
+  #ensureSpare(key: string, p: DenoPermissions): void {
+    if (this.#closed || this.#spawning.has(key)) return;
+    const roomy = [...this.#workers].some((w) =>
+      w.alive && w.key === key && w.slots.size < this.maxAgentsPerWorker &&
+      w.slots.size === 0
+    );
+    if (!roomy && this.spareWorkers > 0) this.#spawn(key, p).catch(() => {});
+  }
+
+  /** Stops empty Workers beyond the spares. */
+  #trim(key: string): void {
+    const empty = [...this.#workers].filter((w) =>
+      w.key === key && w.slots.size === 0 && w.busy === 0
+    );
+    for (const w of empty.slice(this.spareWorkers)) {
+      w.terminate();
+      this.#workers.delete(w);
+    }
+  }
+
+  async #rpc(slot: number, op: RpcOp, arg: string): Promise<unknown> {
+    const h = this.#handles.get(slot);
+    if (!h) return "agent is gone";
+    const host = h.host;
+    switch (op) {
+      case "find": {
+        if (!host.findAgentsByService) return "the directory is not available";
+        const ids = await host.findAgentsByService(arg);
+        return ids.map((i): WitAgentId => ({
+          name: i.name,
+          addresses: i.addresses,
+          resolvers: i.resolvers.map((r) => r.name),
+        }));
+      }
+      case "nodes":
+        return host.listNodes
+          ? await host.listNodes()
+          : [{ id: this.nodeId, load: 0, latency_ms: 0, available_memory: 0 }];
+      case "isLocal":
+        return host.isLocalAgent ? await host.isLocalAgent(arg) : false;
+      case "nodeOf":
+        return host.nodeOf ? (await host.nodeOf(arg)) ?? null : null;
+    }
+  }
+
+  #lost(w: SandboxWorker, reason: string, culprit: number | undefined): void {
+    if (!this.#workers.has(w)) return;
+    this.#workers.delete(w);
+    w.terminate(reason);
+    for (const slot of [...w.slots]) {
+      const h = this.#handles.get(slot);
+      h?.workerLost(slot === culprit, reason);
+    }
+  }
+
+  #startWatchdog(): void {
+    if (this.#watchdog !== undefined || this.#closed) return;
+    this.#watchdog = setInterval(() => this.#watch(), this.watchdogIntervalMs);
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  #watch(): void {
+    const now = performance.now();
+    let busy = false;
+    for (const w of [...this.#workers]) {
+      const r = w.running(now);
+      if (!r) continue;
+      busy = true;
+      if (r.forMs > r.budgetMs + this.watchdogGraceMs) {
+        const h = this.#handles.get(r.slot);
+        this.#lost(
+          w,
+          `call of ${h?.agentId.name ?? `slot ${r.slot}`} ran ${Math.round(r.forMs)} ms ` +
+            `(limit ${r.budgetMs} ms); its Worker was stopped`,
+          r.slot,
+        );
+      }
+    }
+    if (!busy) this.#stopWatchdog();
+  }
+}
+
+function parseOr<T>(
+  field: string,
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | {
+      success: false;
+      error: { issues: { path: PropertyKey[]; message: string }[] };
+    };
+  },
+  value: unknown,
+): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  const path = [field, ...i.path.map(String)].join(".");
+  throw new ApiError("INVALID_REQUEST", `Invalid ${path}: ${i.message}`, {
+    field: path,
+    issues: r.error.issues.map((x) => ({
+      path: [field, ...x.path.map(String)],
+      message: x.message,
+    })),
+  });
+}

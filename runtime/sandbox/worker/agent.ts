@@ -1,0 +1,325 @@
+import type { AgentIdentifier } from "../../acl/mod.ts";
+import type { Limits, Manifest } from "../manifest.ts";
+import { entrySize, protocolAllowed, receiverAllowed, TokenBucket } from "../policy.ts";
+import type { Effect, ExportName, FailureReason, LogLevel, RpcOp } from "../protocol.ts";
+import type { MemorySnapshot } from "../snapshot.ts";
+import { fromWitMessage, type WitAclMessage, type WitAgentId } from "../wit-message.ts";
+import { Budget, coreInstantiator } from "./core-instances.ts";
+import { wasiImports } from "./wasi.ts";
+
+/** The exports of an agent component, as jco's bindings present them. */
+interface AgentExports {
+  init(): void;
+  run(): boolean;
+  shutdown(): void;
+  handleMessage(message: WitAclMessage): boolean;
+}
+
+/** A component's bindings module (jco, async instantiation) and its compiled core modules. */
+export interface ComponentCode {
+  instantiate(
+    getCoreModule: (name: string) => WebAssembly.Module,
+    imports: Record<string, Record<string, unknown>>,
+    instantiateCore: (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance,
+  ): AgentExports | Promise<AgentExports>;
+  modules: Record<string, WebAssembly.Module>;
+}
+
+/** What an agent needs from its Worker: synchronous questions to the node. */
+export interface AgentHost {
+  rpc(slot: number, op: RpcOp, arg: string): unknown;
+}
+
+/** An agent failed: the call that was running is lost, and so is the instance. */
+export class AgentFailure extends Error {
+  constructor(readonly reason: FailureReason, message: string) {
+    super(message);
+    this.name = "AgentFailure";
+  }
+}
+
+class AgentExit extends Error {
+  constructor(readonly ok: boolean) {
+    super(`agent called wasi:cli/exit (${ok ? "success" : "failure"})`);
+  }
+}
+
+/** How many log lines one call may write before further lines are dropped. */
+const LOG_LINES_PER_CALL = 1000;
+const MAX_LOG_LINE = 16 * 1024;
+const MAX_KEY_BYTES = 4096;
+const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
+
+/** Settings of one activation. */
+export interface AgentSettings {
+  slot: number;
+  agentId: AgentIdentifier;
+  nodeId: string;
+  manifest: Manifest;
+  limits: Limits;
+  storage: [string, Uint8Array][];
+}
+
+/**
+ * One agent inside a Worker: its component instance, its private storage view, its
+ * mailbox of messages for `receive-message`, and the host functions that enforce its
+ * manifest. Effects of a call (sends, storage writes, logs, migration requests) are
+ * collected and handed to the node with the call's result; a failed call's effects are
+ * dropped with the instance.
+ */
+export class AgentInstance {
+  readonly budget: Budget;
+  readonly mailbox: WitAclMessage[] = [];
+  #exports?: AgentExports;
+  #storage: Map<string, Uint8Array>;
+  #storageBytes = 0;
+  #bucket: TokenBucket;
+  #effects: Effect[] = [];
+  #peers = new Set<string>();
+  #localCache = new Map<string, boolean>();
+  #logLines = 0;
+  #dead = false;
+
+  constructor(readonly settings: AgentSettings, private readonly host: AgentHost) {
+    this.budget = new Budget(settings.limits.memory);
+    this.#storage = new Map(settings.storage);
+    for (const [k, v] of this.#storage) this.#storageBytes += entrySize(k, v);
+    this.#bucket = new TokenBucket(
+      settings.limits.send_rate,
+      settings.limits.send_burst,
+      performance.now(),
+    );
+  }
+
+  /** Instantiates the component; with a snapshot, restores memories and globals. */
+  async instantiate(code: ComponentCode, snapshot?: MemorySnapshot): Promise<void> {
+    this.budget.startCall(this.settings.limits.cpu_ms_per_call);
+    try {
+      const exports = await code.instantiate(
+        (name) => {
+          const m = code.modules[name];
+          if (!m) throw new Error(`component has no core module ${name}`);
+          return m;
+        },
+        { ...wasiImports(this.#wasiContext()), ...this.#fipaImports() },
+        coreInstantiator(this.budget),
+      );
+      if (this.budget.memoryBytes() > this.settings.limits.memory) {
+        throw new AgentFailure(
+          "memory-limit",
+          `initial linear memory ${this.budget.memoryBytes()} bytes exceeds the limit of ` +
+            `${this.settings.limits.memory}`,
+        );
+      }
+      if (snapshot) {
+        if (snapshot.instances.length !== this.budget.instances.length) {
+          throw new Error(
+            `snapshot has ${snapshot.instances.length} instances, the component ` +
+              `${this.budget.instances.length}`,
+          );
+        }
+        snapshot.instances.forEach((s, i) => this.budget.instances[i].restore(s));
+      }
+      this.#exports = exports;
+    } finally {
+      this.budget.deadline = Infinity;
+    }
+  }
+
+  /**
+   * Calls an export. Returns its result and the call's effects.
+   *
+   * @throws {AgentFailure} when the call trapped, ran out of time or memory, or exited.
+   */
+  call(fn: ExportName, message?: WitAclMessage): { value: unknown; effects: Effect[] } {
+    if (this.#dead || !this.#exports) throw new AgentFailure("trap", "agent is not running");
+    this.#effects = [];
+    this.#peers.clear();
+    this.#localCache.clear();
+    this.#logLines = 0;
+    if (message) this.#notePeers(message);
+    this.budget.startCall(this.settings.limits.cpu_ms_per_call);
+    let value: unknown;
+    try {
+      const e = this.#exports;
+      value = fn === "init"
+        ? e.init()
+        : fn === "run"
+        ? e.run()
+        : fn === "shutdown"
+        ? e.shutdown()
+        : e.handleMessage(message!);
+    } catch (err) {
+      this.#dead = true;
+      throw this.#classify(err);
+    } finally {
+      this.budget.deadline = Infinity;
+    }
+    const effects = this.#effects;
+    this.#effects = [];
+    return { value, effects };
+  }
+
+  /** Copies every memory and mutable global (only between calls). */
+  snapshot(hash: string): MemorySnapshot {
+    return { hash, instances: this.budget.instances.map((i) => i.capture()) };
+  }
+
+  #classify(err: unknown): AgentFailure {
+    if (err instanceof AgentFailure) return err;
+    const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    if (this.budget.cpuExceeded) {
+      return new AgentFailure(
+        "cpu-limit",
+        `call ran longer than ${this.settings.limits.cpu_ms_per_call} ms`,
+      );
+    }
+    if (this.budget.memoryRefused) {
+      return new AgentFailure(
+        "memory-limit",
+        `linear memory would exceed ${this.settings.limits.memory} bytes (${text})`,
+      );
+    }
+    if (err instanceof AgentExit) return new AgentFailure("exit", err.message);
+    return new AgentFailure("trap", text);
+  }
+
+  #notePeers(m: WitAclMessage): void {
+    if (m.sender) this.#peers.add(m.sender.name);
+    for (const r of m.replyTo) this.#peers.add(r.name);
+  }
+
+  #wasiContext() {
+    return {
+      env: this.settings.manifest.env,
+      write: (level: "info" | "warn", text: string) => this.#log(level, text),
+      sleepUntil: (until: number) => {
+        const limit = Math.min(until, this.budget.deadline);
+        const ms = limit - performance.now();
+        if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+        if (until > this.budget.deadline) this.budget.cpuExceeded = true;
+      },
+      exit: (ok: boolean): never => {
+        throw new AgentExit(ok);
+      },
+    };
+  }
+
+  #log(level: LogLevel, message: string): void {
+    if (++this.#logLines > LOG_LINES_PER_CALL) return;
+    const text = message.length > MAX_LOG_LINE ? `${message.slice(0, MAX_LOG_LINE)}...` : message;
+    this.#effects.push({
+      t: "log",
+      level,
+      message: this.#logLines === LOG_LINES_PER_CALL ? `${text} (further lines dropped)` : text,
+    });
+  }
+
+  #isLocal(name: string): boolean {
+    let v = this.#localCache.get(name);
+    if (v === undefined) {
+      v = this.host.rpc(this.settings.slot, "isLocal", name) === true;
+      this.#localCache.set(name, v);
+    }
+    return v;
+  }
+
+  #fipaImports(): Record<string, Record<string, unknown>> {
+    const s = this.settings;
+    const facts = {
+      peers: this.#peers,
+      isLocal: (n: string) => this.#isLocal(n),
+      nodeOf: (n: string) => {
+        const v = this.host.rpc(s.slot, "nodeOf", n);
+        return typeof v === "string" ? v : undefined;
+      },
+    };
+    return {
+      "fipa:agent/messaging": {
+        sendMessage: (w: WitAclMessage): string => {
+          const r = fromWitMessage(w, s.agentId);
+          if (!r.ok) throw r.error;
+          const m = r.message;
+          const bad = protocolAllowed(s.manifest.protocols, m.protocol) ??
+            m.receivers.map((x) => receiverAllowed(s.manifest.network, x.name, facts))
+              .find((x) => x !== undefined);
+          if (bad) throw bad;
+          if (!this.#bucket.take(performance.now())) {
+            throw `send rate exceeded (${s.limits.send_rate}/s, burst ${s.limits.send_burst})`;
+          }
+          const id = w.messageId && w.messageId.length <= 256 ? w.messageId : crypto.randomUUID();
+          this.#effects.push({ t: "send", message: m, messageId: id });
+          return id;
+        },
+        receiveMessage: (): WitAclMessage | undefined => {
+          const m = this.mailbox.shift();
+          if (m) this.#notePeers(m);
+          return m;
+        },
+        findAgentsByService: (service: string): WitAgentId[] => {
+          const v = this.host.rpc(s.slot, "find", service);
+          if (!Array.isArray(v)) throw typeof v === "string" ? v : "directory unavailable";
+          return v as WitAgentId[];
+        },
+      },
+      "fipa:agent/migration": {
+        getCurrentNode: () => s.nodeId,
+        listNodes: () => {
+          const v = this.host.rpc(s.slot, "nodes", "");
+          if (!Array.isArray(v)) return [];
+          return (v as { id: string; load: number; latency_ms: number; available_memory: number }[])
+            .map((n) => ({
+              id: n.id,
+              load: n.load,
+              latencyMs: n.latency_ms >>> 0,
+              availableMemory: BigInt(Math.max(0, Math.floor(n.available_memory))),
+            }));
+        },
+        migrateTo: (node: string): void => {
+          if (!s.manifest.may_migrate) throw "migration is not allowed by the manifest";
+          if (!node || node.length > 256) throw `invalid node id ${JSON.stringify(node)}`;
+          this.#effects.push({ t: "migrate", node });
+        },
+      },
+      "fipa:agent/storage": {
+        store: (key: string, value: Uint8Array): void => {
+          checkKey(key);
+          const old = this.#storage.get(key);
+          const next = this.#storageBytes - (old ? entrySize(key, old) : 0) +
+            entrySize(key, value);
+          if (next > s.manifest.storage_quota) {
+            throw `storage quota of ${s.manifest.storage_quota} bytes exceeded ` +
+              `(would use ${next})`;
+          }
+          const copy = value.slice();
+          this.#storage.set(key, copy);
+          this.#storageBytes = next;
+          this.#effects.push({ t: "store", key, value: copy });
+        },
+        load: (key: string): Uint8Array => {
+          const v = this.#storage.get(key);
+          if (!v) throw `no value for key ${JSON.stringify(key)}`;
+          return v;
+        },
+        delete: (key: string): void => {
+          const old = this.#storage.get(key);
+          if (!old) return;
+          this.#storage.delete(key);
+          this.#storageBytes -= entrySize(key, old);
+          this.#effects.push({ t: "delete", key });
+        },
+      },
+      "fipa:agent/logging": {
+        log: (level: string, message: string) =>
+          this.#log(LOG_LEVELS.includes(level as LogLevel) ? level as LogLevel : "info", message),
+      },
+    };
+  }
+}
+
+function checkKey(key: string): void {
+  if (key.length === 0) throw "storage key must not be empty";
+  if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
+    throw `storage key longer than ${MAX_KEY_BYTES} bytes`;
+  }
+}

@@ -1,0 +1,163 @@
+/// <reference lib="deno.worker" />
+/**
+ * Entry point of a sandbox Worker. It hosts several agents (all with the same Deno
+ * permissions) and runs one call at a time. Untrusted code never runs outside the wasm
+ * instances; this file and the host functions are trusted.
+ * @module
+ */
+import { type FromWorker, RPC_BYTES, RPC_HEADER, type RpcOp, type ToWorker } from "../protocol.ts";
+import { AgentFailure, AgentInstance, type ComponentCode } from "./agent.ts";
+
+const components = new Map<string, ComponentCode>();
+const agents = new Map<number, { agent: AgentInstance; hash: string }>();
+let rpcState: Int32Array | undefined;
+let rpcData: Uint8Array | undefined;
+
+/** How long an agent waits for the node to answer a synchronous question. */
+const RPC_TIMEOUT_MS = 5000;
+
+/** Whether a reply can cross as JSON text (no binary data, no snapshot). */
+function jsonSafe(m: FromWorker): boolean {
+  if (m.t === "failed") return true;
+  if (m.t !== "done") return false;
+  if (m.value !== undefined && typeof m.value === "object") return false;
+  return !m.effects?.some((e) => e.t === "store");
+}
+
+function post(m: FromWorker): void {
+  // JSON text is cheaper to pass between threads than a structured clone.
+  self.postMessage(jsonSafe(m) ? JSON.stringify(m) : m);
+}
+
+let rpcSeq = 0;
+
+function rpc(slot: number, op: RpcOp, arg: string): unknown {
+  if (!rpcState || !rpcData) throw new Error("sandbox worker has no rpc buffer");
+  const seq = ++rpcSeq;
+  Atomics.store(rpcState, 0, 0);
+  post({ t: "rpc", seq, slot, op, arg });
+  const until = performance.now() + RPC_TIMEOUT_MS;
+  for (;;) {
+    const left = until - performance.now();
+    if (left <= 0 || Atomics.wait(rpcState, 0, 0, left) === "timed-out") {
+      return "the node did not answer in time";
+    }
+    if (Atomics.load(rpcState, 2) === seq) break;
+    Atomics.store(rpcState, 0, 0); // a late answer to an earlier question
+  }
+  const len = Atomics.load(rpcState, 1);
+  const text = new TextDecoder().decode(rpcData.slice(0, len));
+  Atomics.store(rpcState, 0, 0);
+  return JSON.parse(text);
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.t) {
+    case "setup":
+      rpcState = new Int32Array(m.rpc, 0, 3);
+      rpcData = new Uint8Array(m.rpc, RPC_HEADER, RPC_BYTES - RPC_HEADER);
+      return;
+    case "component": {
+      const url = URL.createObjectURL(new Blob([m.glue], { type: "text/javascript" }));
+      try {
+        const mod = await import(url);
+        components.set(m.hash, { instantiate: mod.instantiate, modules: m.modules });
+      } finally {
+        URL.revokeObjectURL(url);
+      }
+      post({ t: "done", id: m.id });
+      return;
+    }
+    case "activate": {
+      const code = components.get(m.hash);
+      if (!code) {
+        post({ t: "error", id: m.id, error: `component ${m.hash} not loaded in this worker` });
+        return;
+      }
+      const agent = new AgentInstance({
+        slot: m.slot,
+        agentId: m.agentId,
+        nodeId: m.nodeId,
+        manifest: m.manifest,
+        limits: m.limits,
+        storage: m.storage,
+      }, { rpc });
+      try {
+        await agent.instantiate(code, m.snapshot);
+      } catch (err) {
+        const f = err instanceof AgentFailure ? err : undefined;
+        post({
+          t: "failed",
+          id: m.id,
+          slot: m.slot,
+          reason: f?.reason ?? "trap",
+          message: err instanceof Error ? err.message : String(err),
+        });
+        return;
+      }
+      agents.set(m.slot, { agent, hash: m.hash });
+      post({ t: "done", id: m.id });
+      return;
+    }
+    case "call": {
+      const a = agents.get(m.slot);
+      if (!a) {
+        post({ t: "error", id: m.id, error: `no agent in slot ${m.slot}` });
+        return;
+      }
+      try {
+        const { value, effects } = a.agent.call(m.fn, m.message);
+        post({ t: "done", id: m.id, value, effects });
+      } catch (err) {
+        agents.delete(m.slot);
+        const f = err instanceof AgentFailure ? err : new AgentFailure("trap", String(err));
+        post({ t: "failed", id: m.id, slot: m.slot, reason: f.reason, message: f.message });
+      }
+      return;
+    }
+    case "enqueue": {
+      const a = agents.get(m.slot);
+      if (!a) {
+        post({ t: "error", id: m.id, error: `no agent in slot ${m.slot}` });
+        return;
+      }
+      a.agent.mailbox.push(m.message);
+      post({ t: "done", id: m.id });
+      return;
+    }
+    case "snapshot": {
+      const a = agents.get(m.slot);
+      if (!a) {
+        post({ t: "error", id: m.id, error: `no agent in slot ${m.slot}` });
+        return;
+      }
+      post({ t: "done", id: m.id, value: a.agent.snapshot(a.hash) });
+      return;
+    }
+    case "drop":
+      agents.delete(m.slot);
+      post({ t: "done", id: m.id });
+      return;
+  }
+}
+
+// Messages are handled strictly in order: an activation (async) finishes before the
+// next message for any agent runs.
+let chain: Promise<void> = Promise.resolve();
+self.onmessage = (e: MessageEvent<ToWorker | string>) => {
+  const m: ToWorker = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
+  if (m.t === "call" && chain === idle) {
+    // Fast path: a call runs synchronously when nothing is pending.
+    void handle(m);
+    return;
+  }
+  chain = chain.then(() => handle(m)).catch((err) => {
+    post({ t: "error", id: "id" in m ? m.id : -1, error: String(err) });
+  });
+  const mine = chain;
+  void mine.then(() => {
+    if (chain === mine) chain = idle;
+  });
+};
+const idle = chain;
+post({ t: "ready" });
