@@ -36,9 +36,29 @@ export interface ClusterOptions {
   tickMs?: number;
   /** Raft election timeout in ticks (default 10). */
   electionTicks?: number;
+  /**
+   * A shared secret a node must present to join; without one, any peer that can reach a
+   * member may join (logged as a warning).
+   */
+  clusterToken?: string;
 }
 
 const RaftFrame = z.object({ from: z.string().min(1).max(128), m: BytesSchema });
+
+/** The peer id a multiaddr ends with (`.../p2p/<id>`), or the string itself if it is an id. */
+export function peerIdOf(address: string): string | undefined {
+  if (!address.startsWith("/")) return address || undefined;
+  const i = address.lastIndexOf("/p2p/");
+  return i < 0 ? undefined : address.slice(i + 5);
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let d = x.length ^ y.length;
+  for (let i = 0; i < x.length; i++) d |= x[i] ^ (y[i % (y.length || 1)] ?? 0);
+  return d === 0;
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -80,6 +100,11 @@ export class Cluster {
       !persisted.snapshot;
     const founding = fresh && this.opts.join.length === 0;
     await net.handle(RAFT_PROTOCOL, RaftFrame, (f, ctx) => {
+      if (!this.isTrustedPeer(ctx.peer)) {
+        this.refused++;
+        log.warn("refused raft frame from a non-member peer", { peer: ctx.peer, claims: f.from });
+        throw new ApiError("FORBIDDEN", "not a cluster member", { peer: ctx.peer });
+      }
       // The authenticated peer is a way back to a sender we have no address for yet (a
       // joining node hears from the leader before its join is answered).
       if (!this.#hints.has(f.from) && !getMember(this.machine.state, f.from)) {
@@ -92,7 +117,28 @@ export class Cluster {
       }
       return null;
     });
-    await net.handle(CLUSTER_PROTOCOL, ControlRequestSchema, (req) => this.#control(req));
+    await net.handle(CLUSTER_PROTOCOL, ControlRequestSchema, (req, ctx) => {
+      if (req.type === "join") {
+        const t = this.opts.clusterToken;
+        if (t !== undefined && (req.token === undefined || !sameSecret(req.token, t))) {
+          this.refused++;
+          log.warn("refused a join without the cluster token", { peer: ctx.peer, id: req.id });
+          throw new ApiError("FORBIDDEN", "a valid cluster token is required to join", {});
+        }
+        if (peerIdOf(req.addresses[0] ?? "") !== ctx.peer) {
+          throw new ApiError("FORBIDDEN", "join addresses must name the joining peer", {
+            peer: ctx.peer,
+          });
+        }
+      } else if (!this.isTrustedPeer(ctx.peer)) {
+        this.refused++;
+        throw new ApiError("FORBIDDEN", "not a cluster member", { peer: ctx.peer });
+      }
+      return this.#control(req);
+    });
+    if (this.opts.clusterToken === undefined) {
+      log.warn("no cluster token configured: any peer that reaches this node may join the cluster");
+    }
     this.#driver = await RaftDriver.open<ApplyResult>({
       id,
       storage: this.#storage,
@@ -158,6 +204,7 @@ export class Cluster {
       id,
       addresses: net.addresses(),
       public_key: net.identity.publicKeyBase64,
+      ...(this.opts.clusterToken !== undefined ? { token: this.opts.clusterToken } : {}),
     };
     let delay = 200;
     while (!this.#stopped) {
@@ -272,6 +319,21 @@ export class Cluster {
       leader: s.leader,
       leader_addresses: s.leader ? this.addressesOf(s.leader) : [],
     });
+  }
+
+  /** Frames refused from peers that are not members (for metrics and tests). */
+  refused = 0;
+
+  /**
+   * Whether a libp2p peer may speak the cluster's protocols: a current member, or (while
+   * this node joins) a peer it was told to join through or heard of in the join answer.
+   */
+  isTrustedPeer(peer: string): boolean {
+    for (const m of listMembers(this.machine.state)) {
+      if (m.addresses.some((a) => peerIdOf(a) === peer)) return true;
+    }
+    for (const a of this.#hints.values()) if (a.some((x) => peerIdOf(x) === peer)) return true;
+    return this.opts.join.some((j) => peerIdOf(j) === peer);
   }
 
   /** Addresses of a member: from the directory, else from what a join told us. */

@@ -10,6 +10,8 @@ export const JoinRequestSchema = z.strictObject({
   id: z.string().min(1).max(128),
   addresses: z.array(z.string().min(1).max(1024)).min(1).max(32),
   public_key: z.string().min(1).max(128),
+  /** The cluster token, when the cluster requires one. */
+  token: z.string().min(1).max(1024).optional(),
 });
 
 /** A follower forwarding a directory command to the leader. */

@@ -21,7 +21,12 @@ export async function peerRoute(opts: {
   log: Logger;
 }): Promise<RemoteRoute> {
   const { cluster, net, router, log } = opts;
-  await net.handle(ACL_PROTOCOL, AclForwardSchema, async (f) => {
+  await net.handle(ACL_PROTOCOL, AclForwardSchema, async (f, ctx) => {
+    if (!cluster.isTrustedPeer(ctx.peer)) {
+      cluster.refused++;
+      log.warn("refused a message from a non-member peer", { peer: ctx.peer });
+      throw new ApiError("FORBIDDEN", "not a cluster member", { peer: ctx.peer });
+    }
     const message = parseAclJson(f.message);
     const ep = router.resolve(f.to);
     if (!ep) {

@@ -199,7 +199,7 @@ function describe(
     if (i.code === "unrecognized_keys") return `unknown setting(s) ${i.keys.join(", ")}`;
     const from = origin[key] ?? key;
     // Never echo secrets.
-    const shown = key.endsWith("Tokens") ? "a token" : JSON.stringify(merged[key]);
+    const shown = /Tokens?$/.test(key) ? "a token" : JSON.stringify(merged[key]);
     return `${from}: ${shown} is invalid: ${i.message}`;
   }).join("; ");
 }

@@ -87,6 +87,8 @@ export const ConfigSchema = z.strictObject({
   readTokens: z.array(Token).default([]),
   rateLimit: z.enum(["on", "off"]).default("on"),
   rateLimits: RateLimitsSchema.default(RATE_LIMIT_DEFAULTS),
+  /** Shared secret nodes present to join the cluster (see README); unset: open joins. */
+  clusterToken: Token.optional(),
   /** Base URL other platforms reach this node's HTTP API at (MTP address = it + `/acc`). */
   publicUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")).optional(),
   /** PEM certificate and key files; both set serves HTTPS. */

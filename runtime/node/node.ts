@@ -71,6 +71,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     net,
     log: log.child({ component: "cluster" }),
     join: config.join,
+    clusterToken: config.clusterToken,
   });
   cluster.machine.onEvents((evs) => {
     for (const e of evs) if (e.type === "member.added") router.addAlias(e.member.id);
