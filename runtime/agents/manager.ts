@@ -10,9 +10,17 @@ import type {
   AgentHandle,
   ComponentStore,
   HostCallbacks,
+  MemorySnapshot,
   NodeInfo,
   Sandbox,
 } from "../sandbox/mod.ts";
+import type {
+  AgentCapture,
+  AgentSnapshots,
+  HeldDelivery,
+  HeldLog,
+  MigrationHop,
+} from "../migration/capture.ts";
 import { AgentStore } from "./agent-store.ts";
 import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { type AgentCounters, type AgentRecord, type AgentState, newAgentId } from "./record.ts";
@@ -47,6 +55,57 @@ export interface AgentManagerDeps {
   directory?: AgentDirectory;
   /** Clock, ms since the epoch. */
   now?: () => number;
+  /**
+   * Where the last snapshot of each agent is kept (hibernation, shutdown, restarts,
+   * migration). Without it agents never hibernate and restart fresh.
+   */
+  snapshots?: AgentSnapshots;
+  /** Durable log of messages held while an agent moves (see {@link AgentManager.pauseForMove}). */
+  held?: HeldLog;
+}
+
+/** Idle time before an agent hibernates when its config names none: 300 s (0 = never). */
+export const DEFAULT_HIBERNATE_AFTER_SECONDS = 300;
+
+/** A held delivery and, for at-least-once senders, how to tell them it was handled. */
+interface Queued extends HeldDelivery {
+  settle?: (handled: Promise<void>) => void;
+}
+
+/** Deliveries waiting while the agent is paused (waking, hibernating, moving, arriving). */
+interface Hold {
+  reason: "wake" | "hibernate" | "move" | "arrive" | "recover";
+  queue: Queued[];
+  /** Each held message is written to the held log before it is acknowledged. */
+  durable: boolean;
+  /** Entries at the front that came with the agent's snapshot (arrivals). */
+  front: number;
+}
+
+/** What the hibernation scheduler needs to know about one agent. */
+export interface AgentActivity {
+  name: string;
+  state: AgentState;
+  /** When it last got or handled a message or was activated, ms since the epoch. */
+  last_active_ms: number;
+  /** Its idle limit (the default applied); 0 = never hibernate. */
+  hibernate_after_seconds: number;
+  /** Messages in its mailbox or held. */
+  pending: number;
+}
+
+/** An agent paused for a move at a message boundary, and what it is. */
+export interface PausedAgent {
+  capture: AgentCapture;
+}
+
+/** An agent restored on the target of a move, waiting for the move's commit. */
+export interface StagedArrival {
+  name: string;
+  /** Makes it this node's agent (after the commit): takes messages, holding them. */
+  commit(): Promise<void>;
+  /** Drops the restored instance (the move did not happen). */
+  discard(): Promise<void>;
 }
 
 interface Managed {
@@ -58,6 +117,14 @@ interface Managed {
   restartTimer?: ReturnType<typeof setTimeout>;
   /** Serializes lifecycle operations on this agent. */
   busy: Promise<unknown>;
+  /** Set while deliveries wait instead of reaching the agent. */
+  hold?: Hold;
+  /** Ends the lifecycle lock a move holds. */
+  unlock?: () => void;
+  /** Where the agent has been. */
+  history: MigrationHop[];
+  /** Last message or activation, ms since the epoch. */
+  lastActive: number;
 }
 
 /** Filters and paging of {@link AgentManager.list}. */
@@ -417,7 +484,7 @@ export class AgentManager {
     };
   }
 
-  #deliver(m: Managed, d: Delivery, _to: AgentIdentifier): void {
+  #deliver(m: Managed, d: Delivery, _to: AgentIdentifier): void | Promise<void> {
     const h = m.handle;
     const name = m.record.name;
     if (!h) {
@@ -445,7 +512,8 @@ export class AgentManager {
     }
     const t0 = performance.now();
     this.deps.metrics?.messagesIn.inc({ performative: d.message.performative, source: "local" });
-    h.deliver(d.message, { messageId: d.message_id }).then(
+    const done = h.deliver(d.message, { messageId: d.message_id });
+    done.then(
       () => {
         const ms = performance.now() - t0;
         m.counters.messages_processed++;
@@ -463,6 +531,8 @@ export class AgentManager {
         });
       },
     );
+    // At least once: the router acknowledges only after the agent handled the message.
+    if (d.mode === "at-least-once") return done.then(() => {});
   }
 
   async #agentSent(m: Managed, message: AclMessage, messageId: string): Promise<void> {

@@ -50,4 +50,6 @@ export const AclForwardSchema = z.strictObject({
   /** The message in JSON form (validated again by the receiving node). */
   message: z.unknown(),
   to: z.string().min(1).max(1024),
+  /** At-least-once: answered once the agent handled it; duplicates are dropped. */
+  mode: z.enum(["at-most-once", "at-least-once"]).optional(),
 });

@@ -1,5 +1,6 @@
 import { type AgentIdentifier, parseAclJson, toAclJson } from "../acl/mod.ts";
 import { getAgent, getMember } from "../directory/mod.ts";
+import { CircuitBreaker } from "../delivery/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { ACL_PROTOCOL, type NetNode } from "../net/mod.ts";
@@ -45,6 +46,12 @@ export async function peerRoute(opts: {
     }, to);
     return { status: "delivered" };
   });
+  const breakers = new Map<string, CircuitBreaker>();
+  const breaker = (node: string) => {
+    let b = breakers.get(node);
+    if (!b) breakers.set(node, b = new CircuitBreaker({ failureThreshold: 5, cooldownMs: 2000 }));
+    return b;
+  };
   return {
     kind: "peer",
     resolve(to: AgentIdentifier) {
@@ -57,14 +64,27 @@ export async function peerRoute(opts: {
       const addr = cluster.addressOf(node);
       if (!addr) return undefined;
       return async (d, r) => {
+        const b = breaker(node);
+        if (!b.allow(Date.now())) {
+          throw new ApiError("UNAVAILABLE", `Node '${node}' is unreachable (circuit open)`, {
+            node,
+            agent: local,
+          }, { headers: { "Retry-After": "2" } });
+        }
         try {
           await net.request(addr, ACL_PROTOCOL, {
             message_id: d.message_id,
             accepted_at: d.accepted_at,
             message: toAclJson({ ...d.message, receivers: [r] }),
             to: local,
-          }, { timeoutMs: 10_000 });
+            ...(d.mode ? { mode: d.mode } : {}),
+          }, { timeoutMs: d.mode === "at-least-once" ? 30_000 : 10_000 });
+          b.success();
         } catch (e) {
+          const transport = !(e instanceof ApiError) ||
+            ["UNAVAILABLE", "TIMEOUT", "FORBIDDEN"].includes(e.code);
+          if (transport) b.failure(Date.now());
+          else b.success();
           log.debug("forward to peer failed", { agent: local, node, error: String(e) });
           throw e;
         }

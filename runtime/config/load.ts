@@ -3,7 +3,8 @@ import { z } from "zod";
 import { type Config, ConfigSchema, DEFAULTS } from "./schema.ts";
 
 /** Where each setting can come from: flag name, environment variable, config-file key. */
-const SETTINGS = [
+/** Every setting that has a flag and an environment variable. */
+export const SETTINGS = [
   { key: "host", flag: "host", env: "FIPA_EDGE_HOST", help: "HTTP listen address" },
   { key: "port", flag: "port", env: "FIPA_EDGE_PORT", help: "HTTP port (0 picks a free one)" },
   { key: "dataDir", flag: "data-dir", env: "FIPA_EDGE_DATA_DIR", help: "data directory (KV file)" },
@@ -51,6 +52,30 @@ const SETTINGS = [
     flag: "rate-limit",
     env: "FIPA_EDGE_RATE_LIMIT",
     help: "per-endpoint rate limits: on|off",
+  },
+  {
+    key: "publicUrl",
+    flag: "public-url",
+    env: "FIPA_EDGE_PUBLIC_URL",
+    help: "URL other platforms reach this node at",
+  },
+  {
+    key: "clusterToken",
+    flag: "cluster-token",
+    env: "FIPA_EDGE_CLUSTER_TOKEN",
+    help: "secret a node needs to join the cluster",
+  },
+  {
+    key: "deliveryMaxAttempts",
+    flag: "delivery-max-attempts",
+    env: "FIPA_EDGE_DELIVERY_MAX_ATTEMPTS",
+    help: "at-least-once attempts before a dead letter",
+  },
+  {
+    key: "deliveryRetryMs",
+    flag: "delivery-retry-ms",
+    env: "FIPA_EDGE_DELIVERY_RETRY_MS",
+    help: "at-least-once first retry delay, ms (doubling)",
   },
   {
     key: "tlsCert",

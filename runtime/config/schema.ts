@@ -18,6 +18,8 @@ export const DEFAULTS = {
   adminTokens: [] as string[],
   readTokens: [] as string[],
   rateLimit: "on",
+  deliveryMaxAttempts: 8,
+  deliveryRetryMs: 200,
 } as const;
 
 /** A request rate: `limit` per `windowSeconds`, bursts up to `burst`. */
@@ -87,6 +89,10 @@ export const ConfigSchema = z.strictObject({
   readTokens: z.array(Token).default([]),
   rateLimit: z.enum(["on", "off"]).default("on"),
   rateLimits: RateLimitsSchema.default(RATE_LIMIT_DEFAULTS),
+  /** At-least-once delivery: attempts before a message is dead-lettered. */
+  deliveryMaxAttempts: z.coerce.number().int().min(1).max(1000).default(8),
+  /** At-least-once delivery: first retry delay (doubling up to 30 s), ms. */
+  deliveryRetryMs: z.coerce.number().int().min(1).max(600_000).default(200),
   /** Shared secret nodes present to join the cluster (see README); unset: open joins. */
   clusterToken: Token.optional(),
   /** Base URL other platforms reach this node's HTTP API at (MTP address = it + `/acc`). */

@@ -2,6 +2,7 @@ import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
 import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
 import type { Config } from "../config/mod.ts";
+import { KvDeduper, Outbox } from "../delivery/mod.ts";
 import { EventBus } from "../events/mod.ts";
 import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -115,7 +116,17 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     directory: clusterAgentDirectory(cluster, () => platform),
   });
   metrics.collectors.push(() => collectNodeMetrics(metrics, agents, cluster));
+  router.setDeduper(new KvDeduper(kv));
+  const outbox = new Outbox({
+    kv,
+    router,
+    log: log.child({ component: "outbox" }),
+    events,
+    metrics,
+    policy: { maxAttempts: config.deliveryMaxAttempts, initialDelayMs: config.deliveryRetryMs },
+  });
   await agents.restore();
+  await outbox.start();
 
   const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
     for (const to of receivers) {
@@ -149,6 +160,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     metrics,
     agents,
     cluster,
+    outbox,
     acc: {
       acceptForeign,
       platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
@@ -204,6 +216,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     stop() {
       stopped ??= (async () => {
         await server.shutdown();
+        await outbox.stop();
         await Promise.allSettled([...inflight]);
         await agents.close();
         unmountPlatformAgents();

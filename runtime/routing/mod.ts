@@ -3,6 +3,7 @@
  * @module
  */
 export {
+  type Deduper,
   type Delivery,
   type LocalEndpoint,
   MessageRouter,

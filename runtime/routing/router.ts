@@ -12,6 +12,17 @@ export interface Delivery {
    * platform (MTP), or the platform itself (AMS/DF). Absent means unknown.
    */
   origin?: "http" | "agent" | "peer" | "mtp" | "platform";
+  /**
+   * `at-least-once`: the endpoint resolves only once the agent handled the message, and a
+   * message id seen before is not delivered twice (see {@link Deduper}). Default: at most once.
+   */
+  mode?: "at-most-once" | "at-least-once";
+}
+
+/** Remembers which (receiver, message id) pairs were delivered at least once. */
+export interface Deduper {
+  seen(receiver: string, messageId: string): boolean | Promise<boolean>;
+  mark(receiver: string, messageId: string): void | Promise<void>;
 }
 
 /**
@@ -34,6 +45,8 @@ export interface RouteOutcome {
   receiver: string;
   /** `delivered`: in a local mailbox; `forwarded`: handed to a remote route. */
   status: "delivered" | "forwarded";
+  /** At-least-once: this copy had been delivered before and was dropped. */
+  duplicate?: boolean;
   /** The remote route's kind (`peer`, `mtp`), when forwarded. */
   via?: string;
 }
@@ -68,6 +81,7 @@ export class MessageRouter {
   readonly #aliases = new Set<string>();
   readonly #guards: RouteGuard[] = [];
   readonly #observers: RouteObserver[] = [];
+  #deduper?: Deduper;
 
   constructor(readonly platform: string) {}
 
@@ -93,6 +107,29 @@ export class MessageRouter {
    */
   addAlias(name: string): void {
     this.#aliases.add(name);
+  }
+
+  /** Sets what remembers at-least-once deliveries (dedup by message id at the receiver). */
+  setDeduper(d: Deduper): void {
+    this.#deduper = d;
+  }
+
+  /**
+   * Hands a message to a local endpoint; for at-least-once, skips a duplicate and waits for
+   * the agent to have handled it before marking it delivered.
+   */
+  async deliverLocal(ep: LocalEndpoint, d: Delivery, to: AgentIdentifier): Promise<RouteOutcome> {
+    const local = this.localName(to) ?? to.name;
+    if (d.mode === "at-least-once" && this.#deduper) {
+      if (await this.#deduper.seen(local, d.message_id)) {
+        return { receiver: to.name, status: "delivered", duplicate: true };
+      }
+      await ep.deliver(d, to);
+      await this.#deduper.mark(local, d.message_id);
+      return { receiver: to.name, status: "delivered" };
+    }
+    await ep.deliver(d, to);
+    return { receiver: to.name, status: "delivered" };
   }
 
   /** Adds a guard, run in order before every delivery. Returns its removal. */
@@ -167,8 +204,7 @@ export class MessageRouter {
     const out: RouteOutcome[] = [];
     for (const [r, t] of targets) {
       if ("ep" in t) {
-        await t.ep.deliver(delivery, r);
-        out.push({ receiver: r.name, status: "delivered" });
+        out.push(await this.deliverLocal(t.ep, delivery, r));
       } else {
         await t.send(delivery, r);
         out.push({ receiver: r.name, status: "forwarded", via: t.kind });

@@ -57,3 +57,16 @@ Deno.test("--help returns the help text", () => {
   const r = loadConfig(["--help"], noEnv);
   assert.ok(r.help && r.text.includes("--data-dir"));
 });
+
+Deno.test("every setting of the schema has a flag and a variable (except rate limit tables)", async () => {
+  const { SETTINGS } = await import("../../runtime/config/load.ts");
+  const { ConfigSchema } = await import("../../runtime/config/mod.ts");
+  const keys = Object.keys(ConfigSchema.parse({}));
+  const withFlag = new Set(SETTINGS.map((s) => s.key as string));
+  const missing = keys.filter((k) => !withFlag.has(k) && k !== "rateLimits");
+  // Optional keys without defaults don't appear in parse({}): check the shape too.
+  const shape = Object.keys((ConfigSchema as unknown as { shape: Record<string, unknown> }).shape);
+  assert.ok(shape.includes("publicUrl") && shape.includes("clusterToken"));
+  const missingOptional = shape.filter((k) => !withFlag.has(k) && k !== "rateLimits");
+  assert.deepEqual([...missing, ...missingOptional], []);
+});

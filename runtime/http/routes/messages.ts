@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AclJsonSchema, toAclJson, toAclString } from "../../acl/mod.ts";
+import type { Outbox } from "../../delivery/mod.ts";
 import { type MessageRouter, newMessageId, type ReplyWaiters } from "../../routing/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import { zodIssues } from "../../acl/mod.ts";
@@ -42,10 +43,16 @@ const WaitQuery = z.object({
   wait_for: z.enum(["first", "final"]).default("first"),
 });
 
+const SendQuery = z.object({
+  delivery: z.enum(["at-most-once", "at-least-once"]).optional(),
+});
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
 /** Mounts the message routes. */
 export function messageRoutes(
   app: App,
-  deps: { router: MessageRouter; waiters: ReplyWaiters },
+  deps: { router: MessageRouter; waiters: ReplyWaiters; outbox?: Outbox },
 ): void {
   defineRoute(
     app,
@@ -53,12 +60,19 @@ export function messageRoutes(
       method: "post",
       path: "/api/v1/messages",
       summary: "Send an ACL message (JSON form or FIPA string form)",
-      request: { body: aclBody },
+      description:
+        "At most once by default: answered once the message is in the receivers' mailboxes " +
+        "(or handed to another node or platform). With ?delivery=at-least-once (or header " +
+        "X-Delivery: at-least-once) the message is stored first and answered 202 queued; it is " +
+        "retried until each receiver's agent handled it, else dead-lettered. An " +
+        "Idempotency-Key header becomes the message id, so client retries are deduplicated.",
+      request: { body: aclBody, query: SendQuery },
       responses: {
         200: {
           description: "Delivered to every receiver's mailbox",
           content: { "application/json": { schema: SendResponseSchema } },
         },
+        202: { description: "At least once: stored and queued for delivery" },
         ...errorResponses(400, 404, 413, 415, 429),
       },
     },
@@ -66,7 +80,39 @@ export function messageRoutes(
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
       const accepted_at = new Date().toISOString();
-      const message_id = newMessageId();
+      const key = c.req.header("idempotency-key");
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw new ApiError(
+          "INVALID_REQUEST",
+          `Idempotency-Key '${key.slice(0, 64)}' is not 1-128 of [A-Za-z0-9_.:-]`,
+          {
+            header: "Idempotency-Key",
+          },
+        );
+      }
+      const message_id = key ? `msg_${key}` : newMessageId();
+      const mode = c.req.query("delivery") ?? c.req.header("x-delivery");
+      if (mode !== undefined && mode !== "at-most-once" && mode !== "at-least-once") {
+        throw new ApiError(
+          "INVALID_REQUEST",
+          `delivery must be at-most-once or at-least-once, got '${mode}'`,
+          {
+            path: ["delivery"],
+          },
+        );
+      }
+      if (mode === "at-least-once") {
+        if (!deps.outbox) {
+          throw new ApiError("UNAVAILABLE", "at-least-once delivery is not available on this node");
+        }
+        await deps.outbox.enqueue({ message_id, message, accepted_at, origin: "http" });
+        return c.json({
+          message_id,
+          status: "queued" as const,
+          accepted_at,
+          delivery: "at-least-once",
+        }, 202);
+      }
       const receivers = await deps.router.route({
         message_id,
         message,
