@@ -1,6 +1,7 @@
 import { type AgentIdentifier, parseAclJson, toAclJson } from "../acl/mod.ts";
 import { getAgent, getMember } from "../directory/mod.ts";
 import { CircuitBreaker } from "../delivery/mod.ts";
+import { injectTrace } from "../tracing/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { ACL_PROTOCOL, type NetNode } from "../net/mod.ts";
@@ -38,13 +39,13 @@ export async function peerRoute(opts: {
     }
     const to = message.receivers.find((r) => r.name === f.to) ??
       { ...message.receivers[0], name: f.to };
-    await ep.deliver({
+    return await router.deliverLocal(ep, {
       message_id: f.message_id,
       message,
       accepted_at: f.accepted_at,
       origin: "peer",
+      mode: f.mode,
     }, to);
-    return { status: "delivered" };
   });
   const breakers = new Map<string, CircuitBreaker>();
   const breaker = (node: string) => {
@@ -75,7 +76,7 @@ export async function peerRoute(opts: {
           await net.request(addr, ACL_PROTOCOL, {
             message_id: d.message_id,
             accepted_at: d.accepted_at,
-            message: toAclJson({ ...d.message, receivers: [r] }),
+            message: toAclJson(injectTrace({ ...d.message, receivers: [r] })),
             to: local,
             ...(d.mode ? { mode: d.mode } : {}),
           }, { timeoutMs: d.mode === "at-least-once" ? 30_000 : 10_000 });

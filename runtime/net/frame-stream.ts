@@ -13,12 +13,22 @@ import {
   type FrameError,
   type FrameKind,
 } from "./frame-codec.ts";
+import { decodePayload } from "./payload-codec.ts";
 
 /** Thrown into a stream (and reported to its owner) when its peer broke the framing. */
 export class FrameProtocolError extends Error {
   constructor(readonly reason: FrameError["reason"] | "unexpected", message: string) {
     super(message);
     this.name = "FrameProtocolError";
+  }
+}
+
+/** Decodes a JSON body, turning a bad one into a stream-closing protocol error. */
+export function decodeBody(body: Uint8Array): unknown {
+  try {
+    return decodePayload(body);
+  } catch (err) {
+    throw new FrameProtocolError("malformed", `undecodable frame body: ${(err as Error).message}`);
   }
 }
 

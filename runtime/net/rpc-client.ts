@@ -9,8 +9,7 @@ import type { Stream } from "@libp2p/interface";
 import { ApiError } from "../errors/mod.ts";
 import type { NetCounters } from "./counters.ts";
 import { type Frame, FrameKind, MAX_FRAME_ID } from "./frame-codec.ts";
-import { FrameProtocolError, FrameStream } from "./frame-stream.ts";
-import { decodeBody } from "./rpc-server.ts";
+import { decodeBody, FrameProtocolError, FrameStream } from "./frame-stream.ts";
 import { fromWireError } from "./wire-error.ts";
 
 /** What a channel needs from its node. */

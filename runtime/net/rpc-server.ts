@@ -4,17 +4,17 @@
  * order) or, when its first frame is TRANSFER_BEGIN, exactly one transfer.
  * @module
  */
+import type { Stream } from "@libp2p/interface";
 import { z } from "zod";
 import { ApiError } from "../errors/mod.ts";
 import { ChunkQueue } from "./chunk-queue.ts";
 import type { NetCounters } from "./counters.ts";
 import { type Frame, FrameKind } from "./frame-codec.ts";
-import { FrameProtocolError, FrameStream } from "./frame-stream.ts";
+import { decodeBody, FrameProtocolError, FrameStream } from "./frame-stream.ts";
 import type { ProtocolHandlers, RequestContext } from "./handlers.ts";
 import type { NetLogger } from "./logger.ts";
-import { decodePayload, encodePayload } from "./payload-codec.ts";
+import { encodePayload } from "./payload-codec.ts";
 import { toWireError } from "./wire-error.ts";
-import type { Stream } from "@libp2p/interface";
 
 /** What the server side needs from its node. */
 export interface ServerDeps {
@@ -25,15 +25,6 @@ export interface ServerDeps {
   maxConcurrentPerStream: number;
   /** Transfer backpressure: pause reading above this many buffered payload bytes. */
   transferHighWaterBytes: number;
-}
-
-/** Decodes a JSON body, turning a bad one into a stream-closing protocol error. */
-export function decodeBody(body: Uint8Array): unknown {
-  try {
-    return decodePayload(body);
-  } catch (err) {
-    throw new FrameProtocolError("malformed", `undecodable frame body: ${(err as Error).message}`);
-  }
 }
 
 /** Validates a frame against its schema; the error names the bad values. */

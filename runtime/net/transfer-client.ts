@@ -9,9 +9,8 @@ import type { Stream } from "@libp2p/interface";
 import { ApiError } from "../errors/mod.ts";
 import type { NetCounters } from "./counters.ts";
 import { FrameKind } from "./frame-codec.ts";
-import { FrameProtocolError, FrameStream } from "./frame-stream.ts";
+import { decodeBody, FrameProtocolError, FrameStream } from "./frame-stream.ts";
 import { encodePayload } from "./payload-codec.ts";
-import { decodeBody } from "./rpc-server.ts";
 import { fromWireError } from "./wire-error.ts";
 
 /** A transfer's payload: one buffer, or chunks produced lazily. */

@@ -1,6 +1,7 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { deliveryFailureMessage, type SendResult } from "../mtp/mod.ts";
+import { injectTrace } from "../tracing/mod.ts";
 import type { Delivery, MessageRouter, RemoteRoute } from "./router.ts";
 
 /** Sends one message to one foreign receiver over the HTTP MTP (retries included). */
@@ -56,7 +57,7 @@ export function mtpRoute(opts: {
     resolve(to) {
       if (router.localName(to) !== undefined || !hasHttpAddress(to)) return undefined;
       return (d, r) => {
-        const p = send({ ...d.message, receivers: [r] }, r).then(
+        const p = send(injectTrace({ ...d.message, receivers: [r] }), r).then(
           (res) => report(d, r, res),
           (e) => log.error("MTP send crashed", { error: (e as Error).message }),
         );

@@ -1,5 +1,6 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
+import { extractTrace, inSpan, messageAttributes, TRACING } from "../tracing/mod.ts";
 
 /** A message accepted by the node, with the id the API assigned to it. */
 export interface Delivery {
@@ -118,7 +119,17 @@ export class MessageRouter {
    * Hands a message to a local endpoint; for at-least-once, skips a duplicate and waits for
    * the agent to have handled it before marking it delivered.
    */
-  async deliverLocal(ep: LocalEndpoint, d: Delivery, to: AgentIdentifier): Promise<RouteOutcome> {
+  deliverLocal(ep: LocalEndpoint, d: Delivery, to: AgentIdentifier): Promise<RouteOutcome> {
+    if (!TRACING) return this.#deliverLocal(ep, d, to);
+    return inSpan(
+      "fipa.deliver",
+      { ...messageAttributes(d.message, d.message_id), "fipa.to": to.name },
+      d.origin === "peer" || d.origin === "mtp" ? extractTrace(d.message) : undefined,
+      () => this.#deliverLocal(ep, d, to),
+    );
+  }
+
+  async #deliverLocal(ep: LocalEndpoint, d: Delivery, to: AgentIdentifier): Promise<RouteOutcome> {
     const local = this.localName(to) ?? to.name;
     if (d.mode === "at-least-once" && this.#deduper) {
       if (await this.#deduper.seen(local, d.message_id)) {
@@ -181,7 +192,20 @@ export class MessageRouter {
    *
    * @throws {ApiError} `AGENT_NOT_FOUND` naming the first receiver no route reaches.
    */
-  async route(delivery: Delivery): Promise<RouteOutcome[]> {
+  route(delivery: Delivery): Promise<RouteOutcome[]> {
+    if (!TRACING) return this.#route(delivery);
+    return inSpan(
+      "fipa.route",
+      {
+        ...messageAttributes(delivery.message, delivery.message_id),
+        "fipa.origin": delivery.origin ?? "",
+      },
+      extractTrace(delivery.message),
+      () => this.#route(delivery),
+    );
+  }
+
+  async #route(delivery: Delivery): Promise<RouteOutcome[]> {
     type Target =
       | { kind: "local"; ep: LocalEndpoint }
       | { kind: string; send: (d: Delivery, to: AgentIdentifier) => Promise<void> };
