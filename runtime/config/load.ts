@@ -54,6 +54,12 @@ export const SETTINGS = [
     help: "per-endpoint rate limits: on|off",
   },
   {
+    key: "mdns",
+    flag: "mdns",
+    env: "FIPA_EDGE_MDNS",
+    help: "discover nodes on the local network: on|off",
+  },
+  {
     key: "publicUrl",
     flag: "public-url",
     env: "FIPA_EDGE_PUBLIC_URL",

@@ -89,6 +89,8 @@ export const ConfigSchema = z.strictObject({
   readTokens: z.array(Token).default([]),
   rateLimit: z.enum(["on", "off"]).default("on"),
   rateLimits: RateLimitsSchema.default(RATE_LIMIT_DEFAULTS),
+  /** Discover other nodes on the local network with mDNS (`on`/`off`). */
+  mdns: z.enum(["on", "off"]).default("off"),
   /** At-least-once delivery: attempts before a message is dead-lettered. */
   deliveryMaxAttempts: z.coerce.number().int().min(1).max(1000).default(8),
   /** At-least-once delivery: first retry delay (doubling up to 30 s), ms. */
