@@ -101,3 +101,19 @@ Deno.test("the WebSocket needs a token once tokens are configured (?token= works
     await s.close();
   }
 });
+
+Deno.test("GET /api/v1/metrics/system counts messages and reports latency quantiles", async () => {
+  const s = serve();
+  try {
+    s.metrics.messagesIn.inc({ performative: "inform", source: "http" }, 3);
+    s.metrics.messageLatency.observe({ agent_kind: "wasm" }, 0.0004);
+    s.metrics.messageLatency.observe({ agent_kind: "wasm" }, 0.02);
+    const m = await (await fetch(`http://${s.base}/api/v1/metrics/system`)).json();
+    assert.equal(m.messages.total_processed, 3);
+    assert.equal(m.performance.message_latency_p50, 0.5);
+    assert.equal(m.performance.message_latency_p99, 25);
+    assert.ok(m.resources.memory_used_mb > 0);
+  } finally {
+    await s.close();
+  }
+});

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import type { AgentManager } from "../../agents/mod.ts";
+import type { NodeMetrics } from "../../metrics/mod.ts";
+import type { App } from "../env.ts";
+import { defineRoute } from "../route.ts";
+import { errorResponses } from "../schemas.ts";
+
+interface HistogramValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+/** The q-quantile of a Prometheus histogram (upper bound of the bucket that reaches it), ms. */
+export function histogramQuantileMs(values: HistogramValue[], q: number): number | null {
+  const buckets = new Map<number, number>();
+  let count = 0;
+  for (const v of values) {
+    if (v.metricName?.endsWith("_bucket")) {
+      const le = v.labels.le === "+Inf" ? Infinity : Number(v.labels.le);
+      buckets.set(le, (buckets.get(le) ?? 0) + v.value);
+    } else if (v.metricName?.endsWith("_count")) count += v.value;
+  }
+  if (count === 0) return null;
+  for (const [le, n] of [...buckets].sort((a, b) => a[0] - b[0])) {
+    if (n >= q * count) return Number.isFinite(le) ? le * 1000 : null;
+  }
+  return null;
+}
+
+async function sum(
+  m: { get(): Promise<{ values: { value: number }[] }> | { values: { value: number }[] } },
+) {
+  return (await m.get()).values.reduce((s, v) => s + v.value, 0);
+}
+
+/** Mounts `GET /api/v1/metrics/system` and `GET /api/v1/metrics/agents/{id}` (Caxton shapes). */
+export function metricsApiRoutes(
+  app: App,
+  deps: { metrics: NodeMetrics; agents?: AgentManager },
+): void {
+  const { metrics, agents } = deps;
+  let last = { at: Date.now(), processed: 0 };
+  const Any = {
+    description: "Metrics",
+    content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+  };
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/metrics/system",
+      summary: "System-wide metrics of this node",
+      responses: { 200: Any, ...errorResponses(401, 429) },
+    },
+    async (c) => {
+      for (const f of metrics.collectors) await f();
+      const byState = agents?.stats().byState ?? {};
+      const total = Object.values(byState).reduce((a, b) => a + b, 0);
+      const processed = await sum(metrics.messagesIn);
+      const now = Date.now();
+      const rate = now > last.at ? ((processed - last.processed) * 1000) / (now - last.at) : 0;
+      last = { at: now, processed };
+      const lat = (await metrics.messageLatency.get()).values as HistogramValue[];
+      const mem = Deno.memoryUsage();
+      const sys = Deno.systemMemoryInfo();
+      const mailbox = Object.values(agents?.stats().mailbox ?? {}).reduce((a, b) => a + b, 0);
+      return c.json({
+        timestamp: new Date(now).toISOString(),
+        agents: {
+          total,
+          running: byState.running ?? 0,
+          failed: byState.failed ?? 0,
+          hibernated: byState.hibernated ?? 0,
+          by_state: byState,
+        },
+        messages: {
+          total_processed: processed,
+          total_sent: await sum(metrics.messagesOut),
+          rate_per_second: Math.round(rate * 10) / 10,
+          queue_size: mailbox,
+          dead_letters: await sum(metrics.deadLetters),
+        },
+        resources: {
+          memory_used_mb: Math.round(mem.rss / 1048576),
+          heap_used_mb: Math.round(mem.heapUsed / 1048576),
+          memory_available_mb: Math.round(sys.available / 1024 / 1024),
+          memory_total_mb: Math.round(sys.total / 1024 / 1024),
+          load_average: Deno.loadavg(),
+        },
+        performance: {
+          message_latency_p50: histogramQuantileMs(lat, 0.5),
+          message_latency_p99: histogramQuantileMs(lat, 0.99),
+        },
+      });
+    },
+  );
+  if (!agents) return;
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/metrics/agents/{id}",
+      summary: "Metrics of one agent on this node",
+      request: { params: z.object({ id: z.string() }) },
+      responses: { 200: Any, ...errorResponses(401, 404, 429) },
+    },
+    (c) => {
+      const v = agents.get(c.req.param("id") ?? "");
+      return c.json({
+        agent_id: v.agent_id,
+        name: v.name,
+        status: v.status,
+        period: "since activation",
+        metrics: {
+          messages_processed: v.metrics.messages_processed,
+          messages_failed: v.metrics.messages_failed,
+          average_latency_ms: v.metrics.average_latency_ms,
+          mailbox_depth: v.metrics.mailbox_depth,
+          restarts: v.metrics.restarts,
+          uptime_seconds: v.metrics.uptime_seconds,
+          memory_limit_bytes: v.resource_limits.memory,
+        },
+        ...(v.failure
+          ? {
+            errors: [{
+              timestamp: v.failure.at,
+              error: v.failure.reason,
+              message: v.failure.message,
+            }],
+          }
+          : {}),
+      });
+    },
+  );
+}
