@@ -59,6 +59,9 @@ export interface ComponentStoreOptions {
   instrument?: boolean;
 }
 
+/** File of a cache entry that holds the component's original bytes. */
+const ORIGINAL_FILE = "component.wasm";
+
 const NO_REPORT: InstrumentReport = { loops: 0, entries: 0, grows: 0, memories: [], globals: [] };
 
 const WIT_URL = new URL("../../wit/fipa-agent.wit", import.meta.url);
@@ -103,6 +106,7 @@ export class ComponentStore {
   #loaded = new Map<string, Promise<LoadedComponent>>();
   #instrument: boolean;
   #toolchain: string;
+  #originals = new Set<string>();
 
   constructor(opts: ComponentStoreOptions) {
     this.dir = opts.dir;
@@ -137,10 +141,15 @@ export class ComponentStore {
     }
     const hash = await sha256(bytes);
     const known = this.#loaded.get(hash);
-    if (known) return { hash, info: (await known).info, transpiled: false };
+    if (known) {
+      const info = (await known).info;
+      await this.#keepOriginal(hash, bytes);
+      return { hash, info, transpiled: false };
+    }
     const fromDisk = await this.#readCache(hash).catch(() => undefined);
     if (fromDisk) {
       this.#loaded.set(hash, Promise.resolve(fromDisk));
+      await this.#keepOriginal(hash, bytes);
       return { hash, info: fromDisk.info, transpiled: false };
     }
     const p = this.#build(hash, bytes);
@@ -176,6 +185,38 @@ export class ComponentStore {
     if (!c) throw new ApiError("NOT_FOUND", `Component ${hash} is not loaded`, { hash });
     this.#loaded.set(hash, Promise.resolve(c));
     return c;
+  }
+
+  /**
+   * The original bytes of a component loaded here (to send it to another node), or
+   * undefined when they were not kept (a cache entry written by an older version).
+   */
+  async original(hash: string): Promise<Uint8Array | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
+    try {
+      return await Deno.readFile(`${this.dir}/${hash}/${ORIGINAL_FILE}`);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes the original bytes next to a cache entry that lacks them. */
+  async #keepOriginal(hash: string, bytes: Uint8Array): Promise<void> {
+    if (this.#originals.has(hash)) return;
+    const path = `${this.dir}/${hash}/${ORIGINAL_FILE}`;
+    try {
+      await Deno.stat(path);
+    } catch {
+      const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+      try {
+        await Deno.writeFile(tmp, bytes);
+        await Deno.rename(tmp, path);
+      } catch {
+        await Deno.remove(tmp).catch(() => {});
+        return; // the cache entry went away: nothing to keep the bytes next to
+      }
+    }
+    this.#originals.add(hash);
   }
 
   /** Stops the transpiler Worker. */
@@ -237,7 +278,7 @@ export class ComponentStore {
       transpileMs,
       toolchain: this.#toolchain,
     };
-    await this.#writeCache(hash, info, glue, instrumented);
+    await this.#writeCache(hash, info, glue, instrumented, bytes);
     return { info, glue, modules };
   }
 
@@ -246,12 +287,14 @@ export class ComponentStore {
     info: ComponentInfo,
     glue: string,
     modules: [string, Uint8Array][],
+    original: Uint8Array,
   ): Promise<void> {
     const final = `${this.dir}/${hash}`;
     const tmp = `${this.dir}/.tmp-${hash}-${crypto.randomUUID()}`;
     await Deno.mkdir(tmp, { recursive: true });
     try {
       for (const [name, b] of modules) await Deno.writeFile(`${tmp}/${name}`, b);
+      await Deno.writeFile(`${tmp}/${ORIGINAL_FILE}`, original);
       await Deno.writeTextFile(`${tmp}/agent.js`, glue);
       await Deno.writeTextFile(`${tmp}/meta.json`, JSON.stringify(info, null, 2));
       await Deno.remove(final, { recursive: true }).catch(() => {});

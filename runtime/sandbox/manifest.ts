@@ -92,15 +92,15 @@ export type ManifestInput = z.input<typeof ManifestSchema>;
  * | `memory` | 64 MiB | linear memory cap (all its memories together); growing past it fails the agent with `memory-limit` |
  * | `cpu_ms_per_call` | 1000 | wall time one export call may run; past it the call traps and the agent fails with `cpu-limit` |
  * | `mailbox` | 1024 | deliveries waiting for the agent; more are refused with `RESOURCE_LIMIT_EXCEEDED` |
- * | `send_rate` | 1000 | sustained `send-message` calls per second |
- * | `send_burst` | 200 | sends allowed at once before the rate applies; past it `send-message` returns an error |
+ * | `send_rate` | 20000 | sustained `send-message` calls per second |
+ * | `send_burst` | 2000 | sends allowed at once before the rate applies; past it `send-message` returns an error |
  */
 export const LimitsSchema = z.strictObject({
   memory: ByteSizeSchema.default(64 * 1024 * 1024),
   cpu_ms_per_call: z.number().int().min(1).max(600_000).default(1000),
   mailbox: z.number().int().min(1).max(1_000_000).default(1024),
-  send_rate: z.number().min(0).max(1_000_000).default(1000),
-  send_burst: z.number().int().min(0).max(1_000_000).default(200),
+  send_rate: z.number().min(0).max(1_000_000).default(20_000),
+  send_burst: z.number().int().min(0).max(1_000_000).default(2000),
 });
 /** Validated limits. */
 export type Limits = z.infer<typeof LimitsSchema>;

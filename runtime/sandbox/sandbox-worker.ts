@@ -55,7 +55,20 @@ export class SandboxWorker {
     });
     this.ready.catch(() => {});
     this.worker.onmessage = (e: MessageEvent<FromWorker | string>) => {
-      const m: FromWorker = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
+      const data: FromWorker | FromWorker[] = typeof e.data === "string"
+        ? JSON.parse(e.data)
+        : e.data;
+      if (Array.isArray(data)) { for (const m of data) this.#receive(m, ready); }
+      else this.#receive(data, ready);
+    };
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      this.onCrash(this, e.message);
+    };
+  }
+
+  #receive(m: FromWorker, ready: () => void): void {
+    {
       if (m.t === "ready") {
         this.worker.postMessage({ t: "setup", rpc: this.#rpc } satisfies ToWorker);
         ready();
@@ -64,11 +77,7 @@ export class SandboxWorker {
       } else {
         this.#settle(m.id, m);
       }
-    };
-    this.worker.onerror = (e) => {
-      e.preventDefault();
-      this.onCrash(this, e.message);
-    };
+    }
   }
 
   /** Number of requests not yet answered. */
@@ -90,11 +99,26 @@ export class SandboxWorker {
       if (this.#order.length === 0) this.#headSince = performance.now();
       this.#pending.set(msg.id, { resolve, reject, slot, budgetMs });
       this.#order.push(msg.id);
-      // Calls cross as JSON text: cheaper than structured cloning the message objects.
-      this.worker.postMessage(msg.t === "call" ? JSON.stringify(msg) : msg);
+      if (msg.t === "call") {
+        // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
+        // one turn of the event loop cross together (one postMessage for many).
+        this.#outbox.push(JSON.stringify(msg));
+        if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+      } else {
+        this.#flush();
+        this.worker.postMessage(msg);
+      }
       this.onBusy();
     });
   }
+
+  #outbox: string[] = [];
+  #flush = (): void => {
+    if (this.#outbox.length === 0 || !this.alive) return;
+    const out = this.#outbox;
+    this.#outbox = [];
+    this.worker.postMessage(out.length === 1 ? out[0] : `[${out.join(",")}]`);
+  };
 
   /** A fresh request id. */
   nextId(): number {

@@ -25,6 +25,11 @@ export interface SandboxOptions {
   maxAgentsPerWorker?: number;
   /** Idle Workers kept ready per permission set, so activation needs no Worker start (default 1). */
   spareWorkers?: number;
+  /**
+   * Workers to spread agents over before filling any of them (default 1: co-located agents
+   * talk faster, and the main thread, not the Workers, bounds throughput so far).
+   */
+  spreadWorkers?: number;
   /** Extra time past an agent's CPU limit before the watchdog stops its Worker (default 1000 ms). */
   watchdogGraceMs?: number;
   /** How often the watchdog looks, while calls are running (default 100 ms). */
@@ -77,6 +82,7 @@ export class Sandbox {
   readonly nodeId: string;
   readonly maxAgentsPerWorker: number;
   readonly spareWorkers: number;
+  readonly spreadWorkers: number;
   readonly watchdogGraceMs: number;
   readonly watchdogIntervalMs: number;
   #workers = new Set<SandboxWorker>();
@@ -91,6 +97,7 @@ export class Sandbox {
     this.nodeId = opts.nodeId;
     this.maxAgentsPerWorker = opts.maxAgentsPerWorker ?? 32;
     this.spareWorkers = opts.spareWorkers ?? 1;
+    this.spreadWorkers = opts.spreadWorkers ?? 1;
     this.watchdogGraceMs = opts.watchdogGraceMs ?? 1000;
     this.watchdogIntervalMs = opts.watchdogIntervalMs ?? 100;
   }
@@ -239,13 +246,19 @@ export class Sandbox {
 
   async #pick(key: string, p: DenoPermissions, avoid?: SandboxWorker): Promise<SandboxWorker> {
     for (;;) {
+      // Spread agents over `spreadWorkers` Workers first (one per core), then fill the
+      // least loaded Worker that has room; empty Workers (spares) are used last.
       let best: SandboxWorker | undefined;
+      let spare: SandboxWorker | undefined;
+      let hosting = 0;
       for (const w of this.#workers) {
-        if (!w.alive || w === avoid || w.key !== key || w.slots.size >= this.maxAgentsPerWorker) {
-          continue;
-        }
-        if (!best || w.slots.size > best.slots.size) best = w; // fill Workers before spares
+        if (!w.alive || w === avoid || w.key !== key) continue;
+        if (w.slots.size > 0) hosting++;
+        if (w.slots.size >= this.maxAgentsPerWorker) continue;
+        if (w.slots.size === 0) spare ??= w;
+        else if (!best || w.slots.size < best.slots.size) best = w;
       }
+      if (spare && (!best || hosting < this.spreadWorkers)) best = spare;
       if (this.#closed) throw new ApiError("UNAVAILABLE", "sandbox is closed");
       if (!best) {
         await (this.#spawning.get(key) ?? this.#spawn(key, p)).catch(() => {});

@@ -1,0 +1,48 @@
+/**
+ * Building agents: the TypeScript samples with ComponentizeJS (cached by input hash), and
+ * the hand-written WAT agents (tiny ones and hostile test agents) with jco's wasm-tools.
+ * @module
+ */
+export {
+  buildSample,
+  type BuiltAgent,
+  CACHE_DIR,
+  DIST_DIR,
+  ensureToolchain,
+  sampleBytes,
+  sampleNames,
+} from "./componentize.ts";
+export {
+  agentWit,
+  buildCoreModule,
+  buildWatComponent,
+  probeWit,
+  readWat,
+  WASI_SUBSET_WIT,
+  WIT_FILE,
+} from "./wat.ts";
+
+import { buildWatComponent, probeWit, readWat } from "./wat.ts";
+
+/** The WAT agents: dist name → source file (relative to `agents/`). */
+export const WAT_AGENTS: Record<string, string> = {
+  "tiny": "tiny/echo.wat",
+  "tiny-counter": "tiny/counter.wat",
+  "tiny-kv": "tiny/kv.wat",
+  "tiny-bidder": "tiny/bidder.wat",
+  "hostile-loop": "hostile/loop.wat",
+  "hostile-bomb": "hostile/bomb.wat",
+  "hostile-flood": "hostile/flood.wat",
+  "hostile-forbidden": "hostile/forbidden.wat",
+  "hostile-probe": "hostile/probe.wat",
+};
+
+/** Builds one of {@link WAT_AGENTS} into component bytes. */
+export async function watAgentBytes(name: string): Promise<Uint8Array> {
+  const file = WAT_AGENTS[name];
+  if (!file) throw new Error(`unknown WAT agent ${JSON.stringify(name)}`);
+  const wat = await readWat(new URL(`../${file}`, import.meta.url));
+  return name === "hostile-probe"
+    ? await buildWatComponent(wat, { wit: await probeWit(), world: "probe" })
+    : await buildWatComponent(wat);
+}
