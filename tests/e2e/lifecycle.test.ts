@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { spawnNode } from "../support/node-process.ts";
+import { waitFor } from "../support/cluster-procs.ts";
+
+const DIST = new URL("../../agents/dist/", import.meta.url);
+
+function form(file: Uint8Array<ArrayBuffer>, config?: Record<string, unknown>) {
+  const f = new FormData();
+  f.append("wasm", new Blob([file]), "agent.wasm");
+  if (config) f.append("config", JSON.stringify(config));
+  return f;
+}
+
+async function ask(base: string, receiver: string, content: string) {
+  const res = await fetch(`${base}/api/v1/messages/send-and-wait?timeout_ms=5000`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ performative: "request", receiver, content }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+Deno.test("update with a new component keeps the agent's storage", async () => {
+  const node = await spawnNode();
+  try {
+    const kv = await Deno.readFile(new URL("tiny-kv.wasm", DIST));
+    const res = await fetch(`${node.url}/api/v1/agents`, {
+      method: "POST",
+      body: form(kv, { name: "store" }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    await res.body?.cancel();
+    assert.equal((await ask(node.url, "store", "remember me")).body.reply.content, "remember me");
+    // A different build of the same agent (same behaviour, other bytes: a custom section).
+    const v2 = new Uint8Array([...kv, 0, 4, 1, 0x76, 0x32, 0x32]);
+    const upd = await fetch(`${node.url}/api/v1/agents/store`, {
+      method: "PUT",
+      body: form(v2, { version: "2.0.0" }),
+    });
+    const view = await upd.json();
+    assert.equal(upd.status, 200, JSON.stringify(view));
+    assert.equal(view.version, "2.0.0");
+    assert.equal((await ask(node.url, "store", "?")).body.reply.content, "remember me");
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("a trapping agent restarts per its strategy: immediate comes back, none stays failed", async () => {
+  const node = await spawnNode();
+  try {
+    const loop = await Deno.readFile(new URL("hostile-loop.wasm", DIST));
+    const echo = await Deno.readFile(new URL("tiny.wasm", DIST));
+    for (const [name, restart] of [["spinner", "immediate"], ["doomed", "none"]]) {
+      const r = await fetch(`${node.url}/api/v1/agents`, {
+        method: "POST",
+        body: form(loop, { name, restart, limits: { cpu_ms_per_call: 50 } }),
+      });
+      assert.equal(r.status, 201, await r.clone().text());
+      await r.body?.cancel();
+    }
+    const innocent = await fetch(`${node.url}/api/v1/agents`, {
+      method: "POST",
+      body: form(echo, { name: "innocent" }),
+    });
+    await innocent.body?.cancel();
+    for (const name of ["spinner", "doomed"]) {
+      const r = await fetch(`${node.url}/api/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ performative: "request", receiver: name, content: "spin" }),
+      });
+      assert.equal(r.status, 200);
+      await r.body?.cancel();
+    }
+    // The innocent neighbour keeps answering.
+    assert.equal((await ask(node.url, "innocent", "still here")).body.reply.content, "still here");
+    const spinner = await waitFor("spinner restarted", async () => {
+      const v = await (await fetch(`${node.url}/api/v1/agents/spinner`)).json();
+      return v.status === "running" && v.metrics.restarts >= 1 ? v : undefined;
+    });
+    assert.equal(spinner.status, "running");
+    const doomed = await waitFor("doomed failed", async () => {
+      const v = await (await fetch(`${node.url}/api/v1/agents/doomed`)).json();
+      return v.status === "failed" ? v : undefined;
+    });
+    assert.equal(doomed.failure.reason, "cpu-limit");
+    const toFailed = await fetch(`${node.url}/api/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ performative: "request", receiver: "doomed", content: "x" }),
+    });
+    assert.equal(toFailed.status, 503);
+    assert.match((await toFailed.json()).error.message, /failed \(cpu-limit/);
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("the API serves HTTPS with --tls-cert and --tls-key", async () => {
+  const dir = await Deno.makeTempDir();
+  // A CA and a leaf certificate for 127.0.0.1 signed by it (rustls refuses a CA as leaf).
+  const ssl = async (...args: string[]) => {
+    const o = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
+      .output();
+    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
+  };
+  await Deno.writeTextFile(`${dir}/leaf.ext`, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  await ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=test-ca",
+  );
+  await ssl(
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    "key.pem",
+    "-out",
+    "leaf.csr",
+    "-subj",
+    "/CN=localhost",
+  );
+  await ssl(
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "cert.pem",
+    "-days",
+    "1",
+    "-extfile",
+    "leaf.ext",
+  );
+  const node = await spawnNode(["--tls-cert", `${dir}/cert.pem`, "--tls-key", `${dir}/key.pem`]);
+  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(`${dir}/ca.pem`)] });
+  try {
+    assert.match(node.url, /^https:/);
+    const res = await fetch(`${node.url}/health`, { client });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).status, "ok");
+  } finally {
+    client.close();
+    await node.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
