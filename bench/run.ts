@@ -1,15 +1,27 @@
 /**
- * `deno task bench [id...]`: runs the benchmarks (all, or those named), prints a Markdown
- * table and writes `bench/results/<id>.json` and `bench/results/latest.md`. Every figure is
- * reported with a baseline measured in the same run, since these machines are shared.
+ * `deno task bench [id...]`: runs the benchmarks (all, or those named), writes
+ * `bench/results/<id>.json`, and rewrites `bench/results/latest.md` from every stored
+ * result (so it lists the latest figures of all benchmarks, not only those of this run)
+ * and prints it. Every figure is reported with a baseline measured in the same run, since
+ * these machines are shared.
  */
 import { aclCodecBench } from "./acl-codec.ts";
+import { agentsBench } from "./agents.ts";
+import { clusterBench } from "./cluster.ts";
 import { httpMessagesBench } from "./http-messages.ts";
-import { type BenchResult, markdown, writeResult } from "./lib/results.ts";
+import { migrationBench } from "./migration.ts";
+import { protocolsBench } from "./protocols.ts";
+import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
+import { observabilityBench } from "./observability.ts";
 
 const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "acl-codec": aclCodecBench,
   "http-messages": () => httpMessagesBench(),
+  "protocols": () => protocolsBench(),
+  "agents": () => agentsBench(),
+  "cluster": () => clusterBench(),
+  "observability": () => observabilityBench(),
+  "migration": () => migrationBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);
@@ -24,13 +36,21 @@ const meta = {
   deno: Deno.version.deno,
   cpus: navigator.hardwareConcurrency,
 };
-const results: BenchResult[] = [];
+let failed = 0;
 for (const id of wanted) {
   console.error(`bench: ${id}...`);
-  const r = await BENCHES[id]();
-  results.push(r);
-  await writeResult(r, meta);
+  const t0 = performance.now();
+  try {
+    const r = await BENCHES[id]();
+    await writeResult(r, { ...meta, date: new Date().toISOString() });
+  } catch (e) {
+    failed++;
+    console.error(`bench: ${id} failed: ${(e as Error).stack ?? e}`);
+  }
+  console.error(`bench: ${id} done in ${Math.round((performance.now() - t0) / 1000)} s`);
 }
-const md = markdown(results, meta);
+const md = markdown(await readResults());
 console.log(md);
 await Deno.writeTextFile(new URL("./results/latest.md", import.meta.url), md);
+// Nodes started in-process (libp2p) may keep the event loop alive after stop().
+Deno.exit(failed ? 1 : 0);

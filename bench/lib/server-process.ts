@@ -5,13 +5,18 @@ export interface ServerProcess {
 }
 
 /**
- * Spawns `deno run -A <script>`; the script must print `LISTENING <url>` on stdout once
- * it serves.
+ * Spawns `deno run -A <script> [args]`; the script must print `LISTENING <url>` on stdout
+ * once it serves. `opts.env` adds environment variables.
  */
-export async function startServer(script: URL, cpu?: number): Promise<ServerProcess> {
-  const args = ["run", "-A", script.pathname];
+export async function startServer(
+  script: URL,
+  cpu?: number,
+  opts: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
+  const args = ["run", "-A", script.pathname, ...(opts.args ?? [])];
   const child = new Deno.Command(cpu === undefined ? Deno.execPath() : "taskset", {
     args: cpu === undefined ? args : ["-c", String(cpu), Deno.execPath(), ...args],
+    env: opts.env,
     stdout: "piped",
     stderr: "inherit",
     stdin: "null",

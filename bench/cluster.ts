@@ -1,0 +1,192 @@
+/**
+ * Issue 5, the cluster against etcd in the same run: three etcd members and three
+ * fipa-edge nodes (`main.ts` processes), all on loopback, driven by the same measuring
+ * code (`lib/commit-measures.ts`) through one client interface (`lib/write-clients.ts`):
+ * commit latency with one client, commits per second with 64, and the time from a SIGKILL
+ * of the leader to the next committed write.
+ * @module
+ */
+import { commitLatencies, commitRate, failover } from "./lib/commit-measures.ts";
+import { ensureEtcd, type EtcdTiming, startEtcdCluster } from "./lib/etcd.ts";
+import { startFipaCluster } from "./lib/fipa-cluster.ts";
+import type { BenchResult, Figure } from "./lib/results.ts";
+import { summarize } from "./lib/stats.ts";
+import { etcdHttpWriter, etcdWriter, fipaWriter, type WriteClient } from "./lib/write-clients.ts";
+
+/** Knobs of {@link clusterBench}. */
+export interface ClusterBenchOptions {
+  /** Sequential commits measured per store (default 1000). */
+  commits?: number;
+  /** Concurrent writers (default 64) and seconds (default 5) of the throughput figure. */
+  clients?: number;
+  seconds?: number;
+  /** Failover trials per store and setting (default 3). */
+  trials?: number;
+}
+
+const ETCD_DEFAULT: EtcdTiming = { heartbeatMs: 100, electionMs: 1000 };
+const ETCD_MATCHED: EtcdTiming = { heartbeatMs: 50, electionMs: 500 };
+const OURS = "fipa-edge: 50 ms ticks, heartbeat every tick, election after 10–20 ticks " +
+  "(0.5–1 s, randomized), pre-vote and check-quorum";
+const timing = (t: EtcdTiming) =>
+  `etcd --heartbeat-interval ${t.heartbeatMs} --election-timeout ${t.electionMs}`;
+
+interface SteadyState {
+  latencies: number[];
+  rate: number;
+}
+
+async function steady(
+  c: WriteClient,
+  leader: number,
+  o: Required<ClusterBenchOptions>,
+): Promise<SteadyState> {
+  const latencies = await commitLatencies(c, leader, o.commits);
+  const rate = await commitRate(c, leader, o.clients, o.seconds);
+  return { latencies, rate };
+}
+
+async function etcdFailover(t: EtcdTiming): Promise<number> {
+  const etcd = await startEtcdCluster(t);
+  const c = etcdWriter(etcd.members.map((m) => m.clientUrl));
+  try {
+    const leader = await etcd.leader();
+    // One committed write first, so every connection is up before the kill.
+    for (let i = 0; i < 3; i++) await c.write(1e9 + i, i);
+    const r = await failover(c, { endpoints: 3, leader, kill: () => etcd.kill(leader) });
+    return r.ms;
+  } finally {
+    c.close();
+    await etcd.stop();
+  }
+}
+
+async function fipaFailover(): Promise<number> {
+  const fc = await startFipaCluster();
+  const c = fipaWriter(fc.nodes.map((n) => n.url), fc.platform);
+  try {
+    const leader = await fc.leader();
+    for (let i = 0; i < 3; i++) await c.write(2e9 + i, i);
+    const r = await failover(c, { endpoints: 3, leader, kill: () => fc.kill(leader) });
+    return r.ms;
+  } finally {
+    c.close();
+    await fc.stop();
+  }
+}
+
+/** Runs the cluster benchmark (installs etcd-server with apt-get when missing). */
+export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<BenchResult> {
+  const o: Required<ClusterBenchOptions> = {
+    commits: opts.commits ?? 1000,
+    clients: opts.clients ?? 64,
+    seconds: opts.seconds ?? 5,
+    trials: opts.trials ?? 3,
+  };
+  const version = await ensureEtcd();
+  const log = (s: string) => console.error(`  cluster: ${s}`);
+
+  const etcd = await startEtcdCluster(ETCD_DEFAULT);
+  let etcdGrpc: SteadyState, etcdHttp: SteadyState;
+  try {
+    const urls = etcd.members.map((m) => m.clientUrl);
+    const leader = await etcd.leader();
+    const g = etcdWriter(urls);
+    const h = etcdHttpWriter(urls);
+    try {
+      etcdGrpc = await steady(g, leader, o);
+      etcdHttp = await steady(h, leader, o);
+    } finally {
+      g.close();
+    }
+  } finally {
+    await etcd.stop();
+  }
+  log(`etcd steady state: ${Math.round(etcdGrpc.rate)} writes/s`);
+
+  const fc = await startFipaCluster();
+  let ours: SteadyState;
+  try {
+    const leader = await fc.leader();
+    const c = fipaWriter(fc.nodes.map((n) => n.url), fc.platform);
+    ours = await steady(c, leader, o);
+  } finally {
+    await fc.stop();
+  }
+  log(`fipa-edge steady state: ${Math.round(ours.rate)} writes/s`);
+
+  const fo = { ours: [] as number[], etcd: [] as number[], matched: [] as number[] };
+  for (let t = 0; t < o.trials; t++) {
+    fo.etcd.push(await etcdFailover(ETCD_DEFAULT));
+    fo.matched.push(await etcdFailover(ETCD_MATCHED));
+    fo.ours.push(await fipaFailover());
+    log(
+      `failover trial ${t + 1}: ours ${Math.round(fo.ours[t])} ms, etcd ` +
+        `${Math.round(fo.etcd[t])} ms, etcd matched ${Math.round(fo.matched[t])} ms`,
+    );
+  }
+
+  const s = summarize(ours.latencies);
+  const e = summarize(etcdGrpc.latencies);
+  const eh = summarize(etcdHttp.latencies);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  const med = (xs: number[]) => summarize(xs).p50;
+  const all = (xs: number[]) => xs.map(Math.round).join(", ");
+  const client = "POST /api/v1/services (a DF registration committed through Raft) with fetch; " +
+    "etcd: put with the npm etcd3 client (gRPC); both to the leader, same ~150-byte JSON";
+  const figures: Figure[] = [
+    {
+      name: "commit latency, 1 client, p50",
+      value: s.p50,
+      unit: "ms",
+      baseline: { name: `etcd ${version} put (etcd3, gRPC)`, value: e.p50, unit: "ms" },
+      ratio: s.p50 / e.p50,
+      goal: "≤ 2 (within 2× of etcd)",
+      note: `${client}; n=${o.commits}; etcd via its HTTP/JSON gateway (fetch, as ours): ` +
+        `p50 ${r3(eh.p50)} ms`,
+    },
+    {
+      name: "commit latency, 1 client, p99",
+      value: s.p99,
+      unit: "ms",
+      baseline: { name: `etcd ${version} put (etcd3, gRPC)`, value: e.p99, unit: "ms" },
+      ratio: s.p99 / e.p99,
+      goal: "≤ 2",
+      note: `etcd HTTP/JSON gateway p99 ${r3(eh.p99)} ms`,
+    },
+    {
+      name: `commits per second, ${o.clients} concurrent clients`,
+      value: ours.rate,
+      unit: "writes/s",
+      baseline: { name: `etcd ${version} (etcd3, gRPC)`, value: etcdGrpc.rate, unit: "writes/s" },
+      ratio: ours.rate / etcdGrpc.rate,
+      goal: "≥ 0.5",
+      note: `${o.seconds} s after 1 s warm-up; etcd via HTTP/JSON gateway: ` +
+        `${Math.round(etcdHttp.rate)} writes/s; client and all members share the 2 CPUs`,
+    },
+    {
+      name: "failover: leader SIGKILL → next committed write (median)",
+      value: med(fo.ours),
+      unit: "ms",
+      baseline: {
+        name: `etcd, default timing (${timing(ETCD_DEFAULT)})`,
+        value: med(fo.etcd),
+        unit: "ms",
+      },
+      ratio: med(fo.ours) / med(fo.etcd),
+      goal: "≤ 1 (no slower than etcd)",
+      note: `trials: ours ${all(fo.ours)} ms; etcd ${all(fo.etcd)} ms. ${OURS}`,
+    },
+    {
+      name: "failover vs etcd with timing like ours (median)",
+      value: med(fo.ours),
+      unit: "ms",
+      baseline: { name: `etcd, ${timing(ETCD_MATCHED)}`, value: med(fo.matched), unit: "ms" },
+      ratio: med(fo.ours) / med(fo.matched),
+      goal: "≤ 1",
+      note: `trials: etcd ${all(fo.matched)} ms; a write starts every 50 ms, round-robin to ` +
+        `the survivors (each may take up to 5 s), the first to commit ends the trial`,
+    },
+  ];
+  return { id: "cluster", title: "Cluster: Raft directory writes vs etcd (3 members)", figures };
+}

@@ -1,0 +1,94 @@
+/** A fipa-edge node (`main.ts`) as its own process, for benchmarks. */
+import { freePort } from "./ports.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A running node process. */
+export interface NodeProcess {
+  name: string;
+  url: string;
+  child: Deno.ChildProcess;
+  alive: boolean;
+}
+
+/** How to start a node process. */
+export interface NodeProcessOptions {
+  name: string;
+  /** The FIPA platform (default: the name). */
+  platform?: string;
+  dataDir: string;
+  /** A member's multiaddr to join through. */
+  join?: string;
+  /** Flags for `deno run` (e.g. `--cpu-prof`). */
+  denoFlags?: string[];
+  /** Pin the process to this CPU (taskset). */
+  cpu?: number;
+}
+
+/**
+ * Starts `main.ts` on a free HTTP port and a free libp2p port with rate limits off and
+ * logging at `error` (stderr is drained and dropped); resolves once it listens.
+ */
+export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProcess> {
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    ...(o.denoFlags ?? []),
+    MAIN,
+    "--name",
+    o.name,
+    "--platform",
+    o.platform ?? o.name,
+    "--port",
+    "0",
+    "--p2p-port",
+    String(freePort()),
+    "--data-dir",
+    o.dataDir,
+    "--rate-limit",
+    "off",
+    "--log-level",
+    "error",
+    ...(o.join ? ["--join", o.join] : []),
+  ];
+  const cmd = o.cpu === undefined ? deno : ["taskset", "-c", String(o.cpu), ...deno];
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  child.stderr.pipeTo(new WritableStream()).catch(() => {});
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  let url: string | undefined;
+  while (!url) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`node ${o.name} exited before listening: ${out.slice(-500)}`);
+    out += value;
+    url = out.match(/listening on (https?:\/\/\S+)/)?.[1];
+  }
+  (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })().catch(() => {});
+  return { name: o.name, url, child, alive: true };
+}
+
+/** Stops a node process (SIGTERM, then SIGKILL after `graceMs`). */
+export async function stopNodeProcess(n: NodeProcess, graceMs = 5000): Promise<void> {
+  if (!n.alive) return;
+  n.alive = false;
+  try {
+    n.child.kill("SIGTERM");
+  } catch { /* gone */ }
+  const timer = setTimeout(() => {
+    try {
+      n.child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, graceMs);
+  await n.child.status;
+  clearTimeout(timer);
+}
