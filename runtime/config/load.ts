@@ -54,6 +54,18 @@ export const SETTINGS = [
     help: "per-endpoint rate limits: on|off",
   },
   {
+    key: "raftTickMs",
+    flag: "raft-tick-ms",
+    env: "FIPA_EDGE_RAFT_TICK_MS",
+    help: "Raft tick in ms; heartbeat every tick (default 50)",
+  },
+  {
+    key: "raftElectionTicks",
+    flag: "raft-election-ticks",
+    env: "FIPA_EDGE_RAFT_ELECTION_TICKS",
+    help: "Raft election timeout in ticks (default 10)",
+  },
+  {
     key: "mdns",
     flag: "mdns",
     env: "FIPA_EDGE_MDNS",

@@ -89,6 +89,10 @@ export const ConfigSchema = z.strictObject({
   readTokens: z.array(Token).default([]),
   rateLimit: z.enum(["on", "off"]).default("on"),
   rateLimits: RateLimitsSchema.default(RATE_LIMIT_DEFAULTS),
+  /** Raft tick, ms: heartbeats every tick, elections after `raftElectionTicks`..2× ticks. */
+  raftTickMs: z.coerce.number().int().min(5).max(10_000).default(50),
+  /** Raft election timeout in ticks (randomized up to twice this). */
+  raftElectionTicks: z.coerce.number().int().min(3).max(1000).default(10),
   /** Discover other nodes on the local network with mDNS (`on`/`off`). */
   mdns: z.enum(["on", "off"]).default("off"),
   /** At-least-once delivery: attempts before a message is dead-lettered. */
