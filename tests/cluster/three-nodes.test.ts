@@ -86,7 +86,7 @@ Deno.test("three processes: one leader, messages cross nodes, the MTP round-trip
     });
     assert.equal(acc.status, 200);
     await acc.body?.cancel();
-    await waitFor("reply over the MTP", async () => (got.length ? true : undefined), 15_000);
+    await waitFor("reply over the MTP", async () => (got.length ? true : undefined), 45_000);
     assert.equal(got[0].performative, "inform");
     assert.equal(got[0].content, "from jade");
     assert.equal(got[0].in_reply_to, "jade-r1");

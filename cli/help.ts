@@ -1,0 +1,68 @@
+import { type Command, DEFAULT_URL } from "./args.ts";
+
+const USAGE: Record<Command["cmd"], string> = {
+  help: "help [command]                      this text, or one command's",
+  deploy: "deploy <file.wasm> --name <n> [--config <json>|@file] [--version <v>]",
+  send: "send [<message>|-] [--wait [--timeout <ms>] [--final]] [--fipa]\n" +
+    "  send --to <agent> [--to ...] [-p <performative>] [--content <text>] [--conversation <id>]\n" +
+    "       [--sender <agent>] [--protocol <p>] [--ontology <o>] [--language <l>] [--wait]",
+  agents: "agents [--status <state>] [--all]   this node's agents; --all: the whole cluster",
+  agent: "agent <id>                          one agent (id, name or name@platform)",
+  stop: "stop <id> [--grace <seconds>] [--no-drain]",
+  start: "start <id>",
+  rm: "rm <id>                             remove an agent and its storage",
+  migrate: "migrate <id> <node>                 move an agent to another cluster member",
+  cluster: "cluster                             members, leader, term, commit index",
+  logs: "logs [--events <type,...>] [--agent <id>] [-p <performative>] [--conversation <id>]\n" +
+    "       [--count <n>]                 follow the event stream (Ctrl-C stops)",
+};
+
+const DETAILS: Partial<Record<Command["cmd"], string>> = {
+  send: [
+    'The message is JSON ({"performative":"request","receiver":"echo",...}) or a FIPA string',
+    '("(request :receiver (set (agent-identifier :name echo)) :content \\"hi\\")"), given as the',
+    "argument, or read from stdin when it is '-' or missing. --wait sends and waits for the reply",
+    "(POST /api/v1/messages/send-and-wait); --final waits past an agree; --fipa prints the",
+    "reply in FIPA string form.",
+  ].join("\n"),
+  deploy: [
+    "Uploads the component (multipart 'wasm' and 'config') to POST /api/v1/agents. --config is",
+    "the deploy config as JSON or @file.json (name, version, manifest, limits, restart,",
+    "hibernate_after_seconds); --name and --version override its fields.",
+  ].join("\n"),
+  logs: [
+    "Follows the node's event WebSocket (/ws). --events takes type patterns: exact",
+    "(message.sent), prefix (agent.*) or *; the default is every event. Filters repeat or take",
+    "comma-separated values.",
+  ].join("\n"),
+};
+
+/** The help text: every command, or one command with its details. */
+export function helpText(topic?: string): string {
+  if (topic && topic in USAGE) {
+    const cmd = topic as Command["cmd"];
+    return [`Usage: deno task cli ${USAGE[cmd]}`, "", DETAILS[cmd] ?? "", "", GLOBALS]
+      .filter((l, i, a) => l !== "" || a[i - 1] !== "")
+      .join("\n")
+      .trimEnd();
+  }
+  return [
+    "fipa-edge CLI: deploy agents, send messages, watch a cluster.",
+    "",
+    "Usage: deno task cli [global flags] <command> [arguments] [flags]",
+    "",
+    "Commands:",
+    ...Object.values(USAGE).map((u) => `  ${u}`),
+    "",
+    GLOBALS,
+  ].join("\n");
+}
+
+const GLOBALS = [
+  "Global flags:",
+  `  --url <url>      the node's HTTP API (env FIPA_EDGE_URL; default ${DEFAULT_URL})`,
+  "  --token <token>  API token (env FIPA_EDGE_TOKEN)",
+  "  --json           print the API's JSON instead of text",
+  "  --no-progress    no progress display",
+  "  -h, --help       help",
+].join("\n");

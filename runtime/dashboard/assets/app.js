@@ -1,0 +1,331 @@
+// The dashboard's shell: fetches the API, follows the event WebSocket, renders the DOM.
+// What to show is computed in model.js; here are only I/O, timers and DOM updates.
+import {
+  addConversation,
+  addMigration,
+  agentRows,
+  describeEvent,
+  lineMatches,
+  MAX_EVENTS,
+  memberRows,
+  stateClass,
+  timeOfDay,
+} from "./model.js";
+
+const TOKEN_KEY = "fipa-edge-token";
+const REFRESH_MS = 5000;
+
+const ui = {
+  token: sessionStorage.getItem(TOKEN_KEY) ?? "",
+  cluster: null,
+  directory: null,
+  local: null,
+  /** @type {ReturnType<typeof describeEvent>[]} */
+  events: [],
+  conversations: [],
+  migrations: [],
+  paused: false,
+  ws: null,
+  wsRetryMs: 1000,
+  refreshTimer: 0,
+  refreshing: false,
+  refreshAgain: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+/** Builds an element; children are nodes or text (never parsed as HTML). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") el.className = String(v);
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children) {
+    if (c === undefined || c === null) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function emptyRow(cols, text) {
+  return h("tr", {}, h("td", { class: "empty", colspan: cols }, text));
+}
+
+/** A token problem: the API answered 401. */
+class Unauthorized extends Error {}
+
+async function api(path) {
+  const headers = { accept: "application/json" };
+  if (ui.token) headers.authorization = `Bearer ${ui.token}`;
+  const res = await fetch(path, { headers });
+  if (res.status === 401) {
+    const body = await res.json().catch(() => ({}));
+    throw new Unauthorized(body?.error?.message ?? "A token is required");
+  }
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    const err = new Error(
+      `${path}: ${res.status} ${body?.error?.code ?? ""} ${body?.error?.message ?? ""}`.trim(),
+    );
+    err.status = res.status;
+    throw err;
+  }
+  return await res.json();
+}
+
+function showError(message) {
+  const el = $("error");
+  el.textContent = message ?? "";
+  el.hidden = !message;
+}
+
+function askToken(reason) {
+  const dialog = $("token-dialog");
+  $("token-reason").textContent = ui.token ? `The token was refused: ${reason}` : reason;
+  $("token-button").hidden = false;
+  if (!dialog.open) dialog.showModal();
+  $("token-input").focus();
+}
+
+async function refresh() {
+  if (ui.refreshing) {
+    ui.refreshAgain = true;
+    return;
+  }
+  ui.refreshing = true;
+  try {
+    const [cluster, local] = await Promise.all([
+      api("/api/v1/cluster").catch((e) => {
+        if (e instanceof Unauthorized || e.status !== 404) throw e;
+        return null;
+      }),
+      api("/api/v1/agents?limit=1000").catch((e) => {
+        if (e instanceof Unauthorized || e.status !== 404) throw e;
+        return null;
+      }),
+    ]);
+    const directory = cluster
+      ? await api("/api/v1/directory/agents?limit=1000").catch((e) => {
+        if (e instanceof Unauthorized) throw e;
+        return null;
+      })
+      : null;
+    Object.assign(ui, { cluster, local, directory });
+    showError("");
+    render();
+    if (!ui.ws) connectEvents();
+  } catch (e) {
+    if (e instanceof Unauthorized) askToken(e.message);
+    else showError(`Cannot reach the node: ${e.message}`);
+  } finally {
+    ui.refreshing = false;
+    if (ui.refreshAgain) {
+      ui.refreshAgain = false;
+      scheduleRefresh(200);
+    }
+  }
+}
+
+function scheduleRefresh(ms) {
+  clearTimeout(ui.refreshTimer);
+  ui.refreshTimer = setTimeout(refresh, ms);
+}
+
+function render() {
+  const c = ui.cluster;
+  const self = c?.self?.id ?? "";
+  $("node-name").textContent = self ? `node ${self}` : "";
+  $("sum-self").textContent = self || "–";
+  $("sum-role").textContent = c?.self?.role ?? "–";
+  $("sum-leader").textContent = c ? (c.leader ?? "none") : "–";
+  $("sum-term").textContent = c ? String(c.term) : "–";
+  $("sum-commit").textContent = c ? String(c.commit_index) : "–";
+  const members = memberRows(c);
+  $("sum-members").textContent = c ? String(members.length) : "–";
+
+  $("members").replaceChildren(
+    ...(members.length
+      ? members.map((m) =>
+        h(
+          "tr",
+          { class: m.self ? "here" : "", "data-member": m.id },
+          h("td", {}, m.id, m.leader ? h("span", { class: "leader" }, "  ★ leader") : null),
+          h("td", {}, m.role),
+          h("td", { class: "num" }, m.match_index),
+          h("td", { class: "mono", title: m.address }, m.address),
+        )
+      )
+      : [emptyRow(4, "no cluster information")]),
+  );
+
+  const rows = agentRows(ui.directory, ui.local, self);
+  $("sum-agents").textContent = ui.directory || ui.local ? String(rows.length) : "–";
+  $("agents-source").textContent = ui.directory
+    ? "(whole cluster, from the directory; ● = on this node)"
+    : "(this node)";
+  $("agents").replaceChildren(
+    ...(rows.length
+      ? rows.map((a) =>
+        h(
+          "tr",
+          { class: a.here ? "here" : "", "data-agent": a.name },
+          h("td", { title: a.agent_id }, a.name),
+          h("td", {}, a.node),
+          h("td", {}, h("span", { class: `badge ${stateClass(a.state)}` }, a.state)),
+          h("td", { class: "num" }, a.processed ?? ""),
+          h("td", { class: "num" }, a.failed ?? ""),
+          h("td", { class: "num" }, a.mailbox ?? ""),
+        )
+      )
+      : [emptyRow(6, "no agents deployed")]),
+  );
+  renderEvents();
+  renderConversations();
+  renderMigrations();
+}
+
+function renderEvents() {
+  const filter = $("event-filter").value;
+  const shown = ui.events.filter((l) => lineMatches(l, filter));
+  $("event-count").textContent = `(${shown.length} of ${ui.events.length})`;
+  $("events").replaceChildren(
+    ...shown.map((l) =>
+      h(
+        "li",
+        { class: l.kind },
+        h("span", { class: "time" }, l.time),
+        h("span", { class: "node" }, l.node),
+        h("span", { class: "type" }, l.type),
+        h("span", { class: "text", title: l.text }, l.text),
+      )
+    ),
+  );
+}
+
+function renderConversations() {
+  $("conversations").replaceChildren(
+    ...(ui.conversations.length
+      ? ui.conversations.map((c) =>
+        h(
+          "tr",
+          { "data-conversation": c.id },
+          h("td", { class: "mono", title: c.id }, c.id),
+          h("td", { title: c.participants.join(", ") }, c.participants.join(", ")),
+          h("td", { class: "num" }, c.messages),
+          h("td", { title: c.performatives.join(" → ") }, c.last),
+        )
+      )
+      : [emptyRow(4, "no conversations yet")]),
+  );
+}
+
+function renderMigrations() {
+  $("migrations").replaceChildren(
+    ...(ui.migrations.length
+      ? ui.migrations.map((m) =>
+        h(
+          "tr",
+          { "data-migration": m.id },
+          h("td", {}, m.agent),
+          h("td", {}, m.from),
+          h("td", {}, m.to),
+          h(
+            "td",
+            {},
+            h("span", { class: `badge ${m.failed ? "bad" : m.done ? "ok" : "warn"}` }, m.status),
+          ),
+          h("td", { class: "mono" }, timeOfDay(m.at)),
+        )
+      )
+      : [emptyRow(5, "no migrations yet")]),
+  );
+}
+
+function setWsStatus(text, cls) {
+  const el = $("ws-status");
+  el.textContent = `events: ${text}`;
+  el.className = `pill ${cls}`;
+}
+
+function onEvent(e) {
+  if (!ui.paused) {
+    ui.events.unshift(describeEvent(e));
+    if (ui.events.length > MAX_EVENTS) ui.events.length = MAX_EVENTS;
+  }
+  ui.conversations = addConversation(ui.conversations, e);
+  ui.migrations = addMigration(ui.migrations, e);
+  const kind = String(e.type).split(".")[0];
+  // Lifecycle, membership and location changes: fetch the tables again soon.
+  if (kind === "agent" || kind === "cluster" || kind === "migration") scheduleRefresh(150);
+  renderEvents();
+  renderConversations();
+  renderMigrations();
+}
+
+function connectEvents() {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const q = ui.token ? `?token=${encodeURIComponent(ui.token)}` : "";
+  const ws = new WebSocket(`${proto}//${location.host}/ws${q}`);
+  ui.ws = ws;
+  setWsStatus("connecting", "warn");
+  ws.onopen = () => ws.send(JSON.stringify({ type: "subscribe", events: ["*"] }));
+  ws.onmessage = (msg) => {
+    let e;
+    try {
+      e = JSON.parse(msg.data);
+    } catch {
+      return;
+    }
+    if (e.type === "subscribed") {
+      ui.wsRetryMs = 1000;
+      setWsStatus("live", "ok");
+    } else if (e.type === "error") {
+      showError(`Event stream: ${e.message}`);
+    } else if (e.type !== "pong" && e.type !== "unsubscribed") {
+      onEvent(e);
+    }
+  };
+  ws.onclose = () => {
+    if (ui.ws !== ws) return;
+    ui.ws = null;
+    setWsStatus("reconnecting", "bad");
+    setTimeout(() => {
+      if (!ui.ws) refresh();
+    }, ui.wsRetryMs);
+    ui.wsRetryMs = Math.min(ui.wsRetryMs * 2, 15000);
+  };
+}
+
+function reconnectEvents() {
+  const old = ui.ws;
+  ui.ws = null;
+  old?.close();
+}
+
+function main() {
+  $("token-form").addEventListener("submit", () => {
+    ui.token = $("token-input").value.trim();
+    sessionStorage.setItem(TOKEN_KEY, ui.token);
+    reconnectEvents();
+    refresh();
+  });
+  $("token-button").addEventListener("click", () => askToken("Enter another token."));
+  $("event-filter").addEventListener("input", renderEvents);
+  $("pause").addEventListener("click", () => {
+    ui.paused = !ui.paused;
+    $("pause").textContent = ui.paused ? "Resume" : "Pause";
+  });
+  $("clear").addEventListener("click", () => {
+    ui.events = [];
+    renderEvents();
+  });
+  setInterval(() => {
+    if (!document.hidden) refresh();
+  }, REFRESH_MS);
+  render();
+  refresh();
+}
+
+main();
