@@ -1,12 +1,44 @@
 import { z } from "zod";
+import { toAclJson, zodIssues } from "../../acl/mod.ts";
+import type { ConversationService } from "../../conversations/mod.ts";
+import { ApiError } from "../../errors/mod.ts";
 import { analyze, AnalyzeRequestSchema } from "../../../protocols/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
 
-/** Mounts the conversation routes that need no running agents (the analyzer). */
-export function conversationRoutes(app: App): void {
+/** Query of `GET /api/v1/messages`. */
+export const HistoryQuerySchema = z.object({
+  conversation_id: z.string().min(1).max(1024).optional(),
+  agent: z.string().min(1).max(1024).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().regex(/^c[0-9a-z]{1,11}$/, "a next_cursor of an earlier page").optional(),
+  order: z.enum(["asc", "desc"]).default("asc"),
+});
+
+const IdParam = z.object({ id: z.string().min(1).max(1024) });
+const AnyJson = z.record(z.string(), z.unknown());
+
+function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
+  const r = schema.safeParse(query);
+  if (r.success) return r.data;
+  const issues = zodIssues(r.error);
+  throw new ApiError(
+    "INVALID_REQUEST",
+    `Invalid query: ${issues[0].path?.join(".")}: ${issues[0].message}`,
+    { path: issues[0].path, issues },
+  );
+}
+
+/**
+ * Mounts the conversation routes: the analyzer (needs no agents) and, with conversation
+ * policing, the conversation views and the message history.
+ */
+export function conversationRoutes(
+  app: App,
+  deps: { conversations?: ConversationService } = {},
+): void {
   defineRoute(
     app,
     {
@@ -22,11 +54,81 @@ export function conversationRoutes(app: App): void {
       responses: {
         200: {
           description: "The verdict",
-          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+          content: { "application/json": { schema: AnyJson } },
         },
         ...errorResponses(400, 401, 415),
       },
     },
     async (c) => c.json(analyze(await readJson(c, AnalyzeRequestSchema))),
+  );
+
+  const conversations = deps.conversations;
+  if (conversations === undefined) return;
+
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/conversations/{id}",
+      summary: "A conversation as the agents of this node see it",
+      description:
+        "Protocol, state, initiator and participants (from the initiator's view when it lives " +
+        "here), every local agent's view, and the message trail merged from their trackers.",
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description: "The conversation",
+          content: { "application/json": { schema: AnyJson } },
+        },
+        ...errorResponses(401, 404),
+      },
+    },
+    (c) => {
+      const id = c.req.param("id") ?? "";
+      const d = conversations.view(id);
+      if (d === undefined) {
+        throw new ApiError(
+          "NOT_FOUND",
+          `No agent of this node takes part in conversation '${id}'`,
+          { conversation_id: id },
+        );
+      }
+      return c.json(d);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/messages",
+      summary: "Message history (the messages this node routed, newest kept)",
+      description:
+        "A bounded in-memory history per node (it does not survive a restart), filtered by " +
+        "conversation and/or agent (sender or receiver), paged with next_cursor.",
+      request: { query: HistoryQuerySchema },
+      responses: {
+        200: {
+          description: "A page of messages",
+          content: { "application/json": { schema: AnyJson } },
+        },
+        ...errorResponses(400, 401),
+      },
+    },
+    (c) => {
+      const q = parseQuery(HistoryQuerySchema, c.req.query());
+      const page = conversations.messages(q);
+      return c.json({
+        messages: page.entries.map((e) => ({
+          message_id: e.message_id,
+          timestamp: e.accepted_at,
+          ...(e.origin === undefined ? {} : { origin: e.origin }),
+          ...toAclJson(e.message),
+          delivery: e.receivers,
+        })),
+        total: page.total,
+        ...(page.next_cursor === undefined ? {} : { next_cursor: page.next_cursor }),
+      });
+    },
   );
 }

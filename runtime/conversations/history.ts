@@ -1,0 +1,167 @@
+import type { AclMessage } from "../acl/mod.ts";
+import type { Delivery, RouteOutcome } from "../routing/mod.ts";
+
+/** One routed message as the history keeps it. */
+export interface HistoryEntry {
+  /** Position in this node's history (increasing; the cursor counts in it). */
+  seq: number;
+  message_id: string;
+  accepted_at: string;
+  origin?: Delivery["origin"];
+  message: AclMessage;
+  receivers: RouteOutcome[];
+  /** Estimated size, counted against the byte budget. */
+  bytes: number;
+}
+
+/** Bounds of a {@link MessageHistory}. */
+export interface HistoryLimits {
+  /** Messages kept at most (the oldest go first). */
+  maxEntries: number;
+  /** Estimated bytes kept at most (the oldest go first). */
+  maxBytes: number;
+}
+
+/** The default bounds: 10 000 messages, 16 MiB. */
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
+  maxEntries: 10_000,
+  maxBytes: 16 * 1024 * 1024,
+};
+
+/** A history query. */
+export interface HistoryQuery {
+  conversation_id?: string;
+  /** Further filter (e.g. messages from or to one agent). */
+  match?: (e: HistoryEntry) => boolean;
+  /** Page size. */
+  limit: number;
+  /** Continue after this cursor (a `next_cursor` of an earlier page). */
+  cursor?: string;
+  /** `asc`: oldest first (default); `desc`: newest first. */
+  order?: "asc" | "desc";
+}
+
+/** A page of history. */
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Matching messages in the history (all pages). */
+  total: number;
+  /** Cursor of the next page, when there is one. */
+  next_cursor?: string;
+}
+
+/** Estimated bytes of a message (its content dominates). */
+function estimate(m: AclMessage): number {
+  const c = m.content;
+  const content = c === undefined
+    ? 0
+    : typeof c === "string"
+    ? c.length
+    : typeof c === "object"
+    ? JSON.stringify(c).length
+    : 16;
+  return 256 + 64 * m.receivers.length + content;
+}
+
+/**
+ * The messages this node routed, newest kept: a ring bounded by count and by estimated
+ * bytes, in memory (it does not survive a restart). Pages are addressed by cursors that
+ * stay valid while their position is still in the ring.
+ *
+ * @example
+ * ```ts
+ * const h = new MessageHistory({ maxEntries: 1000 });
+ * router.addObserver((d, out) => h.add(d, out));
+ * h.query({ conversation_id: "c1", limit: 50 }).entries;
+ * ```
+ */
+export class MessageHistory {
+  readonly limits: HistoryLimits;
+  #ring: (HistoryEntry | undefined)[];
+  /** Index of the oldest entry in the ring. */
+  #head = 0;
+  #size = 0;
+  #bytes = 0;
+  #seq = 0;
+
+  constructor(limits: Partial<HistoryLimits> = {}) {
+    this.limits = { ...DEFAULT_HISTORY_LIMITS, ...limits };
+    if (!(this.limits.maxEntries >= 1)) throw new RangeError("maxEntries must be at least 1");
+    this.#ring = new Array(this.limits.maxEntries);
+  }
+
+  /** Messages kept now. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Estimated bytes kept now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Records a routed message. */
+  add(d: Delivery, receivers: RouteOutcome[]): HistoryEntry {
+    const entry: HistoryEntry = {
+      seq: ++this.#seq,
+      message_id: d.message_id,
+      accepted_at: d.accepted_at,
+      message: d.message,
+      receivers,
+      bytes: estimate(d.message),
+    };
+    if (d.origin !== undefined) entry.origin = d.origin;
+    const cap = this.limits.maxEntries;
+    if (this.#size === cap) this.#dropOldest();
+    this.#ring[(this.#head + this.#size) % cap] = entry;
+    this.#size++;
+    this.#bytes += entry.bytes;
+    while (this.#bytes > this.limits.maxBytes && this.#size > 1) this.#dropOldest();
+    return entry;
+  }
+
+  #dropOldest(): void {
+    const e = this.#ring[this.#head];
+    this.#ring[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.limits.maxEntries;
+    this.#size--;
+    if (e) this.#bytes -= e.bytes;
+  }
+
+  #at(i: number): HistoryEntry {
+    return this.#ring[(this.#head + i) % this.limits.maxEntries]!;
+  }
+
+  /** A page of matching messages; the cursor is opaque (a position in the history). */
+  query(q: HistoryQuery): HistoryPage {
+    const desc = q.order === "desc";
+    const after = q.cursor === undefined ? undefined : parseCursor(q.cursor);
+    const matches = (e: HistoryEntry) =>
+      (q.conversation_id === undefined || e.message.conversation_id === q.conversation_id) &&
+      (q.match === undefined || q.match(e));
+    const entries: HistoryEntry[] = [];
+    let total = 0;
+    let more = false;
+    for (let k = 0; k < this.#size; k++) {
+      const e = this.#at(desc ? this.#size - 1 - k : k);
+      if (!matches(e)) continue;
+      total++;
+      if (after !== undefined && (desc ? e.seq >= after : e.seq <= after)) continue;
+      if (entries.length < q.limit) entries.push(e);
+      else more = true;
+    }
+    const page: HistoryPage = { entries, total };
+    if (more && entries.length > 0) page.next_cursor = cursorOf(entries[entries.length - 1].seq);
+    return page;
+  }
+}
+
+function cursorOf(seq: number): string {
+  return `c${seq.toString(36)}`;
+}
+
+function parseCursor(s: string): number {
+  const n = /^c[0-9a-z]{1,11}$/.test(s) ? parseInt(s.slice(1), 36) : NaN;
+  if (!Number.isSafeInteger(n)) throw new RangeError(`invalid cursor '${s.slice(0, 40)}'`);
+  return n;
+}

@@ -1,0 +1,38 @@
+/**
+ * Conversation policing for the agents of a node: the router guard that checks every
+ * message against the FIPA interaction protocol of its conversation (per agent, with the
+ * pure trackers of `protocols/`), `reply_by` deadlines fed from a timer with notices to
+ * initiators, the conversation views of `GET /api/v1/conversations/{id}` and the bounded
+ * message history of `GET /api/v1/messages`.
+ *
+ * @example
+ * ```ts
+ * import { ConversationService } from "./runtime/conversations/mod.ts";
+ * const conversations = new ConversationService({ router, isAgent: (n) => agents.has(n) });
+ * conversations.attach();
+ * // ... later
+ * conversations.view("conv-1");
+ * conversations.close();
+ * ```
+ * @module
+ */
+export {
+  ConversationService,
+  type ConversationServiceOptions,
+  type ConversationStats,
+  type Timers,
+  UNREF_TIMERS,
+} from "./service.ts";
+export { type ConversationDetails, mergeViews } from "./details.ts";
+export {
+  DEFAULT_HISTORY_LIMITS,
+  type HistoryEntry,
+  type HistoryLimits,
+  type HistoryPage,
+  type HistoryQuery,
+  MessageHistory,
+} from "./history.ts";
+export { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
+export { nextDue } from "./deadlines.ts";
+export { TrackerStore } from "./store.ts";
+export { ANONYMOUS_SENDER, type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";

@@ -1,0 +1,50 @@
+import type { AclMessage } from "../acl/mod.ts";
+import { seenFromAcl, type TrackedMessage } from "../../protocols/mod.ts";
+
+/** Maps an agent name to the one spelling trackers use (`echo`, `echo@node-a` → `echo@plat`). */
+export type CanonicalName = (name: string) => string;
+
+/** Name given to the sender of a message that names none (HTTP clients may omit it). */
+export const ANONYMOUS_SENDER = "anonymous";
+
+/**
+ * A canonical-name function over a router's notion of local names: a name of this platform
+ * (bare, or qualified with the platform or one of its aliases) becomes `local@platform`;
+ * other platforms' names are kept as they are.
+ *
+ * @example
+ * ```ts
+ * const canon = canonicalNames((n) => n.endsWith("@b") ? undefined : n.split("@")[0], "a");
+ * canon("echo");      // "echo@a"
+ * canon("x@b");       // "x@b"
+ * ```
+ */
+export function canonicalNames(
+  localName: (name: string) => string | undefined,
+  platform: string,
+): CanonicalName {
+  return (name) => {
+    const local = localName(name);
+    return local === undefined ? name : `${local}@${platform}`;
+  };
+}
+
+/**
+ * The protocol-relevant facts of a routed message with canonical agent names, stamped with
+ * the time the node accepted it. Pure.
+ */
+export function trackedFromAcl(
+  msg: AclMessage,
+  canon: CanonicalName,
+  acceptedAt: string,
+): TrackedMessage {
+  const s = seenFromAcl(msg, ANONYMOUS_SENDER);
+  const out: TrackedMessage = {
+    ...s,
+    from: canon(s.from),
+    to: s.to.map(canon),
+    timestamp: acceptedAt,
+  };
+  if (s.reply_to !== undefined) out.reply_to = s.reply_to.map(canon);
+  return out;
+}
