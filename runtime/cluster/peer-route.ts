@@ -30,16 +30,9 @@ export async function peerRoute(opts: {
       throw new ApiError("FORBIDDEN", "not a cluster member", { peer: ctx.peer });
     }
     const message = parseAclJson(f.message);
-    const ep = router.resolve(f.to);
-    if (!ep) {
-      throw new ApiError("AGENT_NOT_FOUND", `Agent '${f.to}' is not on node '${cluster.id}'`, {
-        agent: f.to,
-        node: cluster.id,
-      });
-    }
     const to = message.receivers.find((r) => r.name === f.to) ??
       { ...message.receivers[0], name: f.to };
-    return await router.deliverLocal(ep, {
+    return await router.receiveForwarded({
       message_id: f.message_id,
       message,
       accepted_at: f.accepted_at,

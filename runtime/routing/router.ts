@@ -205,6 +205,30 @@ export class MessageRouter {
     );
   }
 
+  /**
+   * Delivers a message another node forwarded for `to`, an agent of this node: the guards
+   * and observers run as for any local delivery, and no further hop is tried.
+   *
+   * @throws {ApiError} `AGENT_NOT_FOUND` when `to` does not live here (any more).
+   */
+  async receiveForwarded(delivery: Delivery, to: AgentIdentifier): Promise<RouteOutcome> {
+    const ep = this.resolve(to);
+    if (!ep) {
+      throw new ApiError("AGENT_NOT_FOUND", `Agent '${to.name}' is not on this node`, {
+        agent: to.name,
+        platform: this.platform,
+      });
+    }
+    for (const g of this.#guards) g(delivery, [to]);
+    const out = await this.deliverLocal(ep, delivery, to);
+    for (const o of this.#observers) {
+      try {
+        o(delivery, [out]);
+      } catch { /* observers must not break delivery */ }
+    }
+    return out;
+  }
+
   async #route(delivery: Delivery): Promise<RouteOutcome[]> {
     type Target =
       | { kind: "local"; ep: LocalEndpoint }
