@@ -6,10 +6,9 @@ const HEX32 = /^[0-9a-f]{32}$/;
 
 /** A fresh random 128-bit trace id in hex. */
 export function newTraceId(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
+  // A v4 UUID is 122 random bits in hex, made natively: several times cheaper than
+  // formatting 16 random bytes in JavaScript, on every request.
+  return crypto.randomUUID().replaceAll("-", "");
 }
 
 /**

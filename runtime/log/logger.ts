@@ -11,6 +11,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every record. */
   child(fields: LogFields): Logger;
+  /** Whether records of `level` are written (to skip building costly ones). */
+  enabled(level: LogLevel): boolean;
 }
 
 /** Where log lines go; the default writes to stderr. */
@@ -46,6 +48,7 @@ export function createLogger(
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
     child: (fields) => createLogger(level, sink, { ...base, ...fields }, now),
+    enabled: (lvl) => LOG_LEVELS.indexOf(lvl) >= min,
   };
 }
 

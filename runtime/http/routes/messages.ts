@@ -122,7 +122,7 @@ export function messageRoutes(
       return c.json({
         message_id,
         status: "delivered" as const,
-        delivered_at: new Date().toISOString(),
+        delivered_at: accepted_at,
         receivers,
       });
     },
