@@ -14,12 +14,15 @@ import type {
   NodeInfo,
   Sandbox,
 } from "../sandbox/mod.ts";
-import type {
-  AgentCapture,
-  AgentSnapshots,
-  HeldDelivery,
-  HeldLog,
-  MigrationHop,
+import {
+  type AgentActivity,
+  type AgentCapture,
+  type AgentSnapshots,
+  DEFAULT_HIBERNATE_AFTER_SECONDS,
+  type HeldDelivery,
+  type HeldLog,
+  type MigrationHop,
+  type StagedArrival,
 } from "../migration/capture.ts";
 import { AgentStore } from "./agent-store.ts";
 import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
@@ -64,9 +67,6 @@ export interface AgentManagerDeps {
   held?: HeldLog;
 }
 
-/** Idle time before an agent hibernates when its config names none: 300 s (0 = never). */
-export const DEFAULT_HIBERNATE_AFTER_SECONDS = 300;
-
 /** A held delivery and, for at-least-once senders, how to tell them it was handled. */
 interface Queued extends HeldDelivery {
   settle?: (handled: Promise<void>) => void;
@@ -80,32 +80,6 @@ interface Hold {
   durable: boolean;
   /** Entries at the front that came with the agent's snapshot (arrivals). */
   front: number;
-}
-
-/** What the hibernation scheduler needs to know about one agent. */
-export interface AgentActivity {
-  name: string;
-  state: AgentState;
-  /** When it last got or handled a message or was activated, ms since the epoch. */
-  last_active_ms: number;
-  /** Its idle limit (the default applied); 0 = never hibernate. */
-  hibernate_after_seconds: number;
-  /** Messages in its mailbox or held. */
-  pending: number;
-}
-
-/** An agent paused for a move at a message boundary, and what it is. */
-export interface PausedAgent {
-  capture: AgentCapture;
-}
-
-/** An agent restored on the target of a move, waiting for the move's commit. */
-export interface StagedArrival {
-  name: string;
-  /** Makes it this node's agent (after the commit): takes messages, holding them. */
-  commit(): Promise<void>;
-  /** Drops the restored instance (the move did not happen). */
-  discard(): Promise<void>;
 }
 
 interface Managed {
@@ -147,19 +121,38 @@ export class AgentManager {
   readonly #store: AgentStore;
   readonly #now: () => number;
   #closed = false;
+  #migrate?: (name: string, node: string) => Promise<unknown>;
 
   constructor(readonly deps: AgentManagerDeps) {
     this.#store = new AgentStore(deps.kv);
     this.#now = deps.now ?? Date.now;
   }
 
-  /** Brings back the agents persisted on this node (those that were running start again). */
-  async restore(): Promise<void> {
+  /**
+   * Brings back the agents persisted on this node: those that were running start again from
+   * their last snapshot when they have one (fresh otherwise), hibernated ones wake on their
+   * next message. Agents named in `inDoubt` (a move was under way when the node stopped)
+   * come back paused, holding their messages, until {@link resolveMove} decides.
+   */
+  async restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
+    const doubt = new Set(opts.inDoubt ?? []);
     for (const record of await this.#store.records()) {
       const m = this.#track(record);
+      if (doubt.has(record.name)) {
+        m.hold = {
+          reason: "recover",
+          queue: await this.deps.held?.list(record.name) ?? [],
+          durable: this.deps.held !== undefined,
+          front: 0,
+        };
+        this.#lock(m);
+        continue;
+      }
       if (record.state === "running" || record.state === "loaded") {
         try {
-          await this.#activate(m);
+          const last = await this.#lastSnapshot(m);
+          await this.#activate(m, last);
+          await this.#replayHeld(m, last);
         } catch (e) {
           this.#markFailed(
             m,
@@ -315,7 +308,8 @@ export class AgentManager {
       if (m.handle) return this.#view(m);
       clearTimeout(m.restartTimer);
       m.failures = { times: [], consecutive: 0 };
-      await this.#activate(m);
+      const wake = m.record.state === "hibernated";
+      await this.#activate(m, wake ? await this.#lastSnapshot(m) : undefined);
       await this.#store.putRecord(m.record);
       this.deps.events.publish({ type: "agent.started", agent_id: m.record.name });
       return this.#view(m);
@@ -333,6 +327,7 @@ export class AgentManager {
       m.handle = undefined;
       this.#untrack(m);
       await this.#store.deleteAgent(m.record.name);
+      await this.deps.snapshots?.remove(m.record.name).catch(() => {});
       await this.deps.directory?.deregister(m.record.name).catch((e) =>
         this.deps.log.warn("directory deregister failed", {
           agent: m.record.name,
@@ -360,11 +355,365 @@ export class AgentManager {
     return { byState, mailbox };
   }
 
-  /** Terminates every agent without changing what is persisted (they return on restart). */
-  async close(): Promise<void> {
+  // ---- hibernation and moves ----
+
+  /** Sets what serves an agent's `migrate-to` request (the migration service). */
+  onMigrateRequest(handler: (name: string, node: string) => Promise<unknown>): void {
+    this.#migrate = handler;
+  }
+
+  /** Each agent's state, last activity and idle limit (for the hibernation scheduler). */
+  activity(): AgentActivity[] {
+    return [...this.#agents.values()].map((m) => ({
+      name: m.record.name,
+      state: m.record.state,
+      last_active_ms: Math.max(m.lastActive, m.counters.last_message_at ?? 0),
+      hibernate_after_seconds: m.record.hibernate_after_seconds ??
+        DEFAULT_HIBERNATE_AFTER_SECONDS,
+      pending: (m.handle?.pending ?? 0) + (m.hold?.queue.length ?? 0),
+    }));
+  }
+
+  /**
+   * Hibernates a running agent: snapshots it at a message boundary into the node's snapshot
+   * store and frees its sandbox instance (state `hibernated`). Its next message wakes it
+   * from that snapshot, transparently. A message that arrives while the snapshot is taken
+   * keeps it running.
+   *
+   * @throws {ApiError} `UNAVAILABLE` without a snapshot store, `CONFLICT` unless running.
+   */
+  hibernate(ref: string): Promise<AgentView> {
+    const m = this.#find(ref);
+    return this.#serial(m, async () => {
+      const snapshots = this.deps.snapshots;
+      if (!snapshots) throw new ApiError("UNAVAILABLE", "this node keeps no snapshots");
+      if (m.record.state === "hibernated" && !m.handle) return this.#view(m);
+      const h = m.handle;
+      if (!h || m.record.state !== "running" || m.hold) {
+        throw new ApiError(
+          "CONFLICT",
+          `Agent '${m.record.name}' is ${m.record.state}; only a running agent hibernates`,
+          { agent: m.record.name, state: m.record.state },
+        );
+      }
+      const hold: Hold = { reason: "hibernate", queue: [], durable: false, front: 0 };
+      m.hold = hold;
+      try {
+        await snapshots.save(await this.#capture(m, h), "hibernation");
+      } catch (e) {
+        this.#release(m);
+        throw e;
+      }
+      if (hold.queue.length > 0 || m.handle !== h) {
+        this.#release(m);
+        return this.#view(m);
+      }
+      m.handle = undefined;
+      this.#setState(m, "hibernated");
+      m.hold = undefined;
+      this.deps.metrics?.hibernations.inc();
+      this.deps.events.publish({ type: "agent.hibernated", agent_id: m.record.name });
+      await h.terminate().catch(() => {});
+      await this.#store.putRecord(m.record);
+      return this.#view(m);
+    });
+  }
+
+  /**
+   * Source side of a move: waits for the agent's other lifecycle operations, pauses it at
+   * its next message boundary and captures it (with `hop` added to its history). From then
+   * on its messages are held, in order, and written to the held log before they are
+   * acknowledged; its lifecycle stays locked until {@link resumeAfterMove} (the move did
+   * not happen: it continues here) or {@link releaseMoved} (the move committed).
+   *
+   * @throws {ApiError} `AGENT_NOT_FOUND`; `CONFLICT` unless running or hibernated.
+   */
+  async pauseForMove(ref: string, hop: MigrationHop): Promise<AgentCapture> {
+    const m = this.#find(ref);
+    const name = m.record.name;
+    const entered = Promise.withResolvers<void>();
+    const gate = Promise.withResolvers<void>();
+    this.#serial(m, () => {
+      entered.resolve();
+      return gate.promise;
+    }).catch((e) => entered.reject(e));
+    await entered.promise;
+    m.unlock = gate.resolve;
+    try {
+      this.#open();
+      if (this.#agents.get(name) !== m) {
+        throw new ApiError("AGENT_NOT_FOUND", `Agent '${ref}' not found`, { agent: ref });
+      }
+      if (m.hold && m.hold.reason !== "wake") {
+        throw new ApiError("CONFLICT", `Agent '${name}' is busy (${m.hold.reason})`, {
+          agent: name,
+        });
+      }
+      const hibernated = !m.handle && m.record.state === "hibernated";
+      if (!hibernated && (!m.handle || m.record.state !== "running")) {
+        throw new ApiError(
+          "CONFLICT",
+          `Agent '${name}' is ${m.record.state}; only running or hibernated agents move`,
+          { agent: name, state: m.record.state },
+        );
+      }
+      const hold: Hold = {
+        reason: "move",
+        queue: m.hold?.queue ?? [],
+        durable: this.deps.held !== undefined,
+        front: 0,
+      };
+      m.hold = hold;
+      for (const q of hold.queue) await this.deps.held?.append(name, q);
+      let capture: AgentCapture;
+      if (m.handle) {
+        capture = await this.#capture(m, m.handle);
+      } else {
+        const last = await this.#lastSnapshot(m);
+        if (!last) {
+          throw new ApiError("CONFLICT", `Agent '${name}' is hibernated without a snapshot`, {
+            agent: name,
+          });
+        }
+        const storage = [...(await this.#store.loadStorage(name))].sort(byKey);
+        capture = { ...last, record: m.record, storage, history: m.history };
+      }
+      return {
+        ...capture,
+        record: { ...m.record, state: "running" },
+        queued: hold.queue.map(({ delivery, to }) => ({ delivery, to })),
+        history: [...m.history, hop],
+      };
+    } catch (e) {
+      await this.resumeAfterMove(name).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * The move did not happen (or, with `arrived`, an interrupted arrival turned out to have
+   * committed): the agent continues here, restored from its last snapshot if a restart left
+   * it without an instance, and gets the messages it held, in order. On a source the held
+   * log has every message the snapshot holds; an arrival's snapshot holds the source's,
+   * which go first (`arrived`).
+   */
+  async resumeAfterMove(ref: string, opts: { arrived?: boolean } = {}): Promise<void> {
+    const m = this.#find(ref);
+    const hold = m.hold;
+    try {
+      if (hold && (hold.reason === "move" || hold.reason === "recover")) {
+        const state = m.record.state;
+        if (!m.handle && (state === "running" || state === "loaded")) {
+          try {
+            const last = await this.#lastSnapshot(m);
+            await this.#activate(m, last && (opts.arrived ? last : { ...last, queued: [] }));
+          } catch (e) {
+            this.#markFailed(m, "trap", `could not resume after a move: ${(e as Error).message}`);
+          }
+        }
+        this.#release(m);
+        await this.deps.held?.clear(m.record.name);
+      }
+    } finally {
+      this.#unlock(m);
+    }
+  }
+
+  /**
+   * The move committed: the agent leaves this node (instance dropped, no longer reachable
+   * here). Returns the messages it held, in order, for the new node. What this node
+   * persisted of it stays until {@link forgetMoved}, so a crash before then can still hand
+   * the held messages over.
+   */
+  releaseMoved(ref: string): HeldDelivery[] {
+    const m = this.#find(ref);
+    const hold = m.hold;
+    m.hold = undefined;
+    const h = m.handle;
+    m.handle = undefined;
+    clearTimeout(m.restartTimer);
+    this.#untrack(m);
+    this.#unlock(m);
+    h?.terminate().catch(() => {});
+    const out: HeldDelivery[] = [];
+    for (const q of hold?.queue ?? []) {
+      q.settle?.(Promise.resolve());
+      out.push({ delivery: q.delivery, to: q.to });
+    }
+    return out;
+  }
+
+  /** Deletes what this node persisted of an agent that moved away. */
+  async forgetMoved(name: string): Promise<void> {
+    if (this.#agents.has(name) || this.deps.router.hasLocal(name)) return; // it is back
+    await this.#store.deleteAgent(name);
+    await this.deps.snapshots?.remove(name);
+    await this.deps.held?.clear(name);
+  }
+
+  /**
+   * Target side of a move: restores the agent from `capture` in the sandbox and takes its
+   * messages, holding them (in the held log) without handing them to it: it is not this
+   * node's agent until the move commits. `commit()` (once it did) makes it this node's:
+   * listed and persisted, still holding until {@link completeArrival}. `discard()` (the
+   * move did not happen) drops the instance and sends what it held on to the agent's
+   * owner.
+   *
+   * @throws {ApiError} `AGENT_ALREADY_EXISTS` when an agent of that name is here.
+   */
+  async stageArrival(capture: AgentCapture): Promise<StagedArrival> {
+    this.#open();
+    const r = capture.record;
+    const name = r.name;
+    if (this.#agents.has(name) || this.deps.router.hasLocal(name)) {
+      throw new ApiError("AGENT_ALREADY_EXISTS", `Agent '${name}' is already on this node`, {
+        agent: name,
+      });
+    }
+    const m: Managed = {
+      record: { ...r, state: "running", failure: undefined },
+      counters: { messages_processed: 0, messages_failed: 0, total_latency_ms: 0, restarts: 0 },
+      failures: { times: [], consecutive: 0 },
+      busy: Promise.resolve(),
+      history: capture.history,
+      lastActive: this.#now(),
+    };
+    // Messages held here for it before a restart (the arrival was interrupted).
+    const queued = capture.queued.map(({ delivery, to }): Queued => ({ delivery, to }));
+    const ids = new Set(queued.map((q) => q.delivery.message_id));
+    const earlier = (await this.deps.held?.list(name) ?? []).filter((q) =>
+      !ids.has(q.delivery.message_id)
+    );
+    m.handle = await this.deps.sandbox.activate({
+      agentId: aid(`${name}@${this.deps.router.platform}`),
+      hash: r.hash,
+      manifest: r.manifest,
+      limits: r.limits,
+      storage: capture.storage,
+      snapshot: capture.memory,
+      host: this.#host(m),
+    });
+    m.counters.activated_at = this.#now();
+    m.hold = {
+      reason: "arrive",
+      queue: [...queued, ...earlier],
+      durable: this.deps.held !== undefined,
+      front: queued.length,
+    };
+    try {
+      m.unregister = this.deps.router.register(name, {
+        deliver: (d, to) => this.#deliver(m, d, to),
+      });
+    } catch (e) {
+      await m.handle.terminate().catch(() => {});
+      throw e;
+    }
+    let stage: "staged" | "committed" | "discarded" = "staged";
+    let prepared: Promise<void> | undefined;
+    const prepare = () =>
+      prepared ??= (async () => {
+        await this.#store.deleteAgent(name);
+        for (const [k, v] of capture.storage) await this.#store.setValue(name, k, v);
+        await this.#store.putRecord(m.record); // last: a record means the storage is whole
+      })();
+    return {
+      name,
+      prepare,
+      commit: async () => {
+        if (stage !== "staged") return;
+        stage = "committed";
+        this.#agents.set(name, m);
+        this.#byId.set(m.record.agent_id, name);
+        await prepare();
+      },
+      discard: async () => {
+        if (stage !== "staged") return;
+        stage = "discarded";
+        if (prepared) {
+          await prepared.catch(() => {});
+          await this.#store.deleteAgent(name);
+        }
+        m.unregister?.();
+        const hold = m.hold;
+        m.hold = undefined;
+        await m.handle?.terminate().catch(() => {});
+        // What reached this node for it meanwhile goes where it lives.
+        for (const q of hold?.queue.slice(hold.front) ?? []) {
+          const copy = { ...q.delivery, message: { ...q.delivery.message, receivers: [q.to] } };
+          this.deps.router.route(copy).then(
+            () => q.settle?.(Promise.resolve()),
+            (e) => {
+              q.settle?.(Promise.reject(e));
+              this.deps.log.warn("message held for an arrival that did not happen is lost", {
+                agent: name,
+                message_id: q.delivery.message_id,
+                error: String(e),
+              });
+            },
+          );
+        }
+        await this.deps.held?.clear(name);
+      },
+    };
+  }
+
+  /**
+   * Ends an arrival: delivers, in order, the messages that came with the agent, then
+   * `released` (those the source held after its snapshot; duplicates dropped), then those
+   * that reached this node since the commit. Released messages that come after the
+   * arrival ended are delivered as they come.
+   */
+  completeArrival(ref: string, released: HeldDelivery[]): void {
+    const m = this.#find(ref);
+    const hold = m.hold;
+    if (!hold || hold.reason !== "arrive") {
+      for (const q of released) this.#redeliver(m, q);
+      return;
+    }
+    const seen = new Set(hold.queue.map((q) => q.delivery.message_id));
+    const fresh = released.filter((q) => !seen.has(q.delivery.message_id));
+    hold.queue.splice(hold.front, 0, ...fresh);
+    this.#release(m);
+    if (hold.durable) {
+      this.deps.held?.clear(m.record.name).catch((e) =>
+        this.deps.log.warn("held log not cleared", { agent: m.record.name, error: String(e) })
+      );
+    }
+  }
+
+  /** Whether the agent is still waiting for its arrival to complete. */
+  arriving(name: string): boolean {
+    return this.#agents.get(name)?.hold?.reason === "arrive";
+  }
+
+  /**
+   * Terminates every agent without changing their records (they return on restart). With
+   * snapshots configured, running agents are snapshotted first (within `snapshotBudgetMs`
+   * overall), so a restarted node continues them exactly where they stopped.
+   */
+  async close(opts: { snapshotBudgetMs?: number } = {}): Promise<void> {
     this.#closed = true;
+    const until = performance.now() + (opts.snapshotBudgetMs ?? 5_000);
     for (const m of this.#agents.values()) {
       clearTimeout(m.restartTimer);
+      const h = m.handle;
+      if (h && this.deps.snapshots && !m.hold && m.record.state === "running") {
+        const left = until - performance.now();
+        if (left > 0) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const save = this.#capture(m, h).then((c) => this.deps.snapshots!.save(c, "shutdown"));
+          save.catch(() => {});
+          await Promise.race([
+            save,
+            new Promise((r) => (timer = setTimeout(r, left))),
+          ]).catch((e) =>
+            this.deps.log.warn("shutdown snapshot failed", {
+              agent: m.record.name,
+              error: String(e),
+            })
+          ).finally(() => clearTimeout(timer));
+        }
+      }
       await m.handle?.terminate().catch(() => {});
       m.handle = undefined;
       m.unregister?.();
@@ -383,6 +732,8 @@ export class AgentManager {
       counters: { messages_processed: 0, messages_failed: 0, total_latency_ms: 0, restarts: 0 },
       failures: { times: [], consecutive: 0 },
       busy: Promise.resolve(),
+      history: [],
+      lastActive: this.#now(),
     };
     this.#agents.set(record.name, m);
     this.#byId.set(record.agent_id, record.name);
@@ -406,7 +757,20 @@ export class AgentManager {
   }
 
   #serial<T>(m: Managed, op: () => Promise<T>): Promise<T> {
-    const run = m.busy.then(op, op);
+    // An operation queued behind a move finds the agent gone (moved to another node).
+    const guarded = () => {
+      if (this.#agents.get(m.record.name) !== m) {
+        throw new ApiError(
+          "AGENT_NOT_FOUND",
+          `Agent '${m.record.name}' is no longer on this node`,
+          {
+            agent: m.record.name,
+          },
+        );
+      }
+      return op();
+    };
+    const run = m.busy.then(guarded, guarded);
     m.busy = run.catch(() => {});
     return run;
   }
@@ -430,9 +794,17 @@ export class AgentManager {
     );
   }
 
-  async #activate(m: Managed): Promise<void> {
+  /** Activates the agent: from a snapshot's memory when given, else fresh (with `init`). */
+  async #activate(
+    m: Managed,
+    from?: AgentCapture,
+    opts: { snapshotStorage?: boolean } = {},
+  ): Promise<void> {
     const r = m.record;
-    const storage = await this.#store.loadStorage(r.name);
+    // A hibernated agent's storage is what its snapshot holds (nothing wrote to it since).
+    const storage = opts.snapshotStorage && from
+      ? new Map(from.storage)
+      : await this.#store.loadStorage(r.name);
     m.handle = await this.deps.sandbox.activate({
       agentId: aid(`${r.name}@${this.deps.router.platform}`),
       hash: r.hash,
@@ -440,10 +812,21 @@ export class AgentManager {
       limits: r.limits,
       storage,
       host: this.#host(m),
+      ...(from && from.memory.hash === r.hash ? { snapshot: from.memory } : {}),
     });
+    if (from) m.history = from.history;
     m.counters.activated_at = this.#now();
+    m.lastActive = this.#now();
     m.record = { ...m.record, failure: undefined };
     this.#setState(m, "running");
+    // Messages the snapshot holds were accepted before it and not handled in its memory:
+    // they go first, ahead of anything held meanwhile.
+    if (from?.queued.length) {
+      const hold = m.hold;
+      m.hold = undefined;
+      for (const q of from.queued) this.#redeliver(m, q);
+      m.hold = hold;
+    }
   }
 
   #host(m: Managed): HostCallbacks {
@@ -475,6 +858,7 @@ export class AgentManager {
         return this.deps.directory?.nodeOf(local ?? n);
       },
       onFailed: (f) => this.#onFailed(m, f),
+      onMigrate: (node) => this.#requestMigration(m, node),
       onRestarted: (info) =>
         this.deps.events.publish({
           type: "agent.restarted",
@@ -485,6 +869,8 @@ export class AgentManager {
   }
 
   #deliver(m: Managed, d: Delivery, _to: AgentIdentifier): void | Promise<void> {
+    if (this.#holding(m)) return this.#holdDelivery(m, d, _to);
+    m.lastActive = this.#now();
     const h = m.handle;
     const name = m.record.name;
     if (!h) {
@@ -616,10 +1002,15 @@ export class AgentManager {
       this.#serial(m, async () => {
         if (this.#closed || m.handle || m.record.state !== "failed") return;
         try {
-          await this.#activate(m);
+          const from = await this.#lastSnapshot(m);
+          await this.#activate(m, from);
           m.counters.restarts++;
           await this.#store.putRecord(m.record);
-          this.deps.events.publish({ type: "agent.restarted", agent_id: m.record.name });
+          this.deps.events.publish({
+            type: "agent.restarted",
+            agent_id: m.record.name,
+            details: { from_snapshot: from !== undefined, cause: "failure" },
+          });
         } catch (e) {
           this.#onFailed(m, {
             agentId: m.record.name,
@@ -627,14 +1018,184 @@ export class AgentManager {
             message: (e as Error).message,
           });
         }
-      });
+      }).catch(() => {}); // the agent left or was removed meanwhile
     }, d.delayMs);
+  }
+
+  /** Whether deliveries to `m` are held now; a hibernated agent starts waking here. */
+  #holding(m: Managed): boolean {
+    if (m.hold) return true;
+    if (!m.handle && m.record.state === "hibernated" && this.deps.snapshots && !this.#closed) {
+      this.#wake(m);
+      return true;
+    }
+    return false;
+  }
+
+  /** Holds a delivery; durable holds resolve once it is in the held log. */
+  #holdDelivery(m: Managed, d: Delivery, to: AgentIdentifier): void | Promise<void> {
+    const hold = m.hold!;
+    const name = m.record.name;
+    if (hold.queue.length >= m.record.limits.mailbox) {
+      throw new ApiError(
+        "RATE_LIMITED",
+        `Mailbox of '${name}' is full (${m.record.limits.mailbox} messages)`,
+        { agent: name, mailbox: m.record.limits.mailbox },
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    const q: Queued = { delivery: d, to };
+    hold.queue.push(q);
+    if (hold.durable && this.deps.held) {
+      return this.deps.held.append(name, q).catch((e) => {
+        const i = hold.queue.indexOf(q);
+        if (i >= 0) hold.queue.splice(i, 1);
+        throw new ApiError("UNAVAILABLE", `Could not hold a message for '${name}': ${e}`, {
+          agent: name,
+        });
+      });
+    }
+    if ((d as { mode?: string }).mode === "at-least-once") {
+      return new Promise<void>((resolve, reject) => {
+        q.settle = (p) => p.then(resolve, reject);
+      });
+    }
+  }
+
+  /** Wakes a hibernated agent from its last snapshot, then hands it what it held. */
+  #wake(m: Managed): void {
+    const t0 = performance.now();
+    const hold: Hold = { reason: "wake", queue: [], durable: false, front: 0 };
+    m.hold = hold;
+    this.#serial(m, async () => {
+      if (m.hold !== hold) return; // a move took the agent (and the held messages) over
+      try {
+        if (!m.handle) {
+          const last = await this.#lastSnapshot(m);
+          await this.#activate(m, last, { snapshotStorage: true });
+          const record = m.record;
+          this.#store.putRecord(record).catch((e) =>
+            this.deps.log.warn("record not written after waking", {
+              agent: record.name,
+              error: String(e),
+            })
+          );
+          this.deps.metrics?.wakes.inc();
+          this.deps.events.publish({
+            type: "agent.woken",
+            agent_id: m.record.name,
+            details: { ms: Math.round((performance.now() - t0) * 1000) / 1000 },
+          });
+        }
+      } catch (e) {
+        this.#markFailed(m, "trap", `could not wake from hibernation: ${(e as Error).message}`);
+      } finally {
+        if (m.hold === hold) this.#release(m);
+      }
+    }).catch(() => {});
+  }
+
+  /**
+   * After a restart: messages an arrival held (written to the held log, not yet handed to
+   * the agent when the node stopped) go to the agent now, except those its snapshot held.
+   */
+  async #replayHeld(m: Managed, last: AgentCapture | undefined): Promise<void> {
+    const held = await this.deps.held?.list(m.record.name) ?? [];
+    if (held.length === 0) return;
+    const had = new Set(last?.queued.map((q) => q.delivery.message_id) ?? []);
+    for (const q of held) if (!had.has(q.delivery.message_id)) this.#redeliver(m, q);
+    await this.deps.held?.clear(m.record.name);
+  }
+
+  /** Ends a hold: its deliveries go to the agent, in order. */
+  #release(m: Managed): void {
+    const hold = m.hold;
+    if (!hold) return;
+    m.hold = undefined;
+    for (const q of hold.queue) this.#redeliver(m, q);
+  }
+
+  #redeliver(m: Managed, q: Queued): void {
+    try {
+      const r = this.#deliver(m, q.delivery, q.to);
+      q.settle?.(Promise.resolve(r));
+    } catch (e) {
+      q.settle?.(Promise.reject(e));
+      this.deps.log.warn("held message undeliverable", {
+        agent: m.record.name,
+        message_id: q.delivery.message_id,
+        error: (e as Error).message,
+      });
+    }
+  }
+
+  #unlock(m: Managed): void {
+    const u = m.unlock;
+    m.unlock = undefined;
+    u?.();
+  }
+
+  /** Locks the agent's lifecycle until {@link #unlock} (a move left in doubt by a restart). */
+  #lock(m: Managed): void {
+    const gate = Promise.withResolvers<void>();
+    m.unlock = gate.resolve;
+    this.#serial(m, () => gate.promise).catch(() => {});
+  }
+
+  /** The agent's state at its next message boundary. */
+  async #capture(m: Managed, h: AgentHandle): Promise<AgentCapture> {
+    const memory: MemorySnapshot = await h.snapshot();
+    return {
+      record: m.record,
+      memory,
+      storage: h.storageEntries().sort(byKey),
+      queued: [],
+      conversations: null,
+      history: m.history,
+    };
+  }
+
+  /** The agent's last snapshot, if it has a readable one for its current component. */
+  async #lastSnapshot(m: Managed): Promise<AgentCapture | undefined> {
+    if (!this.deps.snapshots) return undefined;
+    try {
+      const c = await this.deps.snapshots.load(m.record.name);
+      return c && c.memory.hash === m.record.hash ? c : undefined;
+    } catch (e) {
+      this.deps.log.warn("agent snapshot unreadable; starting fresh", {
+        agent: m.record.name,
+        error: (e as Error).message,
+      });
+      return undefined;
+    }
+  }
+
+  #requestMigration(m: Managed, node: string): void {
+    const name = m.record.name;
+    const handler = this.#migrate;
+    if (!handler) {
+      this.deps.log.warn("agent asked to migrate; this node cannot move agents", { agent: name });
+      return;
+    }
+    queueMicrotask(() =>
+      handler(name, node).catch((e) =>
+        this.deps.log.warn("migration the agent asked for failed", {
+          agent: name,
+          node,
+          error: (e as Error).message,
+        })
+      )
+    );
   }
 
   async #drain(h: AgentHandle, graceMs: number): Promise<void> {
     const until = this.#now() + graceMs;
     while (h.pending > 0 && this.#now() < until) await sleep(5);
   }
+}
+
+function byKey([a]: [string, Uint8Array], [b]: [string, Uint8Array]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { type AgentIdentifier, aid } from "../acl/mod.ts";
+import type { AgentIdentifier } from "../acl/mod.ts";
 import type { AgentDirectory, AgentRecord, AgentState } from "../agents/mod.ts";
 import { findAgentsByService, getAgent, listMembers } from "../directory/mod.ts";
 import { ApiError } from "../errors/mod.ts";

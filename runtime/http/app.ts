@@ -8,6 +8,7 @@ import { EventBus } from "../events/mod.ts";
 import type { NodeMetrics } from "../metrics/mod.ts";
 import { httpMetrics } from "./metrics-middleware.ts";
 import { observeRoutes } from "./routes/observe.ts";
+import { metricsApiRoutes } from "./routes/metrics-api.ts";
 import { auth } from "./auth.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -15,9 +16,18 @@ import { notFound, onError } from "./errors.ts";
 import { type AccDeps, accRoutes } from "./routes/acc.ts";
 import type { AgentManager } from "../agents/mod.ts";
 import type { Cluster } from "../cluster/mod.ts";
+import type { Outbox } from "../delivery/mod.ts";
+import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { clusterRoutes } from "./routes/cluster.ts";
+import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
+import { directoryRoutes } from "./routes/directory.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
+import { drainRoutes } from "./routes/drain.ts";
+import type { MigrationService } from "../migration/mod.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
+import { taskRoutes } from "./routes/tasks.ts";
+import type { ConversationService } from "../conversations/mod.ts";
+import type { TaskService } from "../tasks/mod.ts";
 import { type HealthCheck, healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { traceId } from "./trace.ts";
@@ -43,10 +53,18 @@ export interface AppDeps {
   events?: EventBus;
   /** Prometheus metrics; omitted means no `/metrics` and no HTTP instrumentation. */
   metrics?: NodeMetrics;
+  /** At-least-once delivery and the dead-letter queue; omitted means at most once only. */
+  outbox?: Outbox;
   /** Cluster membership and directory; omitted means no cluster routes. */
   cluster?: Cluster;
+  /** Migration and drain; omitted means no `/migrate`, `/hibernate` and `/cluster/drain`. */
+  migration?: MigrationService;
   /** Agent lifecycle; omitted means no `/api/v1/agents` routes. */
   agents?: AgentManager;
+  /** Conversation policing; omitted means no conversation views and no message history. */
+  conversations?: ConversationService;
+  /** The Task API (contract net); omitted means no `/api/v1/tasks` routes. */
+  tasks?: TaskService;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
   acc?: Omit<AccDeps, "maxBodyBytes">;
 }
@@ -67,6 +85,19 @@ export const READ_ONLY_POSTS = ["/api/v1/messages/validate", "/api/v1/conversati
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", traceId);
+  if (deps.log.enabled("debug")) {
+    app.use("*", async (c, next) => {
+      const t0 = performance.now();
+      await next();
+      deps.log.debug("request", {
+        trace_id: c.get("traceId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      });
+    });
+  }
   if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
   app.use(
     "*",
@@ -74,7 +105,7 @@ export function createApp(deps: AppDeps): App {
       adminTokens: deps.adminTokens ?? [],
       readTokens: deps.readTokens ?? [],
       // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
-      publicPaths: ["/health", "/acc"],
+      publicPaths: ["/health", "/acc", ...DASHBOARD_PATHS],
       readOnlyPosts: READ_ONLY_POSTS,
     }),
   );
@@ -95,10 +126,20 @@ export function createApp(deps: AppDeps): App {
     startedAt: deps.startedAt ?? Date.now(),
     checks: deps.checks ?? {},
   });
-  messageRoutes(app, { router: deps.router, waiters: new ReplyWaiters(deps.router, deps.node) });
-  conversationRoutes(app);
-  if (deps.agents) agentRoutes(app, { agents: deps.agents });
+  messageRoutes(app, {
+    router: deps.router,
+    waiters: new ReplyWaiters(deps.router, deps.node),
+    outbox: deps.outbox,
+  });
+  if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });
+  conversationRoutes(app, { conversations: deps.conversations });
+  if (deps.tasks) taskRoutes(app, { tasks: deps.tasks });
+  if (deps.agents) agentRoutes(app, { agents: deps.agents, migration: deps.migration });
+  if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
+  if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
+  dashboardRoutes(app);
+  if (deps.metrics) metricsApiRoutes(app, { metrics: deps.metrics, agents: deps.agents });
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
   if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 

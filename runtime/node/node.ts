@@ -11,7 +11,19 @@ import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
 import { ComponentStore, Sandbox } from "../sandbox/mod.ts";
+import { ConversationService } from "../conversations/mod.ts";
+import { TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
+import type { JsonValue } from "../acl/mod.ts";
+import { getMember } from "../directory/mod.ts";
+import {
+  FAULT_ENV,
+  faultHook,
+  KvHeldLog,
+  MigrationService,
+  parseFault,
+  SnapshotKeeper,
+} from "../migration/mod.ts";
 
 /** A running node. */
 export interface RunningNode {
@@ -28,6 +40,12 @@ export interface RunningNode {
   events: EventBus;
   metrics: NodeMetrics;
   kv: Deno.Kv;
+  /** Conversation policing, conversation views and message history. */
+  conversations: ConversationService;
+  /** The Task API (contract net). */
+  tasks: TaskService;
+  /** Migration, hibernation, drain. */
+  migration: MigrationService;
   /** Stops serving, agents, the cluster and storage; resolves when all is closed. */
   stop(): Promise<void>;
 }
@@ -64,6 +82,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     listen: config.p2pPort,
     host: config.p2pHost ?? config.host,
     bootstrap: config.join,
+    mdns: config.mdns === "on",
     logger: log.child({ component: "net" }),
   });
   const cluster = await Cluster.start({
@@ -73,6 +92,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "cluster" }),
     join: config.join,
     clusterToken: config.clusterToken,
+    tickMs: config.raftTickMs,
+    electionTicks: config.raftElectionTicks,
   });
   cluster.machine.onEvents((evs) => {
     for (const e of evs) if (e.type === "member.added") router.addAlias(e.member.id);
@@ -103,7 +124,19 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
 
   const store = ComponentStore.forDataDir(config.dataDir);
-  const sandbox = new Sandbox({ store, nodeId: config.name });
+  // Two spare Workers: an agent that leaves and another that arrives (migration, wake) then
+  // never wait for a Worker to start (one spare would be stopped and started every time).
+  const sandbox = new Sandbox({ store, nodeId: config.name, spareWorkers: 2 });
+  const keeper = new SnapshotKeeper({
+    kv,
+    signer: { id: config.name, sign: (b) => net.identity.sign(b) },
+    keyOf: (n) =>
+      n === config.name
+        ? net.identity.publicKeyBase64
+        : getMember(cluster.machine.state, n)?.public_key,
+  });
+  const mobility: { service?: MigrationService } = {};
+  const held = new KvHeldLog(kv);
   const agents = new AgentManager({
     kv,
     store,
@@ -113,9 +146,29 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log,
     metrics,
     nodeId: config.name,
-    directory: clusterAgentDirectory(cluster, () => platform),
+    directory: {
+      ...clusterAgentDirectory(cluster, () => platform),
+      listNodes: () => mobility.service?.listNodes() ?? [],
+    },
+    snapshots: keeper,
+    held,
   });
   metrics.collectors.push(() => collectNodeMetrics(metrics, agents, cluster));
+  const conversations = new ConversationService({
+    router,
+    isAgent: (name) => agents.has(name),
+    events,
+    log: log.child({ component: "conversations" }),
+  });
+  const detachConversations = conversations.attach();
+  const tasks = new TaskService({
+    router,
+    home: config.name,
+    conversations,
+    directory: clusterAgentDirectory(cluster, () => platform),
+    events,
+    log: log.child({ component: "tasks" }),
+  });
   router.setDeduper(new KvDeduper(kv));
   const outbox = new Outbox({
     kv,
@@ -125,7 +178,33 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     metrics,
     policy: { maxAttempts: config.deliveryMaxAttempts, initialDelayMs: config.deliveryRetryMs },
   });
-  await agents.restore();
+  const migration = new MigrationService({
+    cluster,
+    net,
+    agents,
+    store,
+    keeper,
+    held,
+    kv,
+    log: log.child({ component: "migration" }),
+    metrics,
+    events,
+    faults: faultHook(
+      parseFault(Deno.env.get(FAULT_ENV)),
+      (code) => Deno.exit(code),
+      (phase) => log.warn("fault injected: exiting", { phase }),
+    ),
+    conversations: {
+      export: (a) => (conversations.getTrackerState(a) ?? null) as JsonValue | null,
+      import: (a, state) => {
+        if (state !== null) conversations.setTrackerState(a, state);
+      },
+      drop: (a) => conversations.dropTracker(a),
+    },
+  });
+  mobility.service = migration;
+  await agents.restore({ inDoubt: await migration.inDoubt() });
+  await migration.start();
   await outbox.start();
 
   const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
@@ -161,6 +240,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     agents,
     cluster,
     outbox,
+    conversations,
+    tasks,
+    migration,
     acc: {
       acceptForeign,
       platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
@@ -213,11 +295,18 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     events,
     metrics,
     kv,
+    conversations,
+    tasks,
+    migration,
     stop() {
       stopped ??= (async () => {
         await server.shutdown();
+        tasks.close();
+        conversations.close();
+        detachConversations();
         await outbox.stop();
         await Promise.allSettled([...inflight]);
+        await migration.stop();
         await agents.close();
         unmountPlatformAgents();
         await sandbox.close();

@@ -86,7 +86,7 @@ Deno.test("three processes: one leader, messages cross nodes, the MTP round-trip
     });
     assert.equal(acc.status, 200);
     await acc.body?.cancel();
-    await waitFor("reply over the MTP", async () => (got.length ? true : undefined), 45_000);
+    await waitFor("reply over the MTP", () => (got.length ? true : undefined), 45_000);
     assert.equal(got[0].performative, "inform");
     assert.equal(got[0].content, "from jade");
     assert.equal(got[0].in_reply_to, "jade-r1");
@@ -150,7 +150,7 @@ Deno.test("SIGKILL of the leader under write load loses no acknowledged write", 
       }
     };
     const writers = [writer(0), writer(1), writer(2), writer(3)];
-    await waitFor("some writes", async () => (acked.length >= 50 ? true : undefined));
+    await waitFor("some writes", () => (acked.length >= 50 ? true : undefined));
     const leaderId = (await clusterView(nodes[0].proc.url)).leader!;
     const victim = nodes.find((n) => n.name === leaderId)!;
     const dataDir = victim.proc.dataDir;
@@ -160,7 +160,7 @@ Deno.test("SIGKILL of the leader under write load loses no acknowledged write", 
     const ackedAtKill = acked.length;
     await waitFor(
       "a write after the kill",
-      async () => (firstAfterKill ? true : undefined),
+      () => (firstAfterKill ? true : undefined),
       15_000,
     );
     const others = nodes.filter((n) => n !== victim);
@@ -172,7 +172,7 @@ Deno.test("SIGKILL of the leader under write load loses no acknowledged write", 
       `failover: leader ${leaderId} killed, ${newLeader} leads; first acknowledged write ` +
         `${firstAfterKill - killedAt} ms after the kill (${ackedAtKill} writes before)`,
     );
-    await waitFor("more writes", async () => (acked.length >= ackedAtKill + 50 ? true : undefined));
+    await waitFor("more writes", () => (acked.length >= ackedAtKill + 50 ? true : undefined));
 
     // Restart the killed node from its data directory, on its port.
     const back = await spawnMember(victim.name, "kplat", victim.p2pPort, [], dataDir);

@@ -75,7 +75,7 @@ Deno.test("a trace started on one node continues on the node that hosts the rece
       const body = await r.json();
       return r.status === 200 && body.receivers[0].via === "peer" ? true : undefined;
     });
-    const both = await waitFor("spans from both nodes", async () => {
+    const both = await waitFor("spans from both nodes", () => {
       const route = otel.spans.find((s) =>
         s.service === "ta" && s.name === "fipa.route" && s.traceId === traceId
       );
@@ -84,7 +84,9 @@ Deno.test("a trace started on one node continues on the node that hosts the rece
       );
       return route && deliver ? { route, deliver } : undefined;
     }, 30_000).catch((e) => {
-      console.log(JSON.stringify(otel.spans.map((s) => [s.service, s.name, s.traceId]).slice(0, 40)));
+      console.log(
+        JSON.stringify(otel.spans.map((s) => [s.service, s.name, s.traceId]).slice(0, 40)),
+      );
       throw e;
     });
     assert.equal(both.deliver.traceId, both.route.traceId);

@@ -27,7 +27,7 @@ export async function clusterView(url: string): Promise<ClusterView> {
 /** Polls `check` every 100 ms until it returns a value, or throws after `ms`. */
 export async function waitFor<T>(
   what: string,
-  check: () => Promise<T | undefined>,
+  check: () => T | undefined | Promise<T | undefined>,
   ms = 20_000,
 ): Promise<T> {
   const until = Date.now() + ms;

@@ -8,6 +8,7 @@ import {
 } from "../../agents/mod.ts";
 import { zodIssues } from "../../acl/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
+import type { MigrationService } from "../../migration/mod.ts";
 import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
 import { readJson } from "../json-body.ts";
@@ -97,8 +98,19 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-/** Mounts the agent lifecycle routes under `/api/v1/agents`. */
-export function agentRoutes(app: App, deps: { agents: AgentManager }): void {
+const MigrateSchema = z.strictObject({
+  /** A member id, as `GET /api/v1/cluster` lists them. */
+  target_node: z.string().min(1).max(256),
+});
+
+/**
+ * Mounts the agent lifecycle routes under `/api/v1/agents` (with `migration`, also
+ * `POST /api/v1/agents/{id}/migrate` and `POST /api/v1/agents/{id}/hibernate`).
+ */
+export function agentRoutes(
+  app: App,
+  deps: { agents: AgentManager; migration?: MigrationService },
+): void {
   const { agents } = deps;
   const json = (description: string) => ({
     description,
@@ -237,6 +249,55 @@ export function agentRoutes(app: App, deps: { agents: AgentManager }): void {
     },
     async (c) => c.json(await agents.resume(idOf(c))),
   );
+
+  const migration = deps.migration;
+  if (migration) {
+    defineRoute(
+      app,
+      {
+        method: "post",
+        path: "/api/v1/agents/{id}/migrate",
+        summary: "Move an agent to another node of the cluster, with its state and messages",
+        description: "The agent pauses at a message boundary, its signed snapshot moves over " +
+          "libp2p, and the directory's commit makes the target its owner. Messages sent " +
+          "meanwhile are held and delivered on the target, in order. On failure the agent " +
+          "continues where it was.",
+        request: {
+          params: IdParam,
+          body: { required: true, content: { "application/json": { schema: MigrateSchema } } },
+        },
+        responses: {
+          200: {
+            description: "Moved: timings and sizes",
+            content: {
+              "application/json": {
+                schema: z.record(z.string(), z.unknown()).meta({ id: "MigrationReport" }),
+              },
+            },
+          },
+          ...errorResponses(400, 401, 403, 404, 409, 503, 504),
+        },
+      },
+      async (c) => {
+        const body = await readJson(c, MigrateSchema);
+        const report = await migration.migrate(idOf(c), body.target_node);
+        // `name`, `node` and `status` as the agent views have them (for clients such as the CLI).
+        return c.json({ ...report, name: report.agent, node: report.to, status: "running" });
+      },
+    );
+
+    defineRoute(
+      app,
+      {
+        method: "post",
+        path: "/api/v1/agents/{id}/hibernate",
+        summary: "Hibernate a running agent now: snapshot it and free its sandbox instance",
+        request: { params: IdParam },
+        responses: { 200: json("Hibernated"), ...errorResponses(401, 403, 404, 409, 503) },
+      },
+      async (c) => c.json(await agents.hibernate(idOf(c))),
+    );
+  }
 
   defineRoute(
     app,

@@ -1,0 +1,114 @@
+import type { Logger } from "../log/mod.ts";
+import { MIGRATE_PROTOCOL, type NetNode } from "../net/mod.ts";
+import type { NodeInfo } from "../sandbox/mod.ts";
+import { type NodeStats, StatsAnswerSchema } from "./wire.ts";
+
+/** This process's load: the 1-minute load average per core, 0 to 1 (0 when unreadable). */
+export function localLoad(): number {
+  try {
+    const cores = navigator.hardwareConcurrency || 1;
+    return Math.min(1, Math.max(0, Deno.loadavg()[0] / cores));
+  } catch {
+    return 0;
+  }
+}
+
+/** Free memory of this machine in bytes (0 when unreadable). */
+export function localAvailableMemory(): number {
+  try {
+    return Deno.systemMemoryInfo().available;
+  } catch {
+    return 0;
+  }
+}
+
+/** What {@link NodeLoad} needs. */
+export interface NodeLoadDeps {
+  /** This node's id. */
+  self: string;
+  net: NetNode;
+  /** The members' ids now. */
+  members(): string[];
+  /** A member's address. */
+  addressOf(id: string): string | undefined;
+  /** Agents on this node. */
+  agentCount(): number;
+  log: Logger;
+  /** Refresh period (default 2000 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * What `list-nodes` tells agents: each member's load, free memory and the round trip to it
+ * measured with the net ping. Other members are asked every `intervalMs` in the
+ * background, so {@link list} answers at once from the last figures.
+ */
+export class NodeLoad {
+  readonly #known = new Map<string, NodeStats & { latency_ms: number }>();
+  #timer?: ReturnType<typeof setTimeout>;
+  #stopped = false;
+  #round?: Promise<void>;
+
+  constructor(readonly deps: NodeLoadDeps) {}
+
+  /** This node's own figures. */
+  stats(): NodeStats {
+    return {
+      load: localLoad(),
+      available_memory: localAvailableMemory(),
+      agents: this.deps.agentCount(),
+    };
+  }
+
+  /** Every member with its last known figures (unmeasured ones: load 1, no memory). */
+  list(): NodeInfo[] {
+    return this.deps.members().map((id) => {
+      if (id === this.deps.self) {
+        const s = this.stats();
+        return { id, load: s.load, latency_ms: 0, available_memory: s.available_memory };
+      }
+      const k = this.#known.get(id);
+      return k
+        ? { id, load: k.load, latency_ms: k.latency_ms, available_memory: k.available_memory }
+        : { id, load: 1, latency_ms: 0, available_memory: 0 };
+    });
+  }
+
+  /** Asks every other member once. */
+  async refresh(): Promise<void> {
+    const others = this.deps.members().filter((m) => m !== this.deps.self);
+    await Promise.all(others.map(async (id) => {
+      const addr = this.deps.addressOf(id);
+      if (!addr) return;
+      try {
+        const latency = await this.deps.net.ping(addr);
+        const s = await this.deps.net.request(addr, MIGRATE_PROTOCOL, { type: "stats" }, {
+          timeoutMs: 2000,
+          responseSchema: StatsAnswerSchema,
+        });
+        this.#known.set(id, { ...s, latency_ms: Math.round(latency * 1000) / 1000 });
+      } catch (e) {
+        this.#known.delete(id);
+        this.deps.log.debug("node stats unavailable", { node: id, error: String(e) });
+      }
+    }));
+  }
+
+  /** Starts refreshing in the background. */
+  start(): void {
+    const tick = () => {
+      if (this.#stopped) return;
+      this.#round = this.refresh().finally(() => {
+        this.#round = undefined;
+        if (!this.#stopped) this.#timer = setTimeout(tick, this.deps.intervalMs ?? 2000);
+      });
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#round;
+  }
+}
