@@ -28,7 +28,7 @@ export const DeployConfigSchema = z.strictObject({
   manifest: ManifestSchema.default(ManifestSchema.parse({})),
   limits: LimitsSchema.default(LimitsSchema.parse({})),
   restart: RestartInput.default(DEFAULT_RESTART),
-  /** Idle time before hibernation, seconds; 0 never hibernates. */
+  /** Idle time before hibernation, seconds (default 300); 0 never hibernates. */
   hibernate_after_seconds: z.number().min(0).max(86_400 * 365).optional(),
   strategy: z.literal("immediate", {
     error: "only the 'immediate' deployment strategy applies to a single agent instance",
