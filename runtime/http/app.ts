@@ -30,7 +30,7 @@ import type { ConversationService } from "../conversations/mod.ts";
 import type { TaskService } from "../tasks/mod.ts";
 import { type HealthCheck, healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
-import { traceId } from "./trace.ts";
+import { traceIdOf } from "./trace.ts";
 
 /** What the HTTP app needs from the node. */
 export interface AppDeps {
@@ -84,13 +84,12 @@ export const READ_ONLY_POSTS = ["/api/v1/messages/validate", "/api/v1/conversati
  */
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>();
-  app.use("*", traceId);
   if (deps.log.enabled("debug")) {
     app.use("*", async (c, next) => {
       const t0 = performance.now();
       await next();
       deps.log.debug("request", {
-        trace_id: c.get("traceId"),
+        trace_id: traceIdOf(c),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,

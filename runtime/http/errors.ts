@@ -4,10 +4,13 @@ import { AclError } from "../acl/mod.ts";
 import { ApiError, errorBody, type ErrorCode } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { AppEnv } from "./env.ts";
+import { traceIdOf } from "./trace.ts";
 
 /** Turns an {@link ApiError} into the JSON error response, with its extra headers. */
 export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
-  const res = c.json(errorBody(err, c.get("traceId") ?? ""), err.status as 400);
+  const traceId = traceIdOf(c);
+  const res = c.json(errorBody(err, traceId), err.status as 400);
+  res.headers.set("X-Trace-Id", traceId);
   for (const [k, v] of Object.entries(err.headers)) res.headers.set(k, v);
   return res;
 }
@@ -43,7 +46,7 @@ export function onError(log: Logger) {
       return errorResponse(c, new ApiError(HTTP_CODES[err.status], err.message || "Bad request"));
     }
     log.error("unhandled error", {
-      trace_id: c.get("traceId"),
+      trace_id: traceIdOf(c),
       path: c.req.path,
       error: err.message,
       stack: err.stack,

@@ -64,7 +64,8 @@ export function rateLimit(
       res.headers.set("X-RateLimit-Reset", String(d.resetEpochSeconds));
       return res;
     }
-    await next();
+    // Before next(): headers set on a finished response make Hono rebuild it (slow path).
     setHeaders(c, d);
+    await next();
   };
 }
