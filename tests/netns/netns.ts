@@ -2,6 +2,8 @@
 // root and iproute2. Every name carries a random tag so parallel runs do not collide, and
 // the subnet is a 10.77.X.0/24 not routed on this machine.
 
+import { awaitListening } from "../support/node-process.ts";
+
 /** Runs `ip ...`; throws with its stderr when it fails. */
 export async function ip(...args: string[]): Promise<string> {
   const r = await new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).output();
@@ -154,36 +156,19 @@ export async function startHostNode(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let logs = "";
-  const dec = new TextDecoder();
-  const drainErr = (async () => {
-    for await (const chunk of child.stderr) logs += dec.decode(chunk);
-  })();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  let url: string | undefined;
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  while (!url) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
-    url = out.match(/listening on (https?:\/\/\S+)/)?.[1];
-  }
-  clearTimeout(deadline);
-  const drainOut = (async () => {
-    while (!(await reader.read()).done) { /* nothing else */ }
-  })();
+  const started = await awaitListening(child, 60_000);
+  const { url, out } = started;
   if (!url) {
     await child.status;
-    await Promise.all([drainErr, drainOut]);
-    throw new Error(`${name} did not start in ${host.ns}: ${out}\n${logs}`);
+    await started.drained;
+    throw new Error(`${name} did not start in ${host.ns}: ${out}\n${started.logs()}`);
   }
   let stopped: Promise<void> | undefined;
   return {
     name,
     url,
     child,
-    logs: () => logs,
+    logs: started.logs,
     stop() {
       stopped ??= (async () => {
         try {
@@ -196,7 +181,7 @@ export async function startHostNode(
         }, 10_000);
         await child.status;
         clearTimeout(t);
-        await Promise.all([drainErr, drainOut]);
+        await started.drained;
       })();
       return stopped;
     },

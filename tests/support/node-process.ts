@@ -39,6 +39,49 @@ export async function spawnNode(
     stderr: "piped",
     stdin: "null",
   }).spawn();
+  const started = await awaitListening(child, 30_000);
+  const { url, out } = started;
+  if (!url) {
+    await started.drained;
+    throw new Error(`node did not start; stdout: ${out}; stderr: ${started.logs()}`);
+  }
+  return {
+    url,
+    dataDir,
+    child,
+    logs: started.logs,
+    async stop(signal: Deno.Signal = "SIGTERM", opts: { keepData?: boolean } = {}) {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+      const status = await child.status;
+      await started.drained;
+      if (!opts.keepData) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      return status;
+    },
+  };
+}
+
+/** What {@link awaitListening} found on a node process's output. */
+export interface Listening {
+  /** The URL it printed (`listening on <url>`), or undefined if it exited first. */
+  url: string | undefined;
+  /** Its stdout up to then. */
+  out: string;
+  /** Its stderr so far (JSON log lines), growing as it runs. */
+  logs(): string;
+  /** Resolves when both streams are fully read (after the process exits). */
+  drained: Promise<unknown>;
+}
+
+/**
+ * Reads a spawned node's stdout until it prints where it listens (killing it after
+ * `timeoutMs`), and keeps draining both streams so the process never blocks on a pipe.
+ */
+export async function awaitListening(
+  child: Deno.ChildProcess,
+  timeoutMs: number,
+): Promise<Listening> {
   let logs = "";
   const decoder = new TextDecoder();
   const drainErr = (async () => {
@@ -47,7 +90,7 @@ export async function spawnNode(
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let out = "";
   let url: string | undefined;
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const deadline = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   while (!url) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -58,23 +101,5 @@ export async function spawnNode(
   const drainOut = (async () => {
     while (!(await reader.read()).done) { /* discard */ }
   })();
-  if (!url) {
-    await drainErr;
-    throw new Error(`node did not start; stdout: ${out}; stderr: ${logs}`);
-  }
-  return {
-    url,
-    dataDir,
-    child,
-    logs: () => logs,
-    async stop(signal: Deno.Signal = "SIGTERM", opts: { keepData?: boolean } = {}) {
-      try {
-        child.kill(signal);
-      } catch { /* already gone */ }
-      const status = await child.status;
-      await Promise.all([drainErr, drainOut]);
-      if (!opts.keepData) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-      return status;
-    },
-  };
+  return { url, out, logs: () => logs, drained: Promise.all([drainErr, drainOut]) };
 }
