@@ -12,6 +12,7 @@ import {
   planCluster,
   type PlannedNode,
 } from "./cluster-plan.ts";
+import { pollUntil } from "../runtime/async/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PERMISSIONS = [
@@ -91,19 +92,8 @@ async function clusterView(url: string, token?: string): Promise<Record<string, 
   return await res.json();
 }
 
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
+  return pollUntil(what, f, { timeoutMs: ms, intervalMs: 200 });
 }
 
 async function stopAll(nodes: Running[]): Promise<void> {

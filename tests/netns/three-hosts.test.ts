@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { watAgentBytes } from "../../agents/build/mod.ts";
 import { ApiClient } from "../../cli/mod.ts";
 import { type HostNode, type Lab, makeLab, netnsUnavailable, startHostNode } from "./netns.ts";
+import { pollUntil } from "../../runtime/async/mod.ts";
 
 const why = await netnsUnavailable();
 const ci = Deno.env.get("CI") === "true";
@@ -15,19 +16,8 @@ if (why) console.warn(`netns three-hosts test: ${ci ? "FAILING (CI)" : "SKIPPED"
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TOKEN = "netns-test-token-0123456789";
 
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
+  return pollUntil(what, f, { timeoutMs: ms, intervalMs: 100 });
 }
 
 Deno.test({

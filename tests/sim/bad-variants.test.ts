@@ -110,3 +110,75 @@ Deno.test("bad variant: reads served locally without ReadIndex are caught by the
 Deno.test("the same seeds pass with ReadIndex", () => {
   for (let seed = 0; seed < 10; seed++) runScenario(seed);
 });
+
+/**
+ * A leader sends its append before its own save (pipelining) and crashes before the save
+ * completes: the write is lost. One voter `a` and one learner `b`, so that `a` alone is the
+ * commit quorum. With `unsafe` (the leader counts its own entry before it is durable), X
+ * commits on `a`'s volatile copy, `b` learns the commit and applies X; `a` restarts without
+ * X and, as leader of term 2, puts its own entry at that index.
+ */
+function lostAppend(unsafe: boolean): SimCluster {
+  const c = new SimCluster({
+    seed: 12,
+    pipeline: true,
+    raft: { preVote: false, checkQuorum: false, unsafeCountUnpersistedSelf: unsafe },
+  });
+  const conf = { voters: ["a"], learners: ["b"] };
+  const state = () => ({
+    hardState: { term: 0, vote: null, commit: 0 },
+    snapshot: { meta: { index: 0, term: 0, conf }, data: new Uint8Array() },
+    entries: [],
+  });
+  const a = c.addNode("a", state());
+  const b = c.addNode("b", state());
+  a.raft!.campaign();
+  a.process();
+  c.settle();
+  assert.equal(a.raft!.role, "leader");
+  assert.equal(b.raft!.commitIndex, 1, "b holds a's first entry");
+
+  // X reaches b (which persists it) while a's own save of X is still in progress.
+  a.put(c.history.invoke(0, "put", "k", "X"));
+  assert.ok(a.saving, "a's save of X is pending");
+  for (let i = 0; i < 10; i++) {
+    for (let m = c.net.next(Infinity); m; m = c.net.next(Infinity)) c.deliver(m);
+    if (b.saving) b.flush();
+  }
+  assert.equal(b.raft!.termAt(2), 1, "b holds X");
+  assert.ok(a.saving, "a's save of X is still pending");
+
+  // a crashes before its save completes: X is lost on a; a restarts and leads term 2.
+  c.crash("a");
+  c.restart("a");
+  assert.equal(a.raft!.lastIndex, 1, "the crash lost X on a");
+  a.raft!.campaign();
+  a.process();
+  c.settle();
+  for (let i = 0; i < 5; i++) c.tickAll();
+  return c;
+}
+
+Deno.test("bad variant: a pipelined leader counting its own unsaved append is caught", () => {
+  assert.throws(() => lostAppend(true), (e: unknown) => {
+    assert.ok(e instanceof InvariantViolation, String(e));
+    assert.match(e.message, /leader completeness|state machine safety/);
+    return true;
+  });
+});
+
+Deno.test("pipelined leader with the real rule: the lost X never commits, term 2 wins safely", () => {
+  const c = lostAppend(false);
+  const a = c.node("a").raft!;
+  const b = c.node("b").raft!;
+  assert.equal(a.term, 2);
+  assert.equal(a.termAt(2), 2);
+  assert.equal(b.termAt(2), 2, "b's uncommitted X was replaced");
+  assert.equal(b.commitIndex, a.commitIndex);
+  const x = c.history.ops.find((o) => o.value === "X")!;
+  assert.notEqual(x.status, "ok", "X was never acknowledged");
+});
+
+Deno.test("pipelined saves: seeds pass with the real rule", () => {
+  for (let seed = 0; seed < 20; seed++) runScenario(seed, { pipeline: true });
+});

@@ -32,6 +32,11 @@ export interface ClusterOptions {
   compactEvery?: number;
   /** Bad variant for tests: serve gets from the local state machine without ReadIndex. */
   unsafeLocalReads?: boolean;
+  /**
+   * Saves complete later, at random (see {@link SimCluster.flushSaves}); leaders send their
+   * appends before their own save, as the driver does; a crash loses a save in progress.
+   */
+  pipeline?: boolean;
 }
 
 /** The latest membership change applied anywhere. */
@@ -87,6 +92,7 @@ export class SimCluster {
       this.#env,
       this.#opts.compactEvery ?? 1000,
       this.#opts.unsafeLocalReads,
+      this.#opts.pipeline,
     );
     this.nodes.set(id, node);
     this.#start(node);
@@ -174,6 +180,11 @@ export class SimCluster {
     }
   }
 
+  /** Completes each pending save with probability `chance` (pipelined mode). */
+  flushSaves(chance: number): void {
+    for (const n of this.nodes.values()) if (n.saving && this.rng.chance(chance)) n.flush();
+  }
+
   /** Delivers one message to its destination (dropped if the destination is down). */
   deliver(m: Message): void {
     const n = this.nodes.get(m.to);
@@ -186,14 +197,19 @@ export class SimCluster {
   }
 
   /**
-   * For scripted tests: delivers everything in flight, and what that produces, until the
-   * network is empty or `max` messages went; `keep` may drop messages.
+   * For scripted tests: delivers everything in flight, and what that produces (completing
+   * pending saves once the network is empty), until nothing is left or `max` messages went; `keep` may drop messages.
    */
   settle(keep: (m: Message) => boolean = () => true, max = 100_000): void {
     for (let i = 0; i < max; i++) {
       const m = this.net.next(Infinity);
-      if (!m) return;
-      if (keep(m)) this.deliver(m);
+      if (m) {
+        if (keep(m)) this.deliver(m);
+        continue;
+      }
+      const saving = [...this.nodes.values()].filter((n) => n.saving);
+      if (saving.length === 0) return;
+      for (const n of saving) n.flush();
     }
   }
 }

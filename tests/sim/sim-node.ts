@@ -5,6 +5,7 @@ import {
   RaftError,
   RaftNode,
   type RaftOptions,
+  type Ready,
 } from "../../runtime/raft/mod.ts";
 import type { History, Op } from "./history.ts";
 import type { InvariantChecker } from "./invariants.ts";
@@ -13,7 +14,9 @@ import { decodePut, encodePut, KvMachine } from "./kv-machine.ts";
 /**
  * A simulated server: a {@link RaftNode} with in-memory storage and a key-value state
  * machine, run synchronously (each ready cycle is persisted, sent and applied at once), and
- * the client operations it is serving. A crash drops everything but the storage.
+ * the client operations it is serving. A crash drops everything but the storage. In
+ * pipelined mode a save completes only later ({@link SimNode.flush}), as with a real disk:
+ * a leader's appends go out before it, and a crash meanwhile loses the write.
  * @module
  */
 
@@ -51,6 +54,9 @@ export class SimNode {
   #reads = new Map<string, Op>();
   #readWaits: { index: number; op: Op }[] = [];
   #leaderTerm = -1;
+  #pipeline: boolean;
+  #pending: { rd: Ready; late: Message[]; prevTerm: number } | null = null;
+  #durable: { term: number; vote: string | null } = { term: 0, vote: null };
 
   /** @param storage durable state; `compactEvery` applied entries between snapshots */
   constructor(
@@ -59,7 +65,9 @@ export class SimNode {
     env: SimNodeEnv,
     compactEvery: number,
     unsafeLocalReads = false,
+    pipeline = false,
   ) {
+    this.#pipeline = pipeline;
     this.id = id;
     this.storage = storage;
     this.#env = env;
@@ -75,6 +83,8 @@ export class SimNode {
   /** Starts (or restarts) from storage. */
   start(options: RaftOptions): void {
     const state = this.storage.load();
+    this.#pending = null;
+    this.#durable = { term: state.hardState.term, vote: state.hardState.vote };
     this.raft = new RaftNode(options, state);
     this.sm = new KvMachine();
     if (state.snapshot) this.sm.restore(state.snapshot.data);
@@ -85,6 +95,7 @@ export class SimNode {
   /** Crashes: volatile state is lost; clients of pending writes learn nothing. */
   crash(): void {
     this.raft = null;
+    this.#pending = null; // a save still in progress is lost
     for (const w of this.#writes.values()) this.#env.history.unknown(w.op);
     for (const op of this.#reads.values()) this.#env.history.unknown(op);
     for (const w of this.#readWaits) this.#env.history.unknown(w.op);
@@ -145,61 +156,107 @@ export class SimNode {
     this.process();
   }
 
-  /** Runs ready cycles until the node has nothing left to do. */
+  /** True while a ready cycle waits for its save (pipelined mode). */
+  get saving(): boolean {
+    return this.#pending !== null;
+  }
+
+  /**
+   * Completes the pending save (pipelined mode): the write becomes durable, the rest of the
+   * ready cycle runs, and processing goes on.
+   */
+  flush(): void {
+    const p = this.#pending;
+    if (!p || !this.raft) return;
+    this.#pending = null;
+    this.#finish(this.raft, p.rd, p.late, p.prevTerm);
+    this.process();
+  }
+
+  /** Runs ready cycles until the node has nothing left to do (or waits for a save). */
   process(): void {
     const raft = this.raft;
     if (!raft) return;
     const env = this.#env;
-    while (raft.hasReady()) {
+    while (this.#pending === null && raft.hasReady()) {
       if (raft.role === "leader" && raft.term !== this.#leaderTerm) {
         this.#leaderTerm = raft.term;
         env.checker.onLeader(this.id, raft.term, raft);
       }
       const rd = raft.ready();
-      if (rd.snapshot) this.sm.restore(rd.snapshot.data);
+      let prevTerm = 0;
       if (rd.entries.length > 0) {
-        const prevTerm = raft.termAt(rd.entries[0].index - 1);
-        if (prevTerm === undefined) {
+        const t = raft.termAt(rd.entries[0].index - 1);
+        if (t === undefined) {
           throw new Error(`${this.id}: unknown term before persisted entries`);
         }
-        env.checker.onPersist(this.id, rd.entries, prevTerm);
+        prevTerm = t;
       }
-      this.storage.save(rd);
-      for (const m of rd.messages) env.send(m);
-      for (const e of rd.committedEntries) {
-        env.checker.onApply(this.id, e);
-        if (e.type === "normal") this.sm.apply(decodePut(e.data));
-        if (e.type === "conf") env.onConfApplied(this.id, e);
-        const w = this.#writes.get(e.index);
-        if (w) {
-          this.#writes.delete(e.index);
-          if (w.term === e.term) env.history.ok(w.op);
-          else env.history.fail(w.op);
+      const mustSave = rd.snapshot !== undefined || rd.entries.length > 0 ||
+        rd.hardState !== undefined;
+      if (this.#pipeline && mustSave) {
+        // As the driver: a leader's appends and heartbeats go out before the save (unless
+        // the term or vote changes in this cycle); the rest waits until the save is durable,
+        // which happens later (flush), or never if the node crashes first.
+        const hs = rd.hardState;
+        const early = !rd.snapshot &&
+          !(hs && (hs.term !== this.#durable.term || hs.vote !== this.#durable.vote));
+        let late = rd.messages;
+        if (early) {
+          late = [];
+          for (const m of rd.messages) {
+            if (m.type === "append" || m.type === "heartbeat") env.send(m);
+            else late.push(m);
+          }
         }
+        this.#pending = { rd, late, prevTerm };
+        return;
       }
-      for (const rs of rd.readStates) {
-        const op = this.#reads.get(rs.ctx);
-        if (op) {
-          this.#reads.delete(rs.ctx);
-          this.#readWaits.push({ index: rs.index, op });
-        }
-      }
-      raft.advance(rd);
-      if (this.#readWaits.length > 0) {
-        const applied = raft.appliedIndex;
-        this.#readWaits = this.#readWaits.filter((w) => {
-          if (w.index > applied) return true;
-          env.history.ok(w.op, this.sm.get(w.op.key));
-          return false;
-        });
-      }
-      if (raft.appliedIndex - raft.snapshotIndex >= this.#compactEvery) {
-        this.storage.compact(raft.compact(raft.appliedIndex, this.sm.snapshot()));
-      }
+      this.#finish(raft, rd, rd.messages, prevTerm);
     }
     if (raft.role === "leader" && raft.term !== this.#leaderTerm) {
       this.#leaderTerm = raft.term;
       env.checker.onLeader(this.id, raft.term, raft);
+    }
+  }
+
+  /** Persists `rd`, sends `msgs`, applies, and reports it all to the core. */
+  #finish(raft: RaftNode, rd: Ready, msgs: readonly Message[], prevTerm: number): void {
+    const env = this.#env;
+    if (rd.snapshot) this.sm.restore(rd.snapshot.data);
+    if (rd.entries.length > 0) env.checker.onPersist(this.id, rd.entries, prevTerm);
+    this.storage.save(rd);
+    if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
+    for (const m of msgs) env.send(m);
+    for (const e of rd.committedEntries) {
+      env.checker.onApply(this.id, e);
+      if (e.type === "normal") this.sm.apply(decodePut(e.data));
+      if (e.type === "conf") env.onConfApplied(this.id, e);
+      const w = this.#writes.get(e.index);
+      if (w) {
+        this.#writes.delete(e.index);
+        if (w.term === e.term) env.history.ok(w.op);
+        else env.history.fail(w.op);
+      }
+    }
+    for (const rs of rd.readStates) {
+      const op = this.#reads.get(rs.ctx);
+      if (op) {
+        this.#reads.delete(rs.ctx);
+        this.#readWaits.push({ index: rs.index, op });
+      }
+    }
+    raft.advance(rd);
+    if (this.#readWaits.length > 0) {
+      const applied = raft.appliedIndex;
+      this.#readWaits = this.#readWaits.filter((w) => {
+        if (w.index > applied) return true;
+        env.history.ok(w.op, this.sm.get(w.op.key));
+        return false;
+      });
+    }
+    if (raft.appliedIndex - raft.snapshotIndex >= this.#compactEvery) {
+      this.storage.compact(raft.compact(raft.appliedIndex, this.sm.snapshot()));
     }
   }
 }

@@ -1,3 +1,4 @@
+import { pollUntil } from "../../runtime/async/mod.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
 
 /** A TCP port that was free a moment ago (bind to 0, read it, close). */
@@ -25,23 +26,12 @@ export async function clusterView(url: string): Promise<ClusterView> {
 }
 
 /** Polls `check` every 100 ms until it returns a value, or throws after `ms`. */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
   ms = 20_000,
 ): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+  return pollUntil(what, check, { timeoutMs: ms });
 }
 
 /** One node of a test cluster, restartable from its data directory. */

@@ -264,3 +264,81 @@ Deno.test("driver: the tick timer comes from the injected scheduler and stops wi
   await d.stop();
   assert.equal(cleared, true);
 });
+
+/** Memory storage whose saves wait for `release()` while `hold` is set. */
+class GatedStorage extends MemoryStorage {
+  hold = false;
+  #waiting: (() => void)[] = [];
+  override save(update: Parameters<MemoryStorage["save"]>[0]): Promise<void> {
+    if (!this.hold) {
+      super.save(update);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#waiting.push(() => {
+        super.save(update);
+        resolve();
+      });
+    });
+  }
+  get pending(): number {
+    return this.#waiting.length;
+  }
+  release(): void {
+    const w = this.#waiting;
+    this.#waiting = [];
+    for (const f of w) f();
+  }
+}
+
+Deno.test("driver: a leader's appends go out before its save, votes only after; it commits only once durable", async () => {
+  const storage = new GatedStorage();
+  const sent: Message[] = [];
+  const d = await RaftDriver.open({
+    id: "a",
+    storage,
+    transport: { send: (_to, m) => void sent.push(m) },
+    stateMachine: new KvSm(),
+    initialVoters: ["a", "b", "c"],
+    tickMs: 0,
+    raft: { electionTicks: 10, preVote: false },
+  });
+  const flush = () => new Promise((r) => setTimeout(r, 0));
+  storage.hold = true;
+
+  // A vote request promises this node's new term and vote: it waits for the save.
+  d.campaign();
+  await flush();
+  assert.equal(storage.pending, 1);
+  assert.equal(sent.length, 0);
+  storage.release();
+  await d.whenIdle();
+  assert.deepEqual(sent.map((m) => m.type), ["vote", "vote"]);
+  sent.length = 0;
+
+  // Elected: its first entry is sent to the followers while its own save is in progress.
+  d.receive({ type: "voteResp", from: "b", to: "a", term: 1, granted: true });
+  await flush();
+  assert.equal(storage.pending, 1, "the leader's save of its entry is in progress");
+  assert.deepEqual(sent.map((m) => `${m.type}->${m.to}`).sort(), ["append->b", "append->c"]);
+
+  // A follower's ack alone does not commit: the leader's own copy is not durable yet.
+  d.receive({
+    type: "appendResp",
+    from: "b",
+    to: "a",
+    term: 1,
+    index: 1,
+    reject: false,
+    rejectHint: 0,
+    logTerm: 0,
+  });
+  await flush();
+  assert.equal(d.status().commitIndex, 0);
+  storage.hold = false;
+  storage.release();
+  await d.whenIdle();
+  await flush();
+  assert.equal(d.status().commitIndex, 1, "committed once the leader's save completed");
+  await d.stop();
+});
