@@ -8,8 +8,8 @@ import type { RaftStorage } from "./storage.ts";
 
 /**
  * The shell around a {@link RaftNode}: owns the tick timer, runs ready cycles in order
- * (persist, then send, then apply), and turns proposals and reads into promises. Storage,
- * transport, state machine and timer are injected.
+ * (send a leader's appends, persist, send the rest, apply), and turns proposals and reads
+ * into promises. Storage, transport, state machine and timer are injected.
  * @module
  */
 
@@ -144,10 +144,14 @@ export class RaftDriver<R = unknown> {
   #proposals = new Map<number, PendingProposal>();
   #reads = new Map<string, PendingRead>();
   #soft: SoftState = { leader: null, role: "follower" };
+  /** Term and vote as last persisted. */
+  #durable: { term: number; vote: string | null };
 
   private constructor(node: RaftNode, opts: RaftDriverOptions<R>) {
     this.id = opts.id;
     this.#node = node;
+    const st = node.status();
+    this.#durable = { term: st.term, vote: st.vote };
     this.#opts = opts;
     this.#scheduler = opts.scheduler ?? {
       setInterval: (fn, ms) => setInterval(fn, ms),
@@ -402,12 +406,28 @@ export class RaftDriver<R = unknown> {
   async #cycle(rd: Ready): Promise<void> {
     const node = this.#node;
     if (rd.softState) this.#onSoftState(rd.softState);
+    // Leader pipelining (as etcd): a leader's appends and heartbeats go out before its own
+    // entries are durable, so that followers persist in parallel with it. Safe because the
+    // core counts the leader's own entries in the commit quorum only after advance() reports
+    // them persisted. Everything else (votes, append responses: promises about this node's
+    // durable log, term or vote) waits for the save, and so does everything while the term or
+    // vote changes in this cycle (a message must never carry a term not yet durable here).
+    const early = !rd.snapshot && !this.#changesTermOrVote(rd);
+    let late = rd.messages;
+    if (early) {
+      late = [];
+      for (const m of rd.messages) {
+        if (m.type === "append" || m.type === "heartbeat") this.#send(m);
+        else late.push(m);
+      }
+    }
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
       await this.#opts.storage.save({
         hardState: rd.hardState,
         snapshot: rd.snapshot,
         entries: rd.entries,
       });
+      if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
     }
     if (rd.snapshot) {
       await this.#opts.stateMachine.restore(rd.snapshot.data);
@@ -423,7 +443,7 @@ export class RaftDriver<R = unknown> {
         }
       }
     }
-    for (const m of rd.messages) this.#send(m);
+    for (const m of late) this.#send(m);
     for (const e of rd.committedEntries) await this.#apply(e);
     for (const rs of rd.readStates) {
       const r = this.#reads.get(rs.ctx);
@@ -442,6 +462,11 @@ export class RaftDriver<R = unknown> {
       const data = await this.#opts.stateMachine.snapshot();
       await this.#opts.storage.compact(node.compact(applied, data));
     }
+  }
+
+  #changesTermOrVote(rd: Ready): boolean {
+    const hs = rd.hardState;
+    return hs !== undefined && (hs.term !== this.#durable.term || hs.vote !== this.#durable.vote);
   }
 
   async #apply(e: Entry): Promise<void> {

@@ -37,6 +37,12 @@ export interface RaftOptions {
    * figure 8 in the Raft paper). Never enable this in production.
    */
   unsafeCommitPreviousTerm?: boolean;
+  /**
+   * Testing only: let the leader count its own log in the commit quorum before the shell
+   * reports it durable (see {@link RaftNode.advance}). Unsafe once the shell sends appends
+   * before persisting them. Never enable this in production.
+   */
+  unsafeCountUnpersistedSelf?: boolean;
 }
 
 /** A confirmed linearizable read: reads at or after `index` are current as of the request. */
@@ -60,6 +66,12 @@ export interface SoftState {
  * from it), persist `entries` and `hardState`; then send `messages`; then apply
  * `committedEntries` and serve `readStates` once applied up to their index; then call
  * {@link RaftNode.advance} with this object.
+ *
+ * One exception (leader pipelining, as in etcd): `append` and `heartbeat` messages may be
+ * sent before persisting, provided `hardState` does not change the term or vote and there
+ * is no `snapshot`. The leader counts its own entries toward a commit only once
+ * {@link RaftNode.advance} reports them persisted, so a crash before the save completes
+ * cannot lose a committed entry.
  */
 export interface Ready {
   /** Role or leader changed. */
@@ -70,7 +82,7 @@ export interface Ready {
   snapshot?: Snapshot;
   /** New log entries to persist (they replace any stored entries from their first index). */
   entries: Entry[];
-  /** Messages to send after persisting. */
+  /** Messages to send after persisting (but see the exception above). */
   messages: Message[];
   /** Committed entries to apply, in order. */
   committedEntries: Entry[];

@@ -88,6 +88,7 @@ export class RaftNode {
   readonly #maxCommitted: number;
   readonly #random: () => number;
   readonly #unsafeCommit: boolean;
+  readonly #unsafeSelf: boolean;
 
   #term: number;
   #vote: string | null;
@@ -134,6 +135,7 @@ export class RaftNode {
     this.#maxCommitted = options.maxCommittedPerReady ?? 1024;
     this.#random = options.random ?? createRng(seedFromString(options.id)).next;
     this.#unsafeCommit = options.unsafeCommitPreviousTerm ?? false;
+    this.#unsafeSelf = options.unsafeCountUnpersistedSelf ?? false;
 
     const persisted = state ?? { hardState: { term: 0, vote: null, commit: 0 }, entries: [] };
     this.#log = new RaftLog(persisted);
@@ -354,7 +356,12 @@ export class RaftNode {
     return rd;
   }
 
-  /** Confirms that the shell persisted, sent and applied everything in `rd`. */
+  /**
+   * Confirms that the shell persisted, sent and applied everything in `rd`. This is also
+   * how the leader learns that its own entries are durable: only then do they count for
+   * it in the commit quorum, so the shell may send a leader's appends (never its other
+   * messages) before persisting `rd` (etcd's leader pipelining).
+   */
   advance(rd: Ready): void {
     const log = this.#log;
     if (rd.hardState) this.#prevHard = rd.hardState;
@@ -366,6 +373,10 @@ export class RaftNode {
     if (last) log.stableTo(last.index, last.term);
     const applied = rd.committedEntries.at(-1);
     if (applied) log.applied = Math.max(log.applied, applied.index);
+    // The leader's own append is durable now: it may complete a quorum.
+    if (last && this.#role === "leader" && this.#maybeCommit() && this.#role === "leader") {
+      this.#bcastAppend();
+    }
   }
 
   // ---------------------------------------------------------------- observation
@@ -849,8 +860,12 @@ export class RaftNode {
     return entry;
   }
 
+  /** The leader's own match: only what the shell reported durable counts (see advance). */
   #matchOf = (id: string): number => {
-    if (id === this.id) return this.#log.lastIndex();
+    if (id === this.id) {
+      const last = this.#log.lastIndex();
+      return this.#unsafeSelf ? last : Math.min(last, this.#log.unstableFrom - 1);
+    }
     return this.#progress.get(id)?.match ?? 0;
   };
 

@@ -198,7 +198,8 @@ export class SimCluster {
 
   /**
    * For scripted tests: delivers everything in flight, and what that produces (completing
-   * pending saves once the network is empty), until nothing is left or `max` messages went; `keep` may drop messages.
+   * pending saves once the network is empty), until nothing is left or `max` messages
+   * went; `keep` may drop messages.
    */
   settle(keep: (m: Message) => boolean = () => true, max = 100_000): void {
     for (let i = 0; i < max; i++) {
