@@ -297,11 +297,38 @@ export class ComponentStore {
       await Deno.writeFile(`${tmp}/${ORIGINAL_FILE}`, original);
       await Deno.writeTextFile(`${tmp}/agent.js`, glue);
       await Deno.writeTextFile(`${tmp}/meta.json`, JSON.stringify(info, null, 2));
+      if (await this.#publish(tmp, final)) return;
+      // Another writer (a second store on the same directory, another process) published
+      // first. The cache is content-addressed: keep theirs if it is of our toolchain.
+      if (await this.#cachedToolchain(final) === this.#toolchain) {
+        await Deno.remove(tmp, { recursive: true });
+        return;
+      }
       await Deno.remove(final, { recursive: true }).catch(() => {});
-      await Deno.rename(tmp, final);
+      if (!(await this.#publish(tmp, final))) await Deno.remove(tmp, { recursive: true });
     } catch (err) {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
       throw err;
+    }
+  }
+
+  /** Renames `tmp` to `final`; false when `final` already exists (someone else's). */
+  async #publish(tmp: string, final: string): Promise<boolean> {
+    try {
+      await Deno.rename(tmp, final);
+      return true;
+    } catch (err) {
+      if (await Deno.stat(final).then(() => true, () => false)) return false;
+      throw err;
+    }
+  }
+
+  /** The toolchain a cached entry was built with, if it is readable. */
+  async #cachedToolchain(dir: string): Promise<string | undefined> {
+    try {
+      return (JSON.parse(await Deno.readTextFile(`${dir}/meta.json`)) as ComponentInfo).toolchain;
+    } catch {
+      return undefined;
     }
   }
 
