@@ -18,7 +18,6 @@ import {
   writeSl,
 } from "../sl/mod.ts";
 import { defaultMayModify, type ManagementContext } from "./context.ts";
-import { envelopeProblem } from "./envelope.ts";
 import { messageToSl, notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
@@ -26,6 +25,7 @@ import {
   actionText,
   isParsed,
   type ParsedRequest,
+  parseManagementContent,
   parseRequest,
   readAction,
   refuse,
@@ -128,19 +128,9 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
  * and an `inform` with the current matches, and returns the subscription to add.
  */
 export function handleDfSubscribe(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
-  const t = templateFor(ctx, msg, "df", "fipa-subscribe");
-  if (!t) return repliesOnly();
-  const problem = envelopeProblem(msg, "fipa-subscribe");
-  if (problem) return repliesOnly(notUnderstood(t, msg, problem));
-  let elements: SlTerm[];
-  try {
-    elements = parseSlContent(msg.content as string, { allowMissingValues: true });
-  } catch (e) {
-    if (!(e instanceof SlError)) throw e;
-    return repliesOnly(
-      notUnderstood(t, msg, { kind: "unrecognised-value", parameter: "content" }, e.message),
-    );
-  }
+  const parsed = parseManagementContent(ctx, msg, "df", "fipa-subscribe");
+  if (!("elements" in parsed)) return parsed;
+  const { t, elements } = parsed;
   const action = elements.length === 1 ? actionFromIotaSl(elements[0]) : undefined;
   if (!action) {
     return repliesOnly(notUnderstood(

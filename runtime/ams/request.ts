@@ -117,6 +117,31 @@ export function readAction(
 }
 
 /**
+ * The first steps shared by every AMS/DF conversation: who to reply to, the envelope
+ * (language, ontology, `protocol`), and the SL content. Returns the reply template and the
+ * content elements, or the outcome to answer with right away (nothing, or `not-understood`).
+ */
+export function parseManagementContent(
+  ctx: ManagementContext,
+  msg: AclMessage,
+  who: ManagementAgent,
+  protocol: string,
+): { t: ReplyTemplate; elements: SlTerm[] } | ManagementOutcome {
+  const t = templateFor(ctx, msg, who, protocol);
+  if (!t) return repliesOnly();
+  const problem = envelopeProblem(msg, protocol);
+  if (problem) return repliesOnly(notUnderstood(t, msg, problem));
+  try {
+    return { t, elements: parseSlContent(msg.content as string, { allowMissingValues: true }) };
+  } catch (e) {
+    if (!(e instanceof SlError)) throw e;
+    return repliesOnly(
+      notUnderstood(t, msg, { kind: "unrecognised-value", parameter: "content" }, e.message),
+    );
+  }
+}
+
+/**
  * The common first steps of every AMS/DF request: envelope, SL parsing, a single action
  * element, actor and ontology conversion. Returns either the parsed request or the outcome
  * to answer with right away.
@@ -126,19 +151,9 @@ export function parseRequest(
   msg: AclMessage,
   who: ManagementAgent,
 ): ParsedRequest | ManagementOutcome {
-  const t = templateFor(ctx, msg, who, "fipa-request");
-  if (!t) return repliesOnly();
-  const problem = envelopeProblem(msg, "fipa-request");
-  if (problem) return repliesOnly(notUnderstood(t, msg, problem));
-  let elements: SlTerm[];
-  try {
-    elements = parseSlContent(msg.content as string, { allowMissingValues: true });
-  } catch (e) {
-    if (!(e instanceof SlError)) throw e;
-    return repliesOnly(
-      notUnderstood(t, msg, { kind: "unrecognised-value", parameter: "content" }, e.message),
-    );
-  }
+  const parsed = parseManagementContent(ctx, msg, who, "fipa-request");
+  if (!("elements" in parsed)) return parsed;
+  const { t, elements } = parsed;
   if (elements.length !== 1) {
     return repliesOnly(
       notUnderstood(
