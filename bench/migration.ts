@@ -7,17 +7,16 @@
  * agent, or Deno KV commits of the same size.
  * @module
  */
-import { type AclMessage, aid } from "../runtime/acl/mod.ts";
 import { DeployConfigSchema } from "../runtime/agents/mod.ts";
 import { ConfigSchema } from "../runtime/config/mod.ts";
 import { getMember } from "../runtime/directory/mod.ts";
 import { silentLogger } from "../runtime/log/mod.ts";
 import { type RunningNode, startNode } from "../runtime/node/mod.ts";
-import { newMessageId } from "../runtime/routing/mod.ts";
 import { ComponentStore } from "../runtime/sandbox/mod.ts";
 import { z } from "zod";
 import type { BenchResult, Figure } from "./lib/results.ts";
 import { summarize } from "./lib/stats.ts";
+import { prober as benchProber } from "./lib/bench-node.ts";
 
 /** Knobs of {@link migrationBench}. */
 export interface MigrationBenchOptions {
@@ -84,41 +83,15 @@ async function until(what: string, f: () => boolean, ms = 30_000): Promise<void>
   }
 }
 
-/** An endpoint that sends requests and resolves when the reply (by `in_reply_to`) comes. */
+/**
+ * A prober on node `t` (sender qualified with the node's name, so replies find it wherever
+ * the agent lives); `ask` answers the round trip in ms.
+ */
 function prober(t: Node) {
-  const waiting = new Map<string, (m: AclMessage) => void>();
-  const local = "probe";
-  const unregister = t.n.router.register(local, {
-    deliver: (d) => {
-      const k = d.message.in_reply_to ?? "";
-      waiting.get(k)?.(d.message);
-      waiting.delete(k);
-    },
-  });
-  let seq = 0;
+  const p = benchProber(t.n, "probe", t.name);
   return {
-    /** Round trip in ms. */
-    async ask(to: string): Promise<number> {
-      const rw = `r${++seq}`;
-      const { promise, resolve } = Promise.withResolvers<AclMessage>();
-      waiting.set(rw, resolve);
-      const t0 = performance.now();
-      await t.n.router.route({
-        message_id: newMessageId(),
-        message: {
-          performative: "request",
-          sender: aid(`${local}@${t.name}`),
-          receivers: [aid(`${to}@bp`)],
-          content: "t",
-          reply_with: rw,
-        },
-        accepted_at: new Date().toISOString(),
-        origin: "http",
-      });
-      await promise;
-      return performance.now() - t0;
-    },
-    close: unregister,
+    ask: async (to: string) => (await p.ask(`${to}@bp`, { content: "t" })) / 1000,
+    close: () => p.close(),
   };
 }
 

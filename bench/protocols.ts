@@ -10,55 +10,14 @@
  *   same bidders (a `cfp` without protocol to each, all replies back).
  * @module
  */
-import { type AclMessage, aid } from "../runtime/acl/mod.ts";
-import { newMessageId } from "../runtime/routing/mod.ts";
 import type { RunningNode } from "../runtime/node/mod.ts";
 import { CreateTaskSchema, DistributeSchema } from "../runtime/tasks/mod.ts";
 import { watAgentBytes } from "../agents/build/mod.ts";
-import { type BenchNode, startBenchNode } from "./lib/bench-node.ts";
+import { type BenchNode, prober, startBenchNode } from "./lib/bench-node.ts";
 import type { BenchResult, Figure } from "./lib/results.ts";
 import { summarize } from "./lib/stats.ts";
 
 const IN_FLIGHT = 64;
-
-/** A router endpoint that sends messages and resolves each when its reply comes back. */
-function client(node: RunningNode, name: string) {
-  const waiting = new Map<string, () => void>();
-  const unregister = node.router.register(name, {
-    deliver: (d) => {
-      const key = d.message.in_reply_to ?? "";
-      const done = waiting.get(key);
-      waiting.delete(key);
-      done?.();
-    },
-  });
-  let n = 0;
-  const sender = aid(`${name}@${node.platform}`);
-  return {
-    /** Sends `performative` to `to` and resolves when it is answered. */
-    async exchange(to: string, performative: AclMessage["performative"], tracked: boolean) {
-      const replyWith = `rw${++n}`;
-      const message: AclMessage = {
-        performative,
-        sender,
-        receivers: [aid(to)],
-        content: "ping",
-        reply_with: replyWith,
-        ...(tracked ? { protocol: "fipa-request", conversation_id: `${name}-c${n}` } : {}),
-      };
-      const { promise, resolve } = Promise.withResolvers<void>();
-      waiting.set(replyWith, resolve);
-      await node.router.route({
-        message_id: newMessageId(),
-        message,
-        accepted_at: new Date().toISOString(),
-        origin: "http",
-      });
-      await promise;
-    },
-    close: () => unregister(),
-  };
-}
 
 /** Runs `op` with `inFlight` concurrent loops for `ms`; returns completed ops per second. */
 async function rate(op: () => Promise<void>, ms: number, inFlight = IN_FLIGHT): Promise<number> {
@@ -77,10 +36,13 @@ async function rate(op: () => Promise<void>, ms: number, inFlight = IN_FLIGHT): 
 }
 
 async function conversationThroughput(node: RunningNode, seconds: number): Promise<Figure> {
-  const c = client(node, "bench-client");
+  const c = prober(node, "bench-client");
+  const ask = (protocol?: string) => async () => {
+    await c.ask("echo", { conversation: protocol !== undefined, protocol });
+  };
   try {
-    const bare = () => c.exchange("echo", "request", false);
-    const full = () => c.exchange("echo", "request", true);
+    const bare = ask();
+    const full = ask("fipa-request");
     await rate(bare, 300);
     await rate(full, 300);
     let best = { bare: 0, full: 0 };
@@ -107,7 +69,7 @@ async function contractNet(bench: BenchNode, bidders: number, runs: number): Pro
   const names = Array.from({ length: bidders }, (_, i) => `tb${bidders}-${10 + i}`);
   const bytes = await watAgentBytes("tiny-bidder");
   for (const n of names) await bench.deploy(bytes, n);
-  const c = client(node, `bench-cnet-${bidders}`);
+  const c = prober(node, `bench-cnet-${bidders}`);
   try {
     const samples: number[] = [];
     const bare: number[] = [];
@@ -123,7 +85,7 @@ async function contractNet(bench: BenchNode, bidders: number, runs: number): Pro
         throw new Error(`contract net with ${bidders} bidders: ${JSON.stringify(r)}`);
       }
       const b0 = performance.now();
-      await Promise.all(names.map((n) => c.exchange(n, "cfp", false)));
+      await Promise.all(names.map((n) => c.ask(n, { performative: "cfp", conversation: false })));
       const bms = performance.now() - b0;
       if (i > 0) {
         samples.push(ms);

@@ -58,13 +58,29 @@ export async function startBenchNode(
  * replies (matched by `in_reply_to`), one at a time.
  */
 export interface Prober {
-  /** Sends a request to `to` and resolves with the round trip in µs once the reply arrived. */
-  ask(to: string, content?: string): Promise<number>;
+  /**
+   * Sends a message (a `request` by default) to `to` and resolves with the round trip in µs
+   * once the reply (by `in_reply_to`) arrived. `protocol` opens a tracked conversation.
+   */
+  ask(
+    to: string,
+    opts?: {
+      content?: string;
+      performative?: AclMessage["performative"];
+      /** Opens a tracked conversation of this protocol. */
+      protocol?: string;
+      /** Set a conversation id (default true); false sends an untracked message. */
+      conversation?: boolean;
+    },
+  ): Promise<number>;
   close(): void;
 }
 
-/** Registers a prober endpoint on a node's router. */
-export function prober(node: RunningNode, name = "probe"): Prober {
+/**
+ * Registers a prober endpoint on a node's router. Its sender is `<name>@<home>`; give the
+ * node name as `home` when replies may come from agents on other nodes of the cluster.
+ */
+export function prober(node: RunningNode, name = "probe", home = node.platform): Prober {
   const waiting = new Map<string, () => void>();
   const unregister = node.router.register(name, {
     deliver: (d) => {
@@ -75,17 +91,18 @@ export function prober(node: RunningNode, name = "probe"): Prober {
     },
   });
   let n = 0;
-  const sender = `${name}@${node.platform}`;
+  const sender = `${name}@${home}`;
   return {
-    async ask(to: string, content = "ping"): Promise<number> {
+    async ask(to, opts = {}): Promise<number> {
       const replyWith = `rw${++n}`;
       const message: AclMessage = parseAclJson({
-        performative: "request",
+        performative: opts.performative ?? "request",
         sender,
         receiver: to,
-        content,
+        content: opts.content ?? "ping",
         reply_with: replyWith,
-        conversation_id: `c${n}`,
+        ...(opts.conversation ?? true ? { conversation_id: `${name}-c${n}` } : {}),
+        ...(opts.protocol ? { protocol: opts.protocol } : {}),
       });
       const { promise, resolve } = Promise.withResolvers<void>();
       waiting.set(replyWith, resolve);
