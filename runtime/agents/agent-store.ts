@@ -1,15 +1,19 @@
+import { CheckpointStore } from "./checkpoint-store.ts";
 import type { AgentRecord } from "./record.ts";
 
-/** Largest chunk of one stored value (Deno KV values are limited to 64 KiB). */
-const CHUNK = 60 * 1024;
-
 /**
- * What a node persists about its agents in Deno KV: their records (`["agents", name]`) and
+ * What a node persists about its agents in Deno KV: their records (`["agents", name]`),
  * their storage (`["agent-storage", name, key]` holding a chunk count, chunks under
- * `["agent-storage-chunk", name, key, i]`), each value written atomically.
+ * `["agent-storage-chunk", name, key, i]`) and their checkpoints ({@link CheckpointStore},
+ * which writes storage together with memory). Storage of a running agent changes only
+ * through checkpoints; the writes here are for agents that arrive or are restored.
  */
 export class AgentStore {
-  constructor(readonly kv: Deno.Kv) {}
+  readonly checkpoints: CheckpointStore;
+
+  constructor(readonly kv: Deno.Kv, opts: { markTtlMs?: number } = {}) {
+    this.checkpoints = new CheckpointStore(kv, opts);
+  }
 
   /** Every persisted record. */
   async records(): Promise<AgentRecord[]> {
@@ -23,21 +27,24 @@ export class AgentStore {
     await this.kv.set(["agents", r.name], r);
   }
 
-  /** Deletes a record and the agent's storage. */
+  /** Deletes a record, the agent's storage and its checkpoint. */
   async deleteAgent(name: string): Promise<void> {
     await this.kv.delete(["agents", name]);
+    await this.checkpoints.remove(name);
     const keys: Deno.KvKey[] = [];
     for await (const e of this.kv.list({ prefix: ["agent-storage", name] })) keys.push(e.key);
     for await (const e of this.kv.list({ prefix: ["agent-storage-chunk", name] })) keys.push(e.key);
-    for (let i = 0; i < keys.length; i += 500) {
+    for (let i = 0; i < keys.length; i += 400) {
       const op = this.kv.atomic();
-      for (const k of keys.slice(i, i + 500)) op.delete(k);
+      for (const k of keys.slice(i, i + 400)) op.delete(k);
       await op.commit();
     }
+    this.checkpoints.invalidate(name);
   }
 
-  /** The agent's storage as stored. */
+  /** The agent's storage as stored (after finishing a commit a crash interrupted). */
   async loadStorage(name: string): Promise<Map<string, Uint8Array>> {
+    await this.checkpoints.recover(name);
     const out = new Map<string, Uint8Array>();
     for await (const e of this.kv.list<number>({ prefix: ["agent-storage", name] })) {
       const key = e.key[2] as string;
@@ -60,24 +67,11 @@ export class AgentStore {
     return out;
   }
 
-  /** Stores one value (replacing an older one of any size) in one atomic commit. */
-  async setValue(name: string, key: string, value: Uint8Array): Promise<void> {
-    const old = await this.kv.get<number>(["agent-storage", name, key]);
-    const n = Math.max(1, Math.ceil(value.length / CHUNK));
-    const op = this.kv.atomic().set(["agent-storage", name, key], n);
-    for (let i = 0; i < n; i++) {
-      op.set(["agent-storage-chunk", name, key, i], value.subarray(i * CHUNK, (i + 1) * CHUNK));
-    }
-    for (let i = n; i < (old.value ?? 0); i++) op.delete(["agent-storage-chunk", name, key, i]);
-    const r = await op.commit();
-    if (!r.ok) throw new Error(`agent ${name}: could not store '${key}'`);
-  }
-
-  /** Deletes one value. */
-  async deleteValue(name: string, key: string): Promise<void> {
-    const old = await this.kv.get<number>(["agent-storage", name, key]);
-    const op = this.kv.atomic().delete(["agent-storage", name, key]);
-    for (let i = 0; i < (old.value ?? 0); i++) op.delete(["agent-storage-chunk", name, key, i]);
-    await op.commit();
+  /**
+   * Replaces the agent's whole storage with `entries` in one switch (any size: past Deno
+   * KV's per-commit limits through the checkpoint store's redo log).
+   */
+  async replaceStorage(name: string, entries: Iterable<[string, Uint8Array]>): Promise<void> {
+    await this.checkpoints.writeStorage(name, [...entries]);
   }
 }

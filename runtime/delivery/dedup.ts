@@ -19,11 +19,15 @@ export class KvDeduper implements Deduper {
     return (await this.kv.get(["seen", receiver, messageId])).value !== null;
   }
 
-  async mark(receiver: string, messageId: string): Promise<void> {
-    const k = `${receiver}\u0000${messageId}`;
-    this.#recent.set(k, true);
+  /** Notes a pair in memory only (its mark was committed with a checkpoint). */
+  remember(receiver: string, messageId: string): void {
+    this.#recent.set(`${receiver}\u0000${messageId}`, true);
     const cap = this.opts.memory ?? 100_000;
     if (this.#recent.size > cap) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+
+  async mark(receiver: string, messageId: string): Promise<void> {
+    this.remember(receiver, messageId);
     await this.kv.set(["seen", receiver, messageId], 1, {
       expireIn: this.opts.ttlMs ?? 24 * 3600 * 1000,
     });

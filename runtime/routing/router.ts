@@ -24,6 +24,8 @@ export interface Delivery {
 export interface Deduper {
   seen(receiver: string, messageId: string): boolean | Promise<boolean>;
   mark(receiver: string, messageId: string): void | Promise<void>;
+  /** Notes a pair whose mark the endpoint already made durable itself (in memory only). */
+  remember?(receiver: string, messageId: string): void;
 }
 
 /**
@@ -39,6 +41,12 @@ export type RouteObserver = (delivery: Delivery, outcomes: RouteOutcome[]) => vo
 export interface LocalEndpoint {
   /** Hands the message over; resolves once it is in the agent's mailbox. */
   deliver(delivery: Delivery, to: AgentIdentifier): Promise<void> | void;
+  /**
+   * The endpoint commits the duplicate mark of an at-least-once message itself, together
+   * with the effects of handling it (a durable agent's checkpoint): the router does not
+   * write it again.
+   */
+  readonly marksDurably?: boolean;
 }
 
 /** Where one receiver's copy of a message went. */
@@ -83,6 +91,8 @@ export class MessageRouter {
   readonly #guards: RouteGuard[] = [];
   readonly #observers: RouteObserver[] = [];
   #deduper?: Deduper;
+  /** At-least-once copies being delivered now, by receiver and id: a retry joins them. */
+  readonly #inflight = new Map<string, Promise<RouteOutcome>>();
 
   constructor(readonly platform: string) {}
 
@@ -132,14 +142,37 @@ export class MessageRouter {
   async #deliverLocal(ep: LocalEndpoint, d: Delivery, to: AgentIdentifier): Promise<RouteOutcome> {
     const local = this.localName(to) ?? to.name;
     if (d.mode === "at-least-once" && this.#deduper) {
-      if (await this.#deduper.seen(local, d.message_id)) {
+      const key = `${local}\u0000${d.message_id}`;
+      const running = this.#inflight.get(key);
+      if (running) {
+        await running;
         return { receiver: to.name, status: "delivered", duplicate: true };
       }
-      await ep.deliver(d, to);
-      await this.#deduper.mark(local, d.message_id);
-      return { receiver: to.name, status: "delivered" };
+      const p = this.#deliverOnce(this.#deduper, ep, d, to, local);
+      this.#inflight.set(key, p);
+      try {
+        return await p;
+      } finally {
+        this.#inflight.delete(key);
+      }
     }
     await ep.deliver(d, to);
+    return { receiver: to.name, status: "delivered" };
+  }
+
+  async #deliverOnce(
+    dedup: Deduper,
+    ep: LocalEndpoint,
+    d: Delivery,
+    to: AgentIdentifier,
+    local: string,
+  ): Promise<RouteOutcome> {
+    if (await dedup.seen(local, d.message_id)) {
+      return { receiver: to.name, status: "delivered", duplicate: true };
+    }
+    await ep.deliver(d, to);
+    if (ep.marksDurably) dedup.remember?.(local, d.message_id);
+    else await dedup.mark(local, d.message_id);
     return { receiver: to.name, status: "delivered" };
   }
 

@@ -5,14 +5,23 @@ import type { Limits, Manifest } from "./manifest.ts";
 import type { Effect, ExportName, ToWorker } from "./protocol.ts";
 import type { Reply, SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
+import type { CheckpointDelta } from "./checkpoint-delta.ts";
 import { toWitMessage } from "./wit-message.ts";
 
 /** What became of a delivered message. */
 export interface DeliveryResult {
   /** `handle-message`'s answer: false when the agent did not understand the message. */
   handled: boolean;
-  /** Messages the agent sent while handling it (already passed to `onSend`). */
+  /** Messages the agent sent while handling it (passed to `onSend` unless held). */
   sent: number;
+  /** With `holdSends`: the messages the agent sent, not yet passed to `onSend`. */
+  held?: HeldSend[];
+}
+
+/** A message an agent sent, held back until its handling is durable (an output gate). */
+export interface HeldSend {
+  message: AclMessage;
+  messageId: string;
 }
 
 /** Lifecycle of a handle. */
@@ -52,6 +61,8 @@ export class AgentHandle {
   #storage: Map<string, Uint8Array>;
   #lastSnapshot?: MemorySnapshot;
   #moving?: Promise<void>;
+  /** Whether the next checkpoint must list everything (a new instance, or a lost one). */
+  #checkpointFull = true;
 
   /** @internal Use {@link Sandbox.activate}. */
   constructor(
@@ -70,6 +81,7 @@ export class AgentHandle {
   attach(worker: SandboxWorker, slot: number, snapshot?: MemorySnapshot): void {
     this.#worker = worker;
     this.#slot = slot;
+    this.#checkpointFull = true;
     if (snapshot) this.#lastSnapshot = snapshot;
   }
 
@@ -110,11 +122,31 @@ export class AgentHandle {
    * `MESSAGE_DELIVERY_FAILED` when the agent failed on this message, `AGENT_UNAVAILABLE`
    * when it had failed or was terminated before.
    */
-  async deliver(message: AclMessage, opts: { messageId?: string } = {}): Promise<DeliveryResult> {
+  async deliver(
+    message: AclMessage,
+    opts: { messageId?: string; holdSends?: boolean } = {},
+  ): Promise<DeliveryResult> {
     this.#checkMailbox();
     const wit = toWitMessage(message, opts.messageId ?? crypto.randomUUID());
-    const r = await this.#call("handle", wit);
-    return { handled: r.value === true, sent: r.sent };
+    const r = await this.#call("handle", wit, opts.holdSends);
+    return { handled: r.value === true, sent: r.sent, ...(r.held ? { held: r.held } : {}) };
+  }
+
+  /**
+   * What changed in the agent since its last checkpoint, at the next message boundary
+   * (everything, the first time after an activation or after {@link checkpointLost}).
+   */
+  async checkpoint(): Promise<CheckpointDelta> {
+    const full = this.#checkpointFull;
+    const worker = this.#worker;
+    const r = await this.#request({ t: "checkpoint", id: 0, slot: 0, full }, ADMIN_BUDGET_MS);
+    if (worker === this.#worker) this.#checkpointFull = false;
+    return (r as { value: CheckpointDelta }).value;
+  }
+
+  /** The last checkpoint was not committed: the next one lists everything. */
+  checkpointLost(): void {
+    this.#checkpointFull = true;
   }
 
   /**
@@ -251,14 +283,16 @@ export class AgentHandle {
   async #call(
     fn: ExportName,
     message?: ReturnType<typeof toWitMessage>,
-  ): Promise<{ value: unknown; sent: number }> {
+    holdSends = false,
+  ): Promise<{ value: unknown; sent: number; held?: HeldSend[] }> {
     const r = await this.#request(
       { t: "call", id: 0, slot: 0, fn, message },
       this.limits.cpu_ms_per_call,
     );
     const effects = (r as { effects?: Effect[] }).effects ?? [];
-    const sent = await this.#apply(effects);
-    return { value: (r as { value?: unknown }).value, sent };
+    const held: HeldSend[] | undefined = holdSends ? [] : undefined;
+    const sent = await this.#apply(effects, held);
+    return { value: (r as { value?: unknown }).value, sent, ...(held ? { held } : {}) };
   }
 
   #request(msg: ToWorker & { id: number }, budgetMs: number): Promise<Reply> {
@@ -314,14 +348,15 @@ export class AgentHandle {
       });
   }
 
-  async #apply(effects: Effect[]): Promise<number> {
+  async #apply(effects: Effect[], held?: HeldSend[]): Promise<number> {
     const waits: (void | Promise<void>)[] = [];
     let sent = 0;
     for (const e of effects) {
       switch (e.t) {
         case "send":
           sent++;
-          waits.push(this.host.onSend(e.message, { messageId: e.messageId }));
+          if (held) held.push({ message: e.message, messageId: e.messageId });
+          else waits.push(this.host.onSend(e.message, { messageId: e.messageId }));
           break;
         case "store":
           this.#storage.set(e.key, e.value);

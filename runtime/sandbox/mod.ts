@@ -37,7 +37,19 @@ export {
   type SandboxOptions,
   type SandboxStats,
 } from "./sandbox.ts";
-export { AgentHandle, type DeliveryResult, type HandleState } from "./agent-handle.ts";
+export {
+  AgentHandle,
+  type DeliveryResult,
+  type HandleState,
+  type HeldSend,
+} from "./agent-handle.ts";
+export {
+  CHECKPOINT_PAGE_BYTES,
+  type CheckpointDelta,
+  type InstanceDelta,
+  type MemoryDelta,
+  type PageDelta,
+} from "./checkpoint-delta.ts";
 export type { AgentFailureInfo, FailureReason, HostCallbacks, LogLevel, NodeInfo } from "./host.ts";
 export {
   ByteSizeSchema,

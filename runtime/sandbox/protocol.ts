@@ -38,6 +38,7 @@ export type ToWorker =
   | { t: "call"; id: number; slot: number; fn: ExportName; message?: WitAclMessage }
   | { t: "enqueue"; id: number; slot: number; message: WitAclMessage }
   | { t: "snapshot"; id: number; slot: number }
+  | { t: "checkpoint"; id: number; slot: number; full: boolean }
   | { t: "drop"; id: number; slot: number };
 
 /** An effect of a call, applied by the node only if the call completed. */

@@ -3,6 +3,8 @@ import type { Limits, Manifest } from "../manifest.ts";
 import { entrySize, protocolAllowed, receiverAllowed, TokenBucket } from "../policy.ts";
 import type { Effect, ExportName, FailureReason, LogLevel, RpcOp } from "../protocol.ts";
 import type { MemorySnapshot } from "../snapshot.ts";
+import type { CheckpointDelta } from "../checkpoint-delta.ts";
+import { PageTracker } from "./page-tracker.ts";
 import { fromWitMessage, type WitAclMessage, type WitAgentId } from "../wit-message.ts";
 import { Budget, coreInstantiator } from "./core-instances.ts";
 import { wasiImports } from "./wasi.ts";
@@ -47,7 +49,8 @@ class AgentExit extends Error {
 /** How many log lines one call may write before further lines are dropped. */
 const LOG_LINES_PER_CALL = 1000;
 const MAX_LOG_LINE = 16 * 1024;
-const MAX_KEY_BYTES = 4096;
+/** Longest storage key: Deno KV keys (with the node's prefix and the agent name) stop at 2,048 bytes. */
+const MAX_KEY_BYTES = 1024;
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
 
 /** Settings of one activation. */
@@ -79,6 +82,10 @@ export class AgentInstance {
   #localCache = new Map<string, boolean>();
   #logLines = 0;
   #dead = false;
+  /** Storage keys written (value) or deleted (null) since the last checkpoint. */
+  #dirty = new Map<string, Uint8Array | null>();
+  /** Per core instance, per memory index: the page tracker of checkpoints. */
+  #trackers: Map<number, PageTracker>[] = [];
 
   constructor(readonly settings: AgentSettings, private readonly host: AgentHost) {
     this.budget = new Budget(settings.limits.memory);
@@ -163,6 +170,35 @@ export class AgentInstance {
   /** Copies every memory and mutable global (only between calls). */
   snapshot(hash: string): MemorySnapshot {
     return { hash, instances: this.budget.instances.map((i) => i.capture()) };
+  }
+
+  /**
+   * What changed since the last checkpoint (everything when `full`): dirty memory pages,
+   * all mutable globals and the storage keys written or deleted. Only between calls.
+   */
+  checkpoint(hash: string, full: boolean): CheckpointDelta {
+    const instances = this.budget.instances.map((inst, i) => {
+      const trackers = this.#trackers[i] ??= new Map();
+      const state = inst.capture({ memories: false });
+      const memories = [...inst.memories].map(([index, m]) => {
+        let t = trackers.get(index);
+        if (!t) trackers.set(index, t = new PageTracker());
+        const bytes = new Uint8Array(m.buffer);
+        return { index, length: bytes.length, pages: t.diff(bytes, full) };
+      });
+      return { memories, globals: state.globals };
+    });
+    let storage: CheckpointDelta["storage"];
+    if (full) {
+      storage = { set: [...this.#storage], del: [] };
+    } else {
+      const set: [string, Uint8Array][] = [];
+      const del: string[] = [];
+      for (const [k, v] of this.#dirty) v ? set.push([k, v]) : del.push(k);
+      storage = { set, del };
+    }
+    this.#dirty.clear();
+    return { hash, full, instances, storage };
   }
 
   #classify(err: unknown): AgentFailure {
@@ -293,6 +329,7 @@ export class AgentInstance {
           }
           const copy = value.slice();
           this.#storage.set(key, copy);
+          this.#dirty.set(key, copy);
           this.#storageBytes = next;
           this.#effects.push({ t: "store", key, value: copy });
         },
@@ -305,6 +342,7 @@ export class AgentInstance {
           const old = this.#storage.get(key);
           if (!old) return;
           this.#storage.delete(key);
+          this.#dirty.set(key, null);
           this.#storageBytes -= entrySize(key, old);
           this.#effects.push({ t: "delete", key });
         },

@@ -143,6 +143,15 @@ async function handle(m: ToWorker): Promise<void> {
       post({ t: "done", id: m.id, value: a.agent.snapshot(a.hash) });
       return;
     }
+    case "checkpoint": {
+      const a = agents.get(m.slot);
+      if (!a) {
+        post({ t: "error", id: m.id, error: `no agent in slot ${m.slot}` });
+        return;
+      }
+      post({ t: "done", id: m.id, value: a.agent.checkpoint(a.hash, m.full) });
+      return;
+    }
     case "drop":
       agents.delete(m.slot);
       post({ t: "done", id: m.id });

@@ -75,8 +75,8 @@ export class CoreInstance {
   }
 
   /** Copies the memories and numeric mutable globals. */
-  capture(): InstanceState {
-    const memories = [...this.memories].map(([index, m]) => ({
+  capture(opts: { memories?: boolean } = {}): InstanceState {
+    const memories = opts.memories === false ? [] : [...this.memories].map(([index, m]) => ({
       index,
       bytes: new Uint8Array(m.buffer).slice(),
     }));

@@ -1,0 +1,182 @@
+/**
+ * Writing many Deno KV mutations as if in one commit, past Deno KV's limits on one atomic
+ * operation (1,000 mutations, 800 KB of values, 80 KB of keys): the mutations go to a redo
+ * log first (any number of commits, invisible until the pointer to it is set), then one
+ * small commit sets the pointer together with the caller's own mutations (the single
+ * switch point), then the log is applied and removed. A crash before the switch leaves
+ * nothing; after it, {@link KvBatch.recover} applies the log again (applying is idempotent).
+ * @module
+ */
+
+/** One mutation: a set (`value` present) or a delete. */
+export interface KvOp {
+  key: Deno.KvKey;
+  value?: unknown;
+  /** Milliseconds until Deno KV drops the entry (sets only). */
+  expireIn?: number;
+}
+
+/** Budget of one atomic commit, kept well inside Deno KV's limits. */
+const MAX_OPS = 400;
+const MAX_VALUE_BYTES = 600_000;
+const MAX_KEY_BYTES = 60_000;
+/** Payload of one redo log entry (values are limited to 64 KiB). */
+const LOG_ENTRY_BYTES = 48_000;
+
+/** Rough size of an op's value and key as Deno KV counts them. */
+function valueBytes(op: KvOp): number {
+  const v = op.value;
+  if (v === undefined) return 0;
+  if (v instanceof Uint8Array) return v.length + 16;
+  if (typeof v === "string") return v.length * 3 + 16;
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return 16;
+  return JSON.stringify(v, (_k, x) => typeof x === "bigint" ? x.toString() : x).length + 64;
+}
+
+function keyBytes(key: Deno.KvKey): number {
+  let n = 4;
+  for (const p of key) n += typeof p === "string" ? p.length * 3 + 2 : 10;
+  return n;
+}
+
+/** Whether `ops` fit in one atomic commit. */
+export function fitsOneCommit(ops: readonly KvOp[]): boolean {
+  if (ops.length > MAX_OPS) return false;
+  let v = 0;
+  let k = 0;
+  for (const op of ops) {
+    v += valueBytes(op);
+    k += keyBytes(op.key);
+  }
+  return v <= MAX_VALUE_BYTES && k <= MAX_KEY_BYTES;
+}
+
+/** Splits `ops` into groups that each fit in one commit, in order. */
+export function splitCommits(ops: readonly KvOp[]): KvOp[][] {
+  const out: KvOp[][] = [];
+  let cur: KvOp[] = [];
+  let v = 0;
+  let k = 0;
+  for (const op of ops) {
+    const ov = valueBytes(op);
+    const ok = keyBytes(op.key);
+    if (
+      cur.length > 0 &&
+      (cur.length >= MAX_OPS || v + ov > MAX_VALUE_BYTES || k + ok > MAX_KEY_BYTES)
+    ) {
+      out.push(cur);
+      cur = [];
+      v = 0;
+      k = 0;
+    }
+    cur.push(op);
+    v += ov;
+    k += ok;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+function addTo(atomic: Deno.AtomicOperation, op: KvOp): void {
+  if (op.value === undefined) atomic.delete(op.key);
+  else atomic.set(op.key, op.value, op.expireIn !== undefined ? { expireIn: op.expireIn } : {});
+}
+
+/** The pointer to an unapplied redo log. */
+interface Pending {
+  seq: string;
+  entries: number;
+}
+
+/**
+ * Commits batches of mutations for one owner (an agent) with a single switch point, over
+ * a redo log kept under `[prefix, owner, ...]`.
+ */
+export class KvBatch {
+  /** Logs being written by this process now: not stale, whatever recover finds. */
+  readonly #writing = new Set<string>();
+
+  constructor(readonly kv: Deno.Kv, readonly prefix: string) {}
+
+  /**
+   * Makes `ops` and `final` durable together: `final` (small: the caller's pointer
+   * switch) joins the one commit that decides. Resolves once everything is applied.
+   *
+   * @throws {Error} when a commit fails (before the switch nothing is visible).
+   */
+  async commit(owner: string, ops: readonly KvOp[], final: readonly KvOp[] = []): Promise<void> {
+    const all = [...ops, ...final];
+    if (fitsOneCommit(all)) {
+      await this.#commitGroup(all);
+      return;
+    }
+    const seq = crypto.randomUUID();
+    const entries = packLog(ops);
+    const logOps = entries.map((e, i): KvOp => ({
+      key: [this.prefix, owner, "log", seq, i],
+      value: e,
+    }));
+    for (const group of splitCommits(logOps)) await this.#commitGroup(group);
+    const pointer: Pending = { seq, entries: entries.length };
+    await this.#commitGroup([{ key: [this.prefix, owner, "pending"], value: pointer }, ...final]);
+    await this.#apply(owner, pointer);
+  }
+
+  /** Applies a log left by a crash after its switch; removes logs that never switched. */
+  async recover(owner: string): Promise<void> {
+    const p = await this.kv.get<Pending>([this.prefix, owner, "pending"]);
+    if (p.value) await this.#apply(owner, p.value);
+    const stale: Deno.KvKey[] = [];
+    for await (const e of this.kv.list({ prefix: [this.prefix, owner, "log"] })) {
+      if (!this.#writing.has(e.key[3] as string)) stale.push(e.key);
+    }
+    for (const g of splitCommits(stale.map((key) => ({ key })))) await this.#commitGroup(g);
+  }
+
+  /** Forgets every log and pointer of `owner`. */
+  async forget(owner: string): Promise<void> {
+    const keys: Deno.KvKey[] = [];
+    for await (const e of this.kv.list({ prefix: [this.prefix, owner] })) keys.push(e.key);
+    for (const g of splitCommits(keys.map((key) => ({ key })))) await this.#commitGroup(g);
+  }
+
+  async #apply(owner: string, p: Pending): Promise<void> {
+    const ops: KvOp[] = [];
+    for (let i = 0; i < p.entries; i++) {
+      const e = await this.kv.get<KvOp[]>([this.prefix, owner, "log", p.seq, i]);
+      if (!e.value) throw new Error(`redo log ${p.seq} of ${owner} lost entry ${i}`);
+      ops.push(...e.value);
+    }
+    for (const g of splitCommits(ops)) await this.#commitGroup(g);
+    const done: KvOp[] = [{ key: [this.prefix, owner, "pending"] }];
+    for (let i = 0; i < p.entries; i++) done.push({ key: [this.prefix, owner, "log", p.seq, i] });
+    for (const g of splitCommits(done)) await this.#commitGroup(g);
+  }
+
+  async #commitGroup(ops: readonly KvOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const a = this.kv.atomic();
+    for (const op of ops) addTo(a, op);
+    const r = await a.commit();
+    if (!r.ok) throw new Error(`Deno KV refused a commit of ${ops.length} mutations`);
+  }
+}
+
+/** Packs ops into log entries of at most {@link LOG_ENTRY_BYTES} each. */
+function packLog(ops: readonly KvOp[]): KvOp[][] {
+  const out: KvOp[][] = [];
+  let cur: KvOp[] = [];
+  let size = 0;
+  for (const op of ops) {
+    const s = valueBytes(op) + keyBytes(op.key);
+    if (cur.length > 0 && size + s > LOG_ENTRY_BYTES) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(op);
+    size += s;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
