@@ -21,6 +21,10 @@ export interface NodeMetrics {
   migrations: client.Counter<"outcome">;
   hibernations: client.Counter;
   wakes: client.Counter;
+  checkpoints: client.Counter;
+  checkpointBytes: client.Counter;
+  checkpointMessages: client.Counter;
+  checkpointSeconds: client.Histogram;
   refusedSnapshots: client.Counter<"reason">;
   deadLetters: client.Gauge;
   /** Functions run before each scrape to refresh sampled gauges. */
@@ -138,6 +142,27 @@ export function createNodeMetrics(node: string): NodeMetrics {
     wakes: new client.Counter({
       name: "fipa_edge_wakes_total",
       help: "Agents woken from hibernation",
+      registers,
+    }),
+    checkpoints: new client.Counter({
+      name: "fipa_edge_checkpoints_total",
+      help: "Agent checkpoints committed (memory, storage and duplicate marks at once)",
+      registers,
+    }),
+    checkpointBytes: new client.Counter({
+      name: "fipa_edge_checkpoint_bytes_total",
+      help: "Bytes of memory pages and storage values written by checkpoints",
+      registers,
+    }),
+    checkpointMessages: new client.Counter({
+      name: "fipa_edge_checkpoint_messages_total",
+      help: "At-least-once messages whose handling checkpoints made durable",
+      registers,
+    }),
+    checkpointSeconds: new client.Histogram({
+      name: "fipa_edge_checkpoint_seconds",
+      help: "Time to take and commit one checkpoint",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
     refusedSnapshots: new client.Counter({
