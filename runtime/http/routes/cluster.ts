@@ -104,14 +104,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       },
     },
     async (c) => {
-      const q = ServicesQuery.safeParse(c.req.query());
-      if (!q.success) {
-        const i = q.error.issues[0];
-        throw new ApiError("INVALID_REQUEST", `Invalid query: ${i.path.join(".")}: ${i.message}`, {
-          path: i.path,
-        });
-      }
-      const p = q.data;
+      const p = c.req.valid("query");
       if (p.consistent === "true") await cluster.linearizableRead();
       const svc = p.name || p.type || p.protocol || p.ontology || p.language;
       const template = dfTemplate({
@@ -175,7 +168,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
     },
     async (c) => {
       const d = await readJson(c, RegisterBody);
-      const agent = c.req.param("agent") ?? "";
+      const { agent } = c.req.valid("param");
       if (d.name.name !== agent) {
         throw new ApiError("INVALID_REQUEST", `Body names '${d.name.name}', path '${agent}'`, {
           path: ["name"],
@@ -201,7 +194,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: { 200: written, ...errorResponses(401, 403, 404, 503) },
     },
     async (c) => {
-      const agent = c.req.param("agent") ?? "";
+      const { agent } = c.req.valid("param");
       const r = await cluster.propose({
         type: "df.deregister",
         name: agent,

@@ -106,7 +106,7 @@ export function metricsApiRoutes(
       responses: { 200: Any, ...errorResponses(401, 404, 429) },
     },
     (c) => {
-      const v = agents.get(c.req.param("id") ?? "");
+      const v = agents.get(c.req.valid("param").id);
       return c.json({
         agent_id: v.agent_id,
         name: v.name,
