@@ -1,6 +1,7 @@
 // Two (or more) in-process nodes of one cluster, agents deployed from agents/dist, and a
 // probe endpoint that sends requests and collects the replies.
 import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { DeployConfigSchema } from "../../../runtime/agents/mod.ts";
 import { ConfigSchema } from "../../../runtime/config/mod.ts";
 import { getAgent, getMember } from "../../../runtime/directory/mod.ts";
@@ -38,18 +39,12 @@ export async function seedComponent(dataDir: string, file: string): Promise<stri
 }
 
 /** Polls `f` until it returns a value. */
-export async function until<T>(
+export function until<T>(
   what: string,
   f: () => T | undefined | Promise<T | undefined>,
   ms = 20_000,
 ): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  return pollUntil(what, f, { timeoutMs: ms, intervalMs: 20 });
 }
 
 /** One node of a test cluster. */
