@@ -25,6 +25,16 @@ export {
 } from "./service.ts";
 export { type ConversationDetails, mergeViews } from "./details.ts";
 export {
+  type AnalysisView,
+  analysisView,
+  type ConversationView,
+  describeMachine,
+  type MachineSummary,
+  viewConversation,
+  viewConversations,
+  viewOf,
+} from "./views.ts";
+export {
   DEFAULT_HISTORY_LIMITS,
   type HistoryEntry,
   type HistoryLimits,

@@ -9,7 +9,6 @@ import {
   type RouteOutcome,
 } from "../routing/mod.ts";
 import {
-  type ConversationView,
   DEFAULT_TRACKER_LIMITS,
   expected,
   parseProtocolName,
@@ -22,12 +21,12 @@ import {
   TrackerStateSchema,
   trackMessage,
   trackTimeout,
-  viewConversations,
   type Violation,
   violationError,
 } from "../../protocols/mod.ts";
 import { zodIssues } from "../acl/mod.ts";
 import { nextDue } from "./deadlines.ts";
+import { type ConversationView, viewConversations } from "./views.ts";
 import { type ConversationDetails, mergeViews } from "./details.ts";
 import {
   type HistoryEntry,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { toAclJson } from "../../acl/mod.ts";
-import type { ConversationService } from "../../conversations/mod.ts";
+import { analysisView, type ConversationService } from "../../conversations/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import { analyze, AnalyzeRequestSchema } from "../../../protocols/mod.ts";
 import type { App } from "../env.ts";
@@ -48,7 +48,7 @@ export function conversationRoutes(
         ...errorResponses(400, 401, 415),
       },
     },
-    async (c) => c.json(analyze(await readJson(c, AnalyzeRequestSchema))),
+    async (c) => c.json(analysisView(analyze(await readJson(c, AnalyzeRequestSchema)))),
   );
 
   const conversations = deps.conversations;

@@ -1,11 +1,6 @@
 import { aid, parseAclString } from "../../../runtime/acl/mod.ts";
-import {
-  createTracker,
-  priceOf,
-  seenFromAcl,
-  trackMessage,
-  viewConversation,
-} from "../../../protocols/mod.ts";
+import { createTracker, priceOf, seenFromAcl, trackMessage } from "../../../protocols/mod.ts";
+import { viewConversation } from "../../../runtime/conversations/mod.ts";
 import { assert } from "./helpers.ts";
 
 const JADE_REQUEST = new URL(
