@@ -4,13 +4,7 @@ import { start, step } from "./machine.ts";
 import { parseProtocolName, type ProtocolName } from "./names.ts";
 import { MachineStateSchema, ViolationSchema } from "./schema.ts";
 import { isoToMillis } from "./time.ts";
-import type {
-  Direction,
-  Effect,
-  MachineState,
-  MessageSeen,
-  Violation,
-} from "./types.ts";
+import type { Direction, Effect, MachineState, MessageSeen, Violation } from "./types.ts";
 
 /** Bounds on what a tracker remembers. */
 export interface TrackerLimits {
