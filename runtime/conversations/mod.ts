@@ -20,8 +20,6 @@ export {
   ConversationService,
   type ConversationServiceOptions,
   type ConversationStats,
-  type Timers,
-  UNREF_TIMERS,
 } from "./service.ts";
 export { type ConversationDetails, mergeViews } from "./details.ts";
 export {
