@@ -1,8 +1,8 @@
 // Two (or more) in-process nodes of one cluster, agents deployed from agents/dist, and a
 // probe endpoint that sends requests and collects the replies.
 import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
-import { pollUntil } from "../../../runtime/async/mod.ts";
 import { DeployConfigSchema } from "../../../runtime/agents/mod.ts";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { ConfigSchema } from "../../../runtime/config/mod.ts";
 import { getAgent, getMember } from "../../../runtime/directory/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
@@ -38,7 +38,7 @@ export async function seedComponent(dataDir: string, file: string): Promise<stri
   return hash;
 }
 
-/** Polls `f` until it returns a value. */
+/** Polls `f` (every 20 ms) until it returns a value; see {@link pollUntil}. */
 export function until<T>(
   what: string,
   f: () => T | undefined | Promise<T | undefined>,
