@@ -4,7 +4,12 @@
  */
 import { ConfigError, loadConfig } from "./runtime/config/mod.ts";
 import { createLogger } from "./runtime/log/mod.ts";
-import { startNode } from "./runtime/node/mod.ts";
+import {
+  deploySampleAgents,
+  isFreshDataDir,
+  startNode,
+  wantsSampleAgents,
+} from "./runtime/node/mod.ts";
 
 async function main(): Promise<number> {
   let loaded;
@@ -23,7 +28,9 @@ async function main(): Promise<number> {
   }
   const { config } = loaded;
   const log = createLogger(config.logLevel);
+  const fresh = await isFreshDataDir(config.dataDir);
   const node = await startNode(config, log);
+  if (wantsSampleAgents(config, fresh)) await deploySampleAgents(node, log);
   console.log(`fipa-edge node '${config.name}' listening on ${node.url} (data: ${config.dataDir})`);
 
   const { promise: stop, resolve } = Promise.withResolvers<string>();

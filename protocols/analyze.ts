@@ -6,7 +6,7 @@ import {
   ReplyBySchema,
 } from "../runtime/acl/mod.ts";
 import { priceOf } from "./from-acl.ts";
-import { describe, expected, type MachineSummary, start, step } from "./machine.ts";
+import { expected, start, step } from "./machine.ts";
 import { type ProtocolName, ProtocolNameSchema } from "./names.ts";
 import { isoToMillis, millisToIso } from "./time.ts";
 import type { ExpectedMove, MachineState, MessageSeen, Violation } from "./types.ts";
@@ -61,7 +61,8 @@ export type AnalyzeResult =
   | {
     legal: true;
     protocol: ProtocolName;
-    state: MachineSummary;
+    /** The machine after the last message. */
+    state: MachineState;
     finished: boolean;
     expected: ExpectedMove[];
   }
@@ -73,7 +74,7 @@ export type AnalyzeResult =
     reason: string;
     violation: Violation;
     /** The state before the offending message, and what was legal there. */
-    state: MachineSummary;
+    state: MachineState;
     expected: ExpectedMove[];
   };
 
@@ -137,7 +138,7 @@ export function analyze(req: AnalyzeRequest): AnalyzeResult {
         index: i,
         reason,
         violation: { ...r.violation, reason },
-        state: describe(s),
+        state: s,
         expected: expected(s),
       };
     }
@@ -146,7 +147,7 @@ export function analyze(req: AnalyzeRequest): AnalyzeResult {
   return {
     legal: true,
     protocol: req.protocol,
-    state: describe(s),
+    state: s,
     finished: s.finished,
     expected: expected(s),
   };

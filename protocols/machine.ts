@@ -153,58 +153,6 @@ export function expected(state: MachineState): ExpectedMove[] {
   return moves;
 }
 
-/** A compact, JSON-friendly account of a machine's state (for views and the analyzer). */
-export interface MachineSummary {
-  protocol: string;
-  role: Role;
-  phase: string;
-  initiator: string | null;
-  conversation_id: string | null;
-  round: number;
-  price: number | null;
-  finished: boolean;
-  participants: {
-    name: string;
-    state: string;
-    cancel_requested: boolean;
-    reply_by: string | null;
-  }[];
-  subs: {
-    broker: string;
-    protocol: string | null;
-    targets: string[];
-    finished: boolean;
-    state: MachineSummary | null;
-  }[];
-}
-
-/** Summarizes a machine's state. */
-export function describe(state: MachineState): MachineSummary {
-  return {
-    protocol: state.protocol,
-    role: state.role,
-    phase: state.phase,
-    initiator: state.initiator,
-    conversation_id: state.conversation_id,
-    round: state.round,
-    price: state.price,
-    finished: state.finished,
-    participants: state.threads.map((t) => ({
-      name: t.party,
-      state: t.state,
-      cancel_requested: t.cancel,
-      reply_by: t.deadline?.at ?? null,
-    })),
-    subs: state.subs.map((s) => ({
-      broker: s.broker,
-      protocol: s.protocol,
-      targets: [...s.targets],
-      finished: s.finished,
-      state: s.machine === null ? null : describe(s.machine),
-    })),
-  };
-}
-
 // ---------------------------------------------------------------------------------------
 
 function context(st: MachineState, spec: ProtocolSpec): StepContext {

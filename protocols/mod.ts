@@ -2,14 +2,17 @@
  * The FIPA interaction protocols as pure, serializable state machines, the per-agent
  * conversation tracker and the conversation analyzer.
  *
- * - Machines: {@link start}, {@link step}, {@link isFinished}, {@link expected},
- *   {@link describe} over a plain-JSON {@link MachineState} ({@link MachineStateSchema}).
+ * - Machines: {@link start}, {@link step}, {@link isFinished}, {@link expected} over a
+ *   plain-JSON {@link MachineState} ({@link MachineStateSchema}).
  *   One machine models one conversation from one role's viewpoint, with a thread per
  *   participant; the cancel meta-protocol, `not-understood` and `reply-by` deadlines
  *   (fed from outside as events) work in every protocol.
  * - Tracker: {@link createTracker}, {@link trackMessage}, {@link trackDeadline},
- *   {@link trackTimeout}, {@link viewConversation}.
+ *   {@link trackTimeout}, {@link conversationsWithId}.
  * - Analyzer: {@link analyze} with {@link AnalyzeRequestSchema}.
+ *
+ * All of it is pure and returns state; the JSON views the HTTP API shows (machine summaries,
+ * conversation views, the analyzer's answer) are shaped in `runtime/conversations/views.ts`.
  *
  * @example
  * ```ts
@@ -58,19 +61,11 @@ export {
   ViolationSchema,
 } from "./schema.ts";
 export { violationError } from "./violation-error.ts";
-export {
-  describe,
-  expected,
-  isFinished,
-  type MachineSummary,
-  MAX_PARTICIPANTS,
-  start,
-  step,
-} from "./machine.ts";
+export { expected, isFinished, MAX_PARTICIPANTS, start, step } from "./machine.ts";
 export { priceOf, seenFromAcl } from "./from-acl.ts";
 export {
   activeConversations,
-  type ConversationView,
+  conversationsWithId,
   createTracker,
   DEFAULT_TRACKER_LIMITS,
   type EndedBy,
@@ -85,8 +80,6 @@ export {
   type TrackResult,
   trackTimeout,
   type TrailEntry,
-  viewConversation,
-  viewConversations,
 } from "./tracker.ts";
 export {
   analyze,

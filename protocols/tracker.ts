@@ -1,17 +1,10 @@
 import { z } from "zod";
 import { AgentNameSchema, type Performative, PerformativeSchema } from "../runtime/acl/mod.ts";
-import { describe, expected, type MachineSummary, start, step } from "./machine.ts";
+import { start, step } from "./machine.ts";
 import { parseProtocolName, type ProtocolName } from "./names.ts";
 import { MachineStateSchema, ViolationSchema } from "./schema.ts";
 import { isoToMillis } from "./time.ts";
-import type {
-  Direction,
-  Effect,
-  ExpectedMove,
-  MachineState,
-  MessageSeen,
-  Violation,
-} from "./types.ts";
+import type { Direction, Effect, MachineState, MessageSeen, Violation } from "./types.ts";
 
 /** Bounds on what a tracker remembers. */
 export interface TrackerLimits {
@@ -117,27 +110,6 @@ export type TrackResult =
     effects: TrackerEffect[];
   }
   | { ok: false; state: TrackerState; violation: Violation; effects: TrackerEffect[] };
-
-/** What `GET /api/v1/conversations/{id}` shows. */
-export interface ConversationView {
-  conversation_id: string;
-  agent: string;
-  role: "initiator" | "participant";
-  protocol: ProtocolName;
-  /** A one-line state: the thread's state for a single participant, else the phase. */
-  state: string;
-  finished: boolean;
-  ended_by: EndedBy | null;
-  violation: Violation | null;
-  initiator: string | null;
-  participants: MachineSummary["participants"];
-  expected: ExpectedMove[];
-  trail: TrailEntry[];
-  trail_dropped: number;
-  started_at: string | null;
-  last_at: string | null;
-  summary: MachineSummary;
-}
 
 const ROLE = z.enum(["initiator", "participant"]);
 const Iso = z.string().max(64);
@@ -503,61 +475,23 @@ export function trackTimeout(
   return { state: st ?? state, effects };
 }
 
-function stateLabel(m: MachineState): string {
-  const mine = m.role === "participant" && m.self !== null
-    ? m.threads.filter((t) => t.party === m.self)
-    : m.threads;
-  if (mine.length === 1) return mine[0].state;
-  if (mine.length === 0) return m.phase;
-  const counts = new Map<string, number>();
-  for (const t of mine) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
-  const parts = [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
-  return `${m.phase}: ${parts}`;
-}
-
-function view(agent: string, c: TrackedConversation): ConversationView {
-  const summary = describe(c.machine);
-  return {
-    conversation_id: c.conversation_id,
-    agent,
-    role: c.role,
-    protocol: c.machine.protocol,
-    state: stateLabel(c.machine),
-    finished: c.machine.finished || c.ended !== null,
-    ended_by: c.ended?.by ?? null,
-    violation: c.ended?.violation ?? null,
-    initiator: c.machine.initiator,
-    participants: summary.participants,
-    // Even an ended conversation may take a late move (a retry after a violation, a
-    // request for payment after an auction, a late not-understood).
-    expected: expected(c.machine),
-    trail: c.trail.map((e) => ({ ...e, to: [...e.to] })),
-    trail_dropped: c.trail_dropped,
-    started_at: c.started_at,
-    last_at: c.last_at,
-    summary,
-  };
-}
-
-/** Views of every conversation with this id (active ones first, then ended ones). */
-export function viewConversations(state: TrackerState, conversationId: string): ConversationView[] {
-  const out: ConversationView[] = [];
-  for (const role of ["initiator", "participant"] as const) {
-    const c = state.active[keyOf(role, conversationId)];
-    if (c !== undefined) out.push(view(state.agent, c));
-  }
-  for (const c of [...state.finished].reverse()) {
-    if (c.conversation_id === conversationId) out.push(view(state.agent, c));
-  }
-  return out;
-}
-
-/** The view of a conversation for `GET /api/v1/conversations/{id}`, if the agent knows it. */
-export function viewConversation(
+/**
+ * The conversations of this agent with id `conversationId`, active ones first (initiator,
+ * then participant), then ended ones, newest first. Pure: the raw records, for views.
+ */
+export function conversationsWithId(
   state: TrackerState,
   conversationId: string,
-): ConversationView | undefined {
-  return viewConversations(state, conversationId)[0];
+): TrackedConversation[] {
+  const out: TrackedConversation[] = [];
+  for (const role of ["initiator", "participant"] as const) {
+    const c = state.active[keyOf(role, conversationId)];
+    if (c !== undefined) out.push(c);
+  }
+  for (const c of [...state.finished].reverse()) {
+    if (c.conversation_id === conversationId) out.push(c);
+  }
+  return out;
 }
 
 /** Ids, roles and protocols of the conversations under way. */

@@ -51,6 +51,8 @@ export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     "off",
     "--log-level",
     "error",
+    "--sample-agents",
+    "off",
     ...(o.join ? ["--join", o.join] : []),
   ];
   const cmd = o.cpu === undefined ? deno : ["taskset", "-c", String(o.cpu), ...deno];

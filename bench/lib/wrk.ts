@@ -12,11 +12,16 @@ async function run(cmd: string, args: string[]): Promise<{ code: number; out: st
 
 /** Makes sure `wrk` is on PATH, installing the Debian package as root if needed. */
 export async function ensureWrk(): Promise<void> {
-  if ((await run("wrk", ["--version"])).out.includes("wrk")) return;
+  // A failed spawn (code 127) also names `wrk` in its message: only a run counts.
+  const has = async () => {
+    const v = await run("wrk", ["--version"]);
+    return v.code !== 127 && v.out.includes("wrk");
+  };
+  if (await has()) return;
   console.error("bench: installing wrk (apt-get)...");
   await run("apt-get", ["update", "-qq"]);
   const r = await run("apt-get", ["install", "-y", "-qq", "wrk"]);
-  if (!(await run("wrk", ["--version"])).out.includes("wrk")) {
+  if (!(await has())) {
     throw new Error(`wrk is not available and could not be installed: ${r.out.slice(-500)}`);
   }
 }

@@ -52,11 +52,21 @@ export {
   type ParseAclStringOptions,
   toAclString,
 } from "./string-form.ts";
+export {
+  buildReplyTo,
+  notUnderstoodReply,
+  type ReplyBody,
+  type ReplyError,
+  type ReplyFields,
+  replyFields,
+  type ReplyFieldsOptions,
+} from "./reply.ts";
 export { ACL_MAX_DEPTH, AclLexer, type AclToken, type AtomKind } from "./string-lexer.ts";
 export { aclStringLiteral } from "./string-writer.ts";
 export {
   type FipaDateTime,
   fipaDateTimeToIso,
   isoToFipaDateTime,
+  militaryOffsetHours,
   readFipaDateTime,
 } from "./fipa-datetime.ts";

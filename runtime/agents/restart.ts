@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { backoffDelay } from "../async/mod.ts";
 
 /**
  * Restart strategies of the design seed (`seeds/000`, "Supervisor"): restart at once, with
@@ -70,10 +71,14 @@ export function decideRestart(
     case "immediate":
       return { restart: true, delayMs: 0, record: { times: [nowMs], consecutive } };
     case "backoff": {
-      const delay = strategy.initial_ms * strategy.multiplier ** (consecutive - 1);
+      const delayMs = backoffDelay({
+        initialDelayMs: strategy.initial_ms,
+        factor: strategy.multiplier,
+        maxDelayMs: strategy.max_ms,
+      }, consecutive);
       return {
         restart: true,
-        delayMs: Math.min(strategy.max_ms, Math.round(delay)),
+        delayMs,
         record: { times: [nowMs], consecutive },
       };
     }

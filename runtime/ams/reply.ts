@@ -1,4 +1,9 @@
-import type { AclMessage, AgentIdentifier, Performative } from "../acl/mod.ts";
+import {
+  type AclMessage,
+  type AgentIdentifier,
+  type Performative,
+  replyFields,
+} from "../acl/mod.ts";
 import { type SlTerm, writeSlContent } from "../sl/mod.ts";
 
 /** The fixed parameters of every reply in one conversation (JSON-serializable). */
@@ -18,8 +23,8 @@ export const DEFAULT_LANGUAGE = "fipa-sl0";
 export const AGENT_MANAGEMENT_ONTOLOGY = "fipa-agent-management";
 
 /**
- * The reply parameters for `req`: sent by `self` to the request's `reply_to` (or its
- * sender), in its conversation, `in_reply_to` its `reply_with`. Language and ontology are
+ * The reply parameters for `req` ({@link replyFields}): sent by `self` to the request's
+ * `reply_to` (or its sender), in its conversation, `in_reply_to` its `reply_with`. Language and ontology are
  * the request's when acceptable (as written), the defaults otherwise.
  *
  * @returns `undefined` when there is nobody to reply to.
@@ -29,18 +34,15 @@ export function replyTemplate(
   self: AgentIdentifier,
   opts: { protocol: string; language?: string; ontology?: string },
 ): ReplyTemplate | undefined {
-  const receivers = req.reply_to?.length ? req.reply_to : req.sender ? [req.sender] : [];
-  if (receivers.length === 0) return undefined;
-  const t: ReplyTemplate = {
-    sender: self,
-    receivers,
+  const fields = replyFields(req, self, { protocol: opts.protocol });
+  if (!fields) return undefined;
+  const { protocol = opts.protocol, ...rest } = fields;
+  return {
+    ...rest,
     language: opts.language ?? DEFAULT_LANGUAGE,
     ontology: opts.ontology ?? AGENT_MANAGEMENT_ONTOLOGY,
-    protocol: req.protocol ?? opts.protocol,
+    protocol,
   };
-  if (req.conversation_id !== undefined) t.conversation_id = req.conversation_id;
-  if (req.reply_with !== undefined) t.in_reply_to = req.reply_with;
-  return t;
 }
 
 /** A reply carrying an SL content expression made of `elements`. */

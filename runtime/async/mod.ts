@@ -1,5 +1,15 @@
 /**
- * Small async helpers for shells (never for pure cores).
+ * Small async helpers for shells (never for pure cores): {@link pollUntil}, the one timer
+ * interface with its real and manual implementations, and the pure retry schedule
+ * {@link backoffDelay} (used by the MTP sender, the at-least-once outbox and agent restarts).
  * @module
  */
+export { backoffDelay, type BackoffSchedule } from "./backoff.ts";
 export { pollUntil } from "./poll.ts";
+export {
+  ManualTimers,
+  REAL_TIMERS,
+  type TimerHandle,
+  type Timers,
+  UNREF_TIMERS,
+} from "./timers.ts";

@@ -1,6 +1,7 @@
 import {
   type ApplyResult,
   type DirectoryCommand,
+  type DirectoryProposal,
   getMember,
   listMembers,
 } from "../directory/mod.ts";
@@ -20,8 +21,11 @@ import {
   type ControlRequest,
   ControlRequestSchema,
   JoinResponseSchema,
+  RemoveResponseSchema,
 } from "./control.ts";
 import { DirectoryMachine } from "./directory-machine.ts";
+import { type ProposeOptions, Proposer } from "./proposer.ts";
+import { raftApiError, raftCall } from "./raft-errors.ts";
 
 /** Options of {@link Cluster.start}. */
 export interface ClusterOptions {
@@ -78,8 +82,27 @@ export class Cluster {
   #storage!: KvStorage;
   #stopped = false;
   #background = new Set<Promise<unknown>>();
+  /** Names this process's requests: unique per start, so ids never repeat across restarts. */
+  readonly #client = crypto.randomUUID();
+  #seq = 0;
+  readonly #proposer: Proposer;
 
-  private constructor(readonly opts: ClusterOptions) {}
+  private constructor(readonly opts: ClusterOptions) {
+    this.#proposer = new Proposer({
+      proposeHere: (data) => this.#driver.propose(data),
+      forward: (leader, proposal, timeoutMs) => {
+        const addr = this.addressOf(leader);
+        if (!addr) return undefined;
+        return this.opts.net.request<ApplyResult>(
+          addr,
+          CLUSTER_PROTOCOL,
+          { type: "propose", ...proposal },
+          { timeoutMs },
+        );
+      },
+      stopped: () => this.#stopped,
+    });
+  }
 
   /** Starts (or resumes) this node's cluster membership. */
   static async start(opts: ClusterOptions): Promise<Cluster> {
@@ -245,7 +268,13 @@ export class Cluster {
       case "join":
         return await this.#admit(req);
       case "propose":
-        return await this.#driver.propose(JSON.stringify(req.command));
+        return await raftCall(() =>
+          this.#driver.propose(
+            JSON.stringify({ request_id: req.request_id, command: req.command }),
+          )
+        );
+      case "remove":
+        return await this.#removeHere(req.id);
       case "peers":
         return this.peerTable();
     }
@@ -265,27 +294,23 @@ export class Cluster {
     const inConf = status.members.voters.includes(req.id) ||
       status.members.learners.includes(req.id);
     if (!existing) {
-      await this.#expectOk(this.#driver.propose(JSON.stringify(
-        {
-          type: "member.add",
-          member: {
-            id: req.id,
-            addresses: req.addresses,
-            public_key: req.public_key,
-            role: "learner",
-          },
-        } satisfies DirectoryCommand,
-      )));
-    } else {
-      await this.#expectOk(this.#driver.propose(JSON.stringify(
-        {
-          type: "member.update",
+      await this.#expectOk(this.#proposeHere({
+        type: "member.add",
+        member: {
           id: req.id,
           addresses: req.addresses,
-        } satisfies DirectoryCommand,
-      )));
+          public_key: req.public_key,
+          role: "learner",
+        },
+      }));
+    } else {
+      await this.#expectOk(this.#proposeHere({
+        type: "member.update",
+        id: req.id,
+        addresses: req.addresses,
+      }));
     }
-    if (!inConf) await this.#driver.proposeConfChange({ type: "addLearner", node: req.id });
+    if (!inConf) await this.#confChange({ type: "addLearner", node: req.id });
     if (!this.#driver.status().members.voters.includes(req.id)) {
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline) {
@@ -293,17 +318,25 @@ export class Cluster {
         if ((s.matchIndex[req.id] ?? 0) >= s.commitIndex) break;
         await sleep(20);
       }
-      await this.#driver.proposeConfChange({ type: "addVoter", node: req.id });
-      await this.#expectOk(this.#driver.propose(JSON.stringify(
-        {
-          type: "member.update",
-          id: req.id,
-          role: "voter",
-        } satisfies DirectoryCommand,
-      )));
+      await this.#confChange({ type: "addVoter", node: req.id });
+      await this.#expectOk(this.#proposeHere({ type: "member.update", id: req.id, role: "voter" }));
     }
     this.opts.log.info("member admitted", { id: req.id });
     return { ok: true, leader: this.opts.id, peers: this.peerTable() };
+  }
+
+  /** A fresh request id for one logical request (the same across its retries). */
+  #request(command: DirectoryCommand): DirectoryProposal {
+    return { request_id: `${this.opts.id}/${this.#client}/${++this.#seq}`, command };
+  }
+
+  /** Proposes on this node's driver (the leader), once, with a fresh request id. */
+  #proposeHere(command: DirectoryCommand): Promise<ApplyResult> {
+    return raftCall(() => this.#driver.propose(JSON.stringify(this.#request(command))));
+  }
+
+  #confChange(change: Parameters<RaftDriver["proposeConfChange"]>[0]) {
+    return raftCall(() => this.#driver.proposeConfChange(change));
   }
 
   async #expectOk(p: Promise<ApplyResult>): Promise<ApplyResult> {
@@ -356,47 +389,20 @@ export class Cluster {
 
   /**
    * Commits a directory command and resolves with its result (a refusal is a result, not
-   * an exception). On a follower the command is forwarded to the leader; leader changes
-   * are retried for a few seconds.
+   * an exception). On a follower the command is forwarded to the leader; leader changes are
+   * retried until `opts.timeoutMs` (default 10 s) or `opts.signal` (the client's request)
+   * ends it. The command carries one request id across its retries, so it is applied at
+   * most once.
+   * @throws {ApiError} `OUTCOME_UNKNOWN` when it may or may not have committed; see
+   * {@link Proposer.commit}
    */
-  async propose(cmd: DirectoryCommand, timeoutMs = 10_000): Promise<ApplyResult> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline && !this.#stopped) {
-      try {
-        return await this.#driver.propose(JSON.stringify(cmd));
-      } catch (e) {
-        last = e;
-        if (!(e instanceof ApiError) || e.code !== "NOT_LEADER") throw e;
-        const leader = e.details.leader as string | null;
-        const addr = leader ? this.addressOf(leader) : undefined;
-        if (leader && addr) {
-          try {
-            return await this.opts.net.request<ApplyResult>(
-              addr,
-              CLUSTER_PROTOCOL,
-              { type: "propose", command: cmd },
-              { timeoutMs: Math.max(100, deadline - Date.now()) },
-            );
-          } catch (fe) {
-            last = fe;
-            if (
-              fe instanceof ApiError && !["NOT_LEADER", "UNAVAILABLE", "TIMEOUT"].includes(fe.code)
-            ) {
-              throw fe;
-            }
-          }
-        }
-        await sleep(50);
-      }
-    }
-    if (last instanceof ApiError) throw last;
-    throw new ApiError("UNAVAILABLE", `No leader to commit to: ${String(last)}`);
+  propose(cmd: DirectoryCommand, opts: ProposeOptions = {}): Promise<ApplyResult> {
+    return this.#proposer.commit(this.#request(cmd), opts);
   }
 
   /** Waits until this node's directory reflects everything committed before the call. */
   async linearizableRead(): Promise<void> {
-    await this.#driver.linearizableRead();
+    await raftCall(() => this.#driver.linearizableRead());
   }
 
   /** Raft status plus members (for `GET /api/v1/cluster`). */
@@ -406,14 +412,79 @@ export class Cluster {
 
   /** Hands leadership to another voter. */
   transferLeadership(to: string): void {
-    this.#driver.transferLeadership(to);
+    try {
+      this.#driver.transferLeadership(to);
+    } catch (e) {
+      throw raftApiError(e);
+    }
   }
 
-  /** Removes a member (on the leader: conf change, then the directory record). */
-  async removeMember(id: string): Promise<void> {
+  /**
+   * Removes member `id` for good (a node lost for good), so that the others regain a
+   * quorum of their own: a Raft conf change (`removeNode`) on the leader, then the
+   * directory record. Served on any member: a follower asks the leader.
+   * @throws {ApiError} `NOT_FOUND` for an unknown member; `CONFLICT` for this node itself
+   * (ask another member), the last voter, or while another membership change is pending;
+   * `NOT_LEADER` / `UNAVAILABLE` without a reachable leader
+   */
+  async removeMember(id: string): Promise<z.output<typeof RemoveResponseSchema>> {
+    if (id === this.opts.id) {
+      throw new ApiError("CONFLICT", `Node '${id}' cannot remove itself; ask another member`, {
+        id,
+      });
+    }
+    const s = this.#driver.status();
+    if (s.role === "leader") return await this.#removeHere(id);
+    const addr = s.leader ? this.addressOf(s.leader) : undefined;
+    if (!s.leader || !addr) {
+      throw new ApiError("NOT_LEADER", `Node '${this.opts.id}' knows no leader to ask`, {
+        leader: s.leader,
+      });
+    }
+    return RemoveResponseSchema.parse(
+      await this.opts.net.request(addr, CLUSTER_PROTOCOL, { type: "remove", id }, {
+        timeoutMs: 15_000,
+      }),
+    );
+  }
+
+  /** On the leader: the conf change (retried while another change is pending), then the record. */
+  async #removeHere(id: string): Promise<z.output<typeof RemoveResponseSchema>> {
     this.#requireLeader();
-    await this.#driver.proposeConfChange({ type: "removeNode", node: id });
-    await this.propose({ type: "member.remove", id });
+    const conf = this.#driver.status().members;
+    const inConf = conf.voters.includes(id) || conf.learners.includes(id);
+    if (!inConf && !getMember(this.machine.state, id)) {
+      throw new ApiError("NOT_FOUND", `No cluster member '${id}'`, { id });
+    }
+    if (conf.voters.length === 1 && conf.voters[0] === id) {
+      throw new ApiError("CONFLICT", `Member '${id}' is the last voter`, { id });
+    }
+    const deadline = Date.now() + 5_000;
+    while (inConf) {
+      try {
+        await this.#confChange({ type: "removeNode", node: id });
+        break;
+      } catch (e) {
+        const pending = e instanceof ApiError && e.details.reason === "CONF_CHANGE_PENDING";
+        if (!pending || Date.now() >= deadline) {
+          if (e instanceof ApiError && e.details.reason === "INVALID_CONF_CHANGE") {
+            throw new ApiError("CONFLICT", e.message, { id, reason: e.details.reason });
+          }
+          throw e;
+        }
+        await sleep(50);
+      }
+    }
+    if (getMember(this.machine.state, id)) {
+      const r = await this.propose({ type: "member.remove", id });
+      if (!r.ok && r.reason !== "not-registered") {
+        throw new ApiError("CONFLICT", r.message, { id, reason: r.reason });
+      }
+    }
+    this.#hints.delete(id);
+    const after = this.#driver.status().members;
+    this.opts.log.info("member removed", { id });
+    return { removed: id, voters: [...after.voters], learners: [...after.learners] };
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DirectoryCommandSchema } from "../directory/mod.ts";
+import { DirectoryCommandSchema, RequestIdSchema } from "../directory/mod.ts";
 
 /** The libp2p protocol for cluster control: joining, forwarded proposals and reads. */
 export const CLUSTER_PROTOCOL = "/fipa-edge/cluster/1.0.0";
@@ -14,10 +14,24 @@ export const JoinRequestSchema = z.strictObject({
   token: z.string().min(1).max(1024).optional(),
 });
 
-/** A follower forwarding a directory command to the leader. */
+/** A follower forwarding a directory command, with its client request id, to the leader. */
 export const ProposeRequestSchema = z.strictObject({
   type: z.literal("propose"),
+  request_id: RequestIdSchema,
   command: DirectoryCommandSchema,
+});
+
+/** A member asking the leader to remove a (dead) member for good. */
+export const RemoveRequestSchema = z.strictObject({
+  type: z.literal("remove"),
+  id: z.string().min(1).max(128),
+});
+
+/** The answer to a removal: the configuration without the member. */
+export const RemoveResponseSchema = z.object({
+  removed: z.string(),
+  voters: z.array(z.string()),
+  learners: z.array(z.string()),
 });
 
 /** A node asking the leader where its peers are (member id → addresses). */
@@ -27,6 +41,7 @@ export const PeersRequestSchema = z.strictObject({ type: z.literal("peers") });
 export const ControlRequestSchema = z.discriminatedUnion("type", [
   JoinRequestSchema,
   ProposeRequestSchema,
+  RemoveRequestSchema,
   PeersRequestSchema,
 ]);
 

@@ -1,8 +1,10 @@
 import {
   apply,
+  applyOnce,
   type ApplyResult,
   createDirectoryState,
   type DirectoryEvent,
+  DirectoryProposalSchema,
   type DirectoryState,
   parseDirectoryCommand,
   restore,
@@ -14,17 +16,26 @@ const decoder = new TextDecoder();
 
 /**
  * The directory as Raft's state machine: each committed entry is one JSON
- * `DirectoryCommand`; applying it returns the directory's {@link ApplyResult}. A command
- * that does not parse is refused as `unsupported-value` (every replica refuses it alike).
+ * `DirectoryProposal` (a command with its client request id, applied at most once per id:
+ * {@link applyOnce}) or, in logs written before request ids, a bare `DirectoryCommand`;
+ * applying it returns the directory's {@link ApplyResult}. An entry that does not parse is
+ * refused as `unsupported-value` (every replica refuses it alike).
  */
 export class DirectoryMachine implements RaftStateMachine<ApplyResult> {
   state: DirectoryState = createDirectoryState();
   readonly #listeners = new Set<(events: DirectoryEvent[]) => void>();
 
   apply(entry: NormalEntry): ApplyResult {
-    let cmd;
+    let run: () => ApplyResult;
     try {
-      cmd = parseDirectoryCommand(JSON.parse(decoder.decode(entry.data)));
+      const json = JSON.parse(decoder.decode(entry.data));
+      if (json !== null && typeof json === "object" && "request_id" in json) {
+        const p = DirectoryProposalSchema.parse(json);
+        run = () => applyOnce(this.state, p);
+      } else {
+        const cmd = parseDirectoryCommand(json);
+        run = () => apply(this.state, cmd);
+      }
     } catch (e) {
       return {
         ok: false,
@@ -32,7 +43,7 @@ export class DirectoryMachine implements RaftStateMachine<ApplyResult> {
         message: `entry ${entry.index} is not a directory command: ${(e as Error).message}`,
       };
     }
-    const r = apply(this.state, cmd);
+    const r = run();
     if (r.ok && r.events.length) {
       for (const l of this.#listeners) {
         try {

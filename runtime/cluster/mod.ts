@@ -5,7 +5,9 @@
  */
 export { Cluster, type ClusterOptions } from "./cluster.ts";
 export { DirectoryMachine } from "./directory-machine.ts";
-export { CLUSTER_PROTOCOL } from "./control.ts";
+export { CLUSTER_PROTOCOL, RemoveResponseSchema } from "./control.ts";
+export { type ProposeOptions, Proposer, type ProposerDeps } from "./proposer.ts";
+export { raftApiError, raftCall } from "./raft-errors.ts";
 export { peerRoute } from "./peer-route.ts";
 export { clusterAgentDirectory } from "./agent-directory.ts";
 export { mountPlatformAgents } from "./platform-agents.ts";

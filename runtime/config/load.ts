@@ -72,6 +72,12 @@ export const SETTINGS = [
     help: "discover nodes on the local network: on|off",
   },
   {
+    key: "sampleAgents",
+    flag: "sample-agents",
+    env: "FIPA_EDGE_SAMPLE_AGENTS",
+    help: "deploy the sample agent echo on a fresh node: on|off",
+  },
+  {
     key: "publicUrl",
     flag: "public-url",
     env: "FIPA_EDGE_PUBLIC_URL",

@@ -18,6 +18,7 @@ export const DEFAULTS = {
   adminTokens: [] as string[],
   readTokens: [] as string[],
   rateLimit: "on",
+  sampleAgents: "on",
   deliveryMaxAttempts: 8,
   deliveryRetryMs: 200,
 } as const;
@@ -95,6 +96,11 @@ export const ConfigSchema = z.strictObject({
   raftElectionTicks: z.coerce.number().int().min(3).max(1000).default(10),
   /** Discover other nodes on the local network with mDNS (`on`/`off`). */
   mdns: z.enum(["on", "off"]).default("off"),
+  /**
+   * `deno task start` (main.ts) deploys the built-in sample agent `echo` when it founds a
+   * cluster on an empty data directory (`on`/`off`).
+   */
+  sampleAgents: z.enum(["on", "off"]).default(DEFAULTS.sampleAgents),
   /** At-least-once delivery: attempts before a message is dead-lettered. */
   deliveryMaxAttempts: z.coerce.number().int().min(1).max(1000).default(8),
   /** At-least-once delivery: first retry delay (doubling up to 30 s), ms. */

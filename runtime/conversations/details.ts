@@ -1,4 +1,5 @@
-import type { ConversationView, TrailEntry } from "../../protocols/mod.ts";
+import type { TrailEntry } from "../../protocols/mod.ts";
+import type { ConversationView } from "./views.ts";
 
 /** What `GET /api/v1/conversations/{id}` shows: every local agent's view, merged. */
 export interface ConversationDetails {

@@ -20,10 +20,18 @@ export {
   ConversationService,
   type ConversationServiceOptions,
   type ConversationStats,
-  type Timers,
-  UNREF_TIMERS,
 } from "./service.ts";
 export { type ConversationDetails, mergeViews } from "./details.ts";
+export {
+  type AnalysisView,
+  analysisView,
+  type ConversationView,
+  describeMachine,
+  type MachineSummary,
+  viewConversation,
+  viewConversations,
+  viewOf,
+} from "./views.ts";
 export {
   DEFAULT_HISTORY_LIMITS,
   type HistoryEntry,

@@ -1,4 +1,5 @@
 import { type AgentIdentifier, aid } from "../acl/mod.ts";
+import { type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -9,7 +10,6 @@ import {
   type RouteOutcome,
 } from "../routing/mod.ts";
 import {
-  type ConversationView,
   DEFAULT_TRACKER_LIMITS,
   expected,
   parseProtocolName,
@@ -22,12 +22,12 @@ import {
   TrackerStateSchema,
   trackMessage,
   trackTimeout,
-  viewConversations,
   type Violation,
   violationError,
 } from "../../protocols/mod.ts";
 import { zodIssues } from "../acl/mod.ts";
 import { nextDue } from "./deadlines.ts";
+import { type ConversationView, viewConversations } from "./views.ts";
 import { type ConversationDetails, mergeViews } from "./details.ts";
 import {
   type HistoryEntry,
@@ -39,22 +39,6 @@ import { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.t
 import { type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";
 import { TrackerStore } from "./store.ts";
 
-/** How the service sets and clears its one deadline timer. */
-export interface Timers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-/** Timers that do not keep the process alive. */
-export const UNREF_TIMERS: Timers = {
-  set(fn, ms) {
-    const id = setTimeout(fn, ms);
-    Deno.unrefTimer(id);
-    return id;
-  },
-  clear: (id) => clearTimeout(id as number),
-};
-
 /** What a {@link ConversationService} needs. */
 export interface ConversationServiceOptions {
   router: MessageRouter;
@@ -62,7 +46,10 @@ export interface ConversationServiceOptions {
   isAgent(localName: string): boolean;
   /** Clock, ms since the epoch. */
   now?: () => number;
-  /** The deadline timer; `null`: none (the owner calls {@link ConversationService.tick}). */
+  /**
+   * The deadline and sweep timers (default: unref'd real ones); `null`: none (the owner
+   * calls {@link ConversationService.tick}).
+   */
   timers?: Timers | null;
   events?: EventBus;
   log?: Logger;
@@ -138,9 +125,9 @@ export class ConversationService {
   readonly #exempt = new Set<string>();
   readonly #designated = new Map<string, { initiator: string; receivers: Set<string> }>();
   readonly #maxTrackers: number;
-  #timer: unknown;
+  #timer: TimerHandle;
   #timerAt = Infinity;
-  #sweepTimer: unknown;
+  #sweepTimer: TimerHandle;
   #closed = false;
 
   constructor(opts: ConversationServiceOptions) {

@@ -151,3 +151,23 @@ export type DirectoryCommandType = DirectoryCommand["type"];
 export function parseDirectoryCommand(value: unknown): DirectoryCommand {
   return DirectoryCommandSchema.parse(value);
 }
+
+/**
+ * A client request id: names one logical request, the same across every retry of it, so
+ * that the directory applies it once (see {@link DirectoryProposalSchema}).
+ */
+export const RequestIdSchema = z.string().min(1).max(200);
+
+/**
+ * What a client proposes through Raft: a command and the id of the request that carries it.
+ * The directory remembers the outcome of recent ids (in its snapshot too), so a retried
+ * proposal gets the first outcome and is never applied twice (the Raft dissertation's
+ * client sessions, §6.3).
+ */
+export const DirectoryProposalSchema = z.strictObject({
+  request_id: RequestIdSchema,
+  command: DirectoryCommandSchema,
+});
+
+/** A directory command with its client request id. */
+export type DirectoryProposal = z.output<typeof DirectoryProposalSchema>;

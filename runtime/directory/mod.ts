@@ -5,8 +5,10 @@
  * (id, addresses, Ed25519 public key, Raft role).
  *
  * Pure and deterministic: {@link apply} is a function of the state and a
- * {@link DirectoryCommand} (commands carry their timestamps); {@link snapshot} gives
- * canonical bytes and {@link restore} reads them back.
+ * {@link DirectoryCommand} (commands carry their timestamps); {@link applyOnce} applies a
+ * {@link DirectoryProposal} (a command with its client request id) at most once, answering
+ * retries with the remembered outcome; {@link snapshot} gives canonical bytes and
+ * {@link restore} reads them back.
  *
  * @example
  * ```ts
@@ -69,20 +71,26 @@ export {
   type DirectoryCommand,
   DirectoryCommandSchema,
   type DirectoryCommandType,
+  type DirectoryProposal,
+  DirectoryProposalSchema,
   MemberAddSchema,
   MemberRemoveSchema,
   MemberUpdateSchema,
   parseDirectoryCommand,
+  RequestIdSchema,
 } from "./commands.ts";
-export type {
-  ApplyFailure,
-  ApplyOk,
-  ApplyResult,
-  DirectoryEvent,
-  DirectoryFailureReason,
+export {
+  type ApplyFailure,
+  type ApplyOk,
+  type ApplyResult,
+  DIRECTORY_FAILURE_REASONS,
+  type DirectoryEvent,
+  type DirectoryFailureReason,
+  type RememberedOutcome,
 } from "./results.ts";
 export { createDirectoryState, type DirectoryState } from "./state.ts";
 export { apply } from "./apply.ts";
+export { applyOnce, MAX_REMEMBERED_REQUESTS } from "./sessions.ts";
 export {
   compileDfTemplate,
   isSubsetIgnoringCase,

@@ -7,12 +7,16 @@ import type { Member } from "./member.ts";
  * `unsupported-value` covers values the state does not allow (an unknown node, removing the
  * last voter); `stale-location` / `stale-state` are failed preconditions.
  */
-export type DirectoryFailureReason =
-  | "already-registered"
-  | "not-registered"
-  | "unsupported-value"
-  | "stale-location"
-  | "stale-state";
+export type DirectoryFailureReason = typeof DIRECTORY_FAILURE_REASONS[number];
+
+/** Every {@link DirectoryFailureReason}. */
+export const DIRECTORY_FAILURE_REASONS = [
+  "already-registered",
+  "not-registered",
+  "unsupported-value",
+  "stale-location",
+  "stale-state",
+] as const;
 
 /** A change the directory made; DF subscriptions and caches consume these. */
 export type DirectoryEvent =
@@ -32,6 +36,11 @@ export interface ApplyOk {
   /** The record the command created or changed (the removed one for removals). */
   value?: AgentRecord | DfAgentDescription | Member;
   events: DirectoryEvent[];
+  /**
+   * True when this is the remembered outcome of a request applied before (a retry): then
+   * `value` is absent and `events` empty (nothing changed this time).
+   */
+  duplicate?: true;
 }
 
 /** The outcome of a refused command; the state is unchanged. */
@@ -40,7 +49,17 @@ export interface ApplyFailure {
   reason: DirectoryFailureReason;
   /** Names the offending value. */
   message: string;
+  /** True when this is the remembered refusal of a request refused before (a retry). */
+  duplicate?: true;
 }
 
 /** What {@link apply} returns: data, never an exception. */
 export type ApplyResult = ApplyOk | ApplyFailure;
+
+/**
+ * The outcome of a request as the directory remembers it for retries: whether it took
+ * effect, and if not why (the value and events are not kept; a retry changes nothing).
+ */
+export type RememberedOutcome =
+  | { ok: true }
+  | { ok: false; reason: DirectoryFailureReason; message: string };

@@ -3,6 +3,9 @@ import { type AgentRecord, AgentRecordSchema } from "./agent-record.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { type DfAgentDescription, DfAgentDescriptionSchema } from "./df-description.ts";
 import { MemberSchema } from "./member.ts";
+import { RequestIdSchema } from "./commands.ts";
+import { remember } from "./sessions.ts";
+import { DIRECTORY_FAILURE_REASONS } from "./results.ts";
 import { compareCodeUnits } from "./sorted-names.ts";
 import { createDirectoryState, type DirectoryState, putAgent, putRegistration } from "./state.ts";
 import { deepFreeze } from "./deep-freeze.ts";
@@ -10,14 +13,30 @@ import { deepFreeze } from "./deep-freeze.ts";
 /** Format tag written into every directory snapshot. */
 export const SNAPSHOT_FORMAT = "fipa-edge/directory";
 
-/** Schema of a snapshot's JSON (version 1). A trust boundary: snapshots come from peers. */
+/** A remembered request outcome as a snapshot lists it (oldest first). */
+const RememberedRequestSchema = z.union([
+  z.strictObject({ id: RequestIdSchema, ok: z.literal(true) }),
+  z.strictObject({
+    id: RequestIdSchema,
+    ok: z.literal(false),
+    reason: z.enum(DIRECTORY_FAILURE_REASONS),
+    message: z.string().max(4096),
+  }),
+]);
+
+/**
+ * Schema of a snapshot's JSON. A trust boundary: snapshots come from peers. Version 2 adds
+ * `requests` (the remembered outcomes of recent client requests, oldest first); version 1
+ * snapshots (without it) still restore.
+ */
 export const DirectorySnapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   revision: z.number().int().nonnegative(),
   agents: z.array(AgentRecordSchema),
   registrations: z.array(DfAgentDescriptionSchema),
   members: z.array(MemberSchema),
+  requests: z.array(RememberedRequestSchema).optional(),
 });
 
 /** A snapshot that cannot be restored; `message` names the offending value. */
@@ -33,17 +52,19 @@ function sortedValues<T>(map: Map<string, T>): T[] {
 }
 
 /**
- * The state as canonical bytes: UTF-8 canonical JSON (sorted keys, records in key order).
+ * The state as canonical bytes: UTF-8 canonical JSON (sorted keys, records in key order,
+ * remembered requests oldest first).
  * The same state always gives the same bytes, on every replica. O(n log n).
  */
 export function snapshot(state: DirectoryState): Uint8Array {
   const doc = {
     format: SNAPSHOT_FORMAT,
-    version: 1,
+    version: 2,
     revision: state.revision,
     agents: state.agentNames.map((n) => state.agents.get(n)!),
     registrations: state.registrationNames.map((n) => state.registrations.get(n)!),
     members: sortedValues(state.members),
+    requests: [...state.requests].map(([id, o]) => ({ id, ...o })),
   };
   return new TextEncoder().encode(canonicalJson(doc));
 }
@@ -79,10 +100,13 @@ export function restore(bytes: Uint8Array): DirectoryState {
   unique("agent", doc.agents.map((a) => a.name));
   unique("registration", doc.registrations.map((d) => d.name.name));
   unique("member", doc.members.map((m) => m.id));
+  const requests = doc.requests ?? [];
+  unique("request", requests.map((r) => r.id));
   const state = createDirectoryState();
   state.revision = doc.revision;
   for (const a of doc.agents) putAgent(state, a as AgentRecord);
   for (const d of doc.registrations) putRegistration(state, d as DfAgentDescription);
   for (const m of doc.members) state.members.set(m.id, deepFreeze(m));
+  for (const { id, ...outcome } of requests) remember(state, id, outcome, Infinity);
   return state;
 }

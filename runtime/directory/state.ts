@@ -2,6 +2,7 @@ import type { AgentRecord, LifecycleState } from "./agent-record.ts";
 import { deepFreeze } from "./deep-freeze.ts";
 import type { DfAgentDescription } from "./df-description.ts";
 import type { Member } from "./member.ts";
+import type { RememberedOutcome } from "./results.ts";
 import { insertSorted, removeSorted } from "./sorted-names.ts";
 
 /**
@@ -27,6 +28,11 @@ export interface DirectoryState {
   /** Names of registrations that carry a lease (scanned by `df.expire`). */
   leased: Set<string>;
   members: Map<string, Member>;
+  /**
+   * Outcomes of recent client requests by request id, oldest first (insertion order), at
+   * most `MAX_REMEMBERED_REQUESTS` (`sessions.ts`): what makes retried proposals idempotent.
+   */
+  requests: Map<string, RememberedOutcome>;
 }
 
 /** An empty directory. */
@@ -43,6 +49,7 @@ export function createDirectoryState(): DirectoryState {
     byServiceName: new Map(),
     leased: new Set(),
     members: new Map(),
+    requests: new Map(),
   };
 }
 

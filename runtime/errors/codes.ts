@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   NOT_LEADER: 503,
   UNAVAILABLE: 503,
+  /** A write may or may not have been committed: the leader's answer never came back. */
+  OUTCOME_UNKNOWN: 504,
 } as const;
 
 /** One API error code, e.g. `"AGENT_NOT_FOUND"`. */

@@ -5,7 +5,7 @@ import { VERSION } from "../version.ts";
 import type { App, AppEnv } from "./env.ts";
 import type { RateLimits } from "../config/mod.ts";
 import { EventBus } from "../events/mod.ts";
-import type { NodeMetrics } from "../metrics/mod.ts";
+import type { MetricsSeries, NodeMetrics } from "../metrics/mod.ts";
 import { httpMetrics } from "./metrics-middleware.ts";
 import { observeRoutes } from "./routes/observe.ts";
 import { metricsApiRoutes } from "./routes/metrics-api.ts";
@@ -53,6 +53,8 @@ export interface AppDeps {
   events?: EventBus;
   /** Prometheus metrics; omitted means no `/metrics` and no HTTP instrumentation. */
   metrics?: NodeMetrics;
+  /** The recent throughput and latency series (`GET /api/v1/metrics/series`). */
+  metricsSeries?: MetricsSeries;
   /** At-least-once delivery and the dead-letter queue; omitted means at most once only. */
   outbox?: Outbox;
   /** Cluster membership and directory; omitted means no cluster routes. */
@@ -138,7 +140,13 @@ export function createApp(deps: AppDeps): App {
   if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
   dashboardRoutes(app);
-  if (deps.metrics) metricsApiRoutes(app, { metrics: deps.metrics, agents: deps.agents });
+  if (deps.metrics) {
+    metricsApiRoutes(app, {
+      metrics: deps.metrics,
+      agents: deps.agents,
+      series: deps.metricsSeries,
+    });
+  }
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
   if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 

@@ -29,15 +29,29 @@ export async function readJson<S extends z.ZodType>(
   } catch (e) {
     throw new ApiError("INVALID_REQUEST", `Body is not valid JSON: ${(e as Error).message}`);
   }
+  return parseField(schema, value);
+}
+
+/**
+ * Validates a body (or, with `field`, one field of it, such as a multipart `config`) with
+ * `schema`.
+ *
+ * @throws {ApiError} `400 INVALID_REQUEST` naming the field path of the first problem
+ *   (`details.path`, prefixed with `field`) and listing all in `details.issues`.
+ */
+export function parseField<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  field?: string,
+): z.output<S> {
   const r = schema.safeParse(value);
-  if (!r.success) {
-    const issues = zodIssues(r.error);
-    const first = issues[0];
-    throw new ApiError(
-      "INVALID_REQUEST",
-      `Invalid request: ${first.path?.join(".") || "body"}: ${first.message}`,
-      { path: first.path, issues },
-    );
-  }
-  return r.data;
+  if (r.success) return r.data;
+  const issues = zodIssues(r.error);
+  const first = issues[0];
+  const path = field === undefined ? first.path : [field, ...(first.path ?? [])];
+  throw new ApiError(
+    "INVALID_REQUEST",
+    `Invalid ${field ?? "request"}: ${path?.join(".") || "body"}: ${first.message}`,
+    { path, issues },
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * A token bucket: `burst` tokens at most, refilled at `ratePerSecond`. Pure: the caller
- * passes the current time, so tests drive it without a clock.
+ * passes the current time, so tests drive it without a clock. A rate of 0 never refills
+ * and a burst of 0 never allows anything (the sandbox's `send_rate`/`send_burst` may be 0).
  *
  * @example
  * ```ts
@@ -13,10 +14,12 @@ export class TokenBucket {
   #last: number;
 
   constructor(readonly opts: { ratePerSecond: number; burst: number }, nowMs: number) {
-    if (!(opts.ratePerSecond > 0)) {
-      throw new RangeError(`ratePerSecond must be > 0, got ${opts.ratePerSecond}`);
+    if (!(opts.ratePerSecond >= 0 && opts.ratePerSecond < Infinity)) {
+      throw new RangeError(`ratePerSecond must be a finite number >= 0, got ${opts.ratePerSecond}`);
     }
-    if (!(opts.burst >= 1)) throw new RangeError(`burst must be >= 1, got ${opts.burst}`);
+    if (!(opts.burst >= 0 && opts.burst < Infinity)) {
+      throw new RangeError(`burst must be a finite number >= 0, got ${opts.burst}`);
+    }
     this.#tokens = opts.burst;
     this.#last = nowMs;
   }
@@ -33,7 +36,7 @@ export class TokenBucket {
 
   /**
    * Takes `n` tokens if there are enough. Says how many remain and, when refused, how
-   * long until `n` are available.
+   * long until `n` are available (`Infinity` when they never will be).
    */
   take(nowMs: number, n = 1): { allowed: boolean; remaining: number; retryAfterMs: number } {
     this.#refill(nowMs);
@@ -42,6 +45,9 @@ export class TokenBucket {
       return { allowed: true, remaining: Math.floor(this.#tokens), retryAfterMs: 0 };
     }
     const missing = n - this.#tokens;
+    if (n > this.opts.burst || this.opts.ratePerSecond === 0) {
+      return { allowed: false, remaining: Math.floor(this.#tokens), retryAfterMs: Infinity };
+    }
     return {
       allowed: false,
       remaining: Math.floor(this.#tokens),
@@ -52,6 +58,8 @@ export class TokenBucket {
   /** Milliseconds until the bucket is full again. */
   msUntilFull(nowMs: number): number {
     this.#refill(nowMs);
+    if (this.#tokens >= this.opts.burst) return 0;
+    if (this.opts.ratePerSecond === 0) return Infinity;
     return Math.ceil(((this.opts.burst - this.#tokens) / this.opts.ratePerSecond) * 1000);
   }
 

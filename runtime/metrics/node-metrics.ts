@@ -1,4 +1,6 @@
 import client from "prom-client";
+import { bucketsOf, type HistogramValue } from "./quantile.ts";
+import type { MetricsReading } from "./series.ts";
 
 /**
  * The node's Prometheus metrics (prom-client), one registry per node so several nodes can
@@ -187,3 +189,13 @@ export async function renderMetrics(m: NodeMetrics): Promise<string> {
 
 /** The content type of the Prometheus text exposition. */
 export const METRICS_CONTENT_TYPE = client.Registry.PROMETHEUS_CONTENT_TYPE;
+
+/**
+ * Reads the counters the time series is made of: messages handled by agents (sum of
+ * `messagesIn`) and the handling-latency histogram, stamped `at`.
+ */
+export async function readMetrics(m: NodeMetrics, at: number): Promise<MetricsReading> {
+  const messages = (await m.messagesIn.get()).values.reduce((s, v) => s + v.value, 0);
+  const latency = bucketsOf((await m.messageLatency.get()).values as HistogramValue[]);
+  return { at, messages, latency };
+}

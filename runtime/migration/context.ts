@@ -26,7 +26,10 @@ export interface ClusterPort {
     readonly state: DirectoryState;
     onEvents(listener: (events: DirectoryEvent[]) => void): () => void;
   };
-  propose(cmd: DirectoryCommand, timeoutMs?: number): Promise<ApplyResult>;
+  propose(
+    cmd: DirectoryCommand,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<ApplyResult>;
   linearizableRead(): Promise<void>;
   addressOf(id: string): string | undefined;
 }

@@ -1,4 +1,4 @@
-import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import { type AclMessage, type AgentIdentifier, buildReplyTo } from "../acl/mod.ts";
 import { slAgentIdentifier, slString } from "./sl-terms.ts";
 
 /**
@@ -52,21 +52,13 @@ export function deliveryFailureMessage(
   reason: string | FailureReason,
   ams: AgentIdentifier,
 ): AclMessage | undefined {
-  const sender = original.sender;
-  if (!sender || sender.name === ams.name) return undefined;
+  if (original.sender?.name === ams.name) return undefined;
   const why: FailureReason = typeof reason === "string"
     ? { kind: "internal-error", message: reason }
     : reason;
-  const failure: AclMessage = {
-    performative: "failure",
-    sender: ams,
-    receivers: [sender],
+  return buildReplyTo(original, ams, "failure", {
     content: mtsErrorContent(ams, receiver, why),
     language: "fipa-sl0",
     ontology: "FIPA-Agent-Management",
-  };
-  if (original.protocol !== undefined) failure.protocol = original.protocol;
-  if (original.conversation_id !== undefined) failure.conversation_id = original.conversation_id;
-  if (original.reply_with !== undefined) failure.in_reply_to = original.reply_with;
-  return failure;
+  }, { to: "sender" });
 }

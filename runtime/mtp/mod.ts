@@ -67,8 +67,8 @@ export {
   parseHttpMtpRequest,
   PAYLOAD_PART_TYPES,
 } from "./inbound.ts";
+export { backoffDelay } from "../async/mod.ts";
 export {
-  backoffDelay,
   buildHttpMtpRequest,
   DEFAULT_RETRY_POLICY,
   defaultHttpMtpDeps,

@@ -9,6 +9,7 @@
  * @module
  */
 import { type AclMessage, type AgentIdentifier, aid, toAclString } from "../acl/mod.ts";
+import { backoffDelay } from "../async/mod.ts";
 import { buildEnvelopeXml } from "./envelope-build.ts";
 import type { EnvelopeParams } from "./envelope-model.ts";
 import { ACL_STRING_REPRESENTATION } from "./names.ts";
@@ -40,15 +41,6 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxDelayMs: 8000,
   timeoutMs: 10_000,
 });
-
-/**
- * The wait before retry number `retry` (1 = before the second attempt):
- * `min(maxDelayMs, initialDelayMs * factor^(retry-1))`. No jitter: one sender per platform
- * rarely stampedes, and determinism keeps tests exact.
- */
-export function backoffDelay(policy: RetryPolicy, retry: number): number {
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (retry - 1));
-}
 
 /** The effects {@link sendHttpMtp} needs, injected. */
 export interface HttpMtpClientDeps {

@@ -14,6 +14,7 @@ import { ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { ConversationService } from "../conversations/mod.ts";
 import { TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
+import { startMetricsSampler } from "./metrics-sampler.ts";
 import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
@@ -74,6 +75,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   router.addAlias(config.name);
   const events = new EventBus(config.name);
   const metrics = createNodeMetrics(config.name);
+  const sampler = await startMetricsSampler(config.name, metrics);
   let baseUrl = "";
   const accUrl = () => `${config.publicUrl ?? baseUrl}/acc`;
 
@@ -237,6 +239,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
     events,
     metrics,
+    metricsSeries: sampler.series,
     agents,
     cluster,
     outbox,
@@ -300,6 +303,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     migration,
     stop() {
       stopped ??= (async () => {
+        sampler.stop();
         await server.shutdown();
         tasks.close();
         conversations.close();

@@ -1,15 +1,17 @@
-import { ApiError } from "../errors/mod.ts";
+import { REAL_TIMERS, type TimerHandle, type Timers } from "../async/mod.ts";
 import { confOf } from "./conf.ts";
 import { RaftError } from "./errors.ts";
 import { MAX_ENTRY_DATA_BYTES } from "./kv-storage.ts";
 import type { ConfChange, ConfState, Entry, Message, NormalEntry } from "./messages.ts";
 import { RaftNode, type RaftOptions, type Ready, type Role, type SoftState } from "./node.ts";
 import type { RaftStorage } from "./storage.ts";
+import { Waiters } from "./waiters.ts";
 
 /**
  * The shell around a {@link RaftNode}: owns the tick timer, runs ready cycles in order
  * (send a leader's appends, persist, send the rest, apply), and turns proposals and reads
- * into promises. Storage, transport, state machine and timer are injected.
+ * into promises (kept by {@link Waiters}). Storage, transport, state machine and timers
+ * are injected. Failures are {@link RaftError}s; mapping them onto HTTP is the caller's job.
  * @module
  */
 
@@ -34,14 +36,6 @@ export interface RaftStateMachine<R = unknown> {
   restore(data: Uint8Array): void | Promise<void>;
 }
 
-/** The timer functions the driver uses (injectable for tests). */
-export interface TickScheduler {
-  /** Like `setInterval`; returns a handle for {@link TickScheduler.clearInterval}. */
-  setInterval(fn: () => void, ms: number): unknown;
-  /** Like `clearInterval`. */
-  clearInterval(handle: unknown): void;
-}
-
 /** Options of {@link RaftDriver.open}. */
 export interface RaftDriverOptions<R> {
   /** This node's id. */
@@ -59,8 +53,8 @@ export interface RaftDriverOptions<R> {
   initialVoters?: string[];
   /** Milliseconds per tick (default 100); 0 disables the timer (call {@link RaftDriver.tick}). */
   tickMs?: number;
-  /** Timer functions (default: the global ones). */
-  scheduler?: TickScheduler;
+  /** Timers (default: the global ones). */
+  timers?: Timers;
   /** Core tuning (election and heartbeat ticks, pre-vote, ...). */
   raft?: Omit<RaftOptions, "id">;
   /** Ticks after which a proposal or read gives up (default 5 election timeouts). */
@@ -97,20 +91,6 @@ export interface ClusterStatus {
   matchIndex: Record<string, number>;
 }
 
-interface PendingProposal {
-  term: number;
-  deadline: number;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
-interface PendingRead {
-  index: number | null;
-  deadline: number;
-  resolve: (index: number) => void;
-  reject: (error: unknown) => void;
-}
-
 const textEncoder = new TextEncoder();
 
 /**
@@ -133,16 +113,15 @@ export class RaftDriver<R = unknown> {
   readonly id: string;
   readonly #node: RaftNode;
   readonly #opts: RaftDriverOptions<R>;
-  readonly #scheduler: TickScheduler;
+  readonly #timers: Timers;
   readonly #timeoutTicks: number;
-  #timer: unknown = null;
+  #timer: TimerHandle | null = null;
   #ticks = 0;
   #busy = false;
   #idle: Promise<void> = Promise.resolve();
   #stopped = false;
   #readSeq = 0;
-  #proposals = new Map<number, PendingProposal>();
-  #reads = new Map<string, PendingRead>();
+  readonly #waiters = new Waiters();
   #soft: SoftState = { leader: null, role: "follower" };
   /** Term and vote as last persisted. */
   #durable: { term: number; vote: string | null };
@@ -153,10 +132,7 @@ export class RaftDriver<R = unknown> {
     const st = node.status();
     this.#durable = { term: st.term, vote: st.vote };
     this.#opts = opts;
-    this.#scheduler = opts.scheduler ?? {
-      setInterval: (fn, ms) => setInterval(fn, ms),
-      clearInterval: (h) => clearInterval(h as number),
-    };
+    this.#timers = opts.timers ?? REAL_TIMERS;
     this.#timeoutTicks = opts.requestTimeoutTicks ?? 5 * (opts.raft?.electionTicks ?? 10);
   }
 
@@ -187,7 +163,7 @@ export class RaftDriver<R = unknown> {
   start(): void {
     if (this.#stopped || this.#timer !== null) return;
     const ms = this.#opts.tickMs ?? 100;
-    if (ms > 0) this.#timer = this.#scheduler.setInterval(() => this.tick(), ms);
+    if (ms > 0) this.#timer = this.#timers.every(() => this.tick(), ms);
     const { voters } = this.#node.conf;
     if (voters.length === 1 && voters[0] === this.id && this.#node.role !== "leader") {
       this.#node.campaign();
@@ -199,14 +175,9 @@ export class RaftDriver<R = unknown> {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#timer !== null) this.#scheduler.clearInterval(this.#timer);
-    this.#timer = null;
+    this.#stopTimer();
     await this.#idle;
-    const err = new ApiError("UNAVAILABLE", `raft node ${this.id} stopped`);
-    for (const p of this.#proposals.values()) p.reject(err);
-    for (const r of this.#reads.values()) r.reject(err);
-    this.#proposals.clear();
-    this.#reads.clear();
+    this.#waiters.failAll(new RaftError("STOPPED", `raft node ${this.id} stopped`));
   }
 
   /** Advances logical time by one tick (called by the timer, or by tests). */
@@ -214,7 +185,7 @@ export class RaftDriver<R = unknown> {
     if (this.#stopped) return;
     this.#ticks++;
     this.#node.tick();
-    this.#expire();
+    this.#waiters.expire(this.#ticks);
     this.#kick();
   }
 
@@ -227,16 +198,17 @@ export class RaftDriver<R = unknown> {
 
   /**
    * Proposes a command; resolves with the state machine's result once it is applied here.
-   * @throws {ApiError} `NOT_LEADER` (details name the leader), `PAYLOAD_TOO_LARGE`,
-   * `CONFLICT` (leadership transfer in progress), `UNAVAILABLE` (the entry was replaced:
-   * it did not commit) or `TIMEOUT` (outcome unknown)
+   * @throws {RaftError} `NOT_LEADER` (`leader` names the leader), `TOO_LARGE`,
+   * `TRANSFER_IN_PROGRESS`, `NOT_COMMITTED` (the entry was replaced: it did not commit),
+   * `TIMEOUT` / `OVERTAKEN` / `STOPPED` (outcome unknown: see {@link outcomeUnknown}) or
+   * `APPLY_FAILED`
    */
   propose(command: Uint8Array | string): Promise<R> {
     const data = typeof command === "string" ? textEncoder.encode(command) : command;
     const max = this.#opts.maxCommandBytes ?? MAX_ENTRY_DATA_BYTES;
     if (data.length > max) {
       return Promise.reject(
-        new ApiError("PAYLOAD_TOO_LARGE", `command of ${data.length} bytes exceeds ${max}`, {
+        new RaftError("TOO_LARGE", `command of ${data.length} bytes exceeds ${max}`, null, {
           size: data.length,
           max,
         }),
@@ -248,8 +220,8 @@ export class RaftDriver<R = unknown> {
   /**
    * Proposes a single-server membership change; resolves with the new configuration once
    * it is applied here.
-   * @throws {ApiError} as {@link propose}, plus `CONFLICT` when another change is pending
-   * and `INVALID_REQUEST` when the change makes no sense
+   * @throws {RaftError} as {@link propose}, plus `CONF_CHANGE_PENDING` when another change
+   * is pending and `INVALID_CONF_CHANGE` when the change makes no sense
    */
   proposeConfChange(change: ConfChange): Promise<ConfState> {
     return this.#track(() => this.#node.proposeConfChange(change)) as Promise<ConfState>;
@@ -259,39 +231,28 @@ export class RaftDriver<R = unknown> {
    * Waits until this node's state machine reflects every write acknowledged before the
    * call (ReadIndex); then reading the state machine is linearizable. Resolves with the
    * read index.
-   * @throws {ApiError} `NOT_LEADER` when no leader is known, `UNAVAILABLE` when leadership
-   * changes meanwhile, `TIMEOUT`
+   * @throws {RaftError} `NOT_LEADER` when no leader is known, `LEADER_CHANGED` when
+   * leadership changes meanwhile, `TIMEOUT`, `STOPPED`
    */
   linearizableRead(): Promise<number> {
-    if (this.#stopped) return Promise.reject(new ApiError("UNAVAILABLE", "raft node stopped"));
+    if (this.#stopped) return Promise.reject(this.#stoppedError());
     const ctx = `${this.id}/${++this.#readSeq}`;
     try {
       this.#node.readIndex(ctx);
     } catch (e) {
-      return Promise.reject(toApiError(e));
+      return Promise.reject(e);
     }
-    const promise = new Promise<number>((resolve, reject) => {
-      this.#reads.set(ctx, {
-        index: null,
-        deadline: this.#ticks + this.#timeoutTicks,
-        resolve,
-        reject,
-      });
-    });
+    const promise = this.#waiters.read(ctx, this.#ticks + this.#timeoutTicks);
     this.#kick();
     return promise;
   }
 
   /**
    * Asks the leader (this node) to hand leadership to voter `to`.
-   * @throws {ApiError} `NOT_LEADER` or `INVALID_REQUEST`
+   * @throws {RaftError} `NOT_LEADER` or `INVALID_ARGUMENT`
    */
   transferLeadership(to: string): void {
-    try {
-      this.#node.transferLeadership(to);
-    } catch (e) {
-      throw toApiError(e);
-    }
+    this.#node.transferLeadership(to);
     this.#kick();
   }
 
@@ -338,42 +299,29 @@ export class RaftDriver<R = unknown> {
   // ---------------------------------------------------------------- internals
 
   #track(propose: () => { index: number; term: number }): Promise<unknown> {
-    if (this.#stopped) return Promise.reject(new ApiError("UNAVAILABLE", "raft node stopped"));
+    if (this.#stopped) return Promise.reject(this.#stoppedError());
     let ticket: { index: number; term: number };
     try {
       ticket = propose();
     } catch (e) {
-      return Promise.reject(toApiError(e));
+      return Promise.reject(e);
     }
-    const promise = new Promise((resolve, reject) => {
-      this.#proposals.set(ticket.index, {
-        term: ticket.term,
-        deadline: this.#ticks + this.#timeoutTicks,
-        resolve,
-        reject,
-      });
-    });
+    const promise = this.#waiters.proposal(
+      ticket.index,
+      ticket.term,
+      this.#ticks + this.#timeoutTicks,
+    );
     this.#kick();
     return promise;
   }
 
-  #expire(): void {
-    for (const [index, p] of this.#proposals) {
-      if (p.deadline <= this.#ticks) {
-        this.#proposals.delete(index);
-        p.reject(
-          new ApiError("TIMEOUT", `proposal at index ${index} timed out; outcome unknown`, {
-            index,
-          }),
-        );
-      }
-    }
-    for (const [ctx, r] of this.#reads) {
-      if (r.deadline <= this.#ticks) {
-        this.#reads.delete(ctx);
-        r.reject(new ApiError("TIMEOUT", "linearizable read timed out"));
-      }
-    }
+  #stoppedError(): RaftError {
+    return new RaftError("STOPPED", `raft node ${this.id} is stopped`);
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== null) this.#timers.clear(this.#timer);
+    this.#timer = null;
   }
 
   #kick(): void {
@@ -391,13 +339,12 @@ export class RaftDriver<R = unknown> {
       // Storage failed: this node can no longer promise durability. Stop it.
       this.#opts.onError?.(e);
       this.#stopped = true;
-      if (this.#timer !== null) this.#scheduler.clearInterval(this.#timer);
-      this.#timer = null;
-      const err = new ApiError("INTERNAL_ERROR", `raft node ${this.id} failed: ${String(e)}`);
-      for (const p of this.#proposals.values()) p.reject(err);
-      for (const r of this.#reads.values()) r.reject(err);
-      this.#proposals.clear();
-      this.#reads.clear();
+      this.#stopTimer();
+      this.#waiters.failAll(
+        new RaftError("STORAGE_FAILED", `raft node ${this.id} failed: ${String(e)}`, null, {}, {
+          cause: e,
+        }),
+      );
     } finally {
       this.#busy = false;
     }
@@ -431,32 +378,14 @@ export class RaftDriver<R = unknown> {
     }
     if (rd.snapshot) {
       await this.#opts.stateMachine.restore(rd.snapshot.data);
-      for (const [index, p] of this.#proposals) {
-        if (index <= rd.snapshot.meta.index) {
-          this.#proposals.delete(index);
-          p.reject(
-            new ApiError(
-              "UNAVAILABLE",
-              `proposal at ${index} overtaken by a snapshot; outcome unknown`,
-            ),
-          );
-        }
-      }
+      this.#waiters.overtaken(rd.snapshot.meta.index);
     }
     for (const m of late) this.#send(m);
     for (const e of rd.committedEntries) await this.#apply(e);
-    for (const rs of rd.readStates) {
-      const r = this.#reads.get(rs.ctx);
-      if (r) r.index = rs.index;
-    }
+    for (const rs of rd.readStates) this.#waiters.confirmed(rs.ctx, rs.index);
     node.advance(rd);
     const applied = node.appliedIndex;
-    for (const [ctx, r] of this.#reads) {
-      if (r.index !== null && r.index <= applied) {
-        this.#reads.delete(ctx);
-        r.resolve(r.index);
-      }
-    }
+    this.#waiters.applied(applied);
     const threshold = this.#opts.snapshotThreshold ?? 1000;
     if (applied - node.snapshotIndex >= threshold) {
       const data = await this.#opts.stateMachine.snapshot();
@@ -470,32 +399,23 @@ export class RaftDriver<R = unknown> {
   }
 
   async #apply(e: Entry): Promise<void> {
-    const p = this.#proposals.get(e.index);
-    if (p) this.#proposals.delete(e.index);
-    const mine = p !== undefined && p.term === e.term;
-    if (p && !mine) {
-      p.reject(
-        new ApiError("UNAVAILABLE", `proposal at index ${e.index} was not committed`, {
-          index: e.index,
-        }),
-      );
-    }
+    const p = this.#waiters.take(e);
     if (e.type === "normal") {
       try {
         const result = await this.#opts.stateMachine.apply(e);
-        if (mine) p.resolve(result);
+        p?.resolve(result);
       } catch (err) {
         this.#opts.onError?.(err);
-        if (mine) {
-          p.reject(
-            new ApiError("INTERNAL_ERROR", `applying entry ${e.index} failed`, {}, { cause: err }),
-          );
-        }
+        p?.reject(
+          new RaftError("APPLY_FAILED", `applying entry ${e.index} failed`, null, {
+            index: e.index,
+          }, { cause: err }),
+        );
       }
-    } else if (e.type === "conf" && mine) {
-      p.resolve(e.conf);
-    } else if (mine) {
-      p.resolve(undefined);
+    } else if (e.type === "conf") {
+      p?.resolve(e.conf);
+    } else {
+      p?.resolve(undefined);
     }
   }
 
@@ -513,39 +433,7 @@ export class RaftDriver<R = unknown> {
   }
 
   #onSoftState(soft: SoftState): void {
-    if (soft.leader !== this.#soft.leader) {
-      // Reads not yet confirmed may never be: fail them (a failed read has no effect).
-      for (const [ctx, r] of this.#reads) {
-        if (r.index === null) {
-          this.#reads.delete(ctx);
-          r.reject(
-            new ApiError("UNAVAILABLE", "leadership changed during a read", {
-              leader: soft.leader,
-            }),
-          );
-        }
-      }
-    }
+    if (soft.leader !== this.#soft.leader) this.#waiters.leaderChanged(soft.leader);
     this.#soft = soft;
-  }
-}
-
-/** Maps a core error to the API error the HTTP layer reports. */
-export function toApiError(e: unknown): ApiError {
-  if (e instanceof ApiError) return e;
-  if (!(e instanceof RaftError)) {
-    return new ApiError("INTERNAL_ERROR", String(e), {}, { cause: e });
-  }
-  switch (e.code) {
-    case "NOT_LEADER":
-      return new ApiError("NOT_LEADER", e.message, { leader: e.leader });
-    case "TRANSFER_IN_PROGRESS":
-    case "CONF_CHANGE_PENDING":
-      return new ApiError("CONFLICT", e.message, { reason: e.code });
-    case "INVALID_CONF_CHANGE":
-    case "INVALID_ARGUMENT":
-      return new ApiError("INVALID_REQUEST", e.message, { reason: e.code });
-    case "PROPOSAL_DROPPED":
-      return new ApiError("UNAVAILABLE", e.message, { reason: e.code });
   }
 }

@@ -31,7 +31,7 @@ export {
   SnapshotSchema,
 } from "./messages.ts";
 export { decodeMessage, encodeMessage, WireError } from "./wire.ts";
-export { RaftError, type RaftErrorCode } from "./errors.ts";
+export { outcomeUnknown, RaftError, type RaftErrorCode, type RaftErrorDetails } from "./errors.ts";
 export {
   applyConfChange,
   confOf,
@@ -66,6 +66,4 @@ export {
   type RaftDriverOptions,
   type RaftStateMachine,
   type RaftTransport,
-  type TickScheduler,
-  toApiError,
 } from "./driver.ts";

@@ -1,19 +1,8 @@
-import { type AclMessage, aid } from "../acl/mod.ts";
+import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { newMessageId } from "./message-id.ts";
+import { PendingReply, ReplyInbox } from "./reply-inbox.ts";
 import type { Delivery, MessageRouter, RouteOutcome } from "./router.ts";
-
-interface Waiter {
-  replyWith: string;
-  conversationId: string;
-  skipAgree: boolean;
-  resolve(d: Delivery): void;
-}
-
-interface Inbox {
-  waiters: Set<Waiter>;
-  unregister: () => void;
-}
 
 /** The outcome of {@link ReplyWaiters.sendAndWait}. */
 export interface SendAndWaitResult {
@@ -23,15 +12,54 @@ export interface SendAndWaitResult {
   elapsed_ms: number;
 }
 
+/** Options of {@link ReplyWaiters.sendAndWait}. */
+export interface SendAndWaitOptions {
+  /** The wait, from routing the request to the reply. */
+  timeoutMs: number;
+  /** Wait past an `agree` for the final answer (FIPA request). */
+  skipAgree?: boolean;
+}
+
+/** Where replies to a send-and-wait caller come back: its local name and its full identifier. */
+interface ReplyAddress {
+  local: string;
+  sender: AgentIdentifier;
+}
+
 /**
- * Lets an HTTP caller send a message and wait for the answer. While it waits, the
- * caller's name (its `sender`, or a fresh `http-…` name) is a temporary endpoint on this
- * node; the first message to it that answers the request (`in_reply_to` = the request's
- * `reply_with`, or the same `conversation_id`) is the reply. Missing `reply_with` and
- * `conversation_id` are filled in so that replies can be correlated.
+ * `message` from `sender` with the parameters a reply is matched by: a missing `reply_with`
+ * or `conversation_id` is filled in with a fresh one. Pure but for the random ids.
+ */
+export function withCorrelation(message: AclMessage, sender: AgentIdentifier): AclMessage {
+  return {
+    ...message,
+    sender,
+    reply_with: message.reply_with ?? `rw_${crypto.randomUUID().replaceAll("-", "")}`,
+    conversation_id: message.conversation_id ??
+      `conv_${crypto.randomUUID().replaceAll("-", "")}`,
+  };
+}
+
+/**
+ * Lets an HTTP caller send a message and wait for the answer. The reply path, step by step:
+ *
+ * 1. {@link ReplyWaiters.sendAndWait} picks the caller's {@link ReplyAddress} (its `sender`,
+ *    or a fresh `http-…` name, qualified with this node) and fills in the correlation
+ *    ({@link withCorrelation}).
+ * 2. It opens the caller's {@link ReplyInbox}: a temporary endpoint registered on the router
+ *    under that name (one per name, shared by the callers waiting under it), and adds a
+ *    {@link PendingReply} to it.
+ * 3. It routes the request like any other message; if routing or the delivery fails, the
+ *    wait ends with that error ({@link PendingReply.fail}).
+ * 4. The answer comes back through the router (from a local agent, another node, or another
+ *    platform) to the inbox, whose `deliver` hands it to the first waiter it answers
+ *    (`in_reply_to` = the request's `reply_with`, or the same `conversation_id`).
+ * 5. The wait ends with the reply, the failure or `504 TIMEOUT`; the inbox is closed (its
+ *    name unregistered) when its last waiter leaves.
  */
 export class ReplyWaiters {
-  readonly #inboxes = new Map<string, Inbox>();
+  readonly #inboxes = new Map<string, ReplyInbox>();
+  readonly #unregister = new WeakMap<ReplyInbox, () => void>();
 
   /**
    * @param home this node's name: senders are qualified with it (`caller@<home>`), so that
@@ -40,19 +68,45 @@ export class ReplyWaiters {
   constructor(readonly router: MessageRouter, readonly home: string = router.platform) {}
 
   /**
-   * Routes `message` and resolves with the reply, or rejects with `504 TIMEOUT` after
-   * `timeoutMs`.
+   * Routes `message` and resolves with the reply, or rejects with the routing or delivery
+   * failure, or with `504 TIMEOUT` after `timeoutMs`.
    *
-   * @param opts.skipAgree wait past an `agree` for the final answer (FIPA request).
    * @throws {ApiError} `CONFLICT` when the sender is an agent of this node or of another
-   *   platform (its replies would not come back here).
+   *   platform (its replies would not come back here), or when the same sender already waits
+   *   for a reply with the same `reply_with` or `conversation_id` (the reply could not be
+   *   told apart).
    */
-  async sendAndWait(
-    message: AclMessage,
-    opts: { timeoutMs: number; skipAgree?: boolean },
-  ): Promise<SendAndWaitResult> {
+  async sendAndWait(message: AclMessage, opts: SendAndWaitOptions): Promise<SendAndWaitResult> {
     const started = performance.now();
-    const given = message.sender ?? aid(`http-${crypto.randomUUID().slice(0, 8)}`);
+    const address = this.#replyAddress(message.sender);
+    const request = withCorrelation(message, address.sender);
+    const pending = new PendingReply({
+      replyWith: request.reply_with!,
+      conversationId: request.conversation_id!,
+      skipAgree: opts.skipAgree ?? false,
+    });
+    const inbox = this.#openInbox(address.local, pending);
+    try {
+      const message_id = newMessageId();
+      pending.startTimeout(opts.timeoutMs, message_id);
+      const routed = this.#routeRequest(message_id, request, pending);
+      const reply = await pending.settled;
+      return {
+        message_id,
+        receivers: (await routed) ?? [],
+        reply,
+        elapsed_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      };
+    } finally {
+      pending.dispose();
+      this.#closeInbox(inbox, pending);
+    }
+  }
+
+  /** Step 1: where the replies come back, or `CONFLICT` when they could not. */
+  #replyAddress(
+    given: AgentIdentifier = aid(`http-${crypto.randomUUID().slice(0, 8)}`),
+  ): ReplyAddress {
     const local = this.router.localName(given);
     if (local === undefined) {
       throw new ApiError(
@@ -68,83 +122,58 @@ export class ReplyWaiters {
         { sender: given.name },
       );
     }
-    const sender = { ...given, name: `${local}@${this.home}` };
-    const msg: AclMessage = {
-      ...message,
-      sender,
-      reply_with: message.reply_with ?? `rw_${crypto.randomUUID().replaceAll("-", "")}`,
-      conversation_id: message.conversation_id ?? `conv_${crypto.randomUUID().replaceAll("-", "")}`,
-    };
-    const { promise, resolve } = Promise.withResolvers<Delivery>();
-    const waiter: Waiter = {
-      replyWith: msg.reply_with!,
-      conversationId: msg.conversation_id!,
-      skipAgree: opts.skipAgree ?? false,
-      resolve,
-    };
-    const inbox = this.#inbox(local);
-    inbox.waiters.add(waiter);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    return { local, sender: { ...given, name: `${local}@${this.home}` } };
+  }
+
+  /** Step 2: the caller's inbox, registered on the router on first use, with `pending` in it. */
+  #openInbox(local: string, pending: PendingReply): ReplyInbox {
+    let inbox = this.#inboxes.get(local);
+    if (inbox === undefined) {
+      inbox = new ReplyInbox(local);
+      const unregister = this.router.register(local, inbox);
+      this.#unregister.set(inbox, unregister);
+      this.#inboxes.set(local, inbox);
+    }
+    const clash = inbox.clash(pending.wanted);
+    if (clash !== undefined) {
+      if (inbox.size === 0) this.#closeInbox(inbox, pending);
+      throw new ApiError(
+        "CONFLICT",
+        `Sender '${local}' already waits for a reply with ${clash.field} '${clash.value}'`,
+        { sender: local, [clash.field]: clash.value },
+      );
+    }
+    inbox.add(pending);
+    return inbox;
+  }
+
+  /**
+   * Step 3: routes the request. A routing or delivery failure ends the wait with that error
+   * (so a receiver that fails on the request answers at once, not at the timeout).
+   */
+  async #routeRequest(
+    message_id: string,
+    request: AclMessage,
+    pending: PendingReply,
+  ): Promise<RouteOutcome[] | undefined> {
     try {
-      const message_id = newMessageId();
-      const receivers = await this.router.route({
+      return await this.router.route({
         message_id,
-        message: msg,
+        message: request,
         accepted_at: new Date().toISOString(),
         origin: "http",
       });
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new ApiError("TIMEOUT", `No reply within ${opts.timeoutMs} ms`, {
-                message_id,
-                timeout_ms: opts.timeoutMs,
-              }),
-            ),
-          opts.timeoutMs,
-        );
-      });
-      const reply = await Promise.race([promise, timeout]);
-      return {
-        message_id,
-        receivers,
-        reply,
-        elapsed_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      };
-    } finally {
-      clearTimeout(timer);
-      inbox.waiters.delete(waiter);
-      if (inbox.waiters.size === 0) {
-        inbox.unregister();
-        this.#inboxes.delete(local);
-      }
+    } catch (e) {
+      pending.fail(e);
+      return undefined;
     }
   }
 
-  #inbox(local: string): Inbox {
-    let inbox = this.#inboxes.get(local);
-    if (inbox) return inbox;
-    const waiters = new Set<Waiter>();
-    const unregister = this.router.register(local, {
-      deliver: (d) => {
-        const m = d.message;
-        for (const w of waiters) {
-          const answers = (m.in_reply_to !== undefined && m.in_reply_to === w.replyWith) ||
-            (m.conversation_id !== undefined && m.conversation_id === w.conversationId);
-          if (!answers) continue;
-          if (w.skipAgree && m.performative === "agree") return;
-          waiters.delete(w);
-          w.resolve(d);
-          return;
-        }
-        throw new ApiError("AGENT_NOT_FOUND", `No one waits for this message at '${local}'`, {
-          agent: local,
-        });
-      },
-    });
-    inbox = { waiters, unregister };
-    this.#inboxes.set(local, inbox);
-    return inbox;
+  /** Step 5: the caller leaves; the last one out unregisters the name. */
+  #closeInbox(inbox: ReplyInbox, pending: PendingReply): void {
+    inbox.remove(pending);
+    if (inbox.size > 0 || this.#inboxes.get(inbox.localName) !== inbox) return;
+    this.#unregister.get(inbox)?.();
+    this.#inboxes.delete(inbox.localName);
   }
 }

@@ -47,37 +47,6 @@ export function protocolAllowed(
     `(allowed: ${protocols.join(", ") || "none"})`;
 }
 
-/**
- * A token bucket: `burst` tokens at most, refilled at `rate` per second. Pure: the caller
- * passes the time.
- *
- * @example
- * ```ts
- * const b = new TokenBucket(10, 2, 0);
- * b.take(0); b.take(0); b.take(0); // true, true, false
- * b.take(100); // true (one token refilled after 100 ms)
- * ```
- */
-export class TokenBucket {
-  #tokens: number;
-  #last: number;
-
-  constructor(readonly rate: number, readonly burst: number, nowMs: number) {
-    this.#tokens = burst;
-    this.#last = nowMs;
-  }
-
-  /** Takes one token at time `nowMs`; false when none is left. */
-  take(nowMs: number): boolean {
-    const elapsed = Math.max(0, nowMs - this.#last);
-    this.#last = Math.max(this.#last, nowMs);
-    this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.rate) / 1000);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
-
 /** Storage usage of a key-value pair: UTF-8 key bytes plus value bytes. */
 export function entrySize(key: string, value: Uint8Array): number {
   return new TextEncoder().encode(key).length + value.length;

@@ -4,17 +4,9 @@
  * sign that makes it a duration relative to now (`+00000000T000100000` is one minute).
  */
 
-const RE = /^([+-]?)(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(\d{2})(\d{3})([A-Za-z]?)$/;
+import { militaryOffsetHours } from "../acl/mod.ts";
 
-/** Offset in hours of a military time-zone letter (J, local time, is `undefined`). */
-function zoneHours(letter: string): number | undefined {
-  const c = letter.toUpperCase();
-  if (c === "Z") return 0;
-  if (c === "J") return undefined;
-  if (c >= "A" && c <= "I") return c.charCodeAt(0) - 64;
-  if (c >= "K" && c <= "M") return c.charCodeAt(0) - 65;
-  return -(c.charCodeAt(0) - 77); // N = -1 ... Y = -12
-}
+const RE = /^([+-]?)(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(\d{2})(\d{3})([A-Za-z]?)$/;
 
 const pad = (n: number, w: number) => String(n).padStart(w, "0");
 
@@ -89,8 +81,8 @@ export function slDateTimeToIso(text: string, now?: string): string | undefined 
     check.getUTCDate() !== p.day || check.getUTCHours() !== p.hour ||
     check.getUTCMinutes() !== p.minute || check.getUTCSeconds() !== p.second
   ) return undefined;
-  const hours = p.designator === "" ? undefined : zoneHours(p.designator);
-  if (hours === undefined) {
+  const hours = p.designator === "" ? null : militaryOffsetHours(p.designator);
+  if (hours === null) {
     return `${pad(p.year, 4)}-${pad(p.month, 2)}-${pad(p.day, 2)}T${pad(p.hour, 2)}:` +
       `${pad(p.minute, 2)}:${pad(p.second, 2)}.${pad(p.millisecond, 3)}`;
   }

@@ -18,7 +18,6 @@ export {
   TaskService,
   type TaskServiceDeps,
   type TaskStatus,
-  type TaskTimers,
   type TaskView,
 } from "./service.ts";
 export { type CreateTask, CreateTaskSchema, type Distribute, DistributeSchema } from "./schema.ts";

@@ -1,3 +1,4 @@
+import { REAL_TIMERS, type Timers } from "../async/mod.ts";
 import type { AgentIdentifier, JsonValue } from "../acl/mod.ts";
 import { canonicalNames } from "../conversations/mod.ts";
 import { ApiError } from "../errors/mod.ts";
@@ -59,17 +60,6 @@ export interface DistributeResult {
   error: string | null;
 }
 
-/** How the service waits (injectable for tests). */
-export interface TaskTimers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-const DEFAULT_TIMERS: TaskTimers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as number),
-};
-
 /** What a {@link TaskService} needs. */
 export interface TaskServiceDeps {
   router: MessageRouter;
@@ -86,7 +76,8 @@ export interface TaskServiceDeps {
   log?: Logger;
   /** Clock, ms since the epoch. */
   now?: () => number;
-  timers?: TaskTimers;
+  /** Bid and result deadlines (default: the real timers; `ManualTimers` in tests). */
+  timers?: Timers;
   /** Tasks kept at most; the oldest ended ones are forgotten first. */
   maxTasks?: number;
 }
@@ -145,7 +136,7 @@ export class TaskService {
   readonly #tasks = new Map<string, Task>();
   readonly #deps: TaskServiceDeps;
   readonly #now: () => number;
-  readonly #timers: TaskTimers;
+  readonly #timers: Timers;
   readonly #canon: (name: string) => string;
   readonly #home: string;
   #closed = false;
@@ -153,7 +144,7 @@ export class TaskService {
   constructor(deps: TaskServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.#timers = deps.timers ?? DEFAULT_TIMERS;
+    this.#timers = deps.timers ?? REAL_TIMERS;
     this.#canon = canonicalNames((n) => deps.router.localName(n), deps.router.platform);
     this.#home = deps.home ?? deps.router.platform;
   }

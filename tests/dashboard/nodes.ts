@@ -1,4 +1,5 @@
 // In-process nodes for the dashboard tests: a small cluster on free ports and temp dirs.
+import { pollUntil } from "../../runtime/async/mod.ts";
 import { ConfigSchema } from "../../runtime/config/mod.ts";
 import { silentLogger } from "../../runtime/log/mod.ts";
 import { type RunningNode, startNode } from "../../runtime/node/mod.ts";
@@ -32,11 +33,11 @@ export async function startCluster(
       out.push({ node: await startNode(config, silentLogger), dataDir });
     }
     const first = out[0].node;
-    const until = Date.now() + 20_000;
-    while (first.cluster.status().members.voters.length < names.length) {
-      if (Date.now() > until) throw new Error("nodes did not all become voters");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await pollUntil(
+      "every node to become a voter",
+      () => first.cluster.status().members.voters.length >= names.length || undefined,
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
     return out;
   } catch (e) {
     await stopCluster(out);

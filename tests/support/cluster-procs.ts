@@ -41,29 +41,34 @@ export interface ClusterNode {
   proc: NodeProcess;
 }
 
-/** Spawns a node of a cluster named `platform` on a fixed p2p port. */
+/** Spawns a node of a cluster named `platform` on a fixed p2p port (`env`: its variables). */
 export async function spawnMember(
   name: string,
   platform: string,
   p2pPort: number,
   join: string[],
   dataDir?: string,
+  env: Record<string, string> = {},
 ): Promise<ClusterNode> {
   const args = ["--name", name, "--platform", platform, "--p2p-port", String(p2pPort)];
   for (const j of join) args.push("--join", j);
-  const proc = await spawnNode(args, {}, { dataDir });
+  const proc = await spawnNode(args, env, { dataDir });
   return { name, p2pPort, proc };
 }
 
 /** Starts `names.length` nodes: the first founds the cluster, the others join it. */
-export async function spawnCluster(names: string[], platform = "plat"): Promise<ClusterNode[]> {
-  const first = await spawnMember(names[0], platform, freePort(), []);
+export async function spawnCluster(
+  names: string[],
+  platform = "plat",
+  env: Record<string, string> = {},
+): Promise<ClusterNode[]> {
+  const first = await spawnMember(names[0], platform, freePort(), [], undefined, env);
   const seed = await waitFor("founder's address", async () => {
     const v = await clusterView(first.proc.url);
     return v.leader ? v.self.addresses[0] : undefined;
   });
   const rest = await Promise.all(
-    names.slice(1).map((n) => spawnMember(n, platform, freePort(), [seed])),
+    names.slice(1).map((n) => spawnMember(n, platform, freePort(), [seed], undefined, env)),
   );
   const nodes = [first, ...rest];
   await waitFor("all voters", async () => {

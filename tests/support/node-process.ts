@@ -14,11 +14,15 @@ export interface NodeProcess {
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Spawns a node; resolves once it prints the address it listens on. */
+/**
+ * Spawns a node; resolves once it prints the address it listens on. Without
+ * `opts.sampleAgents` it runs with `--sample-agents off`, so a test starts from a node
+ * without agents; with it, the node's default applies (the sample `echo` on a fresh node).
+ */
 export async function spawnNode(
   args: string[] = [],
   env: Record<string, string> = {},
-  opts: { dataDir?: string } = {},
+  opts: { dataDir?: string; sampleAgents?: boolean } = {},
 ): Promise<NodeProcess> {
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "fipa-edge-e2e-" });
   const child = new Deno.Command(Deno.execPath(), {
@@ -31,6 +35,7 @@ export async function spawnNode(
       ...(args.includes("--p2p-port") ? [] : ["--p2p-port", "0"]),
       "--data-dir",
       dataDir,
+      ...(opts.sampleAgents ? [] : ["--sample-agents", "off"]),
       ...args,
     ],
     cwd: ROOT,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pollUntil } from "../../runtime/async/mod.ts";
+import { backoffDelay, pollUntil } from "../../runtime/async/mod.ts";
 
 Deno.test("pollUntil resolves with the first defined value and names what timed out", async () => {
   let n = 0;
@@ -11,4 +11,27 @@ Deno.test("pollUntil resolves with the first defined value and names what timed 
     /timed out waiting for never: Error: boom/,
   );
   await assert.rejects(pollUntil("x", () => 1, { timeoutMs: 0 }), /timeoutMs must be > 0, got 0/);
+});
+
+Deno.test("backoffDelay grows by the factor from the initial delay up to the cap", () => {
+  const s = { initialDelayMs: 100, factor: 2, maxDelayMs: 1000 };
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((r) => backoffDelay(s, r)), [
+    100,
+    200,
+    400,
+    800,
+    1000,
+    1000,
+  ]);
+  assert.equal(backoffDelay({ initialDelayMs: 100, factor: 1.5, maxDelayMs: 1000 }, 2), 150);
+  assert.equal(backoffDelay({ initialDelayMs: 0, factor: 1, maxDelayMs: 0 }, 9), 0);
+});
+
+Deno.test("backoffDelay names the parameter that is out of range", () => {
+  const ok = { initialDelayMs: 100, factor: 2, maxDelayMs: 1000 };
+  assert.throws(() => backoffDelay({ ...ok, initialDelayMs: -1 }, 1), /initialDelayMs .* got -1/);
+  assert.throws(() => backoffDelay({ ...ok, factor: 0.5 }, 1), /factor must be .* >= 1, got 0.5/);
+  assert.throws(() => backoffDelay({ ...ok, maxDelayMs: NaN }, 1), /maxDelayMs .* got NaN/);
+  assert.throws(() => backoffDelay(ok, 0), /retry must be an integer >= 1, got 0/);
+  assert.throws(() => backoffDelay(ok, 1.5), /retry must be an integer >= 1, got 1.5/);
 });

@@ -4,10 +4,14 @@ import {
   addConversation,
   addMigration,
   agentRows,
+  chartModel,
   describeEvent,
+  fromHistory,
+  HISTORY_LIMIT,
   lineMatches,
   MAX_EVENTS,
   memberRows,
+  spanLabel,
   stateClass,
   timeOfDay,
 } from "./model.js";
@@ -24,6 +28,8 @@ const ui = {
   events: [],
   conversations: [],
   migrations: [],
+  series: null,
+  historyLoaded: false,
   paused: false,
   ws: null,
   wsRetryMs: 1000,
@@ -96,13 +102,17 @@ async function refresh() {
   }
   ui.refreshing = true;
   try {
-    const [cluster, local] = await Promise.all([
+    const [cluster, local, series] = await Promise.all([
       api("/api/v1/cluster").catch((e) => {
         if (e instanceof Unauthorized || e.status !== 404) throw e;
         return null;
       }),
       api("/api/v1/agents?limit=1000").catch((e) => {
         if (e instanceof Unauthorized || e.status !== 404) throw e;
+        return null;
+      }),
+      api("/api/v1/metrics/series").catch((e) => {
+        if (e instanceof Unauthorized) throw e;
         return null;
       }),
     ]);
@@ -112,7 +122,8 @@ async function refresh() {
         return null;
       })
       : null;
-    Object.assign(ui, { cluster, local, directory });
+    Object.assign(ui, { cluster, local, directory, series });
+    if (!ui.historyLoaded) await loadHistory(cluster?.self?.id ?? "");
     showError("");
     render();
     if (!ui.ws) connectEvents();
@@ -126,6 +137,21 @@ async function refresh() {
       scheduleRefresh(200);
     }
   }
+}
+
+/**
+ * Fills the live view and the conversations with what the node routed before the page
+ * opened (its message history), once, before the event stream starts.
+ */
+async function loadHistory(self) {
+  const page = await api(`/api/v1/messages?order=desc&limit=${HISTORY_LIMIT}`).catch((e) => {
+    if (e instanceof Unauthorized) throw e;
+    return null;
+  });
+  const h = fromHistory(page, self);
+  ui.events = [...ui.events, ...h.events];
+  ui.conversations = h.conversations;
+  ui.historyLoaded = true;
 }
 
 function scheduleRefresh(ms) {
@@ -184,6 +210,56 @@ function render() {
   renderEvents();
   renderConversations();
   renderMigrations();
+  renderChart();
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+/** Chart height and the margins around the plot (axis labels), px. */
+const CHART = { height: 150, left: 44, right: 52, top: 8, bottom: 22 };
+
+/** Builds an SVG element (attributes as given, text as a text node). */
+function svg(tag, attrs = {}, text) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.append(document.createTextNode(String(text)));
+  return el;
+}
+
+/** Messages per second and p50/p99 latency of this node over the last 15 minutes. */
+function renderChart() {
+  const chart = $("chart");
+  const { height, left, right, top, bottom } = CHART;
+  // The plot is as wide as the panel (1:1 with the page's pixels, so text keeps its shape).
+  const width = Math.max(200, Math.round(chart.clientWidth || 600) - left - right);
+  const m = chartModel(ui.series, { width, height });
+  chart.setAttribute(
+    "viewBox",
+    `${-left} ${-top} ${width + left + right} ${height + top + bottom}`,
+  );
+  chart.setAttribute("data-points", String(m.points));
+  const grid = [0, 0.5, 1].map((f) =>
+    svg("line", { class: "grid", x1: 0, x2: width, y1: height * f, y2: height * f })
+  );
+  const labels = [
+    svg("text", { class: "axis rate", x: -6, y: 4, "text-anchor": "end" }, `${m.maxRate}/s`),
+    svg("text", { class: "axis rate", x: -6, y: height + 4, "text-anchor": "end" }, "0"),
+    svg("text", { class: "axis lat", x: width + 6, y: 4 }, `${m.maxLatency} ms`),
+    svg("text", { class: "axis lat", x: width + 6, y: height + 4 }, "0"),
+    svg("text", { class: "axis", x: 0, y: height + 18 }, `−${spanLabel(m.spanSeconds)}`),
+    svg("text", { class: "axis", x: width, y: height + 18, "text-anchor": "end" }, "now"),
+  ];
+  const lines = [
+    svg("polyline", { class: "series rate", id: "chart-rate", points: m.rate }),
+    svg("polyline", { class: "series p50", id: "chart-p50", points: m.p50 }),
+    svg("polyline", { class: "series p99", id: "chart-p99", points: m.p99 }),
+  ];
+  chart.replaceChildren(...grid, ...labels, ...lines);
+  const last = m.last;
+  $("chart-legend").textContent = last
+    ? `${m.node}: ${last.messages_per_s} msg/s · p50 ${last.p50_ms ?? "–"} ms · p99 ${
+      last.p99_ms ?? "–"
+    } ms (last 10 s)`
+    : "no samples yet";
 }
 
 function renderEvents() {

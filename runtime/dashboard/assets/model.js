@@ -264,3 +264,135 @@ export function lineMatches(line, filter) {
   if (!f) return true;
   return `${line.type} ${line.node} ${line.text}`.toLowerCase().includes(f);
 }
+
+/** How many routed messages the page asks the node's history for when it opens. */
+export const HISTORY_LIMIT = MAX_EVENTS;
+
+/** @param {unknown} a an agent identifier in the JSON form: a name or `{name, ...}` */
+function aidName(a) {
+  if (a && typeof a === "object") return String(/** @type {any} */ (a).name ?? "?");
+  return a === undefined || a === null ? "?" : String(a);
+}
+
+/**
+ * A message of the node's history (`GET /api/v1/messages`) as the event the page would
+ * have seen for it: `message.routed`, with sender, receivers, performative, conversation.
+ * @param {Record<string, any>} m one history entry
+ * @param {string} node this node's id
+ */
+export function historyEvent(m, node) {
+  const receivers = Array.isArray(m.receiver) ? m.receiver : [m.receiver];
+  return {
+    type: "message.routed",
+    timestamp: m.timestamp,
+    node,
+    message_id: m.message_id,
+    from: aidName(m.sender),
+    to: receivers.filter((r) => r !== undefined && r !== null).map(aidName),
+    performative: m.performative,
+    conversation_id: m.conversation_id ?? undefined,
+  };
+}
+
+/**
+ * What the page shows for the node's history when it opens: the live-view lines (newest
+ * first) and the conversations, folded from the oldest message on.
+ * @param {{messages?: Array<Record<string, any>>} | null | undefined} page a page of
+ *   `GET /api/v1/messages?order=desc`
+ * @param {string} node this node's id
+ */
+export function fromHistory(page, node) {
+  const newestFirst = ((page && page.messages) || []).map((m) => historyEvent(m, node));
+  let conversations = [];
+  for (const e of [...newestFirst].reverse()) conversations = addConversation(conversations, e);
+  return { events: newestFirst.slice(0, MAX_EVENTS).map(describeEvent), conversations };
+}
+
+/**
+ * The throughput and latency chart of `GET /api/v1/metrics/series`: SVG polyline points
+ * (`"x,y x,y ..."`, a horizontal step over each point's interval) for messages per second
+ * (left axis) and p50/p99 latency (right axis), ending at the last point and spanning what
+ * the series covers (at least a minute, at most its window); plus the axes' maxima, the
+ * span and the last point's figures.
+ * @param {{node?: string, window_seconds?: number, points?: Array<Record<string, any>>} | null | undefined} series
+ * @param {{width: number, height: number}} size
+ */
+export function chartModel(series, size) {
+  const points = (series && series.points) || [];
+  const windowMs = ((series && series.window_seconds) || 900) * 1000;
+  const { width, height } = size;
+  const empty = {
+    rate: "",
+    p50: "",
+    p99: "",
+    maxRate: 0,
+    maxLatency: 0,
+    points: 0,
+    spanSeconds: windowMs / 1000,
+  };
+  if (!points.length) return { ...empty, node: String(series?.node ?? ""), last: null };
+  const end = Date.parse(points[points.length - 1].t);
+  const first = Date.parse(points[0].t) - (Number(points[0].seconds) || 0) * 1000;
+  // The time axis spans what the series covers (at least a minute, at most its window).
+  const spanMs = Math.min(windowMs, Math.max(MIN_SPAN_MS, end - first));
+  const start = end - spanMs;
+  const maxRate = niceMax(Math.max(...points.map((p) => Number(p.messages_per_s) || 0)));
+  const lat = points.flatMap((p) => [p.p50_ms, p.p99_ms]).filter((v) => typeof v === "number");
+  const maxLatency = niceMax(lat.length ? Math.max(...lat) : 0);
+  const x = (ms) => round1(Math.max(0, (ms - start) / spanMs) * width);
+  const y = (v, max) => round1(height - (max > 0 ? (v / max) * height : 0));
+  // A step per point: its value holds over its interval (so one point is already a line).
+  const line = (pick, max) =>
+    points.filter((p) => typeof pick(p) === "number").map((p) => {
+      const t = Date.parse(p.t);
+      const from = t - (Number(p.seconds) || 0) * 1000;
+      const v = y(pick(p), max);
+      return `${x(from)},${v} ${x(t)},${v}`;
+    }).join(" ");
+  const last = points[points.length - 1];
+  return {
+    node: String(series?.node ?? ""),
+    rate: line((p) => Number(p.messages_per_s) || 0, maxRate),
+    p50: line((p) => p.p50_ms, maxLatency),
+    p99: line((p) => p.p99_ms, maxLatency),
+    maxRate,
+    maxLatency,
+    points: points.length,
+    spanSeconds: spanMs / 1000,
+    last: {
+      messages_per_s: Number(last.messages_per_s) || 0,
+      p50_ms: last.p50_ms ?? null,
+      p99_ms: last.p99_ms ?? null,
+    },
+  };
+}
+
+/** Shortest time axis of the chart: a minute. */
+export const MIN_SPAN_MS = 60_000;
+
+/**
+ * A time span for an axis label: `15 min`, `2 min 30 s`, `45 s`.
+ * @param {number} seconds
+ */
+export function spanLabel(seconds) {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+}
+
+/** @param {number} v */
+function round1(v) {
+  return Math.round(v * 10) / 10;
+}
+
+/**
+ * A round axis maximum at or above `v` (1, 2 or 5 times a power of ten); 1 for 0.
+ * @param {number} v
+ */
+export function niceMax(v) {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (v <= m * p) return m * p;
+  return 10 * p;
+}

@@ -6,12 +6,11 @@ import {
   DeployConfigSchema,
   UpdateConfigSchema,
 } from "../../agents/mod.ts";
-import { zodIssues } from "../../acl/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import type { MigrationService } from "../../migration/mod.ts";
 import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
-import { readJson } from "../json-body.ts";
+import { parseField, readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
 
@@ -20,18 +19,6 @@ export const MAX_COMPONENT_BYTES = 64 * 1024 * 1024;
 
 const AgentViewSchema = z.record(z.string(), z.unknown()).meta({ id: "Agent" });
 const IdParam = z.object({ id: z.string().min(1).max(1024) });
-
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issues = zodIssues(r.error);
-  const first = issues[0];
-  throw new ApiError(
-    "INVALID_REQUEST",
-    `Invalid ${what}: ${[what, ...(first.path ?? [])].join(".")}: ${first.message}`,
-    { path: [what, ...(first.path ?? [])], issues },
-  );
-}
 
 /** Reads `wasm` (a file) and `config` (JSON text) from a multipart/form-data body. */
 async function readDeployForm(
@@ -80,11 +67,6 @@ async function readDeployForm(
     }
   }
   return { bytes, config };
-}
-
-/** The `{id}` path parameter. */
-function idOf(c: Context<AppEnv>): string {
-  return c.req.param("id") ?? "";
 }
 
 const StopSchema = z.strictObject({
@@ -144,7 +126,7 @@ export function agentRoutes(
     },
     async (c) => {
       const { bytes, config } = await readDeployForm(c, true);
-      const cfg = parseWith(DeployConfigSchema, config ?? {}, "config");
+      const cfg = parseField(DeployConfigSchema, config ?? {}, "config");
       return c.json(await agents.deploy(bytes!, cfg), 201);
     },
   );
@@ -159,8 +141,7 @@ export function agentRoutes(
       responses: { 200: json("A page of agents"), ...errorResponses(400, 401) },
     },
     (c) => {
-      const q = parseWith(ListQuery, c.req.query(), "query");
-      return c.json(agents.list(q));
+      return c.json(agents.list(c.req.valid("query")));
     },
   );
 
@@ -173,7 +154,7 @@ export function agentRoutes(
       request: { params: IdParam },
       responses: { 200: json("The agent"), ...errorResponses(401, 404) },
     },
-    (c) => c.json(agents.get(idOf(c))),
+    (c) => c.json(agents.get(c.req.valid("param").id)),
   );
 
   defineRoute(
@@ -208,8 +189,8 @@ export function agentRoutes(
       }
       const cfg = config === undefined
         ? undefined
-        : parseWith(UpdateConfigSchema, config, "config");
-      return c.json(await agents.update(idOf(c), { bytes, config: cfg }));
+        : parseField(UpdateConfigSchema, config, "config");
+      return c.json(await agents.update(c.req.valid("param").id, { bytes, config: cfg }));
     },
   );
 
@@ -230,7 +211,7 @@ export function agentRoutes(
         c.req.header("transfer-encoding") !== undefined;
       const o = hasBody ? await readJson(c, StopSchema) : StopSchema.parse({});
       return c.json(
-        await agents.stop(idOf(c), {
+        await agents.stop(c.req.valid("param").id, {
           graceSeconds: o.grace_period_seconds,
           drain: o.drain_messages,
         }),
@@ -247,7 +228,7 @@ export function agentRoutes(
       request: { params: IdParam },
       responses: { 200: json("Running"), ...errorResponses(401, 403, 404, 500) },
     },
-    async (c) => c.json(await agents.resume(idOf(c))),
+    async (c) => c.json(await agents.resume(c.req.valid("param").id)),
   );
 
   const migration = deps.migration;
@@ -280,7 +261,7 @@ export function agentRoutes(
       },
       async (c) => {
         const body = await readJson(c, MigrateSchema);
-        const report = await migration.migrate(idOf(c), body.target_node);
+        const report = await migration.migrate(c.req.valid("param").id, body.target_node);
         // `name`, `node` and `status` as the agent views have them (for clients such as the CLI).
         return c.json({ ...report, name: report.agent, node: report.to, status: "running" });
       },
@@ -295,7 +276,7 @@ export function agentRoutes(
         request: { params: IdParam },
         responses: { 200: json("Hibernated"), ...errorResponses(401, 403, 404, 409, 503) },
       },
-      async (c) => c.json(await agents.hibernate(idOf(c))),
+      async (c) => c.json(await agents.hibernate(c.req.valid("param").id)),
     );
   }
 
@@ -308,6 +289,6 @@ export function agentRoutes(
       request: { params: IdParam },
       responses: { 200: json("Removed"), ...errorResponses(401, 403, 404) },
     },
-    async (c) => c.json(await agents.remove(idOf(c))),
+    async (c) => c.json(await agents.remove(c.req.valid("param").id)),
   );
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AgentRefSchema, aid } from "../../acl/mod.ts";
-import type { Cluster } from "../../cluster/mod.ts";
+import { type Cluster, RemoveResponseSchema } from "../../cluster/mod.ts";
 import {
   type ApplyFailure,
   DfAgentDescriptionSchema,
@@ -42,7 +42,11 @@ function directoryFailure(r: ApplyFailure, name: string): ApiError {
 
 const TransferSchema = z.strictObject({ to: z.string().min(1).max(128) });
 
-/** Mounts `GET /api/v1/cluster`, `GET /api/v1/services` and leadership transfer. */
+/**
+ * Mounts `GET /api/v1/cluster`, the service registry (`/api/v1/services`), leadership
+ * transfer and the removal of dead members. Writes follow the client's request: when it
+ * goes away, retries stop (an unknown outcome answers `OUTCOME_UNKNOWN`, 504).
+ */
 export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
   const { cluster } = deps;
   defineRoute(
@@ -104,14 +108,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       },
     },
     async (c) => {
-      const q = ServicesQuery.safeParse(c.req.query());
-      if (!q.success) {
-        const i = q.error.issues[0];
-        throw new ApiError("INVALID_REQUEST", `Invalid query: ${i.path.join(".")}: ${i.message}`, {
-          path: i.path,
-        });
-      }
-      const p = q.data;
+      const p = c.req.valid("query");
       if (p.consistent === "true") await cluster.linearizableRead();
       const svc = p.name || p.type || p.protocol || p.ontology || p.language;
       const template = dfTemplate({
@@ -149,7 +146,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       path: "/api/v1/services",
       summary: "Register an agent's services (a FIPA DF registration), committed through Raft",
       request: { body: registration },
-      responses: { 201: written, ...errorResponses(400, 401, 403, 409, 415, 503) },
+      responses: { 201: written, ...errorResponses(400, 401, 403, 409, 415, 503, 504) },
     },
     async (c) => {
       const d = await readJson(c, RegisterBody);
@@ -158,7 +155,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         type: "df.register",
         description: d,
         at: new Date().toISOString(),
-      });
+      }, { signal: c.req.raw.signal });
       if (!r.ok) throw directoryFailure(r, d.name.name);
       return c.json({ registered: d.name.name, commit_ms: performance.now() - t0 }, 201);
     },
@@ -171,11 +168,11 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       path: "/api/v1/services/{agent}",
       summary: "Replace an agent's DF registration (FIPA modify)",
       request: { params: z.object({ agent: z.string() }), body: registration },
-      responses: { 200: written, ...errorResponses(400, 401, 403, 404, 415, 503) },
+      responses: { 200: written, ...errorResponses(400, 401, 403, 404, 415, 503, 504) },
     },
     async (c) => {
       const d = await readJson(c, RegisterBody);
-      const agent = c.req.param("agent") ?? "";
+      const { agent } = c.req.valid("param");
       if (d.name.name !== agent) {
         throw new ApiError("INVALID_REQUEST", `Body names '${d.name.name}', path '${agent}'`, {
           path: ["name"],
@@ -185,7 +182,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         type: "df.modify",
         description: d,
         at: new Date().toISOString(),
-      });
+      }, { signal: c.req.raw.signal });
       if (!r.ok) throw directoryFailure(r, agent);
       return c.json({ modified: agent });
     },
@@ -198,15 +195,15 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       path: "/api/v1/services/{agent}",
       summary: "Remove an agent's DF registration",
       request: { params: z.object({ agent: z.string() }) },
-      responses: { 200: written, ...errorResponses(401, 403, 404, 503) },
+      responses: { 200: written, ...errorResponses(401, 403, 404, 503, 504) },
     },
     async (c) => {
-      const agent = c.req.param("agent") ?? "";
+      const { agent } = c.req.valid("param");
       const r = await cluster.propose({
         type: "df.deregister",
         name: agent,
         at: new Date().toISOString(),
-      });
+      }, { signal: c.req.raw.signal });
       if (!r.ok) throw directoryFailure(r, agent);
       return c.json({ deregistered: agent });
     },
@@ -242,6 +239,31 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       }
       cluster.transferLeadership(body.data.to);
       return c.json({ status: "transferring", from: cluster.id, to: body.data.to }, 202);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "delete",
+      path: "/api/v1/cluster/members/{id}",
+      summary: "Remove a member lost for good, so that the others regain a quorum (admin)",
+      request: { params: z.object({ id: z.string() }) },
+      responses: {
+        200: {
+          description: "Removed: the configuration without it",
+          content: {
+            "application/json": {
+              schema: RemoveResponseSchema,
+            },
+          },
+        },
+        ...errorResponses(401, 403, 404, 409, 503, 504),
+      },
+    },
+    async (c) => {
+      const id = c.req.param("id") ?? "";
+      return c.json(await cluster.removeMember(id));
     },
   );
 }

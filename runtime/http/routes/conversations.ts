@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { toAclJson, zodIssues } from "../../acl/mod.ts";
-import type { ConversationService } from "../../conversations/mod.ts";
+import { toAclJson } from "../../acl/mod.ts";
+import { analysisView, type ConversationService } from "../../conversations/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import { analyze, AnalyzeRequestSchema } from "../../../protocols/mod.ts";
 import type { App } from "../env.ts";
@@ -19,17 +19,6 @@ export const HistoryQuerySchema = z.object({
 
 const IdParam = z.object({ id: z.string().min(1).max(1024) });
 const AnyJson = z.record(z.string(), z.unknown());
-
-function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
-  const r = schema.safeParse(query);
-  if (r.success) return r.data;
-  const issues = zodIssues(r.error);
-  throw new ApiError(
-    "INVALID_REQUEST",
-    `Invalid query: ${issues[0].path?.join(".")}: ${issues[0].message}`,
-    { path: issues[0].path, issues },
-  );
-}
 
 /**
  * Mounts the conversation routes: the analyzer (needs no agents) and, with conversation
@@ -59,7 +48,7 @@ export function conversationRoutes(
         ...errorResponses(400, 401, 415),
       },
     },
-    async (c) => c.json(analyze(await readJson(c, AnalyzeRequestSchema))),
+    async (c) => c.json(analysisView(analyze(await readJson(c, AnalyzeRequestSchema)))),
   );
 
   const conversations = deps.conversations;
@@ -84,7 +73,7 @@ export function conversationRoutes(
       },
     },
     (c) => {
-      const id = c.req.param("id") ?? "";
+      const { id } = c.req.valid("param");
       const d = conversations.view(id);
       if (d === undefined) {
         throw new ApiError(
@@ -116,7 +105,7 @@ export function conversationRoutes(
       },
     },
     (c) => {
-      const q = parseQuery(HistoryQuerySchema, c.req.query());
+      const q = c.req.valid("query");
       const page = conversations.messages(q);
       return c.json({
         messages: page.entries.map((e) => ({

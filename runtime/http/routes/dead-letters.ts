@@ -24,7 +24,7 @@ export function deadLetterRoutes(app: App, deps: { outbox: Outbox }): void {
       responses: { 200: Any, ...errorResponses(401) },
     },
     async (c) => {
-      const limit = Number(c.req.query("limit") ?? 100);
+      const limit = c.req.valid("query").limit ?? 100;
       const dead = await outbox.deadLetters(
         Number.isFinite(limit) ? Math.min(1000, Math.max(1, limit)) : 100,
       );
@@ -42,7 +42,7 @@ export function deadLetterRoutes(app: App, deps: { outbox: Outbox }): void {
       responses: { 202: Any, ...errorResponses(401, 403, 404) },
     },
     async (c) => {
-      const id = c.req.param("id") ?? "";
+      const id = c.req.valid("param").id;
       if (!(await outbox.retry(id))) {
         throw new ApiError("NOT_FOUND", `No dead letter '${id}'`, { message_id: id });
       }
@@ -59,7 +59,7 @@ export function deadLetterRoutes(app: App, deps: { outbox: Outbox }): void {
       responses: { 200: Any, ...errorResponses(401, 403, 404) },
     },
     async (c) => {
-      const id = c.req.param("id") ?? "";
+      const id = c.req.valid("param").id;
       if ((await outbox.purge(id)) === 0) {
         throw new ApiError("NOT_FOUND", `No dead letter '${id}'`, { message_id: id });
       }

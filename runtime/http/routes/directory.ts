@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { zodIssues } from "../../acl/mod.ts";
 import type { Cluster } from "../../cluster/mod.ts";
 import { LIFECYCLE_STATES, listAgents } from "../../directory/mod.ts";
-import { ApiError } from "../../errors/mod.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
@@ -40,17 +38,7 @@ export function directoryRoutes(app: App, deps: { cluster: Cluster }): void {
       },
     },
     async (c) => {
-      const q = DirectoryAgentsQuery.safeParse(c.req.query());
-      if (!q.success) {
-        const issues = zodIssues(q.error);
-        const first = issues[0];
-        throw new ApiError(
-          "INVALID_REQUEST",
-          `Invalid query: ${first.path?.join(".")}: ${first.message}`,
-          { path: first.path, issues },
-        );
-      }
-      const p = q.data;
+      const p = c.req.valid("query");
       if (p.consistent === "true") await cluster.linearizableRead();
       const page = listAgents(cluster.machine.state, {
         node: p.node,

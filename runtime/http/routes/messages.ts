@@ -3,7 +3,6 @@ import { AclJsonSchema, toAclJson, toAclString } from "../../acl/mod.ts";
 import type { Outbox } from "../../delivery/mod.ts";
 import { type MessageRouter, newMessageId, type ReplyWaiters } from "../../routing/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
-import { zodIssues } from "../../acl/mod.ts";
 import { readAclBody, requireReceivers } from "../acl-body.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
@@ -37,12 +36,13 @@ const aclBody = {
   },
 };
 
-/** Mounts the message routes. */
+/** Query of `POST /api/v1/messages/send-and-wait`. */
 const WaitQuery = z.object({
   timeout_ms: z.coerce.number().int().min(1).max(300_000).optional(),
   wait_for: z.enum(["first", "final"]).default("first"),
 });
 
+/** Query of `POST /api/v1/messages`. */
 const SendQuery = z.object({
   delivery: z.enum(["at-most-once", "at-least-once"]).optional(),
 });
@@ -91,14 +91,12 @@ export function messageRoutes(
         );
       }
       const message_id = key ? `msg_${key}` : newMessageId();
-      const mode = c.req.query("delivery") ?? c.req.header("x-delivery");
+      const mode = c.req.valid("query").delivery ?? c.req.header("x-delivery");
       if (mode !== undefined && mode !== "at-most-once" && mode !== "at-least-once") {
         throw new ApiError(
           "INVALID_REQUEST",
-          `delivery must be at-most-once or at-least-once, got '${mode}'`,
-          {
-            path: ["delivery"],
-          },
+          `X-Delivery must be at-most-once or at-least-once, got '${mode.slice(0, 64)}'`,
+          { header: "X-Delivery", value: mode.slice(0, 64) },
         );
       }
       if (mode === "at-least-once") {
@@ -163,7 +161,9 @@ export function messageRoutes(
       description:
         "The reply is the first message back to the sender with in_reply_to = the request's " +
         "reply_with, or the same conversation_id. The wait ends at reply_by or timeout_ms " +
-        "(default 30 s), whichever is first; wait_for=final skips an agree. " +
+        "(default 30 s), whichever is first (504 TIMEOUT); wait_for=final skips an agree. " +
+        "409 CONFLICT: the sender is an agent (of this node or another platform), or the same " +
+        "sender already waits with this reply_with or conversation_id. " +
         "Accept: text/fipa-acl answers the reply in FIPA string form.",
       request: { body: aclBody, query: WaitQuery },
       responses: {
@@ -175,28 +175,17 @@ export function messageRoutes(
       },
     },
     async (c) => {
-      const q = WaitQuery.safeParse(c.req.query());
-      if (!q.success) {
-        const issues = zodIssues(q.error);
-        throw new ApiError(
-          "INVALID_REQUEST",
-          `Invalid query: ${issues[0].path?.join(".")}: ${issues[0].message}`,
-          {
-            path: issues[0].path,
-            issues,
-          },
-        );
-      }
+      const q = c.req.valid("query");
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
-      let timeoutMs = q.data.timeout_ms ?? 30_000;
+      let timeoutMs = q.timeout_ms ?? 30_000;
       if (message.reply_by) {
         const left = Date.parse(message.reply_by) - Date.now();
         if (Number.isFinite(left)) timeoutMs = Math.max(1, Math.min(timeoutMs, left));
       }
       const r = await deps.waiters.sendAndWait(message, {
         timeoutMs,
-        skipAgree: q.data.wait_for === "final",
+        skipAgree: q.wait_for === "final",
       });
       if ((c.req.header("accept") ?? "").includes("text/fipa-acl")) {
         c.header("Content-Type", "text/fipa-acl; charset=utf-8");

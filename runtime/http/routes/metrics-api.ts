@@ -1,32 +1,15 @@
 import { z } from "zod";
 import type { AgentManager } from "../../agents/mod.ts";
-import type { NodeMetrics } from "../../metrics/mod.ts";
+import {
+  histogramQuantileMs,
+  type HistogramValue,
+  type MetricsSeries,
+  type NodeMetrics,
+  readMetrics,
+} from "../../metrics/mod.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
-
-interface HistogramValue {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName?: string;
-}
-
-/** The q-quantile of a Prometheus histogram (upper bound of the bucket that reaches it), ms. */
-export function histogramQuantileMs(values: HistogramValue[], q: number): number | null {
-  const buckets = new Map<number, number>();
-  let count = 0;
-  for (const v of values) {
-    if (v.metricName?.endsWith("_bucket")) {
-      const le = v.labels.le === "+Inf" ? Infinity : Number(v.labels.le);
-      buckets.set(le, (buckets.get(le) ?? 0) + v.value);
-    } else if (v.metricName?.endsWith("_count")) count += v.value;
-  }
-  if (count === 0) return null;
-  for (const [le, n] of [...buckets].sort((a, b) => a[0] - b[0])) {
-    if (n >= q * count) return Number.isFinite(le) ? le * 1000 : null;
-  }
-  return null;
-}
 
 async function sum(
   m: { get(): Promise<{ values: { value: number }[] }> | { values: { value: number }[] } },
@@ -34,12 +17,15 @@ async function sum(
   return (await m.get()).values.reduce((s, v) => s + v.value, 0);
 }
 
-/** Mounts `GET /api/v1/metrics/system` and `GET /api/v1/metrics/agents/{id}` (Caxton shapes). */
+/**
+ * Mounts `GET /api/v1/metrics/system` and `GET /api/v1/metrics/agents/{id}` (Caxton shapes),
+ * and with a series `GET /api/v1/metrics/series` (this node's recent throughput and latency).
+ */
 export function metricsApiRoutes(
   app: App,
-  deps: { metrics: NodeMetrics; agents?: AgentManager },
+  deps: { metrics: NodeMetrics; agents?: AgentManager; series?: MetricsSeries },
 ): void {
-  const { metrics, agents } = deps;
+  const { metrics, agents, series } = deps;
   let last = { at: Date.now(), processed: 0 };
   const Any = {
     description: "Metrics",
@@ -95,6 +81,21 @@ export function metricsApiRoutes(
       });
     },
   );
+  if (series) {
+    defineRoute(
+      app,
+      {
+        method: "get",
+        path: "/api/v1/metrics/series",
+        summary: "This node's messages per second and p50/p99 handling latency, last 15 minutes",
+        description:
+          "One point per sampling interval (10 s), oldest first, kept in memory (not across " +
+          "restarts); the last point (partial: true) runs from the last sample to now.",
+        responses: { 200: Any, ...errorResponses(401, 429) },
+      },
+      async (c) => c.json(series.view(await readMetrics(metrics, Date.now()))),
+    );
+  }
   if (!agents) return;
   defineRoute(
     app,
@@ -106,7 +107,7 @@ export function metricsApiRoutes(
       responses: { 200: Any, ...errorResponses(401, 404, 429) },
     },
     (c) => {
-      const v = agents.get(c.req.param("id") ?? "");
+      const v = agents.get(c.req.valid("param").id);
       return c.json({
         agent_id: v.agent_id,
         name: v.name,

@@ -1,6 +1,4 @@
 import { z } from "zod";
-import { zodIssues } from "../../acl/mod.ts";
-import { ApiError } from "../../errors/mod.ts";
 import {
   CreateTaskSchema,
   DistributeSchema,
@@ -66,7 +64,7 @@ export function taskRoutes(app: App, deps: { tasks: TaskService }): void {
       },
     },
     async (c) => {
-      const id = c.req.param("id") ?? "";
+      const id = c.req.valid("param").id;
       const hasBody = (c.req.header("content-length") ?? "0") !== "0" ||
         c.req.header("transfer-encoding") !== undefined;
       const opts = hasBody ? await readJson(c, DistributeSchema) : DistributeSchema.parse({});
@@ -86,7 +84,7 @@ export function taskRoutes(app: App, deps: { tasks: TaskService }): void {
         ...errorResponses(401, 404),
       },
     },
-    (c) => c.json(tasks.get(c.req.param("id") ?? "")),
+    (c) => c.json(tasks.get(c.req.valid("param").id)),
   );
 
   defineRoute(
@@ -102,18 +100,8 @@ export function taskRoutes(app: App, deps: { tasks: TaskService }): void {
       },
     },
     (c) => {
-      const q = ListQuery.safeParse(c.req.query());
-      if (!q.success) {
-        const issues = zodIssues(q.error);
-        throw new ApiError(
-          "INVALID_REQUEST",
-          `Invalid query: ${issues[0].path?.join(".")}: ${issues[0].message}`,
-          { path: issues[0].path, issues },
-        );
-      }
-      return c.json(
-        tasks.list({ status: q.data.status as TaskStatus | undefined, limit: q.data.limit }),
-      );
+      const q = c.req.valid("query");
+      return c.json(tasks.list({ status: q.status as TaskStatus | undefined, limit: q.limit }));
     },
   );
 }

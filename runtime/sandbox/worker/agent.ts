@@ -1,6 +1,7 @@
 import type { AgentIdentifier } from "../../acl/mod.ts";
 import type { Limits, Manifest } from "../manifest.ts";
-import { entrySize, protocolAllowed, receiverAllowed, TokenBucket } from "../policy.ts";
+import { TokenBucket } from "../../limits/mod.ts";
+import { entrySize, protocolAllowed, receiverAllowed } from "../policy.ts";
 import type { Effect, ExportName, FailureReason, LogLevel, RpcOp } from "../protocol.ts";
 import type { MemorySnapshot } from "../snapshot.ts";
 import type { CheckpointDelta } from "../checkpoint-delta.ts";
@@ -92,8 +93,7 @@ export class AgentInstance {
     this.#storage = new Map(settings.storage);
     for (const [k, v] of this.#storage) this.#storageBytes += entrySize(k, v);
     this.#bucket = new TokenBucket(
-      settings.limits.send_rate,
-      settings.limits.send_burst,
+      { ratePerSecond: settings.limits.send_rate, burst: settings.limits.send_burst },
       performance.now(),
     );
   }
@@ -280,7 +280,7 @@ export class AgentInstance {
             m.receivers.map((x) => receiverAllowed(s.manifest.network, x.name, facts))
               .find((x) => x !== undefined);
           if (bad) throw bad;
-          if (!this.#bucket.take(performance.now())) {
+          if (!this.#bucket.take(performance.now()).allowed) {
             throw `send rate exceeded (${s.limits.send_rate}/s, burst ${s.limits.send_burst})`;
           }
           const id = w.messageId && w.messageId.length <= 256 ? w.messageId : crypto.randomUUID();

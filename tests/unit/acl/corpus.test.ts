@@ -9,9 +9,9 @@ import {
   parseAclString,
   toAclString,
 } from "../../../runtime/acl/mod.ts";
+import { corpusUrl } from "../../support/corpus.ts";
 
-/** The corpus lives beside the repository (`../shared/fipa-corpus` from the repo root). */
-const CORPUS = new URL("../../../../shared/fipa-corpus/acl-string/", import.meta.url);
+const CORPUS = corpusUrl("acl-string/");
 
 function corpusFiles(sub: string, ext: string): string[] {
   let entries: Deno.DirEntry[];
@@ -19,8 +19,8 @@ function corpusFiles(sub: string, ext: string): string[] {
     entries = [...Deno.readDirSync(new URL(sub, CORPUS))];
   } catch (e) {
     throw new Error(
-      `FIPA corpus not found at ${new URL(sub, CORPUS).pathname}: it must sit beside the ` +
-        `repository as ../shared/fipa-corpus (${e})`,
+      `FIPA corpus not found at ${new URL(sub, CORPUS).pathname} ` +
+        `(tests/fixtures/fipa-corpus in the repository): ${e}`,
     );
   }
   const names = entries.filter((e) => e.name.endsWith(ext)).map((e) => e.name).sort();

@@ -19,8 +19,9 @@ import {
   slString,
   type SlTerm,
 } from "../../../runtime/sl/mod.ts";
+import { corpusUrl } from "../../support/corpus.ts";
 
-const CORPUS = new URL("../../../../shared/fipa-corpus/acl-string/expected/", import.meta.url);
+const CORPUS = corpusUrl("acl-string/expected/");
 
 /** The platform of JADE's DF tests. */
 export const JADE_PLATFORM = "IBM10308:1099/JADE";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { CLUSTER_PROTOCOL } from "../../../runtime/cluster/mod.ts";
 import { ConfigSchema } from "../../../runtime/config/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
@@ -24,14 +25,8 @@ async function node(name: string, extra: Record<string, unknown> = {}) {
   return { n, dataDir };
 }
 
-async function waitFor<T>(f: () => T | undefined, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const v = f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
+function waitFor<T>(f: () => T | undefined, ms = 15_000): Promise<T> {
+  return pollUntil("a cluster condition", f, { timeoutMs: ms, intervalMs: 50 });
 }
 
 Deno.test("only members speak raft and acl; joining needs the cluster token", async () => {

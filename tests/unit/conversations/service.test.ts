@@ -76,9 +76,20 @@ Deno.test("an agent's own violation ends its conversation; the receiver never se
 Deno.test("HTTP senders are not checked as senders, only by the receiving agent", async () => {
   const w = world();
   w.add("a");
-  // Spoofing agent a as the sender of an HTTP message does not touch a's tracker as sender.
-  await w.send(msg("request", "a", "a2@elsewhere", REQ), "http").catch(() => {});
+  w.add("a2");
+  // Spoofing agent a as the sender of an HTTP message does not touch a's tracker as sender;
+  // the receiving agent a2 tracks the conversation it was drawn into.
+  await w.send(msg("request", "a", "a2", REQ), "http");
+  assert.equal(w.inbox.get("a2")!.length, 1, "delivered");
   assert.equal(w.conv.getTrackerState("a"), undefined);
+  assert.equal(
+    w.conv.view("c1")?.views.map((v) => `${v.agent} ${v.role}`).join(),
+    "a2@p participant",
+  );
+  // The same message sent by agent a itself is tracked for a as its initiator.
+  await w.send(msg("request", "a", "a2", { ...REQ, conversation_id: "c2" }));
+  assert.ok(w.conv.getTrackerState("a"));
+  assert.equal(w.conv.view("c2")?.views.find((v) => v.agent === "a@p")?.role, "initiator");
   w.detach();
 });
 

@@ -4,8 +4,7 @@ import { createApp } from "../../../runtime/http/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
 import { apDescription, buildHttpMtpRequest } from "../../../runtime/mtp/mod.ts";
 import { MessageRouter } from "../../../runtime/routing/mod.ts";
-
-const CORPUS = new URL("../../../../shared/fipa-corpus/", import.meta.url);
+import { CORPUS } from "../../support/corpus.ts";
 
 function setup() {
   const got: { message: AclMessage; receivers: AgentIdentifier[] }[] = [];

@@ -39,6 +39,12 @@ Deno.test("analyze accepts a legal contract net run", async () => {
   const r = await res.json();
   assert.equal(r.legal, true);
   assert.equal(r.finished, true);
+  // The machine's state comes as the summary view, not the core's raw state.
+  assert.deepEqual(
+    r.state.participants.map((p: { name: string; state: string }) => `${p.name} ${p.state}`),
+    ["a done", "b refused"],
+  );
+  assert.equal(r.state.threads, undefined);
 });
 
 Deno.test("analyze names the first offending message", async () => {

@@ -148,9 +148,39 @@ Deno.test("token buckets refill at their rate and cap at their burst", () => {
   assert.ok(!b.take(500).allowed);
   assert.ok(b.isFull(10_000));
   assert.throws(
-    () => new TokenBucket({ ratePerSecond: 0, burst: 1 }, 0),
-    /ratePerSecond must be > 0, got 0/,
+    () => new TokenBucket({ ratePerSecond: -1, burst: 1 }, 0),
+    /ratePerSecond must be a finite number >= 0, got -1/,
   );
+  assert.throws(
+    () => new TokenBucket({ ratePerSecond: 1, burst: NaN }, 0),
+    /burst must be a finite number >= 0, got NaN/,
+  );
+});
+
+Deno.test("a token bucket takes a burst, then the rate, and refills up to the burst", () => {
+  const b = new TokenBucket({ ratePerSecond: 10, burst: 3 }, 0);
+  const take = (t: number) => b.take(t).allowed;
+  assert.deepEqual([take(0), take(0), take(0), take(0)], [true, true, true, false]);
+  assert.equal(take(50), false);
+  assert.equal(take(100), true);
+  assert.equal(take(100), false);
+  assert.equal(take(10_000), true, "refills up to the burst");
+  assert.equal(b.msUntilFull(10_000), 100);
+});
+
+Deno.test("a token bucket with rate 0 or burst 0 never refills or never allows", () => {
+  const noRefill = new TokenBucket({ ratePerSecond: 0, burst: 1 }, 0);
+  assert.ok(noRefill.take(0).allowed);
+  assert.deepEqual(noRefill.take(1_000_000), {
+    allowed: false,
+    remaining: 0,
+    retryAfterMs: Infinity,
+  });
+  assert.equal(noRefill.msUntilFull(0), Infinity);
+  const closed = new TokenBucket({ ratePerSecond: 100, burst: 0 }, 0);
+  assert.equal(closed.take(1_000_000).allowed, false);
+  assert.ok(closed.isFull(0));
+  assert.equal(closed.msUntilFull(0), 0);
 });
 
 Deno.test("a keyed limiter forgets idle keys", () => {

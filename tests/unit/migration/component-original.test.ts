@@ -2,11 +2,12 @@
 // node can send a component to a node that lacks it.
 import assert from "node:assert/strict";
 import { ComponentStore } from "../../../runtime/sandbox/mod.ts";
-import { agentBytes } from "./helpers.ts";
 
 Deno.test("a loaded component's original bytes can be read back by hash", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fe-orig-" });
-  const bytes = await agentBytes("tiny-counter.wasm");
+  const bytes = await Deno.readFile(
+    new URL("../../../agents/dist/tiny-counter.wasm", import.meta.url),
+  );
   const store = new ComponentStore({ dir });
   try {
     const { hash } = await store.load(bytes);

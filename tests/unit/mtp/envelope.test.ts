@@ -12,8 +12,9 @@ import {
   MtpError,
   parseEnvelopeXml,
 } from "../../../runtime/mtp/mod.ts";
+import { corpusUrl } from "../../support/corpus.ts";
 
-const CORPUS = new URL("../../../../shared/fipa-corpus/http-mtp/", import.meta.url);
+const CORPUS = corpusUrl("http-mtp/");
 const corpusEnvelope = () => Deno.readTextFileSync(new URL("awap-jade-envelope.xml", CORPUS));
 
 /** Asserts that `fn` throws an MtpError of `reason` whose message names `element`. */

@@ -13,8 +13,8 @@ import {
   PAYLOAD_PART_TYPES,
 } from "../../../runtime/mtp/mod.ts";
 import { ApiError } from "../../../runtime/errors/mod.ts";
+import { CORPUS } from "../../support/corpus.ts";
 
-const CORPUS = new URL("../../../../shared/fipa-corpus/", import.meta.url);
 const read = (p: string) => Deno.readFileSync(new URL(p, CORPUS));
 const enc = new TextEncoder();
 

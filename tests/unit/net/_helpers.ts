@@ -1,4 +1,5 @@
 /** Shared helpers of the net tests. */
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { type NetNode, type NetNodeOptions, startNetNode } from "../../../runtime/net/mod.ts";
 
 /** Starts a node on a free loopback port in a fresh temp dir. */
@@ -50,11 +51,7 @@ export async function waitFor(
   limitMs = 5000,
   what = "condition",
 ): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
+  await pollUntil(what, () => predicate() || undefined, { timeoutMs: limitMs, intervalMs: 10 });
 }
 
 /** Asserts that `promise` rejects with an error whose `code` is `code`; returns the error. */

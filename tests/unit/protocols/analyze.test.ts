@@ -17,7 +17,7 @@ Deno.test("analyze: a legal, finished request conversation", () => {
   assert.ok(r.legal);
   assert.equal(r.protocol, "fipa-request");
   assert.equal(r.finished, true);
-  assert.equal(r.state.participants[0].state, "done");
+  assert.equal(r.state.threads[0].state, "done");
   assert.deepEqual(r.expected, [{ from: "a@n", to: "b@n", performatives: ["not-understood"] }]);
 });
 
@@ -52,7 +52,7 @@ Deno.test("analyze: the first offending message's index, reason and what was leg
   assert.equal(r.violation.state, "agreed");
   assert.deepEqual(r.violation.expected, ["failure", "inform", "not-understood"]);
   assert.match(r.reason, /propose/);
-  assert.equal(r.state.participants[0].state, "agreed", "the state before the offence");
+  assert.equal(r.state.threads[0].state, "agreed", "the state before the offence");
   const mixed = check({
     protocol: "fipa-request",
     messages: [
@@ -107,7 +107,7 @@ Deno.test("analyze: reply_by against later timestamps", () => {
     ],
   });
   assert.ok(evaluated.legal);
-  assert.equal(evaluated.state.participants[1].state, "timed-out");
+  assert.equal(evaluated.state.threads[1].state, "timed-out");
 });
 
 Deno.test("analyze: prices from content drive auction checks", () => {

@@ -1,27 +1,13 @@
 import { aid, parseAclString } from "../../../runtime/acl/mod.ts";
-import {
-  createTracker,
-  priceOf,
-  seenFromAcl,
-  trackMessage,
-  viewConversation,
-} from "../../../protocols/mod.ts";
+import { createTracker, priceOf, seenFromAcl, trackMessage } from "../../../protocols/mod.ts";
+import { viewConversation } from "../../../runtime/conversations/mod.ts";
 import { assert } from "./helpers.ts";
+import { corpusUrl } from "../../support/corpus.ts";
 
-const JADE_REQUEST = new URL(
-  "../../../../shared/fipa-corpus/acl-string/valid/awap-jade-request-get-description.acl",
-  import.meta.url,
-);
+const JADE_REQUEST = corpusUrl("acl-string/valid/awap-jade-request-get-description.acl");
 
 Deno.test("seenFromAcl: a request captured from JADE starts a fipa-request conversation", async () => {
-  let text: string;
-  try {
-    text = new TextDecoder("latin1").decode(await Deno.readFile(JADE_REQUEST));
-  } catch {
-    // The corpus lives outside the repository; without it, use the message's fields.
-    text =
-      "(REQUEST :sender (agent-identifier :name rma@192.168.122.1:1099/JADE) :receiver (set (agent-identifier :name test)) :protocol fipa-request :conversation-id C1438784720_1435754381566)";
-  }
+  const text = new TextDecoder("latin1").decode(await Deno.readFile(JADE_REQUEST));
   const msg = parseAclString(text);
   const seen = seenFromAcl(msg);
   assert.equal(seen.from, "rma@192.168.122.1:1099/JADE");

@@ -7,10 +7,9 @@ import {
   trackMessage,
   type TrackResult,
   trackTimeout,
-  viewConversation,
-  viewConversations,
 } from "../../../protocols/mod.ts";
 import type { Performative } from "../../../runtime/acl/mod.ts";
+import { viewConversation, viewConversations } from "../../../runtime/conversations/mod.ts";
 import { assert } from "./helpers.ts";
 
 const ME = "me@n";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ApiError } from "../../../runtime/errors/mod.ts";
+import { ManualTimers } from "../../../runtime/async/mod.ts";
 import {
   decodeMessage,
   encodeMessage,
@@ -8,8 +8,8 @@ import {
   type Message,
   type NormalEntry,
   RaftDriver,
+  RaftError,
   type RaftStateMachine,
-  type TickScheduler,
 } from "../../../runtime/raft/mod.ts";
 
 const dec = new TextDecoder();
@@ -123,15 +123,15 @@ Deno.test("driver: a follower refuses proposals, naming the leader", async () =>
     const leader = await electedLeader(bus);
     const follower = [...bus.drivers.values()].find((d) => d !== leader)!;
     await assert.rejects(() => follower.propose(put("k", "v")), (e: unknown) => {
-      assert.ok(e instanceof ApiError);
+      assert.ok(e instanceof RaftError);
       assert.equal(e.code, "NOT_LEADER");
-      assert.equal(e.status, 503);
-      assert.equal(e.details.leader, leader.id);
+      assert.equal(e.leader, leader.id);
       return true;
     });
     await assert.rejects(
       () => leader.propose(new Uint8Array(100_000)),
-      (e: unknown) => e instanceof ApiError && e.code === "PAYLOAD_TOO_LARGE",
+      (e: unknown) =>
+        e instanceof RaftError && e.code === "TOO_LARGE" && e.details.size === 100_000,
     );
   } finally {
     await bus.stop();
@@ -146,14 +146,14 @@ Deno.test("driver: a proposal without a quorum times out; stop fails what is lef
     const timedOut = leader.propose(put("k", "lost?"));
     const rejected = assert.rejects(
       timedOut,
-      (e: unknown) => e instanceof ApiError && e.code === "TIMEOUT",
+      (e: unknown) => e instanceof RaftError && e.code === "TIMEOUT",
     );
     await bus.tick(31);
     await rejected;
     const pending = leader.propose(put("k", "never")).catch((e) => e);
     await leader.stop();
     const err = await pending;
-    assert.ok(err instanceof ApiError && err.code === "UNAVAILABLE");
+    assert.ok(err instanceof RaftError && err.code === "STOPPED");
   } finally {
     await bus.stop();
   }
@@ -182,7 +182,7 @@ Deno.test("driver: membership change adds a fresh node that catches up", async (
     assert.deepEqual(d.status().members.voters, ["a", "b", "c", "d"]);
     await assert.rejects(
       () => leader.proposeConfChange({ type: "addVoter", node: "d" }),
-      (e: unknown) => e instanceof ApiError && e.code === "INVALID_REQUEST",
+      (e: unknown) => e instanceof RaftError && e.code === "INVALID_CONF_CHANGE",
     );
   } finally {
     await bus.stop();
@@ -232,20 +232,8 @@ Deno.test("driver: a node reopened from its KV file resumes where it stopped", a
   }
 });
 
-Deno.test("driver: the tick timer comes from the injected scheduler and stops with the node", async () => {
-  const ticker: { fn?: () => void } = {};
-  let cleared = false;
-  const scheduler: TickScheduler = {
-    setInterval: (fn, ms) => {
-      assert.equal(ms, 50);
-      ticker.fn = fn;
-      return 7;
-    },
-    clearInterval: (h) => {
-      assert.equal(h, 7);
-      cleared = true;
-    },
-  };
+Deno.test("driver: the tick timer comes from the injected timers and stops with the node", async () => {
+  const timers = new ManualTimers();
   const d = await RaftDriver.open({
     id: "x",
     storage: new MemoryStorage(),
@@ -253,16 +241,16 @@ Deno.test("driver: the tick timer comes from the injected scheduler and stops wi
     stateMachine: new KvSm(),
     initialVoters: ["x", "y", "z"],
     tickMs: 50,
-    scheduler,
+    timers,
     raft: { electionTicks: 5 },
   });
   d.start();
-  assert.ok(ticker.fn);
-  for (let i = 0; i < 20; i++) ticker.fn();
+  assert.equal(timers.pending, 1, "one tick timer");
+  timers.advance(20 * 50);
   await d.whenIdle();
   assert.notEqual(d.status().role, "follower", "the ticks drove an election attempt");
   await d.stop();
-  assert.equal(cleared, true);
+  assert.equal(timers.pending, 0, "the tick timer is cleared on stop");
 });
 
 /** Memory storage whose saves wait for `release()` while `hold` is set. */

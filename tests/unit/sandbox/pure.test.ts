@@ -12,12 +12,7 @@ import {
   toWitMessage,
   wasmKind,
 } from "../../../runtime/sandbox/mod.ts";
-import {
-  entrySize,
-  protocolAllowed,
-  receiverAllowed,
-  TokenBucket,
-} from "../../../runtime/sandbox/policy.ts";
+import { entrySize, protocolAllowed, receiverAllowed } from "../../../runtime/sandbox/policy.ts";
 import { versionedImports } from "../../../runtime/sandbox/world-check.ts";
 
 Deno.test("an empty manifest grants the least", () => {
@@ -66,13 +61,7 @@ Deno.test("protocols: messages without a protocol always pass", () => {
   assert.equal(protocolAllowed("any", "anything"), undefined);
 });
 
-Deno.test("token bucket: a burst, then the rate", () => {
-  const b = new TokenBucket(10, 3, 0);
-  assert.deepEqual([b.take(0), b.take(0), b.take(0), b.take(0)], [true, true, true, false]);
-  assert.equal(b.take(50), false);
-  assert.equal(b.take(100), true);
-  assert.equal(b.take(100), false);
-  assert.equal(b.take(10_000), true, "refills up to the burst");
+Deno.test("a storage entry costs its UTF-8 key bytes plus its value bytes", () => {
   assert.equal(entrySize("é", new Uint8Array(3)), 5);
 });
 

@@ -19,8 +19,8 @@ import {
   writeSl,
   writeSlContent,
 } from "../../../runtime/sl/mod.ts";
+import { CORPUS } from "../../support/corpus.ts";
 
-const CORPUS = new URL("../../../../shared/fipa-corpus/", import.meta.url);
 const corpusDir = CORPUS.pathname.replace(/\/$/, "");
 
 interface Expected {

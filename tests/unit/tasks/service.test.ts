@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type AclMessage, aid, type JsonValue } from "../../../runtime/acl/mod.ts";
+import { ManualTimers } from "../../../runtime/async/mod.ts";
 import { ConversationService } from "../../../runtime/conversations/mod.ts";
 import { ApiError } from "../../../runtime/errors/mod.ts";
 import { MessageRouter } from "../../../runtime/routing/mod.ts";
@@ -20,7 +21,12 @@ interface Setup {
   close(): void;
 }
 
-function setup(bidders: Record<string, Behaviour>, services: Record<string, string[]> = {}): Setup {
+function setup(
+  bidders: Record<string, Behaviour>,
+  services: Record<string, string[]> = {},
+  /** Drives the bidders' delays and the service's deadlines by hand. */
+  timers?: ManualTimers,
+): Setup {
   const router = new MessageRouter("p");
   const agents = new Set(Object.keys(bidders));
   const conv = new ConversationService({ router, isAgent: (n) => agents.has(n), timers: null });
@@ -28,6 +34,7 @@ function setup(bidders: Record<string, Behaviour>, services: Record<string, stri
   const got = new Map<string, AclMessage[]>();
   const pending = new Set<ReturnType<typeof setTimeout>>();
   const later = (fn: () => void, ms = 0) => {
+    if (timers) return void timers.set(fn, ms);
     const id = setTimeout(() => {
       pending.delete(id);
       fn();
@@ -73,6 +80,7 @@ function setup(bidders: Record<string, Behaviour>, services: Record<string, stri
     directory: {
       findAgentsByService: (s) => (services[s] ?? []).map((n) => aid(n)),
     },
+    ...(timers ? { timers } : {}),
   });
   return {
     router,
@@ -140,25 +148,42 @@ Deno.test("the best of three bids wins, the others are rejected, the result comp
 });
 
 Deno.test("refusals, silence and a late bid: the award waits for the deadline", async () => {
-  const s = setup({
-    r: { cfp: "refuse" },
-    q: { cfp: "silent" },
-    late: { cfp: "late", price: 1 },
-    ok: { cfp: "propose", price: 9, onAccept: "silent" },
-  });
+  const timers = new ManualTimers();
+  const s = setup(
+    {
+      r: { cfp: "refuse" },
+      q: { cfp: "silent" },
+      late: { cfp: "late", price: 1 },
+      ok: { cfp: "propose", price: 9, onAccept: "silent" },
+    },
+    {},
+    timers,
+  );
+  /** Lets the router's async deliveries run (event-loop turns, no wall-clock wait). */
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+  };
   try {
     const t = s.tasks.create(create({ name: "x", participants: ["r", "q", "late", "ok"] }));
-    const r = await s.tasks.distribute(t.task_id, opts({ max_wait_seconds: 0.2 }));
+    let done = false;
+    const distributed = s.tasks.distribute(t.task_id, opts({ max_wait_seconds: 0.2 }));
+    distributed.finally(() => done = true).catch(() => {});
+    await settle();
+    timers.advance(0); // the refusal and the timely bid
+    await settle();
+    timers.advance(199);
+    await settle();
+    assert.equal(done, false, "the award waits for the deadline");
+    timers.advance(1);
+    const r = await distributed;
     assert.equal(r.status, "distributed");
     assert.equal(r.assigned_to, "ok@p");
     assert.equal(r.refusals_received, 1);
     assert.equal(r.no_response, 2);
     assert.equal(s.tasks.get(t.task_id).status, "in_progress");
-    // The late bid arrives after the award and is rejected.
-    const deadline = Date.now() + 5000;
-    while (s.got.get("late")!.length < 2 && Date.now() < deadline) {
-      await new Promise((ok) => setTimeout(ok, 20));
-    }
+    // The late bid arrives after the award (at 400 ms) and is rejected.
+    timers.advance(200);
+    await settle();
     assert.deepEqual(s.got.get("late")!.map((m) => m.performative), ["cfp", "reject-proposal"]);
   } finally {
     s.close();

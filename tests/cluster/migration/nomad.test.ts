@@ -6,7 +6,16 @@ import { buildWatComponent } from "../../../agents/build/mod.ts";
 import { aid } from "../../../runtime/acl/mod.ts";
 import { DeployConfigSchema } from "../../../runtime/agents/mod.ts";
 import type { MessageRouter } from "../../../runtime/routing/mod.ts";
-import { locationOf, Probe, startCluster, startTestNode, stopAll, until } from "./helpers.ts";
+import type { NodeEvent } from "../../../runtime/events/mod.ts";
+import {
+  locationOf,
+  Probe,
+  startCluster,
+  startTestNode,
+  stopAll,
+  type TestNode,
+  until,
+} from "./helpers.ts";
 
 const PRELUDE = new URL("../../../agents/tiny/prelude.wat", import.meta.url);
 
@@ -73,6 +82,22 @@ function send(
   });
 }
 
+/**
+ * Listens on the source for the end of `agent`'s move; returns a check that gives the
+ * `migration.completed` or `migration.failed` event once it was published.
+ */
+function moveOutcome(t: TestNode, agent: string): () => NodeEvent | undefined {
+  let outcome: NodeEvent | undefined;
+  const off = t.n.events.subscribe(
+    { events: ["migration.completed", "migration.failed"], agent_ids: [agent] },
+    (e) => {
+      outcome = e;
+      off();
+    },
+  );
+  return () => outcome;
+}
+
 Deno.test("an agent that calls migrate-to moves with its state (only if allowed); list-nodes measures members", async () => {
   const [a, b] = await startCluster(["na", "nb"]);
   const probe = new Probe(a);
@@ -92,9 +117,20 @@ Deno.test("an agent that calls migrate-to moves with its state (only if allowed)
     assert.equal(locationOf(a, "settler"), "na");
 
     // Allowed: it moves (the component goes along, nb never had it) and keeps counting.
+    // The target may host it before the source has applied the move's commit (each member
+    // applies a commit on its own; the leader even sends it on before its own save), so
+    // the end of the move is the source's report, published once its proposal is applied
+    // and the held messages are handed over.
+    const outcome = moveOutcome(a, "nomad");
     await send(a, "propose", probe.name, "nomad@mp");
-    await until("nomad on nb", () => (b.n.agents.has("nomad") ? true : undefined));
+    assert.equal(
+      (await until("the move of nomad ends at the source", outcome)).type,
+      "migration.completed",
+    );
     assert.equal(locationOf(a, "nomad"), "nb");
+    assert.equal(locationOf(b, "nomad"), "nb");
+    assert.ok(b.n.agents.has("nomad"));
+    assert.ok(!a.n.agents.has("nomad"));
     assert.equal(await probe.ask("nomad@mp"), 4, "the count moved with it");
     assert.ok(!b.n.agents.has("settler"));
 

@@ -2,6 +2,7 @@
 // probe endpoint that sends requests and collects the replies.
 import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
 import { DeployConfigSchema } from "../../../runtime/agents/mod.ts";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { ConfigSchema } from "../../../runtime/config/mod.ts";
 import { getAgent, getMember } from "../../../runtime/directory/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
@@ -37,19 +38,13 @@ export async function seedComponent(dataDir: string, file: string): Promise<stri
   return hash;
 }
 
-/** Polls `f` until it returns a value. */
-export async function until<T>(
+/** Polls `f` (every 20 ms) until it returns a value; see {@link pollUntil}. */
+export function until<T>(
   what: string,
   f: () => T | undefined | Promise<T | undefined>,
   ms = 20_000,
 ): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  return pollUntil(what, f, { timeoutMs: ms, intervalMs: 20 });
 }
 
 /** One node of a test cluster. */

@@ -1,0 +1,78 @@
+// The README's quick start, as written: a node started on an empty data directory (as
+// `deno task start` does) answers every curl of "Sending a message", in order. The curls
+// are read from README.md, so this test breaks when the README drifts from the node.
+import assert from "node:assert/strict";
+import { spawnNode } from "../support/node-process.ts";
+import { parseCurl, readReadme, section, shellCommands } from "../support/readme.ts";
+
+const README_BASE = "localhost:8080";
+
+Deno.test("README quick start: a fresh node answers each curl of 'Sending a message'", async () => {
+  const readme = await readReadme();
+  const start = shellCommands(section(readme, "Quick start"));
+  assert.ok(
+    start.some((c) => c.startsWith("npx -y deno@2 task start")),
+    `the quick start starts a node with deno task start: ${start}`,
+  );
+  const curls = shellCommands(section(readme, "Sending a message"))
+    .filter((c) => c.startsWith("curl "))
+    .map(parseCurl);
+  assert.ok(curls.length >= 3, `three curls at least, found ${curls.length}`);
+
+  // No flags but a free port and a fresh data directory; the sample agents as by default.
+  const node = await spawnNode([], {}, { sampleAgents: true });
+  try {
+    for (const c of curls) {
+      assert.ok(c.url.startsWith(`${README_BASE}/`), `README curls go to ${README_BASE}: ${c.url}`);
+      const url = node.url + c.url.slice(README_BASE.length);
+      const res = await fetch(url, { method: c.method, headers: c.headers, body: c.body });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${c.method} ${c.url} answered ${res.status}: ${text}`);
+      const answer = JSON.parse(text);
+      if (c.url.endsWith("/send-and-wait")) {
+        // The sample echo answers with an inform of the request's content.
+        assert.equal(answer.reply?.performative, "inform", text);
+        assert.deepEqual(answer.reply.content, JSON.parse(c.body!).content, text);
+      } else {
+        assert.equal(answer.status, "delivered", text);
+        assert.deepEqual(answer.receivers.map((r: { status: string }) => r.status), [
+          "delivered",
+        ]);
+      }
+    }
+  } finally {
+    const status = await node.stop("SIGTERM");
+    assert.equal(status.code, 0, node.logs());
+  }
+});
+
+Deno.test("--sample-agents off: a fresh node starts without the sample echo", async () => {
+  const node = await spawnNode(["--sample-agents", "off"], {}, { sampleAgents: true });
+  try {
+    const res = await fetch(`${node.url}/api/v1/agents`);
+    const body = await res.json();
+    assert.equal(res.status, 200);
+    assert.deepEqual(body.agents, [], JSON.stringify(body));
+  } finally {
+    await node.stop("SIGTERM");
+  }
+});
+
+Deno.test("the sample echo is deployed on the first start only: a restarted node keeps what it had", async () => {
+  const first = await spawnNode([], {}, { sampleAgents: true });
+  const dataDir = first.dataDir;
+  try {
+    const del = await fetch(`${first.url}/api/v1/agents/echo`, { method: "DELETE" });
+    assert.ok(del.ok, `delete echo: ${del.status}`);
+    await del.body?.cancel();
+  } finally {
+    await first.stop("SIGTERM", { keepData: true });
+  }
+  const again = await spawnNode([], {}, { sampleAgents: true, dataDir });
+  try {
+    const body = await (await fetch(`${again.url}/api/v1/agents`)).json();
+    assert.deepEqual(body.agents, [], JSON.stringify(body));
+  } finally {
+    await again.stop("SIGTERM");
+  }
+});
