@@ -8,6 +8,7 @@ import {
 } from "../../agents/mod.ts";
 import { zodIssues } from "../../acl/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
+import { checkAgentBounds } from "../../sandbox/mod.ts";
 import type { MigrationService } from "../../migration/mod.ts";
 import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
@@ -145,6 +146,7 @@ export function agentRoutes(
     async (c) => {
       const { bytes, config } = await readDeployForm(c, true);
       const cfg = parseWith(DeployConfigSchema, config ?? {}, "config");
+      checkAgentBounds(cfg, agents.deps.sandbox.bounds);
       return c.json(await agents.deploy(bytes!, cfg), 201);
     },
   );
@@ -209,6 +211,7 @@ export function agentRoutes(
       const cfg = config === undefined
         ? undefined
         : parseWith(UpdateConfigSchema, config, "config");
+      if (cfg) checkAgentBounds(cfg, agents.deps.sandbox.bounds);
       return c.json(await agents.update(idOf(c), { bytes, config: cfg }));
     },
   );
