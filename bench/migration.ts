@@ -67,6 +67,7 @@ async function start(name: string, join: string[]): Promise<Node> {
       p2pPort: 0,
       dataDir,
       rateLimit: "off",
+      maxAgentMailbox: 100_000,
       logLevel: "error",
       join,
     }),

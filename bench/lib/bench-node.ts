@@ -35,6 +35,7 @@ export async function startBenchNode(
     p2pPort: 0,
     dataDir,
     rateLimit: "off",
+    maxAgentMailbox: 100_000,
     logLevel: "error",
   });
   const node = await startNode(config, silentLogger);

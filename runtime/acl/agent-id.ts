@@ -23,15 +23,43 @@ export const AgentNameSchema = z
   .max(1024, "agent name must be at most 1024 characters")
   .regex(/^[^\s()]+$/, "agent name must not contain whitespace or parentheses");
 
-/** Schema of the canonical agent identifier object. */
-export const AgentIdentifierSchema: z.ZodType<AgentIdentifier> = z.object({
-  name: AgentNameSchema,
-  addresses: z.array(z.string().min(1).max(2048)).max(64).default([]),
-  get resolvers(): z.ZodDefault<z.ZodArray<z.ZodType<AgentIdentifier>>> {
-    return z.array(AgentIdentifierSchema).max(16).default([]);
-  },
-  user_params: z.record(z.string().min(1), z.string()).default({}),
-}).meta({ id: "AgentIdentifier" }) as unknown as z.ZodType<AgentIdentifier>;
+/**
+ * How deep agent identifiers nest through `resolvers`: an identifier is level 1, its
+ * resolvers level 2, and so on. One limit for every wire form: the JSON form, the FIPA
+ * string form (whose parser refuses the same), envelopes and directory entries, so that
+ * whatever one form accepts the others can carry.
+ */
+export const MAX_AID_NESTING = 16;
+
+/** Most resolvers one identifier may list. */
+const MAX_RESOLVERS = 16;
+
+/**
+ * The identifier schema at nesting `level`. The levels are distinct schemas, so validation
+ * never recurses deeper than {@link MAX_AID_NESTING} whatever the input's depth.
+ */
+function identifierAt(level: number): z.ZodType<AgentIdentifier> {
+  const resolvers = level < MAX_AID_NESTING
+    ? z.array(identifierAt(level + 1)).max(MAX_RESOLVERS)
+    : z.array(z.unknown()).max(
+      0,
+      `agent identifiers nest at most ${MAX_AID_NESTING} levels through resolvers`,
+    );
+  return z.object({
+    name: AgentNameSchema,
+    addresses: z.array(z.string().min(1).max(2048)).max(64).default([]),
+    resolvers: resolvers.default([]),
+    user_params: z.record(z.string().min(1), z.string()).default({}),
+  }) as unknown as z.ZodType<AgentIdentifier>;
+}
+
+/**
+ * Schema of the canonical agent identifier object; resolvers nest at most
+ * {@link MAX_AID_NESTING} levels.
+ */
+export const AgentIdentifierSchema: z.ZodType<AgentIdentifier> = identifierAt(1).meta({
+  id: "AgentIdentifier",
+});
 
 /**
  * Schema that accepts either a bare name (`"echo@node-a"`) or an identifier object and

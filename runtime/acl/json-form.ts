@@ -52,12 +52,34 @@ export interface AclJson {
   user_params?: Record<string, string>;
 }
 
-/** Converts zod issues to ACL issues with field paths. */
+/**
+ * Converts zod issues to ACL issues with field paths. A union that failed as a whole
+ * (e.g. an agent given as a name or an object) reports the issues of the alternative whose
+ * type matched, which names the real problem, rather than "Invalid input".
+ */
 export function zodIssues(error: z.ZodError): AclIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+  return error.issues.flatMap((i) => flatIssues(i, []));
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** Whether an alternative of a union failed only because the value is of another type. */
+function wrongType(i: Issue): boolean {
+  if (i.path.length > 0) return false;
+  if (i.code === "invalid_type") return true;
+  return i.code === "invalid_union" && i.errors.every((b) => b.length > 0 && wrongType(b[0]));
+}
+
+function flatIssues(i: Issue, prefix: PropertyKey[]): AclIssue[] {
+  const path = [...prefix, ...i.path];
+  if (i.code === "invalid_union" && i.errors.length) {
+    const typed = i.errors.find((branch) => branch.length > 0 && !wrongType(branch[0]));
+    if (typed) return typed.flatMap((b) => flatIssues(b, path));
+  }
+  return [{
+    path: path.map((p) => (typeof p === "symbol" ? String(p) : p)),
     message: i.message,
-  }));
+  }];
 }
 
 /**

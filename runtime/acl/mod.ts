@@ -26,6 +26,7 @@ export {
   AgentRefSchema,
   aid,
   isBareAid,
+  MAX_AID_NESTING,
 } from "./agent-id.ts";
 export {
   type AclMessage,

@@ -5,7 +5,7 @@
  * time for relative DateTimes.
  * @module
  */
-import type { AgentIdentifier } from "./agent-id.ts";
+import { type AgentIdentifier, MAX_AID_NESTING } from "./agent-id.ts";
 import { fipaDateTimeToIso, readFipaDateTime } from "./fipa-datetime.ts";
 import type { AclMessage } from "./message.ts";
 import { isPerformative } from "./performative.ts";
@@ -62,6 +62,8 @@ class Parser {
   private readonly lx: AclLexer;
   private peeked: AclToken | undefined;
   private depth = 0;
+  /** Agent identifiers open around the current token (resolvers of resolvers). */
+  private aidLevel = 0;
 
   constructor(private readonly text: string, private readonly opts: ParseAclStringOptions) {
     // A leading byte-order mark is not part of the message.
@@ -252,6 +254,13 @@ class Parser {
 
   /** `(agent-identifier :name Word [:addresses ...] [:resolvers ...] (Param Expression)*)`. */
   private agentIdentifier(): AgentIdentifier {
+    if (this.aidLevel >= MAX_AID_NESTING) {
+      this.fail(
+        this.peek(),
+        `agent identifiers nest at most ${MAX_AID_NESTING} levels through :resolvers`,
+      );
+    }
+    this.aidLevel++;
     this.openKeyword("agent-identifier", "an agent identifier");
     let name: string | undefined;
     const id: AgentIdentifier = { name: "", addresses: [], resolvers: [], user_params: {} };
@@ -261,6 +270,7 @@ class Parser {
       if (t.kind === "close") {
         if (name === undefined) this.fail(t, "expected ':name' in agent-identifier, found ')'");
         this.depth--;
+        this.aidLevel--;
         id.name = name;
         return id;
       }

@@ -8,6 +8,7 @@ import { type Delivery, type MessageRouter, newMessageId } from "../routing/mod.
 import type {
   AgentFailureInfo,
   AgentHandle,
+  CheckpointDelta,
   ComponentStore,
   HostCallbacks,
   MemorySnapshot,
@@ -25,6 +26,7 @@ import {
   type StagedArrival,
 } from "../migration/capture.ts";
 import { AgentStore } from "./agent-store.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { type AgentCounters, type AgentRecord, type AgentState, newAgentId } from "./record.ts";
 import { decideRestart, type FailureRecord, recordSuccess } from "./restart.ts";
@@ -65,6 +67,8 @@ export interface AgentManagerDeps {
   snapshots?: AgentSnapshots;
   /** Durable log of messages held while an agent moves (see {@link AgentManager.pauseForMove}). */
   held?: HeldLog;
+  /** Longest wait of an at-most-once handling's changes for a checkpoint (default 1 s). */
+  checkpointIntervalMs?: number;
 }
 
 /** A held delivery and, for at-least-once senders, how to tell them it was handled. */
@@ -85,6 +89,8 @@ interface Hold {
 interface Managed {
   record: AgentRecord;
   handle?: AgentHandle;
+  /** Makes the handle's changes durable (checkpoints); one per handle. */
+  ckpt?: Checkpointer;
   counters: AgentCounters;
   failures: FailureRecord;
   unregister?: () => void;
@@ -262,8 +268,10 @@ export class AgentManager {
       const old = m.handle;
       m.record = next;
       if (wasActive) {
-        m.handle = undefined;
         await this.#drain(old!, 5_000);
+        await m.ckpt?.flush().catch(() => {});
+        this.#closeCheckpoints(m);
+        m.handle = undefined;
         await old!.terminate().catch(() => {});
         await this.#activate(m);
       }
@@ -290,6 +298,13 @@ export class AgentManager {
       if (h) {
         this.#setState(m, "draining");
         if (opts.drain ?? true) await this.#drain(h, (opts.graceSeconds ?? 30) * 1000);
+        await m.ckpt?.flush().catch((e) =>
+          this.deps.log.warn("checkpoint before stop failed", {
+            agent: m.record.name,
+            error: String(e),
+          })
+        );
+        this.#closeCheckpoints(m);
         await Promise.race([h.shutdown().catch(() => {}), sleep(1000)]);
         await h.terminate().catch(() => {});
         m.handle = undefined;
@@ -323,6 +338,7 @@ export class AgentManager {
     const m = this.#find(ref);
     return this.#serial(m, async () => {
       clearTimeout(m.restartTimer);
+      this.#closeCheckpoints(m);
       await m.handle?.terminate().catch(() => {});
       m.handle = undefined;
       this.#untrack(m);
@@ -399,6 +415,7 @@ export class AgentManager {
       const hold: Hold = { reason: "hibernate", queue: [], durable: false, front: 0 };
       m.hold = hold;
       try {
+        await m.ckpt?.flush();
         await snapshots.save(await this.#capture(m, h), "hibernation");
       } catch (e) {
         this.#release(m);
@@ -408,6 +425,7 @@ export class AgentManager {
         this.#release(m);
         return this.#view(m);
       }
+      this.#closeCheckpoints(m);
       m.handle = undefined;
       this.#setState(m, "hibernated");
       m.hold = undefined;
@@ -467,6 +485,7 @@ export class AgentManager {
       for (const q of hold.queue) await this.deps.held?.append(name, q);
       let capture: AgentCapture;
       if (m.handle) {
+        await m.ckpt?.flush();
         capture = await this.#capture(m, m.handle);
       } else {
         const last = await this.#lastSnapshot(m);
@@ -530,6 +549,7 @@ export class AgentManager {
     const hold = m.hold;
     m.hold = undefined;
     const h = m.handle;
+    this.#closeCheckpoints(m);
     m.handle = undefined;
     clearTimeout(m.restartTimer);
     this.#untrack(m);
@@ -593,6 +613,7 @@ export class AgentManager {
       snapshot: capture.memory,
       host: this.#host(m),
     });
+    m.ckpt = this.#checkpointer(m, m.handle);
     m.counters.activated_at = this.#now();
     m.hold = {
       reason: "arrive",
@@ -603,6 +624,7 @@ export class AgentManager {
     try {
       m.unregister = this.deps.router.register(name, {
         deliver: (d, to) => this.#deliver(m, d, to),
+        marksDurably: true,
       });
     } catch (e) {
       await m.handle.terminate().catch(() => {});
@@ -613,7 +635,7 @@ export class AgentManager {
     const prepare = () =>
       prepared ??= (async () => {
         await this.#store.deleteAgent(name);
-        for (const [k, v] of capture.storage) await this.#store.setValue(name, k, v);
+        await this.#store.replaceStorage(name, capture.storage);
         await this.#store.putRecord(m.record); // last: a record means the storage is whole
       })();
     return {
@@ -636,6 +658,7 @@ export class AgentManager {
         m.unregister?.();
         const hold = m.hold;
         m.hold = undefined;
+        this.#closeCheckpoints(m);
         await m.handle?.terminate().catch(() => {});
         // What reached this node for it meanwhile goes where it lives.
         for (const q of hold?.queue.slice(hold.front) ?? []) {
@@ -701,7 +724,9 @@ export class AgentManager {
         const left = until - performance.now();
         if (left > 0) {
           let timer: ReturnType<typeof setTimeout> | undefined;
-          const save = this.#capture(m, h).then((c) => this.deps.snapshots!.save(c, "shutdown"));
+          const save = (m.ckpt?.flush() ?? Promise.resolve())
+            .then(() => this.#capture(m, h))
+            .then((c) => this.deps.snapshots!.save(c, "shutdown"));
           save.catch(() => {});
           await Promise.race([
             save,
@@ -714,6 +739,7 @@ export class AgentManager {
           ).finally(() => clearTimeout(timer));
         }
       }
+      this.#closeCheckpoints(m);
       await m.handle?.terminate().catch(() => {});
       m.handle = undefined;
       m.unregister?.();
@@ -739,6 +765,7 @@ export class AgentManager {
     this.#byId.set(record.agent_id, record.name);
     m.unregister = this.deps.router.register(record.name, {
       deliver: (d, to) => this.#deliver(m, d, to),
+      marksDurably: true,
     });
     return m;
   }
@@ -814,6 +841,9 @@ export class AgentManager {
       host: this.#host(m),
       ...(from && from.memory.hash === r.hash ? { snapshot: from.memory } : {}),
     });
+    this.#closeCheckpoints(m);
+    m.ckpt = this.#checkpointer(m, m.handle);
+    m.ckpt.touched(); // the first checkpoint of an instance is a full one
     if (from) m.history = from.history;
     m.counters.activated_at = this.#now();
     m.lastActive = this.#now();
@@ -834,10 +864,6 @@ export class AgentManager {
     const log = this.deps.log.child({ agent: name });
     return {
       onSend: (message, meta) => this.#agentSent(m, message, meta.messageId),
-      storage: {
-        set: (key, value) => this.#store.setValue(name, key, value),
-        delete: (key) => this.#store.deleteValue(name, key),
-      },
       onLog: (level, text) => log[level === "trace" ? "debug" : level](text),
       findAgentsByService: (s) => this.deps.directory?.findAgentsByService(s) ?? [],
       listNodes: () =>
@@ -898,7 +924,12 @@ export class AgentManager {
     }
     const t0 = performance.now();
     this.deps.metrics?.messagesIn.inc({ performative: d.message.performative, source: "local" });
-    const done = h.deliver(d.message, { messageId: d.message_id });
+    const ckpt = m.ckpt;
+    const durable = d.mode === "at-least-once" && ckpt !== undefined;
+    const handled = h.deliver(d.message, { messageId: d.message_id, holdSends: durable });
+    const done = durable
+      ? handled.then((r) => ckpt!.durable({ receiver: name, messageId: d.message_id }, r.held ?? []))
+      : handled.then(() => void ckpt?.touched());
     done.then(
       () => {
         const ms = performance.now() - t0;
@@ -982,6 +1013,7 @@ export class AgentManager {
 
   #onFailed(m: Managed, f: AgentFailureInfo): void {
     if (this.#closed || m.handle === undefined) return;
+    this.#closeCheckpoints(m, `${f.reason}: ${f.message}`);
     m.handle = undefined;
     this.#markFailed(m, f.reason, f.message);
     const d = decideRestart(m.record.restart, m.failures, this.#now());
@@ -1157,6 +1189,25 @@ export class AgentManager {
 
   /** The agent's last snapshot, if it has a readable one for its current component. */
   async #lastSnapshot(m: Managed): Promise<AgentCapture | undefined> {
+    try {
+      const c = await this.#store.checkpoints.load(m.record.name);
+      if (c && c.memory.hash === m.record.hash) {
+        const storage = [...(await this.#store.loadStorage(m.record.name))].sort(byKey);
+        return {
+          record: m.record,
+          memory: c.memory,
+          storage,
+          queued: [],
+          conversations: null,
+          history: m.history,
+        };
+      }
+    } catch (e) {
+      this.deps.log.warn("agent checkpoint unreadable; trying its snapshot", {
+        agent: m.record.name,
+        error: (e as Error).message,
+      });
+    }
     if (!this.deps.snapshots) return undefined;
     try {
       const c = await this.deps.snapshots.load(m.record.name);
@@ -1168,6 +1219,60 @@ export class AgentManager {
       });
       return undefined;
     }
+  }
+
+  /** The checkpointer of `h`: commits its deltas with the marks, then opens the output gate. */
+  #checkpointer(m: Managed, h: AgentHandle): Checkpointer {
+    const name = m.record.name;
+    const metrics = this.deps.metrics;
+    return new Checkpointer({
+      intervalMs: this.deps.checkpointIntervalMs,
+      timers: {
+        setTimeout: (fn, ms) => {
+          const t = setTimeout(fn, ms);
+          Deno.unrefTimer(t);
+          return t;
+        },
+        clearTimeout: (t) => clearTimeout(t as number),
+      },
+      take: () => h.checkpoint(),
+      commit: async (delta, marks) => {
+        const t0 = performance.now();
+        await this.#store.checkpoints.commit(name, delta, marks);
+        if (metrics) {
+          metrics.checkpoints.inc();
+          metrics.checkpointMessages.inc(marks.length);
+          metrics.checkpointBytes.inc(deltaBytes(delta));
+          metrics.checkpointSeconds.observe((performance.now() - t0) / 1000);
+        }
+      },
+      release: (held) => {
+        for (const s of held) {
+          this.#agentSent(m, s.message, s.messageId).catch(() => {});
+        }
+      },
+      failed: (e) => {
+        h.checkpointLost();
+        if (m.handle !== h) return;
+        this.deps.log.error("checkpoint failed; the agent restarts from its last one", {
+          agent: name,
+          error: e.message,
+        });
+        this.#onFailed(m, { agentId: name, reason: "trap", message: `checkpoint failed: ${e}` });
+        h.terminate().catch(() => {});
+      },
+    });
+  }
+
+  /** Ends the current instance's checkpoints; handlings waiting for one fail. */
+  #closeCheckpoints(m: Managed, why = "the agent's instance ended"): void {
+    const c = m.ckpt;
+    m.ckpt = undefined;
+    c?.close(
+      new ApiError("AGENT_UNAVAILABLE", `Agent '${m.record.name}': ${why} before its checkpoint`, {
+        agent: m.record.name,
+      }),
+    );
   }
 
   #requestMigration(m: Managed, node: string): void {
@@ -1192,6 +1297,16 @@ export class AgentManager {
     const until = this.#now() + graceMs;
     while (h.pending > 0 && this.#now() < until) await sleep(5);
   }
+}
+
+/** Bytes a checkpoint delta writes (pages and storage values). */
+function deltaBytes(d: CheckpointDelta): number {
+  let n = 0;
+  for (const i of d.instances) {
+    for (const m of i.memories) for (const p of m.pages) n += p.bytes?.length ?? 0;
+  }
+  for (const [, v] of d.storage.set) n += v.length;
+  return n;
 }
 
 function byKey([a]: [string, Uint8Array], [b]: [string, Uint8Array]): number {

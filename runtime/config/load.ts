@@ -102,6 +102,48 @@ export const SETTINGS = [
     help: "at-least-once first retry delay, ms (doubling)",
   },
   {
+    key: "maxAgentMemory",
+    flag: "max-agent-memory",
+    env: "FIPA_EDGE_MAX_AGENT_MEMORY",
+    help: "largest limits.memory an agent may ask for",
+  },
+  {
+    key: "maxAgentCpuMs",
+    flag: "max-agent-cpu-ms",
+    env: "FIPA_EDGE_MAX_AGENT_CPU_MS",
+    help: "largest limits.cpu_ms_per_call",
+  },
+  {
+    key: "maxAgentMailbox",
+    flag: "max-agent-mailbox",
+    env: "FIPA_EDGE_MAX_AGENT_MAILBOX",
+    help: "largest limits.mailbox",
+  },
+  {
+    key: "maxAgentStorage",
+    flag: "max-agent-storage",
+    env: "FIPA_EDGE_MAX_AGENT_STORAGE",
+    help: "largest manifest.storage_quota",
+  },
+  {
+    key: "agentPermissions",
+    flag: "agent-permissions",
+    env: "FIPA_EDGE_AGENT_PERMISSIONS",
+    help: "Deno permissions manifests may ask for: read,write,net,env",
+  },
+  {
+    key: "sharedWorkerCpuMs",
+    flag: "shared-worker-cpu-ms",
+    env: "FIPA_EDGE_SHARED_WORKER_CPU_MS",
+    help: "agents with a longer cpu_ms_per_call get their own Worker",
+  },
+  {
+    key: "componentGraceSeconds",
+    flag: "component-grace-seconds",
+    env: "FIPA_EDGE_COMPONENT_GRACE_SECONDS",
+    help: "unused components are deleted after this long",
+  },
+  {
     key: "tlsCert",
     flag: "tls-cert",
     env: "FIPA_EDGE_TLS_CERT",
@@ -116,7 +158,7 @@ export const SETTINGS = [
 ] as const;
 
 /** Settings that take a list: repeatable flags, comma-separated variables. */
-const LISTS = new Set(["join", "adminTokens", "readTokens"]);
+const LISTS = new Set(["join", "adminTokens", "readTokens", "agentPermissions"]);
 /** Token settings that can also come from a file (one token per line) via `--X-file` / `X_FILE`. */
 const TOKEN_FILES = [
   { key: "adminTokens", flag: "admin-token-file", env: "FIPA_EDGE_ADMIN_TOKEN_FILE" },

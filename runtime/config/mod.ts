@@ -13,4 +13,5 @@ export {
   RateLimitsSchema,
   RateSchema,
 } from "./schema.ts";
+export { agentBounds } from "./agent-bounds.ts";
 export { ConfigError, helpText, loadConfig, type LoadResult } from "./load.ts";

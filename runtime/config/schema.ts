@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ByteSizeSchema } from "../sandbox/manifest.ts";
+import { DEFAULT_AGENT_BOUNDS, GRANTABLE_PERMISSIONS } from "../sandbox/bounds.ts";
 
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -21,6 +23,13 @@ export const DEFAULTS = {
   sampleAgents: "on",
   deliveryMaxAttempts: 8,
   deliveryRetryMs: 200,
+  maxAgentMemory: DEFAULT_AGENT_BOUNDS.memory,
+  maxAgentCpuMs: DEFAULT_AGENT_BOUNDS.cpuMsPerCall,
+  maxAgentMailbox: DEFAULT_AGENT_BOUNDS.mailbox,
+  maxAgentStorage: DEFAULT_AGENT_BOUNDS.storageQuota,
+  agentPermissions: [] as string[],
+  sharedWorkerCpuMs: 1000,
+  componentGraceSeconds: 600,
 } as const;
 
 /** A request rate: `limit` per `windowSeconds`, bursts up to `burst`. */
@@ -105,6 +114,31 @@ export const ConfigSchema = z.strictObject({
   deliveryMaxAttempts: z.coerce.number().int().min(1).max(1000).default(8),
   /** At-least-once delivery: first retry delay (doubling up to 30 s), ms. */
   deliveryRetryMs: z.coerce.number().int().min(1).max(600_000).default(200),
+  /** The largest `limits.memory` any agent may ask for, bytes (or "256MiB"). */
+  maxAgentMemory: ByteSizeSchema.pipe(z.number().min(1 << 20).max(2 ** 40))
+    .default(DEFAULTS.maxAgentMemory),
+  /** The largest `limits.cpu_ms_per_call` any agent may ask for. */
+  maxAgentCpuMs: z.coerce.number().int().min(1).max(600_000).default(DEFAULTS.maxAgentCpuMs),
+  /** The largest `limits.mailbox` any agent may ask for. */
+  maxAgentMailbox: z.coerce.number().int().min(1).max(1_000_000).default(
+    DEFAULTS.maxAgentMailbox,
+  ),
+  /** The largest `manifest.storage_quota` any agent may ask for, bytes. */
+  maxAgentStorage: ByteSizeSchema.pipe(z.number().min(1).max(2 ** 40))
+    .default(DEFAULTS.maxAgentStorage),
+  /** Deno permissions agents' manifests may ask for (read, write, net, env); default none. */
+  agentPermissions: z.preprocess(
+    (v) => Array.isArray(v) ? v.flatMap((x) => typeof x === "string" ? x.split(",") : [x]) : v,
+    z.array(z.string().trim().pipe(z.enum(GRANTABLE_PERMISSIONS))),
+  ).default([]),
+  /** Agents whose `cpu_ms_per_call` is above this get a Worker of their own. */
+  sharedWorkerCpuMs: z.coerce.number().int().min(1).max(600_000).default(
+    DEFAULTS.sharedWorkerCpuMs,
+  ),
+  /** Components no agent or snapshot uses are deleted after this long, seconds. */
+  componentGraceSeconds: z.coerce.number().min(0).max(86_400 * 365).default(
+    DEFAULTS.componentGraceSeconds,
+  ),
   /** Shared secret nodes present to join the cluster (see README); unset: open joins. */
   clusterToken: Token.optional(),
   /** Base URL other platforms reach this node's HTTP API at (MTP address = it + `/acc`). */

@@ -11,6 +11,7 @@ import { observeRoutes } from "./routes/observe.ts";
 import { metricsApiRoutes } from "./routes/metrics-api.ts";
 import { auth } from "./auth.ts";
 import { bodyLimit } from "./body-limit.ts";
+import { headerLimit } from "./header-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
 import { type AccDeps, accRoutes } from "./routes/acc.ts";
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): App {
     });
   }
   if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
+  app.use("*", headerLimit());
   app.use(
     "*",
     auth({

@@ -1,7 +1,7 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
 import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
-import type { Config } from "../config/mod.ts";
+import { agentBounds, type Config } from "../config/mod.ts";
 import { KvDeduper, Outbox } from "../delivery/mod.ts";
 import { EventBus } from "../events/mod.ts";
 import { createApp } from "../http/mod.ts";
@@ -128,7 +128,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const store = ComponentStore.forDataDir(config.dataDir);
   // Two spare Workers: an agent that leaves and another that arrives (migration, wake) then
   // never wait for a Worker to start (one spare would be stopped and started every time).
-  const sandbox = new Sandbox({ store, nodeId: config.name, spareWorkers: 2 });
+  const sandbox = new Sandbox({
+    store,
+    nodeId: config.name,
+    spareWorkers: 2,
+    bounds: agentBounds(config),
+    sharedWorkerCpuMs: config.sharedWorkerCpuMs,
+  });
   const keeper = new SnapshotKeeper({
     kv,
     signer: { id: config.name, sign: (b) => net.identity.sign(b) },

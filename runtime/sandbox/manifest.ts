@@ -32,23 +32,42 @@ export type NetworkAccess = z.infer<typeof NetworkAccessSchema>;
 /** A Deno permission: granted for everything (`true`), for a list, or not at all. */
 const PermissionValue = z.union([z.boolean(), z.array(z.string().min(1)).max(256)]);
 
+/** A permission no agent is ever granted, whatever the operator allows. */
+function never(name: string) {
+  return PermissionValue.refine((v) => v === false || (Array.isArray(v) && v.length === 0), {
+    message: `the '${name}' permission is never granted to agents`,
+  }).default(false);
+}
+
 /**
- * Deno permissions of the Worker that hosts the agent. Default: none. Agents with equal
- * permissions share Workers; nothing in the agent world uses them today (filesystem and
- * sockets are denied to agents whatever this says), they exist for host extensions.
+ * Deno permissions of the Worker that hosts the agent. Default: none. Nothing in the agent
+ * world uses them (filesystem and sockets are denied to agents whatever this says); they
+ * exist for host extensions. A client may only ask for those the operator allows
+ * (`--agent-permissions`, see `AgentBounds`); `sys`, `run`, `ffi` and `import` are never
+ * granted. Agents with equal permissions share Workers.
  */
 export const DenoPermissionsSchema = z.strictObject({
   read: PermissionValue.default(false),
   write: PermissionValue.default(false),
   net: PermissionValue.default(false),
   env: PermissionValue.default(false),
-  sys: PermissionValue.default(false),
-  run: PermissionValue.default(false),
-  ffi: PermissionValue.default(false),
-  import: PermissionValue.default(false),
+  sys: never("sys"),
+  run: never("run"),
+  ffi: never("ffi"),
+  import: never("import"),
 });
 /** Deno permissions of an agent's Worker. */
 export type DenoPermissions = z.infer<typeof DenoPermissionsSchema>;
+
+/**
+ * Largest manifest as JSON (UTF-8 bytes): the agent record that carries it must fit one
+ * Deno KV value (64 KiB), with room for the rest of the record.
+ */
+export const MAX_MANIFEST_BYTES = 32 * 1024;
+
+function jsonBytes(v: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(v)).length;
+}
 
 /**
  * What an agent may do (Caxton's `AgentCapabilities`). Every field has a least-privilege
@@ -78,6 +97,10 @@ export const ManifestSchema = z.strictObject({
   may_spawn: z.boolean().default(false),
   env: z.record(z.string().min(1).max(256).regex(/^[^=\0]+$/), z.string().max(4096)).default({}),
   permissions: DenoPermissionsSchema.default(DenoPermissionsSchema.parse({})),
+}).refine((m) => jsonBytes(m) <= MAX_MANIFEST_BYTES, {
+  error: (i) =>
+    `the manifest is ${jsonBytes(i.input)} bytes as JSON; at most ${MAX_MANIFEST_BYTES} ` +
+    "(an agent record must fit a Deno KV value of 64 KiB)",
 });
 /** A validated manifest. */
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -36,7 +36,18 @@ export {
   Sandbox,
   type SandboxOptions,
   type SandboxStats,
+  SHARED_WORKER_CPU_MS,
 } from "./sandbox.ts";
+export {
+  type AgentBounds,
+  BOUND_SETTINGS,
+  type BoundViolation,
+  boundViolation,
+  checkAgentBounds,
+  DEFAULT_AGENT_BOUNDS,
+  GRANTABLE_PERMISSIONS,
+  type GrantablePermission,
+} from "./bounds.ts";
 export {
   AgentHandle,
   type DeliveryResult,
@@ -61,6 +72,7 @@ export {
   type Manifest,
   type ManifestInput,
   ManifestSchema,
+  MAX_MANIFEST_BYTES,
   type NetworkAccess,
   NetworkAccessSchema,
 } from "./manifest.ts";

@@ -64,6 +64,8 @@ export type FromWorker =
     reason: FailureReason;
     message: string;
     effects?: Effect[];
+    /** Activation only: the linear memory the component starts with, beyond its limit. */
+    needBytes?: number;
   }
   | { t: "rpc"; seq: number; slot: number; op: RpcOp; arg: string };
 

@@ -1,6 +1,7 @@
 import { type AgentIdentifier, AgentIdentifierSchema, aid } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { AgentHandle, type HandleContext } from "./agent-handle.ts";
+import { type AgentBounds, checkAgentBounds, DEFAULT_AGENT_BOUNDS } from "./bounds.ts";
 import type { ComponentStore } from "./component-store.ts";
 import type { HostCallbacks } from "./host.ts";
 import {
@@ -34,7 +35,20 @@ export interface SandboxOptions {
   watchdogGraceMs?: number;
   /** How often the watchdog looks, while calls are running (default 100 ms). */
   watchdogIntervalMs?: number;
+  /** The most an agent may ask for (default {@link DEFAULT_AGENT_BOUNDS}). */
+  bounds?: AgentBounds;
+  /**
+   * Agents whose `cpu_ms_per_call` is above this many ms get a Worker of their own, so that
+   * a long call never stalls other agents (default {@link SHARED_WORKER_CPU_MS}).
+   */
+  sharedWorkerCpuMs?: number;
 }
+
+/** Default of {@link SandboxOptions.sharedWorkerCpuMs}: the default `cpu_ms_per_call`. */
+export const SHARED_WORKER_CPU_MS = 1000;
+
+/** Suffix of the Worker key of agents that get a Worker of their own. */
+const SOLO = "|solo";
 
 /** What {@link Sandbox.activate} needs. */
 export interface ActivateOptions {
@@ -63,7 +77,9 @@ export interface SandboxStats {
 /**
  * Runs agents in Deno Workers. Agents with the same Deno permissions share Workers (up to
  * `maxAgentsPerWorker`), so a thousand small agents need a few dozen Workers rather than a
- * thousand. Isolation inside a Worker comes from WebAssembly (each agent has its own
+ * thousand; an agent whose `cpu_ms_per_call` is above `sharedWorkerCpuMs` gets a Worker of
+ * its own, so its long calls never hold up other agents. Manifests and limits beyond the
+ * node's `bounds` are refused. Isolation inside a Worker comes from WebAssembly (each agent has its own
  * instances and memories; host functions are bound to one agent) and from the
  * instrumentation of every core module: a call that runs past its CPU limit or grows
  * memory past its cap traps, failing that agent only. A watchdog stops a Worker whose call
@@ -85,6 +101,8 @@ export class Sandbox {
   readonly spreadWorkers: number;
   readonly watchdogGraceMs: number;
   readonly watchdogIntervalMs: number;
+  readonly bounds: AgentBounds;
+  readonly sharedWorkerCpuMs: number;
   #workers = new Set<SandboxWorker>();
   #handles = new Map<number, AgentHandle>();
   #nextSlot = 1;
@@ -100,6 +118,8 @@ export class Sandbox {
     this.spreadWorkers = opts.spreadWorkers ?? 1;
     this.watchdogGraceMs = opts.watchdogGraceMs ?? 1000;
     this.watchdogIntervalMs = opts.watchdogIntervalMs ?? 100;
+    this.bounds = opts.bounds ?? DEFAULT_AGENT_BOUNDS;
+    this.sharedWorkerCpuMs = opts.sharedWorkerCpuMs ?? SHARED_WORKER_CPU_MS;
   }
 
   /** Starts the spare Workers for the default (no) permissions ahead of the first activation. */
@@ -116,14 +136,16 @@ export class Sandbox {
    * Activates an agent: instantiates its component in a Worker (restoring a snapshot if
    * given) and, for a fresh agent, calls `init`.
    *
-   * @throws {ApiError} `INVALID_REQUEST` for a bad manifest or limits (naming the field),
-   * `NOT_FOUND` for an unknown component, `DEPLOYMENT_FAILED` when instantiation or `init`
+   * @throws {ApiError} `INVALID_REQUEST` for a bad manifest or limits, or ones beyond the
+   * node's {@link bounds} (naming the field), or a memory limit below what the component
+   * starts with, `NOT_FOUND` for an unknown component, `DEPLOYMENT_FAILED` when instantiation or `init`
    * failed (details carry the failure reason).
    */
   async activate(opts: ActivateOptions): Promise<AgentHandle> {
     if (this.#closed) throw new ApiError("UNAVAILABLE", "sandbox is closed");
     const manifest = parseOr("manifest", ManifestSchema, opts.manifest ?? {});
     const limits = parseOr("limits", LimitsSchema, opts.limits ?? {});
+    checkAgentBounds({ manifest, limits }, this.bounds);
     const id = typeof opts.agentId === "string"
       ? aid(opts.agentId)
       : parseOr("agentId", AgentIdentifierSchema, opts.agentId);
@@ -194,7 +216,8 @@ export class Sandbox {
     avoid?: SandboxWorker,
   ): Promise<{ worker: SandboxWorker; slot: number }> {
     const component = await this.store.get(h.hash);
-    const key = permissionKey(h.manifest.permissions);
+    const key = permissionKey(h.manifest.permissions) +
+      (h.limits.cpu_ms_per_call > this.sharedWorkerCpuMs ? SOLO : "");
     const worker = await this.#pick(key, h.manifest.permissions, avoid);
     const slot = this.#nextSlot++;
     worker.slots.add(slot);
@@ -228,6 +251,14 @@ export class Sandbox {
         slot,
         60_000,
       );
+      if (r.t === "failed" && r.needBytes !== undefined) {
+        throw new ApiError(
+          "INVALID_REQUEST",
+          `limits.memory ${h.limits.memory} is below the ${r.needBytes} bytes of linear memory ` +
+            `component ${h.hash.slice(0, 12)} starts with`,
+          { field: "limits.memory", value: h.limits.memory, initial_memory: r.needBytes },
+        );
+      }
       if (r.t === "failed") {
         throw new ApiError(
           "DEPLOYMENT_FAILED",
@@ -254,7 +285,7 @@ export class Sandbox {
       for (const w of this.#workers) {
         if (!w.alive || w === avoid || w.key !== key) continue;
         if (w.slots.size > 0) hosting++;
-        if (w.slots.size >= this.maxAgentsPerWorker) continue;
+        if (w.slots.size >= this.#capacity(key)) continue;
         if (w.slots.size === 0) spare ??= w;
         else if (!best || w.slots.size < best.slots.size) best = w;
       }
@@ -266,7 +297,7 @@ export class Sandbox {
       }
       await best.ready.catch(() => {});
       // Another activation may have filled it meanwhile; the caller takes a slot at once.
-      if (best.alive && best.slots.size < this.maxAgentsPerWorker) return best;
+      if (best.alive && best.slots.size < this.#capacity(key)) return best;
     }
   }
 
@@ -288,13 +319,20 @@ export class Sandbox {
     return ready;
   }
 
+  /** Agents a Worker of this key takes: one for agents with a Worker of their own. */
+  #capacity(key: string): number {
+    return key.endsWith(SOLO) ? 1 : this.maxAgentsPerWorker;
+  }
+
+  /** Idle Workers kept for this key: none for Workers of one agent. */
+  #spares(key: string): number {
+    return key.endsWith(SOLO) ? 0 : this.spareWorkers;
+  }
+
   #ensureSpare(key: string, p: DenoPermissions): void {
     if (this.#closed || this.#spawning.has(key)) return;
-    const roomy = [...this.#workers].some((w) =>
-      w.alive && w.key === key && w.slots.size < this.maxAgentsPerWorker &&
-      w.slots.size === 0
-    );
-    if (!roomy && this.spareWorkers > 0) this.#spawn(key, p).catch(() => {});
+    const roomy = [...this.#workers].some((w) => w.alive && w.key === key && w.slots.size === 0);
+    if (!roomy && this.#spares(key) > 0) this.#spawn(key, p).catch(() => {});
   }
 
   /** Stops empty Workers beyond the spares. */
@@ -302,7 +340,7 @@ export class Sandbox {
     const empty = [...this.#workers].filter((w) =>
       w.key === key && w.slots.size === 0 && w.busy === 0
     );
-    for (const w of empty.slice(this.spareWorkers)) {
+    for (const w of empty.slice(this.#spares(key))) {
       w.terminate();
       this.#workers.delete(w);
     }

@@ -7,6 +7,7 @@ import {
   UpdateConfigSchema,
 } from "../../agents/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
+import { checkAgentBounds } from "../../sandbox/mod.ts";
 import type { MigrationService } from "../../migration/mod.ts";
 import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
@@ -127,6 +128,7 @@ export function agentRoutes(
     async (c) => {
       const { bytes, config } = await readDeployForm(c, true);
       const cfg = parseField(DeployConfigSchema, config ?? {}, "config");
+      checkAgentBounds(cfg, agents.deps.sandbox.bounds);
       return c.json(await agents.deploy(bytes!, cfg), 201);
     },
   );
@@ -190,6 +192,7 @@ export function agentRoutes(
       const cfg = config === undefined
         ? undefined
         : parseField(UpdateConfigSchema, config, "config");
+      if (cfg) checkAgentBounds(cfg, agents.deps.sandbox.bounds);
       return c.json(await agents.update(c.req.valid("param").id, { bytes, config: cfg }));
     },
   );

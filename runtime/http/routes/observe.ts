@@ -1,3 +1,4 @@
+import type { WSContext } from "hono/ws";
 import { upgradeWebSocket } from "hono/deno";
 import { z } from "zod";
 import { type EventBus, type EventFilter, type NodeEvent } from "../../events/mod.ts";
@@ -29,7 +30,10 @@ export const WsClientMessageSchema = z.discriminatedUnion("type", [
 
 /** Most subscriptions one WebSocket may hold. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 32;
-/** Events buffered for a slow socket before it is closed (1013, try again later). */
+/**
+ * Bytes queued for a socket that does not read (events and replies alike) before it is
+ * closed (1013, try again later).
+ */
 export const MAX_BUFFERED_BYTES = 4 << 20;
 
 /** Mounts `GET /metrics` (Prometheus) and the event WebSocket `GET /ws`. */
@@ -69,33 +73,53 @@ export function observeRoutes(app: App, deps: { metrics?: NodeMetrics; events: E
     upgradeWebSocket(() => {
       const subs = new Map<string, () => void>();
       let n = 0;
+      let closed = false;
+      const stop = () => {
+        for (const off of subs.values()) off();
+        subs.clear();
+      };
+      /**
+       * Every frame to the client goes through here: past {@link MAX_BUFFERED_BYTES} unsent
+       * (a client that does not read), the socket is closed with 1013 and nothing more is
+       * queued, whether the frame is an event, an error reply or a pong.
+       */
+      const send = (ws: WSContext, value: unknown) => {
+        if (closed) return;
+        const text = JSON.stringify(value);
+        const raw = ws.raw as WebSocket | undefined;
+        if (raw && raw.bufferedAmount + text.length > MAX_BUFFERED_BYTES) {
+          closed = true;
+          stop();
+          raw.close(1013, "client is not reading: send buffer full");
+          return;
+        }
+        ws.send(text);
+      };
       return {
         onMessage(evt, ws) {
+          if (closed) return;
           let parsed: z.infer<typeof WsClientMessageSchema>;
           try {
             parsed = WsClientMessageSchema.parse(JSON.parse(String(evt.data)));
           } catch (e) {
-            ws.send(JSON.stringify({
+            return send(ws, {
               type: "error",
               code: "INVALID_REQUEST",
               message: `Invalid WebSocket message: ${(e as Error).message.slice(0, 300)}`,
-            }));
-            return;
+            });
           }
-          if (parsed.type === "ping") return ws.send(JSON.stringify({ type: "pong" }));
+          if (parsed.type === "ping") return send(ws, { type: "pong" });
           if (parsed.type === "unsubscribe") {
             subs.get(parsed.subscription_id)?.();
             subs.delete(parsed.subscription_id);
-            return ws.send(
-              JSON.stringify({ type: "unsubscribed", subscription_id: parsed.subscription_id }),
-            );
+            return send(ws, { type: "unsubscribed", subscription_id: parsed.subscription_id });
           }
           if (subs.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
-            return ws.send(JSON.stringify({
+            return send(ws, {
               type: "error",
               code: "RATE_LIMITED",
               message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket`,
-            }));
+            });
           }
           const filter: EventFilter = {
             events: parsed.events,
@@ -104,22 +128,18 @@ export function observeRoutes(app: App, deps: { metrics?: NodeMetrics; events: E
             conversation_ids: parsed.filters?.conversation_ids,
           };
           const id = `sub_${++n}`;
-          const raw = ws.raw as WebSocket | undefined;
           subs.set(
             id,
-            deps.events.subscribe(filter, (e: NodeEvent) => {
-              if (raw && raw.bufferedAmount > MAX_BUFFERED_BYTES) {
-                raw.close(1013, "event stream too slow");
-                return;
-              }
-              ws.send(JSON.stringify({ ...e, subscription_id: id }));
-            }),
+            deps.events.subscribe(
+              filter,
+              (e: NodeEvent) => send(ws, { ...e, subscription_id: id }),
+            ),
           );
-          ws.send(JSON.stringify({ type: "subscribed", subscription_id: id, filter }));
+          send(ws, { type: "subscribed", subscription_id: id, filter });
         },
         onClose() {
-          for (const off of subs.values()) off();
-          subs.clear();
+          closed = true;
+          stop();
         },
       };
     }),

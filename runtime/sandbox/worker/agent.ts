@@ -35,7 +35,11 @@ export interface AgentHost {
 
 /** An agent failed: the call that was running is lost, and so is the instance. */
 export class AgentFailure extends Error {
-  constructor(readonly reason: FailureReason, message: string) {
+  /**
+   * @param needBytes for a component whose initial linear memory is above the limit: that
+   *   memory, in bytes
+   */
+  constructor(readonly reason: FailureReason, message: string, readonly needBytes?: number) {
     super(message);
     this.name = "AgentFailure";
   }
@@ -116,6 +120,7 @@ export class AgentInstance {
           "memory-limit",
           `initial linear memory ${this.budget.memoryBytes()} bytes exceeds the limit of ` +
             `${this.settings.limits.memory}`,
+          this.budget.memoryBytes(),
         );
       }
       if (snapshot) {

@@ -101,6 +101,7 @@ async function handle(m: ToWorker): Promise<void> {
           slot: m.slot,
           reason: f?.reason ?? "trap",
           message: err instanceof Error ? err.message : String(err),
+          ...(f?.needBytes !== undefined ? { needBytes: f.needBytes } : {}),
         });
         return;
       }

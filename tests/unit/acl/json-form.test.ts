@@ -109,3 +109,25 @@ Deno.test("errors name the offending field path", () => {
     true,
   );
 });
+
+Deno.test("resolvers nest at most 16 levels; 2,000 deep is refused without a stack overflow", () => {
+  const nested = (levels: number): Record<string, unknown> => {
+    let id: Record<string, unknown> = { name: "z" };
+    for (let i = 1; i < levels; i++) id = { name: `a${i}`, resolvers: [id] };
+    return id;
+  };
+  const ok = parseAclJson({ performative: "inform", receiver: "b", sender: nested(16) });
+  assert.equal(ok.sender?.name, "a15");
+  for (const levels of [17, 2000, 100_000]) {
+    const e = jsonError({ performative: "inform", receiver: "b", sender: nested(levels) });
+    assert.match(e.message, /nest at most 16 levels through resolvers/);
+    assert.deepEqual(e.issues[0].path, [
+      "sender",
+      ...Array(15).fill(["resolvers", 0]).flat(),
+      "resolvers",
+    ]);
+  }
+  // The same limit applies to receivers and reply_to, and to the model schema.
+  const e = jsonError({ performative: "inform", receiver: [nested(2000)], reply_to: [nested(3)] });
+  assert.match(e.message, /nest at most 16 levels/);
+});

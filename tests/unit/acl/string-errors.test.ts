@@ -1,7 +1,7 @@
 // Errors of the string-form parser: always AclError, with the line and column of the
 // offending token and a message naming what was expected and what was found.
 import assert from "node:assert/strict";
-import { AclError, parseAclString } from "../../../runtime/acl/mod.ts";
+import { AclError, MAX_AID_NESTING, parseAclString } from "../../../runtime/acl/mod.ts";
 
 interface Where {
   line: number;
@@ -258,13 +258,23 @@ Deno.test("nesting deeper than 64 levels is refused without a stack overflow", (
   // 63 levels inside the message is the most there is room for, and is fine.
   const ok = parseAclString(`(inform :language ${"(".repeat(63)}x${")".repeat(63)})`);
   assert.equal(ok.language?.length, 127);
-  // Agent identifiers nest too (resolvers of resolvers).
-  let id = "(agent-identifier :name z)";
-  for (let i = 0; i < 40; i++) id = `(agent-identifier :name a${i} :resolvers (sequence ${id}))`;
-  const deep = `(inform :sender ${id})`;
-  let at = -1;
-  for (let n = 0; n < 65; n++) at = deep.indexOf("(", at + 1);
-  fails(deep, { line: 1, column: at + 1, message: /nest deeper than 64/ });
+});
+
+Deno.test("agent identifiers nest at most 16 levels, as in the JSON form", () => {
+  const nested = (levels: number) => {
+    let id = "(agent-identifier :name z)";
+    for (let i = 1; i < levels; i++) {
+      id = `(agent-identifier :name a${i} :resolvers (sequence ${id}))`;
+    }
+    return `(inform :sender ${id})`;
+  };
+  assert.equal(parseAclString(nested(MAX_AID_NESTING)).sender?.name, `a${MAX_AID_NESTING - 1}`);
+  for (const levels of [MAX_AID_NESTING + 1, 40, 2000]) {
+    const deep = nested(levels);
+    let at = -1;
+    for (let n = 0; n <= MAX_AID_NESTING; n++) at = deep.indexOf("(agent-identifier", at + 1);
+    fails(deep, { line: 1, column: at + 1, message: /nest at most 16 levels through :resolvers/ });
+  }
 });
 
 Deno.test("values longer than the model allows are refused", () => {

@@ -117,3 +117,96 @@ Deno.test("GET /api/v1/metrics/system counts messages and reports latency quanti
     await s.close();
   }
 });
+
+/** A WebSocket client on a bare TCP connection, so that it can write without ever reading. */
+async function rawWebSocket(base: string): Promise<Deno.TcpConn> {
+  const [hostname, port] = base.split(":");
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  await conn.write(new TextEncoder().encode(
+    `GET /ws HTTP/1.1\r\nHost: ${base}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+  ));
+  // Read the 101 answer byte by byte, so that no frame after it is consumed.
+  let head = "";
+  const one = new Uint8Array(1);
+  while (!head.endsWith("\r\n\r\n")) {
+    if ((await conn.read(one)) === null) throw new Error(`closed during handshake: ${head}`);
+    head += String.fromCharCode(one[0]);
+  }
+  assert.match(head, /^HTTP\/1\.1 101/);
+  return conn;
+}
+
+/** `count` masked text frames carrying `text` (under 126 bytes). */
+function textFrames(text: string, count: number): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  const frame = new Uint8Array(6 + payload.length);
+  frame[0] = 0x81;
+  frame[1] = 0x80 | payload.length;
+  const mask = [1, 2, 3, 4];
+  frame.set(mask, 2);
+  payload.forEach((b, i) => (frame[6 + i] = b ^ mask[i % 4]));
+  const out = new Uint8Array(frame.length * count);
+  for (let i = 0; i < count; i++) out.set(frame, i * frame.length);
+  return out;
+}
+
+/**
+ * Reads server frames until a close frame (its code), `max` text frames, or the end of the
+ * connection (`reset` when the server reset it).
+ */
+async function readFrames(conn: Deno.TcpConn, max: number) {
+  let buf = new Uint8Array(0);
+  let texts = 0;
+  const chunk = new Uint8Array(1 << 16);
+  for (;;) {
+    let at = 0;
+    while (buf.length - at >= 2) {
+      let len = buf[at + 1] & 0x7f;
+      let off = 2;
+      if (len === 126) {
+        if (buf.length - at < 4) break;
+        len = (buf[at + 2] << 8) | buf[at + 3];
+        off = 4;
+      } else if (len === 127) throw new Error("unexpectedly large frame");
+      if (buf.length - at < off + len) break;
+      const opcode = buf[at] & 0x0f;
+      if (opcode === 0x8) {
+        return { texts, close: (buf[at + off] << 8) | buf[at + off + 1], reset: false };
+      }
+      if (opcode === 0x1 && ++texts >= max) return { texts, close: undefined, reset: false };
+      at += off + len;
+    }
+    buf = buf.slice(at);
+    let n: number | null;
+    try {
+      n = await conn.read(chunk);
+    } catch (e) {
+      if (e instanceof Deno.errors.ConnectionReset) return { texts, close: undefined, reset: true };
+      throw e;
+    }
+    if (n === null) return { texts, close: undefined, reset: false };
+    const next = new Uint8Array(buf.length + n);
+    next.set(buf);
+    next.set(chunk.subarray(0, n), buf.length);
+    buf = next;
+  }
+}
+
+Deno.test("a client that sends invalid frames and never reads is closed at the buffer bound", async () => {
+  const s = serve();
+  const conn = await rawWebSocket(s.base);
+  try {
+    // Each invalid frame earns an error reply of about 100 bytes: unbounded, 300,000 of them
+    // would queue some 30 MB for a client that reads nothing.
+    const frames = 300_000;
+    await conn.write(textFrames("x", frames));
+    const got = await readFrames(conn, frames);
+    // The node closes it (1013), or drops the connection with the client's frames unread.
+    assert.ok(got.close === 1013 || got.reset, `ended after ${got.texts} replies: ${got.close}`);
+    assert.ok(got.texts < frames / 2, `${got.texts} replies were queued`);
+  } finally {
+    conn.close();
+    await s.close();
+  }
+});

@@ -3,6 +3,7 @@
 import { type AclMessage, aid, type JsonValue } from "../../../runtime/acl/mod.ts";
 import type { TranspileOutput, Transpiler } from "../../../runtime/sandbox/mod.ts";
 import {
+  type AgentBounds,
   ComponentStore,
   type HostCallbacks,
   Sandbox,
@@ -73,7 +74,13 @@ export class Recorder {
 
 /** A store in a fresh temp dir and a sandbox on it; `close` removes both. */
 export async function setup(
-  opts: { maxAgentsPerWorker?: number; watchdogGraceMs?: number; instrument?: boolean } = {},
+  opts: {
+    maxAgentsPerWorker?: number;
+    watchdogGraceMs?: number;
+    instrument?: boolean;
+    sharedWorkerCpuMs?: number;
+    bounds?: AgentBounds;
+  } = {},
 ) {
   const dir = await Deno.makeTempDir({ prefix: "fipa-sandbox-" });
   const transpiler = new CountingTranspiler();
@@ -84,6 +91,8 @@ export async function setup(
     maxAgentsPerWorker: opts.maxAgentsPerWorker,
     watchdogGraceMs: opts.watchdogGraceMs,
     watchdogIntervalMs: 20,
+    sharedWorkerCpuMs: opts.sharedWorkerCpuMs,
+    bounds: opts.bounds,
   });
   return {
     dir,

@@ -2,7 +2,12 @@
 // the same Worker keeps answering. Also the manifest's storage and network rules.
 import assert from "node:assert/strict";
 import { ApiError } from "../../../runtime/errors/mod.ts";
-import type { AgentHandle, LimitsInput, ManifestInput } from "../../../runtime/sandbox/mod.ts";
+import {
+  type AgentHandle,
+  DEFAULT_AGENT_BOUNDS,
+  type LimitsInput,
+  type ManifestInput,
+} from "../../../runtime/sandbox/mod.ts";
 import { Recorder, request, setup } from "./helpers.ts";
 
 type Setup = Awaited<ReturnType<typeof setup>>;
@@ -107,7 +112,11 @@ Deno.test("filesystem, sockets and environment are absent unless granted", async
 });
 
 Deno.test("a flood of sends is cut at the send rate; the agent lives on", async () => {
-  const s = await setup();
+  // A long CPU limit, yet sharing the Worker with its neighbour.
+  const s = await setup({
+    sharedWorkerCpuMs: 10_000,
+    bounds: { ...DEFAULT_AGENT_BOUNDS, cpuMsPerCall: 10_000 },
+  });
   try {
     const { rec, innocentRec, innocent, bad } = await pair(s, "hostile-flood", {
       limits: { send_burst: 50, send_rate: 0, cpu_ms_per_call: 10_000 },
