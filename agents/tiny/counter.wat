@@ -1,7 +1,8 @@
 ;; tiny counter: keeps a count in a mutable global (in memory) and the same count in its
 ;; storage (key "n", 4 bytes little-endian). Each `request` increments both and is answered
 ;; with an `inform` whose content is the JSON {"count": n} (the count in memory); a
-;; `query-ref` is answered with {"count": n} for the count in storage. After a crash both
+;; `query-ref` is answered with {"count": n} for the count in storage, a `query-if` with the
+;; count in memory (neither changes anything). After a crash both
 ;; must agree: memory and storage come back from the same checkpoint.
 (module
   (import "fipa:agent/messaging@0.1.0" "send-message" (func $send (param i32 i32)))
@@ -44,6 +45,12 @@
     (if (i32.eq (local.get $p) (i32.const 15))
       (then
         (call $answer (local.get $m) (call $stored))
+        (global.set $heap (i32.const 1024))
+        (return (i32.const 1))))
+    ;; query-if (14): the count in memory
+    (if (i32.eq (local.get $p) (i32.const 14))
+      (then
+        (call $answer (local.get $m) (global.get $count))
         (global.set $heap (i32.const 1024))
         (return (i32.const 1))))
     (if (i32.ne (local.get $p) (i32.const 18))

@@ -33,7 +33,8 @@ export interface CheckpointerOptions {
 
 interface Waiter {
   mark?: HandledMark;
-  held: HeldSend[];
+  /** The handling: resolves with what it sent (held back), rejects if it failed. */
+  handled: Promise<HeldSend[]>;
   resolve(): void;
   reject(e: Error): void;
 }
@@ -62,13 +63,19 @@ export class Checkpointer {
   }
 
   /**
-   * An at-least-once handling finished: resolves once a checkpoint covering it (and its
-   * mark) is durable, after its held messages were released.
+   * An at-least-once handling was just handed to the agent (call this in the same tick, so
+   * that every checkpoint taken from now on comes after it in the agent's call order):
+   * resolves once a checkpoint covering it (and its mark) is durable, after the messages it
+   * sent were released; rejects with the handling's error if it failed.
    */
-  durable(mark: HandledMark | undefined, held: HeldSend[]): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closed);
+  durable(mark: HandledMark | undefined, handled: Promise<HeldSend[]>): Promise<void> {
+    if (this.#closed) {
+      handled.catch(() => {});
+      return Promise.reject(this.#closed);
+    }
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    this.#waiting.push({ mark, held, resolve, reject });
+    handled.catch(() => {}); // observed in the loop
+    this.#waiting.push({ mark, handled, resolve, reject });
     this.#kick();
     return promise;
   }
@@ -88,7 +95,7 @@ export class Checkpointer {
   async flush(): Promise<void> {
     if (this.#closed) throw this.#closed;
     this.#dirty = true;
-    await this.durable(undefined, []);
+    await this.durable(undefined, Promise.resolve([]));
   }
 
   /** Whether changes wait for a checkpoint. */
@@ -118,9 +125,15 @@ export class Checkpointer {
     while (!this.#closed && (this.#waiting.length > 0 || this.#dirty)) {
       const batch = this.#waiting.splice(0, MAX_CHECKPOINT_BATCH);
       this.#dirty = false;
+      let results: PromiseSettledResult<HeldSend[]>[];
       try {
         const delta = await this.opts.take();
-        const marks = batch.flatMap((w) => (w.mark ? [w.mark] : []));
+        // Every handling of the batch came before the take in the agent's call order, so it
+        // has settled; only those that succeeded count as handled.
+        results = await Promise.allSettled(batch.map((w) => w.handled));
+        const marks = batch.flatMap((w, i) =>
+          w.mark && results[i].status === "fulfilled" ? [w.mark] : []
+        );
         await this.opts.commit(delta, marks);
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
@@ -129,10 +142,15 @@ export class Checkpointer {
         this.opts.failed(err);
         return;
       }
-      for (const w of batch) {
-        if (w.held.length) this.opts.release(w.held);
+      batch.forEach((w, i) => {
+        const r = results[i];
+        if (r.status === "rejected") {
+          w.reject(r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+          return;
+        }
+        if (r.value.length) this.opts.release(r.value);
         w.resolve();
-      }
+      });
     }
   }
 }

@@ -927,8 +927,12 @@ export class AgentManager {
     const ckpt = m.ckpt;
     const durable = d.mode === "at-least-once" && ckpt !== undefined;
     const handled = h.deliver(d.message, { messageId: d.message_id, holdSends: durable });
+    // Registered in the same tick as the call: every checkpoint taken after it covers it.
     const done = durable
-      ? handled.then((r) => ckpt!.durable({ receiver: name, messageId: d.message_id }, r.held ?? []))
+      ? ckpt!.durable(
+        { receiver: name, messageId: d.message_id },
+        handled.then((r) => r.held ?? []),
+      )
       : handled.then(() => void ckpt?.touched());
     done.then(
       () => {

@@ -50,7 +50,11 @@ async function ask(base: string, receiver: string, performative: string): Promis
 }
 
 /** Sends a round, killing the node right after `killAfter` acknowledgements; returns the unanswered ids. */
-async function roundWithKill(node: NodeProcess, ids: string[], killAfter: number): Promise<string[]> {
+async function roundWithKill(
+  node: NodeProcess,
+  ids: string[],
+  killAfter: number,
+): Promise<string[]> {
   let acked = 0;
   let killed: Promise<unknown> | undefined;
   const kill = () => (killed ??= node.stop("SIGKILL", { keepData: true }));
@@ -98,9 +102,8 @@ async function crashRounds(file: string): Promise<void> {
         total,
         `round ${round} (kill after ${killAfter}): storage`,
       );
-      total++;
       assert.equal(
-        await ask(node.url, "c", "request"),
+        await ask(node.url, "c", "query-if"),
         total,
         `round ${round} (kill after ${killAfter}): memory`,
       );

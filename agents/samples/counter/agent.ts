@@ -2,7 +2,7 @@
  * counter: keeps its count in a module-level variable (in linear memory) and the same count
  * in its storage (key `count`, JSON). Each `request` increments both and is answered with an
  * `inform` whose content is `{"count": n}` (the count in memory); a `query-ref` is answered
- * with `{"count": n}` for the count in storage. Snapshotting its memory and restoring it
+ * with `{"count": n}` for the count in storage, a `query-if` with the count in memory. Snapshotting its memory and restoring it
  * elsewhere continues the count; after a crash both counts come back from one checkpoint.
  * @module
  */
@@ -22,6 +22,10 @@ export default defineAgent({
   handleMessage(msg, cx) {
     if (msg.performative === "query-ref") {
       cx.reply(msg, "inform", json({ count: stored(cx.storage.load) }));
+      return true;
+    }
+    if (msg.performative === "query-if") {
+      cx.reply(msg, "inform", json({ count }));
       return true;
     }
     if (msg.performative !== "request") return false;

@@ -75,7 +75,9 @@ const send = (id: string): HeldSend => ({
 Deno.test("an at-least-once handling resolves only after its checkpoint committed, then its sends go", async () => {
   const h = harness();
   let done = false;
-  const p = h.c.durable({ receiver: "a", messageId: "m1" }, [send("s1")]).then(() => (done = true));
+  const p = h.c.durable({ receiver: "a", messageId: "m1" }, Promise.resolve([send("s1")])).then(
+    () => (done = true),
+  );
   await Promise.resolve();
   assert.equal(done, false);
   assert.deepEqual(h.released, [], "held until durable");
@@ -87,9 +89,11 @@ Deno.test("an at-least-once handling resolves only after its checkpoint committe
 
 Deno.test("handlings that finish while a checkpoint commits share the next one", async () => {
   const h = harness();
-  const first = h.c.durable({ receiver: "a", messageId: "m1" }, []);
+  const first = h.c.durable({ receiver: "a", messageId: "m1" }, Promise.resolve([]));
   await Promise.resolve();
-  const rest = [2, 3, 4].map((i) => h.c.durable({ receiver: "a", messageId: `m${i}` }, []));
+  const rest = [2, 3, 4].map((i) =>
+    h.c.durable({ receiver: "a", messageId: `m${i}` }, Promise.resolve([]))
+  );
   h.open();
   await Promise.all([first, ...rest]);
   assert.deepEqual(h.commits.map((m) => m.map((x) => x.messageId)), [["m1"], ["m2", "m3", "m4"]]);
@@ -110,12 +114,22 @@ Deno.test("other handlings schedule one checkpoint within the interval", async (
 
 Deno.test("a failed commit rejects its handlings, releases nothing and stops the agent's checkpoints", async () => {
   const h = harness({ failCommit: true });
-  const p = h.c.durable({ receiver: "a", messageId: "m1" }, [send("s1")]);
+  const p = h.c.durable({ receiver: "a", messageId: "m1" }, Promise.resolve([send("s1")]));
   h.open();
   await assert.rejects(p, /disk full/);
   assert.deepEqual(h.released, []);
   assert.deepEqual(h.failures, ["disk full"]);
-  await assert.rejects(h.c.durable(undefined, []), /disk full/);
+  await assert.rejects(h.c.durable(undefined, Promise.resolve([])), /disk full/);
+});
+
+Deno.test("a handling that failed is not marked and its waiter rejects", async () => {
+  const h = harness();
+  h.open();
+  const bad = h.c.durable({ receiver: "a", messageId: "bad" }, Promise.reject(new Error("trap")));
+  const good = h.c.durable({ receiver: "a", messageId: "good" }, Promise.resolve([]));
+  await assert.rejects(bad, /trap/);
+  await good;
+  assert.deepEqual(h.commits.flat().map((m) => m.messageId), ["good"]);
 });
 
 Deno.test("a bad interval is a RangeError naming it", () => {
