@@ -8,6 +8,7 @@
 import { aclCodecBench } from "./acl-codec.ts";
 import { agentsBench } from "./agents.ts";
 import { clusterBench } from "./cluster.ts";
+import { durabilityBench } from "./durability.ts";
 import { httpMessagesBench } from "./http-messages.ts";
 import { migrationBench } from "./migration.ts";
 import { protocolsBench } from "./protocols.ts";
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "cluster": () => clusterBench(),
   "observability": () => observabilityBench(),
   "migration": () => migrationBench(),
+  "durability": () => durabilityBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);
