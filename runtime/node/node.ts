@@ -10,10 +10,11 @@ import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
-import { ComponentStore, Sandbox } from "../sandbox/mod.ts";
+import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { ConversationService } from "../conversations/mod.ts";
 import { TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
+import { componentsInUse } from "./components-in-use.ts";
 import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
@@ -209,9 +210,16 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     },
   });
   mobility.service = migration;
+  const collector = new ComponentCollector({
+    store,
+    graceMs: config.componentGraceSeconds * 1000,
+    inUse: () => componentsInUse({ kv, keeper, directory: () => cluster.machine.state }),
+    log: log.child({ component: "components" }),
+  });
   await agents.restore({ inDoubt: await migration.inDoubt() });
   await migration.start();
   await outbox.start();
+  collector.start();
 
   const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
     for (const to of receivers) {
@@ -307,6 +315,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     stop() {
       stopped ??= (async () => {
         await server.shutdown();
+        await collector.stop();
         tasks.close();
         conversations.close();
         detachConversations();
