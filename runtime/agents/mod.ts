@@ -26,3 +26,4 @@ export {
 } from "./restart.ts";
 export { AgentStore } from "./agent-store.ts";
 export { type AgentView, toView } from "./view.ts";
+export { componentHashesInUse } from "./component-use.ts";

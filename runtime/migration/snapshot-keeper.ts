@@ -107,6 +107,8 @@ export class SnapshotKeeper implements AgentSnapshots {
       nonce: s.snapshot.meta.nonce,
       reason: s.snapshot.meta.reason,
       source: s.snapshot.meta.source,
+      // Lets the component collector see which component a kept snapshot needs.
+      hash: s.snapshot.record.hash,
       ...(opts.signerKey ? { signer_key: opts.signerKey } : {}),
     }, opts.also);
   }
@@ -120,6 +122,23 @@ export class SnapshotKeeper implements AgentSnapshots {
       : undefined;
     const { meta: _meta, ...capture } = await this.open(got.bytes, stored);
     return capture;
+  }
+
+  /**
+   * Hashes of the components the kept snapshots belong to (read from the info stored with
+   * each; a snapshot written without it is opened).
+   */
+  async componentHashes(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const name of await this.blobs.names()) {
+      const info = await this.blobs.info(name);
+      if (typeof info?.hash === "string") out.add(info.hash);
+      else {
+        const c = await this.load(name).catch(() => undefined);
+        if (c) out.add(c.record.hash);
+      }
+    }
+    return out;
   }
 
   remove(name: string): Promise<void> {

@@ -10,11 +10,12 @@ import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
-import { ComponentStore, Sandbox } from "../sandbox/mod.ts";
+import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { ConversationService } from "../conversations/mod.ts";
 import { TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
+import { componentsInUse } from "./components-in-use.ts";
 import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
@@ -211,9 +212,16 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     },
   });
   mobility.service = migration;
+  const collector = new ComponentCollector({
+    store,
+    graceMs: config.componentGraceSeconds * 1000,
+    inUse: () => componentsInUse({ kv, keeper, directory: () => cluster.machine.state }),
+    log: log.child({ component: "components" }),
+  });
   await agents.restore({ inDoubt: await migration.inDoubt() });
   await migration.start();
   await outbox.start();
+  collector.start();
 
   const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
     for (const to of receivers) {
@@ -311,6 +319,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       stopped ??= (async () => {
         sampler.stop();
         await server.shutdown();
+        await collector.stop();
         tasks.close();
         conversations.close();
         detachConversations();

@@ -52,6 +52,8 @@ export interface ComponentStoreOptions {
   transpiler?: Transpiler;
   /** The agent world's WIT; defaults to `wit/fipa-agent.wit` of this repository. */
   witSource?: string;
+  /** Clock for the last use of each component, ms since the epoch (default `Date.now`). */
+  now?: () => number;
   /**
    * Instrument core modules (default true). Without it nothing bounds a call's CPU time
    * but the sandbox's watchdog, which stops the whole Worker: only for tests of that path.
@@ -107,9 +109,14 @@ export class ComponentStore {
   #instrument: boolean;
   #toolchain: string;
   #originals = new Set<string>();
+  /** Last load or get of each component, by {@link now}. */
+  #used = new Map<string, number>();
+  /** The store's clock, ms since the epoch. */
+  readonly now: () => number;
 
   constructor(opts: ComponentStoreOptions) {
     this.dir = opts.dir;
+    this.now = opts.now ?? Date.now;
     this.#instrument = opts.instrument ?? true;
     this.#toolchain = this.#instrument ? TOOLCHAIN : `${TOOLCHAIN}+uninstrumented`;
     this.#transpiler = opts.transpiler ?? new WorkerTranspiler();
@@ -140,6 +147,7 @@ export class ComponentStore {
       );
     }
     const hash = await sha256(bytes);
+    this.touch(hash);
     const known = this.#loaded.get(hash);
     if (known) {
       const info = (await known).info;
@@ -179,6 +187,7 @@ export class ComponentStore {
    * @throws {ApiError} `NOT_FOUND` when it was never loaded here.
    */
   async get(hash: string): Promise<LoadedComponent> {
+    this.touch(hash);
     const known = this.#loaded.get(hash);
     if (known) return known;
     const c = await this.#readCache(hash).catch(() => undefined);
@@ -198,6 +207,57 @@ export class ComponentStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** Marks a component as used now (loads and gets do this themselves). */
+  touch(hash: string): void {
+    this.#used.set(hash, this.now());
+  }
+
+  /**
+   * The components cached on disk, each with its last use. One not used since this store
+   * opened counts as used when first listed, so it gets a whole grace period.
+   */
+  async entries(): Promise<{ hash: string; lastUsedMs: number }[]> {
+    const out: { hash: string; lastUsedMs: number }[] = [];
+    try {
+      for await (const e of Deno.readDir(this.dir)) {
+        if (!e.isDirectory) continue;
+        if (e.name.startsWith(".trash-")) {
+          await Deno.remove(`${this.dir}/${e.name}`, { recursive: true }).catch(() => {});
+          continue;
+        }
+        if (!/^[0-9a-f]{64}$/.test(e.name)) continue;
+        if (!this.#used.has(e.name)) this.#used.set(e.name, this.now());
+        out.push({ hash: e.name, lastUsedMs: this.#used.get(e.name)! });
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    return out;
+  }
+
+  /**
+   * Deletes a component from memory and disk, unless it was used after `unusedSince` (ms,
+   * by {@link now}): a deploy that loaded it meanwhile keeps it. Resolves whether it was
+   * deleted.
+   */
+  async remove(hash: string, unusedSince: number): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+    if ((this.#used.get(hash) ?? -Infinity) > unusedSince) return false;
+    this.#loaded.delete(hash);
+    this.#originals.delete(hash);
+    this.#used.delete(hash);
+    // Out of the way at once (a load from now on rebuilds it), then deleted.
+    const trash = `${this.dir}/.trash-${hash}-${crypto.randomUUID()}`;
+    try {
+      await Deno.rename(`${this.dir}/${hash}`, trash);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return false;
+      throw err;
+    }
+    await Deno.remove(trash, { recursive: true });
+    return true;
   }
 
   /** Writes the original bytes next to a cache entry that lacks them. */

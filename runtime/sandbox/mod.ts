@@ -30,6 +30,12 @@ export {
   type LoadResult,
   TOOLCHAIN,
 } from "./component-store.ts";
+export {
+  ComponentCollector,
+  type ComponentCollectorOptions,
+  componentsToCollect,
+  type StoredComponent,
+} from "./component-gc.ts";
 export { type TranspileOutput, type Transpiler, WorkerTranspiler } from "./transpiler.ts";
 export {
   type ActivateOptions,
