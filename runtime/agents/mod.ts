@@ -25,4 +25,16 @@ export {
   RestartStrategySchema,
 } from "./restart.ts";
 export { AgentStore } from "./agent-store.ts";
+export {
+  type AgentActivity,
+  type AgentCapture,
+  type AgentSnapshots,
+  DEFAULT_HIBERNATE_AFTER_SECONDS,
+  type HeldDelivery,
+  type HeldLog,
+  type MigrationHop,
+  SNAPSHOT_REASONS,
+  type SnapshotReason,
+  type StagedArrival,
+} from "./contract.ts";
 export { type AgentView, toView } from "./view.ts";
