@@ -24,13 +24,14 @@ import {
   type HeldLog,
   type MigrationHop,
   type StagedArrival,
-} from "../migration/capture.ts";
+} from "./contract.ts";
 import { AgentStore } from "./agent-store.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { type AgentCounters, type AgentRecord, type AgentState, newAgentId } from "./record.ts";
 import { decideRestart, type FailureRecord, recordSuccess } from "./restart.ts";
 import { type AgentView, toView } from "./view.ts";
+import { mailboxFull } from "../sandbox/mod.ts";
 
 /** How the manager tells the cluster about its agents; absent on a lone node. */
 export interface AgentDirectory {
@@ -118,8 +119,10 @@ export interface ListOptions {
  * Agent lifecycle on one node: deploy, update, stop, resume, remove, and supervision with
  * the agent's restart strategy. Agents are addressed by name (unique) or by `agent_id`.
  * Records and agent storage live in Deno KV, so a restarted node brings back every agent
- * that was running. Messages are delivered at most once: they wait in the agent's mailbox
- * in memory.
+ * that was running. An `at-most-once` message is acknowledged once it is in the agent's
+ * mailbox (in memory); an `at-least-once` message only after the agent handled it (the
+ * router waits for the promise the delivery returns) or, while the agent moves, once it is
+ * in the held log. A full mailbox answers `RESOURCE_LIMIT_EXCEEDED` (429, `Retry-After`).
  */
 export class AgentManager {
   readonly #agents = new Map<string, Managed>();
@@ -914,14 +917,7 @@ export class AgentManager {
         state: "draining",
       });
     }
-    if (h.pending >= m.record.limits.mailbox) {
-      throw new ApiError(
-        "RATE_LIMITED",
-        `Mailbox of '${name}' is full (${m.record.limits.mailbox} messages)`,
-        { agent: name, mailbox: m.record.limits.mailbox },
-        { headers: { "Retry-After": "1" } },
-      );
-    }
+    if (h.pending >= m.record.limits.mailbox) throw mailboxFull(name, m.record.limits.mailbox);
     const t0 = performance.now();
     this.deps.metrics?.messagesIn.inc({ performative: d.message.performative, source: "local" });
     const ckpt = m.ckpt;
@@ -1073,12 +1069,7 @@ export class AgentManager {
     const hold = m.hold!;
     const name = m.record.name;
     if (hold.queue.length >= m.record.limits.mailbox) {
-      throw new ApiError(
-        "RATE_LIMITED",
-        `Mailbox of '${name}' is full (${m.record.limits.mailbox} messages)`,
-        { agent: name, mailbox: m.record.limits.mailbox },
-        { headers: { "Retry-After": "1" } },
-      );
+      throw mailboxFull(name, m.record.limits.mailbox);
     }
     const q: Queued = { delivery: d, to };
     hold.queue.push(q);

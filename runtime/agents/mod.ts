@@ -25,5 +25,17 @@ export {
   RestartStrategySchema,
 } from "./restart.ts";
 export { AgentStore } from "./agent-store.ts";
+export {
+  type AgentActivity,
+  type AgentCapture,
+  type AgentSnapshots,
+  DEFAULT_HIBERNATE_AFTER_SECONDS,
+  type HeldDelivery,
+  type HeldLog,
+  type MigrationHop,
+  SNAPSHOT_REASONS,
+  type SnapshotReason,
+  type StagedArrival,
+} from "./contract.ts";
 export { type AgentView, toView } from "./view.ts";
 export { componentHashesInUse } from "./component-use.ts";

@@ -1,19 +1,18 @@
 import type { Limits, Manifest } from "../sandbox/mod.ts";
+import { LIFECYCLE_STATES, type LifecycleState } from "../directory/mod.ts";
 import type { RestartStrategy } from "./restart.ts";
 
-/** Lifecycle states of an agent on its node (the Caxton states plus hibernation). */
-export const AGENT_STATES = [
-  "unloaded",
-  "loaded",
-  "running",
-  "draining",
-  "stopped",
-  "failed",
-  "hibernated",
-] as const;
+/**
+ * Lifecycle states of an agent on its node: the directory's lifecycle states (one list, in
+ * `directory/agent-record.ts`) except `migrating`, which only the cluster's view of an agent
+ * has (a node's own agent is paused and holding while it moves, not in a state of its own).
+ */
+export const AGENT_STATES = LIFECYCLE_STATES.filter((s): s is AgentState =>
+  s !== "migrating"
+) as unknown as readonly [AgentState, ...AgentState[]];
 
-/** One lifecycle state. */
-export type AgentState = typeof AGENT_STATES[number];
+/** One lifecycle state of an agent on its node. */
+export type AgentState = Exclude<LifecycleState, "migrating">;
 
 /** What a node persists about each agent it owns (Deno KV, `["agents", name]`). */
 export interface AgentRecord {

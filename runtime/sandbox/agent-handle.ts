@@ -7,6 +7,7 @@ import type { Reply, SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { CheckpointDelta } from "./checkpoint-delta.ts";
 import { toWitMessage } from "./wit-message.ts";
+import { mailboxFull } from "./mailbox-full.ts";
 
 /** What became of a delivered message. */
 export interface DeliveryResult {
@@ -261,11 +262,7 @@ export class AgentHandle {
   #checkMailbox(): void {
     this.#alive();
     if (this.#inflight.length >= this.limits.mailbox) {
-      throw new ApiError(
-        "RESOURCE_LIMIT_EXCEEDED",
-        `Mailbox of ${this.agentId.name} is full (${this.limits.mailbox} messages)`,
-        { agent: this.agentId.name, limit: this.limits.mailbox },
-      );
+      throw mailboxFull(this.agentId.name, this.limits.mailbox);
     }
   }
 

@@ -95,5 +95,6 @@ export {
   type WitAgentId,
   type WitContent,
 } from "./wit-message.ts";
+export { mailboxFull } from "./mailbox-full.ts";
 export { type WasmKind, wasmKind } from "./wasm-kind.ts";
 export { checkWorld, WORLD_PACKAGE, WORLD_VERSION } from "./world-check.ts";
