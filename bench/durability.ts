@@ -7,6 +7,7 @@
  * @module
  */
 import { aid } from "../runtime/acl/mod.ts";
+import type { NodeMetrics } from "../runtime/metrics/mod.ts";
 import { newMessageId } from "../runtime/routing/mod.ts";
 import type { BenchResult, Figure } from "./lib/results.ts";
 import { summarize } from "./lib/stats.ts";
@@ -14,6 +15,16 @@ import { prober, startBenchNode } from "./lib/bench-node.ts";
 
 const DIST = new URL("../agents/dist/", import.meta.url);
 const IN_FLIGHT = 64;
+
+/** Checkpoints, bytes and seconds the node's metrics counted so far. */
+async function checkpointTotals(m: NodeMetrics): Promise<{ c: number; b: number; s: number }> {
+  return {
+    c: (await m.checkpoints.get()).values[0]?.value ?? 0,
+    b: (await m.checkpointBytes.get()).values[0]?.value ?? 0,
+    s: (await m.checkpointSeconds.get()).values.find((v) => v.metricName?.endsWith("_sum"))
+      ?.value ?? 0,
+  };
+}
 
 /** Runs the benchmark. */
 export async function durabilityBench(o: { messages?: number } = {}): Promise<BenchResult> {
@@ -56,19 +67,9 @@ export async function durabilityBench(o: { messages?: number } = {}): Promise<Be
       await run("at-most-once"); // warm-up
       const most = await run("at-most-once");
       const m = node.metrics;
-      const before = {
-        c: (await m.checkpoints.get()).values[0]?.value ?? 0,
-        b: (await m.checkpointBytes.get()).values[0]?.value ?? 0,
-        s: (await m.checkpointSeconds.get()).values.find((v) => v.metricName?.endsWith("_sum"))
-          ?.value ?? 0,
-      };
+      const before = await checkpointTotals(m);
       const least = await run("at-least-once");
-      const after = {
-        c: (await m.checkpoints.get()).values[0]?.value ?? 0,
-        b: (await m.checkpointBytes.get()).values[0]?.value ?? 0,
-        s: (await m.checkpointSeconds.get()).values.find((v) => v.metricName?.endsWith("_sum"))
-          ?.value ?? 0,
-      };
+      const after = await checkpointTotals(m);
       const ckpts = after.c - before.c;
       const goal = name === "tiny" ? 0.3 : 0.1;
       figures.push({

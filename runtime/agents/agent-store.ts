@@ -1,4 +1,5 @@
 import { CheckpointStore } from "./checkpoint-store.ts";
+import { deleteKeys } from "./kv-batch.ts";
 import type { AgentRecord } from "./record.ts";
 
 /**
@@ -34,11 +35,7 @@ export class AgentStore {
     const keys: Deno.KvKey[] = [];
     for await (const e of this.kv.list({ prefix: ["agent-storage", name] })) keys.push(e.key);
     for await (const e of this.kv.list({ prefix: ["agent-storage-chunk", name] })) keys.push(e.key);
-    for (let i = 0; i < keys.length; i += 400) {
-      const op = this.kv.atomic();
-      for (const k of keys.slice(i, i + 400)) op.delete(k);
-      await op.commit();
-    }
+    await deleteKeys(this.kv, keys);
     this.checkpoints.invalidate(name);
   }
 

@@ -1,6 +1,6 @@
 import type { CheckpointDelta, MemorySnapshot } from "../sandbox/mod.ts";
 import { CHECKPOINT_PAGE_BYTES } from "../sandbox/mod.ts";
-import { KvBatch, type KvOp } from "./kv-batch.ts";
+import { deleteKeys, KvBatch, type KvOp } from "./kv-batch.ts";
 
 /** Largest chunk of one stored value (Deno KV values are limited to 64 KiB). */
 export const STORAGE_CHUNK_BYTES = 32 * 1024;
@@ -171,11 +171,7 @@ export class CheckpointStore {
     await this.#batch.forget(name);
     const keys: Deno.KvKey[] = [["ckpt", name]];
     for await (const e of this.kv.list({ prefix: ["ckpt-page", name] })) keys.push(e.key);
-    for (let i = 0; i < keys.length; i += 400) {
-      const a = this.kv.atomic();
-      for (const k of keys.slice(i, i + 400)) a.delete(k);
-      await a.commit();
-    }
+    await deleteKeys(this.kv, keys);
   }
 
   /** Forgets what is cached of `name` (its storage was written outside checkpoints). */

@@ -82,6 +82,16 @@ function addTo(atomic: Deno.AtomicOperation, op: KvOp): void {
   else atomic.set(op.key, op.value, op.expireIn !== undefined ? { expireIn: op.expireIn } : {});
 }
 
+/** Deletes `keys` in as few commits as Deno KV's limits allow. */
+export async function deleteKeys(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Promise<void> {
+  for (const group of splitCommits(keys.map((key) => ({ key })))) {
+    const a = kv.atomic();
+    for (const op of group) a.delete(op.key);
+    const r = await a.commit();
+    if (!r.ok) throw new Error(`Deno KV refused to delete ${group.length} keys`);
+  }
+}
+
 /** The pointer to an unapplied redo log. */
 interface Pending {
   seq: string;
@@ -130,14 +140,14 @@ export class KvBatch {
     for await (const e of this.kv.list({ prefix: [this.prefix, owner, "log"] })) {
       if (!this.#writing.has(e.key[3] as string)) stale.push(e.key);
     }
-    for (const g of splitCommits(stale.map((key) => ({ key })))) await this.#commitGroup(g);
+    await deleteKeys(this.kv, stale);
   }
 
   /** Forgets every log and pointer of `owner`. */
   async forget(owner: string): Promise<void> {
     const keys: Deno.KvKey[] = [];
     for await (const e of this.kv.list({ prefix: [this.prefix, owner] })) keys.push(e.key);
-    for (const g of splitCommits(keys.map((key) => ({ key })))) await this.#commitGroup(g);
+    await deleteKeys(this.kv, keys);
   }
 
   async #apply(owner: string, p: Pending): Promise<void> {
