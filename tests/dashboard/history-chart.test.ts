@@ -72,6 +72,7 @@ Deno.test("chartModel: steps over the covered span (a minute at least), axes rou
   assert.equal(m.p99, "600,90 750,90 750,50 900,50");
   assert.equal(m.p50, "600,98 750,98 750,96 900,96");
   assert.deepEqual(m.last, { messages_per_s: 7, p50_ms: 2, p99_ms: 25 });
+  assert.deepEqual(m.latest, { t: at(900), p50_ms: 2, p99_ms: 25 });
   assert.equal(m.points, 2);
   // No latency in an idle interval: that point has no p50/p99 vertex.
   const idle = chartModel({
@@ -79,6 +80,13 @@ Deno.test("chartModel: steps over the covered span (a minute at least), axes rou
   }, { width: 900, height: 100 });
   assert.equal(idle.p50, "");
   assert.equal(idle.rate, "750,100 900,100");
+  assert.equal(idle.latest, null);
+  // An idle last interval after traffic: the legend's latency is the latest busy point's.
+  const after = chartModel({
+    points: [series.points[0], { t: at(900), seconds: 10, messages_per_s: 0, p50_ms: null }],
+  }, { width: 900, height: 100 });
+  assert.deepEqual(after.last, { messages_per_s: 0, p50_ms: null, p99_ms: null });
+  assert.deepEqual(after.latest, { t: at(890), p50_ms: 1, p99_ms: 5 });
   // More than the window covered: the axis is the window (15 minutes).
   const long = chartModel({
     window_seconds: 900,

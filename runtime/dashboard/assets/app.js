@@ -254,11 +254,14 @@ function renderChart() {
     svg("polyline", { class: "series p99", id: "chart-p99", points: m.p99 }),
   ];
   chart.replaceChildren(...grid, ...labels, ...lines);
-  const last = m.last;
+  const { last, latest } = m;
+  const latency = latest
+    ? `p50 ${latest.p50_ms} ms · p99 ${latest.p99_ms ?? "–"} ms (latest traffic, ${
+      latest.t.slice(11, 19)
+    })`
+    : "no traffic in the window";
   $("chart-legend").textContent = last
-    ? `${m.node}: ${last.messages_per_s} msg/s · p50 ${last.p50_ms ?? "–"} ms · p99 ${
-      last.p99_ms ?? "–"
-    } ms (last 10 s)`
+    ? `${m.node}: ${last.messages_per_s} msg/s (last 10 s) · ${latency}`
     : "no samples yet";
 }
 

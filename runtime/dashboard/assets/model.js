@@ -313,7 +313,8 @@ export function fromHistory(page, node) {
  * (`"x,y x,y ..."`, a horizontal step over each point's interval) for messages per second
  * (left axis) and p50/p99 latency (right axis), ending at the last point and spanning what
  * the series covers (at least a minute, at most its window); plus the axes' maxima, the
- * span and the last point's figures.
+ * span, the last point's rate and the latency of the latest point that had traffic (an idle
+ * last interval has no latency, so the legend would otherwise lose it).
  * @param {{node?: string, window_seconds?: number, points?: Array<Record<string, any>>} | null | undefined} series
  * @param {{width: number, height: number}} size
  */
@@ -330,7 +331,9 @@ export function chartModel(series, size) {
     points: 0,
     spanSeconds: windowMs / 1000,
   };
-  if (!points.length) return { ...empty, node: String(series?.node ?? ""), last: null };
+  if (!points.length) {
+    return { ...empty, node: String(series?.node ?? ""), last: null, latest: null };
+  }
   const end = Date.parse(points[points.length - 1].t);
   const first = Date.parse(points[0].t) - (Number(points[0].seconds) || 0) * 1000;
   // The time axis spans what the series covers (at least a minute, at most its window).
@@ -350,6 +353,7 @@ export function chartModel(series, size) {
       return `${x(from)},${v} ${x(t)},${v}`;
     }).join(" ");
   const last = points[points.length - 1];
+  const busy = [...points].reverse().find((p) => typeof p.p50_ms === "number");
   return {
     node: String(series?.node ?? ""),
     rate: line((p) => Number(p.messages_per_s) || 0, maxRate),
@@ -364,6 +368,7 @@ export function chartModel(series, size) {
       p50_ms: last.p50_ms ?? null,
       p99_ms: last.p99_ms ?? null,
     },
+    latest: busy ? { t: String(busy.t), p50_ms: busy.p50_ms, p99_ms: busy.p99_ms ?? null } : null,
   };
 }
 
