@@ -10,7 +10,7 @@ import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId, ReplyWaiters } from "../routing/mod.ts";
-import { mountBridges } from "../bridges/mod.ts";
+import { a2aRoute, mountBridges } from "../bridges/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { ConversationService } from "../conversations/mod.ts";
 import { TaskService } from "../tasks/mod.ts";
@@ -119,6 +119,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     inflight,
     send: (msg, to) => sendHttpMtp(msg, to, mtpDeps, { platformAddresses: [accUrl()] }),
   }));
+  router.addRemote(a2aRoute({ router, log: log.child({ component: "a2a" }), inflight }));
 
   const unmountPlatformAgents = mountPlatformAgents({
     cluster,
@@ -287,6 +288,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     events,
     platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
     auth: { adminTokens: config.adminTokens, readTokens: config.readTokens },
+    log,
+    publicUrl: config.publicUrl,
   });
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
