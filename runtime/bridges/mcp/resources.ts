@@ -18,7 +18,13 @@ export interface ResourceChanges {
   updated: string[];
 }
 
-const LIST_CHANGING = new Set(["agent.deployed", "agent.removed", "agent.moved", "agent.arrived"]);
+/** Events after which this node has an agent more or less. */
+const LIST_CHANGING = new Set([
+  "agent.deployed",
+  "agent.removed",
+  "migration.completed",
+  "migration.arrived",
+]);
 
 /**
  * Which resources a node event changes. Pure.
@@ -32,7 +38,8 @@ const LIST_CHANGING = new Set(["agent.deployed", "agent.removed", "agent.moved",
 export function resourceChanges(e: NodeEvent): ResourceChanges {
   const updated: string[] = [];
   let listChanged = false;
-  if (e.type.startsWith("agent.") && typeof e.agent_id === "string") {
+  const aboutAgent = e.type.startsWith("agent.") || LIST_CHANGING.has(e.type);
+  if (aboutAgent && typeof e.agent_id === "string") {
     listChanged = LIST_CHANGING.has(e.type);
     updated.push(AGENTS_URI, agentUri(e.agent_id));
   }

@@ -103,7 +103,7 @@ export class McpSessions {
       return {};
     });
     const unsubscribe = this.deps.events.subscribe(
-      { events: ["agent.*", "message.*", "conversation.*"] },
+      { events: ["agent.*", "migration.*", "message.*", "conversation.*"] },
       (e) => {
         const ch = resourceChanges(e);
         if (ch.listChanged) server.sendResourceListChanged();

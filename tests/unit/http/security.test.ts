@@ -190,3 +190,27 @@ Deno.test("a keyed limiter forgets idle keys", () => {
   l.check("late", 20_000);
   assert.equal(l.size, 1);
 });
+
+Deno.test("bridges: agent cards are public, /mcp takes a read token, /a2a needs an admin one", async () => {
+  const a = app();
+  a.get("/.well-known/agent-card.json", (c) => c.json({ card: true }));
+  a.get("/a2a/:agent/.well-known/agent-card.json", (c) => c.json({ card: true }));
+  a.post("/mcp", (c) => c.json({ ok: true }));
+  a.post("/a2a/:agent", (c) => c.json({ ok: true }));
+  assert.equal((await a.request("/.well-known/agent-card.json")).status, 200);
+  assert.equal((await a.request("/a2a/echo/.well-known/agent-card.json")).status, 200);
+  assert.equal((await a.request("/a2a/echo/x/.well-known/agent-card.json")).status, 401);
+  const post = (path: string, token?: string) =>
+    a.request(path, {
+      method: "POST",
+      body: "{}",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+  assert.equal((await post("/mcp")).status, 401);
+  assert.equal((await post("/mcp", READ)).status, 200);
+  assert.equal((await post("/a2a/echo", READ)).status, 403);
+  assert.equal((await post("/a2a/echo", ADMIN)).status, 200);
+});
