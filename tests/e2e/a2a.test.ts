@@ -91,9 +91,11 @@ Deno.test("A2A gateway: cards, a completed echo task, agree then inform streamed
     const again = await echo.getTask({ tenant: "", id: done.id, historyLength: undefined });
     assert.equal(again.status?.state, TaskState.TASK_STATE_COMPLETED);
     assert.equal(again.metadata?.fipa?.conversation_id, done.id);
-    const conv = await (await fetch(`${node.url}/api/v1/messages?conversation_id=${done.id}`))
-      .json();
-    assert.deepEqual(conv.messages.map((m: { performative: string }) => m.performative), [
+    // (The agents' trackers see each message before it is delivered: no race with the reply.)
+    const conv = await (await fetch(`${node.url}/api/v1/conversations/${done.id}`)).json();
+    assert.equal(conv.protocol, "fipa-request");
+    assert.equal(conv.finished, true);
+    assert.deepEqual(conv.trail.map((m: { performative: string }) => m.performative), [
       "request",
       "inform",
     ]);
