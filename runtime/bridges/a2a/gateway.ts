@@ -6,6 +6,7 @@ import type { Logger } from "../../log/mod.ts";
 import type { MessageRouter } from "../../routing/mod.ts";
 import { agentCard, type CardContext, type OptedInAgent, platformCard } from "./cards.ts";
 import { type A2aTarget, FipaExecutor } from "./executor.ts";
+import { BoundedTaskStore } from "./task-store.ts";
 
 /** What the gateway needs of the node. */
 export interface A2aGatewayDeps {
@@ -137,7 +138,7 @@ export class A2aGateway {
       target: (rc: RequestContext) =>
         this.target(agent, requestedSkill([rc.userMessage.metadata, rc.request.metadata])),
     });
-    const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+    const handler = new DefaultRequestHandler(card, new BoundedTaskStore(), executor);
     this.#endpoints.set(key, { key: version, handler, executor });
     return handler;
   }

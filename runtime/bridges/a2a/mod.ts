@@ -25,3 +25,4 @@ export {
 export { a2aRoutes } from "./routes.ts";
 export { a2aAddress, a2aRequest, fipaReply } from "./outbound.ts";
 export { a2aRoute } from "./route.ts";
+export { A2A_TASKS_PER_GENERATION, BoundedTaskStore } from "./task-store.ts";

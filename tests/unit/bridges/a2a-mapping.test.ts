@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { type Message, Role, type Task, TaskState } from "@a2a-js/sdk";
 import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
+import { ServerCallContext } from "@a2a-js/sdk/server";
 import {
   a2aAddress,
   a2aRequest,
   agentCard,
+  BoundedTaskStore,
   contentToParts,
   fipaReply,
   partsToContent,
@@ -167,4 +169,18 @@ Deno.test("outbound: a2a+ addresses, the request, and the FIPA reply to each ans
   assert.equal(informed.performative, "inform");
   assert.deepEqual(informed.content, { ok: true });
   assert.equal(fipaReply({ ...request, sender: undefined }, upper, message), undefined);
+});
+
+Deno.test("BoundedTaskStore: keeps the recently used tasks, drops the old generation", async () => {
+  const store = new BoundedTaskStore(2);
+  const ctx = new ServerCallContext();
+  const t = (id: string) => ({ ...task(TaskState.TASK_STATE_COMPLETED), id });
+  await store.save(t("a"), ctx);
+  await store.save(t("b"), ctx);
+  await store.save(t("c"), ctx); // a and b are the old generation now
+  assert.equal((await store.load("a", ctx))?.id, "a"); // a moves to the current one
+  await store.save(t("d"), ctx); // current was full (c, a): they become old; b is gone
+  assert.equal(await store.load("b", ctx), undefined);
+  assert.equal((await store.load("c", ctx))?.id, "c");
+  assert.equal((await store.load("d", ctx))?.id, "d");
 });
