@@ -131,6 +131,9 @@ Deno.test("rate limits answer 429 with X-RateLimit-* and Retry-After", async () 
 
 Deno.test("endpoint classes follow the Caxton table", () => {
   assert.equal(endpointClass("POST", "/api/v1/messages"), "messages");
+  assert.equal(endpointClass("POST", "/mcp"), "messages");
+  assert.equal(endpointClass("POST", "/a2a/echo"), "messages");
+  assert.equal(endpointClass("GET", "/.well-known/agent-card.json"), undefined);
   assert.equal(endpointClass("POST", "/api/v1/agents"), "deploy");
   assert.equal(endpointClass("GET", "/api/v1/agents"), "system");
   assert.equal(endpointClass("GET", "/api/v1/metrics/system"), "metrics");
