@@ -186,6 +186,36 @@ Deno.test("MCP over Streamable HTTP: tools, DF search, send_and_wait to echo, ro
     const after = await reader.readResource({ uri: "fipa://agents/echo" });
     assert.equal(json(after).status, "stopped");
 
+    // run_contract_net: the Task API's contract net among two tiny bidders (prices 30, 70).
+    const bidder = await Deno.readFile(
+      new URL("../../agents/dist/tiny-bidder.wasm", import.meta.url),
+    );
+    for (const name of ["tb-30", "tb-70"]) {
+      ok(
+        await admin.callTool({
+          name: "deploy_agent",
+          arguments: { wasm_base64: btoa(String.fromCharCode(...bidder)), config: { name } },
+        }),
+      );
+    }
+    const net = ok(
+      await admin.callTool({
+        name: "run_contract_net",
+        arguments: {
+          task: { name: "paint", participants: ["tb-30", "tb-70"] },
+          max_wait_seconds: 10,
+          wait_for_result: true,
+        },
+      }),
+    );
+    assert.equal(net.status, "completed", JSON.stringify(net));
+    assert.equal(net.assigned_to, "tb-30@mcp-a");
+    const badTask = await admin.callTool({ name: "run_contract_net", arguments: { task: {} } });
+    assert.equal(
+      (badTask.structuredContent as { error: { code: string } }).error.code,
+      "INVALID_REQUEST",
+    );
+
     // deploy_agent with the admin token deploys.
     const deployed = ok(
       await admin.callTool({
