@@ -259,3 +259,23 @@ Deno.test("A2A outbound: a FIPA send-and-wait to an A2A agent (an @a2a-js/sdk se
     await server.shutdown();
   }
 });
+
+Deno.test("A2A with tokens: public cards that ask for a bearer token, endpoints that need it", async () => {
+  const token = "a2a-admin-token-0123456789";
+  const node = await spawnNode(["--name", "a2a-c", "--admin-token", token], {}, {
+    sampleAgents: true,
+  });
+  try {
+    const card = await (await fetch(`${node.url}/a2a/echo/.well-known/agent-card.json`)).json();
+    assert.deepEqual(Object.keys(card.securitySchemes), ["bearer"]);
+    const echo = await new ClientFactory().createFromUrl(`${node.url}/a2a/echo/`);
+    await assert.rejects(echo.sendMessage(ask({ text: "no token" })), /401/);
+    const done = await echo.sendMessage(ask({ text: "with token" }), {
+      serviceParameters: { Authorization: `Bearer ${token}` },
+    });
+    assert.ok(isTask(done));
+    assert.equal(done.status?.state, TaskState.TASK_STATE_COMPLETED);
+  } finally {
+    await node.stop();
+  }
+});
