@@ -55,17 +55,16 @@ export function agentEndpoint(ctx: CardContext, name: string): string {
   return `${ctx.baseUrl}${A2A_PREFIX}/${encodeURIComponent(name)}`;
 }
 
-/**
- * The agent card of one opted-in agent: its skills, its JSON-RPC endpoint, streaming, and
- * the bearer scheme when the API needs tokens. Pure.
- */
-export function agentCard(ctx: CardContext, agent: OptedInAgent): AgentCard {
+/** The card of one JSON-RPC endpoint: what the platform's and the agents' cards share. */
+function card(
+  ctx: CardContext,
+  c: { name: string; description: string; url: string; skills: Record<string, unknown>[] },
+): AgentCard {
   return AgentCard.fromJSON({
-    name: agent.name,
-    description: `FIPA agent ${agent.name}@${ctx.platform}, reachable over A2A: a message ` +
-      "becomes a FIPA ACL message in a conversation; agree → working, inform → completed.",
+    name: c.name,
+    description: c.description,
     supportedInterfaces: [{
-      url: agentEndpoint(ctx, agent.name),
+      url: c.url,
       protocolBinding: "JSONRPC",
       protocolVersion: A2A_PROTOCOL_VERSION,
     }],
@@ -74,8 +73,22 @@ export function agentCard(ctx: CardContext, agent: OptedInAgent): AgentCard {
     capabilities: { streaming: true, pushNotifications: false },
     defaultInputModes: MODES,
     defaultOutputModes: MODES,
-    skills: agent.skills.map((s) => skillJson(s, s.id)),
+    skills: c.skills,
     ...security(ctx),
+  });
+}
+
+/**
+ * The agent card of one opted-in agent: its skills, its JSON-RPC endpoint, streaming, and
+ * the bearer scheme when the API needs tokens. Pure.
+ */
+export function agentCard(ctx: CardContext, agent: OptedInAgent): AgentCard {
+  return card(ctx, {
+    name: agent.name,
+    description: `FIPA agent ${agent.name}@${ctx.platform}, reachable over A2A: a message ` +
+      "becomes a FIPA ACL message in a conversation; agree → working, inform → completed.",
+    url: agentEndpoint(ctx, agent.name),
+    skills: agent.skills.map((s) => skillJson(s, s.id)),
   });
 }
 
@@ -85,22 +98,12 @@ export function agentCard(ctx: CardContext, agent: OptedInAgent): AgentCard {
  * named in the message's (or the request's) `metadata.skill`. Pure.
  */
 export function platformCard(ctx: CardContext, agents: readonly OptedInAgent[]): AgentCard {
-  return AgentCard.fromJSON({
+  return card(ctx, {
     name: ctx.platform,
     description: `fipa-edge platform ${ctx.platform}: its FIPA agents that opted in to A2A. ` +
       "Name a skill as metadata.skill = '<agent>/<skill>', or use the agent's own card at " +
       `${ctx.baseUrl}${A2A_PREFIX}/<agent>/.well-known/agent-card.json.`,
-    supportedInterfaces: [{
-      url: `${ctx.baseUrl}${A2A_PREFIX}`,
-      protocolBinding: "JSONRPC",
-      protocolVersion: A2A_PROTOCOL_VERSION,
-    }],
-    provider: { organization: `fipa-edge platform ${ctx.platform}`, url: ctx.baseUrl },
-    version: VERSION,
-    capabilities: { streaming: true, pushNotifications: false },
-    defaultInputModes: MODES,
-    defaultOutputModes: MODES,
+    url: `${ctx.baseUrl}${A2A_PREFIX}`,
     skills: agents.flatMap((a) => a.skills.map((s) => skillJson(s, `${a.name}/${s.id}`))),
-    ...security(ctx),
   });
 }

@@ -1,5 +1,5 @@
 import { AgentCard } from "@a2a-js/sdk";
-import { DefaultRequestHandler, InMemoryTaskStore, type RequestContext } from "@a2a-js/sdk/server";
+import { DefaultRequestHandler, type RequestContext } from "@a2a-js/sdk/server";
 import type { AgentManager } from "../../agents/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import type { Logger } from "../../log/mod.ts";

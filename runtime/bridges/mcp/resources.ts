@@ -1,5 +1,4 @@
 import { type McpServer, type ReadResourceResult, ResourceTemplate } from "./sdk.ts";
-import { ApiError } from "../../errors/mod.ts";
 import type { NodeEvent } from "../../events/mod.ts";
 import type { McpDeps } from "./deps.ts";
 
@@ -116,16 +115,7 @@ export function registerResources(server: McpServer, deps: McpDeps): void {
         mimeType: "application/json",
       },
       (uri, v) => {
-        const id = one(v.id);
-        const d = conversations.view(id);
-        if (d === undefined) {
-          throw new ApiError(
-            "NOT_FOUND",
-            `No agent of this node takes part in conversation '${id}'`,
-            { conversation_id: id },
-          );
-        }
-        return json(uri.href, d);
+        return json(uri.href, conversations.requireView(one(v.id)));
       },
     );
   }

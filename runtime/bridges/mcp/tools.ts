@@ -144,15 +144,7 @@ export function registerTools(
   }, (a, extra) =>
     run("get_conversation", false, () => {
       if (!deps.conversations) throw unavailable("Conversation tracking");
-      const d = deps.conversations.view(a.id);
-      if (d === undefined) {
-        throw new ApiError(
-          "NOT_FOUND",
-          `No agent of this node takes part in conversation '${a.id}'`,
-          { conversation_id: a.id },
-        );
-      }
-      return { ...d };
+      return { ...deps.conversations.requireView(a.id) };
     }, extra));
 
   server.registerTool("run_contract_net", {
