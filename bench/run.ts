@@ -7,6 +7,7 @@
  */
 import { aclCodecBench } from "./acl-codec.ts";
 import { agentsBench } from "./agents.ts";
+import { bridgesBench } from "./bridges.ts";
 import { clusterBench } from "./cluster.ts";
 import { durabilityBench } from "./durability.ts";
 import { httpMessagesBench } from "./http-messages.ts";
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "observability": () => observabilityBench(),
   "migration": () => migrationBench(),
   "durability": () => durabilityBench(),
+  "bridges": () => bridgesBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

@@ -353,6 +353,20 @@ export class ConversationService {
     return mergeViews(conversationId, views);
   }
 
+  /**
+   * {@link view}, or `NOT_FOUND` naming the conversation (`GET /api/v1/conversations/{id}`,
+   * the MCP tool and resource).
+   */
+  requireView(conversationId: string): ConversationDetails {
+    const d = this.view(conversationId);
+    if (d !== undefined) return d;
+    throw new ApiError(
+      "NOT_FOUND",
+      `No agent of this node takes part in conversation '${conversationId}'`,
+      { conversation_id: conversationId },
+    );
+  }
+
   /** A page of the message history, optionally of one conversation and/or one agent. */
   messages(q: {
     conversation_id?: string;

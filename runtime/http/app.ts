@@ -70,10 +70,22 @@ export interface AppDeps {
   tasks?: TaskService;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
   acc?: Omit<AccDeps, "maxBodyBytes">;
+  /** The send-and-wait callers (shared with the MCP bridge); a private set when omitted. */
+  waiters?: ReplyWaiters;
 }
 
 /** POST routes that change nothing, so a read-only token may use them. */
 export const READ_ONLY_POSTS = ["/api/v1/messages/validate", "/api/v1/conversations/analyze"];
+
+/**
+ * The auth of the bridges (`runtime/bridges/`): agent cards are public like `/health` (A2A
+ * discovery); `/mcp` takes any valid token and checks the role of each tool call.
+ */
+export const BRIDGE_AUTH = {
+  publicPaths: ["/.well-known/agent-card.json"],
+  publicPatterns: [/^\/a2a\/[^/]+\/\.well-known\/agent-card\.json$/],
+  roleChecked: ["/mcp"],
+};
 
 /**
  * Builds the node's HTTP API (Hono): the REST routes under `/api/v1`, `/health`, and the
@@ -108,7 +120,9 @@ export function createApp(deps: AppDeps): App {
       adminTokens: deps.adminTokens ?? [],
       readTokens: deps.readTokens ?? [],
       // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
-      publicPaths: ["/health", "/acc", ...DASHBOARD_PATHS],
+      publicPaths: ["/health", "/acc", ...DASHBOARD_PATHS, ...BRIDGE_AUTH.publicPaths],
+      publicPatterns: BRIDGE_AUTH.publicPatterns,
+      roleChecked: BRIDGE_AUTH.roleChecked,
       readOnlyPosts: READ_ONLY_POSTS,
     }),
   );
@@ -131,7 +145,7 @@ export function createApp(deps: AppDeps): App {
   });
   messageRoutes(app, {
     router: deps.router,
-    waiters: new ReplyWaiters(deps.router, deps.node),
+    waiters: deps.waiters ?? new ReplyWaiters(deps.router, deps.node),
     outbox: deps.outbox,
   });
   if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });

@@ -14,6 +14,13 @@ export interface AuthOptions {
   publicPaths?: readonly string[];
   /** POST paths a read-only token may use because they change nothing. */
   readOnlyPosts?: readonly string[];
+  /** Paths that never need a token, by pattern (the A2A agent cards). */
+  publicPatterns?: readonly RegExp[];
+  /**
+   * Paths any valid token may use with any method, because their handler checks the role of
+   * each operation itself (`/mcp`: a read-only token may call the read-only tools).
+   */
+  roleChecked?: readonly string[];
 }
 
 const encoder = new TextEncoder();
@@ -48,6 +55,16 @@ export function roleOf(token: string, opts: AuthOptions): Role | undefined {
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
+ * The role of a request that passed {@link auth}: `admin` when the API is open (no token
+ * configured), else what its token grants.
+ */
+export function requestRole(req: Request, opts: AuthOptions): Role | undefined {
+  if (opts.adminTokens.length === 0 && opts.readTokens.length === 0) return "admin";
+  const token = requestToken((h) => req.headers.get(h) ?? undefined);
+  return token === undefined ? undefined : roleOf(token, opts);
+}
+
+/**
  * Requires a token on every route but the public ones once any token is configured:
  * none or an unknown one answers `401 UNAUTHORIZED`; a read-only token on a mutating
  * route answers `403 FORBIDDEN`.
@@ -56,8 +73,11 @@ export function auth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
   const open = opts.adminTokens.length === 0 && opts.readTokens.length === 0;
   const publicPaths = new Set(opts.publicPaths ?? ["/health"]);
   const readOnlyPosts = new Set(opts.readOnlyPosts ?? []);
+  const roleChecked = new Set(opts.roleChecked ?? []);
+  const patterns = opts.publicPatterns ?? [];
   return async (c, next) => {
     if (open || publicPaths.has(c.req.path)) return next();
+    if (patterns.some((p) => p.test(c.req.path))) return next();
     // Browsers cannot set headers on a WebSocket: /ws also takes ?token=.
     const token = requestToken((h) => c.req.header(h)) ??
       (c.req.path === "/ws" ? c.req.query("token") : undefined);
@@ -74,7 +94,10 @@ export function auth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
       return errorResponse(c, err);
     }
     const method = c.req.method;
-    if (role === "read" && MUTATING.has(method) && !readOnlyPosts.has(c.req.path)) {
+    if (
+      role === "read" && MUTATING.has(method) && !readOnlyPosts.has(c.req.path) &&
+      !roleChecked.has(c.req.path)
+    ) {
       return errorResponse(
         c,
         new ApiError("FORBIDDEN", `A read-only token may not ${method} ${c.req.path}`, {

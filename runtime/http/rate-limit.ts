@@ -12,6 +12,8 @@ export type EndpointClass = keyof RateLimits;
 /** The class of a request, or `undefined` for routes without limits (`/health`). */
 export function endpointClass(method: string, path: string): EndpointClass | undefined {
   if (path === "/acc" || path.startsWith("/api/v1/messages")) return "messages";
+  // The bridges send messages too (MCP tool calls, A2A tasks).
+  if (path === "/mcp" || path === "/a2a" || path.startsWith("/a2a/")) return "messages";
   if (!path.startsWith("/api/") && path !== "/metrics") return undefined;
   if (path.startsWith("/api/v1/metrics") || path === "/metrics") return "metrics";
   if (path.startsWith("/api/v1/agents") && (method === "POST" || method === "PUT")) {

@@ -9,7 +9,8 @@ import type { Logger } from "../log/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
-import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
+import { MessageRouter, mtpRoute, newMessageId, ReplyWaiters } from "../routing/mod.ts";
+import { a2aRoute, mountBridges } from "../bridges/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { ConversationService } from "../conversations/mod.ts";
 import { TaskService } from "../tasks/mod.ts";
@@ -118,6 +119,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     inflight,
     send: (msg, to) => sendHttpMtp(msg, to, mtpDeps, { platformAddresses: [accUrl()] }),
   }));
+  router.addRemote(a2aRoute({ router, log: log.child({ component: "a2a" }), inflight }));
 
   const unmountPlatformAgents = mountPlatformAgents({
     cluster,
@@ -243,9 +245,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     }
   };
 
+  const waiters = new ReplyWaiters(router, config.name);
   const app = createApp({
     node: config.name,
     router,
+    waiters,
     log,
     maxBodyBytes: config.maxBodyBytes,
     adminTokens: config.adminTokens,
@@ -271,6 +275,21 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       },
       cluster: () => cluster.status().leader !== null,
     },
+  });
+  const bridges = mountBridges(app, {
+    node: config.name,
+    router,
+    waiters,
+    outbox,
+    agents,
+    cluster,
+    conversations,
+    tasks,
+    events,
+    platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
+    auth: { adminTokens: config.adminTokens, readTokens: config.readTokens },
+    log,
+    publicUrl: config.publicUrl,
   });
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
@@ -318,6 +337,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     stop() {
       stopped ??= (async () => {
         sampler.stop();
+        await bridges.close();
         await server.shutdown();
         await collector.stop();
         tasks.close();

@@ -16,6 +16,24 @@ export const SAMPLE_ECHO_WASM: URL = new URL("../../agents/tiny/echo.wasm", impo
 /** The name the sample echo is deployed under. */
 export const SAMPLE_ECHO_NAME = "echo";
 
+/**
+ * The sample echo's config: it opts in to A2A with one skill, so a fresh node's A2A gateway
+ * has an agent to show (`/.well-known/agent-card.json`, `/a2a/echo`).
+ */
+export const SAMPLE_ECHO_CONFIG = {
+  name: SAMPLE_ECHO_NAME,
+  manifest: {
+    a2a: {
+      skills: [{
+        id: "echo",
+        name: "Echo",
+        description: "Answers a request with an inform of the same content",
+        examples: ["hello"],
+      }],
+    },
+  },
+};
+
 /** Whether `dataDir` holds no node yet (no KV file): the node about to start is new. */
 export async function isFreshDataDir(dataDir: string): Promise<boolean> {
   try {
@@ -52,7 +70,7 @@ export function wantsSampleAgents(
 export async function deploySampleAgents(node: RunningNode, log: Logger): Promise<void> {
   try {
     const bytes = await Deno.readFile(SAMPLE_ECHO_WASM);
-    await node.agents.deploy(bytes, DeployConfigSchema.parse({ name: SAMPLE_ECHO_NAME }));
+    await node.agents.deploy(bytes, DeployConfigSchema.parse(SAMPLE_ECHO_CONFIG));
     log.info("sample agent deployed (--sample-agents off to start without it)", {
       agent: SAMPLE_ECHO_NAME,
     });

@@ -60,6 +60,28 @@ export const DenoPermissionsSchema = z.strictObject({
 export type DenoPermissions = z.infer<typeof DenoPermissionsSchema>;
 
 /**
+ * One skill an agent offers to A2A clients: listed on its agent card and the platform's. An
+ * A2A message for it becomes a FIPA `performative` (default `request`) to the agent.
+ */
+export const A2aSkillSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 of [A-Za-z0-9_.-]"),
+  name: z.string().min(1).max(256),
+  description: z.string().max(4096).default(""),
+  tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+  examples: z.array(z.string().min(1).max(1024)).max(16).default([]),
+  performative: z.enum(["request", "query-ref", "query-if", "inform", "cfp"]).default("request"),
+  /** The interaction protocol the FIPA message names (default `fipa-request` for `request`). */
+  protocol: z.string().min(1).max(256).optional(),
+});
+/** A validated A2A skill. */
+export type A2aSkill = z.infer<typeof A2aSkillSchema>;
+
+/** The A2A opt-in of a manifest: with it, the agent has an A2A card and endpoint. */
+export const A2aOptInSchema = z.strictObject({
+  skills: z.array(A2aSkillSchema).min(1).max(32),
+});
+
+/**
  * Largest manifest as JSON (UTF-8 bytes): the agent record that carries it must fit one
  * Deno KV value (64 KiB), with room for the rest of the record.
  */
@@ -82,6 +104,7 @@ function jsonBytes(v: unknown): number {
  * | `may_spawn` | `false` | whether it may create agents (checked by the lifecycle layer) |
  * | `env` | `{}` | the WASI environment variables it sees |
  * | `permissions` | none | Deno permissions of its Worker |
+ * | `a2a` | none | `{ skills: [...] }`: the agent is reachable as an A2A agent (see {@link A2aSkillSchema}) |
  *
  * @example
  * ```ts
@@ -97,6 +120,7 @@ export const ManifestSchema = z.strictObject({
   may_spawn: z.boolean().default(false),
   env: z.record(z.string().min(1).max(256).regex(/^[^=\0]+$/), z.string().max(4096)).default({}),
   permissions: DenoPermissionsSchema.default(DenoPermissionsSchema.parse({})),
+  a2a: A2aOptInSchema.optional(),
 }).refine((m) => jsonBytes(m) <= MAX_MANIFEST_BYTES, {
   error: (i) =>
     `the manifest is ${jsonBytes(i.input)} bytes as JSON; at most ${MAX_MANIFEST_BYTES} ` +

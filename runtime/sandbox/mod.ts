@@ -69,6 +69,9 @@ export {
 } from "./checkpoint-delta.ts";
 export type { AgentFailureInfo, FailureReason, HostCallbacks, LogLevel, NodeInfo } from "./host.ts";
 export {
+  A2aOptInSchema,
+  type A2aSkill,
+  A2aSkillSchema,
   ByteSizeSchema,
   type DenoPermissions,
   DenoPermissionsSchema,

@@ -76,3 +76,36 @@ Deno.test("the sample echo is deployed on the first start only: a restarted node
     await again.stop("SIGTERM");
   }
 });
+
+Deno.test("README 'MCP and A2A': a fresh node answers each curl", async () => {
+  const curls = shellCommands(section(await readReadme(), "MCP and A2A"))
+    .filter((c) => c.startsWith("curl "))
+    .map(parseCurl);
+  assert.equal(curls.length, 3, JSON.stringify(curls));
+  const node = await spawnNode([], {}, { sampleAgents: true });
+  try {
+    const answers = new Map<string, string>();
+    for (const c of curls) {
+      const res = await fetch(node.url + c.url.slice(README_BASE.length), {
+        method: c.method,
+        headers: c.headers,
+        body: c.body,
+      });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${c.method} ${c.url} answered ${res.status}: ${text}`);
+      answers.set(c.url.slice(README_BASE.length), text);
+    }
+    // MCP: the initialize result on the session's SSE stream.
+    assert.match(answers.get("/mcp")!, /"serverInfo":\{"name":"fipa-edge node1"/);
+    // A2A: the platform card lists the sample echo's skill; the echo completes a task.
+    const card = JSON.parse(answers.get("/.well-known/agent-card.json")!);
+    assert.deepEqual(card.skills.map((s: { id: string }) => s.id), ["echo/echo"]);
+    const task = JSON.parse(answers.get("/a2a/echo")!).result.task;
+    assert.equal(task.status.state, "TASK_STATE_COMPLETED");
+    assert.deepEqual(task.artifacts[0].parts[0], { text: "hello", mediaType: "text/plain" });
+  } finally {
+    // The MCP session the curl opened is still open: the node closes it and exits cleanly.
+    const status = await node.stop("SIGTERM");
+    assert.equal(status.code, 0, node.logs());
+  }
+});

@@ -1,31 +1,13 @@
 import { z } from "zod";
-import { AgentRefSchema, aid } from "../../acl/mod.ts";
+import { AgentRefSchema } from "../../acl/mod.ts";
 import { type Cluster, RemoveResponseSchema } from "../../cluster/mod.ts";
-import {
-  type ApplyFailure,
-  DfAgentDescriptionSchema,
-  dfTemplate,
-  listMembers,
-  searchServices,
-  serviceDescription,
-} from "../../directory/mod.ts";
+import { type ApplyFailure, DfAgentDescriptionSchema, listMembers } from "../../directory/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
-
-const ServicesQuery = z.object({
-  name: z.string().min(1).max(256).optional(),
-  type: z.string().min(1).max(256).optional(),
-  protocol: z.string().min(1).max(256).optional(),
-  ontology: z.string().min(1).max(256).optional(),
-  language: z.string().min(1).max(256).optional(),
-  agent: z.string().min(1).max(1024).optional(),
-  max_results: z.coerce.number().int().min(1).max(10_000).default(100),
-  /** Read through the leader first, so the answer includes every committed change. */
-  consistent: z.enum(["true", "false"]).default("false"),
-});
+import { findServices, ServicesQuery } from "../services-query.ts";
 
 /** A registration as REST takes it: the agent as a name or an identifier. */
 const RegisterBody = DfAgentDescriptionSchema.extend({ name: AgentRefSchema });
@@ -110,24 +92,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
     async (c) => {
       const p = c.req.valid("query");
       if (p.consistent === "true") await cluster.linearizableRead();
-      const svc = p.name || p.type || p.protocol || p.ontology || p.language;
-      const template = dfTemplate({
-        ...(p.agent ? { name: aid(p.agent) } : {}),
-        services: svc
-          ? [serviceDescription({
-            ...(p.name ? { name: p.name } : {}),
-            ...(p.type ? { type: p.type } : {}),
-            ...(p.protocol ? { protocols: [p.protocol] } : {}),
-            ...(p.ontology ? { ontologies: [p.ontology] } : {}),
-            ...(p.language ? { languages: [p.language] } : {}),
-          })]
-          : [],
-      });
-      const found = searchServices(cluster.machine.state, template, {
-        max_results: p.max_results,
-        now: new Date().toISOString(),
-      });
-      return c.json({ services: found, total: found.length });
+      return c.json(findServices(cluster.machine.state, p));
     },
   );
 

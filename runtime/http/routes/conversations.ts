@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { toAclJson } from "../../acl/mod.ts";
 import { analysisView, type ConversationService } from "../../conversations/mod.ts";
-import { ApiError } from "../../errors/mod.ts";
 import { analyze, AnalyzeRequestSchema } from "../../../protocols/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
@@ -73,16 +72,7 @@ export function conversationRoutes(
       },
     },
     (c) => {
-      const { id } = c.req.valid("param");
-      const d = conversations.view(id);
-      if (d === undefined) {
-        throw new ApiError(
-          "NOT_FOUND",
-          `No agent of this node takes part in conversation '${id}'`,
-          { conversation_id: id },
-        );
-      }
-      return c.json(d);
+      return c.json(conversations.requireView(c.req.valid("param").id));
     },
   );
 

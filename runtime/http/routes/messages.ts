@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { AclJsonSchema, toAclJson, toAclString } from "../../acl/mod.ts";
 import type { Outbox } from "../../delivery/mod.ts";
-import { type MessageRouter, newMessageId, type ReplyWaiters } from "../../routing/mod.ts";
+import type { MessageRouter, ReplyWaiters } from "../../routing/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import { readAclBody, requireReceivers } from "../acl-body.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
+import { sendAndWait, sendMessage } from "../send.ts";
 
 /** What `POST /api/v1/messages` answers (the seeds' "Send Message" response). */
 export const SendResponseSchema = z.object({
@@ -79,7 +80,6 @@ export function messageRoutes(
     async (c) => {
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
-      const accepted_at = new Date().toISOString();
       const key = c.req.header("idempotency-key");
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw new ApiError(
@@ -90,7 +90,6 @@ export function messageRoutes(
           },
         );
       }
-      const message_id = key ? `msg_${key}` : newMessageId();
       const mode = c.req.valid("query").delivery ?? c.req.header("x-delivery");
       if (mode !== undefined && mode !== "at-most-once" && mode !== "at-least-once") {
         throw new ApiError(
@@ -99,30 +98,11 @@ export function messageRoutes(
           { header: "X-Delivery", value: mode.slice(0, 64) },
         );
       }
-      if (mode === "at-least-once") {
-        if (!deps.outbox) {
-          throw new ApiError("UNAVAILABLE", "at-least-once delivery is not available on this node");
-        }
-        await deps.outbox.enqueue({ message_id, message, accepted_at, origin: "http" });
-        return c.json({
-          message_id,
-          status: "queued" as const,
-          accepted_at,
-          delivery: "at-least-once",
-        }, 202);
-      }
-      const receivers = await deps.router.route({
-        message_id,
-        message,
-        accepted_at,
-        origin: "http",
+      const answer = await sendMessage(deps, message, {
+        delivery: mode,
+        messageId: key ? `msg_${key}` : undefined,
       });
-      return c.json({
-        message_id,
-        status: "delivered" as const,
-        delivered_at: accepted_at,
-        receivers,
-      });
+      return answer.status === "queued" ? c.json(answer, 202) : c.json(answer);
     },
   );
 
@@ -178,26 +158,15 @@ export function messageRoutes(
       const q = c.req.valid("query");
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
-      let timeoutMs = q.timeout_ms ?? 30_000;
-      if (message.reply_by) {
-        const left = Date.parse(message.reply_by) - Date.now();
-        if (Number.isFinite(left)) timeoutMs = Math.max(1, Math.min(timeoutMs, left));
-      }
-      const r = await deps.waiters.sendAndWait(message, {
-        timeoutMs,
-        skipAgree: q.wait_for === "final",
+      const { replyMessage, ...answer } = await sendAndWait(deps.waiters, message, {
+        timeoutMs: q.timeout_ms,
+        waitFor: q.wait_for,
       });
       if ((c.req.header("accept") ?? "").includes("text/fipa-acl")) {
         c.header("Content-Type", "text/fipa-acl; charset=utf-8");
-        return c.body(toAclString(r.reply.message));
+        return c.body(toAclString(replyMessage));
       }
-      return c.json({
-        message_id: r.message_id,
-        receivers: r.receivers,
-        reply_message_id: r.reply.message_id,
-        elapsed_ms: r.elapsed_ms,
-        reply: toAclJson(r.reply.message),
-      });
+      return c.json(answer);
     },
   );
 }

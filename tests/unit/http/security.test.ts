@@ -131,6 +131,9 @@ Deno.test("rate limits answer 429 with X-RateLimit-* and Retry-After", async () 
 
 Deno.test("endpoint classes follow the Caxton table", () => {
   assert.equal(endpointClass("POST", "/api/v1/messages"), "messages");
+  assert.equal(endpointClass("POST", "/mcp"), "messages");
+  assert.equal(endpointClass("POST", "/a2a/echo"), "messages");
+  assert.equal(endpointClass("GET", "/.well-known/agent-card.json"), undefined);
   assert.equal(endpointClass("POST", "/api/v1/agents"), "deploy");
   assert.equal(endpointClass("GET", "/api/v1/agents"), "system");
   assert.equal(endpointClass("GET", "/api/v1/metrics/system"), "metrics");
@@ -189,4 +192,28 @@ Deno.test("a keyed limiter forgets idle keys", () => {
   assert.equal(l.size, 100);
   l.check("late", 20_000);
   assert.equal(l.size, 1);
+});
+
+Deno.test("bridges: agent cards are public, /mcp takes a read token, /a2a needs an admin one", async () => {
+  const a = app();
+  a.get("/.well-known/agent-card.json", (c) => c.json({ card: true }));
+  a.get("/a2a/:agent/.well-known/agent-card.json", (c) => c.json({ card: true }));
+  a.post("/mcp", (c) => c.json({ ok: true }));
+  a.post("/a2a/:agent", (c) => c.json({ ok: true }));
+  assert.equal((await a.request("/.well-known/agent-card.json")).status, 200);
+  assert.equal((await a.request("/a2a/echo/.well-known/agent-card.json")).status, 200);
+  assert.equal((await a.request("/a2a/echo/x/.well-known/agent-card.json")).status, 401);
+  const post = (path: string, token?: string) =>
+    a.request(path, {
+      method: "POST",
+      body: "{}",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+  assert.equal((await post("/mcp")).status, 401);
+  assert.equal((await post("/mcp", READ)).status, 200);
+  assert.equal((await post("/a2a/echo", READ)).status, 403);
+  assert.equal((await post("/a2a/echo", ADMIN)).status, 200);
 });
