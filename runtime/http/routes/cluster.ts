@@ -15,7 +15,8 @@ import { readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
 
-const ServicesQuery = z.object({
+/** Query of `GET /api/v1/services`: a DF template as parameters. */
+export const ServicesQuery = z.object({
   name: z.string().min(1).max(256).optional(),
   type: z.string().min(1).max(256).optional(),
   protocol: z.string().min(1).max(256).optional(),
@@ -28,7 +29,7 @@ const ServicesQuery = z.object({
 });
 
 /** A registration as REST takes it: the agent as a name or an identifier. */
-const RegisterBody = DfAgentDescriptionSchema.extend({ name: AgentRefSchema });
+export const RegisterBody = DfAgentDescriptionSchema.extend({ name: AgentRefSchema });
 
 function directoryFailure(r: ApplyFailure, name: string): ApiError {
   if (r.reason === "already-registered") {
@@ -39,6 +40,33 @@ function directoryFailure(r: ApplyFailure, name: string): ApiError {
   }
   return new ApiError("INVALID_REQUEST", r.message, { reason: r.reason, name });
 }
+
+/** What `GET /api/v1/cluster` answers: the cluster as this node sees it. */
+export const ClusterStatusSchema = z.object({
+  self: z.object({ id: z.string(), addresses: z.array(z.string()), role: z.string() }),
+  leader: z.string().nullable(),
+  term: z.number(),
+  commit_index: z.number(),
+  applied_index: z.number(),
+  last_index: z.number(),
+  snapshot_index: z.number(),
+  members: z.array(z.object({
+    id: z.string(),
+    addresses: z.array(z.string()),
+    role: z.string(),
+    public_key: z.string(),
+    match_index: z.number().nullable(),
+    is_leader: z.boolean(),
+  })),
+  voters: z.array(z.string()),
+  learners: z.array(z.string()),
+}).meta({ id: "ClusterStatus" });
+
+/** What `GET /api/v1/services` answers: the matching DF agent descriptions. */
+export const ServicesResponseSchema = z.object({
+  services: z.array(DfAgentDescriptionSchema),
+  total: z.number(),
+}).meta({ id: "ServiceSearch" });
 
 const TransferSchema = z.strictObject({ to: z.string().min(1).max(128) });
 
@@ -58,7 +86,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: {
         200: {
           description: "Cluster status as this node sees it",
-          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+          content: { "application/json": { schema: ClusterStatusSchema } },
         },
         ...errorResponses(401),
       },
@@ -77,7 +105,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         match_index: s.matchIndex[m.id] ?? null,
         is_leader: m.id === s.leader,
       }));
-      return c.json({
+      const body: z.output<typeof ClusterStatusSchema> = {
         self: { id: cluster.id, addresses: cluster.opts.net.addresses(), role: s.role },
         leader: s.leader,
         term: s.term,
@@ -88,7 +116,8 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         members,
         voters: s.members.voters,
         learners: s.members.learners,
-      });
+      };
+      return c.json(body);
     },
   );
 
@@ -102,7 +131,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: {
         200: {
           description: "Matching DF agent descriptions",
-          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+          content: { "application/json": { schema: ServicesResponseSchema } },
         },
         ...errorResponses(400, 401),
       },
@@ -127,7 +156,8 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         max_results: p.max_results,
         now: new Date().toISOString(),
       });
-      return c.json({ services: found, total: found.length });
+      const body: z.output<typeof ServicesResponseSchema> = { services: found, total: found.length };
+      return c.json(body);
     },
   );
 
