@@ -156,7 +156,10 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         max_results: p.max_results,
         now: new Date().toISOString(),
       });
-      const body: z.output<typeof ServicesResponseSchema> = { services: found, total: found.length };
+      const body: z.output<typeof ServicesResponseSchema> = {
+        services: found,
+        total: found.length,
+      };
       return c.json(body);
     },
   );
