@@ -86,7 +86,8 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   if (value === null) return undefined;
   const v = value.trim();
   if (/^\d{1,9}$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
+  // An HTTP date names its day and month ("Thu, 01 Jan 2026 00:00:03 GMT").
+  const at = /[A-Za-z]{3}/.test(v) ? Date.parse(v) : NaN;
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
