@@ -1,8 +1,8 @@
-import type { ErrorBody, ErrorCode } from "./types.ts";
+import type { ErrorCode } from "./types.ts";
 
 /**
  * The `error` object of an error answer as the client reads it: the API's (see
- * {@link ErrorBody}), or `HTTP_<status>` and a text for an answer that is not the API's.
+ * `ErrorBody` in `types.ts`), or `HTTP_<status>` and a text for an answer that is not the API's.
  */
 export interface ApiErrorBody {
   code: ErrorCode | `HTTP_${number}`;
