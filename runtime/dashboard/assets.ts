@@ -1,3 +1,5 @@
+import { staticFile } from "../http/static-files.ts";
+
 /** One static file of the dashboard. */
 export interface DashboardAsset {
   /** The URL path it is served at. */
@@ -60,13 +62,7 @@ export async function loadDashboardAssets(
   for (const a of DASHBOARD_ASSETS) {
     let loaded = cache.get(a.file);
     if (!loaded) {
-      loaded = (async () => {
-        const body = await read(new URL(a.file, ASSET_DIR));
-        const digest = await crypto.subtle.digest("SHA-256", body as Uint8Array<ArrayBuffer>);
-        const hex = [...new Uint8Array(digest).slice(0, 12)]
-          .map((b) => b.toString(16).padStart(2, "0")).join("");
-        return { body, etag: `"${hex}"` };
-      })();
+      loaded = read(new URL(a.file, ASSET_DIR)).then((body) => staticFile(body, a.contentType));
       cache.set(a.file, loaded);
     }
     out.set(a.path, { ...a, ...(await loaded) });
