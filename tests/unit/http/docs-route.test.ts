@@ -62,4 +62,6 @@ Deno.test("/openapi.json is public, declares the token schemes, and public route
     assert.deepEqual(doc.paths[p].get.security, [], p);
   }
   assert.equal(doc.paths["/api/v1/messages"].post.security, undefined, "the API needs a token");
+  assert.deepEqual(doc.paths["/api/v1/messages/send-and-wait"].post.tags, ["messages"]);
+  assert.deepEqual(doc.paths["/health"].get.tags, ["health"]);
 });
