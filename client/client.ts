@@ -86,6 +86,7 @@ export class FipaEdgeClient {
   /** The request layer (base URL, token, retries); for routes without a method here. */
   readonly http: Transport;
 
+  /** A client of the node at `options.url` (or the URL given as a string; default {@link DEFAULT_URL}). */
   constructor(options: ClientOptions | string = DEFAULT_URL) {
     this.http = new Transport(typeof options === "string" ? { url: options } : options);
   }
@@ -168,6 +169,7 @@ export class FipaEdgeClient {
     message: MessageInput,
     opts: SendOptions & { delivery: "at-least-once" },
   ): Promise<QueuedResult>;
+  /** Sends a message at most once (the default): answered once it is in the mailboxes. */
   async send(message: MessageInput, opts?: SendOptions): Promise<SendResult>;
   async send(message: MessageInput, opts: SendOptions = {}): Promise<SendResult | QueuedResult> {
     return await this.http.json("POST", "/api/v1/messages", {

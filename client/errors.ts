@@ -5,9 +5,13 @@ import type { ErrorCode } from "./types.ts";
  * `ErrorBody` in `types.ts`), or `HTTP_<status>` and a text for an answer that is not the API's.
  */
 export interface ApiErrorBody {
+  /** The API's error code, or `HTTP_<status>`. */
   code: ErrorCode | `HTTP_${number}`;
+  /** What went wrong, naming the bad value. */
   message: string;
+  /** Machine-readable facts (e.g. the bad field's `path`). */
   details?: Record<string, unknown>;
+  /** The request's trace id in the node's logs. */
   trace_id?: string;
 }
 
@@ -35,6 +39,7 @@ export class ApiError extends Error {
   /** The wait the node asked for (`Retry-After`), in ms, when it sent one. */
   readonly retryAfterMs: number | undefined;
 
+  /** An error of `status` with the fields of the node's error body. */
   constructor(
     /** The HTTP status. */
     readonly status: number,
@@ -62,6 +67,7 @@ export class ApiError extends Error {
 
 /** The node could not be reached at all (refused, DNS, TLS): nothing was answered. */
 export class UnreachableError extends Error {
+  /** The node at `url` could not be reached, for `reason`. */
   constructor(
     /** The node's base URL. */
     readonly url: string,

@@ -26,6 +26,7 @@ export { ApiError, type ApiErrorBody, retryAfterMs, UnreachableError } from "./e
 export { type EventStreamOptions, type EventStreamStatus } from "./events.ts";
 export { type FormPart, multipartBody, progressStream } from "./multipart.ts";
 export { DEFAULT_RETRY, retryDelay, type RetryPolicy } from "./retry.ts";
+export type { BackoffSchedule } from "../runtime/async/backoff.ts";
 export {
   abortableSleep,
   type ClientOptions,

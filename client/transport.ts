@@ -6,7 +6,9 @@ export type TokenSource = string | (() => string | undefined | Promise<string | 
 
 /** A retry the client is about to make (for {@link ClientOptions.onRetry}). */
 export interface RetryInfo {
+  /** The request's method. */
   method: string;
+  /** The request's path. */
   path: string;
   /** 1 for the first retry. */
   retry: number;
@@ -78,6 +80,7 @@ export class Transport {
   readonly #fetch: typeof fetch;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
+  /** The transport of a client with `options`. */
   constructor(readonly options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, "");
     this.#policy = { ...DEFAULT_RETRY, ...options.retry };

@@ -84,8 +84,11 @@ export type SendAndWaitResult = Omit<z.output<typeof SendAndWaitResponseSchema>,
 };
 /** A page of this node's agents. */
 export interface AgentPage {
+  /** The agents of this page. */
   agents: AgentView[];
+  /** How many agents match the filter. */
   total: number;
+  /** The offset of the next page, when there is one. */
   next_offset?: number;
 }
 /** A page of the cluster's agents from the replicated directory (name → node, state). */

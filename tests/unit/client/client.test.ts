@@ -2,22 +2,12 @@
 // as one ApiError with the node's code and trace id, and the /ws event iterator.
 import assert from "node:assert/strict";
 import { watAgentBytes } from "../../../agents/build/mod.ts";
-import { ApiError, FipaEdgeClient, type NodeEvent } from "../../../client/mod.ts";
+import { FipaEdgeClient, type NodeEvent } from "../../../client/mod.ts";
+import { refusal } from "./refusal.ts";
 import { type NodeProcess, spawnNode } from "../../support/node-process.ts";
 
 const ADMIN = "client-test-admin-token-0123";
 const READ = "client-test-read-token-01234";
-
-/** The ApiError `p` rejects with (fails when it resolves or throws something else). */
-async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected an ApiError, but the call succeeded");
-}
 
 /** Collects events until `n` arrived; resolves `ready` once the node confirmed the subscription. */
 function collect(it: (onSubscribed: () => void) => AsyncGenerator<NodeEvent>, n: number) {

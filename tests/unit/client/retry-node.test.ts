@@ -3,19 +3,9 @@
 // carries the code and the wait the node asked for.
 import assert from "node:assert/strict";
 import { watAgentBytes } from "../../../agents/build/mod.ts";
-import { abortableSleep, ApiError, FipaEdgeClient, type RetryInfo } from "../../../client/mod.ts";
+import { abortableSleep, FipaEdgeClient, type RetryInfo } from "../../../client/mod.ts";
+import { refusal } from "./refusal.ts";
 import { spawnNode } from "../../support/node-process.ts";
-
-/** The ApiError `p` rejects with (fails when it resolves or throws something else). */
-async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected an ApiError, but the call succeeded");
-}
 
 Deno.test("client retries 429 and 503 after the node's Retry-After", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "fipa-edge-client-retry-" });
