@@ -195,6 +195,48 @@ Deno.test("client library against a node", async (t) => {
       assert.equal(inform.conversation_id, "cv-ev");
     });
 
+    await t.step(
+      "events: a closed socket is reopened after the backoff, and subscribed again",
+      async () => {
+        const sockets: WebSocket[] = [];
+        const statuses: string[] = [];
+        const waits: number[] = [];
+        const flaky = new FipaEdgeClient({
+          url: node.url,
+          token: ADMIN,
+          webSocket: (url) => {
+            const ws = new WebSocket(url);
+            sockets.push(ws);
+            return ws;
+          },
+          sleep: (ms) => {
+            waits.push(ms);
+            return Promise.resolve();
+          },
+        });
+        const stream = collect(
+          (onSubscribed) =>
+            flaky.events({ events: ["agent.started"], filters: { agent_ids: ["ev"] } }, {
+              onStatus: (s) => {
+                statuses.push(s.type);
+                // The first socket is closed as soon as it is subscribed (as a proxy might).
+                if (s.type === "subscribed" && sockets.length === 1) sockets[0].close();
+                if (s.type === "subscribed" && sockets.length === 2) onSubscribed();
+              },
+            }),
+          1,
+        );
+        await stream.ready;
+        await client.start("ev");
+        const [started] = await stream.done;
+        assert.deepEqual([started.type, started.agent_id], ["agent.started", "ev"]);
+        assert.deepEqual(statuses, ["subscribed", "closed", "subscribed"]);
+        assert.deepEqual(waits, [500], "the first reconnect waits the backoff's first step");
+        assert.equal(sockets.length, 2);
+        assert.ok(sockets[1].readyState >= WebSocket.CLOSING, "breaking out closes the socket");
+      },
+    );
+
     await t.step("events: aborting the signal ends the iteration", async () => {
       const abort = new AbortController();
       const seen: NodeEvent[] = [];
