@@ -28,7 +28,7 @@ import {
 } from "./format.ts";
 import { helpText } from "./help.ts";
 import { builtBody, type MessageBody, messageBody } from "./message-input.ts";
-import { formatBytes, Progress, type ProgressSink } from "./progress.ts";
+import { formatBytes, formatDuration, Progress, type ProgressSink } from "./progress.ts";
 
 /** Everything the CLI does to the outside world, injected (tests pass fakes). */
 export interface CliIo {
@@ -105,13 +105,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 /** The client of the node the command line names, on the CLI's injected fetch, sockets and sleep. */
-function clientOf(g: GlobalOptions, io: CliIo): FipaEdgeClient {
+function clientOf(g: GlobalOptions, io: CliIo, progress: Progress): FipaEdgeClient {
   return new FipaEdgeClient({
     url: g.url,
     token: g.token,
     fetch: io.fetch,
     webSocket: io.openWebSocket,
     sleep: (ms) => io.sleep(ms),
+    onRetry: (r) => {
+      progress.clear();
+      io.err(`${r.error.code} (${r.error.status}): retrying in ${formatDuration(r.delayMs)}`);
+    },
   });
 }
 
@@ -126,7 +130,7 @@ async function execute(
   io: CliIo,
   progress: Progress,
 ): Promise<number> {
-  const api = clientOf(g, io);
+  const api = clientOf(g, io, progress);
   // deno-lint-ignore no-explicit-any
   const print = (value: any, text: (v: any) => string) =>
     io.out(g.json ? JSON.stringify(value, null, 2) : text(value));
