@@ -1,4 +1,4 @@
-import { staticFile } from "../http/static-files.ts";
+import { pageCsp, staticFile } from "../http/static-files.ts";
 
 /** One static file of the dashboard. */
 export interface DashboardAsset {
@@ -25,16 +25,7 @@ export const DASHBOARD_PATHS: readonly string[] = DASHBOARD_ASSETS.map((a) => a.
  * The page's Content-Security-Policy: its own scripts, styles and API only (no inline
  * code, no other origin), and it may not be framed.
  */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+export const DASHBOARD_CSP: string = pageCsp();
 
 /** A loaded asset: its bytes and a strong ETag (hash of the bytes). */
 export interface LoadedAsset extends DashboardAsset {

@@ -1,4 +1,5 @@
 import { SwaggerUI } from "@hono/swagger-ui";
+import { pageCsp } from "../http/static-files.ts";
 import { DOCS_PATH } from "./assets.ts";
 
 /** The API reference page and the Content-Security-Policy it is served with. */
@@ -38,16 +39,6 @@ export async function docsPage(openApiPath = "/openapi.json"): Promise<DocsPage>
     const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(code));
     return `'sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}'`;
   }));
-  const csp = [
-    "default-src 'none'",
-    `script-src 'self' ${hashes.join(" ")}`,
-    // Swagger UI sets styles on elements.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-  return { html, csp };
+  // Swagger UI sets styles on elements.
+  return { html, csp: pageCsp({ scriptHashes: hashes, inlineStyles: true }) };
 }
