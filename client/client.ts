@@ -1,5 +1,6 @@
 import { type EventStreamOptions, followEvents } from "./events.ts";
 import { multipartBody, progressStream } from "./multipart.ts";
+import { receiverCount } from "./receivers.ts";
 import { type ClientOptions, type RequestOptions, Transport } from "./transport.ts";
 import type {
   AgentListQuery,
@@ -60,13 +61,21 @@ export interface WaitOptions extends CallOptions {
 
 const agentPath = (id: string) => `/api/v1/agents/${encodeURIComponent(id)}`;
 
-/** The body and content type of a message: JSON form for objects, FIPA string form for strings. */
+/**
+ * The body and content type of a message (JSON form for objects, FIPA string form for
+ * strings), and whether a refusal may be retried. The node delivers to several receivers one
+ * after the other, so a 429 or 503 for the second may come after the first got the message:
+ * an at-most-once message is sent again only when it has one receiver. At least once, a
+ * refusal means nothing was stored.
+ */
 function messageRequest(
   message: MessageInput,
-): Pick<RequestOptions, "json" | "body" | "contentType"> {
+  delivery?: Delivery,
+): Pick<RequestOptions, "json" | "body" | "contentType" | "retry"> {
+  const retry = delivery === "at-least-once" || receiverCount(message) === 1;
   return typeof message === "string"
-    ? { body: () => message, contentType: "text/fipa-acl" }
-    : { json: message };
+    ? { body: () => message, contentType: "text/fipa-acl", retry }
+    : { json: message, retry };
 }
 
 /**
@@ -173,7 +182,7 @@ export class FipaEdgeClient {
   async send(message: MessageInput, opts?: SendOptions): Promise<SendResult>;
   async send(message: MessageInput, opts: SendOptions = {}): Promise<SendResult | QueuedResult> {
     return await this.http.json("POST", "/api/v1/messages", {
-      ...messageRequest(message),
+      ...messageRequest(message, opts.delivery),
       query: { delivery: opts.delivery },
       headers: opts.idempotencyKey ? { "idempotency-key": opts.idempotencyKey } : {},
       signal: opts.signal,

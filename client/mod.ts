@@ -25,6 +25,7 @@ export {
 export { ApiError, type ApiErrorBody, retryAfterMs, UnreachableError } from "./errors.ts";
 export { type EventStreamOptions, type EventStreamStatus } from "./events.ts";
 export { type FormPart, multipartBody, progressStream } from "./multipart.ts";
+export { receiverCount } from "./receivers.ts";
 export { DEFAULT_RETRY, retryDelay, type RetryPolicy } from "./retry.ts";
 export type { BackoffSchedule } from "../runtime/async/backoff.ts";
 export {

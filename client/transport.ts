@@ -52,6 +52,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Aborts the request, and any wait before a retry. */
   signal?: AbortSignal;
+  /** `false`: never retry this request, whatever the policy says. */
+  retry?: boolean;
 }
 
 /** Waits `ms`, or less when `signal` aborts. */
@@ -117,7 +119,7 @@ export class Transport {
       const res = await this.#once(method, path, opts);
       if (res.ok) return res;
       const error = await errorOf(res);
-      const delayMs = retryDelay(this.#policy, retry, error);
+      const delayMs = opts.retry === false ? undefined : retryDelay(this.#policy, retry, error);
       if (delayMs === undefined || opts.signal?.aborted) throw error;
       this.options.onRetry?.({ method, path, retry, delayMs, error });
       await this.#sleep(delayMs, opts.signal);

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { watAgentBytes } from "../../../agents/build/mod.ts";
 import { abortableSleep, FipaEdgeClient, type RetryInfo } from "../../../client/mod.ts";
 import { refusal } from "./refusal.ts";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { spawnNode } from "../../support/node-process.ts";
 
 Deno.test("client retries 429 and 503 after the node's Retry-After", async (t) => {
@@ -69,6 +70,19 @@ Deno.test("client retries 429 and 503 after the node's Retry-After", async (t) =
           // While the client waits, the agent is started again: the retry finds it running.
           sleep: async () => void await admin.start("sleepy"),
         });
+        // Two receivers: the first may have the message when the second refuses it, so an
+        // at-most-once send is not sent again.
+        await admin.deploy(await watAgentBytes("tiny"), { name: "awake" });
+        const two = await refusal(client.send({ ...msg, receiver: ["awake", "sleepy"] }));
+        assert.equal(two.code, "AGENT_UNAVAILABLE");
+        assert.equal(retries.length, 0, "not retried");
+        // The first receiver had it: a retry would have given it a second copy.
+        const handled = await pollUntil("awake to handle the message", async () => {
+          const n = (await admin.agent("awake")).metrics.messages_processed;
+          return n > 0 ? n : undefined;
+        }, { timeoutMs: 10_000 });
+        assert.equal(handled, 1);
+
         const sent = await client.send(msg);
         assert.equal(sent.status, "delivered");
         assert.deepEqual(retries.map((r) => [r.retry, r.delayMs, r.error.code]), [

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   ApiError,
   DEFAULT_RETRY,
+  receiverCount,
   retryAfterMs,
   retryDelay,
   UnreachableError,
@@ -98,4 +99,24 @@ Deno.test("client/mod.ts loads no code of the node: only client/ and the pure ba
   const foreign = mods.filter((m) => !m.startsWith("client/"));
   assert.deepEqual(foreign, ["runtime/async/backoff.ts"]);
   assert.ok(mods.includes("client/types.ts") === false, "types.ts is imported for types only");
+});
+
+Deno.test("receiverCount: the JSON form's receivers, the FIPA string form's set", () => {
+  assert.equal(receiverCount({ performative: "inform", receiver: "a" }), 1);
+  assert.equal(receiverCount({ performative: "inform", receiver: { name: "a@p" } }), 1);
+  assert.equal(receiverCount({ performative: "inform", receiver: ["a", "b"] }), 2);
+  assert.equal(
+    receiverCount('(inform :receiver (set (agent-identifier :name a)) :content "x (y")'),
+    1,
+  );
+  assert.equal(
+    receiverCount(
+      '(request :content "(set (a) (b))" :receiver (set (agent-identifier :name "a)") ' +
+        "(agent-identifier :name b :addresses (sequence http://h/acc))))",
+    ),
+    2,
+    "parentheses in strings and nested sets do not count",
+  );
+  assert.equal(receiverCount("(inform :content x)"), undefined);
+  assert.equal(receiverCount('(inform :receiver (set (agent-identifier :name "a'), undefined);
 });
