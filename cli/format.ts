@@ -1,5 +1,5 @@
 import { describeEvent } from "../runtime/dashboard/assets/model.js";
-import type { ApiErrorBody } from "./client.ts";
+import type { ApiErrorBody } from "../client/mod.ts";
 import { formatBytes } from "./progress.ts";
 
 /** A column of {@link formatTable}: header and how to read a cell from a row. */

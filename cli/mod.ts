@@ -1,6 +1,6 @@
 /**
- * The fipa-edge CLI: argument parsing and output formatting (pure), the API client, the
- * progress display, and {@link runCli} which runs one command line against injected I/O.
+ * The fipa-edge CLI: argument parsing and output formatting (pure), the progress display
+ * (its HTTP calls go through the client library in `client/`), and {@link runCli} which runs one command line against injected I/O.
  * `cli/main.ts` is the entry point (`deno task cli`).
  * @module
  */
@@ -18,14 +18,7 @@ export {
   parseConfigJson,
   UsageError,
 } from "./args.ts";
-export {
-  ApiClient,
-  type ApiErrorBody,
-  CliApiError,
-  errorOf,
-  type RequestOptions,
-  UnreachableError,
-} from "./client.ts";
+export { ApiError, type ApiErrorBody, UnreachableError } from "../client/mod.ts";
 export {
   type Column,
   formatAgent,
@@ -43,7 +36,7 @@ export {
 export { helpText } from "./help.ts";
 export { denoIo } from "./io.ts";
 export { builtBody, type MessageBody, messageBody } from "./message-input.ts";
-export { type FormPart, multipartBody, progressStream } from "./multipart.ts";
+export { type FormPart, multipartBody, progressStream } from "../client/mod.ts";
 export {
   formatBytes,
   formatDuration,

@@ -6,7 +6,15 @@ import {
   parseConfigJson,
   UsageError,
 } from "./args.ts";
-import { ApiClient, CliApiError, UnreachableError } from "./client.ts";
+// The node checks what the command line gives (a state name, say): the CLI passes it on.
+import {
+  type AgentListQuery,
+  ApiError,
+  type DirectoryQuery,
+  FipaEdgeClient,
+  type Subscription,
+  UnreachableError,
+} from "../client/mod.ts";
 import {
   formatAgent,
   formatAgentList,
@@ -20,8 +28,7 @@ import {
 } from "./format.ts";
 import { helpText } from "./help.ts";
 import { builtBody, type MessageBody, messageBody } from "./message-input.ts";
-import { multipartBody, progressStream } from "./multipart.ts";
-import { formatBytes, Progress, type ProgressSink } from "./progress.ts";
+import { formatBytes, formatDuration, Progress, type ProgressSink } from "./progress.ts";
 
 /** Everything the CLI does to the outside world, injected (tests pass fakes). */
 export interface CliIo {
@@ -74,7 +81,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`error: ${e.message}`);
       return EXIT.usage;
     }
-    if (e instanceof CliApiError) {
+    if (e instanceof ApiError) {
       io.err(formatApiError(e.status, e.body));
       if (e.status === 401 && !inv.global.token) {
         io.err("  (pass --token or set FIPA_EDGE_TOKEN)");
@@ -97,7 +104,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-const path = (id: string) => `/api/v1/agents/${encodeURIComponent(id)}`;
+/** The client of the node the command line names, on the CLI's injected fetch, sockets and sleep. */
+function clientOf(g: GlobalOptions, io: CliIo, progress: Progress): FipaEdgeClient {
+  return new FipaEdgeClient({
+    url: g.url,
+    token: g.token,
+    fetch: io.fetch,
+    webSocket: io.openWebSocket,
+    sleep: (ms) => io.sleep(ms),
+    onRetry: (r) => {
+      progress.clear();
+      io.err(`${r.error.code} (${r.error.status}): retrying in ${formatDuration(r.delayMs)}`);
+    },
+  });
+}
+
+/** The message of a `send`: JSON text as an object, a FIPA string as it is. */
+function messageOf(m: MessageBody) {
+  return m.form === "json" ? JSON.parse(m.body) : m.body;
+}
 
 async function execute(
   c: Command,
@@ -105,7 +130,7 @@ async function execute(
   io: CliIo,
   progress: Progress,
 ): Promise<number> {
-  const api = new ApiClient(g.url, g.token, io.fetch);
+  const api = clientOf(g, io, progress);
   // deno-lint-ignore no-explicit-any
   const print = (value: any, text: (v: any) => string) =>
     io.out(g.json ? JSON.stringify(value, null, 2) : text(value));
@@ -128,26 +153,18 @@ async function execute(
       if (typeof config.name !== "string") {
         throw new UsageError("'deploy' needs --name <agent name> (or a name in --config)");
       }
+      const name = config.name;
       const wasm = await io.readFile(c.file);
-      const file = c.file.split(/[\\/]/).pop() || "agent.wasm";
-      const boundary = `fipa-edge-${crypto.randomUUID()}`;
-      const body = multipartBody([
-        {
-          name: "config",
-          contentType: "application/json",
-          data: new TextEncoder().encode(JSON.stringify(config)),
-        },
-        { name: "wasm", filename: file, contentType: "application/wasm", data: wasm },
-      ], boundary);
-      const label = `uploading ${file} (${formatBytes(wasm.length)})`;
-      const stream = progressStream(body, (sent, total) => {
-        if (sent < total) progress.bar(label, sent, total);
-        else progress.spin(`deploying '${config.name}': compiling and starting`);
-      });
-      const view = await api.json("POST", "/api/v1/agents", {
-        body: stream,
-        contentType: `multipart/form-data; boundary=${boundary}`,
+      const filename = c.file.split(/[\\/]/).pop() || "agent.wasm";
+      const label = `uploading ${filename} (${formatBytes(wasm.length)})`;
+      // The node checks the config; the CLI passes it on as given.
+      const view = await api.deploy(wasm, config as { name: string }, {
+        filename,
         signal,
+        onProgress: (sent, total) => {
+          if (sent < total) progress.bar(label, sent, total);
+          else progress.spin(`deploying '${name}': compiling and starting`);
+        },
       });
       progress.clear();
       print(view, (v) => `${formatLifecycle("deployed", v)}\n  hash ${v.hash ?? "?"}`);
@@ -165,54 +182,52 @@ async function execute(
         );
       } else msg = messageBody(await io.readStdin());
       if (!c.wait) {
-        const r = await api.json("POST", "/api/v1/messages", {
-          body: msg.body,
-          contentType: msg.contentType,
-          signal,
-        });
-        print(r, formatSent);
+        print(await api.send(messageOf(msg), { signal }), formatSent);
         return EXIT.ok;
       }
       progress.spin("waiting for the reply");
-      const res = await api.request("POST", "/api/v1/messages/send-and-wait", {
-        body: msg.body,
-        contentType: msg.contentType,
-        query: { timeout_ms: c.timeoutMs, wait_for: c.waitFor },
-        accept: c.fipa ? "text/fipa-acl" : "application/json",
-        signal,
-      });
-      progress.clear();
-      if (c.fipa) io.out(await res.text());
-      else print(await res.json(), formatReply);
+      const wait = { timeoutMs: c.timeoutMs, waitFor: c.waitFor, signal };
+      if (c.fipa) {
+        const reply = await api.sendAndWaitFipa(messageOf(msg), wait);
+        progress.clear();
+        io.out(reply);
+      } else {
+        const reply = await api.sendAndWait(messageOf(msg), wait);
+        progress.clear();
+        print(reply, formatReply);
+      }
       return EXIT.ok;
     }
 
     case "agents": {
       if (c.all) {
-        const page = await api.json("GET", "/api/v1/directory/agents", {
-          query: { state: c.status, limit: 10_000 },
-          signal,
-        });
-        print(page, formatDirectoryList);
+        print(
+          await api.directory({ state: c.status as DirectoryQuery["state"], limit: 10_000 }, {
+            signal,
+          }),
+          formatDirectoryList,
+        );
       } else {
-        const page = await api.json("GET", "/api/v1/agents", {
-          query: { status: c.status, limit: 1000 },
-          signal,
-        });
-        print(page, formatAgentList);
+        print(
+          await api.agents({ status: c.status as AgentListQuery["status"], limit: 1000 }, {
+            signal,
+          }),
+          formatAgentList,
+        );
       }
       return EXIT.ok;
     }
 
     case "agent":
-      print(await api.json("GET", path(c.id), { signal }), formatAgent);
+      print(await api.agent(c.id, { signal }), formatAgent);
       return EXIT.ok;
 
     case "stop": {
       progress.spin(`stopping '${c.id}' (draining its mailbox)`);
-      const body: Record<string, unknown> = { drain_messages: c.drain };
-      if (c.graceSeconds !== undefined) body.grace_period_seconds = c.graceSeconds;
-      const v = await api.json("POST", `${path(c.id)}/stop`, { json: body, signal });
+      const v = await api.stop(c.id, {
+        drain_messages: c.drain,
+        ...(c.graceSeconds !== undefined ? { grace_period_seconds: c.graceSeconds } : {}),
+      }, { signal });
       progress.clear();
       print(v, (x) => formatLifecycle("stopped", x));
       return EXIT.ok;
@@ -220,24 +235,20 @@ async function execute(
 
     case "start": {
       progress.spin(`starting '${c.id}'`);
-      const v = await api.json("POST", `${path(c.id)}/start`, { signal });
+      const v = await api.start(c.id, { signal });
       progress.clear();
       print(v, (x) => formatLifecycle("started", x));
       return EXIT.ok;
     }
 
     case "rm": {
-      const v = await api.json("DELETE", path(c.id), { signal });
-      print(v, (x) => formatLifecycle("removed", x));
+      print(await api.remove(c.id, { signal }), (x) => formatLifecycle("removed", x));
       return EXIT.ok;
     }
 
     case "migrate": {
       progress.spin(`migrating '${c.id}' to ${c.node}`);
-      const v = await api.json("POST", `${path(c.id)}/migrate`, {
-        json: { target_node: c.node },
-        signal,
-      });
+      const v = await api.migrate(c.id, c.node, { signal });
       progress.clear();
       print(v, (x) => {
         const where = x.node ?? x.target_node ?? c.node;
@@ -248,7 +259,7 @@ async function execute(
     }
 
     case "cluster":
-      print(await api.json("GET", "/api/v1/cluster", { signal }), formatCluster);
+      print(await api.cluster({ signal }), formatCluster);
       return EXIT.ok;
 
     case "logs":
@@ -257,13 +268,15 @@ async function execute(
 }
 
 /** The subscription `logs` sends on the event WebSocket. Pure. */
-export function subscription(c: Extract<Command, { cmd: "logs" }>): Record<string, unknown> {
+export function subscription(
+  c: Extract<Command, { cmd: "logs" }>,
+): Subscription & { type: "subscribe" } {
   const filters: Record<string, string[]> = {};
   if (c.agents.length) filters.agent_ids = c.agents;
   if (c.performatives.length) filters.performatives = c.performatives;
   if (c.conversations.length) filters.conversation_ids = c.conversations;
   return {
-    type: "subscribe",
+    type: "subscribe" as const,
     events: c.events.length ? c.events : ["*"],
     ...(Object.keys(filters).length ? { filters } : {}),
   };
@@ -272,62 +285,28 @@ export function subscription(c: Extract<Command, { cmd: "logs" }>): Record<strin
 async function followLogs(
   c: Extract<Command, { cmd: "logs" }>,
   g: GlobalOptions,
-  api: ApiClient,
+  api: FipaEdgeClient,
   io: CliIo,
 ): Promise<number> {
-  // A WebSocket says nothing about why an upgrade failed: ask over plain HTTP first, so a
-  // bad token is reported from the API's error JSON.
-  try {
-    const res = await api.request("GET", "/ws", { signal: io.interrupted });
-    await res.body?.cancel();
-  } catch (e) {
-    if (!(e instanceof CliApiError) || e.status === 401 || e.status === 403) throw e;
-  }
+  const { type: _, ...sub } = subscription(c);
   let seen = 0;
-  let backoff = 500;
   let announced = false;
-  while (!io.interrupted.aborted) {
-    const outcome = await new Promise<"done" | "closed" | "interrupted">((resolve) => {
-      const ws = io.openWebSocket(api.wsHref("/ws"));
-      const finish = (o: "done" | "closed" | "interrupted") => {
-        io.interrupted.removeEventListener("abort", onAbort);
-        if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
-          ws.close();
-        }
-        resolve(o);
-      };
-      const onAbort = () => finish("interrupted");
-      io.interrupted.addEventListener("abort", onAbort);
-      ws.onopen = () => ws.send(JSON.stringify(subscription(c)));
-      ws.onmessage = (m) => {
-        let e: Record<string, unknown>;
-        try {
-          e = JSON.parse(String(m.data));
-        } catch {
-          return;
-        }
-        if (e.type === "subscribed") {
-          backoff = 500;
-          if (!announced) io.err(`following events of ${g.url} (Ctrl-C stops)`);
-          announced = true;
-          return;
-        }
-        if (e.type === "error") {
-          io.err(`event stream: ${e.code}: ${e.message}`);
-          return;
-        }
-        if (e.type === "pong" || e.type === "unsubscribed") return;
-        const { subscription_id: _, ...event } = e;
-        io.out(g.json ? JSON.stringify(event) : formatEvent(event));
-        if (c.count !== undefined && ++seen >= c.count) finish("done");
-      };
-      ws.onerror = () => {};
-      ws.onclose = () => finish("closed");
-    });
-    if (outcome !== "closed") return EXIT.ok;
-    io.err(`event stream closed; reconnecting in ${backoff} ms`);
-    await io.sleep(backoff);
-    backoff = Math.min(backoff * 2, 10_000);
+  const events = api.events(sub, {
+    signal: io.interrupted,
+    onStatus: (s) => {
+      if (s.type === "subscribed" && !announced) {
+        io.err(`following events of ${g.url} (Ctrl-C stops)`);
+        announced = true;
+      }
+      if (s.type === "error") io.err(`event stream: ${s.code}: ${s.message}`);
+      if (s.type === "closed" && s.reconnectInMs !== undefined) {
+        io.err(`event stream closed; reconnecting in ${s.reconnectInMs} ms`);
+      }
+    },
+  });
+  for await (const event of events) {
+    io.out(g.json ? JSON.stringify(event) : formatEvent(event));
+    if (c.count !== undefined && ++seen >= c.count) break;
   }
   return EXIT.ok;
 }

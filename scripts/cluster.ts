@@ -12,6 +12,7 @@ import {
   planCluster,
   type PlannedNode,
 } from "./cluster-plan.ts";
+import { type ClusterStatus, FipaEdgeClient } from "../client/mod.ts";
 import { pollUntil } from "../runtime/async/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -84,12 +85,9 @@ async function spawn(plan: PlannedNode, join: string[], verbose: boolean): Promi
   return { plan, child, url, exited, done: Promise.all([logs, rest]).then(() => {}) };
 }
 
-async function clusterView(url: string, token?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}/api/v1/cluster`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  if (!res.ok) throw new Error(`${url}/api/v1/cluster answered ${res.status}: ${await res.text()}`);
-  return await res.json();
+/** What `url` says of the cluster (through the client library). */
+function clusterView(url: string, token?: string): Promise<ClusterStatus> {
+  return new FipaEdgeClient({ url, token }).cluster();
 }
 
 function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
@@ -145,8 +143,7 @@ async function main(): Promise<number> {
     nodes.push(first);
     const seed = await waitFor(`${first.plan.name} to lead`, 30_000, async () => {
       const v = await clusterView(first.url, o.adminToken);
-      const self = v.self as { addresses?: string[] } | undefined;
-      return v.leader ? self?.addresses?.[0] : undefined;
+      return v.leader ? v.self.addresses[0] : undefined;
     });
     const rest = await Promise.allSettled(
       plans.slice(1).map((p) => spawn(p, [seed], o.verbose)),
@@ -157,18 +154,16 @@ async function main(): Promise<number> {
     }
     const view = await waitFor("every node to become a voter", 60_000, async () => {
       const v = await clusterView(first.url, o.adminToken);
-      return (v.voters as string[]).length >= o.nodes ? v : undefined;
+      return v.voters.length >= o.nodes ? v : undefined;
     });
-    const members = new Map(
-      (view.members as { id: string; addresses: string[] }[]).map((m) => [m.id, m.addresses[0]]),
-    );
+    const members = new Map(view.members.map((m) => [m.id, m.addresses[0]]));
     say("");
     for (const n of nodes) {
       say(`  ${n.plan.name}  ${n.url}  dashboard ${n.url}/dashboard  log ${n.plan.logFile}`);
       say(`         p2p ${members.get(n.plan.name) ?? "?"}`);
     }
     say("");
-    say(`leader: ${view.leader}; voters: ${(view.voters as string[]).join(", ")}`);
+    say(`leader: ${view.leader}; voters: ${view.voters.join(", ")}`);
     say(`try:    deno task cli --url ${nodes[0].url} cluster`);
     say("Ctrl-C stops every node.");
     for (const n of nodes) {

@@ -1,3 +1,5 @@
+import { pageCsp, staticFile } from "../http/static-files.ts";
+
 /** One static file of the dashboard. */
 export interface DashboardAsset {
   /** The URL path it is served at. */
@@ -23,16 +25,7 @@ export const DASHBOARD_PATHS: readonly string[] = DASHBOARD_ASSETS.map((a) => a.
  * The page's Content-Security-Policy: its own scripts, styles and API only (no inline
  * code, no other origin), and it may not be framed.
  */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+export const DASHBOARD_CSP: string = pageCsp();
 
 /** A loaded asset: its bytes and a strong ETag (hash of the bytes). */
 export interface LoadedAsset extends DashboardAsset {
@@ -60,13 +53,7 @@ export async function loadDashboardAssets(
   for (const a of DASHBOARD_ASSETS) {
     let loaded = cache.get(a.file);
     if (!loaded) {
-      loaded = (async () => {
-        const body = await read(new URL(a.file, ASSET_DIR));
-        const digest = await crypto.subtle.digest("SHA-256", body as Uint8Array<ArrayBuffer>);
-        const hex = [...new Uint8Array(digest).slice(0, 12)]
-          .map((b) => b.toString(16).padStart(2, "0")).join("");
-        return { body, etag: `"${hex}"` };
-      })();
+      loaded = read(new URL(a.file, ASSET_DIR)).then((body) => staticFile(body, a.contentType));
       cache.set(a.file, loaded);
     }
     out.set(a.path, { ...a, ...(await loaded) });

@@ -24,6 +24,7 @@ import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
 import { directoryRoutes } from "./routes/directory.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
 import { drainRoutes } from "./routes/drain.ts";
+import { DOCS_PATHS, docsRoutes } from "./routes/docs.ts";
 import type { MigrationService } from "../migration/mod.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { taskRoutes } from "./routes/tasks.ts";
@@ -120,7 +121,15 @@ export function createApp(deps: AppDeps): App {
       adminTokens: deps.adminTokens ?? [],
       readTokens: deps.readTokens ?? [],
       // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
-      publicPaths: ["/health", "/acc", ...DASHBOARD_PATHS, ...BRIDGE_AUTH.publicPaths],
+      // The OpenAPI document describes the code, not the node's data: public like /docs.
+      publicPaths: [
+        "/health",
+        "/acc",
+        "/openapi.json",
+        ...DASHBOARD_PATHS,
+        ...DOCS_PATHS,
+        ...BRIDGE_AUTH.publicPaths,
+      ],
       publicPatterns: BRIDGE_AUTH.publicPatterns,
       roleChecked: BRIDGE_AUTH.roleChecked,
       readOnlyPosts: READ_ONLY_POSTS,
@@ -156,6 +165,7 @@ export function createApp(deps: AppDeps): App {
   if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
   dashboardRoutes(app);
+  docsRoutes(app);
   if (deps.metrics) {
     metricsApiRoutes(app, {
       metrics: deps.metrics,
@@ -166,8 +176,19 @@ export function createApp(deps: AppDeps): App {
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
   if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An --admin-token or --read-token (when the node has any)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "caxtonToken", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Caxton-Token",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
+    security: [{ bearer: [] }, { caxtonToken: [] }],
     info: {
       title: "fipa-edge",
       version: VERSION,

@@ -49,11 +49,20 @@ export function defineRoute<const R extends RouteConfig>(
     Handler<AppEnv, string, RouteInput<NoInfer<R>>>,
   ]
 ): void {
-  app.openAPIRegistry.registerPath(spec);
+  app.openAPIRegistry.registerPath(spec.tags ? spec : { ...spec, tags: [routeTag(spec.path)] });
   const path = spec.path.replace(/\{([^}]+)\}/g, ":$1");
   const validate = inputValidator(spec);
   const all = (validate ? [validate, ...handlers] : handlers) as [Handler<AppEnv>];
   app.on(spec.method.toUpperCase(), path, ...all);
+}
+
+/**
+ * The OpenAPI tag of a route without one: its resource (`/api/v1/agents/{id}` → `agents`),
+ * or its first segment (`/health` → `health`), so that /docs groups operations by resource.
+ */
+export function routeTag(path: string): string {
+  const parts = path.split("/").filter(Boolean);
+  return (parts[0] === "api" && /^v\d+$/.test(parts[1] ?? "") ? parts[2] : parts[0]) ?? "root";
 }
 
 /** The middleware that validates `spec`'s query and path parameters, if it declares any. */

@@ -3,7 +3,7 @@
 // are read from README.md, so this test breaks when the README drifts from the node.
 import assert from "node:assert/strict";
 import { spawnNode } from "../support/node-process.ts";
-import { parseCurl, readReadme, section, shellCommands } from "../support/readme.ts";
+import { codeBlocks, parseCurl, readReadme, section, shellCommands } from "../support/readme.ts";
 
 const README_BASE = "localhost:8080";
 
@@ -107,5 +107,34 @@ Deno.test("README 'MCP and A2A': a fresh node answers each curl", async () => {
     // The MCP session the curl opened is still open: the node closes it and exits cleanly.
     const status = await node.stop("SIGTERM");
     assert.equal(status.code, 0, node.logs());
+  }
+});
+
+Deno.test("README client library: the example runs as written against a fresh node", async () => {
+  const [example] = codeBlocks(section(await readReadme(), "Client library"), "ts");
+  assert.ok(example?.includes('from "./client/mod.ts"'), "the example imports client/mod.ts");
+  assert.ok(example.includes(`"http://${README_BASE.replace("localhost", "127.0.0.1")}"`));
+  const node = await spawnNode([], {}, { sampleAgents: true });
+  // Run from the repository root, as the README says; only the node's address differs.
+  const root = new URL("../../", import.meta.url).pathname;
+  const file = `${root}.readme-client-${crypto.randomUUID()}.ts`;
+  try {
+    await Deno.writeTextFile(file, example.replace("http://127.0.0.1:8080", node.url));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--check", "--allow-net", "--allow-env", file],
+      cwd: root,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, `${text}\n${new TextDecoder().decode(out.stderr)}`);
+    // Each console.log of the example prints what its comment says.
+    const expected = [...example.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]);
+    assert.equal(expected.length, 4);
+    assert.deepEqual(text.trim().split("\n"), expected);
+  } finally {
+    await Deno.remove(file).catch(() => {});
+    await node.stop("SIGTERM");
   }
 });

@@ -5,7 +5,7 @@
 // test; elsewhere it is skipped with the reason.
 import assert from "node:assert/strict";
 import { watAgentBytes } from "../../agents/build/mod.ts";
-import { ApiClient } from "../../cli/mod.ts";
+import { FipaEdgeClient } from "../../client/mod.ts";
 import { type HostNode, type Lab, makeLab, netnsUnavailable, startHostNode } from "./netns.ts";
 import { pollUntil } from "../../runtime/async/mod.ts";
 
@@ -48,11 +48,11 @@ Deno.test({
       const n1 = await startHostNode(h1, "host1", `${dataRoot}/host1`, common);
       nodes.push(n1);
       assert.equal(n1.url, `http://${h1.address}:8080`);
-      const api1 = new ApiClient(n1.url, TOKEN);
+      const api1 = new FipaEdgeClient({ url: n1.url, token: TOKEN });
       // The join address comes from GET /api/v1/cluster on host 1, as the README says.
       const seed = await waitFor("host1 to lead", 20_000, async () => {
-        const v = await api1.json("GET", "/api/v1/cluster");
-        return v.leader === "host1" ? (v.self as { addresses: string[] }).addresses[0] : undefined;
+        const v = await api1.cluster();
+        return v.leader === "host1" ? v.self.addresses[0] : undefined;
       });
       assert.ok(inSubnet(seed), seed);
       assert.match(
@@ -65,13 +65,13 @@ Deno.test({
         startHostNode(h3, "host3", `${dataRoot}/host3`, [...common, "--join", seed]),
       ]);
       nodes.push(...joined);
-      const [api2, api3] = joined.map((n) => new ApiClient(n.url, TOKEN));
+      const [api2, api3] = joined.map((n) => new FipaEdgeClient({ url: n.url, token: TOKEN }));
 
       const view = await waitFor("three voters", 30_000, async () => {
-        const v = await api3.json("GET", "/api/v1/cluster");
-        return (v.voters as string[]).length === 3 ? v : undefined;
+        const v = await api3.cluster();
+        return v.voters.length === 3 ? v : undefined;
       });
-      const members = view.members as { id: string; addresses: string[] }[];
+      const members = view.members;
       assert.deepEqual(members.map((m) => m.id).sort(), ["host1", "host2", "host3"]);
       for (const m of members) {
         assert.ok(m.addresses.length > 0 && m.addresses.every(inSubnet), JSON.stringify(m));
@@ -80,17 +80,12 @@ Deno.test({
       // Deploy an echo agent on host 2 and one on host 3.
       const tiny = await watAgentBytes("tiny");
       for (const [api, name] of [[api2, "echo-2"], [api3, "echo-3"]] as const) {
-        const form = new FormData();
-        form.append("wasm", new Blob([tiny as Uint8Array<ArrayBuffer>]), "tiny.wasm");
-        form.append("config", JSON.stringify({ name }));
-        const v = await api.json("POST", "/api/v1/agents", { body: form });
+        const v = await api.deploy(tiny, { name }, { filename: "tiny.wasm" });
         assert.equal(v.status, "running");
       }
       await waitFor("both agents in host1's directory", 10_000, async () => {
-        const page = await api1.json("GET", "/api/v1/directory/agents");
-        const where = Object.fromEntries(
-          (page.agents as { name: string; node: string }[]).map((a) => [a.name, a.node]),
-        );
+        const page = await api1.directory();
+        const where = Object.fromEntries(page.agents.map((a) => [a.name, a.node]));
         return where["echo-2"] === "host2" && where["echo-3"] === "host3" ? true : undefined;
       });
 
@@ -101,27 +96,24 @@ Deno.test({
       ]] as const;
       for (const [api, to] of pairs) {
         const content = `hello ${to} via ${new URL(api.url).hostname}`;
-        const r = await api.json("POST", "/api/v1/messages/send-and-wait", {
-          query: { timeout_ms: 15_000 },
-          json: { performative: "request", sender: "tester", receiver: to, content },
-        });
-        const reply = r.reply as { performative: string; content: string; sender: string };
+        const { reply } = await api.sendAndWait(
+          { performative: "request", sender: "tester", receiver: to, content },
+          { timeoutMs: 15_000 },
+        );
         assert.equal(reply.performative, "inform");
         assert.equal(reply.content, content);
         assert.equal(reply.sender, `${to}@edge`);
       }
 
       // A FIPA-string message to an agent on another host.
-      const fipa = await api1.json("POST", "/api/v1/messages", {
-        body: "(inform :sender (agent-identifier :name tester@edge) " +
+      const fipa = await api1.send(
+        "(inform :sender (agent-identifier :name tester@edge) " +
           ':receiver (set (agent-identifier :name echo-3@edge)) :content "fire and forget")',
-        contentType: "text/fipa-acl",
-      });
-      assert.equal((fipa.receivers as { status: string }[])[0].status, "forwarded");
+      );
+      assert.equal(fipa.receivers[0].status, "forwarded");
       const agent = await waitFor("echo-3 to process 3 messages", 10_000, async () => {
-        const a = await api3.json("GET", "/api/v1/agents/echo-3");
-        const m = a.metrics as { messages_processed: number };
-        return m.messages_processed >= 3 ? a : undefined;
+        const a = await api3.agent("echo-3");
+        return a.metrics.messages_processed >= 3 ? a : undefined;
       });
       assert.equal(agent.node, "host3");
     } catch (e) {

@@ -32,6 +32,12 @@ export function shellCommands(markdown: string): string[] {
   return out;
 }
 
+/** The bodies of the fenced code blocks of `markdown` in language `lang` (e.g. `ts`). */
+export function codeBlocks(markdown: string, lang: string): string[] {
+  const fence = new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g");
+  return [...markdown.matchAll(fence)].map((m) => m[1]);
+}
+
 /** Splits a command line into words: quotes group and are removed; `#` starts a comment. */
 export function shellWords(line: string): string[] {
   const words: string[] = [];

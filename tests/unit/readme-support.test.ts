@@ -1,6 +1,6 @@
 // The README reader the documentation tests rely on: sections, sh blocks, shell words, curl.
 import assert from "node:assert/strict";
-import { parseCurl, section, shellCommands, shellWords } from "../support/readme.ts";
+import { codeBlocks, parseCurl, section, shellCommands, shellWords } from "../support/readme.ts";
 
 const MD = `# t
 
@@ -45,4 +45,11 @@ Deno.test("parseCurl: method, URL, headers and body; unknown options refused", (
   assert.equal(parseCurl("curl -s localhost:8080/h").method, "GET");
   assert.throws(() => parseCurl("curl -k localhost:8080/h"), /option '-k'/);
   assert.throws(() => parseCurl("wget x"), /not a curl command/);
+});
+
+Deno.test("codeBlocks: the bodies of one language's fenced blocks", () => {
+  const md = "```ts\nconst a = 1;\n```\n\n```sh\nls\n```\n```ts\nb();\n```\n";
+  assert.deepEqual(codeBlocks(md, "ts"), ["const a = 1;\n", "b();\n"]);
+  assert.deepEqual(codeBlocks(md, "sh"), ["ls\n"]);
+  assert.deepEqual(codeBlocks(md, "js"), []);
 });

@@ -28,6 +28,7 @@ export function accRoutes(app: App, deps: AccDeps): void {
     {
       method: "post",
       path: "/acc",
+      security: [],
       summary: "FIPA HTTP MTP: a message from another platform (multipart/mixed)",
       request: {
         body: { content: { "multipart/mixed": { schema: z.string() } }, required: true },

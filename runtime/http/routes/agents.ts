@@ -70,18 +70,21 @@ async function readDeployForm(
   return { bytes, config };
 }
 
-const StopSchema = z.strictObject({
+/** Body of `POST /api/v1/agents/{id}/stop`. */
+export const StopSchema = z.strictObject({
   grace_period_seconds: z.number().min(0).max(3600).default(30),
   drain_messages: z.boolean().default(true),
 });
 
-const ListQuery = z.object({
+/** Query of `GET /api/v1/agents`. */
+export const AgentListQuery = z.object({
   status: z.enum(AGENT_STATES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const MigrateSchema = z.strictObject({
+/** Body of `POST /api/v1/agents/{id}/migrate`. */
+export const MigrateSchema = z.strictObject({
   /** A member id, as `GET /api/v1/cluster` lists them. */
   target_node: z.string().min(1).max(256),
 });
@@ -139,7 +142,7 @@ export function agentRoutes(
       method: "get",
       path: "/api/v1/agents",
       summary: "List agents on this node",
-      request: { query: ListQuery },
+      request: { query: AgentListQuery },
       responses: { 200: json("A page of agents"), ...errorResponses(400, 401) },
     },
     (c) => {

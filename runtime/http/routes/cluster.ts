@@ -9,8 +9,10 @@ import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
 import { findServices, ServicesQuery } from "../services-query.ts";
 
+export { ServicesQuery };
+
 /** A registration as REST takes it: the agent as a name or an identifier. */
-const RegisterBody = DfAgentDescriptionSchema.extend({ name: AgentRefSchema });
+export const RegisterBody = DfAgentDescriptionSchema.extend({ name: AgentRefSchema });
 
 function directoryFailure(r: ApplyFailure, name: string): ApiError {
   if (r.reason === "already-registered") {
@@ -21,6 +23,33 @@ function directoryFailure(r: ApplyFailure, name: string): ApiError {
   }
   return new ApiError("INVALID_REQUEST", r.message, { reason: r.reason, name });
 }
+
+/** What `GET /api/v1/cluster` answers: the cluster as this node sees it. */
+export const ClusterStatusSchema = z.object({
+  self: z.object({ id: z.string(), addresses: z.array(z.string()), role: z.string() }),
+  leader: z.string().nullable(),
+  term: z.number(),
+  commit_index: z.number(),
+  applied_index: z.number(),
+  last_index: z.number(),
+  snapshot_index: z.number(),
+  members: z.array(z.object({
+    id: z.string(),
+    addresses: z.array(z.string()),
+    role: z.string(),
+    public_key: z.string(),
+    match_index: z.number().nullable(),
+    is_leader: z.boolean(),
+  })),
+  voters: z.array(z.string()),
+  learners: z.array(z.string()),
+}).meta({ id: "ClusterStatus" });
+
+/** What `GET /api/v1/services` answers: the matching DF agent descriptions. */
+export const ServicesResponseSchema = z.object({
+  services: z.array(DfAgentDescriptionSchema),
+  total: z.number(),
+}).meta({ id: "ServiceSearch" });
 
 const TransferSchema = z.strictObject({ to: z.string().min(1).max(128) });
 
@@ -40,7 +69,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: {
         200: {
           description: "Cluster status as this node sees it",
-          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+          content: { "application/json": { schema: ClusterStatusSchema } },
         },
         ...errorResponses(401),
       },
@@ -59,7 +88,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         match_index: s.matchIndex[m.id] ?? null,
         is_leader: m.id === s.leader,
       }));
-      return c.json({
+      const body: z.output<typeof ClusterStatusSchema> = {
         self: { id: cluster.id, addresses: cluster.opts.net.addresses(), role: s.role },
         leader: s.leader,
         term: s.term,
@@ -70,7 +99,8 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
         members,
         voters: s.members.voters,
         learners: s.members.learners,
-      });
+      };
+      return c.json(body);
     },
   );
 
@@ -84,7 +114,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: {
         200: {
           description: "Matching DF agent descriptions",
-          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+          content: { "application/json": { schema: ServicesResponseSchema } },
         },
         ...errorResponses(400, 401),
       },
@@ -92,7 +122,11 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
     async (c) => {
       const p = c.req.valid("query");
       if (p.consistent === "true") await cluster.linearizableRead();
-      return c.json(findServices(cluster.machine.state, p));
+      const body: z.output<typeof ServicesResponseSchema> = findServices(
+        cluster.machine.state,
+        p,
+      );
+      return c.json(body);
     },
   );
 

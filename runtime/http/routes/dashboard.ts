@@ -3,6 +3,7 @@ import { DASHBOARD_ASSETS, DASHBOARD_CSP, type LoadedAsset } from "../../dashboa
 import { loadDashboardAssets } from "../../dashboard/mod.ts";
 import type { App, AppEnv } from "../env.ts";
 import { defineRoute } from "../route.ts";
+import { serveStaticFile } from "../static-files.ts";
 
 /** What the dashboard route needs: how to load the files (defaults to reading them). */
 export interface DashboardDeps {
@@ -23,20 +24,12 @@ export function dashboardRoutes(app: App, deps: DashboardDeps = {}): void {
       assets = undefined;
       throw e;
     });
-    const a = (await assets).get(c.req.path)!;
-    c.header("Cache-Control", "no-cache");
-    c.header("ETag", a.etag);
-    c.header("Content-Security-Policy", DASHBOARD_CSP);
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("X-Frame-Options", "DENY");
-    if (c.req.header("if-none-match") === a.etag) return c.body(null, 304);
-    c.header("Content-Type", a.contentType);
-    return c.body(a.body as Uint8Array<ArrayBuffer>);
+    return serveStaticFile(c, (await assets).get(c.req.path)!, DASHBOARD_CSP);
   };
   defineRoute(app, {
     method: "get",
     path: "/dashboard",
+    security: [],
     summary: "The web dashboard: members, agents, live messages, conversations, migrations",
     description: "Static HTML; its scripts and stylesheet are under /dashboard/. Needs no token " +
       "itself; the page asks for one when the API answers 401.",

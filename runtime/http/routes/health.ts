@@ -24,6 +24,7 @@ export function healthRoutes(
     {
       method: "get",
       path: "/health",
+      security: [],
       summary: "Liveness and readiness of this node",
       responses: {
         200: { description: "Healthy", content: { "application/json": { schema: HealthSchema } } },

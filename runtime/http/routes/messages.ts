@@ -21,6 +21,25 @@ export const SendResponseSchema = z.object({
   })),
 });
 
+/** What `POST /api/v1/messages` answers with `?delivery=at-least-once` (202). */
+export const QueuedResponseSchema = z.object({
+  message_id: z.string(),
+  status: z.enum(["queued"]),
+  accepted_at: z.string(),
+  delivery: z.enum(["at-least-once"]),
+});
+
+/** What `POST /api/v1/messages/send-and-wait` answers (JSON): the reply and its timing. */
+export const SendAndWaitResponseSchema = z.object({
+  message_id: z.string(),
+  receivers: SendResponseSchema.shape.receivers,
+  reply_message_id: z.string(),
+  elapsed_ms: z.number(),
+  reply: z.record(z.string(), z.unknown()).meta({
+    description: "The reply in JSON form (see the message schema)",
+  }),
+});
+
 /** What `POST /api/v1/messages/validate` answers for a valid message. */
 export const ValidateResponseSchema = z.object({
   valid: z.literal(true),
@@ -38,13 +57,13 @@ const aclBody = {
 };
 
 /** Query of `POST /api/v1/messages/send-and-wait`. */
-const WaitQuery = z.object({
+export const WaitQuery = z.object({
   timeout_ms: z.coerce.number().int().min(1).max(300_000).optional(),
   wait_for: z.enum(["first", "final"]).default("first"),
 });
 
 /** Query of `POST /api/v1/messages`. */
-const SendQuery = z.object({
+export const SendQuery = z.object({
   delivery: z.enum(["at-most-once", "at-least-once"]).optional(),
 });
 
@@ -73,7 +92,10 @@ export function messageRoutes(
           description: "Delivered to every receiver's mailbox",
           content: { "application/json": { schema: SendResponseSchema } },
         },
-        202: { description: "At least once: stored and queued for delivery" },
+        202: {
+          description: "At least once: stored and queued for delivery",
+          content: { "application/json": { schema: QueuedResponseSchema } },
+        },
         ...errorResponses(400, 404, 413, 415, 429),
       },
     },
@@ -149,7 +171,10 @@ export function messageRoutes(
       responses: {
         200: {
           description: "The reply",
-          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+          content: {
+            "application/json": { schema: SendAndWaitResponseSchema },
+            "text/fipa-acl": { schema: z.string() },
+          },
         },
         ...errorResponses(400, 404, 409, 413, 415, 429, 504),
       },

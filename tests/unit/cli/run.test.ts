@@ -224,3 +224,32 @@ Deno.test("logs subscribes with events and filters", () => {
     },
   );
 });
+
+Deno.test("429 and 503 are retried after Retry-After, each retry said on stderr", async () => {
+  let calls = 0;
+  const slept: number[] = [];
+  const f = fakeIo({
+    "GET /api/v1/cluster": () => {
+      calls++;
+      if (calls === 1) {
+        return new Response(
+          JSON.stringify({
+            error: { code: "RATE_LIMITED", message: "slow down", details: {}, trace_id: "t" },
+          }),
+          { status: 429, headers: { "content-type": "application/json", "retry-after": "2" } },
+        );
+      }
+      return json({ self: { id: "n1" }, leader: "n1", term: 1, commit_index: 3, members: [] });
+    },
+  }, {
+    sleep: (ms) => {
+      slept.push(ms);
+      return Promise.resolve();
+    },
+  });
+  assert.equal(await runCli(["cluster", "--json"], f.io), EXIT.ok, f.err.join("\n"));
+  assert.equal(calls, 2);
+  assert.deepEqual(slept, [2000]);
+  assert.deepEqual(f.err, ["RATE_LIMITED (429): retrying in 2.0 s"]);
+  assert.equal(JSON.parse(f.out[0]).leader, "n1");
+});

@@ -1,8 +1,12 @@
 /** One part of a multipart/form-data body. */
 export interface FormPart {
+  /** The field name (`config`, `wasm`). */
   name: string;
+  /** The file name, for a file upload. */
   filename?: string;
+  /** The part's content type. */
   contentType: string;
+  /** The part's bytes. */
   data: Uint8Array;
 }
 
