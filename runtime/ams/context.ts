@@ -1,5 +1,6 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { DirectoryReader } from "../directory/mod.ts";
+import type { FederationContext } from "./federation.ts";
 import type { SubscriptionRegistry } from "./subscriptions.ts";
 
 /** What the pure AMS/DF handlers are given by the shell around them. */
@@ -23,6 +24,8 @@ export interface ManagementContext {
   defaultMaxResults?: number;
   /** Upper bound on `max-results` (default 1000). */
   maxResultsCap?: number;
+  /** DF federation (absent: searches never propagate, search ids are not checked). */
+  federation?: FederationContext;
 }
 
 /** Which platform agent a message is for. */

@@ -144,6 +144,18 @@ export const SETTINGS = [
     help: "unused components are deleted after this long",
   },
   {
+    key: "dfFederateWith",
+    flag: "df-federate-with",
+    env: "FIPA_EDGE_DF_FEDERATE_WITH",
+    help: "DF to register with: df@platform=http://host/acc (repeatable)",
+  },
+  {
+    key: "dfFederationTimeoutMs",
+    flag: "df-federation-timeout-ms",
+    env: "FIPA_EDGE_DF_FEDERATION_TIMEOUT_MS",
+    help: "time a federated DF has to answer, ms",
+  },
+  {
     key: "tlsCert",
     flag: "tls-cert",
     env: "FIPA_EDGE_TLS_CERT",
@@ -158,7 +170,7 @@ export const SETTINGS = [
 ] as const;
 
 /** Settings that take a list: repeatable flags, comma-separated variables. */
-const LISTS = new Set(["join", "adminTokens", "readTokens", "agentPermissions"]);
+const LISTS = new Set(["join", "adminTokens", "readTokens", "agentPermissions", "dfFederateWith"]);
 /** Token settings that can also come from a file (one token per line) via `--X-file` / `X_FILE`. */
 const TOKEN_FILES = [
   { key: "adminTokens", flag: "admin-token-file", env: "FIPA_EDGE_ADMIN_TOKEN_FILE" },

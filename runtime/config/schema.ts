@@ -30,6 +30,8 @@ export const DEFAULTS = {
   agentPermissions: [] as string[],
   sharedWorkerCpuMs: 1000,
   componentGraceSeconds: 600,
+  dfFederateWith: [] as string[],
+  dfFederationTimeoutMs: 5000,
 } as const;
 
 /** A request rate: `limit` per `windowSeconds`, bursts up to `burst`. */
@@ -138,6 +140,20 @@ export const ConfigSchema = z.strictObject({
   /** Components no agent or snapshot uses are deleted after this long, seconds. */
   componentGraceSeconds: z.coerce.number().min(0).max(86_400 * 365).default(
     DEFAULTS.componentGraceSeconds,
+  ),
+  /**
+   * DFs of other platforms the DF registers with (federation, SC00023), each
+   * `<df name>=<MTP address>`, e.g. `df@jade-platform=http://host:7778/acc`.
+   */
+  dfFederateWith: z.array(
+    z.string().regex(
+      /^[^\s()@=]+@[^\s()=]+=https?:\/\/\S+$/,
+      "expected <df>@<platform>=<http(s) MTP address>",
+    ),
+  ).default([]),
+  /** How long a federated DF has to answer a propagated search or a register, ms. */
+  dfFederationTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(
+    DEFAULTS.dfFederationTimeoutMs,
   ),
   /** Shared secret nodes present to join the cluster (see README); unset: open joins. */
   clusterToken: Token.optional(),

@@ -1,4 +1,4 @@
-import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
 import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
 import { agentBounds, type Config } from "../config/mod.ts";
@@ -119,11 +119,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     send: (msg, to) => sendHttpMtp(msg, to, mtpDeps, { platformAddresses: [accUrl()] }),
   }));
 
-  const unmountPlatformAgents = mountPlatformAgents({
+  const platformAgents = mountPlatformAgents({
     cluster,
     router,
     log,
     addresses: () => [accUrl()],
+    federationTimeoutMs: config.dfFederationTimeoutMs,
   });
 
   const store = ComponentStore.forDataDir(config.dataDir);
@@ -260,6 +261,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     conversations,
     tasks,
     migration,
+    federation: platformAgents.federation,
     acc: {
       acceptForeign,
       platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
@@ -293,6 +295,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `${tls ? "https" : "http"}://${host}:${addr.port}`;
   baseUrl = url;
+  // Registers with the configured DFs of other platforms once our MTP address is known.
+  for (const s of config.dfFederateWith) {
+    const eq = s.indexOf("=");
+    void platformAgents.federation.join(aid(s.slice(0, eq), [s.slice(eq + 1)]));
+  }
   log.info("listening", {
     url,
     node: config.name,
@@ -327,7 +334,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await Promise.allSettled([...inflight]);
         await migration.stop();
         await agents.close();
-        unmountPlatformAgents();
+        platformAgents.stop();
         await sandbox.close();
         store.close();
         await cluster.stop();
