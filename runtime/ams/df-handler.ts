@@ -53,7 +53,8 @@ function descriptionTerm(p: ParsedRequest): SlTerm {
 
 /**
  * A search: the local matches, answered at once unless the search is to propagate
- * (`max-depth` > 0, fewer local matches than wanted, federated DFs to ask), in which case
+ * (`max-depth` above 0, or negative for "no limit" as SC00023 says; fewer local matches than
+ * wanted; federated DFs to ask), in which case
  * the outcome carries the {@link FederatedSearch} for the shell. A search id served before
  * (a search that came back around a cycle of federated DFs) finds nothing.
  */
@@ -76,7 +77,7 @@ function search(
   const max = effectiveMaxResults(ctx, constraints.max_results);
   const found = ctx.directory.searchServices(d, { max_results: max, now: ctx.now });
   const depth = constraints.max_depth ?? 0;
-  const targets = fed !== undefined && depth > 0 && found.length < max
+  const targets = fed !== undefined && depth !== 0 && found.length < max
     ? federatedDfs(ctx.directory, `df@${ctx.platform}`, fed.parents, {
       now: ctx.now,
       exclude: msg.sender?.name,
@@ -95,7 +96,7 @@ function search(
         local: found,
         max_results: max,
         search_id,
-        max_depth: depth - 1,
+        max_depth: depth < 0 ? depth : depth - 1,
         targets,
       },
     };

@@ -62,7 +62,7 @@ export interface FederatedSearch {
   max_results: number;
   /** The search id sent on (loop detection). */
   search_id: string;
-  /** The `max-depth` the federated DFs get (one less than ours). */
+  /** The `max-depth` the federated DFs get (one less than ours; negative stays unlimited). */
   max_depth: number;
   /** The federated DFs to ask. */
   targets: AgentIdentifier[];
