@@ -156,6 +156,30 @@ export const SETTINGS = [
     help: "time a federated DF has to answer, ms",
   },
   {
+    key: "historyMaxMessages",
+    flag: "history-max-messages",
+    env: "FIPA_EDGE_HISTORY_MAX_MESSAGES",
+    help: "message history: most messages kept",
+  },
+  {
+    key: "historyMaxBytes",
+    flag: "history-max-bytes",
+    env: "FIPA_EDGE_HISTORY_MAX_BYTES",
+    help: "message history: most bytes kept (e.g. 16MiB)",
+  },
+  {
+    key: "historyRetentionHours",
+    flag: "history-retention-hours",
+    env: "FIPA_EDGE_HISTORY_RETENTION_HOURS",
+    help: "message history: hours a message is kept (0: until bounds)",
+  },
+  {
+    key: "maxTasks",
+    flag: "max-tasks",
+    env: "FIPA_EDGE_MAX_TASKS",
+    help: "Task API: tasks kept (oldest ended ones go first)",
+  },
+  {
     key: "tlsCert",
     flag: "tls-cert",
     env: "FIPA_EDGE_TLS_CERT",

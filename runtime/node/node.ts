@@ -11,7 +11,7 @@ import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
-import { ConversationService } from "../conversations/mod.ts";
+import { ConversationKv, ConversationService } from "../conversations/mod.ts";
 import { TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
@@ -169,7 +169,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     isAgent: (name) => agents.has(name),
     events,
     log: log.child({ component: "conversations" }),
+    history: { maxEntries: config.historyMaxMessages, maxBytes: config.historyMaxBytes },
+    historyMaxAgeMs: config.historyRetentionHours > 0
+      ? config.historyRetentionHours * 3_600_000
+      : undefined,
+    store: new ConversationKv(kv, log.child({ component: "conversations" })),
   });
+  await conversations.load();
   const detachConversations = conversations.attach();
   const tasks = new TaskService({
     router,
@@ -220,6 +226,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "components" }),
   });
   await agents.restore({ inDoubt: await migration.inDoubt() });
+  conversations.restoreTrackers();
   await migration.start();
   await outbox.start();
   collector.start();
@@ -339,6 +346,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         store.close();
         await cluster.stop();
         await net.stop();
+        await conversations.flush();
         kv.close();
         log.info("stopped", { node: config.name });
       })();

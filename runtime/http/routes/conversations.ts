@@ -92,8 +92,7 @@ export function conversationRoutes(
       method: "get",
       path: "/api/v1/messages",
       summary: "Message history (the messages this node routed, newest kept)",
-      description:
-        "A bounded in-memory history per node (it does not survive a restart), filtered by " +
+      description: "A bounded history per node, kept in Deno KV across restarts, filtered by " +
         "conversation and/or agent (sender or receiver), paged with next_cursor.",
       request: { query: HistoryQuerySchema },
       responses: {
@@ -113,6 +112,7 @@ export function conversationRoutes(
           timestamp: e.accepted_at,
           ...(e.origin === undefined ? {} : { origin: e.origin }),
           ...toAclJson(e.message),
+          ...(e.content_omitted ? { content_omitted: true } : {}),
           delivery: e.receivers,
         })),
         total: page.total,
