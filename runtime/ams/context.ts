@@ -1,6 +1,5 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { DirectoryReader } from "../directory/mod.ts";
-import type { FederationContext } from "./federation.ts";
 import type { SubscriptionRegistry } from "./subscriptions.ts";
 
 /** What the pure AMS/DF handlers are given by the shell around them. */
@@ -26,6 +25,20 @@ export interface ManagementContext {
   maxResultsCap?: number;
   /** DF federation (absent: searches never propagate, search ids are not checked). */
   federation?: FederationContext;
+}
+
+/**
+ * What the DF needs to federate: the DFs it registered with (configured by the operator),
+ * which search ids it has already answered (loop detection), and a fresh search id for a
+ * propagated search that came without one.
+ */
+export interface FederationContext {
+  /** The DFs this DF registered with (its parents), with their MTP addresses. */
+  parents: AgentIdentifier[];
+  /** Whether a search with this id was already served here (a loop). */
+  seen: (searchId: string) => boolean;
+  /** A fresh search id, used when a propagated search came without one. */
+  freshSearchId: string;
 }
 
 /** Which platform agent a message is for. */

@@ -20,7 +20,9 @@ import {
   type SlTerm,
   writeSlContent,
 } from "../sl/mod.ts";
-import { sameAgentName } from "./context.ts";
+import { type FederationContext, sameAgentName } from "./context.ts";
+
+export type { FederationContext };
 import {
   AGENT_MANAGEMENT_ONTOLOGY,
   buildReply,
@@ -30,20 +32,6 @@ import {
 
 /** The service type a DF registers under when it federates with another DF (SC00023). */
 export const DF_SERVICE_TYPE = "fipa-df";
-
-/**
- * What the DF needs to federate: the DFs it registered with (configured by the operator),
- * which search ids it has already answered (loop detection), and a fresh search id for a
- * propagated search that came without one.
- */
-export interface FederationContext {
-  /** The DFs this DF registered with (its parents), with their MTP addresses. */
-  parents: AgentIdentifier[];
-  /** Whether a search with this id was already served here (a loop). */
-  seen: (searchId: string) => boolean;
-  /** A fresh search id, used when a propagated search came without one. */
-  freshSearchId: string;
-}
 
 /**
  * A search to propagate to federated DFs: the shell sends {@link searchRequestTo} to every
