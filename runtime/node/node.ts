@@ -12,7 +12,7 @@ import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { ConversationKv, ConversationService } from "../conversations/mod.ts";
-import { TaskService } from "../tasks/mod.ts";
+import { TaskKv, TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
 import { componentsInUse } from "./components-in-use.ts";
@@ -184,6 +184,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     directory: clusterAgentDirectory(cluster, () => platform),
     events,
     log: log.child({ component: "tasks" }),
+    maxTasks: config.maxTasks,
+    store: new TaskKv(kv, log.child({ component: "tasks" })),
   });
   router.setDeduper(new KvDeduper(kv));
   const outbox = new Outbox({
@@ -227,6 +229,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
   await agents.restore({ inDoubt: await migration.inDoubt() });
   conversations.restoreTrackers();
+  await tasks.load();
   await migration.start();
   await outbox.start();
   collector.start();
@@ -347,6 +350,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await cluster.stop();
         await net.stop();
         await conversations.flush();
+        await tasks.flush();
         kv.close();
         log.info("stopped", { node: config.name });
       })();
