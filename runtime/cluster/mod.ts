@@ -16,3 +16,11 @@ export {
   type PlatformAgents,
 } from "./platform-agents.ts";
 export { DfFederation, type DfFederationOptions, type FederationStatus } from "./df-federation.ts";
+export {
+  HISTORY_PROTOCOL,
+  type HistoryPeers,
+  mountHistoryPeers,
+  PeerHistoryPageSchema,
+  type PeerHistoryQuery,
+  PeerHistoryQuerySchema,
+} from "./history-peers.ts";

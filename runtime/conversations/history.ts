@@ -130,6 +130,24 @@ export class MessageHistory {
     for (const e of sorted) if (!kept.has(e.seq)) this.#dropped.push(e.seq);
   }
 
+  /**
+   * Adds entries recorded elsewhere (an agent's messages that came with it from another
+   * node), in their order, as the newest; entries whose message id is already here are
+   * skipped. Returns how many were added.
+   */
+  adopt(entries: readonly HistoryEntry[]): number {
+    const have = new Set<string>();
+    for (let k = 0; k < this.#size; k++) have.add(this.#at(k).message_id);
+    let n = 0;
+    for (const e of entries) {
+      if (have.has(e.message_id)) continue;
+      have.add(e.message_id);
+      this.#push({ ...e, seq: this.#seq + 1 });
+      n++;
+    }
+    return n;
+  }
+
   /** Drops the entries accepted before `cutoff` (ISO 8601), oldest first; returns how many. */
   dropAcceptedBefore(cutoff: string): number {
     const at = Date.parse(cutoff);

@@ -16,7 +16,8 @@ export const TRACKER_PREFIX = ["conversations", "trackers"] as const;
  */
 export const MAX_STORED_ENTRY_BYTES = 48_000;
 
-const StoredEntrySchema = z.object({
+/** Schema of a stored history entry (Deno KV, migration snapshots). */
+export const StoredEntrySchema = z.object({
   seq: z.number().int().min(1),
   message_id: z.string().min(1),
   accepted_at: z.string().min(1),

@@ -45,6 +45,14 @@ export { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.t
 export { nextDue } from "./deadlines.ts";
 export { TrackerStore } from "./store.ts";
 export {
+  chooseHolder,
+  type HistoryMessageJson,
+  type HistoryPageJson,
+  historyPageJson,
+  qualifyCursor,
+  splitCursor,
+} from "./history-json.ts";
+export {
   ConversationKv,
   HISTORY_PREFIX,
   MAX_STORED_ENTRY_BYTES,

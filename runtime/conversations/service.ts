@@ -1,4 +1,4 @@
-import { type AgentIdentifier, aid } from "../acl/mod.ts";
+import { type AgentIdentifier, aid, type JsonValue } from "../acl/mod.ts";
 import { type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
@@ -38,7 +38,14 @@ import {
 import { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
 import { type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";
 import { TrackerStore } from "./store.ts";
-import type { ConversationKv, StoredConversations, TrackerChange } from "./kv-store.ts";
+import {
+  type ConversationKv,
+  type StoredConversations,
+  storedEntry,
+  StoredEntrySchema,
+  type TrackerChange,
+} from "./kv-store.ts";
+import { z } from "zod";
 
 /** What a {@link ConversationService} needs. */
 export interface ConversationServiceOptions {
@@ -87,6 +94,15 @@ export interface ConversationStats {
   history_messages: number;
   history_bytes: number;
 }
+
+/** Messages an agent's snapshot carries at most. */
+export const MIGRATING_MESSAGES = 200;
+const SNAPSHOT_FORMAT = "agent-conversations/1";
+const AgentConversationsSchema = z.strictObject({
+  v: z.literal(SNAPSHOT_FORMAT),
+  tracker: z.unknown().nullable(),
+  messages: z.array(StoredEntrySchema).max(MIGRATING_MESSAGES),
+});
 
 const MAX_DESIGNATED = 4096;
 const MAX_RETIRED = 256;
@@ -361,6 +377,40 @@ export class ConversationService {
     this.dropTracker(name);
     this.#store.replace(name, { ...st, agent: name });
     for (const [cid, shard] of [...this.#store.shards(name)]) this.#schedule(name, cid, shard);
+    this.#persistSoon();
+  }
+
+  /**
+   * What an agent's snapshot carries of its conversations when it moves: its tracker and
+   * its newest messages (at most {@link MIGRATING_MESSAGES}, contents too big for Deno KV
+   * left out), as plain JSON.
+   */
+  exportAgent(agent: string): JsonValue | null {
+    const name = this.#canon(agent);
+    const tracker = this.getTrackerState(name) ?? null;
+    const page = this.messages({ agent: name, limit: MIGRATING_MESSAGES, order: "desc" });
+    if (tracker === null && page.entries.length === 0) return null;
+    const messages = page.entries.reverse().map(storedEntry);
+    return JSON.parse(JSON.stringify({ v: SNAPSHOT_FORMAT, tracker, messages }));
+  }
+
+  /**
+   * Takes an agent's conversations from its snapshot ({@link exportAgent}; a bare tracker
+   * state from an older node is accepted too): its tracker, and its messages into this
+   * node's history (those already here are skipped).
+   *
+   * @throws {ApiError} `INVALID_REQUEST` when the value is malformed.
+   */
+  importAgent(agent: string, value: unknown): void {
+    if (value === null || value === undefined) return;
+    const r = AgentConversationsSchema.safeParse(value);
+    if (!r.success) {
+      // An older snapshot: the tracker state alone.
+      this.setTrackerState(agent, value);
+      return;
+    }
+    if (r.data.tracker !== null) this.setTrackerState(agent, r.data.tracker);
+    this.history.adopt(r.data.messages as HistoryEntry[]);
     this.#persistSoon();
   }
 

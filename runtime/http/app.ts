@@ -16,7 +16,7 @@ import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
 import { type AccDeps, accRoutes } from "./routes/acc.ts";
 import type { AgentManager } from "../agents/mod.ts";
-import type { Cluster, DfFederationControl } from "../cluster/mod.ts";
+import type { Cluster, DfFederationControl, HistoryPeers } from "../cluster/mod.ts";
 import type { Outbox } from "../delivery/mod.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { clusterRoutes } from "./routes/cluster.ts";
@@ -69,6 +69,8 @@ export interface AppDeps {
   conversations?: ConversationService;
   /** The Task API (contract net); omitted means no `/api/v1/tasks` routes. */
   tasks?: TaskService;
+  /** Other nodes' message history (`GET /api/v1/messages` of their conversations). */
+  historyPeers?: HistoryPeers;
   /** The DF's federation with other platforms' DFs; omitted means no `/api/v1/df/federation`. */
   federation?: DfFederationControl;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
@@ -138,7 +140,7 @@ export function createApp(deps: AppDeps): App {
     outbox: deps.outbox,
   });
   if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });
-  conversationRoutes(app, { conversations: deps.conversations });
+  conversationRoutes(app, { conversations: deps.conversations, peers: deps.historyPeers });
   if (deps.tasks) taskRoutes(app, { tasks: deps.tasks });
   if (deps.agents) agentRoutes(app, { agents: deps.agents, migration: deps.migration });
   if (deps.migration) drainRoutes(app, { migration: deps.migration });

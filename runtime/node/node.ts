@@ -1,6 +1,12 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
-import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
+import {
+  Cluster,
+  clusterAgentDirectory,
+  mountHistoryPeers,
+  mountPlatformAgents,
+  peerRoute,
+} from "../cluster/mod.ts";
 import { agentBounds, type Config } from "../config/mod.ts";
 import { KvDeduper, Outbox } from "../delivery/mod.ts";
 import { EventBus } from "../events/mod.ts";
@@ -16,7 +22,6 @@ import { TaskKv, TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
 import { componentsInUse } from "./components-in-use.ts";
-import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
   FAULT_ENV,
@@ -177,6 +182,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
   await conversations.load();
   const detachConversations = conversations.attach();
+  const historyPeers = await mountHistoryPeers({
+    cluster,
+    net,
+    conversations,
+    log: log.child({ component: "history" }),
+  });
   const tasks = new TaskService({
     router,
     home: config.name,
@@ -213,10 +224,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       (phase) => log.warn("fault injected: exiting", { phase }),
     ),
     conversations: {
-      export: (a) => (conversations.getTrackerState(a) ?? null) as JsonValue | null,
-      import: (a, state) => {
-        if (state !== null) conversations.setTrackerState(a, state);
-      },
+      export: (a) => conversations.exportAgent(a),
+      import: (a, state) => conversations.importAgent(a, state),
       drop: (a) => conversations.dropTracker(a),
     },
   });
@@ -272,6 +281,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     tasks,
     migration,
     federation: platformAgents.federation,
+    historyPeers,
     acc: {
       acceptForeign,
       platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),

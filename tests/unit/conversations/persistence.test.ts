@@ -155,3 +155,49 @@ Deno.test("history and open conversations survive a restart through Deno KV", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an agent's tracker and messages move with it (exportAgent / importAgent)", async () => {
+  const make = () => {
+    const router = new MessageRouter("p");
+    router.register("a", { deliver: () => {} });
+    router.register("client", { deliver: () => {} });
+    const conv = new ConversationService({ router, isAgent: (n) => n === "a", timers: null });
+    return { router, conv, detach: conv.attach() };
+  };
+  const src = make();
+  const dst = make();
+  try {
+    let n = 0;
+    const send = (w: typeof src, m: ReturnType<typeof msg>, origin: Delivery["origin"]) =>
+      w.router.route({
+        message_id: `msg_${++n}`,
+        message: m,
+        accepted_at: new Date().toISOString(),
+        origin,
+      });
+    await send(src, msg("request", "client", "a", { protocol: "fipa-request" }), "http");
+    await send(src, msg("agree", "a", "client", { protocol: "fipa-request" }), "agent");
+    await send(src, msg("inform", "client", "client", { conversation_id: "other" }), "http");
+    const snap = src.conv.exportAgent("a");
+    assert.ok(snap !== null);
+    // What migration does: the value travels as JSON.
+    dst.conv.importAgent("a@p", JSON.parse(JSON.stringify(snap)));
+    assert.equal(dst.conv.view("c1")?.state, "agreed");
+    const page = dst.conv.messages({ conversation_id: "c1", limit: 10 });
+    assert.deepEqual(page.entries.map((e) => e.message.performative), ["request", "agree"]);
+    assert.equal(dst.conv.messages({ conversation_id: "other", limit: 10 }).total, 0);
+    // Importing again (a retried move) adds no duplicates.
+    dst.conv.importAgent("a@p", JSON.parse(JSON.stringify(snap)));
+    assert.equal(dst.conv.messages({ conversation_id: "c1", limit: 10 }).total, 2);
+    // An older node's snapshot carries the bare tracker state.
+    const old = make();
+    old.conv.importAgent("a@p", src.conv.getTrackerState("a@p"));
+    assert.equal(old.conv.view("c1")?.state, "agreed");
+    old.detach();
+    assert.throws(() => dst.conv.importAgent("a@p", { v: "bogus" }), /Invalid tracker state/);
+    assert.equal(src.conv.exportAgent("nobody"), null);
+  } finally {
+    src.detach();
+    dst.detach();
+  }
+});
