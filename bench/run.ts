@@ -9,6 +9,7 @@ import { aclCodecBench } from "./acl-codec.ts";
 import { agentsBench } from "./agents.ts";
 import { clusterBench } from "./cluster.ts";
 import { durabilityBench } from "./durability.ts";
+import { historyBench } from "./history.ts";
 import { httpMessagesBench } from "./http-messages.ts";
 import { migrationBench } from "./migration.ts";
 import { protocolsBench } from "./protocols.ts";
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "observability": () => observabilityBench(),
   "migration": () => migrationBench(),
   "durability": () => durabilityBench(),
+  "history": () => historyBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

@@ -33,6 +33,15 @@ export const StoredEntrySchema = z.object({
   content_omitted: z.literal(true).optional(),
 });
 
+function parseJson(v: unknown): unknown {
+  if (typeof v !== "string") return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a store holds after a restart. */
 export interface StoredConversations {
   history: HistoryEntry[];
@@ -61,7 +70,7 @@ export class ConversationKv {
   async load(): Promise<StoredConversations> {
     const history: HistoryEntry[] = [];
     for await (const e of this.kv.list({ prefix: [...HISTORY_PREFIX] })) {
-      const r = StoredEntrySchema.safeParse(e.value);
+      const r = StoredEntrySchema.safeParse(parseJson(e.value));
       if (r.success) history.push(r.data as HistoryEntry);
       else this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
     }
@@ -81,7 +90,8 @@ export class ConversationKv {
     const ops: KvOp[] = [];
     for (const seq of history.dropped) ops.push({ key: [...HISTORY_PREFIX, seq] });
     for (const e of history.added) {
-      ops.push({ key: [...HISTORY_PREFIX, e.seq], value: storedEntry(e) });
+      // As JSON text: cheaper to size and to store than a structured clone.
+      ops.push({ key: [...HISTORY_PREFIX, e.seq], value: JSON.stringify(storedEntry(e)) });
     }
     for (const [agent, cid, state] of trackers) {
       const key = [...TRACKER_PREFIX, agent, cid];
