@@ -97,6 +97,8 @@ export interface ConversationStats {
 
 /** Messages an agent's snapshot carries at most. */
 export const MIGRATING_MESSAGES = 200;
+/** Estimated bytes of messages an agent's snapshot carries at most. */
+export const MIGRATING_BYTES = 256 * 1024;
 const SNAPSHOT_FORMAT = "agent-conversations/1";
 const AgentConversationsSchema = z.strictObject({
   v: z.literal(SNAPSHOT_FORMAT),
@@ -382,15 +384,21 @@ export class ConversationService {
 
   /**
    * What an agent's snapshot carries of its conversations when it moves: its tracker and
-   * its newest messages (at most {@link MIGRATING_MESSAGES}, contents too big for Deno KV
-   * left out), as plain JSON.
+   * its newest messages (at most {@link MIGRATING_MESSAGES} and {@link MIGRATING_BYTES},
+   * contents too big for Deno KV left out), as plain JSON.
    */
   exportAgent(agent: string): JsonValue | null {
     const name = this.#canon(agent);
     const tracker = this.getTrackerState(name) ?? null;
     const page = this.messages({ agent: name, limit: MIGRATING_MESSAGES, order: "desc" });
     if (tracker === null && page.entries.length === 0) return null;
-    const messages = page.entries.reverse().map(storedEntry);
+    const messages: HistoryEntry[] = [];
+    let bytes = 0;
+    for (const e of page.entries.map(storedEntry)) {
+      bytes += e.content_omitted ? 512 : e.bytes;
+      if (bytes > MIGRATING_BYTES) break;
+      messages.unshift(e);
+    }
     return JSON.parse(JSON.stringify({ v: SNAPSHOT_FORMAT, tracker, messages }));
   }
 

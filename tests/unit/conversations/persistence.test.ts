@@ -201,3 +201,31 @@ Deno.test("an agent's tracker and messages move with it (exportAgent / importAge
     dst.detach();
   }
 });
+
+Deno.test("an agent's snapshot carries its newest messages within the byte bound", async () => {
+  const router = new MessageRouter("p");
+  router.register("a", { deliver: () => {} });
+  const conv = new ConversationService({ router, isAgent: (n) => n === "a", timers: null });
+  const detach = conv.attach();
+  try {
+    for (let i = 0; i < 10; i++) {
+      await router.route({
+        message_id: `big_${i}`,
+        message: msg("inform", "client", "a", {
+          conversation_id: `b${i}`,
+          content: "y".repeat(40_000),
+        }),
+        accepted_at: new Date().toISOString(),
+        origin: "http",
+      });
+    }
+    const snap = conv.exportAgent("a") as { messages: { message_id: string }[] };
+    // 256 KiB holds six of the 40 KB messages: the newest six, oldest first.
+    assert.deepEqual(
+      snap.messages.map((m) => m.message_id),
+      [4, 5, 6, 7, 8, 9].map((i) => `big_${i}`),
+    );
+  } finally {
+    detach();
+  }
+});
