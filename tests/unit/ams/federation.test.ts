@@ -21,7 +21,7 @@ import {
   serviceDescription,
 } from "../../../runtime/directory/mod.ts";
 import { actionFromSl, parseSlContent } from "../../../runtime/sl/mod.ts";
-import { acts, context, freshState, NOW, run } from "./fixtures.ts";
+import { acts, context, corpusMessage, freshState, NOW, run } from "./fixtures.ts";
 
 const PLATFORM = "IBM10308:1099/JADE";
 const SELF = `df@${PLATFORM}`;
@@ -187,4 +187,17 @@ Deno.test("SearchIdMemory forgets ids after ttl and keeps at most max", () => {
   assert.ok(!m.has("x", 2003));
   assert.ok(m.has("z", 2003));
   assert.throws(() => new SearchIdMemory({ ttlMs: 1, max: 0 }), /max must be at least 1/);
+});
+
+Deno.test("JADE's corpus: a sub-DF's register makes it a federated DF; a JADE search result is read", () => {
+  const state = freshState();
+  const { replies } = run(state, corpusMessage("jade-dftest-register"));
+  assert.deepEqual(acts(replies), ["agree", "inform"]);
+  const dfs = federatedDfs(directoryReader(state), SELF, [], { now: NOW });
+  assert.deepEqual(dfs.map((d) => d.name), [`da0@${PLATFORM}`]);
+  // JADE answers a search with `(result <action> (set <dfd>...))`.
+  const answer = readFederatedAnswer(corpusMessage("jade-testmsg-07-inform"));
+  assert.equal(answer.kind, "done");
+  if (answer.kind !== "done") return;
+  assert.deepEqual(answer.results.map((d) => d.name.name), ["x@ior:002233", "x2"]);
 });
