@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AclMessageSchema } from "../acl/mod.ts";
-import { type KvOp, splitCommits } from "../agents/kv-batch.ts";
+import { commitOps, type KvOp } from "../agents/kv-batch.ts";
 import type { Logger } from "../log/mod.ts";
 import { type TrackerState, TrackerStateSchema } from "../../protocols/mod.ts";
 import type { HistoryChanges, HistoryEntry } from "./history.ts";
@@ -99,14 +99,6 @@ export class ConversationKv {
         ops.push({ key });
       } else ops.push({ key, value: state });
     }
-    for (const group of splitCommits(ops)) {
-      const a = this.kv.atomic();
-      for (const op of group) {
-        if (op.value === undefined) a.delete(op.key);
-        else a.set(op.key, op.value);
-      }
-      const r = await a.commit();
-      if (!r.ok) throw new Error(`Deno KV refused a commit of ${group.length} history changes`);
-    }
+    await commitOps(this.kv, ops, "history changes");
   }
 }

@@ -1,5 +1,5 @@
 import { type AgentIdentifier, aid, type JsonValue } from "../acl/mod.ts";
-import { type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
+import { GroupCommit, type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -157,9 +157,8 @@ export class ConversationService {
   #timerAt = Infinity;
   #sweepTimer: TimerHandle;
   #closed = false;
-  /** The write of changes under way (persistence), chained. */
-  #flushing: Promise<void> = Promise.resolve();
-  #flushQueued = false;
+  /** Writes of history and tracker changes (with a store). */
+  readonly #writes: GroupCommit | undefined;
   /** Tracker shards loaded by {@link load}, until {@link restoreTrackers}. */
   #loadedTrackers: StoredConversations["trackers"] = [];
 
@@ -176,6 +175,16 @@ export class ConversationService {
       trackChanges,
     });
     this.history = new MessageHistory(opts.history, { trackChanges });
+    const store = opts.store;
+    if (store !== undefined) {
+      this.#writes = new GroupCommit(async () => {
+        const history = this.history.takeChanges();
+        const trackers: TrackerChange[] = this.#store.takeChanged()
+          .map(([agent, cid]) => [agent, cid, this.#store.get(agent, cid)]);
+        if (history.added.length + history.dropped.length + trackers.length === 0) return;
+        await store.write(history, trackers);
+      }, (e) => this.#opts.log?.error("could not keep conversation history", { error: String(e) }));
+    }
   }
 
   /**
@@ -189,8 +198,7 @@ export class ConversationService {
     this.history.restore(stored.history);
     this.#expireHistory(this.#now());
     this.#loadedTrackers = stored.trackers;
-    this.#persistSoon();
-    await this.#flushing;
+    await this.flush();
     return { messages: this.history.size, trackers: stored.trackers.length };
   }
 
@@ -211,28 +219,12 @@ export class ConversationService {
 
   /** Resolves once every change so far is written to the store. */
   async flush(): Promise<void> {
-    this.#persistSoon();
-    await this.#flushing;
+    await this.#writes?.flush();
   }
 
   /** Writes the changes of history and trackers soon, in one go (group commit). */
   #persistSoon(): void {
-    const store = this.#opts.store;
-    if (store === undefined || this.#flushQueued) return;
-    this.#flushQueued = true;
-    this.#flushing = this.#flushing.then(async () => {
-      this.#flushQueued = false;
-      const history = this.history.takeChanges();
-      const trackers: TrackerChange[] = this.#store.takeChanged().map((
-        [agent, cid],
-      ) => [agent, cid, this.#store.get(agent, cid)]);
-      if (history.added.length + history.dropped.length + trackers.length === 0) return;
-      try {
-        await store.write(history, trackers);
-      } catch (e) {
-        this.#opts.log?.error("could not keep conversation history", { error: String(e) });
-      }
-    });
+    this.#writes?.soon();
   }
 
   #expireHistory(nowMs: number): void {

@@ -1,4 +1,4 @@
-import { REAL_TIMERS, type Timers } from "../async/mod.ts";
+import { GroupCommit, REAL_TIMERS, type Timers } from "../async/mod.ts";
 import type { AgentIdentifier, JsonValue } from "../acl/mod.ts";
 import { canonicalNames } from "../conversations/mod.ts";
 import { ApiError } from "../errors/mod.ts";
@@ -99,19 +99,9 @@ interface Run {
   ended: PromiseWithResolvers<void>;
 }
 
-interface Task {
-  id: string;
-  spec: CreateTask;
-  status: TaskStatus;
-  created_at: string;
-  started_at: string | null;
-  awarded_at: string | null;
-  completed_at: string | null;
-  strategy: string | null;
-  error: string | null;
+/** A task: what is stored of it, and its run while the contract net is under way. */
+interface Task extends StoredTask {
   run?: Run;
-  /** The final contract-net state, kept after the run ended. */
-  cnet?: CnetState;
 }
 
 const PROGRESS: Record<TaskStatus, number> = {
@@ -148,8 +138,8 @@ export class TaskService {
   #closed = false;
   /** Tasks changed since the last write, as they were then (`undefined`: forgotten). */
   readonly #dirty = new Map<string, StoredTask | undefined>();
-  #flushing: Promise<void> = Promise.resolve();
-  #flushQueued = false;
+  /** Writes of task changes (with a store). */
+  readonly #commit: GroupCommit | undefined;
 
   constructor(deps: TaskServiceDeps) {
     this.#deps = deps;
@@ -157,6 +147,14 @@ export class TaskService {
     this.#timers = deps.timers ?? REAL_TIMERS;
     this.#canon = canonicalNames((n) => deps.router.localName(n), deps.router.platform);
     this.#home = deps.home ?? deps.router.platform;
+    const store = deps.store;
+    if (store !== undefined) {
+      this.#commit = new GroupCommit(async () => {
+        const changes = [...this.#dirty];
+        this.#dirty.clear();
+        if (changes.length > 0) await store.write(changes);
+      }, (e) => this.#deps.log?.error("could not keep tasks", { error: String(e) }));
+    }
   }
 
   /**
@@ -190,13 +188,12 @@ export class TaskService {
 
   /** Resolves once every change so far is written to the store. */
   async flush(): Promise<void> {
-    this.#persistSoon();
-    await this.#flushing;
+    await this.#commit?.flush();
   }
 
   /** Notes a task's state now, to be written (nothing without a store, or once closed). */
   #mark(task: Task, gone = false): void {
-    if (this.#deps.store === undefined || this.#closed) return;
+    if (this.#commit === undefined || this.#closed) return;
     if (gone) this.#dirty.set(task.id, undefined);
     else {
       const cnet = this.#cnet(task);
@@ -205,24 +202,7 @@ export class TaskService {
       if (cnet !== undefined) stored.cnet = structuredClone(cnet);
       this.#dirty.set(task.id, stored);
     }
-    this.#persistSoon();
-  }
-
-  #persistSoon(): void {
-    const store = this.#deps.store;
-    if (store === undefined || this.#flushQueued) return;
-    this.#flushQueued = true;
-    this.#flushing = this.#flushing.then(async () => {
-      this.#flushQueued = false;
-      const changes = [...this.#dirty];
-      this.#dirty.clear();
-      if (changes.length === 0) return;
-      try {
-        await store.write(changes);
-      } catch (e) {
-        this.#deps.log?.error("could not keep tasks", { error: String(e) });
-      }
-    });
+    this.#commit.soon();
   }
 
   /** Waits again for the result of an awarded task (after a restart). */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { JsonValueSchema } from "../acl/mod.ts";
-import { type KvOp, splitCommits } from "../agents/kv-batch.ts";
+import { commitOps, type KvOp } from "../agents/kv-batch.ts";
 import type { Logger } from "../log/mod.ts";
 import type { CnetState } from "./contract-net.ts";
 import { type CreateTask, CreateTaskSchema } from "./schema.ts";
@@ -123,14 +123,6 @@ export class TaskKv {
         ops.push({ key });
       } else ops.push(t === undefined ? { key } : { key, value: t });
     }
-    for (const group of splitCommits(ops)) {
-      const a = this.kv.atomic();
-      for (const op of group) {
-        if (op.value === undefined) a.delete(op.key);
-        else a.set(op.key, op.value);
-      }
-      const r = await a.commit();
-      if (!r.ok) throw new Error(`Deno KV refused a commit of ${group.length} task changes`);
-    }
+    await commitOps(this.kv, ops, "task changes");
   }
 }

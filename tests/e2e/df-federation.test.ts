@@ -7,16 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { pollUntil } from "../../runtime/async/mod.ts";
+import { callJson } from "../support/http.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
 
-async function call(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const call = callJson;
 
 async function register(node: NodeProcess, platform: string, agent: string, type: string) {
   const r = await call(node.url, "POST", "/api/v1/services", {

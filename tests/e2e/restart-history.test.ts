@@ -4,16 +4,10 @@
  * messages (paged with next_cursor), the conversation and the task.
  */
 import assert from "node:assert/strict";
+import { callJson } from "../support/http.ts";
 import { spawnNode } from "../support/node-process.ts";
 
-async function call(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const call = callJson;
 
 Deno.test("message history, conversations and tasks survive a node restart", async () => {
   const first = await spawnNode(["--name", "keeper"], {}, { sampleAgents: true });

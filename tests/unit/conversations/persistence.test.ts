@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { aid } from "../../../runtime/acl/mod.ts";
 import {
   ConversationKv,
   ConversationService,
@@ -10,22 +9,9 @@ import {
 } from "../../../runtime/conversations/mod.ts";
 import { DEFAULT_TRACKER_LIMITS } from "../../../protocols/mod.ts";
 import { type Delivery, MessageRouter } from "../../../runtime/routing/mod.ts";
-import { msg } from "./helpers.ts";
+import { delivery, msg } from "./helpers.ts";
 
-function d(i: number, cid: string, content = "x"): Delivery {
-  return {
-    message_id: `m${i}`,
-    accepted_at: new Date(Date.UTC(2030, 0, 1, 0, 0, i)).toISOString(),
-    origin: "http",
-    message: {
-      performative: "inform",
-      sender: aid("a@p"),
-      receivers: [aid("b@p")],
-      content,
-      conversation_id: cid,
-    },
-  };
-}
+const d = delivery;
 
 Deno.test("a history with trackChanges reports what was added and dropped since last asked", () => {
   const h = new MessageHistory({ maxEntries: 2 }, { trackChanges: true });
