@@ -1,9 +1,10 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
-import type {
-  DfAgentDescription,
-  DfTemplate,
-  DirectoryReader,
-  ServiceDescription,
+import {
+  type DfAgentDescription,
+  DfAgentDescriptionSchema,
+  type DfTemplate,
+  type DirectoryReader,
+  type ServiceDescription,
 } from "../directory/mod.ts";
 import {
   actionToSl,
@@ -29,6 +30,9 @@ import {
   DEFAULT_LANGUAGE,
   type ReplyTemplate,
 } from "./reply.ts";
+
+/** Descriptions read from one federated DF's answer at most (the rest are ignored). */
+export const MAX_FEDERATED_RESULTS = 1000;
 
 /** The service type a DF registers under when it federates with another DF (SC00023). */
 export const DF_SERVICE_TYPE = "fipa-df";
@@ -209,8 +213,9 @@ function reasonOf(msg: AclMessage): string {
 
 /**
  * Reads a federated DF's answer to a `search` or `register`: `agree` goes on, `inform`
- * with `((result <action> (sequence <dfd>...)))` gives the results (descriptions without a
- * name are skipped), `inform` with `((done <action>))` gives none, and anything else
+ * with `((result <action> (sequence <dfd>...)))` gives the results (at most
+ * {@link MAX_FEDERATED_RESULTS}; descriptions without a name or with values a registration
+ * could not have are skipped), `inform` with `((done <action>))` gives none, and anything else
  * (`refuse`, `failure`, `not-understood`, unreadable content) is a failure with its reason.
  */
 export function readFederatedAnswer(msg: AclMessage): FederatedAnswer {
@@ -226,11 +231,12 @@ export function readFederatedAnswer(msg: AclMessage): FederatedAnswer {
     return { kind: "failed", reason: "inform without (result <action> (sequence ...))" };
   }
   const results: DfAgentDescription[] = [];
-  for (const item of r.value.items.slice(1)) {
+  for (const item of r.value.items.slice(1, 1 + MAX_FEDERATED_RESULTS)) {
     if (item.kind === "param") continue;
     try {
-      const d = dfAgentDescriptionFromSl(item);
-      if (d.name !== undefined) results.push(d as DfAgentDescription);
+      // What another platform says is checked like a registration before we pass it on.
+      const d = DfAgentDescriptionSchema.safeParse(dfAgentDescriptionFromSl(item));
+      if (d.success) results.push(d.data as DfAgentDescription);
     } catch (e) {
       if (!(e instanceof OntologyError)) throw e;
     }

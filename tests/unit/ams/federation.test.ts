@@ -201,3 +201,21 @@ Deno.test("JADE's corpus: a sub-DF's register makes it a federated DF; a JADE se
   if (answer.kind !== "done") return;
   assert.deepEqual(answer.results.map((d) => d.name.name), ["x@ior:002233", "x2"]);
 });
+
+Deno.test("descriptions another platform sends are checked like registrations", () => {
+  const ok = "(df-agent-description :name (agent-identifier :name ok@x))";
+  const bad = "(df-agent-description :name (agent-identifier :name bad@x) " +
+    ':services (set (service-description :name "")))';
+  const nameless = "(df-agent-description :ontologies (set o))";
+  const a = readFederatedAnswer({
+    performative: "inform",
+    receivers: [aid(SELF)],
+    content: `((result (x) (sequence ${ok} ${bad} ${nameless})))`,
+  });
+  assert.equal(a.kind, "done");
+  if (a.kind === "done") assert.deepEqual(a.results.map((d) => d.name.name), ["ok@x"]);
+  assert.equal(
+    readFederatedAnswer({ performative: "inform", receivers: [], content: "((x) (y))" }).kind,
+    "failed",
+  );
+});
