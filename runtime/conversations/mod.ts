@@ -45,6 +45,12 @@ export { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.t
 export { nextDue } from "./deadlines.ts";
 export { TrackerStore } from "./store.ts";
 export {
+  exportAgentConversations,
+  importAgentConversations,
+  MIGRATING_BYTES,
+  MIGRATING_MESSAGES,
+} from "./agent-snapshot.ts";
+export {
   chooseHolder,
   type HistoryMessageJson,
   type HistoryPageJson,

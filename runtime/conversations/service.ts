@@ -1,4 +1,4 @@
-import { type AgentIdentifier, aid, type JsonValue } from "../acl/mod.ts";
+import { type AgentIdentifier, aid } from "../acl/mod.ts";
 import { GroupCommit, type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
@@ -38,14 +38,7 @@ import {
 import { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
 import { type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";
 import { TrackerStore } from "./store.ts";
-import {
-  type ConversationKv,
-  type StoredConversations,
-  storedEntry,
-  StoredEntrySchema,
-  type TrackerChange,
-} from "./kv-store.ts";
-import { z } from "zod";
+import type { ConversationKv, StoredConversations, TrackerChange } from "./kv-store.ts";
 
 /** What a {@link ConversationService} needs. */
 export interface ConversationServiceOptions {
@@ -94,17 +87,6 @@ export interface ConversationStats {
   history_messages: number;
   history_bytes: number;
 }
-
-/** Messages an agent's snapshot carries at most. */
-export const MIGRATING_MESSAGES = 200;
-/** Estimated bytes of messages an agent's snapshot carries at most. */
-export const MIGRATING_BYTES = 256 * 1024;
-const SNAPSHOT_FORMAT = "agent-conversations/1";
-const AgentConversationsSchema = z.strictObject({
-  v: z.literal(SNAPSHOT_FORMAT),
-  tracker: z.unknown().nullable(),
-  messages: z.array(StoredEntrySchema).max(MIGRATING_MESSAGES),
-});
 
 const MAX_DESIGNATED = 4096;
 const MAX_RETIRED = 256;
@@ -214,7 +196,7 @@ export class ConversationService {
       this.#store.put(agent, cid, state);
       this.#schedule(agent, cid, state);
     }
-    this.#persistSoon();
+    this.persistSoon();
   }
 
   /** Resolves once every change so far is written to the store. */
@@ -222,8 +204,11 @@ export class ConversationService {
     await this.#writes?.flush();
   }
 
-  /** Writes the changes of history and trackers soon, in one go (group commit). */
-  #persistSoon(): void {
+  /**
+   * Writes the changes of history and trackers soon, in one go (group commit); for changes
+   * made from outside (e.g. `history.adopt`).
+   */
+  persistSoon(): void {
     this.#writes?.soon();
   }
 
@@ -312,7 +297,7 @@ export class ConversationService {
   /** Records a routed message in the history (the router's observer). */
   record(d: Delivery, outcomes: RouteOutcome[]): void {
     this.history.add(d, outcomes);
-    this.#persistSoon();
+    this.persistSoon();
   }
 
   /** Whether messages of this local name are checked (an agent or a platform endpoint). */
@@ -371,54 +356,14 @@ export class ConversationService {
     this.dropTracker(name);
     this.#store.replace(name, { ...st, agent: name });
     for (const [cid, shard] of [...this.#store.shards(name)]) this.#schedule(name, cid, shard);
-    this.#persistSoon();
-  }
-
-  /**
-   * What an agent's snapshot carries of its conversations when it moves: its tracker and
-   * its newest messages (at most {@link MIGRATING_MESSAGES} and {@link MIGRATING_BYTES},
-   * contents too big for Deno KV left out), as plain JSON.
-   */
-  exportAgent(agent: string): JsonValue | null {
-    const name = this.#canon(agent);
-    const tracker = this.getTrackerState(name) ?? null;
-    const page = this.messages({ agent: name, limit: MIGRATING_MESSAGES, order: "desc" });
-    if (tracker === null && page.entries.length === 0) return null;
-    const messages: HistoryEntry[] = [];
-    let bytes = 0;
-    for (const e of page.entries.map(storedEntry)) {
-      bytes += e.content_omitted ? 512 : e.bytes;
-      if (bytes > MIGRATING_BYTES) break;
-      messages.unshift(e);
-    }
-    return JSON.parse(JSON.stringify({ v: SNAPSHOT_FORMAT, tracker, messages }));
-  }
-
-  /**
-   * Takes an agent's conversations from its snapshot ({@link exportAgent}; a bare tracker
-   * state from an older node is accepted too): its tracker, and its messages into this
-   * node's history (those already here are skipped).
-   *
-   * @throws {ApiError} `INVALID_REQUEST` when the value is malformed.
-   */
-  importAgent(agent: string, value: unknown): void {
-    if (value === null || value === undefined) return;
-    const r = AgentConversationsSchema.safeParse(value);
-    if (!r.success) {
-      // An older snapshot: the tracker state alone.
-      this.setTrackerState(agent, value);
-      return;
-    }
-    if (r.data.tracker !== null) this.setTrackerState(agent, r.data.tracker);
-    this.history.adopt(r.data.messages as HistoryEntry[]);
-    this.#persistSoon();
+    this.persistSoon();
   }
 
   /** Forgets an agent's tracker. */
   dropTracker(agent: string): void {
     const name = this.#canon(agent);
     for (const cid of this.#store.dropAgent(name)) this.#due.delete(dueKey(name, cid));
-    this.#persistSoon();
+    this.persistSoon();
   }
 
   /**
@@ -475,7 +420,7 @@ export class ConversationService {
     }
     this.#collect();
     this.#expireHistory(nowMs);
-    this.#persistSoon();
+    this.persistSoon();
   }
 
   /** Every local view of a conversation, merged; `undefined` when no local agent knows it. */
@@ -568,7 +513,7 @@ export class ConversationService {
     this.#schedule(name, cid, state);
     if (this.#store.size > this.#maxTrackers) this.#collect();
     for (const e of effects) this.#effect(name, e);
-    this.#persistSoon();
+    this.persistSoon();
   }
 
   /** Notes when a conversation's shard next has a deadline due, and arms the timer. */

@@ -17,7 +17,12 @@ import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
-import { ConversationKv, ConversationService } from "../conversations/mod.ts";
+import {
+  ConversationKv,
+  ConversationService,
+  exportAgentConversations,
+  importAgentConversations,
+} from "../conversations/mod.ts";
 import { TaskKv, TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
@@ -224,8 +229,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       (phase) => log.warn("fault injected: exiting", { phase }),
     ),
     conversations: {
-      export: (a) => conversations.exportAgent(a),
-      import: (a, state) => conversations.importAgent(a, state),
+      export: (a) => exportAgentConversations(conversations, a),
+      import: (a, state) => importAgentConversations(conversations, a, state),
       drop: (a) => conversations.dropTracker(a),
     },
   });

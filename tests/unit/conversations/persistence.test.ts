@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import {
   ConversationKv,
   ConversationService,
+  exportAgentConversations,
   HISTORY_PREFIX,
+  importAgentConversations,
   MessageHistory,
   storedEntry,
   TrackerStore,
@@ -142,7 +144,7 @@ Deno.test("history and open conversations survive a restart through Deno KV", as
   }
 });
 
-Deno.test("an agent's tracker and messages move with it (exportAgent / importAgent)", async () => {
+Deno.test("an agent's tracker and messages move with it (exportAgentConversations / importAgentConversations)", async () => {
   const make = () => {
     const router = new MessageRouter("p");
     router.register("a", { deliver: () => {} });
@@ -164,24 +166,27 @@ Deno.test("an agent's tracker and messages move with it (exportAgent / importAge
     await send(src, msg("request", "client", "a", { protocol: "fipa-request" }), "http");
     await send(src, msg("agree", "a", "client", { protocol: "fipa-request" }), "agent");
     await send(src, msg("inform", "client", "client", { conversation_id: "other" }), "http");
-    const snap = src.conv.exportAgent("a");
+    const snap = exportAgentConversations(src.conv, "a");
     assert.ok(snap !== null);
     // What migration does: the value travels as JSON.
-    dst.conv.importAgent("a@p", JSON.parse(JSON.stringify(snap)));
+    importAgentConversations(dst.conv, "a@p", JSON.parse(JSON.stringify(snap)));
     assert.equal(dst.conv.view("c1")?.state, "agreed");
     const page = dst.conv.messages({ conversation_id: "c1", limit: 10 });
     assert.deepEqual(page.entries.map((e) => e.message.performative), ["request", "agree"]);
     assert.equal(dst.conv.messages({ conversation_id: "other", limit: 10 }).total, 0);
     // Importing again (a retried move) adds no duplicates.
-    dst.conv.importAgent("a@p", JSON.parse(JSON.stringify(snap)));
+    importAgentConversations(dst.conv, "a@p", JSON.parse(JSON.stringify(snap)));
     assert.equal(dst.conv.messages({ conversation_id: "c1", limit: 10 }).total, 2);
     // An older node's snapshot carries the bare tracker state.
     const old = make();
-    old.conv.importAgent("a@p", src.conv.getTrackerState("a@p"));
+    importAgentConversations(old.conv, "a@p", src.conv.getTrackerState("a@p"));
     assert.equal(old.conv.view("c1")?.state, "agreed");
     old.detach();
-    assert.throws(() => dst.conv.importAgent("a@p", { v: "bogus" }), /Invalid tracker state/);
-    assert.equal(src.conv.exportAgent("nobody"), null);
+    assert.throws(
+      () => importAgentConversations(dst.conv, "a@p", { v: "bogus" }),
+      /Invalid tracker state/,
+    );
+    assert.equal(exportAgentConversations(src.conv, "nobody"), null);
   } finally {
     src.detach();
     dst.detach();
@@ -205,7 +210,7 @@ Deno.test("an agent's snapshot carries its newest messages within the byte bound
         origin: "http",
       });
     }
-    const snap = conv.exportAgent("a") as { messages: { message_id: string }[] };
+    const snap = exportAgentConversations(conv, "a") as { messages: { message_id: string }[] };
     // 256 KiB holds six of the 40 KB messages: the newest six, oldest first.
     assert.deepEqual(
       snap.messages.map((m) => m.message_id),
