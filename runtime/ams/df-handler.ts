@@ -53,10 +53,10 @@ function descriptionTerm(p: ParsedRequest): SlTerm {
 
 /**
  * A search: the local matches, answered at once unless the search is to propagate
- * (`max-depth` above 0, or negative for "no limit" as SC00023 says; fewer local matches than
- * wanted; federated DFs to ask), in which case
- * the outcome carries the {@link FederatedSearch} for the shell. A search id served before
- * (a search that came back around a cycle of federated DFs) finds nothing.
+ * (`max-depth` above 0, or negative for "no limit" as SC00023 says; fewer local matches
+ * than wanted; federated DFs to ask), in which case the outcome carries the
+ * {@link FederatedSearch} for the shell. A search id served before by a search that could
+ * propagate (one that came back around a cycle of federated DFs) finds nothing.
  */
 function search(
   ctx: ManagementContext,
@@ -102,7 +102,9 @@ function search(
     };
   }
   const out = repliesOnly(agree(p), inform(found));
-  if (id !== undefined) out.searched = id;
+  // Only a search that may go on can come back around a cycle: a client that repeats a
+  // local search with the same id is not taken for a loop.
+  if (id !== undefined && depth !== 0) out.searched = id;
   return out;
 }
 
@@ -110,7 +112,7 @@ function search(
  * Handles a `request` to the DF (register, deregister, modify, search). Mutations answer
  * `agree` now and carry the command plus a pending request for {@link completeRequest};
  * searches answer `agree` and `inform` with `((result <action> (sequence <dfd>...)))`, or
- * `agree` and a search to propagate to federated DFs (`max-depth` > 0).
+ * `agree` and a search to propagate to federated DFs (`max-depth` not 0).
  */
 export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
   const p = parseRequest(ctx, msg, "df");

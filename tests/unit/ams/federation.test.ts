@@ -219,3 +219,15 @@ Deno.test("descriptions another platform sends are checked like registrations", 
     "failed",
   );
 });
+
+Deno.test("only searches that may propagate are remembered for loop detection", () => {
+  const state = stateWith(seller("a@x"));
+  const local = run(state, searchRequest(":max-depth 0 :search-id again"), {
+    federation: federation(),
+  });
+  assert.equal(local.outcome.searched, undefined, "a repeated local search is not a loop");
+  const deep = run(state, searchRequest(":max-depth 2 :search-id s3"), {
+    federation: federation(),
+  });
+  assert.equal(deep.outcome.searched, "s3", "nothing to ask, but it could have gone on");
+});
