@@ -10,6 +10,7 @@ import { agentsBench } from "./agents.ts";
 import { bridgesBench } from "./bridges.ts";
 import { clusterBench } from "./cluster.ts";
 import { durabilityBench } from "./durability.ts";
+import { historyBench } from "./history.ts";
 import { httpMessagesBench } from "./http-messages.ts";
 import { migrationBench } from "./migration.ts";
 import { protocolsBench } from "./protocols.ts";
@@ -26,6 +27,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "migration": () => migrationBench(),
   "durability": () => durabilityBench(),
   "bridges": () => bridgesBench(),
+  "history": () => historyBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

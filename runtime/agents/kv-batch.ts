@@ -84,11 +84,25 @@ function addTo(atomic: Deno.AtomicOperation, op: KvOp): void {
 
 /** Deletes `keys` in as few commits as Deno KV's limits allow. */
 export async function deleteKeys(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Promise<void> {
-  for (const group of splitCommits(keys.map((key) => ({ key })))) {
+  await commitOps(kv, keys.map((key) => ({ key })), "key deletions");
+}
+
+/**
+ * Commits `ops` in order, in as few commits as Deno KV's limits allow (not atomically as a
+ * whole: each group is).
+ *
+ * @throws {Error} naming `what` when Deno KV refuses a commit.
+ */
+export async function commitOps(
+  kv: Deno.Kv,
+  ops: readonly KvOp[],
+  what = "changes",
+): Promise<void> {
+  for (const group of splitCommits(ops)) {
     const a = kv.atomic();
-    for (const op of group) a.delete(op.key);
+    for (const op of group) addTo(a, op);
     const r = await a.commit();
-    if (!r.ok) throw new Error(`Deno KV refused to delete ${group.length} keys`);
+    if (!r.ok) throw new Error(`Deno KV refused a commit of ${group.length} ${what}`);
   }
 }
 

@@ -23,6 +23,22 @@ export interface ManagementContext {
   defaultMaxResults?: number;
   /** Upper bound on `max-results` (default 1000). */
   maxResultsCap?: number;
+  /** DF federation (absent: searches never propagate, search ids are not checked). */
+  federation?: FederationContext;
+}
+
+/**
+ * What the DF needs to federate: the DFs it registered with (configured by the operator),
+ * which search ids it has already answered (loop detection), and a fresh search id for a
+ * propagated search that came without one.
+ */
+export interface FederationContext {
+  /** The DFs this DF registered with (its parents), with their MTP addresses. */
+  parents: AgentIdentifier[];
+  /** Whether a search with this id was already served here (a loop). */
+  seen: (searchId: string) => boolean;
+  /** A fresh search id, used when a propagated search came without one. */
+  freshSearchId: string;
 }
 
 /** Which platform agent a message is for. */

@@ -1,6 +1,6 @@
 import type { AclMessage } from "../acl/mod.ts";
 import { AgentNameSchema } from "../acl/mod.ts";
-import type { DirectoryCommand } from "../directory/mod.ts";
+import type { DfAgentDescription, DfTemplate, DirectoryCommand } from "../directory/mod.ts";
 import {
   actionFromIotaSl,
   agentIdentifierToSl,
@@ -10,6 +10,7 @@ import {
   exceptionToSl,
   parseSlContent,
   resultToSl,
+  type SearchConstraints,
   SL_TRUE,
   slApply,
   SlError,
@@ -18,6 +19,7 @@ import {
   writeSl,
 } from "../sl/mod.ts";
 import { defaultMayModify, type ManagementContext } from "./context.ts";
+import { federatedDfs } from "./federation.ts";
 import { messageToSl, notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
@@ -50,9 +52,67 @@ function descriptionTerm(p: ParsedRequest): SlTerm {
 }
 
 /**
+ * A search: the local matches, answered at once unless the search is to propagate
+ * (`max-depth` above 0, or negative for "no limit" as SC00023 says; fewer local matches
+ * than wanted; federated DFs to ask), in which case the outcome carries the
+ * {@link FederatedSearch} for the shell. A search id served before by a search that could
+ * propagate (one that came back around a cycle of federated DFs) finds nothing.
+ */
+function search(
+  ctx: ManagementContext,
+  msg: AclMessage,
+  p: ParsedRequest,
+  d: DfTemplate,
+  constraints: SearchConstraints,
+): ManagementOutcome {
+  const fed = ctx.federation;
+  const id = constraints.search_id;
+  const inform = (found: DfAgentDescription[]) =>
+    buildReply(p.t, "inform", [
+      resultToSl(p.action, slSequence(found.map(dfAgentDescriptionToSl))),
+    ]);
+  if (fed !== undefined && id !== undefined && fed.seen(id)) {
+    return repliesOnly(agree(p), inform([]));
+  }
+  const max = effectiveMaxResults(ctx, constraints.max_results);
+  const found = ctx.directory.searchServices(d, { max_results: max, now: ctx.now });
+  const depth = constraints.max_depth ?? 0;
+  const targets = fed !== undefined && depth !== 0 && found.length < max
+    ? federatedDfs(ctx.directory, `df@${ctx.platform}`, fed.parents, {
+      now: ctx.now,
+      exclude: msg.sender?.name,
+    })
+    : [];
+  if (fed !== undefined && targets.length > 0) {
+    const search_id = id ?? fed.freshSearchId;
+    return {
+      replies: [agree(p)],
+      commands: [],
+      searched: search_id,
+      federate: {
+        reply: p.t,
+        action: p.action,
+        template: d,
+        local: found,
+        max_results: max,
+        search_id,
+        max_depth: depth < 0 ? depth : depth - 1,
+        targets,
+      },
+    };
+  }
+  const out = repliesOnly(agree(p), inform(found));
+  // Only a search that may go on can come back around a cycle: a client that repeats a
+  // local search with the same id is not taken for a loop.
+  if (id !== undefined && depth !== 0) out.searched = id;
+  return out;
+}
+
+/**
  * Handles a `request` to the DF (register, deregister, modify, search). Mutations answer
  * `agree` now and carry the command plus a pending request for {@link completeRequest};
- * searches answer `agree` and `inform` with `((result <action> (sequence <dfd>...)))`.
+ * searches answer `agree` and `inform` with `((result <action> (sequence <dfd>...)))`, or
+ * `agree` and a search to propagate to federated DFs (`max-depth` not 0).
  */
 export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
   const p = parseRequest(ctx, msg, "df");
@@ -69,14 +129,7 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
     });
   }
   const d = a.description.value;
-  if (a.function === "search") {
-    const found = ctx.directory.searchServices(d, {
-      max_results: effectiveMaxResults(ctx, a.constraints.max_results),
-      now: ctx.now,
-    });
-    const result = resultToSl(p.action, slSequence(found.map(dfAgentDescriptionToSl)));
-    return repliesOnly(agree(p), buildReply(p.t, "inform", [result]));
-  }
+  if (a.function === "search") return search(ctx, msg, p, d, a.constraints);
   const may = ctx.mayModify ?? defaultMayModify(ctx.platform);
   let command: DirectoryCommand;
   if (a.function === "deregister") {

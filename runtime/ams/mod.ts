@@ -51,6 +51,22 @@ export { handleAmsRequest, searchAms } from "./ams-handler.ts";
 export { amsDescriptionOf, FIPA_STATE, lifecycleStatesOf } from "./ams-state.ts";
 export { handleManagementMessage } from "./handle.ts";
 export {
+  DF_SERVICE_TYPE,
+  type FederatedAnswer,
+  federatedDfs,
+  type FederatedSearch,
+  federatedSearchInform,
+  type FederationContext,
+  federationDescription,
+  isAlreadyRegistered,
+  mergeSearchResults,
+  readFederatedAnswer,
+  registrationRequest,
+  type RequestIds,
+  searchRequestTo,
+} from "./federation.ts";
+export { SearchIdMemory } from "./search-ids.ts";
+export {
   addSubscription,
   dropSubscriber,
   emptySubscriptions,

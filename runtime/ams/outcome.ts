@@ -1,5 +1,6 @@
 import type { AclMessage } from "../acl/mod.ts";
 import type { DirectoryCommand } from "../directory/mod.ts";
+import type { FederatedSearch } from "./federation.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { Subscription } from "./subscriptions.ts";
 
@@ -17,6 +18,10 @@ export interface ManagementOutcome {
   subscribe?: Subscription;
   /** A subscription to remove (`removeSubscription`). */
   unsubscribe?: { subscriber: string; conversation_id?: string };
+  /** A search id served (to remember for loop detection in federated search). */
+  searched?: string;
+  /** A search to propagate to federated DFs before the final `inform`. */
+  federate?: FederatedSearch;
 }
 
 /** An outcome that only replies. */

@@ -1,10 +1,12 @@
 /**
  * Small async helpers for shells (never for pure cores): {@link pollUntil}, the one timer
  * interface with its real and manual implementations, and the pure retry schedule
- * {@link backoffDelay} (used by the MTP sender, the at-least-once outbox and agent restarts).
+ * {@link backoffDelay} (used by the MTP sender, the at-least-once outbox and agent restarts),
+ * and {@link GroupCommit} (writes of what changed, batched while one is under way).
  * @module
  */
 export { backoffDelay, type BackoffSchedule } from "./backoff.ts";
+export { GroupCommit } from "./group-commit.ts";
 export { pollUntil } from "./poll.ts";
 export {
   ManualTimers,

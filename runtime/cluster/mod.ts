@@ -10,4 +10,17 @@ export { type ProposeOptions, Proposer, type ProposerDeps } from "./proposer.ts"
 export { raftApiError, raftCall } from "./raft-errors.ts";
 export { peerRoute } from "./peer-route.ts";
 export { clusterAgentDirectory } from "./agent-directory.ts";
-export { mountPlatformAgents } from "./platform-agents.ts";
+export {
+  type DfFederationControl,
+  mountPlatformAgents,
+  type PlatformAgents,
+} from "./platform-agents.ts";
+export { DfFederation, type DfFederationOptions, type FederationStatus } from "./df-federation.ts";
+export {
+  HISTORY_PROTOCOL,
+  type HistoryPeers,
+  mountHistoryPeers,
+  PeerHistoryPageSchema,
+  type PeerHistoryQuery,
+  PeerHistoryQuerySchema,
+} from "./history-peers.ts";

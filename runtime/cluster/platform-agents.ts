@@ -1,4 +1,4 @@
-import type { AclMessage } from "../acl/mod.ts";
+import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import {
   addSubscription,
   completeRequest,
@@ -14,12 +14,15 @@ import { type ApplyResult, directoryReader } from "../directory/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type MessageRouter, newMessageId } from "../routing/mod.ts";
 import type { Cluster } from "./cluster.ts";
+import { DfFederation, type FederationStatus } from "./df-federation.ts";
 
 /**
  * Mounts the platform's agents `ams` and `df` (FIPA SC00023) on this node: they answer
  * FIPA-request conversations in FIPA-SL0 as views of the replicated directory. Mutating
  * requests are committed through Raft before the final `inform` or `failure`; DF
  * subscriptions are held by the node that took them and notified on every directory change.
+ * The DF federates ({@link DfFederation}): it registers with other DFs when told to
+ * (`federation.join`) and propagates searches with `max-depth` > 0 to federated DFs.
  */
 export function mountPlatformAgents(opts: {
   cluster: Cluster;
@@ -27,7 +30,9 @@ export function mountPlatformAgents(opts: {
   log: Logger;
   /** The platform's MTP addresses, for AIDs and `get-description`. */
   addresses: () => string[];
-}): () => void {
+  /** How long a federated DF has to answer, ms (default 5000). */
+  federationTimeoutMs?: number;
+}): PlatformAgents {
   const { cluster, router, log } = opts;
   let subs: SubscriptionRegistry = emptySubscriptions();
   const send = async (m: AclMessage) => {
@@ -45,14 +50,34 @@ export function mountPlatformAgents(opts: {
       });
     }
   };
+  const federation = new DfFederation({
+    self: () => aid(`df@${router.platform}`, opts.addresses()),
+    send: (m) =>
+      router.route({
+        message_id: newMessageId(),
+        message: m,
+        accepted_at: new Date().toISOString(),
+        origin: "platform",
+      }).then(() => {}),
+    timeoutMs: opts.federationTimeoutMs ?? 5000,
+    log: log.child({ component: "df-federation" }),
+  });
   const handle = async (msg: AclMessage) => {
+    if (federation.offer(msg)) return;
     const out = handleManagementMessage({
       platform: router.platform,
       addresses: opts.addresses(),
       now: new Date().toISOString(),
       directory: directoryReader(cluster.machine.state),
       subscriptions: subs,
+      federation: federation.context(),
     }, msg);
+    if (out.searched !== undefined) federation.served(out.searched);
+    if (out.federate) {
+      for (const r of out.replies) await send(r);
+      await send(await federation.search(out.federate));
+      return;
+    }
     if (out.subscribe) subs = addSubscription(subs, out.subscribe);
     if (out.unsubscribe) {
       subs = removeSubscription(subs, out.unsubscribe.subscriber, out.unsubscribe.conversation_id)
@@ -86,9 +111,32 @@ export function mountPlatformAgents(opts: {
   };
   const offAms = router.register("ams", endpoint);
   const offDf = router.register("df", endpoint);
-  return () => {
-    offAms();
-    offDf();
-    offEvents();
+  return {
+    federation: {
+      join: (parent) => federation.join(parent),
+      list: () => federation.list(),
+    },
+    stop() {
+      federation.close();
+      offAms();
+      offDf();
+      offEvents();
+    },
   };
+}
+
+/** The platform agents mounted on a node. */
+export interface PlatformAgents {
+  /** The DF's federation with DFs of other platforms. */
+  federation: DfFederationControl;
+  /** Unmounts the AMS and DF. */
+  stop(): void;
+}
+
+/** What the HTTP API may do with the DF's federation. */
+export interface DfFederationControl {
+  /** Registers the DF with `parent`; resolves with the status after the first attempt. */
+  join(parent: AgentIdentifier): Promise<FederationStatus>;
+  /** The DFs this DF registers with. */
+  list(): FederationStatus[];
 }

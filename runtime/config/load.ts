@@ -144,6 +144,42 @@ export const SETTINGS = [
     help: "unused components are deleted after this long",
   },
   {
+    key: "dfFederateWith",
+    flag: "df-federate-with",
+    env: "FIPA_EDGE_DF_FEDERATE_WITH",
+    help: "DF to register with: df@platform=http://host/acc (repeatable)",
+  },
+  {
+    key: "dfFederationTimeoutMs",
+    flag: "df-federation-timeout-ms",
+    env: "FIPA_EDGE_DF_FEDERATION_TIMEOUT_MS",
+    help: "time a federated DF has to answer, ms",
+  },
+  {
+    key: "historyMaxMessages",
+    flag: "history-max-messages",
+    env: "FIPA_EDGE_HISTORY_MAX_MESSAGES",
+    help: "message history: most messages kept",
+  },
+  {
+    key: "historyMaxBytes",
+    flag: "history-max-bytes",
+    env: "FIPA_EDGE_HISTORY_MAX_BYTES",
+    help: "message history: most bytes kept (e.g. 16MiB)",
+  },
+  {
+    key: "historyRetentionHours",
+    flag: "history-retention-hours",
+    env: "FIPA_EDGE_HISTORY_RETENTION_HOURS",
+    help: "message history: hours a message is kept (0: until bounds)",
+  },
+  {
+    key: "maxTasks",
+    flag: "max-tasks",
+    env: "FIPA_EDGE_MAX_TASKS",
+    help: "Task API: tasks kept (oldest ended ones go first)",
+  },
+  {
     key: "tlsCert",
     flag: "tls-cert",
     env: "FIPA_EDGE_TLS_CERT",
@@ -158,7 +194,7 @@ export const SETTINGS = [
 ] as const;
 
 /** Settings that take a list: repeatable flags, comma-separated variables. */
-const LISTS = new Set(["join", "adminTokens", "readTokens", "agentPermissions"]);
+const LISTS = new Set(["join", "adminTokens", "readTokens", "agentPermissions", "dfFederateWith"]);
 /** Token settings that can also come from a file (one token per line) via `--X-file` / `X_FILE`. */
 const TOKEN_FILES = [
   { key: "adminTokens", flag: "admin-token-file", env: "FIPA_EDGE_ADMIN_TOKEN_FILE" },

@@ -30,6 +30,12 @@ export const DEFAULTS = {
   agentPermissions: [] as string[],
   sharedWorkerCpuMs: 1000,
   componentGraceSeconds: 600,
+  dfFederateWith: [] as string[],
+  dfFederationTimeoutMs: 5000,
+  historyMaxMessages: 10_000,
+  historyMaxBytes: 16 * 1024 * 1024,
+  historyRetentionHours: 168,
+  maxTasks: 10_000,
 } as const;
 
 /** A request rate: `limit` per `windowSeconds`, bursts up to `burst`. */
@@ -139,6 +145,33 @@ export const ConfigSchema = z.strictObject({
   componentGraceSeconds: z.coerce.number().min(0).max(86_400 * 365).default(
     DEFAULTS.componentGraceSeconds,
   ),
+  /**
+   * DFs of other platforms the DF registers with (federation, SC00023), each
+   * `<df name>=<MTP address>`, e.g. `df@jade-platform=http://host:7778/acc`.
+   */
+  dfFederateWith: z.array(
+    z.string().regex(
+      /^[^\s()@=]+@[^\s()=]+=https?:\/\/\S+$/,
+      "expected <df>@<platform>=<http(s) MTP address>",
+    ),
+  ).default([]),
+  /** How long a federated DF has to answer a propagated search or a register, ms. */
+  dfFederationTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(
+    DEFAULTS.dfFederationTimeoutMs,
+  ),
+  /** Message history (kept in Deno KV across restarts): most messages kept per node. */
+  historyMaxMessages: z.coerce.number().int().min(1).max(10_000_000).default(
+    DEFAULTS.historyMaxMessages,
+  ),
+  /** Message history: most (estimated) bytes kept per node, or "16MiB". */
+  historyMaxBytes: ByteSizeSchema.pipe(z.number().min(1024).max(2 ** 40))
+    .default(DEFAULTS.historyMaxBytes),
+  /** Message history: messages older than this many hours are dropped (0: kept until bounds). */
+  historyRetentionHours: z.coerce.number().min(0).max(24 * 365 * 10).default(
+    DEFAULTS.historyRetentionHours,
+  ),
+  /** Task API: tasks kept per node (kept in Deno KV); the oldest ended ones go first. */
+  maxTasks: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULTS.maxTasks),
   /** Shared secret nodes present to join the cluster (see README); unset: open joins. */
   clusterToken: Token.optional(),
   /** Base URL other platforms reach this node's HTTP API at (MTP address = it + `/acc`). */

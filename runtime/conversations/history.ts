@@ -12,6 +12,8 @@ export interface HistoryEntry {
   receivers: RouteOutcome[];
   /** Estimated size, counted against the byte budget. */
   bytes: number;
+  /** The content was too big to keep across a restart (see `kv-store.ts`). */
+  content_omitted?: true;
 }
 
 /** Bounds of a {@link MessageHistory}. */
@@ -27,6 +29,14 @@ export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
   maxEntries: 10_000,
   maxBytes: 16 * 1024 * 1024,
 };
+
+/** What changed in a history since the last {@link MessageHistory.takeChanges}. */
+export interface HistoryChanges {
+  /** Entries added and still kept, oldest first. */
+  added: HistoryEntry[];
+  /** Positions (`seq`) of entries dropped that were there before. */
+  dropped: number[];
+}
 
 /** A history query. */
 export interface HistoryQuery {
@@ -65,8 +75,9 @@ function estimate(m: AclMessage): number {
 
 /**
  * The messages this node routed, newest kept: a ring bounded by count and by estimated
- * bytes, in memory (it does not survive a restart). Pages are addressed by cursors that
- * stay valid while their position is still in the ring.
+ * bytes, in memory. Pages are addressed by cursors that stay valid while their position is
+ * still in the ring. With `trackChanges`, it also notes what was added and dropped, so a
+ * store can persist it ({@link takeChanges}) and a restart can {@link restore} it.
  *
  * @example
  * ```ts
@@ -83,11 +94,69 @@ export class MessageHistory {
   #size = 0;
   #bytes = 0;
   #seq = 0;
+  /** Added since the last {@link takeChanges} (by seq), when changes are tracked. */
+  #added: Map<number, HistoryEntry> | undefined;
+  #dropped: number[] = [];
 
-  constructor(limits: Partial<HistoryLimits> = {}) {
+  constructor(limits: Partial<HistoryLimits> = {}, opts: { trackChanges?: boolean } = {}) {
     this.limits = { ...DEFAULT_HISTORY_LIMITS, ...limits };
     if (!(this.limits.maxEntries >= 1)) throw new RangeError("maxEntries must be at least 1");
     this.#ring = new Array(this.limits.maxEntries);
+    if (opts.trackChanges) this.#added = new Map();
+  }
+
+  /** What was added and dropped since the last call (only with `trackChanges`). */
+  takeChanges(): HistoryChanges {
+    const out = { added: [...(this.#added?.values() ?? [])], dropped: this.#dropped };
+    this.#added?.clear();
+    this.#dropped = [];
+    return out;
+  }
+
+  /**
+   * Puts back entries kept before a restart (any order; the bounds apply, newest kept).
+   * Positions continue after the largest restored one. Not reported as changes.
+   */
+  restore(entries: readonly HistoryEntry[]): void {
+    const sorted = [...entries].sort((a, b) => a.seq - b.seq);
+    const tracking = this.#added;
+    this.#added = undefined;
+    for (const e of sorted) if (e.seq > this.#seq) this.#push({ ...e });
+    this.#added = tracking;
+    if (tracking === undefined) return;
+    // Restored entries the bounds did not keep are to go from the store too.
+    const kept = new Set<number>();
+    for (let k = 0; k < this.#size; k++) kept.add(this.#at(k).seq);
+    for (const e of sorted) if (!kept.has(e.seq)) this.#dropped.push(e.seq);
+  }
+
+  /**
+   * Adds entries recorded elsewhere (an agent's messages that came with it from another
+   * node), in their order, as the newest; entries whose message id is already here are
+   * skipped. Returns how many were added.
+   */
+  adopt(entries: readonly HistoryEntry[]): number {
+    const have = new Set<string>();
+    for (let k = 0; k < this.#size; k++) have.add(this.#at(k).message_id);
+    let n = 0;
+    for (const e of entries) {
+      if (have.has(e.message_id)) continue;
+      have.add(e.message_id);
+      this.#push({ ...e, seq: this.#seq + 1 });
+      n++;
+    }
+    return n;
+  }
+
+  /** Drops the entries accepted before `cutoff` (ISO 8601), oldest first; returns how many. */
+  dropAcceptedBefore(cutoff: string): number {
+    const at = Date.parse(cutoff);
+    let n = 0;
+    while (this.#size > 0 && Date.parse(this.#ring[this.#head]!.accepted_at) < at) {
+      this.#dropOldest();
+      n++;
+    }
+    return n;
   }
 
   /** Messages kept now. */
@@ -103,7 +172,7 @@ export class MessageHistory {
   /** Records a routed message. */
   add(d: Delivery, receivers: RouteOutcome[]): HistoryEntry {
     const entry: HistoryEntry = {
-      seq: ++this.#seq,
+      seq: this.#seq + 1,
       message_id: d.message_id,
       accepted_at: d.accepted_at,
       message: d.message,
@@ -111,6 +180,12 @@ export class MessageHistory {
       bytes: estimate(d.message),
     };
     if (d.origin !== undefined) entry.origin = d.origin;
+    return this.#push(entry);
+  }
+
+  #push(entry: HistoryEntry): HistoryEntry {
+    this.#seq = entry.seq;
+    this.#added?.set(entry.seq, entry);
     const cap = this.limits.maxEntries;
     if (this.#size === cap) this.#dropOldest();
     this.#ring[(this.#head + this.#size) % cap] = entry;
@@ -125,7 +200,10 @@ export class MessageHistory {
     this.#ring[this.#head] = undefined;
     this.#head = (this.#head + 1) % this.limits.maxEntries;
     this.#size--;
-    if (e) this.#bytes -= e.bytes;
+    if (e) {
+      this.#bytes -= e.bytes;
+      if (this.#added !== undefined && !this.#added.delete(e.seq)) this.#dropped.push(e.seq);
+    }
   }
 
   #at(i: number): HistoryEntry {

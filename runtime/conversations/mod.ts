@@ -34,6 +34,7 @@ export {
 } from "./views.ts";
 export {
   DEFAULT_HISTORY_LIMITS,
+  type HistoryChanges,
   type HistoryEntry,
   type HistoryLimits,
   type HistoryPage,
@@ -43,4 +44,27 @@ export {
 export { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
 export { nextDue } from "./deadlines.ts";
 export { TrackerStore } from "./store.ts";
+export {
+  exportAgentConversations,
+  importAgentConversations,
+  MIGRATING_BYTES,
+  MIGRATING_MESSAGES,
+} from "./agent-snapshot.ts";
+export {
+  chooseHolder,
+  type HistoryMessageJson,
+  type HistoryPageJson,
+  historyPageJson,
+  qualifyCursor,
+  splitCursor,
+} from "./history-json.ts";
+export {
+  ConversationKv,
+  HISTORY_PREFIX,
+  MAX_STORED_ENTRY_BYTES,
+  type StoredConversations,
+  storedEntry,
+  TRACKER_PREFIX,
+  type TrackerChange,
+} from "./kv-store.ts";
 export { ANONYMOUS_SENDER, type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";

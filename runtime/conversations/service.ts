@@ -1,5 +1,5 @@
 import { type AgentIdentifier, aid } from "../acl/mod.ts";
-import { type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
+import { GroupCommit, type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -38,6 +38,7 @@ import {
 import { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
 import { type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";
 import { TrackerStore } from "./store.ts";
+import type { ConversationKv, StoredConversations, TrackerChange } from "./kv-store.ts";
 
 /** What a {@link ConversationService} needs. */
 export interface ConversationServiceOptions {
@@ -60,6 +61,14 @@ export interface ConversationServiceOptions {
   limits?: Partial<TrackerLimits>;
   /** Bounds of the message history. */
   history?: Partial<HistoryLimits>;
+  /** Messages older than this leave the history (checked by the sweep), ms; default: never. */
+  historyMaxAgeMs?: number;
+  /**
+   * Where history and trackers are kept across restarts (default: nowhere). Call
+   * {@link ConversationService.load} before {@link ConversationService.attach}, and
+   * {@link ConversationService.restoreTrackers} once the node's agents are back.
+   */
+  store?: ConversationKv;
   /** Agents with trackers kept at most (agents removed from the node are dropped first). */
   maxTrackers?: number;
   /**
@@ -96,7 +105,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *   that could open the protocol they name are always checked.
  * - `reply_by` deadlines are fed to the trackers from one timer; when they pass, the
  *   initiator is told with a notice from the AMS ({@link DeadlineNotice}).
- * - Every routed message goes into a bounded in-memory history.
+ * - Every routed message goes into a bounded history, kept in memory and, with a `store`,
+ *   written to Deno KV with the trackers (group commits), so both survive a restart.
  *
  * Trackers are plain JSON ({@link getTrackerState}/{@link setTrackerState}), so that an
  * agent's snapshot can carry them. Messages a guard accepted but the endpoint then failed
@@ -129,6 +139,10 @@ export class ConversationService {
   #timerAt = Infinity;
   #sweepTimer: TimerHandle;
   #closed = false;
+  /** Writes of history and tracker changes (with a store). */
+  readonly #writes: GroupCommit | undefined;
+  /** Tracker shards loaded by {@link load}, until {@link restoreTrackers}. */
+  #loadedTrackers: StoredConversations["trackers"] = [];
 
   constructor(opts: ConversationServiceOptions) {
     this.#opts = opts;
@@ -138,8 +152,70 @@ export class ConversationService {
     this.#canon = canonicalNames((n) => opts.router.localName(n), opts.router.platform);
     this.#ams = aid(`ams@${opts.router.platform}`);
     this.#maxTrackers = opts.maxTrackers ?? 100_000;
-    this.#store = new TrackerStore({ ...DEFAULT_TRACKER_LIMITS, ...opts.limits });
-    this.history = new MessageHistory(opts.history);
+    const trackChanges = opts.store !== undefined;
+    this.#store = new TrackerStore({ ...DEFAULT_TRACKER_LIMITS, ...opts.limits }, {
+      trackChanges,
+    });
+    this.history = new MessageHistory(opts.history, { trackChanges });
+    const store = opts.store;
+    if (store !== undefined) {
+      this.#writes = new GroupCommit(async () => {
+        const history = this.history.takeChanges();
+        const trackers: TrackerChange[] = this.#store.takeChanged()
+          .map(([agent, cid]) => [agent, cid, this.#store.get(agent, cid)]);
+        if (history.added.length + history.dropped.length + trackers.length === 0) return;
+        await store.write(history, trackers);
+      }, (e) => this.#opts.log?.error("could not keep conversation history", { error: String(e) }));
+    }
+  }
+
+  /**
+   * Reads what the store kept before a restart: the history is back at once (positions
+   * continue after it; entries past the bounds or the age limit are dropped), the trackers
+   * wait for {@link restoreTrackers}.
+   */
+  async load(): Promise<{ messages: number; trackers: number }> {
+    if (this.#opts.store === undefined) return { messages: 0, trackers: 0 };
+    const stored = await this.#opts.store.load();
+    this.history.restore(stored.history);
+    this.#expireHistory(this.#now());
+    this.#loadedTrackers = stored.trackers;
+    await this.flush();
+    return { messages: this.history.size, trackers: stored.trackers.length };
+  }
+
+  /**
+   * Puts back the trackers {@link load} read (once the agents are back, so they are kept),
+   * with their deadlines; trackers of agents no longer here are forgotten at the next sweep.
+   */
+  restoreTrackers(): void {
+    const shards = this.#loadedTrackers;
+    this.#loadedTrackers = [];
+    for (const { agent, cid, state } of shards) {
+      if (state.agent !== agent) continue;
+      this.#store.put(agent, cid, state);
+      this.#schedule(agent, cid, state);
+    }
+    this.persistSoon();
+  }
+
+  /** Resolves once every change so far is written to the store. */
+  async flush(): Promise<void> {
+    await this.#writes?.flush();
+  }
+
+  /**
+   * Writes the changes of history and trackers soon, in one go (group commit); for changes
+   * made from outside (e.g. `history.adopt`).
+   */
+  persistSoon(): void {
+    this.#writes?.soon();
+  }
+
+  #expireHistory(nowMs: number): void {
+    const age = this.#opts.historyMaxAgeMs;
+    if (age === undefined) return;
+    this.history.dropAcceptedBefore(new Date(nowMs - age).toISOString());
   }
 
   /**
@@ -221,6 +297,7 @@ export class ConversationService {
   /** Records a routed message in the history (the router's observer). */
   record(d: Delivery, outcomes: RouteOutcome[]): void {
     this.history.add(d, outcomes);
+    this.persistSoon();
   }
 
   /** Whether messages of this local name are checked (an agent or a platform endpoint). */
@@ -279,12 +356,14 @@ export class ConversationService {
     this.dropTracker(name);
     this.#store.replace(name, { ...st, agent: name });
     for (const [cid, shard] of [...this.#store.shards(name)]) this.#schedule(name, cid, shard);
+    this.persistSoon();
   }
 
   /** Forgets an agent's tracker. */
   dropTracker(agent: string): void {
     const name = this.#canon(agent);
     for (const cid of this.#store.dropAgent(name)) this.#due.delete(dueKey(name, cid));
+    this.persistSoon();
   }
 
   /**
@@ -340,6 +419,8 @@ export class ConversationService {
       this.#expire(name, cid, before, at);
     }
     this.#collect();
+    this.#expireHistory(nowMs);
+    this.persistSoon();
   }
 
   /** Every local view of a conversation, merged; `undefined` when no local agent knows it. */
@@ -446,6 +527,7 @@ export class ConversationService {
     this.#schedule(name, cid, state);
     if (this.#store.size > this.#maxTrackers) this.#collect();
     for (const e of effects) this.#effect(name, e);
+    this.persistSoon();
   }
 
   /** Notes when a conversation's shard next has a deadline due, and arms the timer. */

@@ -38,8 +38,31 @@ function isActive(st: TrackerState): boolean {
  */
 export class TrackerStore {
   readonly #agents = new Map<string, AgentShards>();
+  /** Shards changed since the last {@link takeChanged} (`agent\u0000cid`), when tracked. */
+  #changed: Set<string> | undefined;
 
-  constructor(readonly limits: TrackerLimits) {}
+  constructor(readonly limits: TrackerLimits, opts: { trackChanges?: boolean } = {}) {
+    if (opts.trackChanges) this.#changed = new Set();
+  }
+
+  /**
+   * The shards changed (stored, replaced or forgotten) since the last call, as
+   * `[agent, cid]`; {@link get} says what each is now (`undefined`: forgotten). Only with
+   * `trackChanges`.
+   */
+  takeChanged(): [string, string][] {
+    if (this.#changed === undefined) return [];
+    const out = [...this.#changed].map((k) => {
+      const i = k.indexOf("\u0000");
+      return [k.slice(0, i), k.slice(i + 1)] as [string, string];
+    });
+    this.#changed.clear();
+    return out;
+  }
+
+  #touch(agent: string, cid: string): void {
+    this.#changed?.add(`${agent}\u0000${cid}`);
+  }
 
   /** A new, empty shard state for `agent`. */
   fresh(agent: string): TrackerState {
@@ -62,6 +85,7 @@ export class TrackerStore {
     if (a === undefined) this.#agents.set(agent, a = { active: new Map(), finished: new Map() });
     a.active.delete(cid);
     a.finished.delete(cid);
+    this.#touch(agent, cid);
     const evicted: string[] = [];
     const dropped: string[] = [];
     if (isActive(state)) {
@@ -80,6 +104,7 @@ export class TrackerStore {
       }
     }
     if (a.active.size === 0 && a.finished.size === 0) this.#agents.delete(agent);
+    for (const gone of [...evicted, ...dropped]) this.#touch(agent, gone);
     return { evicted, dropped };
   }
 
@@ -89,6 +114,7 @@ export class TrackerStore {
     if (a === undefined) return;
     a.active.delete(cid);
     a.finished.delete(cid);
+    this.#touch(agent, cid);
     if (a.active.size === 0 && a.finished.size === 0) this.#agents.delete(agent);
   }
 
@@ -97,7 +123,9 @@ export class TrackerStore {
     const a = this.#agents.get(agent);
     if (a === undefined) return [];
     this.#agents.delete(agent);
-    return [...a.active.keys(), ...a.finished.keys()];
+    const cids = [...a.active.keys(), ...a.finished.keys()];
+    for (const cid of cids) this.#touch(agent, cid);
+    return cids;
   }
 
   /** The agents with any conversation, least recently first-seen first. */

@@ -16,12 +16,13 @@ import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
 import { type AccDeps, accRoutes } from "./routes/acc.ts";
 import type { AgentManager } from "../agents/mod.ts";
-import type { Cluster } from "../cluster/mod.ts";
+import type { Cluster, DfFederationControl, HistoryPeers } from "../cluster/mod.ts";
 import type { Outbox } from "../delivery/mod.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { clusterRoutes } from "./routes/cluster.ts";
 import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
 import { directoryRoutes } from "./routes/directory.ts";
+import { federationRoutes } from "./routes/federation.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
 import { drainRoutes } from "./routes/drain.ts";
 import { DOCS_PATHS, docsRoutes } from "./routes/docs.ts";
@@ -69,6 +70,10 @@ export interface AppDeps {
   conversations?: ConversationService;
   /** The Task API (contract net); omitted means no `/api/v1/tasks` routes. */
   tasks?: TaskService;
+  /** Other nodes' message history (`GET /api/v1/messages` of their conversations). */
+  historyPeers?: HistoryPeers;
+  /** The DF's federation with other platforms' DFs; omitted means no `/api/v1/df/federation`. */
+  federation?: DfFederationControl;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
   acc?: Omit<AccDeps, "maxBodyBytes">;
   /** The send-and-wait callers (shared with the MCP bridge); a private set when omitted. */
@@ -158,12 +163,13 @@ export function createApp(deps: AppDeps): App {
     outbox: deps.outbox,
   });
   if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });
-  conversationRoutes(app, { conversations: deps.conversations });
+  conversationRoutes(app, { conversations: deps.conversations, peers: deps.historyPeers });
   if (deps.tasks) taskRoutes(app, { tasks: deps.tasks });
   if (deps.agents) agentRoutes(app, { agents: deps.agents, migration: deps.migration });
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
+  if (deps.federation) federationRoutes(app, { federation: deps.federation });
   dashboardRoutes(app);
   docsRoutes(app);
   if (deps.metrics) {

@@ -1,6 +1,12 @@
-import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
-import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
+import {
+  Cluster,
+  clusterAgentDirectory,
+  mountHistoryPeers,
+  mountPlatformAgents,
+  peerRoute,
+} from "../cluster/mod.ts";
 import { agentBounds, type Config } from "../config/mod.ts";
 import { KvDeduper, Outbox } from "../delivery/mod.ts";
 import { EventBus } from "../events/mod.ts";
@@ -12,12 +18,16 @@ import { type NetNode, startNetNode } from "../net/mod.ts";
 import { MessageRouter, mtpRoute, newMessageId, ReplyWaiters } from "../routing/mod.ts";
 import { a2aRoute, mountBridges } from "../bridges/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
-import { ConversationService } from "../conversations/mod.ts";
-import { TaskService } from "../tasks/mod.ts";
+import {
+  ConversationKv,
+  ConversationService,
+  exportAgentConversations,
+  importAgentConversations,
+} from "../conversations/mod.ts";
+import { TaskKv, TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
 import { componentsInUse } from "./components-in-use.ts";
-import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
   FAULT_ENV,
@@ -121,11 +131,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   }));
   router.addRemote(a2aRoute({ router, log: log.child({ component: "a2a" }), inflight }));
 
-  const unmountPlatformAgents = mountPlatformAgents({
+  const platformAgents = mountPlatformAgents({
     cluster,
     router,
     log,
     addresses: () => [accUrl()],
+    federationTimeoutMs: config.dfFederationTimeoutMs,
   });
 
   const store = ComponentStore.forDataDir(config.dataDir);
@@ -170,8 +181,20 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     isAgent: (name) => agents.has(name),
     events,
     log: log.child({ component: "conversations" }),
+    history: { maxEntries: config.historyMaxMessages, maxBytes: config.historyMaxBytes },
+    historyMaxAgeMs: config.historyRetentionHours > 0
+      ? config.historyRetentionHours * 3_600_000
+      : undefined,
+    store: new ConversationKv(kv, log.child({ component: "conversations" })),
   });
+  await conversations.load();
   const detachConversations = conversations.attach();
+  const historyPeers = await mountHistoryPeers({
+    cluster,
+    net,
+    conversations,
+    log: log.child({ component: "history" }),
+  });
   const tasks = new TaskService({
     router,
     home: config.name,
@@ -179,6 +202,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     directory: clusterAgentDirectory(cluster, () => platform),
     events,
     log: log.child({ component: "tasks" }),
+    maxTasks: config.maxTasks,
+    store: new TaskKv(kv, log.child({ component: "tasks" })),
   });
   router.setDeduper(new KvDeduper(kv));
   const outbox = new Outbox({
@@ -206,10 +231,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       (phase) => log.warn("fault injected: exiting", { phase }),
     ),
     conversations: {
-      export: (a) => (conversations.getTrackerState(a) ?? null) as JsonValue | null,
-      import: (a, state) => {
-        if (state !== null) conversations.setTrackerState(a, state);
-      },
+      export: (a) => exportAgentConversations(conversations, a),
+      import: (a, state) => importAgentConversations(conversations, a, state),
       drop: (a) => conversations.dropTracker(a),
     },
   });
@@ -221,6 +244,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "components" }),
   });
   await agents.restore({ inDoubt: await migration.inDoubt() });
+  conversations.restoreTrackers();
+  await tasks.load();
   await migration.start();
   await outbox.start();
   collector.start();
@@ -264,6 +289,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     conversations,
     tasks,
     migration,
+    federation: platformAgents.federation,
+    historyPeers,
     acc: {
       acceptForeign,
       platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
@@ -312,6 +339,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `${tls ? "https" : "http"}://${host}:${addr.port}`;
   baseUrl = url;
+  // Registers with the configured DFs of other platforms once our MTP address is known.
+  for (const s of config.dfFederateWith) {
+    const eq = s.indexOf("=");
+    void platformAgents.federation.join(aid(s.slice(0, eq), [s.slice(eq + 1)]));
+  }
   log.info("listening", {
     url,
     node: config.name,
@@ -347,11 +379,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await Promise.allSettled([...inflight]);
         await migration.stop();
         await agents.close();
-        unmountPlatformAgents();
+        platformAgents.stop();
         await sandbox.close();
         store.close();
         await cluster.stop();
         await net.stop();
+        await conversations.flush();
+        await tasks.flush();
         kv.close();
         log.info("stopped", { node: config.name });
       })();

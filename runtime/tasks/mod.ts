@@ -20,6 +20,13 @@ export {
   type TaskStatus,
   type TaskView,
 } from "./service.ts";
+export {
+  type RestartDecision,
+  restartDecision,
+  type StoredTask,
+  TASK_PREFIX,
+  TaskKv,
+} from "./store.ts";
 export { type CreateTask, CreateTaskSchema, type Distribute, DistributeSchema } from "./schema.ts";
 export { type Bid, bidFacts, chooseBest, STRATEGIES, type Strategy } from "./bids.ts";
 export {

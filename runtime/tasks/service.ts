@@ -1,4 +1,4 @@
-import { REAL_TIMERS, type Timers } from "../async/mod.ts";
+import { GroupCommit, REAL_TIMERS, type Timers } from "../async/mod.ts";
 import type { AgentIdentifier, JsonValue } from "../acl/mod.ts";
 import { canonicalNames } from "../conversations/mod.ts";
 import { ApiError } from "../errors/mod.ts";
@@ -17,6 +17,7 @@ import {
   cnetUnreachable,
 } from "./contract-net.ts";
 import type { CreateTask, Distribute } from "./schema.ts";
+import { restartDecision, type StoredTask, type TaskKv } from "./store.ts";
 
 /** Where a task is. */
 export type TaskStatus = "created" | "distributing" | "in_progress" | "completed" | "failed";
@@ -80,6 +81,11 @@ export interface TaskServiceDeps {
   timers?: Timers;
   /** Tasks kept at most; the oldest ended ones are forgotten first. */
   maxTasks?: number;
+  /**
+   * Where tasks are kept across restarts (default: nowhere); call
+   * {@link TaskService.load} once at start.
+   */
+  store?: TaskKv;
 }
 
 interface Run {
@@ -93,19 +99,9 @@ interface Run {
   ended: PromiseWithResolvers<void>;
 }
 
-interface Task {
-  id: string;
-  spec: CreateTask;
-  status: TaskStatus;
-  created_at: string;
-  started_at: string | null;
-  awarded_at: string | null;
-  completed_at: string | null;
-  strategy: string | null;
-  error: string | null;
+/** A task: what is stored of it, and its run while the contract net is under way. */
+interface Task extends StoredTask {
   run?: Run;
-  /** The final contract-net state, kept after the run ended. */
-  cnet?: CnetState;
 }
 
 const PROGRESS: Record<TaskStatus, number> = {
@@ -140,6 +136,10 @@ export class TaskService {
   readonly #canon: (name: string) => string;
   readonly #home: string;
   #closed = false;
+  /** Tasks changed since the last write, as they were then (`undefined`: forgotten). */
+  readonly #dirty = new Map<string, StoredTask | undefined>();
+  /** Writes of task changes (with a store). */
+  readonly #commit: GroupCommit | undefined;
 
   constructor(deps: TaskServiceDeps) {
     this.#deps = deps;
@@ -147,6 +147,85 @@ export class TaskService {
     this.#timers = deps.timers ?? REAL_TIMERS;
     this.#canon = canonicalNames((n) => deps.router.localName(n), deps.router.platform);
     this.#home = deps.home ?? deps.router.platform;
+    const store = deps.store;
+    if (store !== undefined) {
+      this.#commit = new GroupCommit(async () => {
+        const changes = [...this.#dirty];
+        this.#dirty.clear();
+        if (changes.length > 0) await store.write(changes);
+      }, (e) => this.#deps.log?.error("could not keep tasks", { error: String(e) }));
+    }
+  }
+
+  /**
+   * Puts back the tasks kept before a restart ({@link restartDecision}): ended and created
+   * ones as they were, an awarded one waiting again for its winner's result until its
+   * deadline, one interrupted while bidding as failed.
+   */
+  async load(): Promise<number> {
+    const store = this.#deps.store;
+    if (store === undefined) return 0;
+    const now = this.#now();
+    for (const t of await store.load()) {
+      const { cnet, ...rest } = t;
+      const task: Task = { ...rest };
+      if (cnet !== undefined) task.cnet = cnet;
+      this.#tasks.set(task.id, task);
+      const d = restartDecision(t, now);
+      if (d.kind === "resume") this.#resume(task, cnet!, d.result_by_ms - now);
+      else if (d.kind === "fail") {
+        task.status = "failed";
+        task.error = d.error;
+        task.completed_at = this.#iso();
+        if (task.cnet !== undefined) task.cnet = cnetGiveUp(task.cnet, d.error);
+        this.#mark(task);
+      }
+    }
+    this.#bound();
+    await this.flush();
+    return this.#tasks.size;
+  }
+
+  /** Resolves once every change so far is written to the store. */
+  async flush(): Promise<void> {
+    await this.#commit?.flush();
+  }
+
+  /** Notes a task's state now, to be written (nothing without a store, or once closed). */
+  #mark(task: Task, gone = false): void {
+    if (this.#commit === undefined || this.#closed) return;
+    if (gone) this.#dirty.set(task.id, undefined);
+    else {
+      const cnet = this.#cnet(task);
+      const { run: _run, cnet: _cnet, ...rest } = task;
+      const stored: StoredTask = structuredClone(rest);
+      if (cnet !== undefined) stored.cnet = structuredClone(cnet);
+      this.#dirty.set(task.id, stored);
+    }
+    this.#commit.soon();
+  }
+
+  /** Waits again for the result of an awarded task (after a restart). */
+  #resume(task: Task, state: CnetState, remainingMs: number): void {
+    const local = `_${task.id}`;
+    const run: Run = {
+      state,
+      local,
+      unregister: () => {},
+      untrack: () => {},
+      closeBidding: () => {},
+      ended: Promise.withResolvers<void>(),
+    };
+    run.unregister = this.#deps.router.register(local, {
+      deliver: (d) => this.#onMessage(task, run, d),
+    });
+    run.untrack = this.#deps.conversations?.trackEndpoint(local) ?? (() => {});
+    task.run = run;
+    delete task.cnet;
+    run.resultTimer = this.#timers.set(() => {
+      run.state = cnetGiveUp(run.state, `no result within ${task.spec.timeout_seconds} s`);
+      this.#end(task, run);
+    }, remainingMs);
   }
 
   /** Creates a task (nothing is sent until it is distributed). */
@@ -165,6 +244,7 @@ export class TaskService {
       error: null,
     };
     this.#tasks.set(id, task);
+    this.#mark(task);
     this.#bound();
     this.#deps.events?.publish({ type: "task.created", task_id: id, details: { name: spec.name } });
     return this.#view(task);
@@ -243,6 +323,7 @@ export class TaskService {
     task.status = "distributing";
     task.started_at = new Date(start).toISOString();
     task.strategy = opts.strategy;
+    this.#mark(task);
     run.bidTimer = this.#timers.set(() => run.closeBidding(), opts.max_wait_seconds * 1000);
     try {
       for (const m of out) {
@@ -263,7 +344,10 @@ export class TaskService {
     return this.#result(task);
   }
 
-  /** Ends every running contract net (as failed) and stops the timers. */
+  /**
+   * Ends every running contract net (as failed) and stops the timers. With a store, the
+   * stored tasks stay as they were (an awarded task waits again after the restart).
+   */
   close(): void {
     this.#closed = true;
     for (const t of this.#tasks.values()) {
@@ -388,6 +472,7 @@ export class TaskService {
     });
     if (run.state.phase === "awarded") {
       task.status = "in_progress";
+      this.#mark(task);
       run.resultTimer = this.#timers.set(() => {
         run.state = cnetGiveUp(
           run.state,
@@ -410,6 +495,7 @@ export class TaskService {
     task.status = run.state.phase === "completed" ? "completed" : "failed";
     task.error = run.state.failure;
     task.completed_at = this.#iso();
+    this.#mark(task);
     run.unregister();
     run.untrack();
     this.#deps.events?.publish({
@@ -492,7 +578,10 @@ export class TaskService {
     if (this.#tasks.size <= max) return;
     for (const [id, t] of this.#tasks) {
       if (this.#tasks.size <= max) break;
-      if (t.run === undefined) this.#tasks.delete(id);
+      if (t.run === undefined) {
+        this.#tasks.delete(id);
+        this.#mark(t, true);
+      }
     }
   }
 }

@@ -35,3 +35,45 @@ Deno.test("backoffDelay names the parameter that is out of range", () => {
   assert.throws(() => backoffDelay(ok, 0), /retry must be an integer >= 1, got 0/);
   assert.throws(() => backoffDelay(ok, 1.5), /retry must be an integer >= 1, got 1.5/);
 });
+
+Deno.test("GroupCommit: one write at a time, changes during a write share the next one", async () => {
+  const { GroupCommit } = await import("../../runtime/async/mod.ts");
+  const pending: number[] = [];
+  const written: number[][] = [];
+  const gates: PromiseWithResolvers<void>[] = [];
+  const errors: unknown[] = [];
+  const c = new GroupCommit(async () => {
+    const batch = pending.splice(0);
+    if (batch.length === 0) return;
+    const gate = Promise.withResolvers<void>();
+    gates.push(gate);
+    await gate.promise;
+    if (batch.includes(-1)) throw new Error("refused");
+    written.push(batch);
+  }, (e) => errors.push(e));
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  pending.push(1);
+  c.soon();
+  await settle();
+  assert.equal(gates.length, 1, "the first write started");
+  pending.push(2);
+  c.soon();
+  pending.push(3);
+  c.soon();
+  await settle();
+  assert.equal(gates.length, 1, "one write at a time");
+  gates[0].resolve();
+  await settle();
+  assert.equal(gates.length, 2, "the changes made meanwhile go in one next write");
+  gates[1].resolve();
+  await c.flush();
+  assert.deepEqual(written, [[1], [2, 3]]);
+  pending.push(-1);
+  const flushed = c.flush();
+  await settle();
+  gates[2].resolve();
+  await flushed;
+  assert.equal(errors.length, 1, "a failed write is reported, not thrown");
+});

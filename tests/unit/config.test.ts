@@ -70,3 +70,40 @@ Deno.test("every setting of the schema has a flag and a variable (except rate li
   const missingOptional = shape.filter((k) => !withFlag.has(k) && k !== "rateLimits");
   assert.deepEqual([...missing, ...missingOptional], []);
 });
+
+Deno.test("DF federation and retention settings: flag, variable and config key", () => {
+  const r = loadConfig(
+    [
+      "--df-federate-with",
+      "df@jade=http://jade:7778/acc",
+      "--history-max-bytes",
+      "1MiB",
+      "--config",
+      "c.json",
+    ],
+    (k) =>
+      ({
+        FIPA_EDGE_HISTORY_RETENTION_HOURS: "2",
+        FIPA_EDGE_DF_FEDERATE_WITH: "df@x=http://x/acc",
+      })[k],
+    () => JSON.stringify({ maxTasks: 5, dfFederationTimeoutMs: 250, historyMaxMessages: 7 }),
+  );
+  assert.ok(!r.help);
+  if (r.help) return;
+  assert.deepEqual(r.config.dfFederateWith, ["df@jade=http://jade:7778/acc"], "the flag wins");
+  assert.equal(r.config.historyMaxBytes, 1 << 20);
+  assert.equal(r.config.historyRetentionHours, 2);
+  assert.equal(r.config.maxTasks, 5);
+  assert.equal(r.config.dfFederationTimeoutMs, 250);
+  assert.equal(r.config.historyMaxMessages, 7);
+  const env = loadConfig(
+    [],
+    (k) => k === "FIPA_EDGE_DF_FEDERATE_WITH" ? "df@a=http://a/acc, df@b=https://b/acc" : undefined,
+  );
+  assert.ok(!env.help && env.config.dfFederateWith.length === 2);
+  assert.throws(
+    () => loadConfig(["--df-federate-with", "http://jade:7778/acc"], noEnv),
+    /flag --df-federate-with: \["http:\/\/jade:7778\/acc"\] is invalid: expected <df>@<platform>=/,
+  );
+  assert.throws(() => loadConfig(["--history-retention-hours", "-1"], noEnv), /history-retention/);
+});

@@ -1,6 +1,14 @@
 import { z } from "zod";
-import { toAclJson } from "../../acl/mod.ts";
-import { analysisView, type ConversationService } from "../../conversations/mod.ts";
+import type { HistoryPeers } from "../../cluster/mod.ts";
+import {
+  analysisView,
+  type ConversationService,
+  type HistoryPageJson,
+  historyPageJson,
+  qualifyCursor,
+  splitCursor,
+} from "../../conversations/mod.ts";
+import { ApiError } from "../../errors/mod.ts";
 import { analyze, AnalyzeRequestSchema } from "../../../protocols/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
@@ -12,7 +20,10 @@ export const HistoryQuerySchema = z.object({
   conversation_id: z.string().min(1).max(1024).optional(),
   agent: z.string().min(1).max(1024).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
-  cursor: z.string().regex(/^c[0-9a-z]{1,11}$/, "a next_cursor of an earlier page").optional(),
+  cursor: z.string().regex(
+    /^c[0-9a-z]{1,11}(@[A-Za-z0-9][A-Za-z0-9._:-]{0,62})?$/,
+    "a next_cursor of an earlier page",
+  ).optional(),
   order: z.enum(["asc", "desc"]).default("asc"),
 });
 
@@ -25,7 +36,7 @@ const AnyJson = z.record(z.string(), z.unknown());
  */
 export function conversationRoutes(
   app: App,
-  deps: { conversations?: ConversationService } = {},
+  deps: { conversations?: ConversationService; peers?: HistoryPeers } = {},
 ): void {
   defineRoute(
     app,
@@ -82,8 +93,7 @@ export function conversationRoutes(
       method: "get",
       path: "/api/v1/messages",
       summary: "Message history (the messages this node routed, newest kept)",
-      description:
-        "A bounded in-memory history per node (it does not survive a restart), filtered by " +
+      description: "A bounded history per node, kept in Deno KV across restarts, filtered by " +
         "conversation and/or agent (sender or receiver), paged with next_cursor.",
       request: { query: HistoryQuerySchema },
       responses: {
@@ -94,20 +104,38 @@ export function conversationRoutes(
         ...errorResponses(400, 401),
       },
     },
-    (c) => {
+    async (c) => {
       const q = c.req.valid("query");
-      const page = conversations.messages(q);
-      return c.json({
-        messages: page.entries.map((e) => ({
-          message_id: e.message_id,
-          timestamp: e.accepted_at,
-          ...(e.origin === undefined ? {} : { origin: e.origin }),
-          ...toAclJson(e.message),
-          delivery: e.receivers,
-        })),
-        total: page.total,
-        ...(page.next_cursor === undefined ? {} : { next_cursor: page.next_cursor }),
-      });
+      const peers = deps.peers;
+      const split = q.cursor === undefined ? undefined : splitCursor(q.cursor);
+      const asked = { ...q, cursor: split?.cursor };
+      const remote = (r: { node: string; page: HistoryPageJson }) =>
+        c.json({
+          ...r.page,
+          node: r.node,
+          ...(r.page.next_cursor === undefined
+            ? {}
+            : { next_cursor: qualifyCursor(r.page.next_cursor, r.node) }),
+        });
+      if (split?.node !== undefined && split.node !== peers?.self) {
+        if (peers === undefined) {
+          throw new ApiError("INVALID_REQUEST", "This node has no cluster peers to page", {
+            parameter: "cursor",
+          });
+        }
+        const r = await peers.ask(asked, split.node);
+        if (r !== undefined) return remote(r);
+      }
+      const page = historyPageJson(conversations.messages(asked));
+      // A conversation this node routed nothing of: the node that holds it answers.
+      if (
+        page.total === 0 && q.conversation_id !== undefined && q.cursor === undefined &&
+        peers !== undefined
+      ) {
+        const r = await peers.ask(asked);
+        if (r !== undefined) return remote(r);
+      }
+      return c.json(page);
     },
   );
 }

@@ -4,7 +4,7 @@ import { slText } from "./text.ts";
 
 /** `search-constraints` (SC00023): how far and how much a search may return. */
 export interface SearchConstraints {
-  /** Depth of propagation to federated DFs (this DF does not federate). */
+  /** Depth of propagation to federated DFs; negative: no limit (loops end by search id). */
   max_depth?: number;
   /** Most results wanted; negative means no limit. */
   max_results?: number;

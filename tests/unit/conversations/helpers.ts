@@ -101,3 +101,19 @@ export async function refusal(p: Promise<unknown>): Promise<ApiError> {
   }
   throw new Error("expected the message to be refused");
 }
+
+/** A routed `inform` number `i` in conversation `cid`, accepted `i` seconds into 2030. */
+export function delivery(i: number, cid: string, content = "x"): Delivery {
+  return {
+    message_id: `m${i}`,
+    accepted_at: new Date(Date.UTC(2030, 0, 1, 0, 0, i)).toISOString(),
+    origin: "http",
+    message: {
+      performative: "inform",
+      sender: aid("a@p"),
+      receivers: [aid("b@p")],
+      content,
+      conversation_id: cid,
+    },
+  };
+}

@@ -1,22 +1,8 @@
 import assert from "node:assert/strict";
-import { aid } from "../../../runtime/acl/mod.ts";
 import { MessageHistory } from "../../../runtime/conversations/mod.ts";
-import type { Delivery } from "../../../runtime/routing/mod.ts";
+import { delivery } from "./helpers.ts";
 
-function d(i: number, cid: string, content = "x"): Delivery {
-  return {
-    message_id: `m${i}`,
-    accepted_at: new Date(Date.UTC(2030, 0, 1, 0, 0, i)).toISOString(),
-    origin: "http",
-    message: {
-      performative: "inform",
-      sender: aid("a@p"),
-      receivers: [aid("b@p")],
-      content,
-      conversation_id: cid,
-    },
-  };
-}
+const d = delivery;
 
 Deno.test("the history keeps the newest messages within its count", () => {
   const h = new MessageHistory({ maxEntries: 5 });

@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import {
+  ConversationKv,
+  ConversationService,
+  exportAgentConversations,
+  HISTORY_PREFIX,
+  importAgentConversations,
+  MessageHistory,
+  storedEntry,
+  TrackerStore,
+} from "../../../runtime/conversations/mod.ts";
+import { DEFAULT_TRACKER_LIMITS } from "../../../protocols/mod.ts";
+import { type Delivery, MessageRouter } from "../../../runtime/routing/mod.ts";
+import { delivery, msg } from "./helpers.ts";
+
+const d = delivery;
+
+Deno.test("a history with trackChanges reports what was added and dropped since last asked", () => {
+  const h = new MessageHistory({ maxEntries: 2 }, { trackChanges: true });
+  for (let i = 1; i <= 3; i++) h.add(d(i, "c"), []);
+  let c = h.takeChanges();
+  // m1 came and went between two writes: the store never needs to see it.
+  assert.deepEqual(c.added.map((e) => e.seq), [2, 3]);
+  assert.deepEqual(c.dropped, []);
+  h.add(d(4, "c"), []);
+  c = h.takeChanges();
+  assert.deepEqual(c.added.map((e) => e.seq), [4]);
+  assert.deepEqual(c.dropped, [2]);
+  assert.deepEqual(new MessageHistory().takeChanges(), { added: [], dropped: [] });
+});
+
+Deno.test("restore puts entries back within the bounds; positions continue after them", () => {
+  const old = new MessageHistory();
+  for (let i = 1; i <= 5; i++) old.add(d(i, i < 3 ? "old" : "c"), []);
+  const entries = old.query({ limit: 10 }).entries;
+  const h = new MessageHistory({ maxEntries: 3 }, { trackChanges: true });
+  h.restore([entries[4], entries[2], entries[3], entries[0], entries[1]]);
+  assert.deepEqual(h.query({ limit: 10 }).entries.map((e) => e.message_id), ["m3", "m4", "m5"]);
+  assert.deepEqual(h.takeChanges(), { added: [], dropped: [1, 2] });
+  assert.equal(h.add(d(6, "c"), []).seq, 6);
+  const first = h.query({ conversation_id: "c", limit: 2 });
+  const next = h.query({ conversation_id: "c", limit: 2, cursor: first.next_cursor });
+  assert.deepEqual(first.entries.map((e) => e.message_id), ["m4", "m5"]);
+  assert.deepEqual(next.entries.map((e) => e.message_id), ["m6"]);
+});
+
+Deno.test("dropAcceptedBefore drops the messages older than the cutoff", () => {
+  const h = new MessageHistory();
+  for (let i = 1; i <= 5; i++) h.add(d(i, "c"), []);
+  assert.equal(h.dropAcceptedBefore(new Date(Date.UTC(2030, 0, 1, 0, 0, 3)).toISOString()), 2);
+  assert.deepEqual(h.query({ limit: 10 }).entries.map((e) => e.message_id), ["m3", "m4", "m5"]);
+});
+
+Deno.test("a tracker store with trackChanges names the shards stored and forgotten", () => {
+  const store = new TrackerStore({ ...DEFAULT_TRACKER_LIMITS, maxActive: 1 }, {
+    trackChanges: true,
+  });
+  const st = (cid: string) => {
+    const s = store.fresh("a@p");
+    s.active[`${cid}|x`] = { conversation_id: cid, touched: 1 } as never;
+    return s;
+  };
+  store.put("a@p", "c1", st("c1"));
+  store.put("a@p", "c2", st("c2"));
+  assert.deepEqual(store.takeChanged().sort(), [["a@p", "c1"], ["a@p", "c2"]]);
+  assert.equal(store.get("a@p", "c1"), undefined, "c1 evicted: to delete");
+  store.dropAgent("a@p");
+  assert.deepEqual(store.takeChanged(), [["a@p", "c2"]]);
+  assert.deepEqual(store.takeChanged(), []);
+});
+
+Deno.test("big contents are kept without their content", () => {
+  const h = new MessageHistory();
+  const e = h.add(d(1, "c", "z".repeat(60_000)), []);
+  const s = storedEntry(e);
+  assert.equal(s.content_omitted, true);
+  assert.equal(s.message.content, undefined);
+  const small = h.add(d(2, "c"), []);
+  assert.equal(storedEntry(small), small);
+});
+
+Deno.test("history and open conversations survive a restart through Deno KV", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/kv`;
+  const setup = async () => {
+    const kv = await Deno.openKv(path);
+    const router = new MessageRouter("p");
+    router.register("a", { deliver: () => {} });
+    router.register("client", { deliver: () => {} });
+    const conv = new ConversationService({
+      router,
+      isAgent: (n) => n === "a",
+      timers: null,
+      store: new ConversationKv(kv),
+      history: { maxEntries: 3 },
+    });
+    const loaded = await conv.load();
+    const detach = conv.attach();
+    conv.restoreTrackers();
+    return { kv, router, conv, detach, loaded };
+  };
+  try {
+    const one = await setup();
+    assert.deepEqual(one.loaded, { messages: 0, trackers: 0 });
+    let n = 0;
+    const send = (m: ReturnType<typeof msg>, origin: Delivery["origin"] = "http") =>
+      one.router.route({
+        message_id: `msg_${++n}`,
+        message: m,
+        accepted_at: new Date().toISOString(),
+        origin,
+      });
+    await send(msg("request", "client", "a", { protocol: "fipa-request", reply_with: "r1" }));
+    await send(msg("agree", "a", "client", { protocol: "fipa-request" }), "agent");
+    for (let i = 0; i < 3; i++) await send(msg("inform", "client", "a", { conversation_id: "x" }));
+    await one.conv.flush();
+    one.detach();
+    one.kv.close();
+
+    const two = await setup();
+    try {
+      assert.deepEqual(two.loaded, { messages: 3, trackers: 1 });
+      const stored = await Array.fromAsync(two.kv.list({ prefix: [...HISTORY_PREFIX] }));
+      assert.equal(stored.length, 3, "the store keeps the history's bounds");
+      const v = two.conv.view("c1");
+      assert.equal(v?.state, "agreed", "the open conversation is back");
+      const page = two.conv.messages({ conversation_id: "x", limit: 2 });
+      assert.equal(page.total, 3);
+      // The protocol goes on where it stopped: `inform` ends it.
+      await two.router.route({
+        message_id: "msg_99",
+        message: msg("inform", "a", "client", { protocol: "fipa-request" }),
+        accepted_at: new Date().toISOString(),
+        origin: "agent",
+      });
+      assert.equal(two.conv.view("c1")?.state, "done");
+      await two.conv.flush();
+    } finally {
+      two.detach();
+      two.kv.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an agent's tracker and messages move with it (exportAgentConversations / importAgentConversations)", async () => {
+  const make = () => {
+    const router = new MessageRouter("p");
+    router.register("a", { deliver: () => {} });
+    router.register("client", { deliver: () => {} });
+    const conv = new ConversationService({ router, isAgent: (n) => n === "a", timers: null });
+    return { router, conv, detach: conv.attach() };
+  };
+  const src = make();
+  const dst = make();
+  try {
+    let n = 0;
+    const send = (w: typeof src, m: ReturnType<typeof msg>, origin: Delivery["origin"]) =>
+      w.router.route({
+        message_id: `msg_${++n}`,
+        message: m,
+        accepted_at: new Date().toISOString(),
+        origin,
+      });
+    await send(src, msg("request", "client", "a", { protocol: "fipa-request" }), "http");
+    await send(src, msg("agree", "a", "client", { protocol: "fipa-request" }), "agent");
+    await send(src, msg("inform", "client", "client", { conversation_id: "other" }), "http");
+    const snap = exportAgentConversations(src.conv, "a");
+    assert.ok(snap !== null);
+    // What migration does: the value travels as JSON.
+    importAgentConversations(dst.conv, "a@p", JSON.parse(JSON.stringify(snap)));
+    assert.equal(dst.conv.view("c1")?.state, "agreed");
+    const page = dst.conv.messages({ conversation_id: "c1", limit: 10 });
+    assert.deepEqual(page.entries.map((e) => e.message.performative), ["request", "agree"]);
+    assert.equal(dst.conv.messages({ conversation_id: "other", limit: 10 }).total, 0);
+    // Importing again (a retried move) adds no duplicates.
+    importAgentConversations(dst.conv, "a@p", JSON.parse(JSON.stringify(snap)));
+    assert.equal(dst.conv.messages({ conversation_id: "c1", limit: 10 }).total, 2);
+    // An older node's snapshot carries the bare tracker state.
+    const old = make();
+    importAgentConversations(old.conv, "a@p", src.conv.getTrackerState("a@p"));
+    assert.equal(old.conv.view("c1")?.state, "agreed");
+    old.detach();
+    assert.throws(
+      () => importAgentConversations(dst.conv, "a@p", { v: "bogus" }),
+      /Invalid tracker state/,
+    );
+    assert.equal(exportAgentConversations(src.conv, "nobody"), null);
+  } finally {
+    src.detach();
+    dst.detach();
+  }
+});
+
+Deno.test("an agent's snapshot carries its newest messages within the byte bound", async () => {
+  const router = new MessageRouter("p");
+  router.register("a", { deliver: () => {} });
+  const conv = new ConversationService({ router, isAgent: (n) => n === "a", timers: null });
+  const detach = conv.attach();
+  try {
+    for (let i = 0; i < 10; i++) {
+      await router.route({
+        message_id: `big_${i}`,
+        message: msg("inform", "client", "a", {
+          conversation_id: `b${i}`,
+          content: "y".repeat(40_000),
+        }),
+        accepted_at: new Date().toISOString(),
+        origin: "http",
+      });
+    }
+    const snap = exportAgentConversations(conv, "a") as { messages: { message_id: string }[] };
+    // 256 KiB holds six of the 40 KB messages: the newest six, oldest first.
+    assert.deepEqual(
+      snap.messages.map((m) => m.message_id),
+      [4, 5, 6, 7, 8, 9].map((i) => `big_${i}`),
+    );
+  } finally {
+    detach();
+  }
+});
