@@ -31,6 +31,7 @@ import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { type AgentCounters, type AgentRecord, type AgentState, newAgentId } from "./record.ts";
 import { decideRestart, type FailureRecord, recordSuccess } from "./restart.ts";
 import { type AgentView, toView } from "./view.ts";
+import type { FaultHook, LifecycleStep } from "./faults.ts";
 import { mailboxFull } from "../sandbox/mod.ts";
 
 /** How the manager tells the cluster about its agents; absent on a lone node. */
@@ -38,6 +39,7 @@ export interface AgentDirectory {
   /** Claims the name cluster-wide; throws `AGENT_ALREADY_EXISTS` if it is taken. */
   register(record: AgentRecord): Promise<void>;
   setState(name: string, state: AgentState): Promise<void>;
+  /** Releases the name, only if this node holds it (never another node's agent). */
   deregister(name: string): Promise<void>;
   /** Providers of a service (for `find-agents-by-service`). */
   findAgentsByService(service: string): AgentIdentifier[];
@@ -70,6 +72,8 @@ export interface AgentManagerDeps {
   held?: HeldLog;
   /** Longest wait of an at-most-once handling's changes for a checkpoint (default 1 s). */
   checkpointIntervalMs?: number;
+  /** Fails lifecycle operations at chosen steps (tests only). */
+  fault?: FaultHook;
 }
 
 /** A held delivery and, for at-least-once senders, how to tell them it was handled. */
@@ -203,14 +207,31 @@ export class AgentManager {
       });
     }
     const m = this.#track(record);
+    // Whether the name may be ours in the directory: not when the directory refused it
+    // (another node's agent has it, and deregistering would delete that agent).
+    let claimed = false;
     try {
+      await this.#step("deploy.register", record.name);
+      claimed = this.deps.directory !== undefined;
       await this.deps.directory?.register(record);
+      await this.#step("deploy.activate", record.name);
       await this.#activate(m);
+      await this.#step("deploy.persist", record.name);
       await this.#store.putRecord(m.record);
     } catch (e) {
+      if (e instanceof ApiError && e.code === "AGENT_ALREADY_EXISTS") claimed = false;
       this.#untrack(m);
+      this.#closeCheckpoints(m);
       await m.handle?.terminate().catch(() => {});
-      await this.deps.directory?.deregister(record.name).catch(() => {});
+      m.handle = undefined;
+      if (claimed) {
+        await this.deps.directory?.deregister(record.name).catch((err) =>
+          this.deps.log.warn("directory deregister after a failed deploy failed", {
+            agent: record.name,
+            error: String(err),
+          })
+        );
+      }
       throw e;
     }
     this.deps.events.publish({
@@ -267,18 +288,36 @@ export class AgentManager {
         updated_at: new Date(this.#now()).toISOString(),
         deployment_id: `deploy_${crypto.randomUUID().slice(0, 8)}`,
       };
-      const wasActive = m.handle !== undefined;
+      const before = m.record;
       const old = m.handle;
-      m.record = next;
-      if (wasActive) {
-        await this.#drain(old!, 5_000);
+      if (old) {
+        await this.#drain(old, 5_000);
         await m.ckpt?.flush().catch(() => {});
         this.#closeCheckpoints(m);
         m.handle = undefined;
-        await old!.terminate().catch(() => {});
-        await this.#activate(m);
+        await old.terminate().catch(() => {});
       }
-      await this.#store.putRecord(m.record);
+      // The new record is written first: the old instance's last checkpoint stays the
+      // agent's, so a failure at any step brings the agent back exactly as it was.
+      let written = false;
+      try {
+        await this.#step("update.persist", next.name);
+        await this.#store.putRecord(next);
+        written = true;
+        m.record = next;
+        if (old) {
+          await this.#step("update.activate", next.name);
+          await this.#activate(m);
+        }
+      } catch (e) {
+        this.#closeCheckpoints(m);
+        await m.handle?.terminate().catch(() => {});
+        m.handle = undefined;
+        m.record = before;
+        if (written) await this.#store.putRecord(before);
+        if (old) await this.#reactivate(m, "after a failed update");
+        throw e;
+      }
       this.deps.events.publish({
         type: "agent.updated",
         agent_id: next.name,
@@ -325,10 +364,22 @@ export class AgentManager {
     return this.#serial(m, async () => {
       if (m.handle) return this.#view(m);
       clearTimeout(m.restartTimer);
+      const before = m.record;
+      const failures = m.failures;
       m.failures = { times: [], consecutive: 0 };
-      const wake = m.record.state === "hibernated";
-      await this.#activate(m, wake ? await this.#lastSnapshot(m) : undefined);
-      await this.#store.putRecord(m.record);
+      const wake = before.state === "hibernated";
+      try {
+        await this.#step("start.activate", before.name);
+        await this.#activate(m, wake ? await this.#lastSnapshot(m) : undefined);
+        await this.#step("start.persist", before.name);
+        await this.#store.putRecord(m.record);
+      } catch (e) {
+        await this.#dropInstance(m);
+        m.failures = failures;
+        this.#setState(m, before.state);
+        m.record = before;
+        throw e;
+      }
       this.deps.events.publish({ type: "agent.started", agent_id: m.record.name });
       return this.#view(m);
     });
@@ -341,11 +392,20 @@ export class AgentManager {
     const m = this.#find(ref);
     return this.#serial(m, async () => {
       clearTimeout(m.restartTimer);
+      const h = m.handle;
+      if (h) await m.ckpt?.flush().catch(() => {});
       this.#closeCheckpoints(m);
-      await m.handle?.terminate().catch(() => {});
+      await h?.terminate().catch(() => {});
       m.handle = undefined;
+      try {
+        await this.#step("delete.persist", m.record.name);
+        await this.#store.deleteAgent(m.record.name);
+      } catch (e) {
+        // Nothing is deleted: the agent continues from its last checkpoint.
+        if (h) await this.#reactivate(m, "after a failed delete");
+        throw e;
+      }
       this.#untrack(m);
-      await this.#store.deleteAgent(m.record.name);
       await this.deps.snapshots?.remove(m.record.name).catch(() => {});
       await this.deps.directory?.deregister(m.record.name).catch((e) =>
         this.deps.log.warn("directory deregister failed", {
@@ -755,6 +815,28 @@ export class AgentManager {
     if (this.#closed) throw new ApiError("UNAVAILABLE", "node is shutting down");
   }
 
+  /** Runs the fault hook before `step` (tests only). */
+  async #step(step: LifecycleStep, agent: string): Promise<void> {
+    await this.deps.fault?.(step, agent);
+  }
+
+  /** Ends the agent's instance, if it has one, and its checkpoints. */
+  async #dropInstance(m: Managed): Promise<void> {
+    const h = m.handle;
+    this.#closeCheckpoints(m);
+    m.handle = undefined;
+    await h?.terminate().catch(() => {});
+  }
+
+  /** Brings an instance that an operation stopped back from its last checkpoint. */
+  async #reactivate(m: Managed, why: string): Promise<void> {
+    try {
+      await this.#activate(m, await this.#lastSnapshot(m));
+    } catch (e) {
+      this.#markFailed(m, "trap", `could not restart ${why}: ${(e as Error).message}`);
+    }
+  }
+
   #track(record: AgentRecord): Managed {
     const m: Managed = {
       record,
@@ -850,7 +932,7 @@ export class AgentManager {
     if (from) m.history = from.history;
     m.counters.activated_at = this.#now();
     m.lastActive = this.#now();
-    m.record = { ...m.record, failure: undefined };
+    // The last failure's reason stays on the record (shown until the next failure).
     this.#setState(m, "running");
     // Messages the snapshot holds were accepted before it and not handled in its memory:
     // they go first, ahead of anything held meanwhile.
@@ -950,6 +1032,8 @@ export class AgentManager {
     );
     // At least once: the router acknowledges only after the agent handled the message.
     if (d.mode === "at-least-once") return done.then(() => {});
+    // Send-and-wait: a receiver that fails on the request answers at once.
+    if (d.await_handled) return done.then(() => {}, (e) => Promise.reject(failedOn(name, e)));
   }
 
   async #agentSent(m: Managed, message: AclMessage, messageId: string): Promise<void> {
@@ -1329,4 +1413,17 @@ function notUnderstoodReply(
     ...(msg.conversation_id ? { conversation_id: msg.conversation_id } : {}),
     ...(msg.reply_with ? { in_reply_to: msg.reply_with } : {}),
   };
+}
+
+/** What a send-and-wait gets when its receiver failed on the request: 503 with the reason. */
+function failedOn(name: string, e: unknown): Error {
+  if (!(e instanceof ApiError) || typeof e.details.reason !== "string") return e as Error;
+  if (e.code !== "MESSAGE_DELIVERY_FAILED" && e.code !== "AGENT_UNAVAILABLE") return e;
+  const reason = e.details.reason;
+  const message = String(e.details.message ?? e.message);
+  return new ApiError(
+    "AGENT_UNAVAILABLE",
+    `Agent '${name}' failed on the message (${reason}: ${message})`,
+    { agent: name, failure: { reason, message } },
+  );
 }
