@@ -45,9 +45,13 @@ export class FakeInstance implements AgentInstance {
   pending = 0;
   terminated = false;
   shutdownCalled = false;
+  /** Every message handed to it, in order. */
+  readonly received: AclMessage[] = [];
   readonly storage: Map<string, Uint8Array>;
   #dirty = new Set<string>();
   #full = true;
+  /** Calls run one at a time, in call order, as in the agent's Worker. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly opts: ActivateOptions, readonly host: HostCallbacks) {
     const g = opts.snapshot?.instances[0]?.globals[0]?.value;
@@ -64,9 +68,22 @@ export class FakeInstance implements AgentInstance {
     return (typeof id === "string" ? id : id.name).split("@")[0];
   }
 
-  async deliver(message: AclMessage, opts: { messageId?: string } = {}): Promise<DeliveryResult> {
-    if (this.terminated) throw new ApiError("AGENT_UNAVAILABLE", `${this.name} terminated`);
+  #inOrder<T>(call: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(call, call);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  deliver(message: AclMessage, opts: { messageId?: string } = {}): Promise<DeliveryResult> {
+    if (this.terminated) {
+      return Promise.reject(new ApiError("AGENT_UNAVAILABLE", `${this.name} terminated`));
+    }
     this.pending++;
+    return this.#inOrder(() => this.#handle(message, opts));
+  }
+
+  async #handle(message: AclMessage, opts: { messageId?: string }): Promise<DeliveryResult> {
+    this.received.push(message);
     await Promise.resolve();
     this.pending--;
     const content = String(message.content ?? "");
@@ -99,13 +116,19 @@ export class FakeInstance implements AgentInstance {
   }
 
   snapshot(): Promise<MemorySnapshot> {
-    return Promise.resolve({
-      hash: this.opts.hash,
-      instances: [{ memories: [], globals: [{ index: 0, value: this.count }] }],
-    });
+    return this.#inOrder(() =>
+      Promise.resolve({
+        hash: this.opts.hash,
+        instances: [{ memories: [], globals: [{ index: 0, value: this.count }] }],
+      })
+    );
   }
 
   checkpoint(): Promise<CheckpointDelta> {
+    return this.#inOrder(() => this.#checkpoint());
+  }
+
+  #checkpoint(): Promise<CheckpointDelta> {
     const full = this.#full;
     const keys = full ? [...this.storage.keys()] : [...this.#dirty];
     this.#full = false;
