@@ -169,6 +169,9 @@ export class Instances {
   closeCheckpoints(m: Managed, why = "the agent's instance ended"): void {
     const c = m.ckpt;
     m.ckpt = undefined;
+    // A commit under way may still land (with the marks of handlings it covers): the next
+    // instance starts from the store only once it has (see lastSnapshot).
+    if (c) m.committing = c.idle();
     c?.close(
       new ApiError("AGENT_UNAVAILABLE", `Agent '${m.record.name}': ${why} before its checkpoint`, {
         agent: m.record.name,
@@ -191,6 +194,7 @@ export class Instances {
 
   /** The agent's last snapshot, if it has a readable one for its current component. */
   async lastSnapshot(m: Managed): Promise<AgentCapture | undefined> {
+    await m.committing;
     try {
       const c = await this.store.checkpoints.load(m.record.name);
       if (c && c.memory.hash === m.record.hash) {

@@ -30,6 +30,8 @@ export interface Managed {
   handle?: AgentInstance;
   /** Makes the handle's changes durable (checkpoints); one per handle. */
   ckpt?: Checkpointer;
+  /** Ends when the commit a closed checkpointer had under way has ended. */
+  committing?: Promise<void>;
   counters: AgentCounters;
   failures: FailureRecord;
   unregister?: () => void;

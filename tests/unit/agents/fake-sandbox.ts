@@ -45,6 +45,10 @@ export class FakeInstance implements AgentInstance {
   pending = 0;
   terminated = false;
   shutdownCalled = false;
+  /** While set, checkpoints are taken but handed over only once it resolves (a slow transfer). */
+  gate?: Promise<void>;
+  /** Called when a checkpoint was taken. */
+  onCheckpoint?: () => void;
   /** Every message handed to it, in order. */
   readonly received: AclMessage[] = [];
   readonly storage: Map<string, Uint8Array>;
@@ -124,8 +128,11 @@ export class FakeInstance implements AgentInstance {
     );
   }
 
-  checkpoint(): Promise<CheckpointDelta> {
-    return this.#inOrder(() => this.#checkpoint());
+  async checkpoint(): Promise<CheckpointDelta> {
+    const delta = await this.#inOrder(() => this.#checkpoint());
+    this.onCheckpoint?.();
+    await this.gate;
+    return delta;
   }
 
   #checkpoint(): Promise<CheckpointDelta> {

@@ -13,6 +13,7 @@ import { EventBus } from "../../../runtime/events/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
 import { MessageRouter } from "../../../runtime/routing/mod.ts";
 import { fakeComponents, FakeSandbox } from "./fake-sandbox.ts";
+import { harness } from "./harness.ts";
 import { record } from "./parts.ts";
 
 async function setup() {
@@ -122,5 +123,37 @@ Deno.test("supervisor: strategy none stays failed; a cancelled restart never run
     assert.equal(s.sandbox.live("later").length, 0);
   } finally {
     s.kv.close();
+  }
+});
+
+Deno.test("supervisor: a restart waits for the checkpoint the failed instance was committing", async () => {
+  const timers = new ManualTimers();
+  const h = await harness({ timers });
+  try {
+    await h.deploy("c", { restart: "immediate" });
+    await h.send("c", "put:k", { mode: "at-least-once" });
+    const [first] = h.sandbox.live("c");
+    const gate = Promise.withResolvers<void>();
+    const taken = Promise.withResolvers<void>();
+    first.gate = gate.promise;
+    first.onCheckpoint = () => taken.resolve();
+    // Handled; its checkpoint is taken but not committed yet when the instance fails.
+    const acked = h.send("c", "tick", { mode: "at-least-once" });
+    await taken.promise;
+    await assert.rejects(h.send("c", "trap", { await_handled: true }), /trap/);
+    const restarted = Promise.withResolvers<void>();
+    h.events.subscribe({ events: ["agent.restarted"] }, () => restarted.resolve());
+    timers.advance(0); // the restart begins while the commit is under way
+    // Give a restart that did not wait the turns it needs to read the old checkpoint (one
+    // that waits passes whatever happens here).
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+    gate.resolve();
+    await acked; // the commit landed: "tick" is acknowledged...
+    await restarted.promise;
+    const [second] = h.sandbox.live("c");
+    assert.notEqual(second, first);
+    assert.equal(second.count, 2, "...so the restarted agent has its effect");
+  } finally {
+    await h.close();
   }
 });
