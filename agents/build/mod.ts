@@ -29,6 +29,7 @@ export const WAT_AGENTS: Record<string, string> = {
   "tiny": "tiny/echo.wat",
   "tiny-counter": "tiny/counter.wat",
   "tiny-kv": "tiny/kv.wat",
+  "tiny-fill": "tiny/fill.wat",
   "tiny-bidder": "tiny/bidder.wat",
   "hostile-loop": "hostile/loop.wat",
   "hostile-bomb": "hostile/bomb.wat",

@@ -4,6 +4,7 @@
 import { startEchoWorker } from "../lib/baselines.ts";
 import { prober, startBenchNode } from "../lib/bench-node.ts";
 import { reportResult, settle } from "../lib/child-json.ts";
+import type { Sandbox } from "../../runtime/sandbox/mod.ts";
 
 const [mode, nArg] = Deno.args;
 const n = Number(nArg ?? 200);
@@ -40,7 +41,8 @@ const rss1 = rss();
 const p = prober(bn.node);
 for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 10))) await p.ask(`idle-${i}`);
 p.close();
-const stats = bn.node.agents.deps.sandbox.stats();
+// The node's manager runs on the real sandbox.
+const stats = (bn.node.agents.deps.sandbox as Sandbox).stats();
 reportResult({
   n,
   rss0,

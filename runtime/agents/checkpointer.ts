@@ -104,6 +104,14 @@ export class Checkpointer {
   }
 
   /** Stops: waiting handlings reject with `reason` (they were not made durable). */
+  /**
+   * Resolves once the checkpoint being taken or committed now (if any) has ended, committed
+   * or not: what the store holds is then final, even after {@link close}.
+   */
+  idle(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
   close(reason: Error): void {
     if (this.#closed) return;
     this.#closed = reason;

@@ -2,12 +2,15 @@
  * Agent lifecycle: deployment, supervision with restart strategies, persistence.
  * @module
  */
+export { AgentManager, type ListOptions } from "./manager.ts";
 export {
   type AgentDirectory,
-  AgentManager,
+  type AgentInstance,
   type AgentManagerDeps,
-  type ListOptions,
-} from "./manager.ts";
+  type AgentSandbox,
+  type ComponentLoader,
+} from "./deps.ts";
+export { type FaultHook, LIFECYCLE_STEPS, type LifecycleStep } from "./faults.ts";
 export {
   AgentLocalNameSchema,
   type DeployConfig,

@@ -53,7 +53,8 @@ export function clusterAgentDirectory(cluster: Cluster, platform: () => string):
       await cluster.propose({ type: "agent.set-state", name, state, at: now() });
     },
     async deregister(name: string) {
-      await cluster.propose({ type: "agent.deregister", name, at: now() });
+      // Only this node's agent: a name another node holds is never removed from here.
+      await cluster.propose({ type: "agent.deregister", name, node: cluster.id, at: now() });
     },
     findAgentsByService(service: string): AgentIdentifier[] {
       return findAgentsByService(cluster.machine.state, service, { now: now() }).map((a) =>

@@ -67,4 +67,6 @@ export const AclForwardSchema = z.strictObject({
   to: z.string().min(1).max(1024),
   /** At-least-once: answered once the agent handled it; duplicates are dropped. */
   mode: z.enum(["at-most-once", "at-least-once"]).optional(),
+  /** Answered once the agent handled it, or with its failure (send-and-wait). */
+  await_handled: z.boolean().optional(),
 });

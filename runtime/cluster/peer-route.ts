@@ -38,6 +38,7 @@ export async function peerRoute(opts: {
       accepted_at: f.accepted_at,
       origin: "peer",
       mode: f.mode,
+      ...(f.await_handled ? { await_handled: true } : {}),
     }, to);
   });
   const breakers = new Map<string, CircuitBreaker>();
@@ -72,7 +73,10 @@ export async function peerRoute(opts: {
             message: toAclJson(injectTrace({ ...d.message, receivers: [r] })),
             to: local,
             ...(d.mode ? { mode: d.mode } : {}),
-          }, { timeoutMs: d.mode === "at-least-once" ? 30_000 : 10_000 });
+            ...(d.await_handled ? { await_handled: true } : {}),
+          }, {
+            timeoutMs: d.mode === "at-least-once" || d.await_handled ? 30_000 : 10_000,
+          });
           b.success();
         } catch (e) {
           const transport = !(e instanceof ApiError) ||

@@ -118,6 +118,12 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
     case "agent.deregister": {
       const agent = state.agents.get(c.name);
       if (!agent) return fail("not-registered", `agent '${c.name}' is not registered`);
+      if (c.node !== undefined && agent.node !== c.node) {
+        return fail(
+          "stale-location",
+          `agent '${c.name}' is on node '${agent.node}', not '${c.node}'`,
+        );
+      }
       deleteAgent(state, c.name);
       const events: DirectoryEvent[] = [{ type: "agent.deregistered", agent }];
       const reg = state.registrations.get(c.name);

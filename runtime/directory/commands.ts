@@ -54,11 +54,13 @@ export const AgentMoveSchema = z.strictObject({
 
 /**
  * Remove an agent. Unless `keep_services` is true, its DF registration (if any) goes too.
- * Fails `not-registered`.
+ * With `node`, only if the agent lives on that node (a node removes only its own agents).
+ * Fails `not-registered`, or `stale-location` when it lives on another node.
  */
 export const AgentDeregisterSchema = z.strictObject({
   type: z.literal("agent.deregister"),
   name: AgentNameSchema,
+  node: NodeIdSchema.optional(),
   keep_services: z.boolean().optional(),
   at: InstantSchema,
 });

@@ -162,6 +162,7 @@ export class ReplyWaiters {
         message: request,
         accepted_at: new Date().toISOString(),
         origin: "http",
+        await_handled: true,
       });
     } catch (e) {
       pending.fail(e);

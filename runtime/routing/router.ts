@@ -18,6 +18,12 @@ export interface Delivery {
    * message id seen before is not delivered twice (see {@link Deduper}). Default: at most once.
    */
   mode?: "at-most-once" | "at-least-once";
+  /**
+   * The endpoint resolves only once the receiver handled the message, and rejects with its
+   * failure (`AGENT_UNAVAILABLE` with the reason) when it failed on it, whatever the mode:
+   * send-and-wait asks for it, so that a receiver that fails answers at once.
+   */
+  await_handled?: boolean;
 }
 
 /** Remembers which (receiver, message id) pairs were delivered at least once. */

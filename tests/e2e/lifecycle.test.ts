@@ -97,6 +97,92 @@ Deno.test("a trapping agent restarts per its strategy: immediate comes back, non
   }
 });
 
+function count(r: { body: { reply: { content: unknown } } }): number {
+  const c = r.body.reply.content;
+  return (typeof c === "string" ? JSON.parse(c) : c).count;
+}
+
+async function put(base: string, name: string, config: unknown) {
+  const res = await fetch(`${base}/api/v1/agents/${name}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ config }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+Deno.test("a failed update leaves the agent as it was; a later valid update works", async () => {
+  const node = await spawnNode();
+  try {
+    const counter = await Deno.readFile(new URL("tiny-counter.wasm", DIST));
+    const r = await fetch(`${node.url}/api/v1/agents`, {
+      method: "POST",
+      body: form(counter, { name: "upd", version: "1.0.0" }),
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    await r.body?.cancel();
+    for (let i = 1; i <= 3; i++) assert.equal(count(await ask(node.url, "upd", "tick")), i);
+    const before = await (await fetch(`${node.url}/api/v1/agents/upd`)).json();
+
+    // Valid for the schema and the node's bounds; the component needs more memory.
+    const bad = await put(node.url, "upd", { version: "2.0.0", limits: { memory: 1000 } });
+    assert.equal(bad.status, 400, JSON.stringify(bad.body));
+    assert.match(bad.body.error.message, /limits\.memory 1000 is below/);
+    const after = await (await fetch(`${node.url}/api/v1/agents/upd`)).json();
+    assert.equal(after.status, "running");
+    for (const k of ["version", "hash", "resource_limits", "deployment"] as const) {
+      assert.deepEqual(after[k], before[k], k);
+    }
+    // Its memory is where it was: the count goes on.
+    assert.equal(count(await ask(node.url, "upd", "tick")), 4);
+
+    const good = await put(node.url, "upd", { version: "2.0.0", limits: { memory: "32MiB" } });
+    assert.equal(good.status, 200, JSON.stringify(good.body));
+    assert.equal(good.body.version, "2.0.0");
+    assert.equal(good.body.status, "running");
+    const t = await ask(node.url, "upd", "tick");
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    assert.equal(count(t), 1); // an update starts the new instance fresh (storage carries over)
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("send-and-wait to an agent that fails answers 503 at once; the reason stays after its restart", async () => {
+  const node = await spawnNode();
+  try {
+    const loop = await Deno.readFile(new URL("hostile-loop.wasm", DIST));
+    const r = await fetch(`${node.url}/api/v1/agents`, {
+      method: "POST",
+      body: form(loop, { name: "spinner", restart: "immediate", limits: { cpu_ms_per_call: 50 } }),
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    await r.body?.cancel();
+    const t0 = performance.now();
+    const res = await fetch(`${node.url}/api/v1/messages/send-and-wait?timeout_ms=30000`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ performative: "request", receiver: "spinner", content: "spin" }),
+    });
+    const ms = performance.now() - t0;
+    const body = await res.json();
+    assert.equal(res.status, 503, JSON.stringify(body));
+    assert.equal(body.error.code, "AGENT_UNAVAILABLE");
+    assert.match(body.error.message, /^Agent 'spinner' failed on the message \(cpu-limit: /);
+    assert.equal(body.error.details.failure.reason, "cpu-limit");
+    assert.ok(ms < 20_000, `answered after ${Math.round(ms)} ms, not at the 30 s timeout`);
+    // Restarted automatically, and the record still says why it failed.
+    const v = await waitFor("spinner restarted", async () => {
+      const v = await (await fetch(`${node.url}/api/v1/agents/spinner`)).json();
+      return v.status === "running" && v.metrics.restarts >= 1 ? v : undefined;
+    });
+    assert.equal(v.failure.reason, "cpu-limit");
+    assert.equal(typeof v.failure.at, "string");
+  } finally {
+    await node.stop();
+  }
+});
+
 Deno.test("the API serves HTTPS with --tls-cert and --tls-key", async () => {
   const dir = await Deno.makeTempDir();
   // A CA and a leaf certificate for 127.0.0.1 signed by it (rustls refuses a CA as leaf).

@@ -124,6 +124,19 @@ Deno.test("directory: deregistering an agent removes its DF entry unless kept", 
   );
 });
 
+Deno.test("directory: a deregister naming a node removes only an agent that lives there", () => {
+  const s = createDirectoryState();
+  mustApply(s, registerAgent("tiny@p", "node-a"));
+  refused(
+    apply(s, { type: "agent.deregister", name: "tiny@p", node: "node-b", at: at(1) }),
+    "stale-location",
+    /'tiny@p' is on node 'node-a', not 'node-b'/,
+  );
+  assert.equal(getAgent(s, "tiny@p")?.node, "node-a");
+  mustApply(s, { type: "agent.deregister", name: "tiny@p", node: "node-a", at: at(1) });
+  assert.equal(getAgent(s, "tiny@p"), undefined);
+});
+
 Deno.test("directory: DF register/modify/deregister fail as FIPA says", () => {
   const s = createDirectoryState();
   mustApply(s, dfRegister(reg("da0@p", "fipa-df")));

@@ -1,0 +1,239 @@
+/**
+ * The sandbox adapter: starts an agent's instance (fresh, or from a snapshot), gives it the
+ * host callbacks, makes its changes durable with a {@link Checkpointer}, captures it at a
+ * message boundary and finds its last checkpoint or snapshot.
+ * @module
+ */
+import { type AclMessage, aid } from "../acl/mod.ts";
+import { ApiError } from "../errors/mod.ts";
+import type {
+  AgentFailureInfo,
+  CheckpointDelta,
+  HostCallbacks,
+  MemorySnapshot,
+} from "../sandbox/mod.ts";
+import type { AgentStore } from "./agent-store.ts";
+import { Checkpointer } from "./checkpointer.ts";
+import type { AgentCapture } from "./contract.ts";
+import type { AgentInstance, AgentManagerDeps } from "./deps.ts";
+import { byKey, type Managed, type Queued } from "./managed.ts";
+import type { AgentRegistry } from "./registry.ts";
+
+/** What an instance's callbacks lead to in the other parts of the manager. */
+export interface InstanceEvents {
+  /** The agent sent a message (outgoing). */
+  sent(m: Managed, message: AclMessage, messageId: string): Promise<void>;
+  /** The instance failed (the restart supervisor). */
+  failed(m: Managed, f: AgentFailureInfo): void;
+  /** The agent asked to move to `node` (mobility). */
+  migrate(m: Managed, node: string): void;
+  /** A message a snapshot held goes to the agent (the mailbox). */
+  redeliver(m: Managed, q: Queued): void;
+}
+
+/** Starts, checkpoints, captures and ends agents' instances. */
+export class Instances {
+  constructor(
+    readonly deps: AgentManagerDeps,
+    readonly store: AgentStore,
+    readonly registry: AgentRegistry,
+    readonly now: () => number,
+    readonly on: InstanceEvents,
+  ) {}
+
+  /** Activates the agent: from a snapshot's memory when given, else fresh (with `init`). */
+  async activate(
+    m: Managed,
+    from?: AgentCapture,
+    opts: { snapshotStorage?: boolean } = {},
+  ): Promise<void> {
+    const r = m.record;
+    // A hibernated agent's storage is what its snapshot holds (nothing wrote to it since).
+    const storage = opts.snapshotStorage && from
+      ? new Map(from.storage)
+      : await this.store.loadStorage(r.name);
+    m.handle = await this.deps.sandbox.activate({
+      agentId: aid(`${r.name}@${this.deps.router.platform}`),
+      hash: r.hash,
+      manifest: r.manifest,
+      limits: r.limits,
+      storage,
+      host: this.host(m),
+      ...(from && from.memory.hash === r.hash ? { snapshot: from.memory } : {}),
+    });
+    this.closeCheckpoints(m);
+    m.ckpt = this.checkpointer(m, m.handle);
+    m.ckpt.touched(); // the first checkpoint of an instance is a full one
+    if (from) m.history = from.history;
+    m.counters.activated_at = this.now();
+    m.lastActive = this.now();
+    // The last failure's reason stays on the record (shown until the next failure).
+    this.registry.setState(m, "running");
+    // Messages the snapshot holds were accepted before it and not handled in its memory:
+    // they go first, ahead of anything held meanwhile.
+    if (from?.queued.length) {
+      const hold = m.hold;
+      m.hold = undefined;
+      for (const q of from.queued) this.on.redeliver(m, q);
+      m.hold = hold;
+    }
+  }
+
+  /** Ends the agent's instance, if it has one, and its checkpoints. */
+  async drop(m: Managed): Promise<void> {
+    const h = m.handle;
+    this.closeCheckpoints(m);
+    m.handle = undefined;
+    await h?.terminate().catch(() => {});
+  }
+
+  /** The callbacks an instance of `m` calls. */
+  host(m: Managed): HostCallbacks {
+    const name = m.record.name;
+    const log = this.deps.log.child({ agent: name });
+    const { router, directory, nodeId } = this.deps;
+    return {
+      onSend: (message, meta) => this.on.sent(m, message, meta.messageId),
+      onLog: (level, text) => log[level === "trace" ? "debug" : level](text),
+      findAgentsByService: (s) => directory?.findAgentsByService(s) ?? [],
+      listNodes: () =>
+        directory?.listNodes() ??
+          [{
+            id: nodeId,
+            load: 0,
+            latency_ms: 0,
+            available_memory: Deno.systemMemoryInfo().available,
+          }],
+      isLocalAgent: (n) => {
+        const local = router.localName(n);
+        return local !== undefined && router.hasLocal(local);
+      },
+      nodeOf: (n) => {
+        const local = router.localName(n);
+        if (local !== undefined && router.hasLocal(local)) return nodeId;
+        return directory?.nodeOf(local ?? n);
+      },
+      onFailed: (f) => this.on.failed(m, f),
+      onMigrate: (node) => this.on.migrate(m, node),
+      onRestarted: (info) =>
+        this.deps.events.publish({
+          type: "agent.restarted",
+          agent_id: name,
+          details: { from_snapshot: info.fromSnapshot, cause: "worker-lost" },
+        }),
+    };
+  }
+
+  /** The checkpointer of `h`: commits its deltas with the marks, then opens the output gate. */
+  checkpointer(m: Managed, h: AgentInstance): Checkpointer {
+    const name = m.record.name;
+    const metrics = this.deps.metrics;
+    return new Checkpointer({
+      intervalMs: this.deps.checkpointIntervalMs,
+      timers: {
+        setTimeout: (fn, ms) => {
+          const t = setTimeout(fn, ms);
+          Deno.unrefTimer(t);
+          return t;
+        },
+        clearTimeout: (t) => clearTimeout(t as number),
+      },
+      take: () => h.checkpoint(),
+      commit: async (delta, marks) => {
+        const t0 = performance.now();
+        await this.store.checkpoints.commit(name, delta, marks);
+        if (metrics) {
+          metrics.checkpoints.inc();
+          metrics.checkpointMessages.inc(marks.length);
+          metrics.checkpointBytes.inc(deltaBytes(delta));
+          metrics.checkpointSeconds.observe((performance.now() - t0) / 1000);
+        }
+      },
+      release: (held) => {
+        for (const s of held) this.on.sent(m, s.message, s.messageId).catch(() => {});
+      },
+      failed: (e) => {
+        h.checkpointLost();
+        if (m.handle !== h) return;
+        this.deps.log.error("checkpoint failed; the agent restarts from its last one", {
+          agent: name,
+          error: e.message,
+        });
+        this.on.failed(m, { agentId: name, reason: "trap", message: `checkpoint failed: ${e}` });
+        h.terminate().catch(() => {});
+      },
+    });
+  }
+
+  /** Ends the current instance's checkpoints; handlings waiting for one fail. */
+  closeCheckpoints(m: Managed, why = "the agent's instance ended"): void {
+    const c = m.ckpt;
+    m.ckpt = undefined;
+    // A commit under way may still land (with the marks of handlings it covers): the next
+    // instance starts from the store only once it has (see lastSnapshot).
+    if (c) m.committing = c.idle();
+    c?.close(
+      new ApiError("AGENT_UNAVAILABLE", `Agent '${m.record.name}': ${why} before its checkpoint`, {
+        agent: m.record.name,
+      }),
+    );
+  }
+
+  /** The agent's state at its next message boundary. */
+  async capture(m: Managed, h: AgentInstance): Promise<AgentCapture> {
+    const memory: MemorySnapshot = await h.snapshot();
+    return {
+      record: m.record,
+      memory,
+      storage: h.storageEntries().sort(byKey),
+      queued: [],
+      conversations: null,
+      history: m.history,
+    };
+  }
+
+  /** The agent's last snapshot, if it has a readable one for its current component. */
+  async lastSnapshot(m: Managed): Promise<AgentCapture | undefined> {
+    await m.committing;
+    try {
+      const c = await this.store.checkpoints.load(m.record.name);
+      if (c && c.memory.hash === m.record.hash) {
+        const storage = [...(await this.store.loadStorage(m.record.name))].sort(byKey);
+        return {
+          record: m.record,
+          memory: c.memory,
+          storage,
+          queued: [],
+          conversations: null,
+          history: m.history,
+        };
+      }
+    } catch (e) {
+      this.deps.log.warn("agent checkpoint unreadable; trying its snapshot", {
+        agent: m.record.name,
+        error: (e as Error).message,
+      });
+    }
+    if (!this.deps.snapshots) return undefined;
+    try {
+      const c = await this.deps.snapshots.load(m.record.name);
+      return c && c.memory.hash === m.record.hash ? c : undefined;
+    } catch (e) {
+      this.deps.log.warn("agent snapshot unreadable; starting fresh", {
+        agent: m.record.name,
+        error: (e as Error).message,
+      });
+      return undefined;
+    }
+  }
+}
+
+/** Bytes a checkpoint delta writes (pages and storage values). */
+function deltaBytes(d: CheckpointDelta): number {
+  let n = 0;
+  for (const i of d.instances) {
+    for (const m of i.memories) for (const p of m.pages) n += p.bytes?.length ?? 0;
+  }
+  for (const [, v] of d.storage.set) n += v.length;
+  return n;
+}

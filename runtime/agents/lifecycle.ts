@@ -1,0 +1,335 @@
+/**
+ * The agent lifecycle: restore after a node restart, deploy, update, stop, start and
+ * remove. Each operation runs under the agent's lifecycle lock, and each undoes only what
+ * it did when it fails at any step: the agent, its persisted record and the directory are
+ * left exactly as before (faults are injected at each step in the tests).
+ * @module
+ */
+import { ApiError } from "../errors/mod.ts";
+import type { AgentStore } from "./agent-store.ts";
+import type { AgentManagerDeps } from "./deps.ts";
+import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
+import type { LifecycleStep } from "./faults.ts";
+import type { Instances } from "./instances.ts";
+import type { Managed } from "./managed.ts";
+import type { Mobility } from "./mobility.ts";
+import { type AgentRecord, newAgentId } from "./record.ts";
+import type { AgentRegistry } from "./registry.ts";
+import type { RestartSupervisor } from "./supervisor.ts";
+import type { AgentInstance } from "./deps.ts";
+import type { AgentView } from "./view.ts";
+
+/** The parts the lifecycle works with. */
+export interface LifecycleParts {
+  store: AgentStore;
+  registry: AgentRegistry;
+  instances: Instances;
+  supervisor: RestartSupervisor;
+  mobility: Mobility;
+  now: () => number;
+}
+
+/** Deploy, update, stop, start, remove and restore. */
+export class Lifecycle {
+  readonly store: AgentStore;
+  readonly registry: AgentRegistry;
+  readonly instances: Instances;
+  readonly supervisor: RestartSupervisor;
+  readonly mobility: Mobility;
+  readonly now: () => number;
+
+  constructor(readonly deps: AgentManagerDeps, parts: LifecycleParts) {
+    ({
+      store: this.store,
+      registry: this.registry,
+      instances: this.instances,
+      supervisor: this.supervisor,
+      mobility: this.mobility,
+      now: this.now,
+    } = parts);
+  }
+
+  /**
+   * Brings back the agents persisted on this node: those that were running start again from
+   * their last snapshot when they have one (fresh otherwise), hibernated ones wake on their
+   * next message. Agents named in `inDoubt` (a move was under way when the node stopped)
+   * come back paused, holding their messages, until {@link resolveMove} decides.
+   */
+  async restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
+    const doubt = new Set(opts.inDoubt ?? []);
+    for (const record of await this.store.records()) {
+      const m = this.registry.track(record);
+      if (doubt.has(record.name)) {
+        m.hold = {
+          reason: "recover",
+          queue: await this.deps.held?.list(record.name) ?? [],
+          durable: this.deps.held !== undefined,
+          front: 0,
+        };
+        this.registry.lock(m);
+        continue;
+      }
+      if (record.state === "running" || record.state === "loaded") {
+        try {
+          const last = await this.instances.lastSnapshot(m);
+          await this.instances.activate(m, last);
+          await this.mobility.replayHeld(m, last);
+        } catch (e) {
+          this.supervisor.markFailed(
+            m,
+            "trap",
+            `could not restart after node restart: ${(e as Error).message}`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Deploys a new agent from component bytes. */
+  async deploy(bytes: Uint8Array, config: DeployConfig): Promise<AgentView> {
+    this.registry.open();
+    if (this.registry.has(config.name)) {
+      throw new ApiError("AGENT_ALREADY_EXISTS", `Agent name '${config.name}' already in use`, {
+        name: config.name,
+      });
+    }
+    const { hash } = await this.deps.store.load(bytes);
+    const at = new Date(this.now()).toISOString();
+    const record: AgentRecord = {
+      agent_id: newAgentId(),
+      name: config.name,
+      version: config.version,
+      hash,
+      manifest: config.manifest,
+      limits: config.limits,
+      restart: config.restart,
+      hibernate_after_seconds: config.hibernate_after_seconds,
+      state: "loaded",
+      deployed_at: at,
+      updated_at: at,
+      deployment_id: `deploy_${crypto.randomUUID().slice(0, 8)}`,
+    };
+    if (this.registry.has(config.name)) {
+      throw new ApiError("AGENT_ALREADY_EXISTS", `Agent name '${config.name}' already in use`, {
+        name: config.name,
+      });
+    }
+    const m = this.registry.track(record);
+    // Whether the name may be ours in the directory: not when the directory refused it
+    // (another node's agent has it, and deregistering would delete that agent).
+    let claimed = false;
+    try {
+      await this.#step("deploy.register", record.name);
+      claimed = this.deps.directory !== undefined;
+      await this.deps.directory?.register(record);
+      await this.#step("deploy.activate", record.name);
+      await this.instances.activate(m);
+      await this.#step("deploy.persist", record.name);
+      await this.store.putRecord(m.record);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "AGENT_ALREADY_EXISTS") claimed = false;
+      this.registry.untrack(m);
+      this.instances.closeCheckpoints(m);
+      await m.handle?.terminate().catch(() => {});
+      m.handle = undefined;
+      if (claimed) {
+        await this.deps.directory?.deregister(record.name).catch((err) =>
+          this.deps.log.warn("directory deregister after a failed deploy failed", {
+            agent: record.name,
+            error: String(err),
+          })
+        );
+      }
+      throw e;
+    }
+    this.deps.events.publish({
+      type: "agent.deployed",
+      agent_id: record.name,
+      version: record.version,
+      hash,
+    });
+    return this.registry.view(m);
+  }
+
+  /**
+   * Updates an agent: a new component and/or config. The agent's storage carries over; its
+   * memory does not (the new component starts with `init`).
+   */
+  update(ref: string, change: { bytes?: Uint8Array; config?: UpdateConfig }): Promise<AgentView> {
+    const m = this.registry.find(ref);
+    return this.registry.serial(m, async () => {
+      const hash = change.bytes ? (await this.deps.store.load(change.bytes)).hash : m.record.hash;
+      const c = change.config ?? {};
+      const next: AgentRecord = {
+        ...m.record,
+        hash,
+        version: c.version ?? m.record.version,
+        manifest: c.manifest ?? m.record.manifest,
+        limits: c.limits ?? m.record.limits,
+        restart: c.restart ?? m.record.restart,
+        hibernate_after_seconds: c.hibernate_after_seconds ?? m.record.hibernate_after_seconds,
+        updated_at: new Date(this.now()).toISOString(),
+        deployment_id: `deploy_${crypto.randomUUID().slice(0, 8)}`,
+      };
+      const before = m.record;
+      const old = m.handle;
+      if (old) {
+        await this.#drain(old, 5_000);
+        await m.ckpt?.flush().catch(() => {});
+        this.instances.closeCheckpoints(m);
+        m.handle = undefined;
+        await old.terminate().catch(() => {});
+      }
+      // The new record is written first: the old instance's last checkpoint stays the
+      // agent's, so a failure at any step brings the agent back exactly as it was.
+      let written = false;
+      try {
+        await this.#step("update.persist", next.name);
+        await this.store.putRecord(next);
+        written = true;
+        m.record = next;
+        if (old) {
+          await this.#step("update.activate", next.name);
+          await this.instances.activate(m);
+        }
+      } catch (e) {
+        this.instances.closeCheckpoints(m);
+        await m.handle?.terminate().catch(() => {});
+        m.handle = undefined;
+        m.record = before;
+        if (written) await this.store.putRecord(before);
+        if (old) await this.#reactivate(m, "after a failed update");
+        throw e;
+      }
+      this.deps.events.publish({
+        type: "agent.updated",
+        agent_id: next.name,
+        version: next.version,
+        hash,
+      });
+      return this.registry.view(m);
+    });
+  }
+
+  /**
+   * Stops an agent: it takes no new messages (`draining`), handles those in its mailbox
+   * when `drain` (within the grace period), then `shutdown` runs and it is `stopped`.
+   */
+  stop(ref: string, opts: { graceSeconds?: number; drain?: boolean } = {}): Promise<AgentView> {
+    const m = this.registry.find(ref);
+    return this.registry.serial(m, async () => {
+      this.supervisor.cancel(m);
+      const h = m.handle;
+      if (h) {
+        this.registry.setState(m, "draining");
+        if (opts.drain ?? true) await this.#drain(h, (opts.graceSeconds ?? 30) * 1000);
+        await m.ckpt?.flush().catch((e) =>
+          this.deps.log.warn("checkpoint before stop failed", {
+            agent: m.record.name,
+            error: String(e),
+          })
+        );
+        this.instances.closeCheckpoints(m);
+        await Promise.race([h.shutdown().catch(() => {}), sleep(1000)]);
+        await h.terminate().catch(() => {});
+        m.handle = undefined;
+      }
+      this.registry.setState(m, "stopped");
+      await this.store.putRecord(m.record);
+      this.deps.events.publish({ type: "agent.stopped", agent_id: m.record.name });
+      return this.registry.view(m);
+    });
+  }
+
+  /** Starts a stopped or failed agent again (fresh instance, storage kept). */
+  resume(ref: string): Promise<AgentView> {
+    const m = this.registry.find(ref);
+    return this.registry.serial(m, async () => {
+      if (m.handle) return this.registry.view(m);
+      this.supervisor.cancel(m);
+      const before = m.record;
+      const failures = m.failures;
+      m.failures = { times: [], consecutive: 0 };
+      const wake = before.state === "hibernated";
+      try {
+        await this.#step("start.activate", before.name);
+        await this.instances.activate(m, wake ? await this.instances.lastSnapshot(m) : undefined);
+        await this.#step("start.persist", before.name);
+        await this.store.putRecord(m.record);
+      } catch (e) {
+        await this.instances.drop(m);
+        m.failures = failures;
+        this.registry.setState(m, before.state);
+        m.record = before;
+        throw e;
+      }
+      this.deps.events.publish({ type: "agent.started", agent_id: m.record.name });
+      return this.registry.view(m);
+    });
+  }
+
+  /** Removes an agent, its record and its storage. */
+  remove(
+    ref: string,
+  ): Promise<{ agent_id: string; name: string; status: "removed"; removed_at: string }> {
+    const m = this.registry.find(ref);
+    return this.registry.serial(m, async () => {
+      this.supervisor.cancel(m);
+      const h = m.handle;
+      if (h) await m.ckpt?.flush().catch(() => {});
+      this.instances.closeCheckpoints(m);
+      await h?.terminate().catch(() => {});
+      m.handle = undefined;
+      try {
+        await this.#step("delete.persist", m.record.name);
+        await this.store.deleteAgent(m.record.name);
+      } catch (e) {
+        // Nothing is deleted: the agent continues from its last checkpoint.
+        if (h) await this.#reactivate(m, "after a failed delete");
+        throw e;
+      }
+      this.registry.untrack(m);
+      await this.deps.snapshots?.remove(m.record.name).catch(() => {});
+      await this.deps.directory?.deregister(m.record.name).catch((e) =>
+        this.deps.log.warn("directory deregister failed", {
+          agent: m.record.name,
+          error: String(e),
+        })
+      );
+      this.deps.events.publish({ type: "agent.removed", agent_id: m.record.name });
+      return {
+        agent_id: m.record.agent_id,
+        name: m.record.name,
+        status: "removed" as const,
+        removed_at: new Date(this.now()).toISOString(),
+      };
+    });
+  }
+  async #step(step: LifecycleStep, agent: string): Promise<void> {
+    await this.deps.fault?.(step, agent);
+  }
+
+  /**
+   * Brings an instance that a failed operation stopped back from its last checkpoint, with
+   * its record as it was.
+   */
+  async #reactivate(m: Managed, why: string): Promise<void> {
+    const record = m.record;
+    try {
+      await this.instances.activate(m, await this.instances.lastSnapshot(m));
+      m.record = record;
+    } catch (e) {
+      this.supervisor.markFailed(m, "trap", `could not restart ${why}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Waits until the instance's mailbox is empty, at most `graceMs`. */
+  async #drain(h: AgentInstance, graceMs: number): Promise<void> {
+    const until = this.now() + graceMs;
+    while (h.pending > 0 && this.now() < until) await sleep(5);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,70 @@
+/**
+ * What the manager keeps of each agent it manages ({@link Managed}), shared by its parts.
+ * @module
+ */
+import type { TimerHandle } from "../async/mod.ts";
+import type { Checkpointer } from "./checkpointer.ts";
+import type { HeldDelivery, MigrationHop } from "./contract.ts";
+import type { AgentInstance } from "./deps.ts";
+import type { AgentCounters, AgentRecord } from "./record.ts";
+import type { FailureRecord } from "./restart.ts";
+
+/** A held delivery and, for at-least-once senders, how to tell them it was handled. */
+export interface Queued extends HeldDelivery {
+  settle?: (handled: Promise<void>) => void;
+}
+
+/** Deliveries waiting while the agent is paused (waking, hibernating, moving, arriving). */
+export interface Hold {
+  reason: "wake" | "hibernate" | "move" | "arrive" | "recover";
+  queue: Queued[];
+  /** Each held message is written to the held log before it is acknowledged. */
+  durable: boolean;
+  /** Entries at the front that came with the agent's snapshot (arrivals). */
+  front: number;
+}
+
+/** One agent on this node: its record, its instance (while it has one) and what goes with it. */
+export interface Managed {
+  record: AgentRecord;
+  handle?: AgentInstance;
+  /** Makes the handle's changes durable (checkpoints); one per handle. */
+  ckpt?: Checkpointer;
+  /** Ends when the commit a closed checkpointer had under way has ended. */
+  committing?: Promise<void>;
+  counters: AgentCounters;
+  failures: FailureRecord;
+  unregister?: () => void;
+  restartTimer?: TimerHandle;
+  /** Serializes lifecycle operations on this agent. */
+  busy: Promise<unknown>;
+  /** Set while deliveries wait instead of reaching the agent. */
+  hold?: Hold;
+  /** Ends the lifecycle lock a move holds. */
+  unlock?: () => void;
+  /** Where the agent has been. */
+  history: MigrationHop[];
+  /** Last message or activation, ms since the epoch. */
+  lastActive: number;
+}
+
+/** A fresh {@link Managed} for `record`, with no instance. */
+export function newManaged(
+  record: AgentRecord,
+  now: number,
+  history: MigrationHop[] = [],
+): Managed {
+  return {
+    record,
+    counters: { messages_processed: 0, messages_failed: 0, total_latency_ms: 0, restarts: 0 },
+    failures: { times: [], consecutive: 0 },
+    busy: Promise.resolve(),
+    history,
+    lastActive: now,
+  };
+}
+
+/** Orders storage entries by key. */
+export function byKey([a]: [string, Uint8Array], [b]: [string, Uint8Array]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

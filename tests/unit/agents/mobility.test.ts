@@ -1,0 +1,67 @@
+// Mobility on a fake sandbox: hibernation and waking keep the agent's memory; a move's
+// pause holds messages (in the held log) and hands them over in order.
+import assert from "node:assert/strict";
+import { harness } from "./harness.ts";
+
+const hop = { from: "n1", to: "n2", at: new Date(0).toISOString(), nonce: "x" };
+
+Deno.test("mobility: a hibernated agent wakes on its next message with its memory", async () => {
+  const h = await harness();
+  try {
+    await h.deploy("sleepy");
+    for (let i = 0; i < 3; i++) await h.send("sleepy", "tick", { await_handled: true });
+    const v = await h.agents.hibernate("sleepy");
+    assert.equal(v.status, "hibernated");
+    assert.equal(h.sandbox.live("sleepy").length, 0);
+    assert.ok(h.snapshots.saved.has("sleepy"));
+    await h.send("sleepy", "tick", { mode: "at-least-once" });
+    assert.equal(h.agents.get("sleepy").status, "running");
+    const [woken] = h.sandbox.live("sleepy");
+    assert.equal(woken.count, 4);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("mobility: a paused agent holds its messages in the held log; resuming delivers them in order", async () => {
+  const h = await harness();
+  try {
+    await h.deploy("mv");
+    await h.send("mv", "tick", { await_handled: true });
+    const capture = await h.agents.pauseForMove("mv", hop);
+    assert.deepEqual(capture.history, [hop]);
+    assert.equal(capture.record.state, "running");
+    await h.send("mv", "put:a");
+    await h.send("mv", "put:b");
+    const [instance] = h.sandbox.live("mv");
+    assert.equal(instance.count, 1, "held, not delivered");
+    assert.deepEqual(
+      (await h.held.list("mv")).map((q) => q.delivery.message.content),
+      ["put:a", "put:b"],
+    );
+    await h.agents.resumeAfterMove("mv");
+    await h.send("mv", "tick", { await_handled: true });
+    assert.deepEqual(instance.received.map((m) => m.content), ["tick", "put:a", "put:b", "tick"]);
+    assert.deepEqual(await h.held.list("mv"), []);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("mobility: a committed move hands the held messages over and the agent leaves", async () => {
+  const h = await harness();
+  try {
+    await h.deploy("gone");
+    await h.agents.pauseForMove("gone", hop);
+    await h.send("gone", "a");
+    const held = h.agents.releaseMoved("gone");
+    assert.deepEqual(held.map((q) => q.delivery.message.content), ["a"]);
+    assert.equal(h.agents.has("gone"), false);
+    assert.equal(h.router.hasLocal("gone"), false);
+    assert.equal(h.sandbox.live("gone").length, 0);
+    await h.agents.forgetMoved("gone");
+    assert.equal((await h.kv.get(["agents", "gone"])).value, null);
+  } finally {
+    await h.close();
+  }
+});
