@@ -31,10 +31,12 @@ export {
 export {
   type AclMessage,
   AclMessageSchema,
+  isAclWord,
   isJsonValue,
   type JsonValue,
   JsonValueSchema,
   MAX_JSON_DEPTH,
+  ProtocolWordSchema,
   ReplyBySchema,
   TEXT_PARAMS,
 } from "./message.ts";
