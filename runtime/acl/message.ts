@@ -98,7 +98,11 @@ const Text = z.string().max(65536);
  * parentheses, not starting with `#`, a digit, `-`, `@`, `"` or `:`, and not a number.
  */
 export function isAclWord(text: string): boolean {
-  if (text.charCodeAt(0) === 58 || /[\x00-\x20()]/.test(text)) return false;
+  if (text.length === 0 || text.charCodeAt(0) === 58) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 40 || c === 41) return false;
+  }
   return atomKind(text) === "word";
 }
 
