@@ -1,4 +1,4 @@
-import type { AclMessage } from "../acl/mod.ts";
+import { type AclMessage, aid } from "../acl/mod.ts";
 import type { AgentRecord } from "../directory/mod.ts";
 import {
   type AmsAgentDescription,
@@ -11,7 +11,8 @@ import {
   writeSl,
 } from "../sl/mod.ts";
 import { amsDescriptionOf, lifecycleStatesOf } from "./ams-state.ts";
-import type { ManagementContext } from "./context.ts";
+import { type ManagementContext, sameAgentName } from "./context.ts";
+import { localNameOf } from "./names.ts";
 import { effectiveMaxResults } from "./df-handler.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
@@ -19,24 +20,45 @@ import { isParsed, type ParsedRequest, parseRequest, refuse } from "./request.ts
 
 const PAGE = 500;
 
-/** Agents matching an AMS template, in name order, at most `max`. */
+/** The platform's own agents, as JADE's AMS lists them: its AMS and its DF, both active. */
+function platformAgents(ctx: ManagementContext): AmsAgentDescription[] {
+  return (["ams", "df"] as const).map((who) => ({
+    name: aid(`${who}@${ctx.platform}`, [...ctx.addresses]),
+    state: "active" as const,
+  }));
+}
+
+/**
+ * Agents matching an AMS template, at most `max`: the platform's AMS and DF first, then the
+ * hosted agents in name order, each with its full name (`<local>@<platform>`) and the
+ * platform's addresses. A template's name matches by local or full name alike.
+ */
 export function searchAms(
   ctx: ManagementContext,
   template: AmsAgentDescription,
   max: number,
 ): AmsAgentDescription[] {
   const out: AmsAgentDescription[] = [];
-  const take = (r: AgentRecord | undefined) => {
-    if (!r || out.length >= max) return;
-    const d = amsDescriptionOf(r, ctx.addresses);
+  const keep = (d: AmsAgentDescription) => {
+    if (out.length >= max) return;
     if (template.state !== undefined && d.state !== template.state) return;
     if (template.ownership !== undefined && d.ownership !== template.ownership) return;
     out.push(d);
   };
+  const take = (r: AgentRecord | undefined) => {
+    if (r) keep(amsDescriptionOf(r, ctx.platform, ctx.addresses));
+  };
   if (template.name !== undefined) {
-    take(ctx.directory.getAgent(template.name.name));
+    const local = localNameOf(ctx, template.name.name);
+    if (local === undefined) return out;
+    const own = platformAgents(ctx).find((d) =>
+      sameAgentName(d.name!.name, `${local}@${ctx.platform}`)
+    );
+    if (own) keep(own);
+    else take(ctx.directory.getAgent(local));
     return out;
   }
+  for (const d of platformAgents(ctx)) keep(d);
   if (template.state !== undefined) {
     const records: AgentRecord[] = [];
     for (const s of lifecycleStatesOf(template.state)) {

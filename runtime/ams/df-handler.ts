@@ -31,6 +31,7 @@ import {
   refuse,
   templateFor,
 } from "./request.ts";
+import { fullAgentId, inDirectoryNames, withFullName } from "./names.ts";
 import { findSubscription, type Subscription } from "./subscriptions.ts";
 import { checkRegistration, isException } from "./validate.ts";
 
@@ -68,12 +69,12 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
       value: writeSl(descriptionTerm(p)),
     });
   }
-  const d = a.description.value;
+  const d = inDirectoryNames(ctx, a.description.value);
   if (a.function === "search") {
     const found = ctx.directory.searchServices(d, {
       max_results: effectiveMaxResults(ctx, a.constraints.max_results),
       now: ctx.now,
-    });
+    }).map((f) => withFullName(ctx, f));
     const result = resultToSl(p.action, slSequence(found.map(dfAgentDescriptionToSl)));
     return repliesOnly(agree(p), buildReply(p.t, "inform", [result]));
   }
@@ -94,7 +95,9 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
         value: d.name.name,
       });
     }
-    if (!msg.sender || !may(msg.sender, d.name)) return refuse(p, msg, { kind: "unauthorised" });
+    if (!msg.sender || !may(msg.sender, fullAgentId(ctx, d.name))) {
+      return refuse(p, msg, { kind: "unauthorised" });
+    }
     command = { type: "df.deregister", name: d.name.name, at: ctx.now };
   } else {
     const checked = checkRegistration(d);
@@ -106,7 +109,7 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
         value: checked.lease_time,
       });
     }
-    if (!msg.sender || !may(msg.sender, checked.name)) {
+    if (!msg.sender || !may(msg.sender, fullAgentId(ctx, checked.name))) {
       return refuse(p, msg, { kind: "unauthorised" });
     }
     command = {
@@ -154,13 +157,14 @@ export function handleDfSubscribe(ctx: ManagementContext, msg: AclMessage): Mana
     });
   }
   if (!msg.sender) return refuse(p, msg, { kind: "unauthorised" });
-  const found = ctx.directory.searchServices(a.description.value, {
+  const template = inDirectoryNames(ctx, a.description.value);
+  const found = ctx.directory.searchServices(template, {
     max_results: effectiveMaxResults(ctx, a.constraints.max_results),
     now: ctx.now,
-  });
+  }).map((f) => withFullName(ctx, f));
   const sub: Subscription = {
     subscriber: msg.sender.name,
-    template: a.description.value,
+    template,
     action: actionText(p),
     reply: t,
   };

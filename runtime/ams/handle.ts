@@ -51,7 +51,7 @@ export function handleManagementMessage(
   ctx: ManagementContext,
   msg: AclMessage,
 ): ManagementOutcome {
-  const who = managementTarget(ctx.platform, msg);
+  const who = managementTarget(ctx.platform, msg, ctx.localName);
   if (!who) return repliesOnly();
   switch (msg.performative) {
     case "request":

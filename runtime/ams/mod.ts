@@ -51,6 +51,13 @@ export { handleAmsRequest, searchAms } from "./ams-handler.ts";
 export { amsDescriptionOf, FIPA_STATE, lifecycleStatesOf } from "./ams-state.ts";
 export { handleManagementMessage } from "./handle.ts";
 export {
+  directoryAgentId,
+  fullAgentId,
+  inDirectoryNames,
+  localNameOf,
+  withFullName,
+} from "./names.ts";
+export {
   addSubscription,
   dropSubscriber,
   emptySubscriptions,

@@ -127,6 +127,8 @@ export function notification(sub: Subscription, descriptions: DfAgentDescription
 export function notifySubscribers(
   reg: SubscriptionRegistry,
   events: readonly DirectoryEvent[],
+  /** How descriptions are shown to subscribers (e.g. with full names); default as stored. */
+  show: (d: DfAgentDescription) => DfAgentDescription = (d) => d,
 ): AclMessage[] {
   const out: AclMessage[] = [];
   const keys = [...reg.byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -137,7 +139,7 @@ export function notifySubscribers(
       const d = concerning(sub.template, e);
       if (d) changed.push(d);
     }
-    if (changed.length) out.push(notification(sub, changed));
+    if (changed.length) out.push(notification(sub, changed.map(show)));
   }
   return out;
 }

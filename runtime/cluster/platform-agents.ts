@@ -6,9 +6,11 @@ import {
   emptySubscriptions,
   failRequest,
   handleManagementMessage,
+  type ManagementContext,
   notifySubscribers,
   removeSubscription,
   type SubscriptionRegistry,
+  withFullName,
 } from "../ams/mod.ts";
 import { type ApplyResult, directoryReader } from "../directory/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -45,14 +47,16 @@ export function mountPlatformAgents(opts: {
       });
     }
   };
+  const context = (): ManagementContext => ({
+    platform: router.platform,
+    addresses: opts.addresses(),
+    now: new Date().toISOString(),
+    directory: directoryReader(cluster.machine.state),
+    subscriptions: subs,
+    localName: (n) => router.localName(n),
+  });
   const handle = async (msg: AclMessage) => {
-    const out = handleManagementMessage({
-      platform: router.platform,
-      addresses: opts.addresses(),
-      now: new Date().toISOString(),
-      directory: directoryReader(cluster.machine.state),
-      subscriptions: subs,
-    }, msg);
+    const out = handleManagementMessage(context(), msg);
     if (out.subscribe) subs = addSubscription(subs, out.subscribe);
     if (out.unsubscribe) {
       subs = removeSubscription(subs, out.unsubscribe.subscriber, out.unsubscribe.conversation_id)
@@ -74,7 +78,8 @@ export function mountPlatformAgents(opts: {
     for (const e of events) {
       if (e.type === "agent.deregistered") subs = dropSubscriber(subs, e.agent.name);
     }
-    for (const m of notifySubscribers(subs, events)) void send(m);
+    const ctx = context();
+    for (const m of notifySubscribers(subs, events, (d) => withFullName(ctx, d))) void send(m);
   });
   const endpoint = {
     deliver: (d: { message: AclMessage }) => {

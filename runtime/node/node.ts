@@ -1,4 +1,3 @@
-import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
 import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
 import { agentBounds, type Config } from "../config/mod.ts";
@@ -9,7 +8,7 @@ import type { Logger } from "../log/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
-import { MessageRouter, mtpRoute, newMessageId } from "../routing/mod.ts";
+import { foreignAcceptor, MessageRouter, mtpRoute } from "../routing/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import { ConversationService } from "../conversations/mod.ts";
 import { TaskService } from "../tasks/mod.ts";
@@ -223,25 +222,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   await outbox.start();
   collector.start();
 
-  const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
-    for (const to of receivers) {
-      try {
-        await router.route({
-          message_id: newMessageId(),
-          message: { ...message, receivers: [to] },
-          accepted_at: new Date().toISOString(),
-          origin: "mtp",
-        });
-      } catch (e) {
-        // Accepted by the transport (SC00084) but undeliverable: reported, not refused.
-        log.warn("undeliverable message from another platform", {
-          receiver: to.name,
-          sender: message.sender?.name,
-          error: (e as Error).message,
-        });
-      }
-    }
-  };
+  const acceptForeign = foreignAcceptor({ router, log, addresses: () => [accUrl()] });
 
   const app = createApp({
     node: config.name,

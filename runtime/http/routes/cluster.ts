@@ -47,7 +47,23 @@ const TransferSchema = z.strictObject({ to: z.string().min(1).max(128) });
  * transfer and the removal of dead members. Writes follow the client's request: when it
  * goes away, retries stop (an unknown outcome answers `OUTCOME_UNKNOWN`, 504).
  */
-export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
+export function clusterRoutes(
+  app: App,
+  deps: {
+    cluster: Cluster;
+    /**
+     * The local name an agent name of this platform stands for (`undefined`: another
+     * platform's); the registry keys this platform's agents by local name, so `echo` and
+     * `echo@<platform>` are the same registration.
+     */
+    localName?: (name: string) => string | undefined;
+  },
+): void {
+  const key = (name: string) => deps.localName?.(name) ?? name;
+  const keyed = <T extends { name: { name: string } }>(d: T): T => ({
+    ...d,
+    name: { ...d.name, name: key(d.name.name) },
+  });
   const { cluster } = deps;
   defineRoute(
     app,
@@ -112,7 +128,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       if (p.consistent === "true") await cluster.linearizableRead();
       const svc = p.name || p.type || p.protocol || p.ontology || p.language;
       const template = dfTemplate({
-        ...(p.agent ? { name: aid(p.agent) } : {}),
+        ...(p.agent ? { name: aid(key(p.agent)) } : {}),
         services: svc
           ? [serviceDescription({
             ...(p.name ? { name: p.name } : {}),
@@ -149,7 +165,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: { 201: written, ...errorResponses(400, 401, 403, 409, 415, 503, 504) },
     },
     async (c) => {
-      const d = await readJson(c, RegisterBody);
+      const d = keyed(await readJson(c, RegisterBody));
       const t0 = performance.now();
       const r = await cluster.propose({
         type: "df.register",
@@ -171,8 +187,8 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: { 200: written, ...errorResponses(400, 401, 403, 404, 415, 503, 504) },
     },
     async (c) => {
-      const d = await readJson(c, RegisterBody);
-      const { agent } = c.req.valid("param");
+      const d = keyed(await readJson(c, RegisterBody));
+      const agent = key(c.req.valid("param").agent);
       if (d.name.name !== agent) {
         throw new ApiError("INVALID_REQUEST", `Body names '${d.name.name}', path '${agent}'`, {
           path: ["name"],
@@ -198,7 +214,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: { 200: written, ...errorResponses(401, 403, 404, 503, 504) },
     },
     async (c) => {
-      const { agent } = c.req.valid("param");
+      const agent = key(c.req.valid("param").agent);
       const r = await cluster.propose({
         type: "df.deregister",
         name: agent,

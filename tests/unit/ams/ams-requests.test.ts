@@ -51,7 +51,7 @@ function populate(): DirectoryState {
   LIFECYCLE_STATES.forEach((state: LifecycleState, i) => {
     const r = apply(s, {
       type: "agent.register",
-      name: `a${i}@${PLATFORM}`,
+      name: `a${i}`, // the directory keys hosted agents by local name
       node: PLATFORM,
       state,
       manifest: { capabilities: [], limits: {} },
@@ -108,22 +108,41 @@ Deno.test("AMS search: by state, ownership and name, with FIPA states", () => {
     return resultItems(out.replies[1], req).map((t) => amsAgentDescriptionFromSl(t));
   };
   const all = search("");
-  assert.equal(all.length, LIFECYCLE_STATES.length);
-  assert.deepEqual(all[0], {
+  // The platform's own AMS and DF first (as JADE's AMS lists them), then the agents.
+  assert.equal(all.length, LIFECYCLE_STATES.length + 2);
+  assert.deepEqual(all.slice(0, 2), [
+    { name: aid(AMS, [ADDR]), state: "active" },
+    { name: aid(`df@${PLATFORM}`, [ADDR]), state: "active" },
+  ]);
+  // Full names with the platform's addresses, never the bare local name.
+  assert.deepEqual(all[2], {
     name: aid(`a0@${PLATFORM}`, [ADDR]),
     state: "initiated",
     ownership: "bob",
   });
   const active = search(":state active");
-  assert.deepEqual(active.map((d) => d.name!.name), [`a2@${PLATFORM}`, `a3@${PLATFORM}`]);
+  assert.deepEqual(active.map((d) => d.name!.name), [
+    AMS,
+    `df@${PLATFORM}`,
+    `a2@${PLATFORM}`,
+    `a3@${PLATFORM}`,
+  ]);
   assert.deepEqual(search(":state active :ownership alice").map((d) => d.name!.name), [
     `a3@${PLATFORM}`,
   ]);
-  assert.deepEqual(search(`:name (agent-identifier :name a6@${PLATFORM})`).map((d) => d.state), [
-    "waiting",
+  // A template names an agent by full or local name alike.
+  for (const name of [`a6@${PLATFORM}`, "a6", `A6@${PLATFORM}`.toLowerCase()]) {
+    assert.deepEqual(search(`:name (agent-identifier :name ${name})`).map((d) => d.state), [
+      "waiting",
+    ]);
+  }
+  assert.deepEqual(search(`:name (agent-identifier :name df@${PLATFORM})`), [
+    { name: aid(`df@${PLATFORM}`, [ADDR]), state: "active" },
   ]);
   assert.deepEqual(search(":name (agent-identifier :name nobody@x)"), []);
+  assert.deepEqual(search(":name (agent-identifier :name a6@elsewhere)"), []);
   assert.equal(search("", "(search-constraints :max-results 3)").length, 3);
+  assert.equal(search("", "(search-constraints :max-depth 2 :max-results 4)").length, 4);
   for (const st of LIFECYCLE_STATES) assert.ok(lifecycleStatesOf(FIPA_STATE[st]).includes(st));
 });
 
@@ -151,4 +170,18 @@ Deno.test("AMS refuses what it does not do", () => {
     parameter: "state",
     value: "sleeping",
   });
+});
+
+Deno.test("AMS by its local name: `ams` as receiver and actor is answered, not dropped", () => {
+  const req = request("(get-description)", {
+    sender: aid("client@node-a"),
+    receivers: [aid("ams")],
+    content: "((action (agent-identifier :name ams) (get-description)))",
+  });
+  const out = handle(freshState(), req);
+  assert.deepEqual(acts(out.replies), ["agree", "inform"]);
+  assert.equal(out.replies[1].sender!.name, AMS);
+  // Another platform's AMS is not this one.
+  const elsewhere = handle(freshState(), { ...req, receivers: [aid("ams@node-b")] });
+  assert.deepEqual(acts(elsewhere.replies), []);
 });
