@@ -67,6 +67,20 @@ export {
 export { ACL_MAX_DEPTH, AclLexer, type AclToken, type AtomKind } from "./string-lexer.ts";
 export { aclStringLiteral } from "./string-writer.ts";
 export {
+  ACL_XML_REPRESENTATION,
+  parseAclXml,
+  type ParseAclXmlOptions,
+  toAclXml,
+} from "./xml-form.ts";
+export {
+  escapeXmlAttr,
+  escapeXmlText,
+  isXmlSafe,
+  parseXml,
+  type XmlElement,
+  XmlSyntaxError,
+} from "./xml-tree.ts";
+export {
   type FipaDateTime,
   fipaDateTimeToIso,
   isoToFipaDateTime,
