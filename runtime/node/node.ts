@@ -6,7 +6,12 @@ import { EventBus } from "../events/mod.ts";
 import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
-import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
+import {
+  apDescription,
+  defaultHttpMtpDeps,
+  RepresentationChoice,
+  sendHttpMtp,
+} from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { foreignAcceptor, MessageRouter, mtpRoute } from "../routing/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
@@ -111,11 +116,16 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   router.addRemote(await peerRoute({ cluster, net, router, log }));
   const inflight = new Set<Promise<unknown>>();
   const mtpDeps = defaultHttpMtpDeps();
+  const representations = new RepresentationChoice();
   router.addRemote(mtpRoute({
     router,
     log,
     inflight,
-    send: (msg, to) => sendHttpMtp(msg, to, mtpDeps, { platformAddresses: [accUrl()] }),
+    send: (msg, to) =>
+      sendHttpMtp(msg, to, mtpDeps, {
+        platformAddresses: [accUrl()],
+        representation: representations.for(to),
+      }),
   }));
 
   const unmountPlatformAgents = mountPlatformAgents({
@@ -222,7 +232,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   await outbox.start();
   collector.start();
 
-  const acceptForeign = foreignAcceptor({ router, log, addresses: () => [accUrl()] });
+  const foreign = foreignAcceptor({
+    router,
+    log,
+    addresses: () => [accUrl()],
+    representations,
+  });
 
   const app = createApp({
     node: config.name,
@@ -242,7 +257,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     tasks,
     migration,
     acc: {
-      acceptForeign,
+      acceptForeign: foreign.accept,
+      rejectForeign: foreign.reject,
       platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
     },
     checks: {

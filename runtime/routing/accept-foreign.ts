@@ -3,9 +3,14 @@ import type { Logger } from "../log/mod.ts";
 import { deliveryFailureMessage } from "../mtp/mod.ts";
 import { newMessageId } from "./message-id.ts";
 import type { MessageRouter } from "./router.ts";
+import type { RepresentationChoice } from "../mtp/mod.ts";
 
 /** Hands a message from another platform to its receivers (see {@link foreignAcceptor}). */
-export type AcceptForeign = (message: AclMessage, receivers: AgentIdentifier[]) => Promise<void>;
+export type AcceptForeign = (
+  message: AclMessage,
+  receivers: AgentIdentifier[],
+  info?: { representation: string },
+) => Promise<void>;
 
 /**
  * What the ACC does with a message another platform handed us (after answering `200`):
@@ -19,7 +24,12 @@ export function foreignAcceptor(opts: {
   log: Logger;
   /** The platform's MTP addresses, put on the AMS's identifier in failures. */
   addresses: () => string[];
-}): AcceptForeign {
+  /** Learns which representation each platform speaks (see `RepresentationChoice`). */
+  representations?: RepresentationChoice;
+}): {
+  accept: AcceptForeign;
+  reject: (from: AgentIdentifier, receivers: AgentIdentifier[], why: string) => Promise<void>;
+} {
   const { router, log } = opts;
   const report = async (message: AclMessage, to: AgentIdentifier, why: string) => {
     const ams = aid(`ams@${router.platform}`, opts.addresses());
@@ -40,7 +50,8 @@ export function foreignAcceptor(opts: {
       });
     }
   };
-  return async (message, receivers) => {
+  const accept: AcceptForeign = async (message, receivers, info) => {
+    if (info) opts.representations?.seen(message.sender, info.representation);
     for (const to of receivers) {
       try {
         await router.route({
@@ -60,4 +71,12 @@ export function foreignAcceptor(opts: {
       }
     }
   };
+  const reject = async (from: AgentIdentifier, receivers: AgentIdentifier[], why: string) => {
+    // Only the envelope could be read: the failure answers a message we cannot show.
+    const original: AclMessage = { performative: "not-understood", sender: from, receivers };
+    for (const to of receivers.length ? receivers : [aid(`ams@${router.platform}`)]) {
+      await report(original, to, why);
+    }
+  };
+  return { accept, reject };
 }

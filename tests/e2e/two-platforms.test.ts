@@ -1,6 +1,12 @@
 // Two of our nodes configured as two FIPA platforms (`alpha`, `beta`): separate clusters,
 // talking only through the HTTP MTP (`POST /acc`), as a JADE platform would talk to us.
 import assert from "node:assert/strict";
+import { aid } from "../../runtime/acl/mod.ts";
+import {
+  buildHttpMtpRequest,
+  type InboundMessage,
+  parseHttpMtpRequest,
+} from "../../runtime/mtp/mod.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
 
 async function sendAndWait(node: NodeProcess, body: unknown, query = "") {
@@ -88,5 +94,96 @@ Deno.test("two platforms over the HTTP MTP: requests, AMS search, unknown receiv
     assert.equal(sender, "ams@beta");
   } finally {
     await Promise.all([alpha.stop(), beta.stop()]);
+  }
+});
+
+/** A stand-in for another platform's ACC: records every message posted to it. */
+function foreignAcc() {
+  const got: InboundMessage[] = [];
+  const waiters: (() => void)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = new Uint8Array(await req.arrayBuffer());
+    got.push(parseHttpMtpRequest(req.headers.get("content-type"), body, { now: Date.now() }));
+    waiters.splice(0).forEach((w) => w());
+    return new Response(null, { status: 200 });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/acc`;
+  return {
+    url,
+    got,
+    /** Resolves once `n` messages arrived. */
+    async received(n: number): Promise<InboundMessage[]> {
+      while (got.length < n) await new Promise<void>((r) => waiters.push(r));
+      return got;
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+Deno.test("XML ACL over the MTP: read, answered in the representation the platform used; unsupported ones get a failure", async () => {
+  const [alpha, beta] = await twoPlatforms();
+  const gamma = foreignAcc();
+  try {
+    // alpha → beta in XML (the receiver's identifier asks for it); beta answers in XML,
+    // the representation alpha last used.
+    const echoed = await sendAndWait(alpha, {
+      performative: "request",
+      receiver: {
+        name: "echo@beta",
+        addresses: [`${beta.url}/acc`],
+        user_params: { "X-acl-representation": "fipa.acl.rep.xml.std" },
+      },
+      content: "ping <xml> & co",
+    });
+    assert.equal(echoed.reply.performative, "inform");
+    assert.equal(echoed.reply.content, "ping <xml> & co");
+
+    // A platform "gamma" posts an XML request to beta; beta's echo answers gamma in XML.
+    const tester = aid("tester@gamma", [gamma.url]);
+    const request = buildHttpMtpRequest(
+      {
+        performative: "request",
+        sender: tester,
+        receivers: [aid("echo@beta")],
+        content: "hello",
+        conversation_id: "x1",
+        reply_with: "r1",
+      },
+      aid("echo@beta", [`${beta.url}/acc`]),
+      { date: new Date(), boundary: "b-xml-1", representation: "fipa.acl.rep.xml.std" },
+    );
+    const res = await fetch(`${beta.url}/acc`, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+    });
+    assert.equal(res.status, 200, await res.text());
+    const [reply] = await gamma.received(1);
+    assert.equal(reply.representation, "fipa.acl.rep.xml.std");
+    assert.ok(reply.payload.startsWith("<?xml"), reply.payload);
+    assert.equal(reply.message.performative, "inform");
+    assert.equal(reply.message.content, "hello");
+    assert.equal(reply.message.in_reply_to, "r1");
+    assert.equal(reply.message.sender?.name, "echo@beta");
+
+    // The bit-efficient representation is not read: the ACC refuses it (415) and beta's
+    // AMS tells the sender with a FIPA failure.
+    const bitEfficient = new TextDecoder().decode(request.body).replace(
+      /fipa\.acl\.rep\.xml\.std/,
+      "fipa.acl.rep.bitefficient.std",
+    );
+    const refused = await fetch(`${beta.url}/acc`, {
+      method: "POST",
+      headers: request.headers,
+      body: bitEfficient,
+    });
+    assert.equal(refused.status, 415);
+    await refused.body?.cancel();
+    const [, failure] = await gamma.received(2);
+    assert.equal(failure.message.performative, "failure");
+    assert.equal(failure.message.sender?.name, "ams@beta");
+    assert.match(failure.message.content as string, /bitefficient/);
+  } finally {
+    await Promise.all([alpha.stop(), beta.stop(), gamma.close()]);
   }
 });
