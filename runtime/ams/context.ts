@@ -1,6 +1,7 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { DirectoryReader } from "../directory/mod.ts";
 import type { SubscriptionRegistry } from "./subscriptions.ts";
+import type { AmsSubscriptionRegistry } from "./ams-subscriptions.ts";
 
 /** What the pure AMS/DF handlers are given by the shell around them. */
 export interface ManagementContext {
@@ -14,6 +15,8 @@ export interface ManagementContext {
   directory: DirectoryReader;
   /** The DF's subscriptions (needed to answer `cancel`); empty when absent. */
   subscriptions?: SubscriptionRegistry;
+  /** The AMS's subscriptions to platform events (needed to answer `cancel`). */
+  amsSubscriptions?: AmsSubscriptionRegistry;
   /**
    * Whether `requester` may register, modify or deregister the DF description of `target`.
    * Default: anyone may, except for the platform's own agents (the AMS and the DF).

@@ -50,6 +50,18 @@ export {
 export { handleAmsRequest, searchAms } from "./ams-handler.ts";
 export { amsDescriptionOf, FIPA_STATE, lifecycleStatesOf } from "./ams-state.ts";
 export { handleManagementMessage } from "./handle.ts";
+export { handleAmsCancel, handleAmsSubscribe } from "./ams-subscribe.ts";
+export {
+  addAmsSubscription,
+  type AmsSubscription,
+  type AmsSubscriptionRegistry,
+  emptyAmsSubscriptions,
+  matchesAmsTemplate,
+  notifyAmsSubscribers,
+  type PlatformEvent,
+  platformEvents,
+  removeAmsSubscription,
+} from "./ams-subscriptions.ts";
 export {
   directoryAgentId,
   fullAgentId,

@@ -2,6 +2,7 @@ import type { AclMessage } from "../acl/mod.ts";
 import type { DirectoryCommand } from "../directory/mod.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { Subscription } from "./subscriptions.ts";
+import type { AmsSubscription } from "./ams-subscriptions.ts";
 
 /**
  * What the AMS/DF handler decided: replies to send now, directory commands to commit
@@ -17,6 +18,10 @@ export interface ManagementOutcome {
   subscribe?: Subscription;
   /** A subscription to remove (`removeSubscription`). */
   unsubscribe?: { subscriber: string; conversation_id?: string };
+  /** An AMS subscription (platform events) to add (`addAmsSubscription`). */
+  amsSubscribe?: AmsSubscription;
+  /** An AMS subscription to remove (`removeAmsSubscription`). */
+  amsUnsubscribe?: { subscriber: string; conversation_id?: string };
 }
 
 /** An outcome that only replies. */

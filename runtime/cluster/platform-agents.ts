@@ -1,13 +1,18 @@
 import type { AclMessage } from "../acl/mod.ts";
 import {
+  addAmsSubscription,
   addSubscription,
+  type AmsSubscriptionRegistry,
   completeRequest,
   dropSubscriber,
+  emptyAmsSubscriptions,
   emptySubscriptions,
   failRequest,
   handleManagementMessage,
   type ManagementContext,
+  notifyAmsSubscribers,
   notifySubscribers,
+  removeAmsSubscription,
   removeSubscription,
   type SubscriptionRegistry,
   withFullName,
@@ -21,7 +26,8 @@ import type { Cluster } from "./cluster.ts";
  * Mounts the platform's agents `ams` and `df` (FIPA SC00023) on this node: they answer
  * FIPA-request conversations in FIPA-SL0 as views of the replicated directory. Mutating
  * requests are committed through Raft before the final `inform` or `failure`; DF
- * subscriptions are held by the node that took them and notified on every directory change.
+ * subscriptions are held by the node that took them and notified on every directory change;
+ * AMS subscriptions likewise hear of every platform event (agent born, died, moved, state).
  */
 export function mountPlatformAgents(opts: {
   cluster: Cluster;
@@ -32,6 +38,7 @@ export function mountPlatformAgents(opts: {
 }): () => void {
   const { cluster, router, log } = opts;
   let subs: SubscriptionRegistry = emptySubscriptions();
+  let amsSubs: AmsSubscriptionRegistry = emptyAmsSubscriptions();
   const send = async (m: AclMessage) => {
     try {
       await router.route({
@@ -53,11 +60,20 @@ export function mountPlatformAgents(opts: {
     now: new Date().toISOString(),
     directory: directoryReader(cluster.machine.state),
     subscriptions: subs,
+    amsSubscriptions: amsSubs,
     localName: (n) => router.localName(n),
   });
   const handle = async (msg: AclMessage) => {
     const out = handleManagementMessage(context(), msg);
     if (out.subscribe) subs = addSubscription(subs, out.subscribe);
+    if (out.amsSubscribe) amsSubs = addAmsSubscription(amsSubs, out.amsSubscribe);
+    if (out.amsUnsubscribe) {
+      amsSubs = removeAmsSubscription(
+        amsSubs,
+        out.amsUnsubscribe.subscriber,
+        out.amsUnsubscribe.conversation_id,
+      ).registry;
+    }
     if (out.unsubscribe) {
       subs = removeSubscription(subs, out.unsubscribe.subscriber, out.unsubscribe.conversation_id)
         .registry;
@@ -74,6 +90,16 @@ export function mountPlatformAgents(opts: {
     }
   };
   const offEvents = cluster.machine.onEvents((events) => {
+    if (amsSubs.byKey.size > 0) {
+      const notes = notifyAmsSubscribers(
+        amsSubs,
+        events,
+        router.platform,
+        opts.addresses(),
+        (n) => router.localName(n),
+      );
+      for (const m of notes) void send(m);
+    }
     if (subs.byKey.size === 0) return;
     for (const e of events) {
       if (e.type === "agent.deregistered") subs = dropSubscriber(subs, e.agent.name);
