@@ -13,6 +13,7 @@ import {
 import { amsDescriptionOf, lifecycleStatesOf } from "./ams-state.ts";
 import { type ManagementContext, sameAgentName } from "./context.ts";
 import { localNameOf } from "./names.ts";
+import { handleAmsManagement } from "./ams-manage.ts";
 import { effectiveMaxResults } from "./df-handler.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
@@ -92,9 +93,8 @@ function informResult(p: ParsedRequest, value: ReturnType<typeof slSequence>): A
 /**
  * Handles a `request` to the AMS: `search` (by `ams-agent-description` template) and
  * `get-description` (the platform's `ap-description` with its HTTP MTP addresses), each
- * answered with `agree` and `inform` `((result <action> (sequence ...)))`. Agents are
- * created through the deployment API, so `register`, `deregister` and `modify` are refused
- * with `unsupported-function`.
+ * answered with `agree` and `inform` `((result <action> (sequence ...)))`; `register`,
+ * `deregister` and `modify` by authorised callers (see {@link handleAmsManagement}).
  */
 export function handleAmsRequest(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
   const p = parseRequest(ctx, msg, "ams");
@@ -126,6 +126,6 @@ export function handleAmsRequest(ctx: ManagementContext, msg: AclMessage): Manag
       return repliesOnly(...informResult(p, slSequence(found.map(amsAgentDescriptionToSl))));
     }
     default:
-      return refuse(p, msg, { kind: "unsupported-function", function: a.function });
+      return handleAmsManagement(ctx, msg, p);
   }
 }

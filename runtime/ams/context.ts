@@ -22,6 +22,11 @@ export interface ManagementContext {
    * Default: anyone may, except for the platform's own agents (the AMS and the DF).
    */
   mayModify?: (requester: AgentIdentifier, target: AgentIdentifier) => boolean;
+  /**
+   * Whether `requester` may `register`, `modify` or `deregister` the AMS description of
+   * `target` (its full identifier). Default: only the agent itself.
+   */
+  mayManage?: (requester: AgentIdentifier, target: AgentIdentifier) => boolean;
   /** `max-results` when a search gives none (default 100). */
   defaultMaxResults?: number;
   /** Upper bound on `max-results` (default 1000). */

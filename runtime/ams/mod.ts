@@ -48,6 +48,7 @@ export {
   handleDfSubscribe,
 } from "./df-handler.ts";
 export { handleAmsRequest, searchAms } from "./ams-handler.ts";
+export { type AgentManagementAction, handleAmsManagement, selfOnly } from "./ams-manage.ts";
 export { amsDescriptionOf, FIPA_STATE, lifecycleStatesOf } from "./ams-state.ts";
 export { handleManagementMessage } from "./handle.ts";
 export { handleAmsCancel, handleAmsSubscribe } from "./ams-subscribe.ts";

@@ -20,6 +20,16 @@ export interface ManagementOutcome {
   unsubscribe?: { subscriber: string; conversation_id?: string };
   /** An AMS subscription (platform events) to add (`addAmsSubscription`). */
   amsSubscribe?: AmsSubscription;
+  /**
+   * An AMS `modify`/`deregister` to carry out on the hosted agent `agent` (on node `node`);
+   * then `completeRequest(pending, [])` gives the final `inform`, `failRequest` the failure.
+   */
+  manage?: {
+    action: "stop" | "start" | "hibernate" | "remove";
+    agent: string;
+    node: string;
+    pending: PendingRequest;
+  };
   /** An AMS subscription to remove (`removeAmsSubscription`). */
   amsUnsubscribe?: { subscriber: string; conversation_id?: string };
 }

@@ -10,4 +10,4 @@ export { type ProposeOptions, Proposer, type ProposerDeps } from "./proposer.ts"
 export { raftApiError, raftCall } from "./raft-errors.ts";
 export { peerRoute } from "./peer-route.ts";
 export { clusterAgentDirectory } from "./agent-directory.ts";
-export { mountPlatformAgents } from "./platform-agents.ts";
+export { type AgentControl, mountPlatformAgents } from "./platform-agents.ts";

@@ -1,4 +1,4 @@
-import type { AclMessage } from "../acl/mod.ts";
+import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import {
   addAmsSubscription,
   addSubscription,
@@ -10,17 +10,27 @@ import {
   failRequest,
   handleManagementMessage,
   type ManagementContext,
+  type ManagementOutcome,
   notifyAmsSubscribers,
   notifySubscribers,
   removeAmsSubscription,
   removeSubscription,
+  selfOnly,
   type SubscriptionRegistry,
   withFullName,
 } from "../ams/mod.ts";
 import { type ApplyResult, directoryReader } from "../directory/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { type MessageRouter, newMessageId } from "../routing/mod.ts";
+import { type Delivery, type MessageRouter, newMessageId } from "../routing/mod.ts";
 import type { Cluster } from "./cluster.ts";
+
+/** What the AMS needs of this node's agent manager. */
+export interface AgentControl {
+  stop(name: string): Promise<unknown>;
+  resume(name: string): Promise<unknown>;
+  hibernate(name: string): Promise<unknown>;
+  remove(name: string): Promise<unknown>;
+}
 
 /**
  * Mounts the platform's agents `ams` and `df` (FIPA SC00023) on this node: they answer
@@ -28,6 +38,7 @@ import type { Cluster } from "./cluster.ts";
  * requests are committed through Raft before the final `inform` or `failure`; DF
  * subscriptions are held by the node that took them and notified on every directory change;
  * AMS subscriptions likewise hear of every platform event (agent born, died, moved, state).
+ * AMS `modify`/`deregister` act on this node's agents through `control`.
  */
 export function mountPlatformAgents(opts: {
   cluster: Cluster;
@@ -35,6 +46,8 @@ export function mountPlatformAgents(opts: {
   log: Logger;
   /** The platform's MTP addresses, for AIDs and `get-description`. */
   addresses: () => string[];
+  /** This node's agents, for AMS `modify` (stop, start, hibernate) and `deregister`. */
+  control?: () => AgentControl | undefined;
 }): () => void {
   const { cluster, router, log } = opts;
   let subs: SubscriptionRegistry = emptySubscriptions();
@@ -63,8 +76,12 @@ export function mountPlatformAgents(opts: {
     amsSubscriptions: amsSubs,
     localName: (n) => router.localName(n),
   });
-  const handle = async (msg: AclMessage) => {
-    const out = handleManagementMessage(context(), msg);
+  const handle = async (msg: AclMessage, origin: Delivery["origin"]) => {
+    // Callers of our own API (authenticated by its tokens) may manage any agent; agents
+    // only themselves; other platforms nobody.
+    const mayManage = (who: AgentIdentifier, target: AgentIdentifier) =>
+      origin === "http" || (origin !== "mtp" && selfOnly(who, target));
+    const out = handleManagementMessage({ ...context(), mayManage }, msg);
     if (out.subscribe) subs = addSubscription(subs, out.subscribe);
     if (out.amsSubscribe) amsSubs = addAmsSubscription(amsSubs, out.amsSubscribe);
     if (out.amsUnsubscribe) {
@@ -79,6 +96,7 @@ export function mountPlatformAgents(opts: {
         .registry;
     }
     for (const r of out.replies) await send(r);
+    if (out.manage) await send(await manage(out.manage));
     if (out.pending) {
       const results: ApplyResult[] = [];
       try {
@@ -87,6 +105,24 @@ export function mountPlatformAgents(opts: {
       } catch (e) {
         await send(failRequest(out.pending, (e as Error).message));
       }
+    }
+  };
+  const manage = async (m: NonNullable<ManagementOutcome["manage"]>): Promise<AclMessage> => {
+    const agents = opts.control?.();
+    if (m.node !== cluster.id || !agents) {
+      return failRequest(
+        m.pending,
+        `agent '${m.agent}' lives on node '${m.node}'; this node's AMS manages its own agents`,
+      );
+    }
+    try {
+      if (m.action === "stop") await agents.stop(m.agent);
+      else if (m.action === "start") await agents.resume(m.agent);
+      else if (m.action === "hibernate") await agents.hibernate(m.agent);
+      else await agents.remove(m.agent);
+      return completeRequest(m.pending, []);
+    } catch (e) {
+      return failRequest(m.pending, (e as Error).message);
     }
   };
   const offEvents = cluster.machine.onEvents((events) => {
@@ -108,10 +144,12 @@ export function mountPlatformAgents(opts: {
     for (const m of notifySubscribers(subs, events, (d) => withFullName(ctx, d))) void send(m);
   });
   const endpoint = {
-    deliver: (d: { message: AclMessage }) => {
+    deliver: (d: Delivery) => {
       // Answer after the HTTP request that brought the message returned.
       queueMicrotask(() =>
-        void handle(d.message).catch((e) => log.warn("platform agent", { error: String(e) }))
+        void handle(d.message, d.origin).catch((e) =>
+          log.warn("platform agent", { error: String(e) })
+        )
       );
     },
   };

@@ -128,11 +128,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       }),
   }));
 
+  const control: { agents?: AgentManager } = {};
   const unmountPlatformAgents = mountPlatformAgents({
     cluster,
     router,
     log,
     addresses: () => [accUrl()],
+    control: () => control.agents,
   });
 
   const store = ComponentStore.forDataDir(config.dataDir);
@@ -171,6 +173,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     snapshots: keeper,
     held,
   });
+  control.agents = agents;
   metrics.collectors.push(() => collectNodeMetrics(metrics, agents, cluster));
   const conversations = new ConversationService({
     router,

@@ -187,3 +187,88 @@ Deno.test("XML ACL over the MTP: read, answered in the representation the platfo
     await Promise.all([alpha.stop(), beta.stop(), gamma.close()]);
   }
 });
+
+Deno.test("AMS as a management tool sees it: platform events to a subscriber of another platform; modify by our API", async () => {
+  const beta = await spawnNode(["--name", "b1", "--platform", "beta"], {}, { sampleAgents: true });
+  const tool = foreignAcc();
+  try {
+    const betaAcc = `${beta.url}/acc`;
+    const ams = aid("ams@beta", [betaAcc]);
+    const subscribe = buildHttpMtpRequest(
+      {
+        performative: "subscribe",
+        sender: aid("rma@tools", [tool.url]),
+        receivers: [ams],
+        language: "fipa-sl0",
+        ontology: "FIPA-Agent-Management",
+        protocol: "fipa-subscribe",
+        conversation_id: "follow",
+        content: "((iota ?x (result (action (agent-identifier :name ams@beta) " +
+          "(search (ams-agent-description) (search-constraints))) ?x)))",
+      },
+      ams,
+      { date: new Date(), boundary: "b-sub" },
+    );
+    const res = await fetch(betaAcc, {
+      method: "POST",
+      headers: subscribe.headers,
+      body: subscribe.body,
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    const [agreed, now] = await tool.received(2);
+    assert.equal(agreed.message.performative, "agree");
+    assert.equal(now.message.performative, "inform");
+    assert.match(now.message.content as string, /:name echo@beta/);
+
+    // Our API (an authenticated caller) suspends echo through the AMS by its local name.
+    const suspended = await sendAndWait(beta, {
+      performative: "request",
+      receiver: "ams",
+      language: "fipa-sl0",
+      ontology: "FIPA-Agent-Management",
+      protocol: "fipa-request",
+      content: "((action (agent-identifier :name ams) (modify (ams-agent-description " +
+        ":name (agent-identifier :name echo) :state suspended))))",
+    }, "&wait_for=final");
+    assert.equal(suspended.reply.performative, "inform", JSON.stringify(suspended.reply));
+    assert.match(suspended.reply.content, /^\(\(done /);
+    const agent = await (await fetch(`${beta.url}/api/v1/agents/echo`)).json();
+    assert.equal(agent.status ?? agent.state, "stopped", JSON.stringify(agent));
+
+    // The subscriber heard of it as a platform event.
+    const events = (await tool.received(3)).slice(2);
+    const stateEvent = events.find((m) => m.message.user_params?.["X-platform-event"]);
+    assert.ok(stateEvent, JSON.stringify(events.map((e) => e.message)));
+    assert.equal(stateEvent.message.user_params?.["X-platform-event"], "agent-state");
+    assert.match(stateEvent.message.content as string, /:name echo@beta/);
+    assert.match(stateEvent.message.content as string, /:state suspended/);
+
+    // Another platform may not manage ours: refused as unauthorised.
+    const modify = buildHttpMtpRequest(
+      {
+        performative: "request",
+        sender: aid("rma@tools", [tool.url]),
+        receivers: [ams],
+        language: "fipa-sl0",
+        ontology: "FIPA-Agent-Management",
+        protocol: "fipa-request",
+        conversation_id: "m1",
+        content: "((action (agent-identifier :name ams@beta) (deregister (ams-agent-description " +
+          ":name (agent-identifier :name echo@beta)))))",
+      },
+      ams,
+      { date: new Date(), boundary: "b-mod" },
+    );
+    const r2 = await fetch(betaAcc, { method: "POST", headers: modify.headers, body: modify.body });
+    assert.equal(r2.status, 200);
+    await r2.body?.cancel();
+    const after = await tool.received(4);
+    const refusal = after.find((m) => m.message.conversation_id === "m1");
+    assert.ok(refusal);
+    assert.equal(refusal.message.performative, "refuse");
+    assert.match(refusal.message.content as string, /unauthorised/);
+  } finally {
+    await Promise.all([beta.stop(), tool.close()]);
+  }
+});
