@@ -78,7 +78,31 @@ Deno.test("two platforms over the HTTP MTP: requests, AMS search, unknown receiv
     const one = await search(" :name (agent-identifier :name echo@beta)");
     assert.match(one.reply.content, /:name echo@beta/);
 
-    // 3. A receiver beta does not have: beta's ACC accepts (200), then its AMS sends the
+    // 3. A service registered through beta's REST registry (by full name; local works too)
+    //    is one registration, and beta's DF gives it to alpha with full name and address.
+    const reg = await fetch(`${beta.url}/api/v1/services`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "echo@beta", services: [{ name: "echoing", type: "echo" }] }),
+    });
+    assert.equal(reg.status, 201, await reg.text());
+    for (const agent of ["echo", "echo@beta", "echo@b1"]) {
+      const got = await (await fetch(`${beta.url}/api/v1/services?agent=${agent}`)).json();
+      assert.equal(got.total, 1, agent);
+    }
+    const df = await sendAndWait(alpha, {
+      performative: "request",
+      receiver: { name: "df@beta", addresses: [betaAcc] },
+      language: "fipa-sl0",
+      ontology: "FIPA-Agent-Management",
+      protocol: "fipa-request",
+      content: "((action (agent-identifier :name df@beta) (search (df-agent-description " +
+        ":name (agent-identifier :name echo)) (search-constraints))))",
+    }, "&wait_for=final");
+    assert.equal(df.reply.performative, "inform", JSON.stringify(df.reply));
+    assert.match(df.reply.content, /:name echo@beta :addresses \(sequence http:/);
+
+    // 4. A receiver beta does not have: beta's ACC accepts (200), then its AMS sends the
     //    sender a FIPA failure, which ends the wait instead of a timeout.
     const lost = await sendAndWait(alpha, {
       performative: "request",
