@@ -11,6 +11,7 @@ import { clusterBench } from "./cluster.ts";
 import { durabilityBench } from "./durability.ts";
 import { httpMessagesBench } from "./http-messages.ts";
 import { migrationBench } from "./migration.ts";
+import { mtpBench } from "./mtp.ts";
 import { protocolsBench } from "./protocols.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "observability": () => observabilityBench(),
   "migration": () => migrationBench(),
   "durability": () => durabilityBench(),
+  "mtp": () => mtpBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);
