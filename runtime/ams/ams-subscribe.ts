@@ -1,34 +1,23 @@
 import type { AclMessage } from "../acl/mod.ts";
 import {
   actionFromIotaSl,
-  agentIdentifierToSl,
   amsAgentDescriptionToSl,
-  doneToSl,
   equalsIotaResultToSl,
-  exceptionToSl,
-  parseSlContent,
   SL_TRUE,
-  slApply,
-  SlError,
   slSequence,
   type SlTerm,
   writeSl,
 } from "../sl/mod.ts";
 import { searchAms } from "./ams-handler.ts";
-import { type AmsSubscription, removeAmsSubscription } from "./ams-subscriptions.ts";
+import type { AmsSubscription } from "./ams-subscriptions.ts";
+import { cancelSubscription } from "./cancel.ts";
+import { findSubscription } from "./subscriptions.ts";
 import type { ManagementContext } from "./context.ts";
 import { effectiveMaxResults } from "./df-handler.ts";
-import { messageToSl, notUnderstood } from "./not-understood.ts";
+import { notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
-import {
-  actionText,
-  isParsed,
-  parseManagementContent,
-  readAction,
-  refuse,
-  templateFor,
-} from "./request.ts";
+import { actionText, isParsed, parseManagementContent, readAction, refuse } from "./request.ts";
 
 /**
  * Handles a `subscribe` to the AMS (FIPA subscribe protocol) with content
@@ -93,40 +82,13 @@ export function handleAmsSubscribe(ctx: ManagementContext, msg: AclMessage): Man
  * `((done <cancelled>))` and the subscription to remove, or `failure` when there is none.
  */
 export function handleAmsCancel(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
-  const t = templateFor(ctx, msg, "ams", "fipa-subscribe");
-  if (!t || !msg.sender) return repliesOnly();
-  let cancelled: SlTerm | undefined;
-  if (typeof msg.content === "string") {
-    try {
-      const els = parseSlContent(msg.content);
-      if (els.length === 1) cancelled = els[0];
-    } catch (e) {
-      if (!(e instanceof SlError)) throw e;
-    }
-  }
-  cancelled ??= slApply("action", agentIdentifierToSl(msg.sender), messageToSl(msg));
-  const { removed } = removeAmsSubscription(
-    ctx.amsSubscriptions ?? { byKey: new Map() },
-    msg.sender.name,
-    msg.conversation_id,
+  const r = cancelSubscription(
+    ctx,
+    msg,
+    "ams",
+    (subscriber, cid) =>
+      findSubscription(ctx.amsSubscriptions ?? { byKey: new Map() }, subscriber, cid),
   );
-  if (!removed) {
-    const why = `no AMS subscription of ${msg.sender.name} in conversation ` +
-      `${msg.conversation_id ?? "(none)"}`;
-    return repliesOnly(
-      buildReply(t, "failure", [
-        cancelled,
-        exceptionToSl({ kind: "internal-error", message: why }),
-      ]),
-    );
-  }
-  const outcome: ManagementOutcome = {
-    replies: [buildReply(t, "inform", [doneToSl(cancelled)])],
-    commands: [],
-    amsUnsubscribe: { subscriber: removed.subscriber },
-  };
-  if (removed.conversation_id !== undefined) {
-    outcome.amsUnsubscribe!.conversation_id = removed.conversation_id;
-  }
-  return outcome;
+  if (!r) return repliesOnly();
+  return r.gone ? { ...repliesOnly(r.reply), amsUnsubscribe: r.gone } : repliesOnly(r.reply);
 }

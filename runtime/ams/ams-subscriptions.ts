@@ -9,7 +9,7 @@ import {
 } from "../sl/mod.ts";
 import { amsDescriptionOf, FIPA_STATE } from "./ams-state.ts";
 import { buildReply, type ReplyTemplate } from "./reply.ts";
-import { subscriptionKey } from "./subscriptions.ts";
+import type { Registry } from "./subscriptions.ts";
 
 /** The platform events an AMS subscriber is told of (the `X-platform-event` of an inform). */
 export type PlatformEvent = "agent-born" | "agent-died" | "agent-moved" | "agent-state";
@@ -31,38 +31,12 @@ export interface AmsSubscription {
   reply: ReplyTemplate;
 }
 
-/** The AMS's subscriptions: an immutable value; every operation returns a new registry. */
-export interface AmsSubscriptionRegistry {
-  readonly byKey: ReadonlyMap<string, AmsSubscription>;
-}
+/** The AMS's subscriptions (the DF's registry operations apply to it too). */
+export type AmsSubscriptionRegistry = Registry<AmsSubscription>;
 
 /** A registry without subscriptions. */
 export function emptyAmsSubscriptions(): AmsSubscriptionRegistry {
   return { byKey: new Map() };
-}
-
-/** Adds (or replaces) a subscription. */
-export function addAmsSubscription(
-  reg: AmsSubscriptionRegistry,
-  sub: AmsSubscription,
-): AmsSubscriptionRegistry {
-  const byKey = new Map(reg.byKey);
-  byKey.set(subscriptionKey(sub.subscriber, sub.conversation_id), sub);
-  return { byKey };
-}
-
-/** Removes one subscription (`removed`: what was there). */
-export function removeAmsSubscription(
-  reg: AmsSubscriptionRegistry,
-  subscriber: string,
-  conversationId?: string,
-): { registry: AmsSubscriptionRegistry; removed?: AmsSubscription } {
-  const key = subscriptionKey(subscriber, conversationId);
-  const removed = reg.byKey.get(key);
-  if (!removed) return { registry: reg };
-  const byKey = new Map(reg.byKey);
-  byKey.delete(key);
-  return { registry: { byKey }, removed };
 }
 
 /** Whether an AMS description matches a template (state, ownership, local name). */

@@ -3,22 +3,16 @@ import { AgentNameSchema } from "../acl/mod.ts";
 import type { DirectoryCommand } from "../directory/mod.ts";
 import {
   actionFromIotaSl,
-  agentIdentifierToSl,
   dfAgentDescriptionToSl,
-  doneToSl,
   equalsIotaResultToSl,
-  exceptionToSl,
-  parseSlContent,
   resultToSl,
   SL_TRUE,
-  slApply,
-  SlError,
   slSequence,
   type SlTerm,
   writeSl,
 } from "../sl/mod.ts";
 import { defaultMayModify, type ManagementContext } from "./context.ts";
-import { messageToSl, notUnderstood } from "./not-understood.ts";
+import { notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
 import {
@@ -29,10 +23,10 @@ import {
   parseRequest,
   readAction,
   refuse,
-  templateFor,
 } from "./request.ts";
 import { fullAgentId, inDirectoryNames, withFullName } from "./names.ts";
 import { findSubscription, type Subscription } from "./subscriptions.ts";
+import { cancelSubscription } from "./cancel.ts";
 import { checkRegistration, isException } from "./validate.ts";
 
 /** The `max-results` to use: the request's, the default when absent, never above the cap. */
@@ -188,38 +182,13 @@ export function handleDfSubscribe(ctx: ManagementContext, msg: AclMessage): Mana
  * SL, else the cancel act itself.
  */
 export function handleDfCancel(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
-  const t = templateFor(ctx, msg, "df", "fipa-subscribe");
-  if (!t || !msg.sender) return repliesOnly();
-  let cancelled: SlTerm | undefined;
-  if (typeof msg.content === "string") {
-    try {
-      const els = parseSlContent(msg.content);
-      if (els.length === 1) cancelled = els[0];
-    } catch (e) {
-      if (!(e instanceof SlError)) throw e;
-    }
-  }
-  cancelled ??= slApply("action", agentIdentifierToSl(msg.sender), messageToSl(msg));
-  const sub = findSubscription(
-    ctx.subscriptions ?? { byKey: new Map() },
-    msg.sender.name,
-    msg.conversation_id,
+  const r = cancelSubscription(
+    ctx,
+    msg,
+    "df",
+    (subscriber, cid) =>
+      findSubscription(ctx.subscriptions ?? { byKey: new Map() }, subscriber, cid),
   );
-  if (!sub) {
-    const why = `no subscription of ${msg.sender.name} in conversation ` +
-      `${msg.conversation_id ?? "(none)"}`;
-    return repliesOnly(
-      buildReply(t, "failure", [
-        cancelled,
-        exceptionToSl({ kind: "internal-error", message: why }),
-      ]),
-    );
-  }
-  const outcome: ManagementOutcome = {
-    replies: [buildReply(t, "inform", [doneToSl(cancelled)])],
-    commands: [],
-    unsubscribe: { subscriber: sub.subscriber },
-  };
-  if (sub.conversation_id !== undefined) outcome.unsubscribe!.conversation_id = sub.conversation_id;
-  return outcome;
+  if (!r) return repliesOnly();
+  return r.gone ? { ...repliesOnly(r.reply), unsubscribe: r.gone } : repliesOnly(r.reply);
 }

@@ -53,7 +53,6 @@ export { amsDescriptionOf, FIPA_STATE, lifecycleStatesOf } from "./ams-state.ts"
 export { handleManagementMessage } from "./handle.ts";
 export { handleAmsCancel, handleAmsSubscribe } from "./ams-subscribe.ts";
 export {
-  addAmsSubscription,
   type AmsSubscription,
   type AmsSubscriptionRegistry,
   emptyAmsSubscriptions,
@@ -61,7 +60,6 @@ export {
   notifyAmsSubscribers,
   type PlatformEvent,
   platformEvents,
-  removeAmsSubscription,
 } from "./ams-subscriptions.ts";
 export {
   directoryAgentId,
@@ -77,8 +75,10 @@ export {
   findSubscription,
   notification,
   notifySubscribers,
+  type Registry,
   removeSubscription,
   type Subscription,
   subscriptionKey,
+  type SubscriptionKeyed,
   type SubscriptionRegistry,
 } from "./subscriptions.ts";

@@ -18,7 +18,7 @@ export interface ManagementOutcome {
   subscribe?: Subscription;
   /** A subscription to remove (`removeSubscription`). */
   unsubscribe?: { subscriber: string; conversation_id?: string };
-  /** An AMS subscription (platform events) to add (`addAmsSubscription`). */
+  /** An AMS subscription (platform events) to add (`addSubscription`). */
   amsSubscribe?: AmsSubscription;
   /**
    * An AMS `modify`/`deregister` to carry out on the hosted agent `agent` (on node `node`);
@@ -30,7 +30,7 @@ export interface ManagementOutcome {
     node: string;
     pending: PendingRequest;
   };
-  /** An AMS subscription to remove (`removeAmsSubscription`). */
+  /** An AMS subscription to remove (`removeSubscription`). */
   amsUnsubscribe?: { subscriber: string; conversation_id?: string };
 }
 

@@ -1,6 +1,5 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import {
-  addAmsSubscription,
   addSubscription,
   type AmsSubscriptionRegistry,
   completeRequest,
@@ -13,7 +12,6 @@ import {
   type ManagementOutcome,
   notifyAmsSubscribers,
   notifySubscribers,
-  removeAmsSubscription,
   removeSubscription,
   selfOnly,
   type SubscriptionRegistry,
@@ -83,9 +81,9 @@ export function mountPlatformAgents(opts: {
       origin === "http" || (origin !== "mtp" && selfOnly(who, target));
     const out = handleManagementMessage({ ...context(), mayManage }, msg);
     if (out.subscribe) subs = addSubscription(subs, out.subscribe);
-    if (out.amsSubscribe) amsSubs = addAmsSubscription(amsSubs, out.amsSubscribe);
+    if (out.amsSubscribe) amsSubs = addSubscription(amsSubs, out.amsSubscribe);
     if (out.amsUnsubscribe) {
-      amsSubs = removeAmsSubscription(
+      amsSubs = removeSubscription(
         amsSubs,
         out.amsUnsubscribe.subscriber,
         out.amsUnsubscribe.conversation_id,

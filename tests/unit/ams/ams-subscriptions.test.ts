@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
 import {
-  addAmsSubscription,
+  addSubscription,
   emptyAmsSubscriptions,
   handleManagementMessage,
   notifyAmsSubscribers,
-  removeAmsSubscription,
+  removeSubscription,
 } from "../../../runtime/ams/mod.ts";
 import { apply, type DirectoryCommand } from "../../../runtime/directory/mod.ts";
 import { amsAgentDescriptionFromSl, type SlList, type SlTerm } from "../../../runtime/sl/mod.ts";
@@ -65,7 +65,7 @@ Deno.test("AMS subscribe: agree, the agents now, then born, state, moved and die
   assert.deepEqual(acts(out.replies), ["agree", "inform"]);
   assert.match(out.replies[1].content as string, /:name echo@edge/);
   assert.ok(out.amsSubscribe);
-  const subs = addAmsSubscription(emptyAmsSubscriptions(), out.amsSubscribe!);
+  const subs = addSubscription(emptyAmsSubscriptions(), out.amsSubscribe!);
 
   const events = [
     register("worker"),
@@ -102,7 +102,7 @@ Deno.test("AMS subscribe: agree, the agents now, then born, state, moved and die
     ctx,
     subscribe(" :name (agent-identifier :name echo@edge)"),
   );
-  const narrow = addAmsSubscription(emptyAmsSubscriptions(), only.amsSubscribe!);
+  const narrow = addSubscription(emptyAmsSubscriptions(), only.amsSubscribe!);
   assert.deepEqual(
     described(notifyAmsSubscribers(narrow, events, PLATFORM, [ADDR], localOf)).map((d) => d.event),
     ["agent-moved"],
@@ -113,12 +113,12 @@ Deno.test("AMS cancel: inform done and the subscription goes; an unknown one is 
   const state = freshState();
   const ctx = context(state, { platform: PLATFORM, addresses: [ADDR] });
   const sub = handleManagementMessage(ctx, subscribe()).amsSubscribe!;
-  const subs = addAmsSubscription(emptyAmsSubscriptions(), sub);
+  const subs = addSubscription(emptyAmsSubscriptions(), sub);
   const cancel: AclMessage = { ...subscribe(), performative: "cancel" };
   const out = handleManagementMessage({ ...ctx, amsSubscriptions: subs }, cancel);
   assert.deepEqual(acts(out.replies), ["inform"]);
   assert.deepEqual(out.amsUnsubscribe, { subscriber: "rma@tools", conversation_id: "follow-1" });
-  const after = removeAmsSubscription(subs, "rma@tools", "follow-1").registry;
+  const after = removeSubscription(subs, "rma@tools", "follow-1").registry;
   assert.equal(after.byKey.size, 0);
   const none = handleManagementMessage({ ...ctx, amsSubscriptions: after }, cancel);
   assert.deepEqual(acts(none.replies), ["failure"]);
