@@ -13,6 +13,7 @@ import { durabilityBench } from "./durability.ts";
 import { historyBench } from "./history.ts";
 import { httpMessagesBench } from "./http-messages.ts";
 import { migrationBench } from "./migration.ts";
+import { mtpBench } from "./mtp.ts";
 import { protocolsBench } from "./protocols.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
@@ -28,6 +29,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "durability": () => durabilityBench(),
   "bridges": () => bridgesBench(),
   "history": () => historyBench(),
+  "mtp": () => mtpBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

@@ -248,6 +248,11 @@ function checkShape(ctx: StepContext, msg: MessageSeen): Violation | undefined {
   if (msg.price !== undefined && !Number.isFinite(msg.price)) {
     return ctx.violate(`price ${msg.price} is not a finite number`, act);
   }
+  return undefined;
+}
+
+/** A message in another conversation than this machine's (a spec's `route` may take it). */
+function checkConversationId(ctx: StepContext, msg: MessageSeen): Violation | undefined {
   const { st } = ctx;
   if (
     st.conversation_id !== null && msg.conversation_id !== undefined &&
@@ -255,7 +260,7 @@ function checkShape(ctx: StepContext, msg: MessageSeen): Violation | undefined {
   ) {
     return ctx.violate(
       `conversation_id '${msg.conversation_id}' is not this conversation's ('${st.conversation_id}')`,
-      act,
+      msg.performative,
     );
   }
   return undefined;
@@ -319,12 +324,16 @@ function onMessage(
   if (viewpoint !== undefined) return viewpoint;
   const { st } = ctx;
   const act = msg.performative;
-  if (st.initiator === null) return open(ctx, spec, msg);
+  if (st.initiator === null) return checkConversationId(ctx, msg) ?? open(ctx, spec, msg);
   if (spec.route !== undefined) {
+    // A spec with sub-conversations (brokering, recruiting) sees their messages first: they
+    // may carry a conversation id of their own.
     const routed = spec.route(ctx, msg);
     if (routed === "handled") return undefined;
     if (routed !== undefined) return routed;
   }
+  const otherId = checkConversationId(ctx, msg);
+  if (otherId !== undefined) return otherId;
   if (isInitiatorSide(st, msg.from)) return fromInitiator(ctx, spec, msg);
   const th = findThread(st, msg.from);
   if (th === undefined) return ctx.violate(`${msg.from} is not part of this conversation`, act);

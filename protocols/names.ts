@@ -15,14 +15,23 @@ export const PROTOCOL_NAMES = [
   "fipa-recruiting",
   "fipa-subscribe",
   "fipa-propose",
-  "fipa-english-auction",
-  "fipa-dutch-auction",
+  "fipa-auction-english",
+  "fipa-auction-dutch",
 ] as const;
 
 /** One protocol name in canonical spelling, e.g. `"fipa-contract-net"`. */
 export type ProtocolName = typeof PROTOCOL_NAMES[number];
 
 const NAME_SET: ReadonlySet<string> = new Set(PROTOCOL_NAMES);
+
+/**
+ * Names this runtime used before it followed FIPA's (XC00031/XC00032) and JADE's
+ * (`FIPANames.InteractionProtocol`) spelling: still accepted on input, never emitted.
+ */
+export const PROTOCOL_ALIASES: Readonly<Record<string, ProtocolName>> = {
+  "fipa-english-auction": "fipa-auction-english",
+  "fipa-dutch-auction": "fipa-auction-dutch",
+};
 
 /**
  * Canonical protocol name for `s`, or `undefined` when `s` names none of the eleven.
@@ -33,14 +42,17 @@ const NAME_SET: ReadonlySet<string> = new Set(PROTOCOL_NAMES);
  * ```ts
  * parseProtocolName("FIPA-Contract-Net"); // "fipa-contract-net"
  * parseProtocolName("contract_net");      // "fipa-contract-net"
+ * parseProtocolName("fipa-english-auction"); // "fipa-auction-english" (old name)
  * parseProtocolName("fipa-gossip");       // undefined
  * ```
  */
 export function parseProtocolName(s: string): ProtocolName | undefined {
   const t = s.trim().toLowerCase().replaceAll("_", "-");
-  if (NAME_SET.has(t)) return t as ProtocolName;
-  const prefixed = `fipa-${t}`;
-  return NAME_SET.has(prefixed) ? prefixed as ProtocolName : undefined;
+  for (const c of [t, `fipa-${t}`]) {
+    if (NAME_SET.has(c)) return c as ProtocolName;
+    if (Object.hasOwn(PROTOCOL_ALIASES, c)) return PROTOCOL_ALIASES[c];
+  }
+  return undefined;
 }
 
 /** Whether `s` is a protocol name in canonical spelling. */
@@ -74,8 +86,8 @@ export const PROTOCOL_SPECS: Readonly<Record<ProtocolName, string>> = {
   "fipa-request-when": "SC00028",
   "fipa-contract-net": "SC00029",
   "fipa-iterated-contract-net": "SC00030",
-  "fipa-english-auction": "XC00031",
-  "fipa-dutch-auction": "XC00032",
+  "fipa-auction-english": "XC00031",
+  "fipa-auction-dutch": "XC00032",
   "fipa-brokering": "SC00033",
   "fipa-recruiting": "SC00034",
   "fipa-subscribe": "SC00035",

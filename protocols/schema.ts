@@ -81,6 +81,8 @@ export const MachineStateSchema: z.ZodType<MachineState> = z.lazy(() =>
     threads: z.array(ThreadSchema),
     subs: z.array(z.strictObject({
       broker: Name,
+      // Absent in states written before sub-conversations had their own id.
+      conversation_id: Text.nullable().default(null),
       protocol: z.enum(PROTOCOL_NAMES).nullable(),
       targets: z.array(Name).min(1),
       machine: MachineStateSchema.nullable(),

@@ -50,6 +50,11 @@ export interface TrackedConversation {
   /** Logical time of the last use (for LRU eviction). */
   touched: number;
   ended: { by: EndedBy; violation: Violation | null } | null;
+  /**
+   * Only in {@link conversationsWithId}'s answer: this record is the sub-conversation of a
+   * broker or recruiter, held inside the conversation with this id.
+   */
+  parent?: string;
 }
 
 /** A tracker's whole state: plain JSON, goes into the agent's snapshot. */
@@ -108,6 +113,11 @@ export type TrackResult =
     /** Whether a conversation checked the message (untracked: no protocol, no id). */
     tracked: boolean;
     effects: TrackerEffect[];
+    /**
+     * The outer conversation that took the message as part of a sub-conversation with an
+     * id of its own (a broker's or recruiter's exchange with its targets).
+     */
+    linked_to?: string;
   }
   | { ok: false; state: TrackerState; violation: Violation; effects: TrackerEffect[] };
 
@@ -342,6 +352,21 @@ export function trackMessage(
     return { ok: true, state: st, tracked: true, effects };
   }
 
+  const outer = linkedConversation(st, event, cid);
+  if (outer !== undefined) {
+    const c: TrackedConversation = {
+      ...outer.conversation,
+      machine: outer.state,
+      touched: st.clock,
+      last_at: msg.timestamp ?? outer.conversation.last_at,
+    };
+    appendTrail(c, trailEntry(direction, msg), st.limits.maxTrail);
+    st.active[keyOf(c.role, c.conversation_id)] = c;
+    effects.push(...expiryEffects(c, st.agent, outer.effects, "deadline"));
+    if (outer.state.finished) finish(st, c, "completed", null, effects);
+    return { ok: true, state: st, tracked: true, effects, linked_to: c.conversation_id };
+  }
+
   // A finished conversation with this id: late messages are checked against it.
   const done = [...st.finished].reverse().find((f) => f.conversation_id === cid);
   if (done !== undefined) {
@@ -369,6 +394,41 @@ export function trackMessage(
 
   if (protocol === undefined) return { ok: true, state, tracked: false, effects };
   return begin(st, cid, newRole, protocol, direction, msg, effects);
+}
+
+/** Protocols whose conversations hold sub-conversations (with ids of their own). */
+const WITH_SUBS: ReadonlySet<string> = new Set(["fipa-brokering", "fipa-recruiting"]);
+
+/** Whether a machine holds a sub-conversation with this id. */
+function hasSub(m: MachineState, cid: string): boolean {
+  return m.subs.some((s) => s.conversation_id === cid);
+}
+
+/**
+ * The active brokering or recruiting conversation a message of conversation `cid` belongs
+ * to as a sub-conversation: one that already holds a sub with that id, else one whose
+ * machine takes the message as a new sub (a broker forwarding under a new id, a recruited
+ * target answering the initiator). Returns it with its machine after the message.
+ */
+function linkedConversation(
+  st: TrackerState,
+  event: { type: "message"; direction: Direction; message: MessageSeen },
+  cid: string,
+): { conversation: TrackedConversation; state: MachineState; effects: Effect[] } | undefined {
+  const proxies = Object.values(st.active).filter((c) => WITH_SUBS.has(c.machine.protocol));
+  if (proxies.length === 0) return undefined;
+  const ordered = [
+    ...proxies.filter((c) => hasSub(c.machine, cid)),
+    ...proxies.filter((c) => !hasSub(c.machine, cid)),
+  ];
+  for (const c of ordered) {
+    const r = step(c.machine, event);
+    if (r.ok && hasSub(r.state, cid)) {
+      return { conversation: c, state: r.state, effects: r.effects };
+    }
+    if (hasSub(c.machine, cid)) return undefined;
+  }
+  return undefined;
 }
 
 /** Starts a conversation with its opening message (on the working copy `st`). */
@@ -490,6 +550,18 @@ export function conversationsWithId(
   }
   for (const c of [...state.finished].reverse()) {
     if (c.conversation_id === conversationId) out.push(c);
+  }
+  const outer = [...Object.values(state.active), ...[...state.finished].reverse()];
+  for (const c of outer) {
+    for (const sub of c.machine.subs) {
+      if (sub.conversation_id !== conversationId || sub.machine === null) continue;
+      out.push({
+        ...c,
+        conversation_id: conversationId,
+        machine: sub.machine,
+        parent: c.conversation_id,
+      });
+    }
   }
   return out;
 }

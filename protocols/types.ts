@@ -107,6 +107,11 @@ export interface Thread {
 /** A sub-protocol a broker or recruiter runs with target agents (SC00033/SC00034). */
 export interface SubConversation {
   broker: string;
+  /**
+   * The sub-conversation's own conversation id when it differs from the outer one (a
+   * broker that opens its exchange with the targets under a new id); `null`: the same id.
+   */
+  conversation_id: string | null;
   /** `null` when the forwarded act opens no protocol (e.g. a forwarded `inform`). */
   protocol: ProtocolName | null;
   targets: string[];

@@ -24,6 +24,8 @@ export interface NodeProcessOptions {
   denoFlags?: string[];
   /** Pin the process to this CPU (taskset). */
   cpu?: number;
+  /** Deploy the sample `echo` on a fresh node (default: off). */
+  sampleAgents?: boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     "--log-level",
     "error",
     "--sample-agents",
-    "off",
+    o.sampleAgents ? "on" : "off",
     ...(o.join ? ["--join", o.join] : []),
   ];
   const cmd = o.cpu === undefined ? deno : ["taskset", "-c", String(o.cpu), ...deno];

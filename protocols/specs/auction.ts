@@ -12,7 +12,7 @@ const CALLABLE: ReadonlySet<string> = new Set([
 ]);
 
 function auction(kind: "english" | "dutch"): ProtocolSpec {
-  const name = kind === "english" ? "fipa-english-auction" : "fipa-dutch-auction";
+  const name = kind === "english" ? "fipa-auction-english" : "fipa-auction-dutch";
   const rises = kind === "english";
   return {
     name,

@@ -40,7 +40,7 @@ const MAY_FORWARD: ReadonlySet<string> = new Set(["agreed", "forwarding", "relay
 const MAY_RECRUIT: ReadonlySet<string> = new Set(["agreed", "forwarding", "proxy-done"]);
 
 /** Protocols whose opening is not the act targets answer (never synthesized). */
-const AUCTIONS: ReadonlySet<string> = new Set(["fipa-english-auction", "fipa-dutch-auction"]);
+const AUCTIONS: ReadonlySet<string> = new Set(["fipa-auction-english", "fipa-auction-dutch"]);
 
 /** A sub-protocol recorded without a machine and still open: seen only by its replies. */
 function isBlind(sub: SubConversation): boolean {
@@ -49,6 +49,15 @@ function isBlind(sub: SubConversation): boolean {
 
 /** Most sub-protocols one conversation may hold. */
 const MAX_SUBS = 1024;
+
+/**
+ * The id a new sub-conversation carries when it is not the outer conversation's (a broker
+ * or recruiter may talk to the targets under an id of its own, as JADE's do), else `null`.
+ */
+function ownId(st: MachineState, msg: MessageSeen): string | null {
+  const id = msg.conversation_id;
+  return id !== undefined && st.conversation_id !== null && id !== st.conversation_id ? id : null;
+}
 
 function unique(xs: string[]): string[] {
   return [...new Set(xs)];
@@ -125,9 +134,18 @@ function proxy(kind: "brokering" | "recruiting"): ProtocolSpec {
     const protocol = named !== undefined && named !== st.protocol
       ? named
       : protocolOpenedBy(act) ?? null;
+    const subId = ownId(st, msg);
     let sub: SubConversation;
     if (protocol === null) {
-      sub = { broker: th.party, protocol, targets, machine: null, finished: true, replies: 0 };
+      sub = {
+        broker: th.party,
+        conversation_id: subId,
+        protocol,
+        targets,
+        machine: null,
+        finished: true,
+        replies: 0,
+      };
     } else {
       const aliases = kind === "recruiting"
         ? unique([st.initiator ?? "", ...(msg.reply_to ?? [])]).filter((a) =>
@@ -136,7 +154,7 @@ function proxy(kind: "brokering" | "recruiting"): ProtocolSpec {
         : [];
       const machine = ctx.nested.start(protocol, "observer", {
         aliases,
-        conversation_id: st.conversation_id ?? undefined,
+        conversation_id: subId ?? st.conversation_id ?? undefined,
       });
       const r = ctx.nested.step(machine, { type: "message", message: msg });
       if (!r.ok) {
@@ -147,6 +165,7 @@ function proxy(kind: "brokering" | "recruiting"): ProtocolSpec {
       }
       sub = {
         broker: th.party,
+        conversation_id: subId,
         protocol,
         targets: r.state.threads.map((t) => t.party),
         machine: r.state,
@@ -182,8 +201,10 @@ function proxy(kind: "brokering" | "recruiting"): ProtocolSpec {
     const protocol = named !== undefined && named !== st.protocol && !AUCTIONS.has(named)
       ? named
       : null;
+    const subId = ownId(st, msg);
     let sub: SubConversation = {
       broker: recruiter.party,
+      conversation_id: subId,
       protocol,
       targets: [msg.from],
       machine: null,
@@ -193,7 +214,7 @@ function proxy(kind: "brokering" | "recruiting"): ProtocolSpec {
     if (protocol !== null) {
       const machine = ctx.nested.start(protocol, "observer", {
         aliases: [initiator, ...st.aliases],
-        conversation_id: st.conversation_id ?? undefined,
+        conversation_id: subId ?? st.conversation_id ?? undefined,
       });
       const opening = ctx.nested.step(machine, {
         type: "message",

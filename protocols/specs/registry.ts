@@ -20,6 +20,6 @@ export const SPECS: Readonly<Record<ProtocolName, ProtocolSpec>> = {
   "fipa-recruiting": recruitingSpec,
   "fipa-subscribe": subscribeSpec,
   "fipa-propose": proposeSpec,
-  "fipa-english-auction": englishAuctionSpec,
-  "fipa-dutch-auction": dutchAuctionSpec,
+  "fipa-auction-english": englishAuctionSpec,
+  "fipa-auction-dutch": dutchAuctionSpec,
 };

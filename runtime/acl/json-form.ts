@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { AclError, type AclIssue } from "./acl-error.ts";
 import { type AgentIdentifier, AgentRefSchema, isBareAid } from "./agent-id.ts";
-import { type AclMessage, JsonValueSchema, ReplyBySchema, TEXT_PARAMS } from "./message.ts";
+import {
+  type AclMessage,
+  JsonValueSchema,
+  ProtocolWordSchema,
+  ReplyBySchema,
+  TEXT_PARAMS,
+} from "./message.ts";
 import { PerformativeSchema } from "./performative.ts";
 
 const Text = z.string().max(65536);
@@ -23,7 +29,7 @@ export const AclJsonSchema = z.strictObject({
   language: OptText,
   encoding: OptText,
   ontology: OptText,
-  protocol: OptText,
+  protocol: ProtocolWordSchema.nullish(),
   conversation_id: OptText,
   reply_with: OptText,
   in_reply_to: OptText,

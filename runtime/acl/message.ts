@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type AgentIdentifier, AgentIdentifierSchema } from "./agent-id.ts";
 import { type Performative, PERFORMATIVES } from "./performative.ts";
+import { atomKind, clip } from "./string-lexer.ts";
 
 /** Any JSON value: the content of a message in JSON form may be structured. */
 export type JsonValue =
@@ -79,6 +80,7 @@ export interface AclMessage {
   language?: string;
   encoding?: string;
   ontology?: string;
+  /** The interaction protocol: a Word (SC00070), e.g. `fipa-request`, never an expression. */
   protocol?: string;
   conversation_id?: string;
   reply_with?: string;
@@ -91,6 +93,27 @@ export interface AclMessage {
 
 const Text = z.string().max(65536);
 
+/**
+ * Whether `text` is a Word of SC00070 (what `:protocol` takes): no whitespace or
+ * parentheses, not starting with `#`, a digit, `-`, `@`, `"` or `:`, and not a number.
+ */
+export function isAclWord(text: string): boolean {
+  if (text.length === 0 || text.charCodeAt(0) === 58) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 40 || c === 41) return false;
+  }
+  return atomKind(text) === "word";
+}
+
+/** Schema of the `protocol` parameter: a Word (SC00070), as JADE requires too. */
+export const ProtocolWordSchema = Text.refine(isAclWord, {
+  error: (i) =>
+    `protocol '${
+      clip(String(i.input))
+    }' is not a Word (SC00070): no spaces, parentheses or quotes, e.g. fipa-request`,
+});
+
 /** Schema of the canonical model; what every codec's output must satisfy. */
 export const AclMessageSchema: z.ZodType<AclMessage> = z.object({
   performative: z.enum(PERFORMATIVES),
@@ -101,7 +124,7 @@ export const AclMessageSchema: z.ZodType<AclMessage> = z.object({
   language: Text.optional(),
   encoding: Text.optional(),
   ontology: Text.optional(),
-  protocol: Text.optional(),
+  protocol: ProtocolWordSchema.optional(),
   conversation_id: Text.optional(),
   reply_with: Text.optional(),
   in_reply_to: Text.optional(),

@@ -31,10 +31,12 @@ export {
 export {
   type AclMessage,
   AclMessageSchema,
+  isAclWord,
   isJsonValue,
   type JsonValue,
   JsonValueSchema,
   MAX_JSON_DEPTH,
+  ProtocolWordSchema,
   ReplyBySchema,
   TEXT_PARAMS,
 } from "./message.ts";
@@ -64,6 +66,20 @@ export {
 } from "./reply.ts";
 export { ACL_MAX_DEPTH, AclLexer, type AclToken, type AtomKind } from "./string-lexer.ts";
 export { aclStringLiteral } from "./string-writer.ts";
+export {
+  ACL_XML_REPRESENTATION,
+  parseAclXml,
+  type ParseAclXmlOptions,
+  toAclXml,
+} from "./xml-form.ts";
+export {
+  escapeXmlAttr,
+  escapeXmlText,
+  isXmlSafe,
+  parseXml,
+  type XmlElement,
+  XmlSyntaxError,
+} from "./xml-tree.ts";
 export {
   type FipaDateTime,
   fipaDateTimeToIso,

@@ -159,7 +159,7 @@ class Parser {
               }' (user-defined parameters start with ':X-')`,
             );
           }
-          msg[field] = this.expression(t.text);
+          msg[field] = field === "protocol" ? this.word(t.text) : this.expression(t.text);
         }
       }
     }
@@ -168,6 +168,13 @@ class Parser {
     if (end.kind !== "eof") this.expected(end, "end of input after the message's ')'");
     if (userParams) msg.user_params = userParams;
     return msg;
+  }
+
+  /** A Word (`:protocol`): not a string, number or parenthesised expression (SC00070). */
+  private word(param: string): string {
+    const t = this.peek();
+    if (t.kind !== "word") this.expected(t, `a Word for ${param} such as fipa-request`);
+    return this.expression(param);
   }
 
   /** A parameter value (Expression) as text, limited to the model's text length. */

@@ -1,4 +1,4 @@
-import type { AclMessage } from "../acl/mod.ts";
+import { type AclMessage, aid } from "../acl/mod.ts";
 import type { AgentRecord } from "../directory/mod.ts";
 import {
   type AmsAgentDescription,
@@ -11,7 +11,9 @@ import {
   writeSl,
 } from "../sl/mod.ts";
 import { amsDescriptionOf, lifecycleStatesOf } from "./ams-state.ts";
-import type { ManagementContext } from "./context.ts";
+import { type ManagementContext, sameAgentName } from "./context.ts";
+import { localNameOf } from "./names.ts";
+import { handleAmsManagement } from "./ams-manage.ts";
 import { effectiveMaxResults } from "./df-handler.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
@@ -19,24 +21,45 @@ import { isParsed, type ParsedRequest, parseRequest, refuse } from "./request.ts
 
 const PAGE = 500;
 
-/** Agents matching an AMS template, in name order, at most `max`. */
+/** The platform's own agents, as JADE's AMS lists them: its AMS and its DF, both active. */
+function platformAgents(ctx: ManagementContext): AmsAgentDescription[] {
+  return (["ams", "df"] as const).map((who) => ({
+    name: aid(`${who}@${ctx.platform}`, [...ctx.addresses]),
+    state: "active" as const,
+  }));
+}
+
+/**
+ * Agents matching an AMS template, at most `max`: the platform's AMS and DF first, then the
+ * hosted agents in name order, each with its full name (`<local>@<platform>`) and the
+ * platform's addresses. A template's name matches by local or full name alike.
+ */
 export function searchAms(
   ctx: ManagementContext,
   template: AmsAgentDescription,
   max: number,
 ): AmsAgentDescription[] {
   const out: AmsAgentDescription[] = [];
-  const take = (r: AgentRecord | undefined) => {
-    if (!r || out.length >= max) return;
-    const d = amsDescriptionOf(r, ctx.addresses);
+  const keep = (d: AmsAgentDescription) => {
+    if (out.length >= max) return;
     if (template.state !== undefined && d.state !== template.state) return;
     if (template.ownership !== undefined && d.ownership !== template.ownership) return;
     out.push(d);
   };
+  const take = (r: AgentRecord | undefined) => {
+    if (r) keep(amsDescriptionOf(r, ctx.platform, ctx.addresses));
+  };
   if (template.name !== undefined) {
-    take(ctx.directory.getAgent(template.name.name));
+    const local = localNameOf(ctx, template.name.name);
+    if (local === undefined) return out;
+    const own = platformAgents(ctx).find((d) =>
+      sameAgentName(d.name!.name, `${local}@${ctx.platform}`)
+    );
+    if (own) keep(own);
+    else take(ctx.directory.getAgent(local));
     return out;
   }
+  for (const d of platformAgents(ctx)) keep(d);
   if (template.state !== undefined) {
     const records: AgentRecord[] = [];
     for (const s of lifecycleStatesOf(template.state)) {
@@ -70,9 +93,8 @@ function informResult(p: ParsedRequest, value: ReturnType<typeof slSequence>): A
 /**
  * Handles a `request` to the AMS: `search` (by `ams-agent-description` template) and
  * `get-description` (the platform's `ap-description` with its HTTP MTP addresses), each
- * answered with `agree` and `inform` `((result <action> (sequence ...)))`. Agents are
- * created through the deployment API, so `register`, `deregister` and `modify` are refused
- * with `unsupported-function`.
+ * answered with `agree` and `inform` `((result <action> (sequence ...)))`; `register`,
+ * `deregister` and `modify` by authorised callers (see {@link handleAmsManagement}).
  */
 export function handleAmsRequest(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
   const p = parseRequest(ctx, msg, "ams");
@@ -104,6 +126,6 @@ export function handleAmsRequest(ctx: ManagementContext, msg: AclMessage): Manag
       return repliesOnly(...informResult(p, slSequence(found.map(amsAgentDescriptionToSl))));
     }
     default:
-      return refuse(p, msg, { kind: "unsupported-function", function: a.function });
+      return handleAmsManagement(ctx, msg, p);
   }
 }

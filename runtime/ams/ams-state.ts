@@ -23,10 +23,19 @@ export function lifecycleStatesOf(state: AmsState): LifecycleState[] {
   return (Object.keys(FIPA_STATE) as LifecycleState[]).filter((s) => FIPA_STATE[s] === state);
 }
 
-/** The `ams-agent-description` of a hosted agent (its AID carries the platform's addresses). */
-export function amsDescriptionOf(record: AgentRecord, addresses: string[]): AmsAgentDescription {
+/**
+ * The `ams-agent-description` of a hosted agent as other platforms see it: its full name
+ * `<local>@<platform>` with the platform's addresses.
+ */
+export function amsDescriptionOf(
+  record: AgentRecord,
+  platform: string,
+  addresses: string[],
+): AmsAgentDescription {
   const d: AmsAgentDescription = {
-    name: aid(record.name, [...addresses]),
+    name: aid(record.name.includes("@") ? record.name : `${record.name}@${platform}`, [
+      ...addresses,
+    ]),
     state: FIPA_STATE[record.state],
   };
   if (record.owner !== undefined) d.ownership = record.owner;

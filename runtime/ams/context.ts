@@ -1,6 +1,7 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { DirectoryReader } from "../directory/mod.ts";
 import type { SubscriptionRegistry } from "./subscriptions.ts";
+import type { AmsSubscriptionRegistry } from "./ams-subscriptions.ts";
 
 /** What the pure AMS/DF handlers are given by the shell around them. */
 export interface ManagementContext {
@@ -14,15 +15,28 @@ export interface ManagementContext {
   directory: DirectoryReader;
   /** The DF's subscriptions (needed to answer `cancel`); empty when absent. */
   subscriptions?: SubscriptionRegistry;
+  /** The AMS's subscriptions to platform events (needed to answer `cancel`). */
+  amsSubscriptions?: AmsSubscriptionRegistry;
   /**
    * Whether `requester` may register, modify or deregister the DF description of `target`.
    * Default: anyone may, except for the platform's own agents (the AMS and the DF).
    */
   mayModify?: (requester: AgentIdentifier, target: AgentIdentifier) => boolean;
+  /**
+   * Whether `requester` may `register`, `modify` or `deregister` the AMS description of
+   * `target` (its full identifier). Default: only the agent itself.
+   */
+  mayManage?: (requester: AgentIdentifier, target: AgentIdentifier) => boolean;
   /** `max-results` when a search gives none (default 100). */
   defaultMaxResults?: number;
   /** Upper bound on `max-results` (default 1000). */
   maxResultsCap?: number;
+  /**
+   * The local name an agent name of this platform stands for, `undefined` for another
+   * platform's (the router's `localName`, which knows the node names as aliases). Default:
+   * a bare name, or `<local>@<platform>`.
+   */
+  localName?: (name: string) => string | undefined;
   /** DF federation (absent: searches never propagate, search ids are not checked). */
   federation?: FederationContext;
 }
@@ -56,18 +70,27 @@ export function platformAgentId(ctx: ManagementContext, who: ManagementAgent): A
 
 /**
  * Whether a message is addressed to the platform's DF or AMS (the first such receiver
- * wins), or `undefined` if to neither.
+ * wins), by full name or by local name, or `undefined` if to neither.
  */
-export function managementTarget(platform: string, msg: AclMessage): ManagementAgent | undefined {
+export function managementTarget(
+  platform: string,
+  msg: AclMessage,
+  localName?: (name: string) => string | undefined,
+): ManagementAgent | undefined {
   for (const r of msg.receivers) {
     if (sameAgentName(r.name, `df@${platform}`)) return "df";
     if (sameAgentName(r.name, `ams@${platform}`)) return "ams";
+    // A local name (`ams`, `df`) or a name of one of the platform's aliases.
+    const local = localName ? localName(r.name) : r.name.includes("@") ? undefined : r.name;
+    if (local !== undefined && sameAgentName(local, "df")) return "df";
+    if (local !== undefined && sameAgentName(local, "ams")) return "ams";
   }
   return undefined;
 }
 
 /** The default DF authorisation: nobody acts on the platform's own AMS or DF. */
 export function defaultMayModify(platform: string) {
+  const own = [`df@${platform}`, `ams@${platform}`, "df", "ams"];
   return (_requester: AgentIdentifier, target: AgentIdentifier): boolean =>
-    !sameAgentName(target.name, `df@${platform}`) && !sameAgentName(target.name, `ams@${platform}`);
+    !own.some((n) => sameAgentName(target.name, n));
 }

@@ -3,24 +3,18 @@ import { AgentNameSchema } from "../acl/mod.ts";
 import type { DfAgentDescription, DfTemplate, DirectoryCommand } from "../directory/mod.ts";
 import {
   actionFromIotaSl,
-  agentIdentifierToSl,
   dfAgentDescriptionToSl,
-  doneToSl,
   equalsIotaResultToSl,
-  exceptionToSl,
-  parseSlContent,
   resultToSl,
   type SearchConstraints,
   SL_TRUE,
-  slApply,
-  SlError,
   slSequence,
   type SlTerm,
   writeSl,
 } from "../sl/mod.ts";
 import { defaultMayModify, type ManagementContext } from "./context.ts";
 import { federatedDfs } from "./federation.ts";
-import { messageToSl, notUnderstood } from "./not-understood.ts";
+import { notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
 import {
@@ -31,9 +25,10 @@ import {
   parseRequest,
   readAction,
   refuse,
-  templateFor,
 } from "./request.ts";
+import { fullAgentId, inDirectoryNames, withFullName } from "./names.ts";
 import { findSubscription, type Subscription } from "./subscriptions.ts";
+import { cancelSubscription } from "./cancel.ts";
 import { checkRegistration, isException } from "./validate.ts";
 
 /** The `max-results` to use: the request's, the default when absent, never above the cap. */
@@ -75,7 +70,8 @@ function search(
     return repliesOnly(agree(p), inform([]));
   }
   const max = effectiveMaxResults(ctx, constraints.max_results);
-  const found = ctx.directory.searchServices(d, { max_results: max, now: ctx.now });
+  const found = ctx.directory.searchServices(d, { max_results: max, now: ctx.now })
+    .map((f) => withFullName(ctx, f));
   const depth = constraints.max_depth ?? 0;
   const targets = fed !== undefined && depth !== 0 && found.length < max
     ? federatedDfs(ctx.directory, `df@${ctx.platform}`, fed.parents, {
@@ -128,7 +124,7 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
       value: writeSl(descriptionTerm(p)),
     });
   }
-  const d = a.description.value;
+  const d = inDirectoryNames(ctx, a.description.value);
   if (a.function === "search") return search(ctx, msg, p, d, a.constraints);
   const may = ctx.mayModify ?? defaultMayModify(ctx.platform);
   let command: DirectoryCommand;
@@ -147,7 +143,9 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
         value: d.name.name,
       });
     }
-    if (!msg.sender || !may(msg.sender, d.name)) return refuse(p, msg, { kind: "unauthorised" });
+    if (!msg.sender || !may(msg.sender, fullAgentId(ctx, d.name))) {
+      return refuse(p, msg, { kind: "unauthorised" });
+    }
     command = { type: "df.deregister", name: d.name.name, at: ctx.now };
   } else {
     const checked = checkRegistration(d);
@@ -159,7 +157,7 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
         value: checked.lease_time,
       });
     }
-    if (!msg.sender || !may(msg.sender, checked.name)) {
+    if (!msg.sender || !may(msg.sender, fullAgentId(ctx, checked.name))) {
       return refuse(p, msg, { kind: "unauthorised" });
     }
     command = {
@@ -207,13 +205,14 @@ export function handleDfSubscribe(ctx: ManagementContext, msg: AclMessage): Mana
     });
   }
   if (!msg.sender) return refuse(p, msg, { kind: "unauthorised" });
-  const found = ctx.directory.searchServices(a.description.value, {
+  const template = inDirectoryNames(ctx, a.description.value);
+  const found = ctx.directory.searchServices(template, {
     max_results: effectiveMaxResults(ctx, a.constraints.max_results),
     now: ctx.now,
-  });
+  }).map((f) => withFullName(ctx, f));
   const sub: Subscription = {
     subscriber: msg.sender.name,
-    template: a.description.value,
+    template,
     action: actionText(p),
     reply: t,
   };
@@ -237,38 +236,13 @@ export function handleDfSubscribe(ctx: ManagementContext, msg: AclMessage): Mana
  * SL, else the cancel act itself.
  */
 export function handleDfCancel(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
-  const t = templateFor(ctx, msg, "df", "fipa-subscribe");
-  if (!t || !msg.sender) return repliesOnly();
-  let cancelled: SlTerm | undefined;
-  if (typeof msg.content === "string") {
-    try {
-      const els = parseSlContent(msg.content);
-      if (els.length === 1) cancelled = els[0];
-    } catch (e) {
-      if (!(e instanceof SlError)) throw e;
-    }
-  }
-  cancelled ??= slApply("action", agentIdentifierToSl(msg.sender), messageToSl(msg));
-  const sub = findSubscription(
-    ctx.subscriptions ?? { byKey: new Map() },
-    msg.sender.name,
-    msg.conversation_id,
+  const r = cancelSubscription(
+    ctx,
+    msg,
+    "df",
+    (subscriber, cid) =>
+      findSubscription(ctx.subscriptions ?? { byKey: new Map() }, subscriber, cid),
   );
-  if (!sub) {
-    const why = `no subscription of ${msg.sender.name} in conversation ` +
-      `${msg.conversation_id ?? "(none)"}`;
-    return repliesOnly(
-      buildReply(t, "failure", [
-        cancelled,
-        exceptionToSl({ kind: "internal-error", message: why }),
-      ]),
-    );
-  }
-  const outcome: ManagementOutcome = {
-    replies: [buildReply(t, "inform", [doneToSl(cancelled)])],
-    commands: [],
-    unsubscribe: { subscriber: sub.subscriber },
-  };
-  if (sub.conversation_id !== undefined) outcome.unsubscribe!.conversation_id = sub.conversation_id;
-  return outcome;
+  if (!r) return repliesOnly();
+  return r.gone ? { ...repliesOnly(r.reply), unsubscribe: r.gone } : repliesOnly(r.reply);
 }

@@ -1,5 +1,6 @@
 import type { AclMessage, Performative } from "../acl/mod.ts";
 import { handleAmsRequest } from "./ams-handler.ts";
+import { handleAmsCancel, handleAmsSubscribe } from "./ams-subscribe.ts";
 import { type ManagementContext, managementTarget } from "./context.ts";
 import { handleDfCancel, handleDfRequest, handleDfSubscribe } from "./df-handler.ts";
 import { notUnderstood } from "./not-understood.ts";
@@ -33,6 +34,7 @@ const SILENT: ReadonlySet<Performative> = new Set<Performative>([
  * - `request` to `df@<platform>`: register, deregister, modify, search.
  * - `request` to `ams@<platform>`: search, get-description.
  * - `subscribe` / `cancel` to the DF: registration change notifications.
+ * - `subscribe` / `cancel` to the AMS: platform events (agent born, died, moved, state).
  * - wrong language (not FIPA-SL), ontology, protocol, or unparseable content:
  *   `not-understood`; other acts: `not-understood` `(unsupported-act ...)`, except
  *   answers and informs, which are ignored.
@@ -51,17 +53,15 @@ export function handleManagementMessage(
   ctx: ManagementContext,
   msg: AclMessage,
 ): ManagementOutcome {
-  const who = managementTarget(ctx.platform, msg);
+  const who = managementTarget(ctx.platform, msg, ctx.localName);
   if (!who) return repliesOnly();
   switch (msg.performative) {
     case "request":
       return who === "df" ? handleDfRequest(ctx, msg) : handleAmsRequest(ctx, msg);
     case "subscribe":
-      if (who === "df") return handleDfSubscribe(ctx, msg);
-      break;
+      return who === "df" ? handleDfSubscribe(ctx, msg) : handleAmsSubscribe(ctx, msg);
     case "cancel":
-      if (who === "df") return handleDfCancel(ctx, msg);
-      break;
+      return who === "df" ? handleDfCancel(ctx, msg) : handleAmsCancel(ctx, msg);
   }
   if (SILENT.has(msg.performative)) return repliesOnly();
   const t = templateFor(ctx, msg, who, msg.protocol ?? "fipa-request");

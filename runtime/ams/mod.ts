@@ -48,8 +48,26 @@ export {
   handleDfSubscribe,
 } from "./df-handler.ts";
 export { handleAmsRequest, searchAms } from "./ams-handler.ts";
+export { type AgentManagementAction, handleAmsManagement, selfOnly } from "./ams-manage.ts";
 export { amsDescriptionOf, FIPA_STATE, lifecycleStatesOf } from "./ams-state.ts";
 export { handleManagementMessage } from "./handle.ts";
+export { handleAmsCancel, handleAmsSubscribe } from "./ams-subscribe.ts";
+export {
+  type AmsSubscription,
+  type AmsSubscriptionRegistry,
+  emptyAmsSubscriptions,
+  matchesAmsTemplate,
+  notifyAmsSubscribers,
+  type PlatformEvent,
+  platformEvents,
+} from "./ams-subscriptions.ts";
+export {
+  directoryAgentId,
+  fullAgentId,
+  inDirectoryNames,
+  localNameOf,
+  withFullName,
+} from "./names.ts";
 export {
   DF_SERVICE_TYPE,
   type FederatedAnswer,
@@ -73,8 +91,10 @@ export {
   findSubscription,
   notification,
   notifySubscribers,
+  type Registry,
   removeSubscription,
   type Subscription,
   subscriptionKey,
+  type SubscriptionKeyed,
   type SubscriptionRegistry,
 } from "./subscriptions.ts";

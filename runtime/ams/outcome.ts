@@ -3,6 +3,7 @@ import type { DirectoryCommand } from "../directory/mod.ts";
 import type { FederatedSearch } from "./federation.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { Subscription } from "./subscriptions.ts";
+import type { AmsSubscription } from "./ams-subscriptions.ts";
 
 /**
  * What the AMS/DF handler decided: replies to send now, directory commands to commit
@@ -22,6 +23,20 @@ export interface ManagementOutcome {
   searched?: string;
   /** A search to propagate to federated DFs before the final `inform`. */
   federate?: FederatedSearch;
+  /** An AMS subscription (platform events) to add (`addSubscription`). */
+  amsSubscribe?: AmsSubscription;
+  /**
+   * An AMS `modify`/`deregister` to carry out on the hosted agent `agent` (on node `node`);
+   * then `completeRequest(pending, [])` gives the final `inform`, `failRequest` the failure.
+   */
+  manage?: {
+    action: "stop" | "start" | "hibernate" | "remove";
+    agent: string;
+    node: string;
+    pending: PendingRequest;
+  };
+  /** An AMS subscription to remove (`removeSubscription`). */
+  amsUnsubscribe?: { subscriber: string; conversation_id?: string };
 }
 
 /** An outcome that only replies. */

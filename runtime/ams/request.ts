@@ -22,6 +22,7 @@ import {
   platformAgentId,
   sameAgentName,
 } from "./context.ts";
+import { localNameOf } from "./names.ts";
 import { envelopeProblem, isAgentManagementOntology, isFipaSl } from "./envelope.ts";
 import { notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
@@ -99,7 +100,8 @@ export function readAction(
   }
   try {
     const actor = agentIdentifierFromSl(parts.actor, "actor");
-    if (!sameAgentName(actor.name, `${who}@${ctx.platform}`)) {
+    const local = localNameOf(ctx, actor.name);
+    if (local === undefined || !sameAgentName(local, who)) {
       return repliesOnly(exceptionReply(t, msg, echoable(action), {
         kind: "unrecognised-parameter-value",
         parameter: "actor",

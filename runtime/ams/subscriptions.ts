@@ -25,10 +25,19 @@ export interface Subscription {
   reply: ReplyTemplate;
 }
 
-/** The DF's subscriptions: an immutable value; every operation returns a new registry. */
-export interface SubscriptionRegistry {
-  readonly byKey: ReadonlyMap<string, Subscription>;
+/** What identifies a subscription: its subscriber and the conversation of its `subscribe`. */
+export interface SubscriptionKeyed {
+  subscriber: string;
+  conversation_id?: string;
 }
+
+/** Subscriptions by key: an immutable value; every operation returns a new registry. */
+export interface Registry<S extends SubscriptionKeyed> {
+  readonly byKey: ReadonlyMap<string, S>;
+}
+
+/** The DF's subscriptions. */
+export type SubscriptionRegistry = Registry<Subscription>;
 
 /** The key of a subscription: subscriber name and conversation id. */
 export function subscriptionKey(subscriber: string, conversationId?: string): string {
@@ -41,30 +50,30 @@ export function emptySubscriptions(): SubscriptionRegistry {
 }
 
 /** Adds (or replaces) a subscription. */
-export function addSubscription(
-  reg: SubscriptionRegistry,
-  sub: Subscription,
-): SubscriptionRegistry {
+export function addSubscription<S extends SubscriptionKeyed>(
+  reg: Registry<S>,
+  sub: S,
+): Registry<S> {
   const byKey = new Map(reg.byKey);
   byKey.set(subscriptionKey(sub.subscriber, sub.conversation_id), sub);
   return { byKey };
 }
 
 /** The subscription of `subscriber` in `conversationId`, if any. */
-export function findSubscription(
-  reg: SubscriptionRegistry,
+export function findSubscription<S extends SubscriptionKeyed>(
+  reg: Registry<S>,
   subscriber: string,
   conversationId?: string,
-): Subscription | undefined {
+): S | undefined {
   return reg.byKey.get(subscriptionKey(subscriber, conversationId));
 }
 
 /** Removes one subscription; `removed` is what was there. */
-export function removeSubscription(
-  reg: SubscriptionRegistry,
+export function removeSubscription<S extends SubscriptionKeyed>(
+  reg: Registry<S>,
   subscriber: string,
   conversationId?: string,
-): { registry: SubscriptionRegistry; removed?: Subscription } {
+): { registry: Registry<S>; removed?: S } {
   const key = subscriptionKey(subscriber, conversationId);
   const removed = reg.byKey.get(key);
   if (!removed) return { registry: reg };
@@ -74,10 +83,10 @@ export function removeSubscription(
 }
 
 /** Removes every subscription of an agent (e.g. when it is deregistered). */
-export function dropSubscriber(
-  reg: SubscriptionRegistry,
+export function dropSubscriber<S extends SubscriptionKeyed>(
+  reg: Registry<S>,
   subscriber: string,
-): SubscriptionRegistry {
+): Registry<S> {
   const byKey = new Map(
     [...reg.byKey].filter(([, s]) => s.subscriber.toLowerCase() !== subscriber.toLowerCase()),
   );
@@ -127,6 +136,8 @@ export function notification(sub: Subscription, descriptions: DfAgentDescription
 export function notifySubscribers(
   reg: SubscriptionRegistry,
   events: readonly DirectoryEvent[],
+  /** How descriptions are shown to subscribers (e.g. with full names); default as stored. */
+  show: (d: DfAgentDescription) => DfAgentDescription = (d) => d,
 ): AclMessage[] {
   const out: AclMessage[] = [];
   const keys = [...reg.byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -137,7 +148,7 @@ export function notifySubscribers(
       const d = concerning(sub.template, e);
       if (d) changed.push(d);
     }
-    if (changed.length) out.push(notification(sub, changed));
+    if (changed.length) out.push(notification(sub, changed.map(show)));
   }
   return out;
 }

@@ -11,6 +11,7 @@ export { raftApiError, raftCall } from "./raft-errors.ts";
 export { peerRoute } from "./peer-route.ts";
 export { clusterAgentDirectory } from "./agent-directory.ts";
 export {
+  type AgentControl,
   type DfFederationControl,
   mountPlatformAgents,
   type PlatformAgents,

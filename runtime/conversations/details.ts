@@ -16,6 +16,11 @@ export interface ConversationDetails {
   agents: string[];
   /** The message trail from every local view, each message once, oldest first. */
   trail: TrailEntry[];
+  /**
+   * For a broker's or recruiter's sub-conversation with an id of its own: the brokering or
+   * recruiting conversation it belongs to; `null` otherwise.
+   */
+  linked_to: string | null;
   /** Each local agent's view, without its trail (that is merged above). */
   views: Omit<ConversationView, "trail">[];
 }
@@ -68,6 +73,7 @@ export function mergeViews(
     participants: main.participants,
     agents: [...new Set(views.map((v) => v.agent))],
     trail: indexed.map((x) => x.e),
+    linked_to: views.find((v) => v.linked_to !== null)?.linked_to ?? null,
     views: views.map(({ trail: _t, ...rest }) => rest),
   };
 }

@@ -30,7 +30,7 @@ export interface DeadlineNotice {
   deadlines: string[];
 }
 
-const AUCTIONS: ReadonlySet<string> = new Set(["fipa-english-auction", "fipa-dutch-auction"]);
+const AUCTIONS: ReadonlySet<string> = new Set(["fipa-auction-english", "fipa-auction-dutch"]);
 
 function conversationsWith(st: TrackerState, cid: string): TrackedConversation[] {
   const out: TrackedConversation[] = [];

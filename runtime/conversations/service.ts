@@ -21,6 +21,7 @@ import {
   type TrackerState,
   TrackerStateSchema,
   trackMessage,
+  type TrackResult,
   trackTimeout,
   type Violation,
   violationError,
@@ -39,6 +40,7 @@ import { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.t
 import { type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";
 import { TrackerStore } from "./store.ts";
 import type { ConversationKv, StoredConversations, TrackerChange } from "./kv-store.ts";
+import { SubConversationLinks } from "./links.ts";
 
 /** What a {@link ConversationService} needs. */
 export interface ConversationServiceOptions {
@@ -128,6 +130,7 @@ export class ConversationService {
   readonly #canon: CanonicalName;
   readonly #ams: AgentIdentifier;
   readonly #store: TrackerStore;
+  readonly #links = new SubConversationLinks();
   /** When each conversation's shard next has a deadline due, by `agent\u0000cid`. */
   readonly #due = new Map<string, number>();
   readonly #endpoints = new Set<string>();
@@ -244,27 +247,36 @@ export class ConversationService {
     const cid = msg.conversation_id;
     if (cid === undefined || cid === "") return;
     const seen = trackedFromAcl(msg, this.#canon, d.accepted_at);
-    type Staged = { before?: TrackerState; state: TrackerState; effects: TrackerEffect[] };
+    type Staged = {
+      shard: string;
+      before?: TrackerState;
+      state: TrackerState;
+      effects: TrackerEffect[];
+      link?: string;
+    };
     const staged = new Map<string, Staged>();
     if (d.origin === undefined || d.origin === "agent" || d.origin === "platform") {
       const sender = msg.sender === undefined ? undefined : this.#router.localName(msg.sender);
       if (sender !== undefined && this.isTracked(sender)) {
         const name = seen.from;
-        const before = this.#store.get(name, cid);
-        const r = trackMessage(
-          before ?? this.#store.fresh(name),
-          "sent",
-          this.#redirect(name, seen),
-        );
+        const sent = this.#redirect(name, seen);
+        const t = this.#track(name, cid, "sent", sent);
+        const { shard, before, r } = t;
         if (!r.ok && before === undefined && !opens(seen)) {
           // A continuation of a conversation this node never saw open (it began on
           // another node, or before a restart, or was forgotten): not checkable.
-          staged.set(name, { before, state: this.#store.fresh(name), effects: [] });
+          staged.set(name, { shard, before, state: this.#store.fresh(name), effects: [] });
         } else if (!r.ok) {
-          this.#commit(name, cid, before, r.state, r.effects);
+          this.#commit(name, shard, before, r.state, r.effects);
           this.#violated(name, r.violation, d);
           throw violationError(r.violation);
-        } else staged.set(name, { before, state: r.state, effects: r.effects });
+        } else {staged.set(name, {
+            shard,
+            before,
+            state: r.state,
+            effects: r.effects,
+            link: t.link,
+          });}
       }
     }
     for (const to of local) {
@@ -272,8 +284,8 @@ export class ConversationService {
       if (l === undefined || !this.isTracked(l)) continue;
       const name = `${l}@${this.#router.platform}`;
       if (staged.has(name)) continue;
-      const before = this.#store.get(name, cid);
-      const r = trackMessage(before ?? this.#store.fresh(name), "received", seen);
+      const t = this.#track(name, cid, "received", seen);
+      const { shard, before, r } = t;
       if (!r.ok && before === undefined && seen.in_reply_to !== undefined && !opens(seen)) {
         // An answer (in_reply_to) in a conversation this agent's tracker does not know.
         continue;
@@ -282,16 +294,40 @@ export class ConversationService {
         this.#violated(name, r.violation, d);
         throw violationError(r.violation);
       }
-      staged.set(name, { before, state: r.state, effects: r.effects });
+      staged.set(name, { shard, before, state: r.state, effects: r.effects, link: t.link });
       if (r.tracked && seen.reply_to !== undefined && seen.reply_to.length > 0) {
         this.#designate(name, seen);
       }
     }
     for (const [name, r] of staged) {
+      if (r.link !== undefined) this.#links.link(name, cid, r.link);
       if (r.before !== undefined ? r.state !== r.before : tracks(r.state)) {
-        this.#commit(name, cid, r.before, r.state, r.effects);
+        this.#commit(name, r.shard, r.before, r.state, r.effects);
       }
     }
+  }
+
+  /**
+   * Tracks one message of conversation `cid` for `name`: in the shard that holds it (its
+   * own, or the brokering/recruiting conversation it was linked to), or, for a conversation
+   * this agent has no tracker for, as a new sub-conversation of one of its brokering or
+   * recruiting conversations when one takes it (`link` then names that conversation).
+   */
+  #track(
+    name: string,
+    cid: string,
+    direction: "sent" | "received",
+    seen: TrackedMessage,
+  ): { shard: string; before?: TrackerState; r: TrackResult; link?: string } {
+    const shard = this.#links.shardOf(name, cid);
+    const before = this.#store.get(name, shard);
+    if (before === undefined) {
+      const parent = this.#links.findParent(this.#store.shards(name), direction, seen);
+      if (parent !== undefined) {
+        return { shard: parent.shard, before: parent.before, r: parent.result, link: parent.shard };
+      }
+    }
+    return { shard, before, r: trackMessage(before ?? this.#store.fresh(name), direction, seen) };
   }
 
   /** Records a routed message in the history (the router's observer). */
@@ -364,6 +400,7 @@ export class ConversationService {
     const name = this.#canon(agent);
     for (const cid of this.#store.dropAgent(name)) this.#due.delete(dueKey(name, cid));
     this.persistSoon();
+    this.#links.dropAgent(name);
   }
 
   /**
@@ -427,7 +464,7 @@ export class ConversationService {
   view(conversationId: string): ConversationDetails | undefined {
     const views: ConversationView[] = [];
     for (const name of this.#store.agents()) {
-      const st = this.#store.get(name, conversationId);
+      const st = this.#store.get(name, this.#links.shardOf(name, conversationId));
       if (st === undefined || !this.#keeps(name)) continue;
       views.push(...viewConversations(st, conversationId));
     }

@@ -38,6 +38,8 @@ export interface MachineSummary {
   }[];
   subs: {
     broker: string;
+    /** The sub-conversation's own id, when it is not the outer conversation's. */
+    conversation_id: string | null;
     protocol: string | null;
     targets: string[];
     finished: boolean;
@@ -64,6 +66,7 @@ export function describeMachine(state: MachineState): MachineSummary {
     })),
     subs: state.subs.map((s) => ({
       broker: s.broker,
+      conversation_id: s.conversation_id ?? null,
       protocol: s.protocol,
       targets: [...s.targets],
       finished: s.finished,
@@ -91,6 +94,8 @@ export interface ConversationView {
   started_at: string | null;
   last_at: string | null;
   summary: MachineSummary;
+  /** For a broker's or recruiter's sub-conversation: the conversation it belongs to. */
+  linked_to: string | null;
 }
 
 function stateLabel(m: MachineState): string {
@@ -127,6 +132,7 @@ export function viewOf(agent: string, c: TrackedConversation): ConversationView 
     started_at: c.started_at,
     last_at: c.last_at,
     summary,
+    linked_to: c.parent ?? null,
   };
 }
 

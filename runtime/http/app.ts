@@ -167,7 +167,9 @@ export function createApp(deps: AppDeps): App {
   if (deps.tasks) taskRoutes(app, { tasks: deps.tasks });
   if (deps.agents) agentRoutes(app, { agents: deps.agents, migration: deps.migration });
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
-  if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
+  if (deps.cluster) {
+    clusterRoutes(app, { cluster: deps.cluster, localName: (n) => deps.router.localName(n) });
+  }
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
   if (deps.federation) federationRoutes(app, { federation: deps.federation });
   dashboardRoutes(app);

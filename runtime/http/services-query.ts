@@ -25,15 +25,18 @@ export type ServicesQuery = z.output<typeof ServicesQuery>;
 
 /**
  * The DF search of a services query: one service template from the fields given (none: any
- * registration), the agent's name if given. Pure but for the clock (`now` of leases).
+ * registration), the agent's name if given, mapped by `key` (the registry keys this
+ * platform's agents by local name, so `echo` and `echo@<platform>` are one). Pure but for the
+ * clock (`now` of leases).
  */
 export function findServices(
   state: DirectoryState,
   p: ServicesQuery,
+  key: (name: string) => string = (n) => n,
 ): { services: DfAgentDescription[]; total: number } {
   const svc = p.name || p.type || p.protocol || p.ontology || p.language;
   const template = dfTemplate({
-    ...(p.agent ? { name: aid(p.agent) } : {}),
+    ...(p.agent ? { name: aid(key(p.agent)) } : {}),
     services: svc
       ? [serviceDescription({
         ...(p.name ? { name: p.name } : {}),

@@ -10,7 +10,7 @@ import {
   validateEnvelope,
 } from "./envelope-model.ts";
 import { formatFipaDate } from "./fipa-date.ts";
-import { escapeXmlAttr, escapeXmlText, isXmlSafe } from "./xml-tree.ts";
+import { escapeXmlAttr, escapeXmlText, isXmlSafe } from "../acl/mod.ts";
 
 function checkedText(value: string, element: string): string {
   if (!isXmlSafe(value)) throw envelopeError(element, "holds a character XML cannot carry");

@@ -28,7 +28,7 @@ import {
 } from "./envelope-model.ts";
 import { parseFipaDate } from "./fipa-date.ts";
 import { MtpError } from "./mtp-error.ts";
-import { parseXml, type XmlElement, XmlSyntaxError } from "./xml-tree.ts";
+import { parseXml, type XmlElement, XmlSyntaxError } from "../acl/mod.ts";
 
 /** Limits for {@link parseEnvelopeXml}. */
 export interface EnvelopeLimits {

@@ -18,7 +18,14 @@
  *   `text/plain` reason ({@link mtpResponse}).
  * @module
  */
-import { AclError, type AclMessage, type AgentIdentifier, parseAclString } from "../acl/mod.ts";
+import {
+  ACL_XML_REPRESENTATION,
+  AclError,
+  type AclMessage,
+  type AgentIdentifier,
+  parseAclString,
+  parseAclXml,
+} from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { decodeText } from "./charset.ts";
 import { type EnvelopeLimits, parseEnvelopeXml } from "./envelope.ts";
@@ -49,6 +56,17 @@ export const PAYLOAD_PART_TYPES: readonly string[] = [
   "application/fipa.acl.rep.string.std",
   "fipa.acl.rep.string.std",
   "application/octet-stream",
+  // The XML representation (SC00071), chosen by the envelope's acl-representation.
+  "application/xml",
+  "text/xml",
+  "application/fipa.acl.rep.xml.std",
+  "fipa.acl.rep.xml.std",
+];
+
+/** The ACL representations we read, by the envelope's `acl-representation` (lower case). */
+export const SUPPORTED_REPRESENTATIONS: readonly string[] = [
+  ACL_STRING_REPRESENTATION,
+  ACL_XML_REPRESENTATION,
 ];
 
 /** Limits for {@link parseHttpMtpRequest}: the multipart ones plus the envelope size. */
@@ -85,6 +103,8 @@ export interface InboundMessage {
   receivers: AgentIdentifier[];
   /** Things that did not stop the message, e.g. a `payload-length` that does not match. */
   warnings: string[];
+  /** The ACL representation of the payload (lower case), e.g. `fipa.acl.rep.xml.std`. */
+  representation: string;
 }
 
 function partType(part: MimePart): string {
@@ -156,12 +176,14 @@ export function parseHttpMtpRequest(
   const envelope = parseEnvelopeXml(decodeText(envPart.body, envCharset), limits);
   const effective = effectiveEnvelope(envelope);
 
-  const repr = effective.acl_representation;
-  if (repr !== undefined && repr.toLowerCase() !== ACL_STRING_REPRESENTATION) {
+  const repr = (effective.acl_representation ?? ACL_STRING_REPRESENTATION).toLowerCase();
+  if (!SUPPORTED_REPRESENTATIONS.includes(repr)) {
     throw new MtpError(
       "unsupported-representation",
-      `ACL representation '${repr}' is not supported; expected ${ACL_STRING_REPRESENTATION}`,
-      { acl_representation: repr },
+      `ACL representation '${effective.acl_representation}' is not supported; expected ${
+        SUPPORTED_REPRESENTATIONS.join(" or ")
+      }`,
+      { acl_representation: effective.acl_representation, envelope: effective },
     );
   }
   const receivers = envelopeReceivers(effective);
@@ -185,7 +207,10 @@ export function parseHttpMtpRequest(
   const payload = decodeText(payloadPart.body, charset);
   let message: AclMessage;
   try {
-    message = parseAclString(payload, options.now === undefined ? {} : { now: options.now });
+    const opts = options.now === undefined ? {} : { now: options.now };
+    message = repr === ACL_XML_REPRESENTATION
+      ? parseAclXml(payload, opts)
+      : parseAclString(payload, opts);
   } catch (e) {
     if (e instanceof AclError) {
       throw new MtpError("malformed-payload", `Invalid ACL payload: ${e.message}`, {
@@ -194,7 +219,7 @@ export function parseHttpMtpRequest(
     }
     throw e;
   }
-  return { envelope, effective, payload, message, receivers, warnings };
+  return { envelope, effective, payload, message, receivers, warnings, representation: repr };
 }
 
 /**

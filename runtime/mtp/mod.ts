@@ -66,6 +66,7 @@ export {
   mtpResponse,
   parseHttpMtpRequest,
   PAYLOAD_PART_TYPES,
+  SUPPORTED_REPRESENTATIONS,
 } from "./inbound.ts";
 export { backoffDelay } from "../async/mod.ts";
 export {
@@ -82,6 +83,11 @@ export {
   type SendOptions,
   type SendResult,
 } from "./outbound.ts";
+export {
+  type AclRepresentation,
+  REPRESENTATION_SLOT,
+  RepresentationChoice,
+} from "./representation.ts";
 export { deliveryFailureMessage, type FailureReason, mtsErrorContent } from "./failure.ts";
 export { slAgentIdentifier, slString, slTerm } from "./sl-terms.ts";
 export {

@@ -8,7 +8,15 @@
  * turn into a FIPA `failure` to the sender (`deliveryFailureMessage` in `failure.ts`).
  * @module
  */
-import { type AclMessage, type AgentIdentifier, aid, toAclString } from "../acl/mod.ts";
+import {
+  ACL_XML_REPRESENTATION,
+  type AclMessage,
+  type AgentIdentifier,
+  aid,
+  toAclString,
+  toAclXml,
+} from "../acl/mod.ts";
+import type { AclRepresentation } from "./representation.ts";
 import { backoffDelay } from "../async/mod.ts";
 import { buildEnvelopeXml } from "./envelope-build.ts";
 import type { EnvelopeParams } from "./envelope-model.ts";
@@ -79,6 +87,8 @@ export interface HttpMtpRequestInput {
   platformAddresses?: string[];
   /** Envelope `comments`. */
   comments?: string;
+  /** The ACL representation of the payload; default the string one (SC00070). */
+  representation?: AclRepresentation;
 }
 
 /** A ready HTTP MTP request. */
@@ -99,8 +109,9 @@ function envelopeAid(id: AgentIdentifier): AgentIdentifier {
 /**
  * Builds the HTTP MTP request that carries `msg` to `receiver` (pure). The envelope names the
  * one receiver in `to` and `intended-receiver`, the sender in `from`, representation
- * `fipa.acl.rep.string.std`, the payload length in bytes, `payload-encoding` UTF-8 and the
- * date. The payload is `toAclString(msg)` in UTF-8; the ACL receivers stay as written.
+ * `fipa.acl.rep.string.std` (or `fipa.acl.rep.xml.std` when `input.representation` asks for
+ * it), the payload length in bytes, `payload-encoding` UTF-8 and the date. The payload is
+ * `toAclString(msg)` (or `toAclXml(msg)`) in UTF-8; the ACL receivers stay as written.
  *
  * @example
  * ```ts
@@ -117,14 +128,15 @@ export function buildHttpMtpRequest(
   if (msg.sender && msg.sender.addresses.length === 0 && input.platformAddresses?.length) {
     message = { ...msg, sender: { ...msg.sender, addresses: [...input.platformAddresses] } };
   }
-  const payload = toAclString(message);
+  const xml = input.representation === ACL_XML_REPRESENTATION;
+  const payload = xml ? toAclXml(message) : toAclString(message);
   const bytes = new TextEncoder().encode(payload);
   const envelope: EnvelopeParams = {
     index: 1,
     to: [envelopeAid(receiver)],
     ...(message.sender ? { from: envelopeAid(message.sender) } : {}),
     ...(input.comments !== undefined ? { comments: input.comments } : {}),
-    acl_representation: ACL_STRING_REPRESENTATION,
+    acl_representation: xml ? ACL_XML_REPRESENTATION : ACL_STRING_REPRESENTATION,
     payload_length: bytes.length,
     payload_encoding: "UTF-8",
     date: input.date.toISOString(),
@@ -132,7 +144,10 @@ export function buildHttpMtpRequest(
   };
   const built = buildMultipart(input.boundary, [
     { contentType: "application/xml", body: buildEnvelopeXml(envelope) },
-    { contentType: "application/text; charset=UTF-8", body: bytes },
+    {
+      contentType: xml ? "application/xml; charset=UTF-8" : "application/text; charset=UTF-8",
+      body: bytes,
+    },
   ]);
   return {
     headers: {
@@ -183,6 +198,8 @@ export interface SendOptions {
   platformAddresses?: string[];
   /** Envelope `comments`. */
   comments?: string;
+  /** See {@link HttpMtpRequestInput.representation}. */
+  representation?: AclRepresentation;
 }
 
 /** Whether a status is worth retrying at the same address: 408, 429 and 5xx. */
@@ -277,6 +294,7 @@ export async function sendHttpMtp(
     boundary: deps.boundary(),
     platformAddresses: options.platformAddresses,
     comments: options.comments,
+    representation: options.representation,
   });
   for (const address of addresses) {
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {

@@ -1,4 +1,4 @@
-import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
+import { aid } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
 import {
   Cluster,
@@ -13,9 +13,14 @@ import { EventBus } from "../events/mod.ts";
 import { createApp } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
-import { apDescription, defaultHttpMtpDeps, sendHttpMtp } from "../mtp/mod.ts";
+import {
+  apDescription,
+  defaultHttpMtpDeps,
+  RepresentationChoice,
+  sendHttpMtp,
+} from "../mtp/mod.ts";
 import { type NetNode, startNetNode } from "../net/mod.ts";
-import { MessageRouter, mtpRoute, newMessageId, ReplyWaiters } from "../routing/mod.ts";
+import { foreignAcceptor, MessageRouter, mtpRoute, ReplyWaiters } from "../routing/mod.ts";
 import { a2aRoute, mountBridges } from "../bridges/mod.ts";
 import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
 import {
@@ -123,20 +128,27 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   router.addRemote(await peerRoute({ cluster, net, router, log }));
   const inflight = new Set<Promise<unknown>>();
   const mtpDeps = defaultHttpMtpDeps();
+  const representations = new RepresentationChoice();
   router.addRemote(mtpRoute({
     router,
     log,
     inflight,
-    send: (msg, to) => sendHttpMtp(msg, to, mtpDeps, { platformAddresses: [accUrl()] }),
+    send: (msg, to) =>
+      sendHttpMtp(msg, to, mtpDeps, {
+        platformAddresses: [accUrl()],
+        representation: representations.for(to),
+      }),
   }));
   router.addRemote(a2aRoute({ router, log: log.child({ component: "a2a" }), inflight }));
 
+  const control: { agents?: AgentManager } = {};
   const platformAgents = mountPlatformAgents({
     cluster,
     router,
     log,
     addresses: () => [accUrl()],
     federationTimeoutMs: config.dfFederationTimeoutMs,
+    control: () => control.agents,
   });
 
   const store = ComponentStore.forDataDir(config.dataDir);
@@ -175,6 +187,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     snapshots: keeper,
     held,
   });
+  control.agents = agents;
   metrics.collectors.push(() => collectNodeMetrics(metrics, agents, cluster));
   const conversations = new ConversationService({
     router,
@@ -250,25 +263,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   await outbox.start();
   collector.start();
 
-  const acceptForeign = async (message: AclMessage, receivers: AgentIdentifier[]) => {
-    for (const to of receivers) {
-      try {
-        await router.route({
-          message_id: newMessageId(),
-          message: { ...message, receivers: [to] },
-          accepted_at: new Date().toISOString(),
-          origin: "mtp",
-        });
-      } catch (e) {
-        // Accepted by the transport (SC00084) but undeliverable: reported, not refused.
-        log.warn("undeliverable message from another platform", {
-          receiver: to.name,
-          sender: message.sender?.name,
-          error: (e as Error).message,
-        });
-      }
-    }
-  };
+  const foreign = foreignAcceptor({
+    router,
+    log,
+    addresses: () => [accUrl()],
+    representations,
+  });
 
   const waiters = new ReplyWaiters(router, config.name);
   const app = createApp({
@@ -292,7 +292,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     federation: platformAgents.federation,
     historyPeers,
     acc: {
-      acceptForeign,
+      acceptForeign: foreign.accept,
+      rejectForeign: foreign.reject,
       platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
     },
     checks: {

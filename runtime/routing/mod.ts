@@ -38,7 +38,14 @@ export {
   type RouteOutcome,
 } from "./router.ts";
 export { newMessageId } from "./message-id.ts";
-export { hasHttpAddress, mtpRoute, type MtpSender } from "./mtp-route.ts";
+export {
+  hasHttpAddress,
+  mtpRoute,
+  type MtpSender,
+  outwardId,
+  outwardMessage,
+} from "./mtp-route.ts";
+export { type AcceptForeign, foreignAcceptor } from "./accept-foreign.ts";
 export { PendingReply, ReplyInbox, replyVerdict, type ReplyWanted } from "./reply-inbox.ts";
 export {
   ReplyWaiters,

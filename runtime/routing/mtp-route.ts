@@ -13,6 +13,23 @@ export function hasHttpAddress(to: AgentIdentifier): boolean {
 }
 
 /**
+ * An identifier of ours as other platforms must see it: `<local>@<platform>` (never a bare
+ * local name or a node's name). Foreign identifiers come back unchanged.
+ */
+export function outwardId(router: MessageRouter, id: AgentIdentifier): AgentIdentifier {
+  const local = router.localName(id);
+  return local === undefined ? id : { ...id, name: `${local}@${router.platform}` };
+}
+
+/** A message as it leaves the platform: its sender and reply-to with outward names. */
+export function outwardMessage(router: MessageRouter, msg: AclMessage): AclMessage {
+  const out = { ...msg };
+  if (msg.sender) out.sender = outwardId(router, msg.sender);
+  if (msg.reply_to) out.reply_to = msg.reply_to.map((r) => outwardId(router, r));
+  return out;
+}
+
+/**
  * The route to agents of other FIPA platforms: a receiver that is not ours and carries
  * `http(s)://` addresses is sent over the HTTP MTP in the background (at-most-once: the
  * caller learns `forwarded`). When every address and retry fails, the sender gets a FIPA
@@ -57,7 +74,8 @@ export function mtpRoute(opts: {
     resolve(to) {
       if (router.localName(to) !== undefined || !hasHttpAddress(to)) return undefined;
       return (d, r) => {
-        const p = send(injectTrace({ ...d.message, receivers: [r] }), r).then(
+        const out = outwardMessage(router, { ...d.message, receivers: [r] });
+        const p = send(injectTrace(out), r).then(
           (res) => report(d, r, res),
           (e) => log.error("MTP send crashed", { error: (e as Error).message }),
         );

@@ -44,7 +44,8 @@ export function withCorrelation(message: AclMessage, sender: AgentIdentifier): A
  * Lets an HTTP caller send a message and wait for the answer. The reply path, step by step:
  *
  * 1. {@link ReplyWaiters.sendAndWait} picks the caller's {@link ReplyAddress} (its `sender`,
- *    or a fresh `http-…` name, qualified with this node) and fills in the correlation
+ *    or a fresh `http-…` name, qualified with this node, or with the platform when the
+ *    request goes to another platform) and fills in the correlation
  *    ({@link withCorrelation}).
  * 2. It opens the caller's {@link ReplyInbox}: a temporary endpoint registered on the router
  *    under that name (one per name, shared by the callers waiting under it), and adds a
@@ -78,7 +79,14 @@ export class ReplyWaiters {
    */
   async sendAndWait(message: AclMessage, opts: SendAndWaitOptions): Promise<SendAndWaitResult> {
     const started = performance.now();
-    const address = this.#replyAddress(message.sender);
+    // A request that leaves the platform is answered through this node's ACC, so its
+    // replies are addressed to the platform's name (`http-…@<platform>`, as other platforms
+    // must see it); inside the cluster the node's name routes them back to this node.
+    const foreign = message.receivers.some((r) => this.router.localName(r) === undefined);
+    const address = this.#replyAddress(
+      message.sender,
+      foreign ? this.router.platform : this.home,
+    );
     const request = withCorrelation(message, address.sender);
     const pending = new PendingReply({
       replyWith: request.reply_with!,
@@ -106,6 +114,7 @@ export class ReplyWaiters {
   /** Step 1: where the replies come back, or `CONFLICT` when they could not. */
   #replyAddress(
     given: AgentIdentifier = aid(`http-${crypto.randomUUID().slice(0, 8)}`),
+    home: string,
   ): ReplyAddress {
     const local = this.router.localName(given);
     if (local === undefined) {
@@ -122,7 +131,7 @@ export class ReplyWaiters {
         { sender: given.name },
       );
     }
-    return { local, sender: { ...given, name: `${local}@${this.home}` } };
+    return { local, sender: { ...given, name: `${local}@${home}` } };
   }
 
   /** Step 2: the caller's inbox, registered on the router on first use, with `pending` in it. */

@@ -185,7 +185,7 @@ Deno.test("FIPA protocols over HTTP with the sample agents", async (t) => {
           "GET",
           `/api/v1/conversations/${r.body.reply.conversation_id}-auction`,
         );
-        assert.equal(conv.body.protocol, "fipa-english-auction");
+        assert.equal(conv.body.protocol, "fipa-auction-english");
         assert.equal(conv.body.finished, true);
         const winner = conv.body.participants.find((p: { name: string }) =>
           p.name === `b-70@${PLATFORM}`

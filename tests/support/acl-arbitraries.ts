@@ -18,6 +18,7 @@ import fc from "fast-check";
 import {
   type AclMessage,
   type AgentIdentifier,
+  isAclWord,
   type JsonValue,
   type Performative,
   PERFORMATIVES,
@@ -202,7 +203,9 @@ export function arbAclMessage(opts: ArbAclMessageOptions = {}): fc.Arbitrary<Acl
       fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as JsonValue),
     )
     : arbAclText;
-  const text = Object.fromEntries(TEXT_PARAMS.map((k) => [k, arbExpressionText])) as Record<
+  const text = Object.fromEntries(
+    TEXT_PARAMS.map((k) => [k, k === "protocol" ? arbWord.filter(isAclWord) : arbExpressionText]),
+  ) as Record<
     typeof TEXT_PARAMS[number],
     fc.Arbitrary<string>
   >;

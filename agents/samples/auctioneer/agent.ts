@@ -188,7 +188,7 @@ function start(m: AclMessage, cx: AgentContext): void {
   const a: Auction = {
     cid,
     kind,
-    protocol: `fipa-${kind}-auction`,
+    protocol: `fipa-auction-${kind}`,
     item: c.item ?? "item",
     bidders,
     price: num(c.start, kind === "english" ? 1 : 100),

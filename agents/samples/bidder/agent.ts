@@ -10,7 +10,7 @@
  *
  * - Contract net (`fipa-contract-net`): `cfp` → `propose {"price", "estimated_time",
  *   "confidence"}` or `refuse`; `accept-proposal` → `inform {"result": "done", ...}`.
- * - Auctions (`fipa-english-auction`, `fipa-dutch-auction`): on a `cfp {"price": p}` it
+ * - Auctions (`fipa-auction-english`, `fipa-auction-dutch`): on a `cfp {"price": p}` it
  *   bids `propose {"price": p}` when p is within its limit; in an English auction it does
  *   not outbid itself (it holds the accepted bid of the previous call). It pays a winning
  *   bid when `request`ed (`inform {"paid": p}`).

@@ -109,7 +109,11 @@ export function registerTools(
     run("search_services", false, async () => {
       if (!deps.cluster) throw unavailable("The directory");
       if (q.consistent === "true") await deps.cluster.linearizableRead();
-      return findServices(deps.cluster.machine.state, q);
+      return findServices(
+        deps.cluster.machine.state,
+        q,
+        (n) => deps.router.localName(n) ?? n,
+      );
     }, extra));
 
   server.registerTool("list_agents", {

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { AclMessage, AgentIdentifier } from "../../acl/mod.ts";
-import { type ApDescription, mtpResponse, parseHttpMtpRequest } from "../../mtp/mod.ts";
+import {
+  type ApDescription,
+  envelopeReceivers,
+  type EnvelopeView,
+  MtpError,
+  mtpResponse,
+  parseHttpMtpRequest,
+} from "../../mtp/mod.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
@@ -12,7 +19,16 @@ export interface AccDeps {
    * override the ACL receivers). Resolves once it is handed to the transport; receivers that
    * turn out unknown are the transport's to report back (a FIPA `failure` from our AMS).
    */
-  acceptForeign(message: AclMessage, receivers: AgentIdentifier[]): Promise<void>;
+  acceptForeign(
+    message: AclMessage,
+    receivers: AgentIdentifier[],
+    info?: { representation: string },
+  ): Promise<void>;
+  /**
+   * A message arrived in an ACL representation we do not read: tell its sender (the
+   * envelope's `from`) with a FIPA `failure`, besides the 415 its ACC gets.
+   */
+  rejectForeign?(from: AgentIdentifier, receivers: AgentIdentifier[], why: string): Promise<void>;
   /** The platform description (`GET /api/v1/platform`). */
   platform(): ApDescription;
   maxBodyBytes: number;
@@ -47,9 +63,17 @@ export function accRoutes(app: App, deps: AccDeps): void {
           now: Date.now(),
           limits: { maxBytes: deps.maxBodyBytes },
         });
-        await deps.acceptForeign(got.message, got.receivers);
+        await deps.acceptForeign(got.message, got.receivers, {
+          representation: got.representation,
+        });
         return mtpResponse();
       } catch (e) {
+        const env = e instanceof MtpError && e.details.reason === "unsupported-representation"
+          ? e.details.envelope as EnvelopeView | undefined
+          : undefined;
+        if (env?.from && deps.rejectForeign) {
+          await deps.rejectForeign(env.from, envelopeReceivers(env), (e as Error).message);
+        }
         return mtpResponse(e);
       }
     },

@@ -58,7 +58,23 @@ const TransferSchema = z.strictObject({ to: z.string().min(1).max(128) });
  * transfer and the removal of dead members. Writes follow the client's request: when it
  * goes away, retries stop (an unknown outcome answers `OUTCOME_UNKNOWN`, 504).
  */
-export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
+export function clusterRoutes(
+  app: App,
+  deps: {
+    cluster: Cluster;
+    /**
+     * The local name an agent name of this platform stands for (`undefined`: another
+     * platform's); the registry keys this platform's agents by local name, so `echo` and
+     * `echo@<platform>` are the same registration.
+     */
+    localName?: (name: string) => string | undefined;
+  },
+): void {
+  const key = (name: string) => deps.localName?.(name) ?? name;
+  const keyed = <T extends { name: { name: string } }>(d: T): T => ({
+    ...d,
+    name: { ...d.name, name: key(d.name.name) },
+  });
   const { cluster } = deps;
   defineRoute(
     app,
@@ -125,6 +141,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       const body: z.output<typeof ServicesResponseSchema> = findServices(
         cluster.machine.state,
         p,
+        key,
       );
       return c.json(body);
     },
@@ -148,7 +165,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: { 201: written, ...errorResponses(400, 401, 403, 409, 415, 503, 504) },
     },
     async (c) => {
-      const d = await readJson(c, RegisterBody);
+      const d = keyed(await readJson(c, RegisterBody));
       const t0 = performance.now();
       const r = await cluster.propose({
         type: "df.register",
@@ -170,8 +187,8 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: { 200: written, ...errorResponses(400, 401, 403, 404, 415, 503, 504) },
     },
     async (c) => {
-      const d = await readJson(c, RegisterBody);
-      const { agent } = c.req.valid("param");
+      const d = keyed(await readJson(c, RegisterBody));
+      const agent = key(c.req.valid("param").agent);
       if (d.name.name !== agent) {
         throw new ApiError("INVALID_REQUEST", `Body names '${d.name.name}', path '${agent}'`, {
           path: ["name"],
@@ -197,7 +214,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
       responses: { 200: written, ...errorResponses(401, 403, 404, 503, 504) },
     },
     async (c) => {
-      const { agent } = c.req.valid("param");
+      const agent = key(c.req.valid("param").agent);
       const r = await cluster.propose({
         type: "df.deregister",
         name: agent,

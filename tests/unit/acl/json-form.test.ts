@@ -131,3 +131,14 @@ Deno.test("resolvers nest at most 16 levels; 2,000 deep is refused without a sta
   const e = jsonError({ performative: "inform", receiver: [nested(2000)], reply_to: [nested(3)] });
   assert.match(e.message, /nest at most 16 levels/);
 });
+
+Deno.test("JSON form: a protocol that is not a Word (SC00070) is refused, naming it", async () => {
+  const { parseAclJson } = await import("../../../runtime/acl/mod.ts");
+  for (const protocol of ["(fipa-request)", "fipa request", '"fipa-request"', "9lives"]) {
+    assert.throws(
+      () => parseAclJson({ performative: "request", receiver: "echo", protocol }),
+      (e: Error) => e.message.includes("is not a Word"),
+      protocol,
+    );
+  }
+});

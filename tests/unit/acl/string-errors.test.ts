@@ -298,3 +298,18 @@ Deno.test("the column counts characters of the offending line", () => {
   });
   assert.equal(e.name, "AclError");
 });
+
+Deno.test(":protocol is a Word (SC00070): an expression, string or number is refused", () => {
+  fails("(request :protocol (fipa-request))", {
+    line: 1,
+    column: 20,
+    message: /expected a Word for :protocol such as fipa-request, found '\('/,
+  });
+  fails('(request :protocol "fipa-request")', {
+    line: 1,
+    column: 20,
+    message: /expected a Word for :protocol/,
+  });
+  fails("(request :protocol 42)", { line: 1, column: 20, message: /a Word for :protocol/ });
+  assert.equal(parseAclString("(request :protocol fipa-request)").protocol, "fipa-request");
+});

@@ -51,7 +51,7 @@ function populate(): DirectoryState {
   LIFECYCLE_STATES.forEach((state: LifecycleState, i) => {
     const r = apply(s, {
       type: "agent.register",
-      name: `a${i}@${PLATFORM}`,
+      name: `a${i}`, // the directory keys hosted agents by local name
       node: PLATFORM,
       state,
       manifest: { capabilities: [], limits: {} },
@@ -108,22 +108,41 @@ Deno.test("AMS search: by state, ownership and name, with FIPA states", () => {
     return resultItems(out.replies[1], req).map((t) => amsAgentDescriptionFromSl(t));
   };
   const all = search("");
-  assert.equal(all.length, LIFECYCLE_STATES.length);
-  assert.deepEqual(all[0], {
+  // The platform's own AMS and DF first (as JADE's AMS lists them), then the agents.
+  assert.equal(all.length, LIFECYCLE_STATES.length + 2);
+  assert.deepEqual(all.slice(0, 2), [
+    { name: aid(AMS, [ADDR]), state: "active" },
+    { name: aid(`df@${PLATFORM}`, [ADDR]), state: "active" },
+  ]);
+  // Full names with the platform's addresses, never the bare local name.
+  assert.deepEqual(all[2], {
     name: aid(`a0@${PLATFORM}`, [ADDR]),
     state: "initiated",
     ownership: "bob",
   });
   const active = search(":state active");
-  assert.deepEqual(active.map((d) => d.name!.name), [`a2@${PLATFORM}`, `a3@${PLATFORM}`]);
+  assert.deepEqual(active.map((d) => d.name!.name), [
+    AMS,
+    `df@${PLATFORM}`,
+    `a2@${PLATFORM}`,
+    `a3@${PLATFORM}`,
+  ]);
   assert.deepEqual(search(":state active :ownership alice").map((d) => d.name!.name), [
     `a3@${PLATFORM}`,
   ]);
-  assert.deepEqual(search(`:name (agent-identifier :name a6@${PLATFORM})`).map((d) => d.state), [
-    "waiting",
+  // A template names an agent by full or local name alike.
+  for (const name of [`a6@${PLATFORM}`, "a6", `A6@${PLATFORM}`.toLowerCase()]) {
+    assert.deepEqual(search(`:name (agent-identifier :name ${name})`).map((d) => d.state), [
+      "waiting",
+    ]);
+  }
+  assert.deepEqual(search(`:name (agent-identifier :name df@${PLATFORM})`), [
+    { name: aid(`df@${PLATFORM}`, [ADDR]), state: "active" },
   ]);
   assert.deepEqual(search(":name (agent-identifier :name nobody@x)"), []);
+  assert.deepEqual(search(":name (agent-identifier :name a6@elsewhere)"), []);
   assert.equal(search("", "(search-constraints :max-results 3)").length, 3);
+  assert.equal(search("", "(search-constraints :max-depth 2 :max-results 4)").length, 4);
   for (const st of LIFECYCLE_STATES) assert.ok(lifecycleStatesOf(FIPA_STATE[st]).includes(st));
 });
 
@@ -135,9 +154,11 @@ Deno.test("AMS refuses what it does not do", () => {
   const out = handle(s, register);
   assert.deepEqual(acts(out.replies), ["refuse"]);
   assert.equal(out.commands.length, 0);
+  // An agent of another platform is not this AMS's to register.
   assert.deepEqual(exceptionFromSl(elements(out.replies[0])[1]), {
-    kind: "unsupported-function",
-    function: "register",
+    kind: "unrecognised-parameter-value",
+    parameter: "name",
+    value: "x@ior:002233",
   });
   const dfTemplate = handle(s, request("(search (df-agent-description) (search-constraints))"));
   assert.deepEqual(exceptionFromSl(elements(dfTemplate.replies[0])[1]), {
@@ -151,4 +172,78 @@ Deno.test("AMS refuses what it does not do", () => {
     parameter: "state",
     value: "sleeping",
   });
+});
+
+Deno.test("AMS by its local name: `ams` as receiver and actor is answered, not dropped", () => {
+  const req = request("(get-description)", {
+    sender: aid("client@node-a"),
+    receivers: [aid("ams")],
+    content: "((action (agent-identifier :name ams) (get-description)))",
+  });
+  const out = handle(freshState(), req);
+  assert.deepEqual(acts(out.replies), ["agree", "inform"]);
+  assert.equal(out.replies[1].sender!.name, AMS);
+  // Another platform's AMS is not this one.
+  const elsewhere = handle(freshState(), { ...req, receivers: [aid("ams@node-b")] });
+  assert.deepEqual(acts(elsewhere.replies), []);
+});
+
+Deno.test("AMS register, modify and deregister: authorised callers, FIPA states as actions", () => {
+  const s = populate(); // a0..a7: a2 running, a6 hibernated, a7 failed
+  const manage = (call: string, sender = "a2@node-a", mayManage?: () => boolean) =>
+    handleManagementMessage(
+      context(s, { platform: PLATFORM, addresses: [ADDR], ...(mayManage ? { mayManage } : {}) }),
+      request(call, { sender: aid(sender) }),
+    );
+  const desc = (name: string, slots = "") =>
+    `(ams-agent-description :name (agent-identifier :name ${name})${slots})`;
+  // By default an agent manages only itself.
+  const other = manage(`(modify ${desc("a3", " :state suspended")})`);
+  assert.deepEqual(acts(other.replies), ["refuse"]);
+  assert.deepEqual(exceptionFromSl(elements(other.replies[0])[1]), { kind: "unauthorised" });
+  // Itself, by local or full name: suspended stops it (the shell carries it out).
+  for (const name of ["a2", `a2@${PLATFORM}`]) {
+    const own = manage(`(modify ${desc(name, " :state suspended")})`);
+    assert.deepEqual(acts(own.replies), ["agree"]);
+    assert.deepEqual(
+      { action: own.manage?.action, agent: own.manage?.agent, node: own.manage?.node },
+      { action: "stop", agent: "a2", node: PLATFORM },
+    );
+  }
+  const allowed = () => true;
+  assert.equal(
+    manage(`(modify ${desc("a7", " :state active")})`, "x@y", allowed).manage?.action,
+    "start",
+  );
+  assert.equal(
+    manage(`(modify ${desc("a3", " :state waiting")})`, "x@y", allowed).manage?.action,
+    "hibernate",
+  );
+  assert.equal(manage(`(deregister ${desc("a3")})`, "x@y", allowed).manage?.action, "remove");
+  // A state it already has is done at once; a state no action gives is refused.
+  const same = manage(`(modify ${desc("a2", " :state active")})`);
+  assert.deepEqual(acts(same.replies), ["agree", "inform"]);
+  assert.match(same.replies[1].content as string, /^\(\(done /);
+  const transit = manage(`(modify ${desc("a2", " :state transit")})`);
+  assert.deepEqual(exceptionFromSl(elements(transit.replies[0])[1]), {
+    kind: "unsupported-value",
+    parameter: "state",
+  });
+  const owner = manage(`(modify ${desc("a2", " :ownership mallory")})`);
+  assert.deepEqual(exceptionFromSl(elements(owner.replies[0])[1]), {
+    kind: "unsupported-value",
+    parameter: "ownership",
+  });
+  // Register: a hosted name is already registered; a new one cannot be created here.
+  const again = manage(`(register ${desc("a2")})`);
+  assert.deepEqual(acts(again.replies), ["agree", "failure"]);
+  assert.deepEqual(exceptionFromSl(elements(again.replies[1])[1]), { kind: "already-registered" });
+  const fresh = manage(`(register ${desc("newbie")})`, "newbie@node-a");
+  assert.deepEqual(acts(fresh.replies), ["refuse"]);
+  assert.match(fresh.replies[0].content as string, /POST \/api\/v1\/agents/);
+  // Unknown agents fail not-registered; the platform's own agents are nobody's to manage.
+  const gone = manage(`(deregister ${desc("ghost")})`, "ghost@node-a");
+  assert.deepEqual(exceptionFromSl(elements(gone.replies[1])[1]), { kind: "not-registered" });
+  const df = manage(`(deregister ${desc(`df@${PLATFORM}`)})`, "x@y", allowed);
+  assert.deepEqual(exceptionFromSl(elements(df.replies[0])[1]), { kind: "unauthorised" });
 });

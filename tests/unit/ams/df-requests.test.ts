@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
 import { completeRequest, failRequest, handleManagementMessage } from "../../../runtime/ams/mod.ts";
-import { getRegistration } from "../../../runtime/directory/mod.ts";
+import { apply, getRegistration } from "../../../runtime/directory/mod.ts";
 import {
   dfAgentDescriptionFromSl,
   doneFromSl,
@@ -27,6 +27,8 @@ import {
 
 const DF = `df@${JADE_PLATFORM}`;
 const DA0 = `da0@${JADE_PLATFORM}`;
+/** The directory keys this platform's agents by local name. */
+const DA0_KEY = "da0";
 
 function assertReplyEnvelope(reply: AclMessage, req: AclMessage): void {
   assert.equal(reply.sender?.name, DF);
@@ -66,7 +68,7 @@ Deno.test("DFTest Register: agree, then inform (done <action>)", () => {
   assertReplyEnvelope(replies[1], req);
   const [done] = elements(replies[1]);
   assert.ok(slEquals(doneFromSl(done)!, requestAction(req)));
-  const d = getRegistration(state, DA0)!;
+  const d = getRegistration(state, DA0_KEY)!;
   assert.equal(d.services[0].name, "sub-sub-df");
   assert.equal(d.services[0].type, "fipa-df");
   assert.deepEqual(d.services[0].protocols, ["fipa-request"]);
@@ -88,7 +90,7 @@ Deno.test("DFTest Modify: agree, then inform; the registration is replaced", () 
   const req = corpusMessage("jade-dftest-modify");
   const { replies } = run(state, req);
   assert.deepEqual(acts(replies), ["agree", "inform"]);
-  const d = getRegistration(state, DA0)!;
+  const d = getRegistration(state, DA0_KEY)!;
   assert.deepEqual(d.ontologies, ["fipa-agent-management"]);
   assert.deepEqual(d.languages, ["FIPA-SL0"]);
 });
@@ -109,9 +111,9 @@ Deno.test("DFTest Deregister: agree, then inform; the registration is gone", () 
   run(state, corpusMessage("jade-dftest-register"));
   const req = corpusMessage("jade-dftest-deregister");
   const { outcome, replies } = run(state, req);
-  assert.deepEqual(outcome.commands, [{ type: "df.deregister", name: DA0, at: NOW }]);
+  assert.deepEqual(outcome.commands, [{ type: "df.deregister", name: DA0_KEY, at: NOW }]);
   assert.deepEqual(acts(replies), ["agree", "inform"]);
-  assert.equal(getRegistration(state, DA0), undefined);
+  assert.equal(getRegistration(state, DA0_KEY), undefined);
 });
 
 Deno.test("DFTest MissingParameter: refuse (missing-parameter service-description name)", () => {
@@ -160,7 +162,9 @@ Deno.test("DFTest Search: agree, then inform (result <action> (sequence <dfd>...
   const found = (r.value as SlList).items.slice(1).map((t) =>
     dfAgentDescriptionFromSl(t as SlTerm)
   );
-  assert.deepEqual(found, [getRegistration(state, DA0)]);
+  // Found with its full name and the platform's address, as other platforms must see it.
+  const stored = getRegistration(state, DA0_KEY)!;
+  assert.deepEqual(found, [{ ...stored, name: aid(DA0, ["http://ibm10308:7778/acc"]) }]);
 });
 
 Deno.test("DF search honours max-results, the default and the cap", () => {
@@ -198,7 +202,7 @@ Deno.test("DF register: relative lease-time becomes absolute; a past one is refu
   };
   const { outcome } = run(state, withLease("+00000000T010000000"));
   assert.equal(outcome.commands[0].type, "df.register");
-  assert.equal(getRegistration(state, DA0)!.lease_time, "2002-03-14T10:00:00.000Z");
+  assert.equal(getRegistration(state, DA0_KEY)!.lease_time, "2002-03-14T10:00:00.000Z");
   const past = withLease("20020314T080000000Z");
   const { replies } = run(freshState(), past);
   assert.deepEqual(assertException(replies[0], past, "refuse"), {
@@ -268,4 +272,40 @@ Deno.test("DF two-step: results of a failed commit or a count mismatch give fail
   }]);
   assert.deepEqual(exceptionFromSl(elements(other)[1]), { kind: "internal-error", message: "x" });
   assert.ok(slEquals(elements(other)[0], parseSl(pending.action)));
+});
+
+Deno.test("DF search: an entry registered by local name (POST /api/v1/services) comes back full", () => {
+  const state = freshState();
+  const r = apply(state, {
+    type: "df.register",
+    description: {
+      name: aid("echo"),
+      services: [],
+      protocols: [],
+      ontologies: [],
+      languages: [],
+      scope: [],
+    },
+    at: NOW,
+  });
+  assert.ok(r.ok);
+  for (
+    const template of [
+      "(df-agent-description)",
+      `(df-agent-description :name (agent-identifier :name echo@${JADE_PLATFORM}))`,
+      "(df-agent-description :name (agent-identifier :name echo))",
+    ]
+  ) {
+    const req = corpusMessage("jade-dftest-search");
+    req.content =
+      `((action (agent-identifier :name ${DF}) (search ${template} (search-constraints))))`;
+    const { replies } = run(state, req);
+    const res = resultFromSl(elements(replies[1])[0])!;
+    const found = (res.value as SlList).items.slice(1).map((t) =>
+      dfAgentDescriptionFromSl(t as SlTerm)
+    );
+    assert.deepEqual(found.map((d) => d.name), [
+      aid(`echo@${JADE_PLATFORM}`, ["http://ibm10308:7778/acc"]),
+    ], template);
+  }
 });

@@ -89,10 +89,12 @@ Deno.test("management: other acts are not-understood (unsupported-act); answers 
     performative: "subscribe" as const,
     receivers: [aid(`ams@${JADE_PLATFORM}`)],
   };
+  // The AMS takes subscriptions (platform events) now: this one is refused for its
+  // protocol (fipa-request where fipa-subscribe is due), not for its act.
   const r = notUnderstoodReason(
     handleManagementMessage(context(freshState()), amsSubscribe).replies,
   );
-  assert.deepEqual(r.reason, { kind: "unsupported-act", act: "subscribe" });
+  assert.notEqual(r.reason?.kind, "unsupported-act");
 });
 
 Deno.test("management: only messages for the AMS/DF with someone to answer get replies", () => {

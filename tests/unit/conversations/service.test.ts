@@ -135,7 +135,7 @@ Deno.test("a passed reply_by times out silent bidders and tells the initiator wi
 Deno.test("an auction round's passed reply_by tells the auctioneer with an inform", async () => {
   const w = world();
   for (const n of ["auc", "x", "y"]) w.add(n);
-  const P = { protocol: "fipa-english-auction" } as const;
+  const P = { protocol: "fipa-auction-english" } as const;
   for (const b of ["x", "y"]) await w.send(msg("inform", "auc", b, P));
   const replyBy = new Date(w.clock.now + 300).toISOString();
   for (const b of ["x", "y"]) {
@@ -150,7 +150,7 @@ Deno.test("an auction round's passed reply_by tells the auctioneer with an infor
   assert.deepEqual(notices[0].message.content, {
     notice: "reply-by-passed",
     conversation_id: "c1",
-    protocol: "fipa-english-auction",
+    protocol: "fipa-auction-english",
     parties: ["y@p"],
     reason: "deadline",
     deadlines: [replyBy],
@@ -309,5 +309,35 @@ Deno.test("continuations of conversations a tracker never saw open pass unchecke
     w.send(msg("cfp", "echo", "echo", { protocol: "fipa-contract-net", conversation_id: "x3" })),
   );
   assert.equal(bad.code, "PROTOCOL_VIOLATION");
+  w.detach();
+});
+
+Deno.test("a broker's sub-conversation under its own id is tracked as its own, linked to the brokering", async () => {
+  const w = world();
+  w.add("i");
+  w.add("br");
+  w.add("t");
+  const B = { protocol: "fipa-brokering", conversation_id: "C" };
+  const S = { protocol: "fipa-request", conversation_id: "C-sub" };
+  await w.send(msg("proxy", "i", "br", B));
+  await w.send(msg("agree", "br", "i", B));
+  await w.send(msg("request", "br", "t", S));
+  await w.send(msg("agree", "t", "br", S));
+  await w.send(msg("inform", "t", "br", S));
+  await w.send(msg("inform", "br", "i", B));
+  const outer = w.conv.view("C")!;
+  const broker = outer.views.find((v) => v.agent === "br@p")!;
+  assert.equal(broker.state, "done");
+  assert.deepEqual(
+    broker.summary.subs.map((s) => [s.conversation_id, s.protocol, s.finished]),
+    [["C-sub", "fipa-request", true]],
+  );
+  const sub = w.conv.view("C-sub")!;
+  assert.equal(sub.protocol, "fipa-request");
+  assert.equal(sub.linked_to, "C");
+  assert.equal(sub.state, "done");
+  // The sub-conversation is still policed: a second inform from the target is refused.
+  const err = await refusal(w.send(msg("inform", "t", "br", S)));
+  assert.equal(err.code, "PROTOCOL_VIOLATION");
   w.detach();
 });

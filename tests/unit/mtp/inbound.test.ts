@@ -159,7 +159,13 @@ Deno.test("refusals carry the status SC00084 asks for", () => {
     () =>
       parseHttpMtpRequest(
         JADE_CT,
-        jadeBody(B, envelopeFor(), INFORM, "application/xml", "application/fipa.acl.rep.xml.std"),
+        jadeBody(
+          B,
+          envelopeFor(),
+          INFORM,
+          "application/xml",
+          "application/fipa.acl.rep.bitefficient.std",
+        ),
       ),
     "unsupported-media-type",
     415,

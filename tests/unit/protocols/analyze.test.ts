@@ -155,3 +155,81 @@ Deno.test("analyze: the request schema names bad values", () => {
     /receiver/,
   );
 });
+
+Deno.test("analyze: a broker's sub-conversation under an id of its own is linked, not a violation", () => {
+  const r = check({
+    protocol: "fipa-brokering",
+    messages: [
+      { from: "i@n", to: "br@n", performative: "proxy", conversation_id: "c" },
+      { from: "br@n", to: "i@n", performative: "agree", conversation_id: "c" },
+      { from: "br@n", to: "t@n", performative: "request", conversation_id: "c-sub" },
+      { from: "t@n", to: "br@n", performative: "agree", conversation_id: "c-sub" },
+      { from: "t@n", to: "br@n", performative: "inform", conversation_id: "c-sub" },
+      { from: "br@n", to: "i@n", performative: "inform", conversation_id: "c" },
+    ],
+  });
+  assert.ok(r.legal, JSON.stringify(r));
+  assert.equal(r.finished, true);
+  assert.equal(r.state.subs[0].conversation_id, "c-sub");
+  // The outer conversation's own messages still need its id; the sub's need the sub's.
+  const wrong = check({
+    protocol: "fipa-brokering",
+    messages: [
+      { from: "i@n", to: "br@n", performative: "proxy", conversation_id: "c" },
+      { from: "br@n", to: "i@n", performative: "agree", conversation_id: "other" },
+    ],
+  });
+  assert.ok(!wrong.legal && /not this conversation/.test(wrong.reason));
+  const wrongSub = check({
+    protocol: "fipa-brokering",
+    messages: [
+      { from: "i@n", to: "br@n", performative: "proxy", conversation_id: "c" },
+      { from: "br@n", to: "i@n", performative: "agree", conversation_id: "c" },
+      { from: "br@n", to: "t@n", performative: "request", conversation_id: "c-sub" },
+      { from: "t@n", to: "br@n", performative: "agree", conversation_id: "c-other" },
+    ],
+  });
+  assert.ok(!wrongSub.legal && /c-other/.test(wrongSub.reason));
+});
+
+Deno.test("analyze: recruiting, the recruited target answers under its own conversation id", () => {
+  const r = check({
+    protocol: "fipa-recruiting",
+    messages: [
+      { from: "i@n", to: "rc@n", performative: "proxy", conversation_id: "c" },
+      { from: "rc@n", to: "i@n", performative: "agree", conversation_id: "c" },
+      {
+        from: "rc@n",
+        to: "t@n",
+        performative: "request",
+        conversation_id: "c-sub",
+        reply_to: "i@n",
+      },
+      { from: "t@n", to: "i@n", performative: "agree", conversation_id: "c-sub" },
+      { from: "t@n", to: "i@n", performative: "inform", conversation_id: "c-sub" },
+    ],
+  });
+  assert.ok(r.legal, JSON.stringify(r));
+  assert.equal(r.state.subs[0].conversation_id, "c-sub");
+});
+
+Deno.test("analyze: JADE's auction names (fipa-auction-english, -dutch) and the old ones", () => {
+  for (const protocol of ["fipa-auction-english", "fipa-english-auction"]) {
+    const r = check({
+      protocol,
+      messages: [
+        { from: "a@n", to: ["b@n"], performative: "inform", conversation_id: "c" },
+        { from: "a@n", to: ["b@n"], performative: "cfp", conversation_id: "c", price: 10 },
+      ],
+    });
+    assert.ok(r.legal, JSON.stringify(r));
+    assert.equal(r.protocol, "fipa-auction-english");
+  }
+  assert.equal(
+    check({
+      protocol: "FIPA-Auction-Dutch",
+      messages: [{ from: "a@n", to: ["b@n"], performative: "inform", conversation_id: "c" }],
+    }).protocol,
+    "fipa-auction-dutch",
+  );
+});

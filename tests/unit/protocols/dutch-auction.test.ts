@@ -3,8 +3,8 @@ import { assert, at, m, obs, recv, refused, run, sent, thread } from "./helpers.
 
 const BIDDERS = ["b1", "b2", "b3"];
 
-Deno.test("fipa-dutch-auction: falling calls until a bid, competing bid rejected, payment", () => {
-  const { state } = run(start("fipa-dutch-auction", "initiator"), [
+Deno.test("fipa-auction-dutch: falling calls until a bid, competing bid rejected, payment", () => {
+  const { state } = run(start("fipa-auction-dutch", "initiator"), [
     sent(m("inform", "auc", BIDDERS)),
     sent(m("cfp", "auc", BIDDERS, { price: 100, reply_by: "2030-01-01T00:00:01Z" })),
     at("2030-01-01T00:00:01Z"),
@@ -23,8 +23,8 @@ Deno.test("fipa-dutch-auction: falling calls until a bid, competing bid rejected
   assert.ok(isFinished(state));
 });
 
-Deno.test("fipa-dutch-auction: a split good, several winners; bidder's side", () => {
-  const s = run(start("fipa-dutch-auction", "observer"), [
+Deno.test("fipa-auction-dutch: a split good, several winners; bidder's side", () => {
+  const s = run(start("fipa-auction-dutch", "observer"), [
     obs(m("inform", "auc", BIDDERS)),
     obs(m("cfp", "auc", BIDDERS, { price: 50 })),
     obs(m("propose", "b1", "auc")),
@@ -37,7 +37,7 @@ Deno.test("fipa-dutch-auction: a split good, several winners; bidder's side", ()
     obs(m("inform", "auc", BIDDERS)),
   ]).state;
   assert.deepEqual(s.threads.map((t) => t.state), ["won", "won", "won"]);
-  const bidder = run(start("fipa-dutch-auction", "participant", { self: "b1" }), [
+  const bidder = run(start("fipa-auction-dutch", "participant", { self: "b1" }), [
     recv(m("inform", "auc", BIDDERS)),
     recv(m("cfp", "auc", BIDDERS, { price: 50 })),
     sent(m("propose", "b1", "auc")),
@@ -49,8 +49,8 @@ Deno.test("fipa-dutch-auction: a split good, several winners; bidder's side", ()
   assert.equal(thread(bidder, "b1"), "payment-refused");
 });
 
-Deno.test("fipa-dutch-auction: violations, not-understood, cancel", () => {
-  const s = run(start("fipa-dutch-auction", "initiator"), [
+Deno.test("fipa-auction-dutch: violations, not-understood, cancel", () => {
+  const s = run(start("fipa-auction-dutch", "initiator"), [
     sent(m("inform", "auc", BIDDERS)),
     sent(m("cfp", "auc", BIDDERS, { price: 100 })),
   ]).state;

@@ -4,13 +4,13 @@ import { assert, at, m, obs, recv, refused, run, sent, thread } from "./helpers.
 const BIDDERS = ["b1", "b2", "b3"];
 
 function opened() {
-  return run(start("fipa-english-auction", "initiator"), [
+  return run(start("fipa-auction-english", "initiator"), [
     sent(m("inform", "auc", BIDDERS)),
     sent(m("cfp", "auc", BIDDERS, { price: 100, reply_by: "2030-01-01T00:00:10Z" })),
   ]).state;
 }
 
-Deno.test("fipa-english-auction: rising calls, one bid accepted per call, end, payment", () => {
+Deno.test("fipa-auction-english: rising calls, one bid accepted per call, end, payment", () => {
   let state = run(opened(), [
     recv(m("propose", "b1", "auc", { price: 100 })),
     recv(m("propose", "b2", "auc", { price: 100 })),
@@ -42,8 +42,8 @@ Deno.test("fipa-english-auction: rising calls, one bid accepted per call, end, p
   assert.ok(isFinished(state));
 });
 
-Deno.test("fipa-english-auction: bidder's side", () => {
-  const { state } = run(start("fipa-english-auction", "participant", { self: "b3" }), [
+Deno.test("fipa-auction-english: bidder's side", () => {
+  const { state } = run(start("fipa-auction-english", "participant", { self: "b3" }), [
     recv(m("inform", "auc", BIDDERS)),
     recv(m("cfp", "auc", BIDDERS, { price: 5 })),
     sent(m("propose", "b3", "auc", { price: 5 })),
@@ -55,7 +55,7 @@ Deno.test("fipa-english-auction: bidder's side", () => {
   assert.ok(isFinished(state));
 });
 
-Deno.test("fipa-english-auction: violations", () => {
+Deno.test("fipa-auction-english: violations", () => {
   const s = opened();
   // Calls must rise.
   assert.match(refused(s, sent(m("cfp", "auc", BIDDERS, { price: 90 }))).reason, /must rise/);
@@ -63,7 +63,7 @@ Deno.test("fipa-english-auction: violations", () => {
   assert.match(refused(s, recv(m("propose", "b1", "auc", { price: 99 }))).reason, /below/);
   // The auction opens with inform(start-of-auction), not a call.
   assert.deepEqual(
-    refused(start("fipa-english-auction", "initiator"), sent(m("cfp", "a", "b"))).expected,
+    refused(start("fipa-auction-english", "initiator"), sent(m("cfp", "a", "b"))).expected,
     [
       "inform",
     ],
@@ -87,8 +87,8 @@ Deno.test("fipa-english-auction: violations", () => {
   assert.equal(ended.phase, "ended");
 });
 
-Deno.test("fipa-english-auction: not-understood drops a bidder, cancel, timeout of payment", () => {
-  const s = run(start("fipa-english-auction", "observer"), [
+Deno.test("fipa-auction-english: not-understood drops a bidder, cancel, timeout of payment", () => {
+  const s = run(start("fipa-auction-english", "observer"), [
     obs(m("inform", "auc", BIDDERS)),
     obs(m("not-understood", "b3", "auc")),
     obs(m("cfp", "auc", ["b1", "b2"], { price: 1 })),

@@ -17,7 +17,7 @@ import { assert, at, m, obs, recv, refused, run, sent, thread } from "./helpers.
 Deno.test("protocol names: case-insensitive, _ for -, optional fipa- prefix", () => {
   assert.equal(parseProtocolName("FIPA-Contract-Net"), "fipa-contract-net");
   assert.equal(parseProtocolName("contract_net"), "fipa-contract-net");
-  assert.equal(parseProtocolName(" fipa-ENGLISH-auction "), "fipa-english-auction");
+  assert.equal(parseProtocolName(" fipa-ENGLISH-auction "), "fipa-auction-english");
   assert.equal(parseProtocolName("fipa-gossip"), undefined);
   assert.equal(PROTOCOL_NAMES.length, 11);
   for (const n of PROTOCOL_NAMES) assert.equal(ProtocolNameSchema.parse(n.toUpperCase()), n);

@@ -107,3 +107,28 @@ Deno.test("end to end: a real listener standing in for JADE receives the message
     await jade.shutdown();
   }
 });
+
+Deno.test("names leaving over the MTP are full names of the platform, never of a node", async () => {
+  const router = new MessageRouter("edge");
+  router.addAlias("node1");
+  const sent: AclMessage[] = [];
+  const inflight = new Set<Promise<unknown>>();
+  router.addRemote(mtpRoute({
+    router,
+    log: silentLogger,
+    inflight,
+    send: (msg, to) => {
+      sent.push(msg);
+      return Promise.resolve({ ok: true, receiver: to, address: "", status: 200, attempts: [] });
+    },
+  }));
+  await router.route(delivery({
+    performative: "request",
+    sender: aid("http-1234abcd@node1"),
+    reply_to: [aid("client"), aid("other@jade")],
+    receivers: [aid("bob@jade", ["http://jade:7778/acc"])],
+  }));
+  await Promise.all([...inflight]);
+  assert.equal(sent[0].sender?.name, "http-1234abcd@edge");
+  assert.deepEqual(sent[0].reply_to?.map((r) => r.name), ["client@edge", "other@jade"]);
+});

@@ -241,3 +241,29 @@ Deno.test("replyVerdict: reply, interim agree, or unrelated", () => {
   );
   assert.equal(replyVerdict(wanted, m("inform", {})), "unrelated");
 });
+
+Deno.test("send-and-wait to another platform waits as http-…@<platform>, not @<node>", async () => {
+  const router = new MessageRouter("edge");
+  router.addAlias("node1");
+  const requests: AclMessage[] = [];
+  // Another platform's agent, reached through a remote route, answers the request.
+  router.addRemote({
+    kind: "mtp",
+    resolve: (to) =>
+      router.localName(to) === undefined
+        ? (d) => {
+          requests.push(d.message);
+          queueMicrotask(() => void send(router, answer(d.message, "inform")).catch(() => {}));
+          return Promise.resolve();
+        }
+        : undefined,
+  });
+  router.register("echo", { deliver: () => {} });
+  const waiters = new ReplyWaiters(router, "node1");
+  const r = await waiters.sendAndWait(
+    { performative: "request", receivers: [aid("bob@jade", ["http://jade:7778/acc"])] },
+    { timeoutMs: 5_000 },
+  );
+  assert.equal(r.reply.message.performative, "inform");
+  assert.match(requests[0].sender!.name, /^http-[0-9a-f]{8}@edge$/);
+});

@@ -77,7 +77,13 @@ export function parseXml(xml: string): XmlElement {
       col,
     );
   }
-  const doc = parser.parse(xml) as OrderedNode[];
+  let doc: OrderedNode[];
+  try {
+    doc = parser.parse(xml) as OrderedNode[];
+  } catch (e) {
+    // What the validator let through but the parser refuses (e.g. an unclosed `<?` tag).
+    throw new XmlSyntaxError(`XML is not well-formed: ${(e as Error).message}`);
+  }
   const roots = doc.map(toElement).filter((e): e is XmlElement => e !== undefined);
   if (roots.length !== 1) {
     throw new XmlSyntaxError(`XML must have exactly one root element, found ${roots.length}`);
