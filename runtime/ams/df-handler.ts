@@ -77,6 +77,7 @@ function search(
     ? federatedDfs(ctx.directory, `df@${ctx.platform}`, fed.parents, {
       now: ctx.now,
       exclude: msg.sender?.name,
+      fullId: (id) => fullAgentId(ctx, id),
     })
     : [];
   if (fed !== undefined && targets.length > 0) {

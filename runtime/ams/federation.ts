@@ -69,8 +69,14 @@ export function federatedDfs(
   directory: DirectoryReader,
   self: string,
   parents: readonly AgentIdentifier[],
-  opts: { now: string; exclude?: string },
+  opts: {
+    now: string;
+    exclude?: string;
+    /** The identifier other platforms know a directory entry by (default: as stored). */
+    fullId?: (id: AgentIdentifier) => AgentIdentifier;
+  },
 ): AgentIdentifier[] {
+  const fullId = opts.fullId ?? ((id: AgentIdentifier) => id);
   const children = directory.searchServices(
     {
       services: [dfService()],
@@ -80,7 +86,7 @@ export function federatedDfs(
       scope: [],
     },
     { now: opts.now },
-  ).map((d) => d.name);
+  ).map((d) => fullId(d.name));
   const out: AgentIdentifier[] = [];
   for (const id of [...children, ...parents]) {
     if (sameAgentName(id.name, self)) continue;

@@ -6,6 +6,7 @@ import {
   federatedSearchInform,
   type FederationContext,
   federationDescription,
+  fullAgentId,
   handleManagementMessage,
   isAlreadyRegistered,
   mergeSearchResults,
@@ -193,7 +194,11 @@ Deno.test("JADE's corpus: a sub-DF's register makes it a federated DF; a JADE se
   const state = freshState();
   const { replies } = run(state, corpusMessage("jade-dftest-register"));
   assert.deepEqual(acts(replies), ["agree", "inform"]);
-  const dfs = federatedDfs(directoryReader(state), SELF, [], { now: NOW });
+  // The registry keys this platform's agents by local name; other platforms see full names.
+  const dfs = federatedDfs(directoryReader(state), SELF, [], {
+    now: NOW,
+    fullId: (id) => fullAgentId(context(state), id),
+  });
   assert.deepEqual(dfs.map((d) => d.name), [`da0@${PLATFORM}`]);
   // JADE answers a search with `(result <action> (set <dfd>...))`.
   const answer = readFederatedAnswer(corpusMessage("jade-testmsg-07-inform"));
