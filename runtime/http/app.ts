@@ -23,7 +23,7 @@ import { clusterRoutes } from "./routes/cluster.ts";
 import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
 import { directoryRoutes } from "./routes/directory.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
-import { drainRoutes } from "./routes/drain.ts";
+import { drainRoutes, leaveRoutes } from "./routes/drain.ts";
 import type { MigrationService } from "../migration/mod.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { taskRoutes } from "./routes/tasks.ts";
@@ -140,6 +140,9 @@ export function createApp(deps: AppDeps): App {
   if (deps.agents) agentRoutes(app, { agents: deps.agents, migration: deps.migration });
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
+  if (deps.cluster && deps.migration) {
+    leaveRoutes(app, { cluster: deps.cluster, migration: deps.migration });
+  }
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
   dashboardRoutes(app);
   if (deps.metrics) {

@@ -1,6 +1,12 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
-import { Cluster, clusterAgentDirectory, mountPlatformAgents, peerRoute } from "../cluster/mod.ts";
+import {
+  Cluster,
+  clusterAgentDirectory,
+  type LeaveReport,
+  mountPlatformAgents,
+  peerRoute,
+} from "../cluster/mod.ts";
 import { agentBounds, type Config } from "../config/mod.ts";
 import { KvDeduper, Outbox } from "../delivery/mod.ts";
 import { EventBus } from "../events/mod.ts";
@@ -48,6 +54,8 @@ export interface RunningNode {
   tasks: TaskService;
   /** Migration, hibernation, drain. */
   migration: MigrationService;
+  /** Leaves the cluster on purpose: leadership handed over, agents drained, then removed. */
+  leave(): Promise<LeaveReport>;
   /** Stops serving, agents, the cluster and storage; resolves when all is closed. */
   stop(): Promise<void>;
 }
@@ -97,6 +105,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     clusterToken: config.clusterToken,
     tickMs: config.raftTickMs,
     electionTicks: config.raftElectionTicks,
+    voters: config.voters,
+    deadVoterMs: config.deadVoterMs,
   });
   cluster.machine.onEvents((evs) => {
     for (const e of evs) if (e.type === "member.added") router.addAlias(e.member.id);
@@ -315,6 +325,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     conversations,
     tasks,
     migration,
+    leave: () => cluster.leave(() => migration.drain().catch((e) => ({ error: String(e) }))),
     stop() {
       stopped ??= (async () => {
         sampler.stop();

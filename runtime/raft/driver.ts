@@ -87,6 +87,8 @@ export interface ClusterStatus {
   snapshotIndex: number;
   /** Voters and learners. */
   members: ConfState;
+  /** The latest membership change is not committed yet (another one would be refused). */
+  confPending: boolean;
   /** On the leader: the highest replicated index of every member (itself included). */
   matchIndex: Record<string, number>;
 }
@@ -156,6 +158,8 @@ export class RaftDriver<R = unknown> {
       await opts.stateMachine.restore(state.snapshot.data);
     }
     const node = new RaftNode({ ...opts.raft, id: opts.id }, state);
+    const { voters } = node.conf;
+    if (voters.length === 1 && voters[0] === opts.id) node.releaseCampaign(); // nobody to hear
     return new RaftDriver(node, opts);
   }
 
@@ -262,6 +266,16 @@ export class RaftDriver<R = unknown> {
     this.#kick();
   }
 
+  /** Lets a node opened with `raft.holdCampaign` campaign (no leader could be found). */
+  releaseCampaign(): void {
+    this.#node.releaseCampaign();
+  }
+
+  /** True while campaigning is held until a leader is heard from. */
+  get campaignHeld(): boolean {
+    return this.#node.campaignHeld;
+  }
+
   /** The transport could not reach `to`. */
   reportUnreachable(to: string): void {
     this.#node.reportUnreachable(to);
@@ -287,6 +301,7 @@ export class RaftDriver<R = unknown> {
       lastIndex: st.lastIndex,
       snapshotIndex: st.snapshotIndex,
       members: { voters: [...st.conf.voters], learners: [...st.conf.learners] },
+      confPending: st.confIndex > st.commitIndex,
       matchIndex,
     };
   }

@@ -107,6 +107,7 @@ export class RaftNode {
   #transferElapsed = 0;
   #reads = new ReadIndexQueue();
   #readsBeforeCommit: { ctx: string; from: string }[] = [];
+  #campaignHeld: boolean;
 
   #msgs: Message[] = [];
   #readStates: { ctx: string; index: number }[] = [];
@@ -136,6 +137,7 @@ export class RaftNode {
     this.#random = options.random ?? createRng(seedFromString(options.id)).next;
     this.#unsafeCommit = options.unsafeCommitPreviousTerm ?? false;
     this.#unsafeSelf = options.unsafeCountUnpersistedSelf ?? false;
+    this.#campaignHeld = options.holdCampaign ?? false;
 
     const persisted = state ?? { hardState: { term: 0, vote: null, commit: 0 }, entries: [] };
     this.#log = new RaftLog(persisted);
@@ -308,6 +310,16 @@ export class RaftNode {
     return this.#log.compact(index, data);
   }
 
+  /** Lets a node started with `holdCampaign` campaign again (no leader could be found). */
+  releaseCampaign(): void {
+    this.#campaignHeld = false;
+  }
+
+  /** True while campaigning is held (see `holdCampaign`). */
+  get campaignHeld(): boolean {
+    return this.#campaignHeld;
+  }
+
   /** The transport could not reach `to`: stop pipelining to it until it answers. */
   reportUnreachable(to: string): void {
     const pr = this.#role === "leader" ? this.#progress.get(to) : undefined;
@@ -394,6 +406,7 @@ export class RaftNode {
       lastIndex: this.#log.lastIndex(),
       snapshotIndex: this.#log.snapshotMeta.index,
       conf: this.#conf,
+      confIndex: this.#confIndex,
       transferee: this.#transferee,
     };
     if (this.#role === "leader") {
@@ -516,7 +529,8 @@ export class RaftNode {
   }
 
   #promotable(): boolean {
-    return isVoter(this.#conf, this.id) && this.#log.pendingSnapshot === undefined;
+    return !this.#campaignHeld && isVoter(this.#conf, this.id) &&
+      this.#log.pendingSnapshot === undefined;
   }
 
   #tickElection(): void {
@@ -627,6 +641,10 @@ export class RaftNode {
   }
 
   #stepFollower(m: Message): void {
+    if (m.type === "append" || m.type === "heartbeat" || m.type === "snapshot") {
+      // A leader of the current term knows us: the configuration will come from it.
+      this.#campaignHeld = false;
+    }
     switch (m.type) {
       case "append":
         this.#electionElapsed = 0;

@@ -45,6 +45,8 @@ export class SimNode {
   readonly storage: MemoryStorage;
   /** The running Raft node, or null while crashed. */
   raft: RaftNode | null = null;
+  /** When (logical time) a message from each peer last arrived (volatile). */
+  readonly heard = new Map<string, number>();
   /** The state machine (rebuilt on restart). */
   sm = new KvMachine();
   #env: SimNodeEnv;
@@ -95,6 +97,7 @@ export class SimNode {
   /** Crashes: volatile state is lost; clients of pending writes learn nothing. */
   crash(): void {
     this.raft = null;
+    this.heard.clear();
     this.#pending = null; // a save still in progress is lost
     for (const w of this.#writes.values()) this.#env.history.unknown(w.op);
     for (const op of this.#reads.values()) this.#env.history.unknown(op);

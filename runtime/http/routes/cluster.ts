@@ -54,7 +54,8 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
     {
       method: "get",
       path: "/api/v1/cluster",
-      summary: "This node, the leader, term, commit index and the members with their match index",
+      summary:
+        "This node, the leader, term, commit index and the members with their role (voter, learner), match index and silence",
       responses: {
         200: {
           description: "Cluster status as this node sees it",
@@ -65,20 +66,34 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
     },
     (c) => {
       const s = cluster.status();
+      const health = s.role === "leader" ? cluster.health() : {};
       const members = listMembers(cluster.machine.state).map((m) => ({
         id: m.id,
         addresses: m.addresses,
+        // "none": registered but not (or no longer) in the Raft configuration.
         role: s.members.voters.includes(m.id)
           ? "voter"
           : s.members.learners.includes(m.id)
           ? "learner"
-          : m.role,
+          : "none",
         public_key: m.public_key,
         match_index: s.matchIndex[m.id] ?? null,
+        /** On the leader: milliseconds since it last heard from the member. */
+        silent_ms: m.id === s.leader ? 0 : health[m.id]?.silentMs ?? null,
         is_leader: m.id === s.leader,
       }));
       return c.json({
-        self: { id: cluster.id, addresses: cluster.opts.net.addresses(), role: s.role },
+        self: {
+          id: cluster.id,
+          addresses: cluster.opts.net.addresses(),
+          role: s.role,
+          member: s.members.voters.includes(cluster.id)
+            ? "voter"
+            : s.members.learners.includes(cluster.id)
+            ? "learner"
+            : "none",
+        },
+        voter_target: cluster.opts.voters ?? 5,
         leader: s.leader,
         term: s.term,
         commit_index: s.commitIndex,
