@@ -24,6 +24,8 @@ export interface AutopilotDeps {
   status(): ClusterStatus;
   /** Proposes a membership change and resolves once it is applied here. */
   confChange(change: ConfChange): Promise<unknown>;
+  /** Ids of the nodes registered in the directory (members, and those removed while away). */
+  registered(): string[];
   /** Called after a learner became a voter (to update its directory record). */
   promoted(node: string): Promise<unknown>;
   log: Logger;
@@ -96,12 +98,20 @@ export class Autopilot {
       return null;
     }
     this.#leaderSince ??= this.#now();
+    const now = this.#now();
+    const outsiders: Record<string, number> = {};
+    for (const id of this.#deps.registered()) {
+      const heard = this.#lastHeard.get(id);
+      const inConf = s.members.voters.includes(id) || s.members.learners.includes(id);
+      if (!inConf && heard !== undefined) outsiders[id] = Math.round(now - heard);
+    }
     return decideAutopilot({
       leader: this.#deps.id,
       conf: s.members,
       commitIndex: s.commitIndex,
       changePending: s.confPending,
       health: this.health(s),
+      outsiders,
     }, this.#deps.policy);
   }
 

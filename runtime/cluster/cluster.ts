@@ -210,6 +210,7 @@ export class Cluster {
     this.#autopilot = new Autopilot({
       id,
       status: () => this.#driver.status(),
+      registered: () => listMembers(this.machine.state).map((m) => m.id),
       confChange: (change) => this.#confChange(change),
       promoted: (node) =>
         this.#expectOk(this.#proposeHere({ type: "member.update", id: node, role: "voter" })),

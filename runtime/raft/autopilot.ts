@@ -10,7 +10,11 @@ import type { ConfChange, ConfState } from "./messages.ts";
  * 2. fewer voters than the target and a ready learner: promote it;
  * 3. exactly the target, a dead voter and a ready learner: promote the learner first (the
  *    next decision, rule 1, removes the dead voter), so that the quorum never shrinks below
- *    the live voters plus the promoted, caught-up learner.
+ *    the live voters plus the promoted, caught-up learner;
+ * 4. a registered node outside the configuration that was heard from lately (a voter
+ *    removed while it was only slow, or a node back from an outage): add it as a learner;
+ * 5. more voters than the target and none dead (a replaced voter came back in time):
+ *    remove the voter furthest behind, which rule 4 then adds back as a learner.
  *
  * A voter is dead once the leader has not heard from it for `deadAfterMs`; a learner is
  * ready when heard from within `healthyWithinMs` and at most `maxLagEntries` behind the
@@ -39,6 +43,11 @@ export interface AutopilotView {
   changePending: boolean;
   /** Health of every member but the leader; a member missing here counts as silent forever. */
   health: Readonly<Record<string, MemberHealth>>;
+  /**
+   * Registered nodes outside the configuration (not those that left or were removed by an
+   * operator), with the milliseconds since the leader last heard from them.
+   */
+  outsiders?: Readonly<Record<string, number>>;
 }
 
 /** The operator's policy. */
@@ -55,7 +64,7 @@ export interface AutopilotPolicy {
 
 /** The change to make, with the reason shown in logs and events. */
 export type AutopilotDecision =
-  | { change: ConfChange & { type: "addVoter" | "removeNode" }; reason: string }
+  | { change: ConfChange & { type: "addVoter" | "addLearner" | "removeNode" }; reason: string }
   | null;
 
 const SILENT: MemberHealth = { silentMs: Number.POSITIVE_INFINITY, match: 0 };
@@ -108,6 +117,28 @@ export function decideAutopilot(view: AutopilotView, policy: AutopilotPolicy): A
       change: { type: "addVoter", node: ready[0] },
       reason: `replaces voter ${dead[0]}, silent for ${healthOf(dead[0]).silentMs} ms`,
     };
+  }
+  const back = Object.entries(view.outsiders ?? {})
+    .filter(([id, ms]) =>
+      ms < policy.healthyWithinMs && !voters.includes(id) && !learners.includes(id)
+    )
+    .map(([id]) => id).sort();
+  if (back.length > 0) {
+    return {
+      change: { type: "addLearner", node: back[0] },
+      reason: `${back[0]} is reachable again outside the configuration`,
+    };
+  }
+  if (voters.length > target && dead.length === 0) {
+    const extra = voters.filter((v) => v !== view.leader)
+      .sort((a, b) => healthOf(a).match - healthOf(b).match || (a < b ? 1 : -1))[0];
+    if (extra !== undefined) {
+      return {
+        change: { type: "removeNode", node: extra },
+        reason:
+          `${voters.length} voters exceed the target of ${target}; ${extra} returns as a learner`,
+      };
+    }
   }
   return null;
 }

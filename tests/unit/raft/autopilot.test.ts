@@ -135,3 +135,27 @@ Deno.test("autopilot: a member missing from the health view counts as silent; th
   });
   assert.equal(decideAutopilot({ ...v, leader: "d" }, POLICY), null, "not a voter: no decision");
 });
+
+Deno.test("autopilot: a node heard from outside the configuration comes back as a learner", () => {
+  const health = { b: UP, c: UP };
+  const v = view(["a", "b", "c"], [], health, { outsiders: { x: 200, y: 60_000 } });
+  assert.deepEqual(decideAutopilot(v, { ...POLICY, targetVoters: 3 })?.change, {
+    type: "addLearner",
+    node: "x",
+  });
+  // Silent outsiders (gone, or left for good) are not added.
+  const quiet = view(["a", "b", "c"], [], health, { outsiders: { y: 60_000 } });
+  assert.equal(decideAutopilot(quiet, { ...POLICY, targetVoters: 3 }), null);
+});
+
+Deno.test("autopilot: a replaced voter that came back in time is demoted (removed, re-added)", () => {
+  // d was silent long enough for f to be promoted, then answered again: 6 healthy voters.
+  const health = { b: UP, c: UP, d: { silentMs: 50, match: 90 }, e: UP, f: UP };
+  const first = decideAutopilot(view(["a", "b", "c", "d", "e", "f"], [], health), POLICY);
+  assert.deepEqual(first?.change, { type: "removeNode", node: "d" }, "furthest behind");
+  const second = decideAutopilot(
+    view(["a", "b", "c", "e", "f"], [], health, { outsiders: { d: 50 } }),
+    POLICY,
+  );
+  assert.deepEqual(second?.change, { type: "addLearner", node: "d" });
+});
