@@ -24,6 +24,8 @@ export interface NodeProcessOptions {
   denoFlags?: string[];
   /** Pin the process to this CPU (taskset). */
   cpu?: number;
+  /** More flags for `main.ts` (e.g. `--voters 5`). */
+  args?: string[];
 }
 
 /**
@@ -54,6 +56,7 @@ export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     "--sample-agents",
     "off",
     ...(o.join ? ["--join", o.join] : []),
+    ...(o.args ?? []),
   ];
   const cmd = o.cpu === undefined ? deno : ["taskset", "-c", String(o.cpu), ...deno];
   const child = new Deno.Command(cmd[0], {

@@ -229,6 +229,22 @@ export class RaftNode {
   }
 
   /**
+   * Appends several commands at once (leader only): group commit. They land in consecutive
+   * indexes and go to each follower in one append message (up to the message limits).
+   * @returns one ticket per command, in order
+   * @throws {RaftError} as {@link propose}
+   */
+  proposeMany(data: readonly Uint8Array[]): ProposalTicket[] {
+    this.#assertCanPropose();
+    const tickets = data.map((d) => {
+      const e = this.#appendAsLeader({ type: "normal", index: 0, term: 0, data: d });
+      return { index: e.index, term: e.term };
+    });
+    if (tickets.length > 0) this.#bcastAppend();
+    return tickets;
+  }
+
+  /**
    * Proposes a single-server membership change (leader only). It takes effect on each node
    * as soon as that node appends it.
    * @throws {RaftError} `NOT_LEADER`, `TRANSFER_IN_PROGRESS`, `CONF_CHANGE_PENDING` (an

@@ -69,6 +69,10 @@ export class SimCluster {
   lastConf: AppliedConf | null = null;
   /** Restarted nodes hold their campaign until they hear from a leader (as the shell does). */
   holdCampaignOnRestart: boolean;
+  /** Commit-index-only hard states are not saved alone (as the driver does). */
+  lazyCommit = false;
+  /** Bad variant: a restart takes its whole stored log as committed. */
+  unsafeRestoreCommitAsLast = false;
   readonly #opts: ClusterOptions;
 
   /** Creates an empty cluster. */
@@ -83,6 +87,8 @@ export class SimCluster {
     send: (m: Message) => this.net.send(m, this.now),
     checker: this.checker,
     history: this.history,
+    lazyCommit: () => this.lazyCommit,
+    unsafeRestoreCommitAsLast: () => this.unsafeRestoreCommitAsLast,
     onConfApplied: (_node: string, entry: ConfEntry) => {
       if (!this.lastConf || entry.index > this.lastConf.index) {
         this.lastConf = { index: entry.index, entry };

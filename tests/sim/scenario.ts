@@ -65,6 +65,10 @@ export interface ScenarioVariant {
    * learners. Restarted nodes hold their campaign until they hear from a leader.
    */
   autopilot?: boolean;
+  /** Save commit-index-only hard states lazily, as the driver (default: by seed, 3 in 4). */
+  lazyCommit?: boolean;
+  /** Bad variant: a restarted node takes its whole stored log as committed. */
+  unsafeRestoreCommitAsLast?: boolean;
 }
 
 /** What a run did. */
@@ -136,6 +140,8 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
   const autopilot = variant.autopilot ?? setup.chance(0.3);
   const learnerCount = autopilot ? 2 + setup.int(3) : 0;
   cluster.holdCampaignOnRestart = autopilot;
+  cluster.lazyCommit = variant.lazyCommit ?? setup.chance(0.75);
+  cluster.unsafeRestoreCommitAsLast = variant.unsafeRestoreCommitAsLast ?? false;
   const policy: AutopilotPolicy = {
     targetVoters: nodes,
     deadAfterMs: DEAD_TICKS * TICK,
@@ -203,7 +209,16 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       const ch = cluster.lastConf.entry.change;
       log(`conf applied @${lastConfIndex}: ${ch.type} ${ch.node}`);
       if (ch.type === "removeNode") toRetire.add(ch.node);
-      if (ch.type === "addLearner") returned.delete(ch.node);
+      if (ch.type === "addLearner") {
+        returned.delete(ch.node);
+        if (cluster.removed.has(ch.node)) {
+          // Re-added while stopped (heard from just before): it comes back as a learner.
+          returnAt.delete(ch.node);
+          toRetire.delete(ch.node);
+          cluster.unretire(ch.node);
+          log(`return ${ch.node} (re-added while stopped)`);
+        }
+      }
     }
     for (const id of [...toRetire]) {
       if (returned.has(id)) toRetire.delete(id);
@@ -373,12 +388,21 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       const heard = Math.max(leader.heard.get(id) ?? leaderSince, leaderSince);
       health[id] = { silentMs: cluster.now - heard, match: st.progress?.[id]?.match ?? 0 };
     }
+    const outsiders: Record<string, number> = {};
+    for (const n of cluster.nodes.values()) {
+      const heard = leader.heard.get(n.id);
+      const inConf = st.conf.voters.includes(n.id) || st.conf.learners.includes(n.id);
+      if (!inConf && !cluster.removed.has(n.id) && heard !== undefined) {
+        outsiders[n.id] = cluster.now - heard;
+      }
+    }
     const d = decideAutopilot({
       leader: leader.id,
       conf: st.conf,
       commitIndex: st.commitIndex,
       changePending: pending,
       health,
+      outsiders,
     }, policy);
     if (!d) return;
     try {
@@ -386,7 +410,7 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       leader.process();
       log(`autopilot ${d.change.type} ${d.change.node}: ${d.reason}`);
       if (d.change.type === "addVoter") apEvents.promote++;
-      else apEvents.remove++;
+      else if (d.change.type === "removeNode") apEvents.remove++;
     } catch (e) {
       if (!(e instanceof RaftError)) throw e;
       return;
