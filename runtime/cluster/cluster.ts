@@ -106,6 +106,8 @@ export class Cluster {
   #seq = 0;
   readonly #proposer: Proposer;
   #autopilot!: Autopilot;
+  /** Nodes being removed on purpose here: the autopilot must not add them back meanwhile. */
+  readonly #removing = new Set<string>();
 
   private constructor(readonly opts: ClusterOptions) {
     this.#proposer = new Proposer({
@@ -210,7 +212,8 @@ export class Cluster {
     this.#autopilot = new Autopilot({
       id,
       status: () => this.#driver.status(),
-      registered: () => listMembers(this.machine.state).map((m) => m.id),
+      registered: () =>
+        listMembers(this.machine.state).map((m) => m.id).filter((m) => !this.#removing.has(m)),
       confChange: (change) => this.#confChange(change),
       promoted: (node) =>
         this.#expectOk(this.#proposeHere({ type: "member.update", id: node, role: "voter" })),
@@ -543,6 +546,15 @@ export class Cluster {
   /** On the leader: the conf change (retried while another change is pending), then the record. */
   async #removeHere(id: string): Promise<z.output<typeof RemoveResponseSchema>> {
     this.#requireLeader();
+    this.#removing.add(id);
+    try {
+      return await this.#removeMember(id);
+    } finally {
+      this.#removing.delete(id);
+    }
+  }
+
+  async #removeMember(id: string): Promise<z.output<typeof RemoveResponseSchema>> {
     const conf = this.#driver.status().members;
     const inConf = conf.voters.includes(id) || conf.learners.includes(id);
     if (!inConf && !getMember(this.machine.state, id)) {
