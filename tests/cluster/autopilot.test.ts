@@ -14,9 +14,10 @@ import {
  * the rest of the suite, starting 25 took about 3.5 minutes (each start costs seconds of
  * CPU) and 13 nodes made a 5-minute test; 11 start in two batches and still give 6
  * learners to route through, promote and replace with. Small settings: a 100 ms Raft tick
- * (the leader heartbeats every member) and `--dead-voter-ms 6000`, so that the failover
- * takes seconds, not the default 10 s, yet a node starved of CPU for a few seconds while
- * others start is not taken for dead.
+ * (the leader heartbeats every member), elections after 20 ticks (a voter starved of CPU
+ * for a second must not start one) and `--dead-voter-ms 6000`, so that the failover takes
+ * seconds, not the default 10 s, yet a node starved for a few seconds while others start
+ * is not taken for dead.
  *
  * It shows that messages sent to any node reach agents on others, that killing 2 of the 5
  * voters makes the leader promote 2 learners and remove the dead within the configured
@@ -34,6 +35,8 @@ const ENV = {
   FIPA_EDGE_VOTERS: String(VOTERS),
   FIPA_EDGE_DEAD_VOTER_MS: String(DEAD_VOTER_MS),
   FIPA_EDGE_RAFT_TICK_MS: "100",
+  // Elections after 2-4 s: a voter starved of CPU for a second must not start one.
+  FIPA_EDGE_RAFT_ELECTION_TICKS: "20",
   FIPA_EDGE_RATE_LIMIT: "off",
   FIPA_EDGE_LOG_LEVEL: "warn",
 };
