@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  type ClusterNode,
-  clusterView,
-  freePort,
-  spawnMember,
-  waitFor,
-} from "../support/cluster-procs.ts";
+import { type ClusterNode, clusterView, spawnMember, waitFor } from "../support/cluster-procs.ts";
 
 /**
  * A cluster of real node processes with `--voters 5`: 11 by default (5 voters, 6 learners);
@@ -89,7 +83,7 @@ Deno.test({
     const nodes: ClusterNode[] = [];
     const dead = new Set<ClusterNode>();
     try {
-      const first = await spawnMember("e01", PLATFORM, freePort(), [], undefined, ENV);
+      const first = await spawnMember("e01", PLATFORM, 0, [], undefined, ENV);
       nodes.push(first);
       const seed = await waitFor("founder's address", async () => {
         const v = await view(first);
@@ -100,7 +94,7 @@ Deno.test({
         const batch = [];
         for (let j = i; j < Math.min(i + BATCH, NODES + 1); j++) {
           const name = `e${String(j).padStart(2, "0")}`;
-          batch.push(spawnMember(name, PLATFORM, freePort(), [seed], undefined, ENV, 90_000));
+          batch.push(spawnMember(name, PLATFORM, 0, [seed], undefined, ENV, 90_000));
         }
         nodes.push(...await Promise.all(batch));
       }
