@@ -37,6 +37,14 @@ async function main(): Promise<number> {
   for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
   const signal = await stop;
   log.info("shutting down", { signal });
+  if (config.leaveOnShutdown === "on") {
+    try {
+      const r = await node.leave();
+      log.info("left the cluster before stopping", { voters: r.voters, learners: r.learners });
+    } catch (e) {
+      log.warn("could not leave the cluster; stopping anyway", { error: String(e) });
+    }
+  }
   await node.stop();
   return 0;
 }

@@ -23,7 +23,11 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "http-messages": () => httpMessagesBench(),
   "protocols": () => protocolsBench(),
   "agents": () => agentsBench(),
-  "cluster": () => clusterBench(),
+  // BENCH_QUICK=1: fewer samples and one failover trial, for a shared machine.
+  "cluster": () =>
+    clusterBench(
+      Deno.env.get("BENCH_QUICK") ? { commits: 300, seconds: 3, trials: 1, visibility: 10 } : {},
+    ),
   "observability": () => observabilityBench(),
   "migration": () => migrationBench(),
   "durability": () => durabilityBench(),

@@ -152,9 +152,12 @@ async function main(): Promise<number> {
       if (r.status === "fulfilled") nodes.push(r.value);
       else throw r.reason;
     }
-    const view = await waitFor("every node to become a voter", 60_000, async () => {
+    // Up to 5 nodes all vote; beyond that (the default --voters) the others are learners.
+    const view = await waitFor("every node to join (voter or learner)", 60_000, async () => {
       const v = await clusterView(first.url, o.adminToken);
-      return v.voters.length >= o.nodes ? v : undefined;
+      const voters = (v.voters as string[]).length;
+      const learners = (v.learners as string[]).length;
+      return voters + learners >= o.nodes && voters >= Math.min(o.nodes, 5) ? v : undefined;
     });
     const members = new Map(view.members.map((m) => [m.id, m.addresses[0]]));
     say("");
@@ -163,7 +166,9 @@ async function main(): Promise<number> {
       say(`         p2p ${members.get(n.plan.name) ?? "?"}`);
     }
     say("");
-    say(`leader: ${view.leader}; voters: ${view.voters.join(", ")}`);
+    say(`leader: ${view.leader}; voters: ${(view.voters as string[]).join(", ")}`);
+    const learners = view.learners as string[];
+    if (learners.length > 0) say(`learners: ${learners.join(", ")}`);
     say(`try:    deno task cli --url ${nodes[0].url} cluster`);
     say("Ctrl-C stops every node.");
     for (const n of nodes) {

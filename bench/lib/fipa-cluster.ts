@@ -46,13 +46,16 @@ async function poll<T>(what: string, f: () => Promise<T | undefined>, ms = 30_00
 }
 
 /**
- * Starts three nodes (`n1` founds, `n2` and `n3` join) and waits for three voters.
- * `denoFlags` go to every node's `deno run` (e.g. `--cpu-prof` to profile).
+ * Starts `opts.size` nodes (default three: `n1` founds, the others join, five at a time)
+ * and waits until all are members, `min(size, 5)` of them voters (the default `--voters`).
+ * `denoFlags` go to every node's `deno run` (e.g. `--cpu-prof` to profile), `args` to every
+ * node's `main.ts`.
  */
 export async function startFipaCluster(
   platform = "plat",
-  opts: { denoFlags?: string[] } = {},
+  opts: { denoFlags?: string[]; size?: number; args?: string[] } = {},
 ): Promise<FipaCluster> {
+  const size = opts.size ?? 3;
   const root = await Deno.makeTempDir({ prefix: "fipa-edge-bench-cluster-" });
   const nodes: FipaNode[] = [];
   const cluster: FipaCluster = {
@@ -90,29 +93,38 @@ export async function startFipaCluster(
         platform,
         dataDir: `${root}/n1`,
         denoFlags: opts.denoFlags,
+        args: opts.args,
       }),
     );
     const seed = await poll("the founder's address", async () => {
       const v = await view(nodes[0].url);
       return v?.leader ? v.self.addresses[0] : undefined;
     });
-    nodes.push(
-      ...await Promise.all(
-        ["n2", "n3"].map((n) =>
-          spawnNodeProcess({
-            name: n,
-            platform,
-            dataDir: `${root}/${n}`,
-            join: seed,
-            denoFlags: opts.denoFlags,
-          })
+    const names = Array.from({ length: size - 1 }, (_, i) => `n${i + 2}`);
+    for (let b = 0; b < names.length; b += 5) {
+      nodes.push(
+        ...await Promise.all(
+          names.slice(b, b + 5).map((n) =>
+            spawnNodeProcess({
+              name: n,
+              platform,
+              dataDir: `${root}/${n}`,
+              join: seed,
+              denoFlags: opts.denoFlags,
+              args: opts.args,
+            })
+          ),
         ),
-      ),
-    );
-    await poll("three voters", async () => {
+      );
+    }
+    await poll(`${size} members, ${Math.min(size, 5)} voting`, async () => {
       const v = await view(nodes[0].url);
-      return v && v.voters.length === 3 ? true : undefined;
-    });
+      const learners = (v as { learners?: string[] } | undefined)?.learners ?? [];
+      return v && v.voters.length === Math.min(size, 5) &&
+          v.voters.length + learners.length === size
+        ? true
+        : undefined;
+    }, 60_000 + size * 10_000);
     await cluster.leader();
   } catch (e) {
     await cluster.stop();

@@ -26,6 +26,8 @@ export interface NodeProcessOptions {
   cpu?: number;
   /** Deploy the sample `echo` on a fresh node (default: off). */
   sampleAgents?: boolean;
+  /** More flags for `main.ts` (e.g. `--voters 5`). */
+  args?: string[];
 }
 
 /**
@@ -56,6 +58,7 @@ export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     "--sample-agents",
     o.sampleAgents ? "on" : "off",
     ...(o.join ? ["--join", o.join] : []),
+    ...(o.args ?? []),
   ];
   const cmd = o.cpu === undefined ? deno : ["taskset", "-c", String(o.cpu), ...deno];
   const child = new Deno.Command(cmd[0], {

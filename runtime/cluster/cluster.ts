@@ -5,6 +5,7 @@ import {
   getMember,
   listMembers,
 } from "../directory/mod.ts";
+import { pollUntil } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { BytesSchema, type NetNode, RAFT_PROTOCOL } from "../net/mod.ts";
@@ -23,6 +24,7 @@ import {
   JoinResponseSchema,
   RemoveResponseSchema,
 } from "./control.ts";
+import { Autopilot } from "./autopilot.ts";
 import { DirectoryMachine } from "./directory-machine.ts";
 import { type ProposeOptions, Proposer } from "./proposer.ts";
 import { raftApiError, raftCall } from "./raft-errors.ts";
@@ -45,6 +47,23 @@ export interface ClusterOptions {
    * member may join (logged as a warning).
    */
   clusterToken?: string;
+  /** Voters to keep (default 5); the leader's setting is the one that counts. */
+  voters?: number;
+  /** A voter the leader has not heard from for this long is replaced (default 10 s). */
+  deadVoterMs?: number;
+}
+
+/** What {@link Cluster.leave} did. */
+export interface LeaveReport {
+  /** This node. */
+  left: string;
+  /** The voter leadership went to, if this node led. */
+  transferred_to: string | null;
+  /** What the drain callback answered. */
+  drained: unknown;
+  /** The configuration without this node. */
+  voters: string[];
+  learners: string[];
 }
 
 const RaftFrame = z.object({ from: z.string().min(1).max(128), m: BytesSchema });
@@ -86,6 +105,9 @@ export class Cluster {
   readonly #client = crypto.randomUUID();
   #seq = 0;
   readonly #proposer: Proposer;
+  #autopilot!: Autopilot;
+  /** Nodes being removed on purpose here: the autopilot must not add them back meanwhile. */
+  readonly #removing = new Set<string>();
 
   private constructor(readonly opts: ClusterOptions) {
     this.#proposer = new Proposer({
@@ -133,6 +155,7 @@ export class Cluster {
       if (!this.#hints.has(f.from) && !getMember(this.machine.state, f.from)) {
         this.#hints.set(f.from, [ctx.peer]);
       }
+      this.#autopilot.heard(f.from);
       try {
         this.#driver.receive(decodeMessage(f.m));
       } catch (e) {
@@ -175,16 +198,70 @@ export class Cluster {
       },
       initialVoters: founding ? [id] : undefined,
       tickMs: this.opts.tickMs ?? 50,
-      raft: { electionTicks: this.opts.electionTicks ?? 10, heartbeatTicks: 1 },
+      // A node restarting from its data may have been removed while away: it must not
+      // campaign with its stale configuration before it hears from the current leader.
+      raft: {
+        electionTicks: this.opts.electionTicks ?? 10,
+        heartbeatTicks: 1,
+        holdCampaign: !fresh,
+      },
       onError: (e) => log.warn("raft", { error: String(e) }),
     });
+    const tickMs = this.opts.tickMs ?? 50;
+    const electionTicks = this.opts.electionTicks ?? 10;
+    this.#autopilot = new Autopilot({
+      id,
+      status: () => this.#driver.status(),
+      registered: () =>
+        listMembers(this.machine.state).map((m) => m.id).filter((m) => !this.#removing.has(m)),
+      confChange: (change) => this.#confChange(change),
+      promoted: (node) =>
+        this.#expectOk(this.#proposeHere({ type: "member.update", id: node, role: "voter" })),
+      log,
+      policy: {
+        targetVoters: this.opts.voters ?? 5,
+        deadAfterMs: this.opts.deadVoterMs ?? 10_000,
+        healthyWithinMs: 2 * electionTicks * tickMs,
+        maxLagEntries: 64,
+      },
+      intervalMs: Math.max(4 * tickMs, 100),
+    });
     this.#driver.start();
+    this.#autopilot.start();
     if (founding) {
       this.#bg(this.#registerSelf());
     } else if (fresh) {
-      this.#bg(this.#joinLoop());
+      this.#bg(this.#joinLoop(this.opts.join));
     } else {
-      this.#bg(this.#registerSelf());
+      this.#bg(this.#rejoin());
+    }
+  }
+
+  /**
+   * A node restarting from its data: while it leads, it only refreshes its own record;
+   * otherwise it asks the leader (or any member it knows) to admit it again, which is a
+   * no-op for a member and re-adds, as a learner, a node removed while it was away.
+   */
+  async #rejoin(): Promise<void> {
+    const { id } = this.opts;
+    let delay = 200;
+    for (let round = 0; !this.#stopped; round++) {
+      const s = this.#driver.status();
+      if (s.leader === id) return await this.#registerSelf();
+      if (round === 3 && this.#driver.campaignHeld) {
+        // No leader answered: the whole cluster may be restarting. Elect one.
+        this.opts.log.info("no leader found after restart; campaigning allowed");
+        this.#driver.releaseCampaign();
+      }
+      const via = [
+        ...(s.leader ? this.addressesOf(s.leader).slice(0, 1) : []),
+        ...listMembers(this.machine.state).filter((m) => m.id !== id).map((m) => m.addresses[0])
+          .filter((a): a is string => a !== undefined),
+        ...this.opts.join,
+      ];
+      if (via.length > 0 && await this.#joinLoop([...new Set(via)], 1, 5_000)) return;
+      await sleep(delay);
+      delay = Math.min(5000, delay * 2);
     }
   }
 
@@ -220,7 +297,8 @@ export class Cluster {
     }
   }
 
-  async #joinLoop(): Promise<void> {
+  /** Asks the members at `via` to admit this node, for `rounds` rounds; true once admitted. */
+  async #joinLoop(via: string[], rounds = Infinity, timeoutMs = 30_000): Promise<boolean> {
     const { id, net, log } = this.opts;
     const req = {
       type: "join" as const,
@@ -230,26 +308,26 @@ export class Cluster {
       ...(this.opts.clusterToken !== undefined ? { token: this.opts.clusterToken } : {}),
     };
     let delay = 200;
-    while (!this.#stopped) {
-      for (const addr of this.opts.join) {
+    for (let round = 0; round < rounds && !this.#stopped; round++) {
+      for (const addr of via) {
         try {
           const r = JoinResponseSchema.parse(
-            await net.request(addr, CLUSTER_PROTOCOL, req, { timeoutMs: 30_000 }),
+            await net.request(addr, CLUSTER_PROTOCOL, req, { timeoutMs }),
           );
           for (const [m, a] of Object.entries(r.peers)) this.#hints.set(m, a);
           log.info("joined cluster", { via: addr, leader: r.leader });
-          return;
+          return true;
         } catch (e) {
           const err = e as ApiError;
           const leader = err.details?.leader_addresses as string[] | undefined;
           if (leader?.length) {
             try {
               const r = JoinResponseSchema.parse(
-                await net.request(leader[0], CLUSTER_PROTOCOL, req, { timeoutMs: 30_000 }),
+                await net.request(leader[0], CLUSTER_PROTOCOL, req, { timeoutMs }),
               );
               for (const [m, a] of Object.entries(r.peers)) this.#hints.set(m, a);
               log.info("joined cluster", { via: leader[0], leader: r.leader });
-              return;
+              return true;
             } catch (e2) {
               log.debug("join via leader failed", { error: String(e2) });
             }
@@ -257,9 +335,10 @@ export class Cluster {
           log.warn("join attempt failed; retrying", { via: addr, error: err.message });
         }
       }
-      await sleep(delay);
+      if (round + 1 < rounds) await sleep(delay);
       delay = Math.min(5000, delay * 2);
     }
+    return false;
   }
 
   /** Serves a control request from another member. */
@@ -280,7 +359,11 @@ export class Cluster {
     }
   }
 
-  /** On the leader: adds a node as a learner, waits until it caught up, promotes it. */
+  /**
+   * On the leader: registers a node and adds it as a learner; the autopilot promotes it
+   * once caught up if the cluster has fewer voters than its target. A current member is
+   * only updated (a restart); a node removed while away comes back as a learner.
+   */
   async #admit(req: Extract<ControlRequest, { type: "join" }>): Promise<unknown> {
     this.#requireLeader();
     const existing = getMember(this.machine.state, req.id);
@@ -310,18 +393,9 @@ export class Cluster {
         addresses: req.addresses,
       }));
     }
-    if (!inConf) await this.#confChange({ type: "addLearner", node: req.id });
-    if (!this.#driver.status().members.voters.includes(req.id)) {
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline) {
-        const s = this.#driver.status();
-        if ((s.matchIndex[req.id] ?? 0) >= s.commitIndex) break;
-        await sleep(20);
-      }
-      await this.#confChange({ type: "addVoter", node: req.id });
-      await this.#expectOk(this.#proposeHere({ type: "member.update", id: req.id, role: "voter" }));
-    }
-    this.opts.log.info("member admitted", { id: req.id });
+    // Many nodes may join at once: their changes go one at a time.
+    if (!inConf) await this.#confChangeWhenFree({ type: "addLearner", node: req.id }, 20_000);
+    this.opts.log.info("member admitted", { id: req.id, learner: !inConf });
     return { ok: true, leader: this.opts.id, peers: this.peerTable() };
   }
 
@@ -337,6 +411,23 @@ export class Cluster {
 
   #confChange(change: Parameters<RaftDriver["proposeConfChange"]>[0]) {
     return raftCall(() => this.#driver.proposeConfChange(change));
+  }
+
+  /** A conf change on the leader, retried for up to `waitMs` while another one is pending. */
+  async #confChangeWhenFree(
+    change: Parameters<RaftDriver["proposeConfChange"]>[0],
+    waitMs = 5_000,
+  ) {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return await this.#confChange(change);
+      } catch (e) {
+        const pending = e instanceof ApiError && e.details.reason === "CONF_CHANGE_PENDING";
+        if (!pending || Date.now() >= deadline) throw e;
+        await sleep(50);
+      }
+    }
   }
 
   async #expectOk(p: Promise<ApplyResult>): Promise<ApplyResult> {
@@ -433,8 +524,12 @@ export class Cluster {
         id,
       });
     }
+    if (this.#driver.status().role === "leader") return await this.#removeHere(id);
+    return await this.#askLeaderToRemove(id);
+  }
+
+  async #askLeaderToRemove(id: string): Promise<z.output<typeof RemoveResponseSchema>> {
     const s = this.#driver.status();
-    if (s.role === "leader") return await this.#removeHere(id);
     const addr = s.leader ? this.addressOf(s.leader) : undefined;
     if (!s.leader || !addr) {
       throw new ApiError("NOT_LEADER", `Node '${this.opts.id}' knows no leader to ask`, {
@@ -451,6 +546,15 @@ export class Cluster {
   /** On the leader: the conf change (retried while another change is pending), then the record. */
   async #removeHere(id: string): Promise<z.output<typeof RemoveResponseSchema>> {
     this.#requireLeader();
+    this.#removing.add(id);
+    try {
+      return await this.#removeMember(id);
+    } finally {
+      this.#removing.delete(id);
+    }
+  }
+
+  async #removeMember(id: string): Promise<z.output<typeof RemoveResponseSchema>> {
     const conf = this.#driver.status().members;
     const inConf = conf.voters.includes(id) || conf.learners.includes(id);
     if (!inConf && !getMember(this.machine.state, id)) {
@@ -459,20 +563,14 @@ export class Cluster {
     if (conf.voters.length === 1 && conf.voters[0] === id) {
       throw new ApiError("CONFLICT", `Member '${id}' is the last voter`, { id });
     }
-    const deadline = Date.now() + 5_000;
-    while (inConf) {
+    if (inConf) {
       try {
-        await this.#confChange({ type: "removeNode", node: id });
-        break;
+        await this.#confChangeWhenFree({ type: "removeNode", node: id });
       } catch (e) {
-        const pending = e instanceof ApiError && e.details.reason === "CONF_CHANGE_PENDING";
-        if (!pending || Date.now() >= deadline) {
-          if (e instanceof ApiError && e.details.reason === "INVALID_CONF_CHANGE") {
-            throw new ApiError("CONFLICT", e.message, { id, reason: e.details.reason });
-          }
-          throw e;
+        if (e instanceof ApiError && e.details.reason === "INVALID_CONF_CHANGE") {
+          throw new ApiError("CONFLICT", e.message, { id, reason: e.details.reason });
         }
-        await sleep(50);
+        throw e;
       }
     }
     if (getMember(this.machine.state, id)) {
@@ -487,8 +585,70 @@ export class Cluster {
     return { removed: id, voters: [...after.voters], learners: [...after.learners] };
   }
 
+  /** Health of the other members as this node sees it (meaningful on the leader). */
+  health(): Record<string, { silentMs: number; match: number }> {
+    return this.#autopilot.health();
+  }
+
+  /**
+   * Leaves the cluster on purpose: a leader first hands leadership to the most caught-up
+   * voter, then `drain` runs (moving this node's agents away while it is still a member),
+   * then the leader removes this node from the configuration and the directory. The
+   * autopilot then promotes a learner if the voters fall below their target.
+   * @throws {ApiError} `CONFLICT` when this node is the last voter; `NOT_LEADER` /
+   * `UNAVAILABLE` when no leader can be reached
+   */
+  async leave(drain: () => Promise<unknown>): Promise<LeaveReport> {
+    const { id, log } = this.opts;
+    let transferredTo: string | null = null;
+    const s = this.#driver.status();
+    if (s.role === "leader") {
+      const health = this.#autopilot.health(s);
+      const others = s.members.voters.filter((v) => v !== id)
+        .sort((a, b) =>
+          (health[a]?.silentMs ?? Infinity) - (health[b]?.silentMs ?? Infinity) ||
+          (s.matchIndex[b] ?? 0) - (s.matchIndex[a] ?? 0)
+        );
+      if (others.length === 0) {
+        throw new ApiError("CONFLICT", `Node '${id}' is the last voter and cannot leave`, { id });
+      }
+      transferredTo = others[0];
+      this.transferLeadership(transferredTo);
+      await pollUntil("leadership handed over", () => {
+        const now = this.#driver.status();
+        return now.role !== "leader" && now.leader !== null ? true : undefined;
+      }, { timeoutMs: 10_000 }).catch(() => {
+        log.warn("leadership transfer did not complete; leaving as leader", { to: transferredTo });
+      });
+    }
+    const drained = await drain();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        const r = this.#driver.status().leader === id
+          ? await this.#removeHere(id)
+          : await this.#askLeaderToRemove(id);
+        log.info("left the cluster", { voters: r.voters, learners: r.learners });
+        return {
+          left: id,
+          transferred_to: transferredTo,
+          drained,
+          voters: r.voters,
+          learners: r.learners,
+        };
+      } catch (e) {
+        const retry = e instanceof ApiError &&
+          (e.code === "NOT_LEADER" || e.code === "UNAVAILABLE" ||
+            e.details.reason === "TRANSFER_IN_PROGRESS");
+        if (!retry || Date.now() >= deadline) throw e;
+        await sleep(100);
+      }
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#autopilot?.stop();
     await this.#driver?.stop();
     await Promise.allSettled([...this.#background]);
   }

@@ -3,7 +3,8 @@
  * forwarding, and message forwarding between nodes.
  * @module
  */
-export { Cluster, type ClusterOptions } from "./cluster.ts";
+export { Cluster, type ClusterOptions, type LeaveReport } from "./cluster.ts";
+export { Autopilot, type AutopilotDeps } from "./autopilot.ts";
 export { DirectoryMachine } from "./directory-machine.ts";
 export { CLUSTER_PROTOCOL, RemoveResponseSchema } from "./control.ts";
 export { type ProposeOptions, Proposer, type ProposerDeps } from "./proposer.ts";

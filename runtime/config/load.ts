@@ -66,6 +66,24 @@ export const SETTINGS = [
     help: "Raft election timeout in ticks (default 10)",
   },
   {
+    key: "voters",
+    flag: "voters",
+    env: "FIPA_EDGE_VOTERS",
+    help: "voters the cluster keeps (odd); other nodes are learners",
+  },
+  {
+    key: "deadVoterMs",
+    flag: "dead-voter-ms",
+    env: "FIPA_EDGE_DEAD_VOTER_MS",
+    help: "a voter silent this long is replaced by a learner",
+  },
+  {
+    key: "leaveOnShutdown",
+    flag: "leave-on-shutdown",
+    env: "FIPA_EDGE_LEAVE_ON_SHUTDOWN",
+    help: "leave the cluster on SIGTERM/SIGINT: on|off",
+  },
+  {
     key: "mdns",
     flag: "mdns",
     env: "FIPA_EDGE_MDNS",

@@ -36,6 +36,9 @@ export const DEFAULTS = {
   historyMaxBytes: 16 * 1024 * 1024,
   historyRetentionHours: 168,
   maxTasks: 10_000,
+  voters: 5,
+  deadVoterMs: 10_000,
+  leaveOnShutdown: "off",
 } as const;
 
 /** A request rate: `limit` per `windowSeconds`, bursts up to `burst`. */
@@ -109,6 +112,20 @@ export const ConfigSchema = z.strictObject({
   raftTickMs: z.coerce.number().int().min(5).max(10_000).default(50),
   /** Raft election timeout in ticks (randomized up to twice this). */
   raftElectionTicks: z.coerce.number().int().min(3).max(1000).default(10),
+  /**
+   * Voters the cluster keeps (odd): nodes beyond it stay learners; the leader promotes a
+   * caught-up learner when a voter is missing or has been silent for `deadVoterMs`.
+   */
+  voters: z.coerce.number().int().min(1).max(99)
+    .refine((n) => n % 2 === 1, "must be odd (an even count adds no fault tolerance)")
+    .default(DEFAULTS.voters),
+  /** A voter the leader has not heard from for this long is replaced by a learner, ms. */
+  deadVoterMs: z.coerce.number().int().min(100).max(86_400_000).default(DEFAULTS.deadVoterMs),
+  /**
+   * On SIGTERM/SIGINT, leave the cluster first (hand over leadership, drain agents, leave
+   * the configuration) instead of only stopping (`on`/`off`).
+   */
+  leaveOnShutdown: z.enum(["on", "off"]).default(DEFAULTS.leaveOnShutdown),
   /** Discover other nodes on the local network with mDNS (`on`/`off`). */
   mdns: z.enum(["on", "off"]).default("off"),
   /**

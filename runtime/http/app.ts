@@ -24,7 +24,7 @@ import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
 import { directoryRoutes } from "./routes/directory.ts";
 import { federationRoutes } from "./routes/federation.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
-import { drainRoutes } from "./routes/drain.ts";
+import { drainRoutes, leaveRoutes } from "./routes/drain.ts";
 import { DOCS_PATHS, docsRoutes } from "./routes/docs.ts";
 import type { MigrationService } from "../migration/mod.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
@@ -169,6 +169,9 @@ export function createApp(deps: AppDeps): App {
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) {
     clusterRoutes(app, { cluster: deps.cluster, localName: (n) => deps.router.localName(n) });
+  }
+  if (deps.cluster && deps.migration) {
+    leaveRoutes(app, { cluster: deps.cluster, migration: deps.migration });
   }
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
   if (deps.federation) federationRoutes(app, { federation: deps.federation });

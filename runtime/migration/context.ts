@@ -32,6 +32,8 @@ export interface ClusterPort {
   ): Promise<ApplyResult>;
   linearizableRead(): Promise<void>;
   addressOf(id: string): string | undefined;
+  /** The Raft configuration; without it every registered member counts. */
+  status?(): { members: { voters: readonly string[]; learners: readonly string[] } };
 }
 
 /** Protocol state of an agent's open conversations, exported into and imported from snapshots. */
@@ -102,9 +104,11 @@ export class DirectoryView {
     return getMember(this.cluster.machine.state, node)?.public_key;
   }
 
-  /** Member ids. */
+  /** Ids of the members in the Raft configuration (not those removed while away). */
   members(): string[] {
-    return listMembers(this.cluster.machine.state).map((m) => m.id);
+    const ids = listMembers(this.cluster.machine.state).map((m) => m.id);
+    const conf = this.cluster.status?.().members;
+    return conf ? ids.filter((id) => conf.voters.includes(id) || conf.learners.includes(id)) : ids;
   }
 
   /** The member an authenticated libp2p peer is, if any. */

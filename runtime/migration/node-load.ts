@@ -36,6 +36,12 @@ export interface NodeLoadDeps {
   log: Logger;
   /** Refresh period (default 2000 ms). */
   intervalMs?: number;
+  /**
+   * Members asked per refresh (default 4), in turn: a large cluster costs each node a
+   * bounded number of round trips per period instead of one per member (25 nodes asking
+   * all 24 others every 2 s made 600 requests a second on 2 cores).
+   */
+  perRound?: number;
 }
 
 /**
@@ -48,6 +54,7 @@ export class NodeLoad {
   #timer?: ReturnType<typeof setTimeout>;
   #stopped = false;
   #round?: Promise<void>;
+  #cursor = 0;
 
   constructor(readonly deps: NodeLoadDeps) {}
 
@@ -74,9 +81,14 @@ export class NodeLoad {
     });
   }
 
-  /** Asks every other member once. */
+  /** Asks the next `perRound` other members (all of them in a small cluster) once. */
   async refresh(): Promise<void> {
-    const others = this.deps.members().filter((m) => m !== this.deps.self);
+    const all = this.deps.members().filter((m) => m !== this.deps.self);
+    const n = Math.min(all.length, this.deps.perRound ?? 4);
+    const start = all.length > 0 ? this.#cursor % all.length : 0;
+    const others = Array.from({ length: n }, (_, i) => all[(start + i) % all.length]);
+    this.#cursor = start + n;
+    for (const id of this.#known.keys()) if (!all.includes(id)) this.#known.delete(id);
     await Promise.all(others.map(async (id) => {
       const addr = this.deps.addressOf(id);
       if (!addr) return;

@@ -3,6 +3,7 @@ import { AgentManager } from "../agents/mod.ts";
 import {
   Cluster,
   clusterAgentDirectory,
+  type LeaveReport,
   mountHistoryPeers,
   mountPlatformAgents,
   peerRoute,
@@ -64,6 +65,8 @@ export interface RunningNode {
   tasks: TaskService;
   /** Migration, hibernation, drain. */
   migration: MigrationService;
+  /** Leaves the cluster on purpose: leadership handed over, agents drained, then removed. */
+  leave(): Promise<LeaveReport>;
   /** Stops serving, agents, the cluster and storage; resolves when all is closed. */
   stop(): Promise<void>;
 }
@@ -113,6 +116,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     clusterToken: config.clusterToken,
     tickMs: config.raftTickMs,
     electionTicks: config.raftElectionTicks,
+    voters: config.voters,
+    deadVoterMs: config.deadVoterMs,
   });
   cluster.machine.onEvents((evs) => {
     for (const e of evs) if (e.type === "member.added") router.addAlias(e.member.id);
@@ -367,6 +372,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     conversations,
     tasks,
     migration,
+    leave: () => cluster.leave(() => migration.drain().catch((e) => ({ error: String(e) }))),
     stop() {
       stopped ??= (async () => {
         sampler.stop();

@@ -87,6 +87,8 @@ export interface ClusterStatus {
   snapshotIndex: number;
   /** Voters and learners. */
   members: ConfState;
+  /** The latest membership change is not committed yet (another one would be refused). */
+  confPending: boolean;
   /** On the leader: the highest replicated index of every member (itself included). */
   matchIndex: Record<string, number>;
 }
@@ -122,6 +124,8 @@ export class RaftDriver<R = unknown> {
   #stopped = false;
   #readSeq = 0;
   readonly #waiters = new Waiters();
+  /** Proposals that arrived while a ready cycle ran: proposed together before the next one. */
+  #queued: { data: Uint8Array; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   #soft: SoftState = { leader: null, role: "follower" };
   /** Term and vote as last persisted. */
   #durable: { term: number; vote: string | null };
@@ -156,6 +160,8 @@ export class RaftDriver<R = unknown> {
       await opts.stateMachine.restore(state.snapshot.data);
     }
     const node = new RaftNode({ ...opts.raft, id: opts.id }, state);
+    const { voters } = node.conf;
+    if (voters.length === 1 && voters[0] === opts.id) node.releaseCampaign(); // nobody to hear
     return new RaftDriver(node, opts);
   }
 
@@ -177,7 +183,9 @@ export class RaftDriver<R = unknown> {
     this.#stopped = true;
     this.#stopTimer();
     await this.#idle;
-    this.#waiters.failAll(new RaftError("STOPPED", `raft node ${this.id} stopped`));
+    const stopped = new RaftError("STOPPED", `raft node ${this.id} stopped`);
+    for (const q of this.#queued.splice(0)) q.reject(stopped);
+    this.#waiters.failAll(stopped);
   }
 
   /** Advances logical time by one tick (called by the timer, or by tests). */
@@ -214,7 +222,33 @@ export class RaftDriver<R = unknown> {
         }),
       );
     }
+    if (this.#stopped) return Promise.reject(this.#stoppedError());
+    if (this.#busy && this.#node.role === "leader") {
+      // Group commit: while a cycle persists, proposals gather; the next cycle appends them
+      // as one batch (one storage write, one append message per follower).
+      return new Promise<R>((resolve, reject) =>
+        this.#queued.push({ data, resolve: resolve as (v: unknown) => void, reject })
+      );
+    }
     return this.#track(() => this.#node.propose(data)) as Promise<R>;
+  }
+
+  /** Proposes the queued commands as one batch, settling each one's promise. */
+  #flushQueued(): void {
+    const batch = this.#queued;
+    if (batch.length === 0) return;
+    this.#queued = [];
+    let tickets: { index: number; term: number }[];
+    try {
+      tickets = this.#node.proposeMany(batch.map((q) => q.data));
+    } catch (e) {
+      for (const q of batch) q.reject(e);
+      return;
+    }
+    const deadline = this.#ticks + this.#timeoutTicks;
+    tickets.forEach((t, i) => {
+      this.#waiters.proposal(t.index, t.term, deadline).then(batch[i].resolve, batch[i].reject);
+    });
   }
 
   /**
@@ -262,6 +296,16 @@ export class RaftDriver<R = unknown> {
     this.#kick();
   }
 
+  /** Lets a node opened with `raft.holdCampaign` campaign (no leader could be found). */
+  releaseCampaign(): void {
+    this.#node.releaseCampaign();
+  }
+
+  /** True while campaigning is held until a leader is heard from. */
+  get campaignHeld(): boolean {
+    return this.#node.campaignHeld;
+  }
+
   /** The transport could not reach `to`. */
   reportUnreachable(to: string): void {
     this.#node.reportUnreachable(to);
@@ -287,6 +331,7 @@ export class RaftDriver<R = unknown> {
       lastIndex: st.lastIndex,
       snapshotIndex: st.snapshotIndex,
       members: { voters: [...st.conf.voters], learners: [...st.conf.learners] },
+      confPending: st.confIndex > st.commitIndex,
       matchIndex,
     };
   }
@@ -332,7 +377,9 @@ export class RaftDriver<R = unknown> {
   async #run(): Promise<void> {
     this.#busy = true;
     try {
-      while (!this.#stopped && this.#node.hasReady()) {
+      for (;;) {
+        if (!this.#stopped) this.#flushQueued();
+        if (this.#stopped || !this.#node.hasReady()) break;
         await this.#cycle(this.#node.ready());
       }
     } catch (e) {
@@ -340,6 +387,9 @@ export class RaftDriver<R = unknown> {
       this.#opts.onError?.(e);
       this.#stopped = true;
       this.#stopTimer();
+      for (const q of this.#queued.splice(0)) {
+        q.reject(new RaftError("STORAGE_FAILED", `raft node ${this.id} failed: ${String(e)}`));
+      }
       this.#waiters.failAll(
         new RaftError("STORAGE_FAILED", `raft node ${this.id} failed: ${String(e)}`, null, {}, {
           cause: e,
@@ -360,6 +410,11 @@ export class RaftDriver<R = unknown> {
     // durable log, term or vote) waits for the save, and so does everything while the term or
     // vote changes in this cycle (a message must never carry a term not yet durable here).
     const early = !rd.snapshot && !this.#changesTermOrVote(rd);
+    // A hard state that only moves the commit index is not saved on its own (as etcd does
+    // not sync it): the stored commit index may lag, which is safe (a restart applies less
+    // and learns the rest from the leader), and it is saved with the next entries or
+    // term/vote change. A one-node cluster thus pays one save per write, not two.
+    const commitOnly = rd.hardState !== undefined && early && rd.entries.length === 0;
     let late = rd.messages;
     if (early) {
       late = [];
@@ -368,7 +423,7 @@ export class RaftDriver<R = unknown> {
         else late.push(m);
       }
     }
-    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+    if (rd.snapshot || rd.entries.length > 0 || (rd.hardState && !commitOnly)) {
       await this.#opts.storage.save({
         hardState: rd.hardState,
         snapshot: rd.snapshot,

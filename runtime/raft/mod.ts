@@ -67,3 +67,10 @@ export {
   type RaftStateMachine,
   type RaftTransport,
 } from "./driver.ts";
+export {
+  type AutopilotDecision,
+  type AutopilotPolicy,
+  type AutopilotView,
+  decideAutopilot,
+  type MemberHealth,
+} from "./autopilot.ts";

@@ -30,6 +30,12 @@ export interface RaftOptions {
   maxInflight?: number;
   /** Most committed entries handed out per ready. */
   maxCommittedPerReady?: number;
+  /**
+   * Start without campaigning until a leader is heard from or {@link RaftNode.releaseCampaign}
+   * is called: for a node restarting from old state, which may have been removed from the
+   * configuration while it was away and must not campaign with its stale configuration.
+   */
+  holdCampaign?: boolean;
   /** Source of randomness in [0, 1) for election timeouts; defaults to a PRNG seeded by `id`. */
   random?: () => number;
   /**
@@ -124,6 +130,8 @@ export interface RaftStatus {
   snapshotIndex: number;
   /** Current configuration (latest in the log). */
   conf: ConfState;
+  /** Log index of the entry that set `conf` (0: from the snapshot or the founding state). */
+  confIndex: number;
   /** On a leader: each other member's replication progress. */
   progress?: Record<string, ProgressStatus>;
   /** On a leader: the target of an ongoing leadership transfer. */

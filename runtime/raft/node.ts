@@ -107,6 +107,7 @@ export class RaftNode {
   #transferElapsed = 0;
   #reads = new ReadIndexQueue();
   #readsBeforeCommit: { ctx: string; from: string }[] = [];
+  #campaignHeld: boolean;
 
   #msgs: Message[] = [];
   #readStates: { ctx: string; index: number }[] = [];
@@ -136,6 +137,7 @@ export class RaftNode {
     this.#random = options.random ?? createRng(seedFromString(options.id)).next;
     this.#unsafeCommit = options.unsafeCommitPreviousTerm ?? false;
     this.#unsafeSelf = options.unsafeCountUnpersistedSelf ?? false;
+    this.#campaignHeld = options.holdCampaign ?? false;
 
     const persisted = state ?? { hardState: { term: 0, vote: null, commit: 0 }, entries: [] };
     this.#log = new RaftLog(persisted);
@@ -227,6 +229,22 @@ export class RaftNode {
   }
 
   /**
+   * Appends several commands at once (leader only): group commit. They land in consecutive
+   * indexes and go to each follower in one append message (up to the message limits).
+   * @returns one ticket per command, in order
+   * @throws {RaftError} as {@link propose}
+   */
+  proposeMany(data: readonly Uint8Array[]): ProposalTicket[] {
+    this.#assertCanPropose();
+    const tickets = data.map((d) => {
+      const e = this.#appendAsLeader({ type: "normal", index: 0, term: 0, data: d });
+      return { index: e.index, term: e.term };
+    });
+    if (tickets.length > 0) this.#bcastAppend();
+    return tickets;
+  }
+
+  /**
    * Proposes a single-server membership change (leader only). It takes effect on each node
    * as soon as that node appends it.
    * @throws {RaftError} `NOT_LEADER`, `TRANSFER_IN_PROGRESS`, `CONF_CHANGE_PENDING` (an
@@ -306,6 +324,16 @@ export class RaftNode {
       );
     }
     return this.#log.compact(index, data);
+  }
+
+  /** Lets a node started with `holdCampaign` campaign again (no leader could be found). */
+  releaseCampaign(): void {
+    this.#campaignHeld = false;
+  }
+
+  /** True while campaigning is held (see `holdCampaign`). */
+  get campaignHeld(): boolean {
+    return this.#campaignHeld;
   }
 
   /** The transport could not reach `to`: stop pipelining to it until it answers. */
@@ -394,6 +422,7 @@ export class RaftNode {
       lastIndex: this.#log.lastIndex(),
       snapshotIndex: this.#log.snapshotMeta.index,
       conf: this.#conf,
+      confIndex: this.#confIndex,
       transferee: this.#transferee,
     };
     if (this.#role === "leader") {
@@ -516,7 +545,8 @@ export class RaftNode {
   }
 
   #promotable(): boolean {
-    return isVoter(this.#conf, this.id) && this.#log.pendingSnapshot === undefined;
+    return !this.#campaignHeld && isVoter(this.#conf, this.id) &&
+      this.#log.pendingSnapshot === undefined;
   }
 
   #tickElection(): void {
@@ -627,6 +657,10 @@ export class RaftNode {
   }
 
   #stepFollower(m: Message): void {
+    if (m.type === "append" || m.type === "heartbeat" || m.type === "snapshot") {
+      // A leader of the current term knows us: the configuration will come from it.
+      this.#campaignHeld = false;
+    }
     switch (m.type) {
       case "append":
         this.#electionElapsed = 0;

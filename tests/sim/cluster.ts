@@ -37,6 +37,8 @@ export interface ClusterOptions {
    * appends before their own save, as the driver does; a crash loses a save in progress.
    */
   pipeline?: boolean;
+  /** Restarted nodes hold their campaign until they hear from a leader (as the shell does). */
+  holdCampaignOnRestart?: boolean;
 }
 
 /** The latest membership change applied anywhere. */
@@ -65,11 +67,18 @@ export class SimCluster {
   now = 0;
   /** Latest applied membership change. */
   lastConf: AppliedConf | null = null;
+  /** Restarted nodes hold their campaign until they hear from a leader (as the shell does). */
+  holdCampaignOnRestart: boolean;
+  /** Commit-index-only hard states are not saved alone (as the driver does). */
+  lazyCommit = false;
+  /** Bad variant: a restart takes its whole stored log as committed. */
+  unsafeRestoreCommitAsLast = false;
   readonly #opts: ClusterOptions;
 
   /** Creates an empty cluster. */
   constructor(opts: ClusterOptions) {
     this.#opts = opts;
+    this.holdCampaignOnRestart = opts.holdCampaignOnRestart ?? false;
     this.rng = createRng(opts.seed);
     this.net = new SimNetwork(createRng(this.rng.int(2 ** 32)), opts.faults ?? RELIABLE);
   }
@@ -78,6 +87,8 @@ export class SimCluster {
     send: (m: Message) => this.net.send(m, this.now),
     checker: this.checker,
     history: this.history,
+    lazyCommit: () => this.lazyCommit,
+    unsafeRestoreCommitAsLast: () => this.unsafeRestoreCommitAsLast,
     onConfApplied: (_node: string, entry: ConfEntry) => {
       if (!this.lastConf || entry.index > this.lastConf.index) {
         this.lastConf = { index: entry.index, entry };
@@ -99,15 +110,16 @@ export class SimCluster {
     return node;
   }
 
-  #start(node: SimNode): void {
+  #start(node: SimNode, restart = false): void {
     const rng = createRng(this.rng.int(2 ** 32));
-    node.start({ ...this.#opts.raft, id: node.id, random: rng.next });
+    const holdCampaign = restart && this.holdCampaignOnRestart;
+    node.start({ ...this.#opts.raft, id: node.id, random: rng.next, holdCampaign });
   }
 
-  /** Creates and starts founding members with `ids` as the initial voters. */
-  addFounders(ids: readonly string[]): SimNode[] {
-    const conf = confOf(ids);
-    return ids.map((id) =>
+  /** Creates and starts founding members: `ids` as the initial voters, plus `learners`. */
+  addFounders(ids: readonly string[], learners: readonly string[] = []): SimNode[] {
+    const conf = confOf(ids, learners);
+    return [...ids, ...learners].map((id) =>
       this.#create(
         id,
         new MemoryStorage({
@@ -144,7 +156,13 @@ export class SimCluster {
   /** Restarts node `id` from its storage. */
   restart(id: string): void {
     const n = this.node(id);
-    if (!n.alive) this.#start(n);
+    if (!n.alive) this.#start(n, true);
+  }
+
+  /** Brings a retired node back (from its old storage), as a node that was away returns. */
+  unretire(id: string): void {
+    this.removed.delete(id);
+    this.restart(id);
   }
 
   /** Stops node `id` for good (after its removal from the cluster). */
@@ -188,7 +206,10 @@ export class SimCluster {
   /** Delivers one message to its destination (dropped if the destination is down). */
   deliver(m: Message): void {
     const n = this.nodes.get(m.to);
-    if (n?.alive) n.step(m);
+    if (n?.alive) {
+      n.heard.set(m.from, this.now);
+      n.step(m);
+    }
   }
 
   /** Delivers the messages due at the current time. */

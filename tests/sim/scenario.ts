@@ -1,4 +1,12 @@
-import { createRng, RaftError, type RaftNode, type Rng } from "../../runtime/raft/mod.ts";
+import {
+  type AutopilotPolicy,
+  createRng,
+  decideAutopilot,
+  type MemberHealth,
+  RaftError,
+  type RaftNode,
+  type Rng,
+} from "../../runtime/raft/mod.ts";
 import { SimCluster } from "./cluster.ts";
 import type { Op } from "./history.ts";
 import { checkLinearizable } from "./linearizability.ts";
@@ -21,6 +29,8 @@ const CHAOS_TICKS = 500;
 const LIVENESS_TICKS = 100;
 /** Ticks allowed, after that, for all members to converge. */
 const CONVERGE_TICKS = 250;
+/** Ticks of silence after which the autopilot replaces a voter. */
+const DEAD_TICKS = 25;
 /** Ticks after which a client gives up on an operation. */
 const CLIENT_TIMEOUT = 40;
 const CLIENTS = 5;
@@ -48,6 +58,17 @@ export interface ScenarioVariant {
   unsafeCountUnpersistedSelf?: boolean;
   /** Force pipelined saves on or off (default: chosen by the seed, on in 3 of 4 runs). */
   pipeline?: boolean;
+  /**
+   * Membership by autopilot (default: chosen by the seed, in 3 of 10 runs): learners from
+   * the start, no random changes; the leader replaces voters silent for a while, crashes hit
+   * promotions, and removed nodes return (from their old storage) and are added back as
+   * learners. Restarted nodes hold their campaign until they hear from a leader.
+   */
+  autopilot?: boolean;
+  /** Save commit-index-only hard states lazily, as the driver (default: by seed, 3 in 4). */
+  lazyCommit?: boolean;
+  /** Bad variant: a restarted node takes its whole stored log as committed. */
+  unsafeRestoreCommitAsLast?: boolean;
 }
 
 /** What a run did. */
@@ -66,6 +87,10 @@ export interface ScenarioReport {
   leaders: number;
   /** Membership changes applied. */
   confChanges: number;
+  /** Whether membership was run by the autopilot. */
+  autopilot: boolean;
+  /** What the autopilot did (zeros without it). */
+  autopilotEvents: { promote: number; remove: number; returned: number; crashes: number };
   /** Linearizability search states. */
   explored: number;
   /** Messages sent per type. */
@@ -112,6 +137,17 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
     unsafeLocalReads: variant.unsafeLocalReads,
     pipeline,
   });
+  const autopilot = variant.autopilot ?? setup.chance(0.3);
+  const learnerCount = autopilot ? 2 + setup.int(3) : 0;
+  cluster.holdCampaignOnRestart = autopilot;
+  cluster.lazyCommit = variant.lazyCommit ?? setup.chance(0.75);
+  cluster.unsafeRestoreCommitAsLast = variant.unsafeRestoreCommitAsLast ?? false;
+  const policy: AutopilotPolicy = {
+    targetVoters: nodes,
+    deadAfterMs: DEAD_TICKS * TICK,
+    healthyWithinMs: 6 * TICK,
+    maxLagEntries: 3,
+  };
   const rng = cluster.rng;
   const trace: string[] = [];
   const log = (s: string) => {
@@ -123,8 +159,9 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
   };
 
   const founders = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
-  let nextId = nodes + 1;
-  cluster.addFounders(founders);
+  const learners0 = Array.from({ length: learnerCount }, (_, i) => `n${nodes + i + 1}`);
+  let nextId = nodes + learnerCount + 1;
+  cluster.addFounders(founders, learners0);
   const offsets = new Map<string, number>();
   const offsetOf = (id: string) => {
     if (!offsets.has(id)) offsets.set(id, rng.int(TICK));
@@ -137,7 +174,7 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
 
   const members = (): { voters: string[]; learners: string[] } => {
     const c = cluster.lastConf?.entry.conf;
-    return c ?? { voters: founders, learners: [] };
+    return c ?? { voters: founders, learners: learners0 };
   };
 
   const clients: Client[] = Array.from({ length: CLIENTS }, (_, id) => ({
@@ -149,7 +186,16 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
   }));
   let ctxSeq = 0;
 
+  // Autopilot: when each node was removed and may return; when the current leader began.
+  const returnAt = new Map<string, number>();
+  const returned = new Set<string>();
+  let leaderKey = "";
+  let leaderSince = 0;
+  let leaderless = 0;
+  const apEvents = { promote: 0, remove: 0, returned: 0, crashes: 0 };
+
   const runUnit = () => {
+    if (autopilot && cluster.now % TICK === 0) releaseHeld();
     if (pipeline) cluster.flushSaves(0.5);
     cluster.deliverDue();
     for (const n of cluster.nodes.values()) {
@@ -163,12 +209,28 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       const ch = cluster.lastConf.entry.change;
       log(`conf applied @${lastConfIndex}: ${ch.type} ${ch.node}`);
       if (ch.type === "removeNode") toRetire.add(ch.node);
+      if (ch.type === "addLearner") {
+        returned.delete(ch.node);
+        if (cluster.removed.has(ch.node)) {
+          // Re-added while stopped (heard from just before): it comes back as a learner.
+          returnAt.delete(ch.node);
+          toRetire.delete(ch.node);
+          cluster.unretire(ch.node);
+          log(`return ${ch.node} (re-added while stopped)`);
+        }
+      }
+    }
+    for (const id of [...toRetire]) {
+      if (returned.has(id)) toRetire.delete(id);
     }
     for (const id of toRetire) {
       if (!cluster.removed.has(id)) {
         cluster.retire(id);
         restartAt.delete(id);
         log(`retire ${id}`);
+        if (autopilot && returnAt.size + returned.size < 3) {
+          returnAt.set(id, tickNow() + 10 + rng.int(60));
+        }
       }
     }
     cluster.now++;
@@ -257,10 +319,12 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       // Half of the crashes are quick process restarts, the others longer outages.
       const victim = leader && rng.chance(0.4) ? leader.id : rng.pick(live);
       cluster.crash(victim);
-      restartAt.set(victim, tickNow() + (rng.chance(0.5) ? 1 + rng.int(3) : 5 + rng.int(40)));
+      const outage = rng.chance(0.5) ? 1 + rng.int(3) : 5 + rng.int(autopilot ? 80 : 40);
+      restartAt.set(victim, tickNow() + outage);
       log(`crash ${victim}`);
     }
-    if (leader?.raft && rng.chance(0.03)) confChange(leader.raft);
+    if (autopilot) autopilotStep();
+    else if (leader?.raft && rng.chance(0.03)) confChange(leader.raft);
     if (leader?.raft && rng.chance(0.01)) {
       const to = rng.pick(leader.raft.conf.voters);
       try {
@@ -270,6 +334,94 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       } catch (e) {
         if (!(e instanceof RaftError)) throw e;
       }
+    }
+  };
+
+  /** Held nodes campaign again once no leader was seen for a while (the shell's release). */
+  const releaseHeld = () => {
+    leaderless = cluster.leader() ? 0 : leaderless + 1;
+    if (leaderless < 3 * 10) return;
+    for (const n of cluster.nodes.values()) {
+      if (n.raft?.campaignHeld) {
+        n.raft.releaseCampaign();
+        log(`release ${n.id}`);
+      }
+    }
+  };
+
+  /** The leader's autopilot round, as `runtime/cluster/autopilot.ts` runs it. */
+  const autopilotStep = () => {
+    for (const [id, at] of [...returnAt]) {
+      if (tickNow() < at) continue;
+      returnAt.delete(id);
+      returned.add(id);
+      toRetire.delete(id);
+      cluster.unretire(id);
+      log(`return ${id} (old storage, campaign held)`);
+      apEvents.returned++;
+    }
+    const leader = cluster.leader();
+    const raft = leader?.raft;
+    if (!leader || !raft) return;
+    const key = `${leader.id}/${raft.term}`;
+    if (key !== leaderKey) {
+      leaderKey = key;
+      leaderSince = cluster.now;
+    }
+    const st = raft.status();
+    const pending = st.confIndex > st.commitIndex;
+    // A returned node asks to join: the leader adds it back as a learner.
+    for (const id of returned) {
+      if (pending || st.conf.voters.includes(id) || st.conf.learners.includes(id)) continue;
+      try {
+        raft.proposeConfChange({ type: "addLearner", node: id });
+        leader.process();
+        log(`propose addLearner ${id} (returned)`);
+      } catch (e) {
+        if (!(e instanceof RaftError)) throw e;
+      }
+      return;
+    }
+    const health: Record<string, MemberHealth> = {};
+    for (const id of [...st.conf.voters, ...st.conf.learners]) {
+      if (id === leader.id) continue;
+      const heard = Math.max(leader.heard.get(id) ?? leaderSince, leaderSince);
+      health[id] = { silentMs: cluster.now - heard, match: st.progress?.[id]?.match ?? 0 };
+    }
+    const outsiders: Record<string, number> = {};
+    for (const n of cluster.nodes.values()) {
+      const heard = leader.heard.get(n.id);
+      const inConf = st.conf.voters.includes(n.id) || st.conf.learners.includes(n.id);
+      if (!inConf && !cluster.removed.has(n.id) && heard !== undefined) {
+        outsiders[n.id] = cluster.now - heard;
+      }
+    }
+    const d = decideAutopilot({
+      leader: leader.id,
+      conf: st.conf,
+      commitIndex: st.commitIndex,
+      changePending: pending,
+      health,
+      outsiders,
+    }, policy);
+    if (!d) return;
+    try {
+      raft.proposeConfChange(d.change);
+      leader.process();
+      log(`autopilot ${d.change.type} ${d.change.node}: ${d.reason}`);
+      if (d.change.type === "addVoter") apEvents.promote++;
+      else if (d.change.type === "removeNode") apEvents.remove++;
+    } catch (e) {
+      if (!(e instanceof RaftError)) throw e;
+      return;
+    }
+    if (d.change.type === "addVoter" && rng.chance(0.3)) {
+      // A crash in the middle of the promotion: the leader or the promoted learner.
+      const victim = rng.chance(0.5) ? leader.id : d.change.node;
+      cluster.crash(victim);
+      restartAt.set(victim, tickNow() + 1 + rng.int(30));
+      log(`crash ${victim} during promotion`);
+      apEvents.crashes++;
     }
   };
 
@@ -313,7 +465,7 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
     // Heal: no more faults, everyone up.
     cluster.net.heal();
     cluster.net.faults = { loss: 0, duplicate: 0, delay: [1, 3], longDelayChance: 0, longDelay: 0 };
-    for (const id of restartAt.keys()) cluster.restart(id);
+    for (const id of restartAt.keys()) if (!cluster.removed.has(id)) cluster.restart(id);
     restartAt.clear();
     for (const n of cluster.nodes.values()) {
       if (!cluster.removed.has(n.id) && !n.alive) cluster.restart(n.id);
@@ -404,6 +556,8 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       committed: cluster.checker.maxCommitted,
       leaders: cluster.checker.checks.leaders,
       confChanges,
+      autopilot,
+      autopilotEvents: apEvents,
       explored: result.explored,
       messages: cluster.net.stats.byType,
     };

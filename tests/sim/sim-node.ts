@@ -30,6 +30,13 @@ export interface SimNodeEnv {
   history: History;
   /** A membership change was applied by `node` at `entry.index`. */
   onConfApplied(node: string, entry: ConfEntry): void;
+  /** As the driver: a hard state that only moves the commit index is not saved alone. */
+  lazyCommit(): boolean;
+  /**
+   * Bad variant: a restart takes the whole stored log as committed (as if a commit index
+   * that was not saved could be recovered as the last index).
+   */
+  unsafeRestoreCommitAsLast(): boolean;
 }
 
 interface PendingWrite {
@@ -45,6 +52,8 @@ export class SimNode {
   readonly storage: MemoryStorage;
   /** The running Raft node, or null while crashed. */
   raft: RaftNode | null = null;
+  /** When (logical time) a message from each peer last arrived (volatile). */
+  readonly heard = new Map<string, number>();
   /** The state machine (rebuilt on restart). */
   sm = new KvMachine();
   #env: SimNodeEnv;
@@ -83,6 +92,9 @@ export class SimNode {
   /** Starts (or restarts) from storage. */
   start(options: RaftOptions): void {
     const state = this.storage.load();
+    if (this.#env.unsafeRestoreCommitAsLast()) {
+      state.hardState.commit = state.entries.at(-1)?.index ?? state.hardState.commit;
+    }
     this.#pending = null;
     this.#durable = { term: state.hardState.term, vote: state.hardState.vote };
     this.raft = new RaftNode(options, state);
@@ -95,6 +107,7 @@ export class SimNode {
   /** Crashes: volatile state is lost; clients of pending writes learn nothing. */
   crash(): void {
     this.raft = null;
+    this.heard.clear();
     this.#pending = null; // a save still in progress is lost
     for (const w of this.#writes.values()) this.#env.history.unknown(w.op);
     for (const op of this.#reads.values()) this.#env.history.unknown(op);
@@ -193,7 +206,7 @@ export class SimNode {
         prevTerm = t;
       }
       const mustSave = rd.snapshot !== undefined || rd.entries.length > 0 ||
-        rd.hardState !== undefined;
+        (rd.hardState !== undefined && !this.#commitOnly(rd));
       if (this.#pipeline && mustSave) {
         // As the driver: a leader's appends and heartbeats go out before the save (unless
         // the term or vote changes in this cycle); the rest waits until the save is durable,
@@ -220,12 +233,19 @@ export class SimNode {
     }
   }
 
+  /** True if `rd`'s only durable change is the commit index and saving it is lazy. */
+  #commitOnly(rd: Ready): boolean {
+    const hs = rd.hardState;
+    return this.#env.lazyCommit() && hs !== undefined && !rd.snapshot &&
+      rd.entries.length === 0 && hs.term === this.#durable.term && hs.vote === this.#durable.vote;
+  }
+
   /** Persists `rd`, sends `msgs`, applies, and reports it all to the core. */
   #finish(raft: RaftNode, rd: Ready, msgs: readonly Message[], prevTerm: number): void {
     const env = this.#env;
     if (rd.snapshot) this.sm.restore(rd.snapshot.data);
     if (rd.entries.length > 0) env.checker.onPersist(this.id, rd.entries, prevTerm);
-    this.storage.save(rd);
+    this.storage.save(this.#commitOnly(rd) ? { ...rd, hardState: undefined } : rd);
     if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
     for (const m of msgs) env.send(m);
     for (const e of rd.committedEntries) {

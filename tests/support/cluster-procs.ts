@@ -41,7 +41,10 @@ export interface ClusterNode {
   proc: NodeProcess;
 }
 
-/** Spawns a node of a cluster named `platform` on a fixed p2p port (`env`: its variables). */
+/**
+ * Spawns a node of a cluster named `platform` on a fixed p2p port (`env`: its variables;
+ * `startTimeoutMs`: how long it may take to listen, default 30 s).
+ */
 export async function spawnMember(
   name: string,
   platform: string,
@@ -49,10 +52,11 @@ export async function spawnMember(
   join: string[],
   dataDir?: string,
   env: Record<string, string> = {},
+  startTimeoutMs?: number,
 ): Promise<ClusterNode> {
   const args = ["--name", name, "--platform", platform, "--p2p-port", String(p2pPort)];
   for (const j of join) args.push("--join", j);
-  const proc = await spawnNode(args, env, { dataDir });
+  const proc = await spawnNode(args, env, { dataDir, startTimeoutMs });
   return { name, p2pPort, proc };
 }
 

@@ -22,7 +22,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export async function spawnNode(
   args: string[] = [],
   env: Record<string, string> = {},
-  opts: { dataDir?: string; sampleAgents?: boolean } = {},
+  opts: { dataDir?: string; sampleAgents?: boolean; startTimeoutMs?: number } = {},
 ): Promise<NodeProcess> {
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "fipa-edge-e2e-" });
   const child = new Deno.Command(Deno.execPath(), {
@@ -44,7 +44,7 @@ export async function spawnNode(
     stderr: "piped",
     stdin: "null",
   }).spawn();
-  const started = await awaitListening(child, 30_000);
+  const started = await awaitListening(child, opts.startTimeoutMs ?? 30_000);
   const { url, out } = started;
   if (!url) {
     await started.drained;

@@ -107,3 +107,20 @@ Deno.test("DF federation and retention settings: flag, variable and config key",
   );
   assert.throws(() => loadConfig(["--history-retention-hours", "-1"], noEnv), /history-retention/);
 });
+
+Deno.test("--voters: default 5, from a flag, a variable or the file; an even count is refused", () => {
+  const d = loadConfig([], noEnv);
+  assert.ok(!d.help && d.config.voters === 5 && d.config.deadVoterMs === 10_000);
+  assert.ok(!d.help && d.config.leaveOnShutdown === "off");
+  const f = loadConfig(["--voters", "3", "--dead-voter-ms", "2500"], noEnv);
+  assert.ok(!f.help && f.config.voters === 3 && f.config.deadVoterMs === 2500);
+  const e = loadConfig([], (k) => ({ FIPA_EDGE_VOTERS: "7" } as Record<string, string>)[k]);
+  assert.ok(!e.help && e.config.voters === 7);
+  const c = loadConfig(["--config", "c.json"], noEnv, () => '{"voters": 1}');
+  assert.ok(!c.help && c.config.voters === 1);
+  assert.throws(
+    () => loadConfig(["--voters", "4"], noEnv),
+    (err: unknown) =>
+      err instanceof ConfigError && /flag --voters: "4" is invalid: must be odd/.test(err.message),
+  );
+});

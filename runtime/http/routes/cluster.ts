@@ -26,7 +26,15 @@ function directoryFailure(r: ApplyFailure, name: string): ApiError {
 
 /** What `GET /api/v1/cluster` answers: the cluster as this node sees it. */
 export const ClusterStatusSchema = z.object({
-  self: z.object({ id: z.string(), addresses: z.array(z.string()), role: z.string() }),
+  self: z.object({
+    id: z.string(),
+    addresses: z.array(z.string()),
+    role: z.string(),
+    /** This node in the Raft configuration: `voter`, `learner` or `none`. */
+    member: z.enum(["voter", "learner", "none"]),
+  }),
+  /** How many voters the autopilot keeps (`--voters`). */
+  voter_target: z.number(),
   leader: z.string().nullable(),
   term: z.number(),
   commit_index: z.number(),
@@ -39,6 +47,8 @@ export const ClusterStatusSchema = z.object({
     role: z.string(),
     public_key: z.string(),
     match_index: z.number().nullable(),
+    /** On the leader: milliseconds since it last heard from the member. */
+    silent_ms: z.number().nullable(),
     is_leader: z.boolean(),
   })),
   voters: z.array(z.string()),
@@ -81,7 +91,8 @@ export function clusterRoutes(
     {
       method: "get",
       path: "/api/v1/cluster",
-      summary: "This node, the leader, term, commit index and the members with their match index",
+      summary:
+        "This node, the leader, term, commit index and the members with their role (voter, learner), match index and silence",
       responses: {
         200: {
           description: "Cluster status as this node sees it",
@@ -92,20 +103,34 @@ export function clusterRoutes(
     },
     (c) => {
       const s = cluster.status();
+      const health = s.role === "leader" ? cluster.health() : {};
       const members = listMembers(cluster.machine.state).map((m) => ({
         id: m.id,
         addresses: m.addresses,
+        // "none": registered but not (or no longer) in the Raft configuration.
         role: s.members.voters.includes(m.id)
           ? "voter"
           : s.members.learners.includes(m.id)
           ? "learner"
-          : m.role,
+          : "none",
         public_key: m.public_key,
         match_index: s.matchIndex[m.id] ?? null,
+        /** On the leader: milliseconds since it last heard from the member. */
+        silent_ms: m.id === s.leader ? 0 : health[m.id]?.silentMs ?? null,
         is_leader: m.id === s.leader,
       }));
       const body: z.output<typeof ClusterStatusSchema> = {
-        self: { id: cluster.id, addresses: cluster.opts.net.addresses(), role: s.role },
+        self: {
+          id: cluster.id,
+          addresses: cluster.opts.net.addresses(),
+          role: s.role,
+          member: s.members.voters.includes(cluster.id)
+            ? "voter"
+            : s.members.learners.includes(cluster.id)
+            ? "learner"
+            : "none",
+        },
+        voter_target: cluster.opts.voters ?? 5,
         leader: s.leader,
         term: s.term,
         commit_index: s.commitIndex,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Cluster } from "../../cluster/mod.ts";
 import type { MigrationService } from "../../migration/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
@@ -41,6 +42,44 @@ export function drainRoutes(app: App, deps: { migration: MigrationService }): vo
         c.req.header("transfer-encoding") !== undefined;
       const body = hasBody ? await readJson(c, DrainSchema) : {};
       return c.json(await deps.migration.drain(body.targets));
+    },
+  );
+}
+
+/**
+ * Mounts `POST /api/v1/cluster/leave`: hand over leadership if this node leads, drain its
+ * agents, and leave the Raft configuration (see {@link Cluster.leave}).
+ */
+export function leaveRoutes(
+  app: App,
+  deps: { migration: MigrationService; cluster: Cluster },
+): void {
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/cluster/leave",
+      summary: "Leave the cluster: hand over leadership, drain agents, leave the configuration",
+      description: "A leader first hands leadership to the most caught-up voter; then every " +
+        "agent moves to other members (as `POST /api/v1/cluster/drain`); then the leader " +
+        "removes this node. A learner is promoted if the voters fall below their target. " +
+        "Stop the node afterwards; started again on the same data it rejoins as a learner.",
+      responses: {
+        200: {
+          description: "Left: the drain report and the configuration without this node",
+          content: {
+            "application/json": {
+              schema: z.record(z.string(), z.unknown()).meta({ id: "LeaveReport" }),
+            },
+          },
+        },
+        ...errorResponses(401, 403, 409, 503, 504),
+      },
+    },
+    async (c) => {
+      const drain = () =>
+        deps.migration.drain().catch((e) => ({ error: (e as Error).message, migrated: [] }));
+      return c.json(await deps.cluster.leave(drain));
     },
   );
 }

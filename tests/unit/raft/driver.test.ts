@@ -330,3 +330,66 @@ Deno.test("driver: a leader's appends go out before its save, votes only after; 
   assert.equal(d.status().commitIndex, 1, "committed once the leader's save completed");
   await d.stop();
 });
+
+/** Memory storage whose saves take a while, recording what each save held. */
+class SlowStorage extends MemoryStorage {
+  saves: { entries: number; hard: boolean }[] = [];
+  override async save(u: Parameters<MemoryStorage["save"]>[0]): Promise<void> {
+    this.saves.push({ entries: u.entries.length, hard: u.hardState !== undefined });
+    await new Promise((r) => setTimeout(r, 5));
+    super.save(u);
+  }
+}
+
+Deno.test("driver: group commit — proposals made during a save share the next save and append", async () => {
+  const bus = new Bus();
+  const appends: number[] = [];
+  const storages = new Map<string, SlowStorage>();
+  for (const id of ["a", "b", "c"]) {
+    const storage = new SlowStorage();
+    storages.set(id, storage);
+    const inner = bus.transport(id);
+    const d = await RaftDriver.open({
+      id,
+      storage,
+      transport: {
+        send: (to, msg) => {
+          if (msg.type === "append" && msg.entries.length > 0 && to === "b") {
+            appends.push(msg.entries.length);
+          }
+          return inner.send(to, msg);
+        },
+      },
+      stateMachine: new KvSm(),
+      initialVoters: ["a", "b", "c"],
+      tickMs: 0,
+      raft: { electionTicks: 10 },
+      requestTimeoutTicks: 30,
+    });
+    bus.drivers.set(id, d);
+    d.start();
+  }
+  try {
+    const leader = await electedLeader(bus);
+    await leader.propose(put("warm", "up"));
+    await bus.settle();
+    const store = storages.get(leader.id)!;
+    const savesBefore = store.saves.length;
+    const appendsBefore = appends.length;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => leader.propose(put(`k${i}`, `v${i}`))),
+    );
+    assert.deepEqual(results, Array(40).fill(null));
+    const saves = store.saves.slice(savesBefore).filter((s) => s.entries > 0);
+    const entries = saves.reduce((n, s) => n + s.entries, 0);
+    assert.equal(entries, 40, "every proposal persisted once");
+    assert.ok(saves.length <= 3, `40 proposals in ${saves.length} saves`);
+    const sent = appends.slice(appendsBefore);
+    assert.ok(sent.length <= 6, `40 proposals reached b in ${sent.length} appends: ${sent}`);
+    // Saves that would only record a new commit index are not made on their own.
+    const hardOnly = store.saves.slice(savesBefore).filter((s) => s.entries === 0 && s.hard);
+    assert.equal(hardOnly.length, 0);
+  } finally {
+    await bus.stop();
+  }
+});
