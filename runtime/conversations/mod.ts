@@ -5,6 +5,13 @@
  * initiators, the conversation views of `GET /api/v1/conversations/{id}` and the bounded
  * message history of `GET /api/v1/messages`.
  *
+ * `service.ts` is the facade; its parts, one job each: `guard.ts` (the guard's decision, pure),
+ * `tracked-names.ts` (which names are checked), `reply-to.ts` (FIPA `reply-to` designations),
+ * `links.ts` (sub-conversations), `trackers.ts` (the tracker store and what its changes imply:
+ * due times, events, notices, bounds; steps by the clock), `deadline-timer.ts` and
+ * `sweep-timer.ts` (the two timers), `notice-sender.ts` (the AMS's notices), `history.ts` +
+ * `history-query.ts` (the message history), `persistence.ts` over `kv-store.ts` (Deno KV).
+ *
  * @example
  * ```ts
  * import { ConversationService } from "./runtime/conversations/mod.ts";
@@ -22,6 +29,7 @@ export {
   type ConversationStats,
 } from "./service.ts";
 export { type ConversationDetails, mergeViews } from "./details.ts";
+export type { MessagesQuery } from "./history-query.ts";
 export {
   type AnalysisView,
   analysisView,

@@ -1,46 +1,32 @@
 import { type AgentIdentifier, aid } from "../acl/mod.ts";
-import { GroupCommit, type TimerHandle, type Timers, UNREF_TIMERS } from "../async/mod.ts";
+import { type Timers, UNREF_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import {
-  type Delivery,
-  type MessageRouter,
-  newMessageId,
-  type RouteOutcome,
-} from "../routing/mod.ts";
+import type { Delivery, MessageRouter, RouteOutcome } from "../routing/mod.ts";
 import {
   DEFAULT_TRACKER_LIMITS,
-  expected,
-  parseProtocolName,
-  start,
-  trackDeadline,
-  type TrackedMessage,
-  type TrackerEffect,
   type TrackerLimits,
   type TrackerState,
-  TrackerStateSchema,
-  trackMessage,
-  type TrackResult,
-  trackTimeout,
-  type Violation,
   violationError,
 } from "../../protocols/mod.ts";
-import { zodIssues } from "../acl/mod.ts";
-import { nextDue } from "./deadlines.ts";
-import { type ConversationView, viewConversations } from "./views.ts";
+import { DeadlineTimer } from "./deadline-timer.ts";
 import { type ConversationDetails, mergeViews } from "./details.ts";
-import {
-  type HistoryEntry,
-  type HistoryLimits,
-  type HistoryPage,
-  MessageHistory,
-} from "./history.ts";
-import { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
-import { type CanonicalName, canonicalNames, trackedFromAcl } from "./seen.ts";
-import { TrackerStore } from "./store.ts";
-import type { ConversationKv, StoredConversations, TrackerChange } from "./kv-store.ts";
+import { decide, type GuardView } from "./guard.ts";
+import { type HistoryLimits, type HistoryPage, MessageHistory } from "./history.ts";
+import { expireHistory, historyQuery, type MessagesQuery } from "./history-query.ts";
+import type { ConversationKv } from "./kv-store.ts";
 import { SubConversationLinks } from "./links.ts";
+import { NoticeSender } from "./notice-sender.ts";
+import { ConversationPersistence } from "./persistence.ts";
+import { ReplyToDesignations } from "./reply-to.ts";
+import { type CanonicalName, canonicalNames } from "./seen.ts";
+import { TrackerStore } from "./store.ts";
+import { SweepTimer } from "./sweep-timer.ts";
+import { TrackedNames } from "./tracked-names.ts";
+import { violationEvent } from "./tracker-events.ts";
+import { parseTrackerState, Trackers } from "./trackers.ts";
+import { type ConversationView, viewConversations } from "./views.ts";
 
 /** What a {@link ConversationService} needs. */
 export interface ConversationServiceOptions {
@@ -90,10 +76,6 @@ export interface ConversationStats {
   history_bytes: number;
 }
 
-const MAX_DESIGNATED = 4096;
-const MAX_RETIRED = 256;
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Conversation policing for the agents of this node, over the router's guard and observer:
  *
@@ -114,6 +96,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * agent's snapshot can carry them. Messages a guard accepted but the endpoint then failed
  * to take stay recorded in the trackers (the router has no failure hook).
  *
+ * A facade over parts with one job each: the guard's pure decision ({@link decide}), the
+ * names it checks ({@link TrackedNames}) and `reply_to` designations
+ * ({@link ReplyToDesignations}); the trackers with what their changes imply
+ * ({@link Trackers}, over the {@link TrackerStore}); the deadline timer
+ * ({@link DeadlineTimer}), the sweep timer ({@link SweepTimer}) and the notices
+ * ({@link NoticeSender}); the history ({@link MessageHistory}, {@link historyQuery}) and
+ * their persistence ({@link ConversationPersistence}).
+ *
  * @example
  * ```ts
  * const conv = new ConversationService({ router, isAgent: (n) => agents.has(n) });
@@ -126,50 +116,77 @@ export class ConversationService {
   readonly #router: MessageRouter;
   readonly #opts: ConversationServiceOptions;
   readonly #now: () => number;
-  readonly #timers: Timers | null;
   readonly #canon: CanonicalName;
-  readonly #ams: AgentIdentifier;
-  readonly #store: TrackerStore;
   readonly #links = new SubConversationLinks();
-  /** When each conversation's shard next has a deadline due, by `agent\u0000cid`. */
-  readonly #due = new Map<string, number>();
-  readonly #endpoints = new Set<string>();
-  readonly #retired = new Set<string>();
-  readonly #exempt = new Set<string>();
-  readonly #designated = new Map<string, { initiator: string; receivers: Set<string> }>();
-  readonly #maxTrackers: number;
-  #timer: TimerHandle;
-  #timerAt = Infinity;
-  #sweepTimer: TimerHandle;
-  #closed = false;
-  /** Writes of history and tracker changes (with a store). */
-  readonly #writes: GroupCommit | undefined;
-  /** Tracker shards loaded by {@link load}, until {@link restoreTrackers}. */
-  #loadedTrackers: StoredConversations["trackers"] = [];
+  readonly #replyTo = new ReplyToDesignations();
+  readonly #names: TrackedNames;
+  readonly #trackers: Trackers;
+  readonly #due: DeadlineTimer;
+  readonly #sweeper: SweepTimer;
+  readonly #notices: NoticeSender;
+  readonly #persistence: ConversationPersistence;
+  readonly #guard: GuardView;
 
   constructor(opts: ConversationServiceOptions) {
     this.#opts = opts;
-    this.#router = opts.router;
-    this.#now = opts.now ?? Date.now;
-    this.#timers = opts.timers === undefined ? UNREF_TIMERS : opts.timers;
-    this.#canon = canonicalNames((n) => opts.router.localName(n), opts.router.platform);
-    this.#ams = aid(`ams@${opts.router.platform}`);
-    this.#maxTrackers = opts.maxTrackers ?? 100_000;
+    const router = this.#router = opts.router;
+    const now = this.#now = opts.now ?? Date.now;
+    const timers = opts.timers === undefined ? UNREF_TIMERS : opts.timers;
+    const canon = this.#canon = canonicalNames((n) => router.localName(n), router.platform);
     const trackChanges = opts.store !== undefined;
-    this.#store = new TrackerStore({ ...DEFAULT_TRACKER_LIMITS, ...opts.limits }, {
+    const store = new TrackerStore({ ...DEFAULT_TRACKER_LIMITS, ...opts.limits }, {
       trackChanges,
     });
     this.history = new MessageHistory(opts.history, { trackChanges });
-    const store = opts.store;
-    if (store !== undefined) {
-      this.#writes = new GroupCommit(async () => {
-        const history = this.history.takeChanges();
-        const trackers: TrackerChange[] = this.#store.takeChanged()
-          .map(([agent, cid]) => [agent, cid, this.#store.get(agent, cid)]);
-        if (history.added.length + history.dropped.length + trackers.length === 0) return;
-        await store.write(history, trackers);
-      }, (e) => this.#opts.log?.error("could not keep conversation history", { error: String(e) }));
-    }
+    this.#persistence = new ConversationPersistence({
+      kv: opts.store,
+      history: this.history,
+      trackers: store,
+      log: opts.log,
+    });
+    const names = this.#names = new TrackedNames(
+      opts.isAgent,
+      (local) => this.#trackers.drop(local),
+    );
+    this.#notices = new NoticeSender({
+      router,
+      ams: aid(`ams@${router.platform}`),
+      now,
+      isTracked: (local) => names.isTracked(local),
+      log: opts.log,
+    });
+    this.#due = new DeadlineTimer({
+      timers,
+      now,
+      fire: () => this.tick(),
+      onError: (e) => opts.log?.error("conversation deadline tick failed", { error: String(e) }),
+    });
+    this.#sweeper = new SweepTimer(
+      timers,
+      opts.sweepMs ?? 60_000,
+      () => this.sweep(),
+      (e) => opts.log?.error("conversation sweep failed", { error: String(e) }),
+    );
+    this.#trackers = new Trackers({
+      store,
+      links: this.#links,
+      due: this.#due,
+      canon,
+      keeps: (name) => this.#keeps(name),
+      maxTrackers: opts.maxTrackers ?? 100_000,
+      events: opts.events,
+      notify: (n) => this.#notices.send(n),
+      changed: () => this.persistSoon(),
+    });
+    this.#guard = {
+      trackers: store,
+      links: this.#links,
+      replyTo: this.#replyTo,
+      canon,
+      localName: (id) => router.localName(id),
+      platform: router.platform,
+      isTracked: (local) => names.isTracked(local),
+    };
   }
 
   /**
@@ -178,13 +195,11 @@ export class ConversationService {
    * wait for {@link restoreTrackers}.
    */
   async load(): Promise<{ messages: number; trackers: number }> {
-    if (this.#opts.store === undefined) return { messages: 0, trackers: 0 };
-    const stored = await this.#opts.store.load();
-    this.history.restore(stored.history);
-    this.#expireHistory(this.#now());
-    this.#loadedTrackers = stored.trackers;
+    const trackers = await this.#persistence.load();
+    if (trackers === undefined) return { messages: 0, trackers: 0 };
+    expireHistory(this.history, this.#opts.historyMaxAgeMs, this.#now());
     await this.flush();
-    return { messages: this.history.size, trackers: stored.trackers.length };
+    return { messages: this.history.size, trackers };
   }
 
   /**
@@ -192,19 +207,12 @@ export class ConversationService {
    * with their deadlines; trackers of agents no longer here are forgotten at the next sweep.
    */
   restoreTrackers(): void {
-    const shards = this.#loadedTrackers;
-    this.#loadedTrackers = [];
-    for (const { agent, cid, state } of shards) {
-      if (state.agent !== agent) continue;
-      this.#store.put(agent, cid, state);
-      this.#schedule(agent, cid, state);
-    }
-    this.persistSoon();
+    this.#trackers.restore(this.#persistence.takeLoadedTrackers());
   }
 
   /** Resolves once every change so far is written to the store. */
   async flush(): Promise<void> {
-    await this.#writes?.flush();
+    await this.#persistence.flush();
   }
 
   /**
@@ -212,13 +220,7 @@ export class ConversationService {
    * made from outside (e.g. `history.adopt`).
    */
   persistSoon(): void {
-    this.#writes?.soon();
-  }
-
-  #expireHistory(nowMs: number): void {
-    const age = this.#opts.historyMaxAgeMs;
-    if (age === undefined) return;
-    this.history.dropAcceptedBefore(new Date(nowMs - age).toISOString());
+    this.#persistence.soon();
   }
 
   /**
@@ -228,7 +230,7 @@ export class ConversationService {
   attach(): () => void {
     const offGuard = this.#router.addGuard((d, local) => this.check(d, local));
     const offObserver = this.#router.addObserver((d, out) => this.record(d, out));
-    this.#armSweep();
+    this.#sweeper.start();
     return () => {
       offGuard();
       offObserver();
@@ -242,92 +244,20 @@ export class ConversationService {
    * as it was, since it never gets the message).
    */
   check(d: Delivery, local: readonly AgentIdentifier[]): void {
-    if (this.#exempt.has(d.message_id)) return;
-    const msg = d.message;
-    const cid = msg.conversation_id;
-    if (cid === undefined || cid === "") return;
-    const seen = trackedFromAcl(msg, this.#canon, d.accepted_at);
-    type Staged = {
-      shard: string;
-      before?: TrackerState;
-      state: TrackerState;
-      effects: TrackerEffect[];
-      link?: string;
-    };
-    const staged = new Map<string, Staged>();
-    if (d.origin === undefined || d.origin === "agent" || d.origin === "platform") {
-      const sender = msg.sender === undefined ? undefined : this.#router.localName(msg.sender);
-      if (sender !== undefined && this.isTracked(sender)) {
-        const name = seen.from;
-        const sent = this.#redirect(name, seen);
-        const t = this.#track(name, cid, "sent", sent);
-        const { shard, before, r } = t;
-        if (!r.ok && before === undefined && !opens(seen)) {
-          // A continuation of a conversation this node never saw open (it began on
-          // another node, or before a restart, or was forgotten): not checkable.
-          staged.set(name, { shard, before, state: this.#store.fresh(name), effects: [] });
-        } else if (!r.ok) {
-          this.#commit(name, shard, before, r.state, r.effects);
-          this.#violated(name, r.violation, d);
-          throw violationError(r.violation);
-        } else {staged.set(name, {
-            shard,
-            before,
-            state: r.state,
-            effects: r.effects,
-            link: t.link,
-          });}
-      }
+    if (this.#notices.exempt(d.message_id)) return;
+    const r = decide(this.#guard, d, local);
+    for (const { agent, seen } of r.designate) this.#replyTo.designate(agent, seen);
+    if (!r.ok) {
+      const s = r.step;
+      if (s !== undefined) this.#trackers.commit(s.agent, s.shard, s.before, s.state, s.effects);
+      this.#opts.events?.publish(violationEvent(r.agent, r.violation, d));
+      throw violationError(r.violation);
     }
-    for (const to of local) {
-      const l = this.#router.localName(to);
-      if (l === undefined || !this.isTracked(l)) continue;
-      const name = `${l}@${this.#router.platform}`;
-      if (staged.has(name)) continue;
-      const t = this.#track(name, cid, "received", seen);
-      const { shard, before, r } = t;
-      if (!r.ok && before === undefined && seen.in_reply_to !== undefined && !opens(seen)) {
-        // An answer (in_reply_to) in a conversation this agent's tracker does not know.
-        continue;
-      }
-      if (!r.ok) {
-        this.#violated(name, r.violation, d);
-        throw violationError(r.violation);
-      }
-      staged.set(name, { shard, before, state: r.state, effects: r.effects, link: t.link });
-      if (r.tracked && seen.reply_to !== undefined && seen.reply_to.length > 0) {
-        this.#designate(name, seen);
-      }
+    const cid = d.message.conversation_id!;
+    for (const s of r.steps) {
+      if (s.link !== undefined) this.#links.link(s.agent, cid, s.link);
+      if (s.store) this.#trackers.commit(s.agent, s.shard, s.before, s.state, s.effects);
     }
-    for (const [name, r] of staged) {
-      if (r.link !== undefined) this.#links.link(name, cid, r.link);
-      if (r.before !== undefined ? r.state !== r.before : tracks(r.state)) {
-        this.#commit(name, r.shard, r.before, r.state, r.effects);
-      }
-    }
-  }
-
-  /**
-   * Tracks one message of conversation `cid` for `name`: in the shard that holds it (its
-   * own, or the brokering/recruiting conversation it was linked to), or, for a conversation
-   * this agent has no tracker for, as a new sub-conversation of one of its brokering or
-   * recruiting conversations when one takes it (`link` then names that conversation).
-   */
-  #track(
-    name: string,
-    cid: string,
-    direction: "sent" | "received",
-    seen: TrackedMessage,
-  ): { shard: string; before?: TrackerState; r: TrackResult; link?: string } {
-    const shard = this.#links.shardOf(name, cid);
-    const before = this.#store.get(name, shard);
-    if (before === undefined) {
-      const parent = this.#links.findParent(this.#store.shards(name), direction, seen);
-      if (parent !== undefined) {
-        return { shard: parent.shard, before: parent.before, r: parent.result, link: parent.shard };
-      }
-    }
-    return { shard, before, r: trackMessage(before ?? this.#store.fresh(name), direction, seen) };
   }
 
   /** Records a routed message in the history (the router's observer). */
@@ -338,7 +268,7 @@ export class ConversationService {
 
   /** Whether messages of this local name are checked (an agent or a platform endpoint). */
   isTracked(localName: string): boolean {
-    return this.#endpoints.has(localName) || this.#opts.isAgent(localName);
+    return this.#names.isTracked(localName);
   }
 
   /**
@@ -347,22 +277,12 @@ export class ConversationService {
    * viewing a while (a bounded number of retired endpoints).
    */
   trackEndpoint(localName: string): () => void {
-    this.#endpoints.add(localName);
-    this.#retired.delete(localName);
-    return () => {
-      if (!this.#endpoints.delete(localName)) return;
-      this.#retired.add(localName);
-      if (this.#retired.size > MAX_RETIRED) {
-        const oldest = this.#retired.values().next().value!;
-        this.#retired.delete(oldest);
-        this.dropTracker(oldest);
-      }
-    };
+    return this.#names.add(localName);
   }
 
   /** The state of an agent's tracker (plain JSON, for its snapshot), if it has one. */
   getTrackerState(agent: string): TrackerState | undefined {
-    return this.#store.merged(this.#canon(agent));
+    return this.#trackers.store.merged(this.#canon(agent));
   }
 
   /**
@@ -372,35 +292,12 @@ export class ConversationService {
    */
   setTrackerState(agent: string, state: unknown): void {
     const name = this.#canon(agent);
-    const r = TrackerStateSchema.safeParse(state);
-    if (!r.success) {
-      const issues = zodIssues(r.error);
-      throw new ApiError(
-        "INVALID_REQUEST",
-        `Invalid tracker state: ${issues[0].path?.join(".") || "state"}: ${issues[0].message}`,
-        { agent: name, issues },
-      );
-    }
-    const st = r.data;
-    if (this.#canon(st.agent) !== name) {
-      throw new ApiError(
-        "INVALID_REQUEST",
-        `Tracker state belongs to '${st.agent}', not '${name}'`,
-        { agent: name, state_agent: st.agent },
-      );
-    }
-    this.dropTracker(name);
-    this.#store.replace(name, { ...st, agent: name });
-    for (const [cid, shard] of [...this.#store.shards(name)]) this.#schedule(name, cid, shard);
-    this.persistSoon();
+    this.#trackers.replace(name, parseTrackerState(name, state, this.#canon));
   }
 
   /** Forgets an agent's tracker. */
   dropTracker(agent: string): void {
-    const name = this.#canon(agent);
-    for (const cid of this.#store.dropAgent(name)) this.#due.delete(dueKey(name, cid));
-    this.persistSoon();
-    this.#links.dropAgent(name);
+    this.#trackers.drop(agent);
   }
 
   /**
@@ -408,16 +305,7 @@ export class ConversationService {
    * threads time out and the initiator is told.
    */
   timeout(agent: string, conversationId: string, party?: string): void {
-    const name = this.#canon(agent);
-    const before = this.#store.get(name, conversationId);
-    if (before === undefined) return;
-    const r = trackTimeout(
-      before,
-      conversationId,
-      party === undefined ? undefined : this.#canon(party),
-    );
-    this.#commit(name, conversationId, before, r.state, []);
-    for (const n of deadlineNotices(before, r.state, r.effects)) this.#notify(n);
+    this.#trackers.timeout(agent, conversationId, party);
   }
 
   /**
@@ -425,22 +313,7 @@ export class ConversationService {
    * notices that calls for. The timer calls it; tests may call it directly.
    */
   tick(nowMs: number = this.#now()): void {
-    const at = new Date(nowMs).toISOString();
-    for (const [key, due] of [...this.#due]) {
-      if (due > nowMs) continue;
-      const [name, cid] = splitKey(key);
-      const before = this.#store.get(name, cid);
-      if (before === undefined) {
-        this.#due.delete(key);
-        continue;
-      }
-      this.#expire(name, cid, before, at);
-      // A deadline the machines would not take must not spin the timer.
-      const again = this.#due.get(key);
-      if (again !== undefined && again <= nowMs) this.#due.set(key, nowMs + 1000);
-    }
-    this.#collect();
-    this.#arm(true);
+    this.#trackers.tick(nowMs);
   }
 
   /**
@@ -450,21 +323,17 @@ export class ConversationService {
    * timer calls it; tests may too.
    */
   sweep(nowMs: number = this.#now()): void {
-    const at = new Date(nowMs).toISOString();
-    for (const [name, cid, before] of [...this.#store.activeShards()]) {
-      if (Object.values(before.active).every((c) => LONG_LIVED.has(c.machine.protocol))) continue;
-      this.#expire(name, cid, before, at);
-    }
-    this.#collect();
-    this.#expireHistory(nowMs);
+    this.#trackers.sweep(nowMs);
+    expireHistory(this.history, this.#opts.historyMaxAgeMs, nowMs);
     this.persistSoon();
   }
 
   /** Every local view of a conversation, merged; `undefined` when no local agent knows it. */
   view(conversationId: string): ConversationDetails | undefined {
+    const store = this.#trackers.store;
     const views: ConversationView[] = [];
-    for (const name of this.#store.agents()) {
-      const st = this.#store.get(name, this.#links.shardOf(name, conversationId));
+    for (const name of store.agents()) {
+      const st = store.get(name, this.#links.shardOf(name, conversationId));
       if (st === undefined || !this.#keeps(name)) continue;
       views.push(...viewConversations(st, conversationId));
     }
@@ -486,27 +355,16 @@ export class ConversationService {
   }
 
   /** A page of the message history, optionally of one conversation and/or one agent. */
-  messages(q: {
-    conversation_id?: string;
-    agent?: string;
-    limit: number;
-    cursor?: string;
-    order?: "asc" | "desc";
-  }): HistoryPage {
-    const agent = q.agent === undefined ? undefined : this.#canon(q.agent);
-    const match = agent === undefined
-      ? undefined
-      : (e: HistoryEntry) =>
-        (e.message.sender !== undefined && this.#canon(e.message.sender.name) === agent) ||
-        e.message.receivers.some((r) => this.#canon(r.name) === agent);
-    return this.history.query({ ...q, match });
+  messages(q: MessagesQuery): HistoryPage {
+    return this.history.query(historyQuery(this.#canon, q));
   }
 
   /** Counts of trackers, conversations, pending deadlines and history. */
   stats(): ConversationStats {
-    const { active, finished } = this.#store.counts();
+    const store = this.#trackers.store;
+    const { active, finished } = store.counts();
     return {
-      trackers: this.#store.size,
+      trackers: store.size,
       active,
       finished,
       pending_deadlines: this.#due.size,
@@ -515,241 +373,16 @@ export class ConversationService {
     };
   }
 
-  /** Stops the timer. Trackers and history stay readable. */
+  /** Stops the timers and the notices. Trackers and history stay readable. */
   close(): void {
-    this.#closed = true;
-    if (this.#timer !== undefined) this.#timers?.clear(this.#timer);
-    if (this.#sweepTimer !== undefined) this.#timers?.clear(this.#sweepTimer);
-    this.#timer = undefined;
-    this.#sweepTimer = undefined;
-    this.#timerAt = Infinity;
-  }
-
-  // ---- internals ----
-
-  /** Passes the clock to one conversation's shard; routes the notices it calls for. */
-  #expire(name: string, cid: string, before: TrackerState, at: string): void {
-    const r = trackDeadline(before, at);
-    if (r.state === before) return;
-    this.#commit(
-      name,
-      cid,
-      before,
-      r.state,
-      r.effects.filter((e) => e.type !== "notify-initiator"),
-    );
-    for (const n of deadlineNotices(before, r.state, r.effects)) this.#notify(n);
-  }
-
-  #commit(
-    name: string,
-    cid: string,
-    before: TrackerState | undefined,
-    state: TrackerState,
-    effects: readonly TrackerEffect[],
-  ): void {
-    if (state !== before) {
-      const { evicted, dropped } = this.#store.put(name, cid, state);
-      for (const gone of dropped) this.#due.delete(dueKey(name, gone));
-      for (const gone of evicted) {
-        this.#due.delete(dueKey(name, gone));
-        this.#opts.events?.publish({
-          type: "conversation.ended",
-          agent_id: name,
-          conversation_id: gone,
-          details: { by: "evicted" },
-        });
-      }
-    }
-    this.#schedule(name, cid, state);
-    if (this.#store.size > this.#maxTrackers) this.#collect();
-    for (const e of effects) this.#effect(name, e);
-    this.persistSoon();
-  }
-
-  /** Notes when a conversation's shard next has a deadline due, and arms the timer. */
-  #schedule(name: string, cid: string, state: TrackerState): void {
-    const key = dueKey(name, cid);
-    const due = this.#store.get(name, cid) === undefined
-      ? undefined
-      : nextDue(state, { idle: false });
-    if (due === undefined) this.#due.delete(key);
-    else this.#due.set(key, due);
-    if (due !== undefined && due < this.#timerAt) this.#arm(false, due);
-  }
-
-  #effect(agent: string, e: TrackerEffect): void {
-    const ev = this.#opts.events;
-    switch (e.type) {
-      case "conversation-started":
-        ev?.publish({
-          type: "conversation.started",
-          agent_id: agent,
-          conversation_id: e.conversation_id,
-          details: { role: e.role, protocol: e.protocol },
-        });
-        break;
-      case "conversation-ended":
-        ev?.publish({
-          type: "conversation.ended",
-          agent_id: agent,
-          conversation_id: e.conversation_id,
-          details: { role: e.role, by: e.by },
-        });
-        break;
-      case "notify-initiator":
-        this.#notify({
-          kind: "timeout",
-          to: e.initiator,
-          self: e.self,
-          conversation_id: e.conversation_id,
-          protocol: e.protocol,
-          parties: e.parties,
-          reason: e.reason,
-          deadlines: [],
-        });
-        break;
-    }
-  }
-
-  #violated(agent: string, v: Violation, d: Delivery): void {
-    this.#opts.events?.publish({
-      type: "conversation.violation",
-      agent_id: agent,
-      message_id: d.message_id,
-      conversation_id: d.message.conversation_id,
-      performative: d.message.performative,
-      details: { ...v },
-    });
-  }
-
-  /** Routes a deadline notice to the initiator when this node should tell it. */
-  #notify(n: DeadlineNotice): void {
-    if (this.#closed) return;
-    const local = this.#router.localName(n.to);
-    // Another platform or node: its own runtime tells it (or nobody can).
-    if (local === undefined || !this.#router.hasLocal(local)) return;
-    // A tracked initiator learns it from its own tracker, once.
-    if (this.isTracked(local) && !n.self) return;
-    const message_id = newMessageId();
-    const d: Delivery = {
-      message_id,
-      message: noticeMessage(n, this.#ams),
-      accepted_at: new Date(this.#now()).toISOString(),
-      origin: "platform",
-    };
-    this.#exempt.add(message_id);
-    this.#router.route(d).catch((e) =>
-      this.#opts.log?.debug("deadline notice undeliverable", {
-        to: n.to,
-        conversation_id: n.conversation_id,
-        error: (e as Error).message,
-      })
-    ).finally(() => this.#exempt.delete(message_id));
+    this.#notices.close();
+    this.#due.close();
+    this.#sweeper.close();
   }
 
   /** Whether a tracker is still wanted (its owner is here, or a recently retired endpoint). */
   #keeps(name: string): boolean {
     const local = this.#router.localName(name);
-    return local !== undefined && (this.isTracked(local) || this.#retired.has(local));
+    return local !== undefined && this.#names.keeps(local);
   }
-
-  /** Drops the trackers of agents that left the node, then the oldest ones over the bound. */
-  #collect(): void {
-    for (const name of this.#store.agents()) {
-      if (!this.#keeps(name)) this.dropTracker(name);
-    }
-    const agents = this.#store.agents();
-    for (let i = 0; this.#store.size > this.#maxTrackers; i++) this.dropTracker(agents[i]);
-  }
-
-  #armSweep(): void {
-    if (this.#timers === null || this.#closed || this.#sweepTimer !== undefined) return;
-    this.#sweepTimer = this.#timers.set(() => {
-      this.#sweepTimer = undefined;
-      try {
-        this.sweep();
-      } catch (e) {
-        this.#opts.log?.error("conversation sweep failed", { error: String(e) });
-      }
-      this.#armSweep();
-    }, this.#opts.sweepMs ?? 60_000);
-  }
-
-  /** (Re)arms the timer for the earliest due time (`full`: rescan everything). */
-  #arm(full: boolean, due?: number): void {
-    if (this.#timers === null || this.#closed) return;
-    let at = due ?? Infinity;
-    if (full) { for (const d of this.#due.values()) at = Math.min(at, d); }
-    if (!full && at >= this.#timerAt) return;
-    if (this.#timer !== undefined) this.#timers.clear(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (!Number.isFinite(at)) return;
-    const ms = Math.min(MAX_TIMER_MS, Math.max(0, at - this.#now() + 1));
-    this.#timer = this.#timers.set(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      try {
-        this.tick();
-      } catch (e) {
-        this.#opts.log?.error("conversation deadline tick failed", { error: String(e) });
-        this.#arm(true);
-      }
-    }, ms);
-  }
-
-  #designate(agent: string, seen: TrackedMessage): void {
-    const key = `${agent}\u0000${seen.conversation_id}`;
-    this.#designated.delete(key);
-    this.#designated.set(key, { initiator: seen.from, receivers: new Set(seen.reply_to) });
-    if (this.#designated.size > MAX_DESIGNATED) {
-      this.#designated.delete(this.#designated.keys().next().value!);
-    }
-  }
-
-  /**
-   * An answer sent to the `reply_to` agents its conversation's opening named goes, for the
-   * sender's own tracker, to the initiator it stands for (FIPA `reply-to`; recruiting).
-   */
-  #redirect(agent: string, seen: TrackedMessage): TrackedMessage {
-    if (this.#designated.size === 0) return seen;
-    const rec = this.#designated.get(`${agent}\u0000${seen.conversation_id}`);
-    if (
-      rec === undefined || seen.to.length === 0 || seen.to.includes(rec.initiator) ||
-      !seen.to.every((t) => rec.receivers.has(t))
-    ) return seen;
-    return { ...seen, to: [rec.initiator] };
-  }
-}
-
-/** Whether a tracker holds any conversation (worth keeping). */
-function tracks(st: TrackerState): boolean {
-  return st.finished.length > 0 || Object.keys(st.active).length > 0;
-}
-
-/** Protocols whose conversations may rightly stay quiet for long (never idle-expired). */
-const LONG_LIVED: ReadonlySet<string> = new Set(["fipa-subscribe", "fipa-request-when"]);
-
-const OPENINGS = new Map<string, readonly string[]>();
-
-/** Whether a message's act opens the protocol it names (so it can start a conversation). */
-function opens(seen: TrackedMessage): boolean {
-  const p = seen.protocol === undefined ? undefined : parseProtocolName(seen.protocol);
-  if (p === undefined) return false;
-  let acts = OPENINGS.get(p);
-  if (acts === undefined) {
-    acts = expected(start(p, "initiator")).flatMap((m) => m.performatives);
-    OPENINGS.set(p, acts);
-  }
-  return acts.includes(seen.performative);
-}
-
-function dueKey(agent: string, cid: string): string {
-  return `${agent}\u0000${cid}`;
-}
-
-function splitKey(key: string): [string, string] {
-  const i = key.indexOf("\u0000");
-  return [key.slice(0, i), key.slice(i + 1)];
 }
