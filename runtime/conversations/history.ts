@@ -14,6 +14,8 @@ export interface HistoryEntry {
   bytes: number;
   /** The content was too big to keep across a restart (see `kv-store.ts`). */
   content_omitted?: true;
+  /** Recorded when routed, but its delivery failed: no longer part of the history. */
+  discarded?: true;
 }
 
 /** Bounds of a {@link MessageHistory}. */
@@ -94,6 +96,8 @@ export class MessageHistory {
   #size = 0;
   #bytes = 0;
   #seq = 0;
+  /** Entries in the ring that were discarded (their delivery failed). */
+  #discarded = 0;
   /** Added since the last {@link takeChanges} (by seq), when changes are tracked. */
   #added: Map<number, HistoryEntry> | undefined;
   #dropped: number[] = [];
@@ -161,7 +165,7 @@ export class MessageHistory {
 
   /** Messages kept now. */
   get size(): number {
-    return this.#size;
+    return this.#size - this.#discarded;
   }
 
   /** Estimated bytes kept now. */
@@ -183,6 +187,32 @@ export class MessageHistory {
     return this.#push(entry);
   }
 
+  /**
+   * Sets the outcomes of an entry recorded when its message was routed (see
+   * {@link ConversationService}: the history keeps the order in which messages were routed,
+   * not the order in which their deliveries ended — a send-and-wait's request ends after the
+   * reply it caused).
+   */
+  settle(entry: HistoryEntry, receivers: RouteOutcome[]): void {
+    if (entry.discarded) return;
+    entry.receivers = receivers;
+    if (this.#added !== undefined && this.#contains(entry)) this.#added.set(entry.seq, entry);
+  }
+
+  /** Takes out an entry recorded when routed whose delivery then failed. */
+  discard(entry: HistoryEntry): void {
+    if (entry.discarded || !this.#contains(entry)) return;
+    entry.discarded = true;
+    this.#discarded++;
+    this.#bytes -= entry.bytes;
+    if (this.#added !== undefined && !this.#added.delete(entry.seq)) this.#dropped.push(entry.seq);
+  }
+
+  /** Whether the entry is still in the ring (not pushed out by the bounds). */
+  #contains(entry: HistoryEntry): boolean {
+    return this.#size > 0 && entry.seq >= this.#at(0).seq;
+  }
+
   #push(entry: HistoryEntry): HistoryEntry {
     this.#seq = entry.seq;
     this.#added?.set(entry.seq, entry);
@@ -200,7 +230,8 @@ export class MessageHistory {
     this.#ring[this.#head] = undefined;
     this.#head = (this.#head + 1) % this.limits.maxEntries;
     this.#size--;
-    if (e) {
+    if (e?.discarded) this.#discarded--;
+    else if (e) {
       this.#bytes -= e.bytes;
       if (this.#added !== undefined && !this.#added.delete(e.seq)) this.#dropped.push(e.seq);
     }
@@ -222,7 +253,7 @@ export class MessageHistory {
     let more = false;
     for (let k = 0; k < this.#size; k++) {
       const e = this.#at(desc ? this.#size - 1 - k : k);
-      if (!matches(e)) continue;
+      if (e.discarded || !matches(e)) continue;
       total++;
       if (after !== undefined && (desc ? e.seq >= after : e.seq <= after)) continue;
       if (entries.length < q.limit) entries.push(e);

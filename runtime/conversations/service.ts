@@ -13,7 +13,12 @@ import {
 import { DeadlineTimer } from "./deadline-timer.ts";
 import { type ConversationDetails, mergeViews } from "./details.ts";
 import { decide, type GuardView } from "./guard.ts";
-import { type HistoryLimits, type HistoryPage, MessageHistory } from "./history.ts";
+import {
+  type HistoryEntry,
+  type HistoryLimits,
+  type HistoryPage,
+  MessageHistory,
+} from "./history.ts";
 import { expireHistory, historyQuery, type MessagesQuery } from "./history-query.ts";
 import type { ConversationKv } from "./kv-store.ts";
 import { SubConversationLinks } from "./links.ts";
@@ -126,6 +131,8 @@ export class ConversationService {
   readonly #notices: NoticeSender;
   readonly #persistence: ConversationPersistence;
   readonly #guard: GuardView;
+  /** Messages recorded in the history when routed, until their delivery ends. */
+  readonly #routed = new WeakMap<Delivery, HistoryEntry>();
 
   constructor(opts: ConversationServiceOptions) {
     this.#opts = opts;
@@ -229,10 +236,12 @@ export class ConversationService {
    */
   attach(): () => void {
     const offGuard = this.#router.addGuard((d, local) => this.check(d, local));
-    const offObserver = this.#router.addObserver((d, out) => this.record(d, out));
+    const offGuard2 = this.#router.addGuard((d) => this.#recordRouted(d));
+    const offObserver = this.#router.addObserver((d, out, e) => this.record(d, out, e));
     this.#sweeper.start();
     return () => {
       offGuard();
+      offGuard2();
       offObserver();
     };
   }
@@ -260,9 +269,28 @@ export class ConversationService {
     }
   }
 
-  /** Records a routed message in the history (the router's observer). */
-  record(d: Delivery, outcomes: RouteOutcome[]): void {
-    this.history.add(d, outcomes);
+  /**
+   * Records a message in the history when it is routed (the router's guard, after the checks
+   * passed), so the history keeps the order in which messages were routed: a send-and-wait's
+   * or an at-least-once request's delivery ends only after the reply it caused.
+   */
+  #recordRouted(d: Delivery): void {
+    if (this.#routed.has(d)) return;
+    this.#routed.set(d, this.history.add(d, []));
+  }
+
+  /**
+   * The router's observer: sets the outcomes of a message recorded when routed (or records
+   * it now); a message whose delivery failed is taken out of the history again.
+   */
+  record(d: Delivery, outcomes: RouteOutcome[], error?: unknown): void {
+    const entry = this.#routed.get(d);
+    this.#routed.delete(d);
+    if (entry === undefined) {
+      if (error !== undefined) return;
+      this.history.add(d, outcomes);
+    } else if (error !== undefined) this.history.discard(entry);
+    else this.history.settle(entry, outcomes);
     this.persistSoon();
   }
 

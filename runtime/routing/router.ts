@@ -40,8 +40,16 @@ export interface Deduper {
  */
 export type RouteGuard = (delivery: Delivery, local: AgentIdentifier[]) => void;
 
-/** Sees every message after it was routed (history, tracing, metrics). Must not throw. */
-export type RouteObserver = (delivery: Delivery, outcomes: RouteOutcome[]) => void;
+/**
+ * Sees every message that passed the guards once its delivery ended (history, tracing,
+ * metrics), with its outcomes; when the delivery failed, also with the error (and the
+ * outcomes of the receivers reached before it). Must not throw.
+ */
+export type RouteObserver = (
+  delivery: Delivery,
+  outcomes: RouteOutcome[],
+  error?: unknown,
+) => void;
 
 /** Something on this node that takes messages for one agent name. */
 export interface LocalEndpoint {
@@ -258,13 +266,15 @@ export class MessageRouter {
         platform: this.platform,
       });
     }
-    for (const g of this.#guards) g(delivery, [to]);
-    const out = await this.deliverLocal(ep, delivery, to);
-    for (const o of this.#observers) {
-      try {
-        o(delivery, [out]);
-      } catch { /* observers must not break delivery */ }
+    let out: RouteOutcome;
+    try {
+      for (const g of this.#guards) g(delivery, [to]);
+      out = await this.deliverLocal(ep, delivery, to);
+    } catch (e) {
+      this.#observe(delivery, [], e);
+      throw e;
     }
+    this.#observe(delivery, [out]);
     return out;
   }
 
@@ -284,24 +294,33 @@ export class MessageRouter {
         platform: this.platform,
       });
     });
-    if (this.#guards.length) {
-      const local = targets.filter(([, t]) => t.kind === "local").map(([r]) => r);
-      for (const g of this.#guards) g(delivery, local);
-    }
     const out: RouteOutcome[] = [];
-    for (const [r, t] of targets) {
-      if ("ep" in t) {
-        out.push(await this.deliverLocal(t.ep, delivery, r));
-      } else {
-        await t.send(delivery, r);
-        out.push({ receiver: r.name, status: "forwarded", via: t.kind });
+    try {
+      if (this.#guards.length) {
+        const local = targets.filter(([, t]) => t.kind === "local").map(([r]) => r);
+        for (const g of this.#guards) g(delivery, local);
       }
+      for (const [r, t] of targets) {
+        if ("ep" in t) {
+          out.push(await this.deliverLocal(t.ep, delivery, r));
+        } else {
+          await t.send(delivery, r);
+          out.push({ receiver: r.name, status: "forwarded", via: t.kind });
+        }
+      }
+    } catch (e) {
+      this.#observe(delivery, out, e);
+      throw e;
     }
+    this.#observe(delivery, out);
+    return out;
+  }
+
+  #observe(delivery: Delivery, out: RouteOutcome[], error?: unknown): void {
     for (const o of this.#observers) {
       try {
-        o(delivery, out);
+        o(delivery, out, error);
       } catch { /* observers must not break delivery */ }
     }
-    return out;
   }
 }

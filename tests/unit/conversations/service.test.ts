@@ -341,3 +341,42 @@ Deno.test("a broker's sub-conversation under its own id is tracked as its own, l
   assert.equal(err.code, "PROTOCOL_VIOLATION");
   w.detach();
 });
+
+Deno.test("the history keeps the order messages were routed in, not the order their deliveries ended", async () => {
+  const w = world();
+  w.add("client", { agent: false });
+  // An agent that answers before its own delivery ends (as a send-and-wait's or an
+  // at-least-once request's delivery ends only once the agent handled it).
+  w.router.register("a", {
+    deliver: async (d) => {
+      if (d.message.performative !== "request") return;
+      await w.send(msg("inform", "a", "client", { ...REQ, content: { result: 1 } }));
+    },
+  });
+  await w.send(msg("request", "client", "a", { ...REQ, reply_with: "r1" }), "http");
+  const page = w.conv.messages({ conversation_id: "c1", limit: 10 });
+  assert.deepEqual(page.entries.map((e) => e.message.performative), ["request", "inform"]);
+  // Each entry has its outcome once its delivery ended.
+  assert.deepEqual(page.entries.map((e) => e.receivers.map((o) => o.status)), [
+    ["delivered"],
+    ["delivered"],
+  ]);
+  w.detach();
+});
+
+Deno.test("a message whose delivery failed is not in the history", async () => {
+  const w = world();
+  w.add("client", { agent: false });
+  w.router.register("broken", {
+    deliver: () => {
+      throw new ApiError("AGENT_UNAVAILABLE", "Agent 'broken' is failed");
+    },
+  });
+  const err = await refusal(w.send(msg("request", "client", "broken", REQ), "http"));
+  assert.equal(err.code, "AGENT_UNAVAILABLE");
+  const page = w.conv.messages({ conversation_id: "c1", limit: 10 });
+  assert.equal(page.total, 0);
+  assert.equal(w.conv.stats().history_messages, 0);
+  assert.equal(w.conv.stats().history_bytes, 0);
+  w.detach();
+});
