@@ -1,0 +1,83 @@
+/**
+ * A durable agent whose Worker is stopped because a neighbour hung (the watchdog) keeps
+ * every acknowledged at-least-once message exactly once: its memory and its storage both come
+ * back from its last committed checkpoint, the handlings that checkpoint did not cover are
+ * handled again, and the calls its Worker had not answered are handled once. Real Workers,
+ * the tiny counter (a count in memory and the same count in storage) next to a looping agent.
+ */
+import assert from "node:assert/strict";
+import { RealNode } from "./real-node.ts";
+
+/** Sends `n` at-least-once increments to `to`, all at once; resolves when all are acknowledged. */
+function increments(node: RealNode, to: string, n: number): Promise<void[]> {
+  return Promise.all(
+    Array.from({ length: n }, () => node.send(to, "request", "inc", { mode: "at-least-once" })),
+  );
+}
+
+/** The counter's count in memory (`query-if`) and in storage (`query-ref`). */
+async function counts(node: RealNode, name: string): Promise<{ memory: number; storage: number }> {
+  const count = async (performative: string) => {
+    const c = await node.ask(name, performative);
+    return (typeof c === "string" ? JSON.parse(c) : c).count as number;
+  };
+  return { memory: await count("query-if"), storage: await count("query-ref") };
+}
+
+/** Makes `loop` hang its Worker until the watchdog stops it; resolves once it failed. */
+async function hang(node: RealNode, loop: string): Promise<void> {
+  await node.send(loop, "request", "spin");
+  const failed = () =>
+    node.seen.some((e) => e.type === "agent.failed" && e.agent_id === loop) ||
+    node.agents.get(loop).status === "failed";
+  while (!failed()) await new Promise((r) => setTimeout(r, 10));
+}
+
+function assertShared(node: RealNode): void {
+  assert.ok(
+    node.sandbox.stats().agentsPerWorker.includes(2),
+    `counter and loop share a Worker: ${JSON.stringify(node.sandbox.stats())}`,
+  );
+}
+
+Deno.test("a Worker lost by a neighbour: the counter's memory and storage keep every acknowledged message once", async () => {
+  const node = await RealNode.start();
+  try {
+    await node.deploy("tiny-counter", "c");
+    await node.deploy("hostile-loop", "loop", {
+      limits: { cpu_ms_per_call: 50 },
+      restart: "none",
+    });
+    assertShared(node);
+    await increments(node, "c", 20);
+    assert.deepEqual(await counts(node, "c"), { memory: 20, storage: 20 });
+
+    // The loop hangs the shared Worker; increments sent meanwhile wait in the dead Worker's
+    // queue and must be handled once after the counter was placed again.
+    const during = increments(node, "c", 5);
+    await hang(node, "loop");
+    await during;
+    assert.equal(node.agents.get("loop").status, "failed");
+    assert.equal(node.agents.get("c").status, "running");
+    assert.deepEqual(await counts(node, "c"), { memory: 25, storage: 25 });
+
+    await node.restart();
+    assert.deepEqual(await counts(node, "c"), { memory: 25, storage: 25 }, "after a restart");
+
+    // Restored from a checkpoint this time: a second loss must not go back to it either.
+    await node.deploy("hostile-loop", "loop2", {
+      limits: { cpu_ms_per_call: 50 },
+      restart: "none",
+    });
+    assertShared(node);
+    await increments(node, "c", 10);
+    const more = increments(node, "c", 3);
+    await hang(node, "loop2");
+    await more;
+    assert.deepEqual(await counts(node, "c"), { memory: 38, storage: 38 });
+    await node.restart();
+    assert.deepEqual(await counts(node, "c"), { memory: 38, storage: 38 }, "after a restart");
+  } finally {
+    await node.close();
+  }
+});
