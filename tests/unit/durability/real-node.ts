@@ -102,7 +102,13 @@ export class RealNode {
   }
 
   async #boot(): Promise<void> {
-    this.sandbox = new Sandbox({ store: this.store, nodeId: "n1", ...this.sandboxOpts });
+    // Agents with long CPU limits still share Workers here: a neighbour's hang must reach them.
+    this.sandbox = new Sandbox({
+      store: this.store,
+      nodeId: "n1",
+      sharedWorkerCpuMs: 10_000,
+      ...this.sandboxOpts,
+    });
     this.router = new MessageRouter("plat");
     this.router.setDeduper(new KvDeduper(this.kv));
     this.events = new EventBus("n1");
@@ -125,11 +131,14 @@ export class RealNode {
   }
 
   /**
-   * Deploys the WAT agent `wat` (`tiny-counter`, `hostile-loop`, ...) as `name`; a `hostile-*`
-   * one runs unmetered, so that only the watchdog stops it (with its Worker).
+   * Deploys the WAT agent `wat` (`tiny-counter`, `hostile-loop`, ...), or a built sample
+   * (`counter.wasm` of `agents/dist/`), as `name`; a `hostile-*` one runs unmetered, so that
+   * only the watchdog stops it (with its Worker).
    */
   async deploy(wat: string, name: string, config: Record<string, unknown> = {}): Promise<void> {
-    const bytes = await watAgentBytes(wat);
+    const bytes = wat.endsWith(".wasm")
+      ? await Deno.readFile(new URL(`../../../agents/dist/${wat}`, import.meta.url))
+      : await watAgentBytes(wat);
     if (wat.startsWith("hostile-")) await this.store.loadUnmetered(bytes);
     await this.agents.deploy(
       bytes,
