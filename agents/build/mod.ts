@@ -31,6 +31,7 @@ export const WAT_AGENTS: Record<string, string> = {
   "tiny-kv": "tiny/kv.wat",
   "tiny-fill": "tiny/fill.wat",
   "tiny-bidder": "tiny/bidder.wat",
+  "tiny-keys": "tiny/keys.wat",
   "hostile-loop": "hostile/loop.wat",
   "hostile-bomb": "hostile/bomb.wat",
   "hostile-flood": "hostile/flood.wat",

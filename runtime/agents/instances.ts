@@ -29,6 +29,8 @@ export interface InstanceEvents {
   migrate(m: Managed, node: string): void;
   /** A message a snapshot held goes to the agent (the mailbox). */
   redeliver(m: Managed, q: Queued): void;
+  /** Instance `h` of `m` lost its Worker through a neighbour's fault (mobility). */
+  lost(m: Managed, h: AgentInstance, reason: string): void;
 }
 
 /** Starts, checkpoints, captures and ends agents' instances. */
@@ -52,13 +54,14 @@ export class Instances {
     const storage = opts.snapshotStorage && from
       ? new Map(from.storage)
       : await this.store.loadStorage(r.name);
-    m.handle = await this.deps.sandbox.activate({
+    let self: AgentInstance | undefined;
+    m.handle = self = await this.deps.sandbox.activate({
       agentId: aid(`${r.name}@${this.deps.router.platform}`),
       hash: r.hash,
       manifest: r.manifest,
       limits: r.limits,
       storage,
-      host: this.host(m),
+      host: this.host(m, () => self),
       ...(from && from.memory.hash === r.hash ? { snapshot: from.memory } : {}),
     });
     this.closeCheckpoints(m);
@@ -87,8 +90,13 @@ export class Instances {
     await h?.terminate().catch(() => {});
   }
 
-  /** The callbacks an instance of `m` calls. */
-  host(m: Managed): HostCallbacks {
+  /**
+   * The callbacks an instance of `m` calls. With `instance` (the instance they belong to,
+   * once it exists), a Worker lost by a neighbour is the manager's to handle: the agent
+   * starts again from its last checkpoint (see `Mobility.workerLost`). Without it the
+   * sandbox moves the instance itself, from the memory it was activated with.
+   */
+  host(m: Managed, instance?: () => AgentInstance | undefined): HostCallbacks {
     const name = m.record.name;
     const log = this.deps.log.child({ agent: name });
     const { router, directory, nodeId } = this.deps;
@@ -121,6 +129,14 @@ export class Instances {
           agent_id: name,
           details: { from_snapshot: info.fromSnapshot, cause: "worker-lost" },
         }),
+      ...(instance
+        ? {
+          onWorkerLost: (info: { reason: string }) => {
+            const h = instance();
+            if (h) this.on.lost(m, h, info.reason);
+          },
+        }
+        : {}),
     };
   }
 
@@ -165,17 +181,23 @@ export class Instances {
     });
   }
 
-  /** Ends the current instance's checkpoints; handlings waiting for one fail. */
-  closeCheckpoints(m: Managed, why = "the agent's instance ended"): void {
+  /**
+   * Ends the current instance's checkpoints; handlings waiting for one fail (with `error`
+   * when given).
+   */
+  closeCheckpoints(m: Managed, why = "the agent's instance ended", error?: Error): void {
     const c = m.ckpt;
     m.ckpt = undefined;
     // A commit under way may still land (with the marks of handlings it covers): the next
     // instance starts from the store only once it has (see lastSnapshot).
     if (c) m.committing = c.idle();
     c?.close(
-      new ApiError("AGENT_UNAVAILABLE", `Agent '${m.record.name}': ${why} before its checkpoint`, {
-        agent: m.record.name,
-      }),
+      error ??
+        new ApiError(
+          "AGENT_UNAVAILABLE",
+          `Agent '${m.record.name}': ${why} before its checkpoint`,
+          { agent: m.record.name },
+        ),
     );
   }
 

@@ -6,7 +6,7 @@
 import type { AgentIdentifier } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
-import { mailboxFull } from "../sandbox/mod.ts";
+import { isWorkerLost, mailboxFull } from "../sandbox/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
 import type { Managed, Queued } from "./managed.ts";
 import { recordSuccess } from "./restart.ts";
@@ -73,6 +73,7 @@ export class Mailbox {
         deps.metrics?.messageLatency.observe({ agent_kind: "wasm" }, ms / 1000);
       },
       (e) => {
+        if (isWorkerLost(e)) return; // handled again (below)
         m.counters.messages_failed++;
         deps.log.debug("delivery failed", {
           agent: name,
@@ -81,10 +82,27 @@ export class Mailbox {
         });
       },
     );
+    // The agent's Worker was lost by a neighbour before a checkpoint covered this handling
+    // (or before the Worker answered it): nothing of it was acknowledged, and the agent
+    // starts again from that checkpoint; the message goes to its new instance (held until
+    // it runs), once.
+    const again = (e: unknown): void | Promise<void> => {
+      if (!isWorkerLost(e)) throw e;
+      return this.deliver(m, d, to);
+    };
     // At least once: the router acknowledges only after the agent handled the message.
-    if (d.mode === "at-least-once") return done.then(() => {});
+    if (d.mode === "at-least-once") return done.then(() => {}, again);
     // Send-and-wait: a receiver that fails on the request answers at once.
-    if (d.await_handled) return done.then(() => {}, (e) => Promise.reject(failedOn(name, e)));
+    if (d.await_handled) {
+      return done.then(() => {}, again).catch((e) => Promise.reject(failedOn(name, e)));
+    }
+    done.catch((e) => isWorkerLost(e) ? this.deliver(m, d, to) : undefined).catch((e) => {
+      deps.log.warn("message of an agent whose Worker was lost undeliverable", {
+        agent: name,
+        message_id: d.message_id,
+        error: String(e),
+      });
+    });
   }
 
   /** Holds a delivery; durable holds resolve once it is in the held log. */

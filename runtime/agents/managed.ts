@@ -16,7 +16,7 @@ export interface Queued extends HeldDelivery {
 
 /** Deliveries waiting while the agent is paused (waking, hibernating, moving, arriving). */
 export interface Hold {
-  reason: "wake" | "hibernate" | "move" | "arrive" | "recover";
+  reason: "wake" | "hibernate" | "move" | "arrive" | "recover" | "worker-lost";
   queue: Queued[];
   /** Each held message is written to the held log before it is acknowledged. */
   durable: boolean;

@@ -71,6 +71,7 @@ export class AgentManager {
       failed: (m, f) => supervisor.failed(m, f),
       migrate: (m, node) => this.#mobility.requestMigration(m, node),
       redeliver: (m, q) => this.#mailbox.redeliver(m, q),
+      lost: (m, h, reason) => this.#mobility.workerLost(m, h, reason),
     });
     const supervisor = new RestartSupervisor(
       deps,

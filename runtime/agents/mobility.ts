@@ -7,9 +7,10 @@
  */
 import { aid } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
+import { workerLostError } from "../sandbox/mod.ts";
 import type { AgentStore } from "./agent-store.ts";
 import type { AgentCapture, HeldDelivery, MigrationHop, StagedArrival } from "./contract.ts";
-import type { AgentManagerDeps } from "./deps.ts";
+import type { AgentInstance, AgentManagerDeps } from "./deps.ts";
 import type { LifecycleStep } from "./faults.ts";
 import type { Instances } from "./instances.ts";
 import type { Mailbox } from "./mailbox.ts";
@@ -423,6 +424,46 @@ export class Mobility {
         if (m.hold === hold) this.mailbox.release(m);
       }
     }).catch(() => {});
+  }
+
+  /**
+   * Instance `h` of `m` lost its Worker because a neighbour hung: the agent did nothing
+   * wrong, so it is neither marked failed nor counted against its restart strategy. It
+   * starts again in another Worker from its last committed checkpoint — memory and storage
+   * of one message boundary, which every acknowledged at-least-once message is in — while
+   * its messages are held. The handlings that checkpoint does not cover (and the calls the
+   * Worker had not answered) were not acknowledged: the mailbox hands them to the new
+   * instance, so each counts exactly once.
+   */
+  workerLost(m: Managed, h: AgentInstance, reason: string): void {
+    if (this.registry.closed || m.handle !== h) return;
+    const name = m.record.name;
+    const hold: Hold = m.hold ?? { reason: "worker-lost", queue: [], durable: false, front: 0 };
+    m.hold = hold;
+    this.instances.closeCheckpoints(m, "its Worker was lost", workerLostError(name, reason));
+    m.handle = undefined;
+    this.registry.serial(m, async () => {
+      const state = m.record.state;
+      if (this.registry.closed || m.handle || (state !== "running" && state !== "loaded")) return;
+      try {
+        const last = await this.instances.lastSnapshot(m);
+        await this.instances.activate(m, last);
+        this.deps.events.publish({
+          type: "agent.restarted",
+          agent_id: name,
+          details: { from_snapshot: last !== undefined, cause: "worker-lost", reason },
+        });
+      } catch (e) {
+        this.supervisor.markFailed(
+          m,
+          "trap",
+          `could not start again after its Worker was lost: ${(e as Error).message}`,
+        );
+      }
+    }).catch(() => {}) // the agent left or was removed meanwhile
+      .finally(() => {
+        if (m.hold === hold) this.mailbox.release(m);
+      });
   }
 
   /**

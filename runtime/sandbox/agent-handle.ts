@@ -8,6 +8,7 @@ import type { MemorySnapshot } from "./snapshot.ts";
 import type { CheckpointDelta } from "./checkpoint-delta.ts";
 import { toWitMessage } from "./wit-message.ts";
 import { mailboxFull } from "./mailbox-full.ts";
+import { workerLostError } from "./worker-lost.ts";
 
 /** What became of a delivered message. */
 export interface DeliveryResult {
@@ -230,11 +231,21 @@ export class AgentHandle {
     if (this.#worker) this.cx.release(this, this.#worker);
   }
 
-  /** @internal The Worker died: fail if this agent was the culprit, else move. */
+  /**
+   * @internal The Worker died: fail if this agent was the culprit; else end, for a host
+   * that starts the agent again from its own durable state (`onWorkerLost`), or move.
+   */
   workerLost(culprit: boolean, reason: string): void {
     if (this.#state !== "active") return;
     if (culprit) {
       this.#fail("watchdog", reason);
+      return;
+    }
+    if (this.host.onWorkerLost) {
+      this.#state = "terminated";
+      this.#rejectAll(workerLostError(this.agentId.name, reason));
+      this.cx.release(this, this.#worker);
+      this.host.onWorkerLost({ agentId: this.agentId.name, reason });
       return;
     }
     this.#moving ??= this.#move().finally(() => (this.#moving = undefined));

@@ -50,7 +50,15 @@ export interface HostCallbacks {
   /**
    * The agent's Worker was stopped because a neighbour hung; the agent was re-activated
    * in another Worker from its last snapshot (or fresh, with `init`, when it had none) and
-   * its unanswered calls were sent again.
+   * its unanswered calls were sent again. Only for hosts without {@link onWorkerLost}.
    */
   onRestarted?(info: { agentId: string; fromSnapshot: boolean }): void;
+  /**
+   * The agent's Worker was stopped because a neighbour hung. With this callback the sandbox
+   * does not re-activate the agent itself: the handle ends (`terminated`), its unanswered
+   * calls reject with `workerLostError` (`AGENT_UNAVAILABLE`, `details.reason`
+   * `"worker-lost"`), and the host starts the agent again from the state it made durable
+   * (its last checkpoint): only the host knows which state its acknowledgements stand on.
+   */
+  onWorkerLost?(info: { agentId: string; reason: string }): void;
 }

@@ -99,5 +99,6 @@ export {
   type WitContent,
 } from "./wit-message.ts";
 export { mailboxFull } from "./mailbox-full.ts";
+export { isWorkerLost, WORKER_LOST, workerLostError } from "./worker-lost.ts";
 export { type WasmKind, wasmKind } from "./wasm-kind.ts";
 export { checkWorld, WORLD_PACKAGE, WORLD_VERSION } from "./world-check.ts";

@@ -362,7 +362,9 @@ export class AgentInstance {
 
 function checkKey(key: string): void {
   if (key.length === 0) throw "storage key must not be empty";
-  if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
-    throw `storage key longer than ${MAX_KEY_BYTES} bytes`;
+  const bytes = new TextEncoder().encode(key).length;
+  if (bytes > MAX_KEY_BYTES) {
+    throw `storage key of ${bytes} bytes (UTF-8) is longer than the limit of ${MAX_KEY_BYTES} ` +
+      `bytes: ${JSON.stringify(key.slice(0, 32))}...`;
   }
 }

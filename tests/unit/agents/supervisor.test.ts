@@ -44,6 +44,7 @@ async function setup() {
     failed: (m, f) => supervisor.failed(m, f),
     migrate: () => {},
     redeliver: () => {},
+    lost: () => {},
   });
   const supervisor = new RestartSupervisor(deps, store, registry, instances, timers, now);
   return {
