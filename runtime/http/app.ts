@@ -10,6 +10,16 @@ import { httpMetrics } from "./metrics-middleware.ts";
 import { observeRoutes } from "./routes/observe.ts";
 import { metricsApiRoutes } from "./routes/metrics-api.ts";
 import { auth } from "./auth.ts";
+import { publicPaths, setAgentResolver } from "./access.ts";
+import { senderGuard } from "./sender-guard.ts";
+import {
+  Authenticator,
+  type AuthFailure,
+  type JwtVerifier,
+  legacyGrants,
+  StaticTokens,
+  type TokenGrant,
+} from "../security/mod.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { headerLimit } from "./header-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -45,9 +55,15 @@ export interface AppDeps {
   checks?: Record<string, HealthCheck>;
   /** Start time in ms since the epoch, for uptime. */
   startedAt?: number;
-  /** API tokens; with none configured the API is open. */
+  /** API tokens; with none configured (and no JWT verifier) the API is open. */
   adminTokens?: readonly string[];
   readTokens?: readonly string[];
+  /** Static tokens with a role and scopes. */
+  tokens?: readonly TokenGrant[];
+  /** JWT bearer tokens. */
+  jwt?: JwtVerifier;
+  /** Called for every refused token. */
+  onAuthFailure?: (reason: AuthFailure, req: Request) => void;
   /** Per-endpoint rate limits; omitted means none. */
   rateLimits?: RateLimits;
   /** Node events for the WebSocket stream; a private bus when omitted. */
@@ -71,9 +87,6 @@ export interface AppDeps {
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
   acc?: Omit<AccDeps, "maxBodyBytes">;
 }
-
-/** POST routes that change nothing, so a read-only token may use them. */
-export const READ_ONLY_POSTS = ["/api/v1/messages/validate", "/api/v1/conversations/analyze"];
 
 /**
  * Builds the node's HTTP API (Hono): the REST routes under `/api/v1`, `/health`, and the
@@ -102,16 +115,42 @@ export function createApp(deps: AppDeps): App {
   }
   if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
   app.use("*", headerLimit());
+  const authenticator = new Authenticator(
+    new StaticTokens([
+      ...legacyGrants(deps.adminTokens ?? [], deps.readTokens ?? []),
+      ...(deps.tokens ?? []),
+    ]),
+    deps.jwt,
+  );
   app.use(
     "*",
     auth({
-      adminTokens: deps.adminTokens ?? [],
-      readTokens: deps.readTokens ?? [],
+      authenticator,
       // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
-      publicPaths: ["/health", "/acc", ...DASHBOARD_PATHS],
-      readOnlyPosts: READ_ONLY_POSTS,
+      publicPaths: [...publicPaths(), ...DASHBOARD_PATHS],
+      onFailure: deps.onAuthFailure,
     }),
   );
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "A static token or a JWT (RS256, ES256, EdDSA); scopes list the roles",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "caxtonToken", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Caxton-Token",
+  });
+  const agents = deps.agents;
+  if (agents) {
+    setAgentResolver(app, (ref) => {
+      try {
+        return agents.get(ref).name;
+      } catch {
+        return ref;
+      }
+    });
+  }
   if (deps.rateLimits) app.use("*", rateLimit(deps.rateLimits));
   app.use(
     "*",
@@ -133,6 +172,12 @@ export function createApp(deps: AppDeps): App {
     router: deps.router,
     waiters: new ReplyWaiters(deps.router, deps.node),
     outbox: deps.outbox,
+    checkSender: senderGuard((name) => {
+      const local = deps.router.localName(name);
+      if (local === undefined) return false;
+      return agents !== undefined &&
+        (agents.has(local) || agents.deps.directory?.nodeOf(local) !== undefined);
+    }),
   });
   if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });
   conversationRoutes(app, { conversations: deps.conversations });

@@ -16,6 +16,7 @@ import { TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
 import { componentsInUse } from "./components-in-use.ts";
+import { jwtVerifier } from "./jwt-verifier.ts";
 import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
@@ -250,6 +251,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     maxBodyBytes: config.maxBodyBytes,
     adminTokens: config.adminTokens,
     readTokens: config.readTokens,
+    tokens: config.tokens,
+    jwt: jwtVerifier(config),
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
     events,
     metrics,
@@ -275,7 +278,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
     : undefined;
-  if (config.adminTokens.length === 0 && config.readTokens.length === 0) {
+  if (
+    config.adminTokens.length === 0 && config.readTokens.length === 0 &&
+    config.tokens.length === 0 && !config.jwtJwksUrl && !config.jwtJwksFile
+  ) {
     log.warn("no API tokens configured: the HTTP API is open to anyone who can reach it");
   }
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();

@@ -13,6 +13,7 @@ import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
 import { parseField, readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
+import { authorize } from "../access.ts";
 import { errorResponses } from "../schemas.ts";
 
 /** Largest component a deployment may upload (multipart), in bytes. */
@@ -128,6 +129,7 @@ export function agentRoutes(
     async (c) => {
       const { bytes, config } = await readDeployForm(c, true);
       const cfg = parseField(DeployConfigSchema, config ?? {}, "config");
+      authorize(c, "deploy", cfg.name);
       checkAgentBounds(cfg, agents.deps.sandbox.bounds);
       return c.json(await agents.deploy(bytes!, cfg), 201);
     },

@@ -13,6 +13,7 @@ import { ApiError } from "../../errors/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
+import { authorize } from "../access.ts";
 import { errorResponses } from "../schemas.ts";
 
 const ServicesQuery = z.object({
@@ -150,6 +151,7 @@ export function clusterRoutes(app: App, deps: { cluster: Cluster }): void {
     },
     async (c) => {
       const d = await readJson(c, RegisterBody);
+      authorize(c, "deploy", d.name.name);
       const t0 = performance.now();
       const r = await cluster.propose({
         type: "df.register",

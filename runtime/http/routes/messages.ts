@@ -7,6 +7,11 @@ import { readAclBody, requireReceivers } from "../acl-body.ts";
 import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
+import { authorize } from "../access.ts";
+import type { SenderCheck } from "../sender-guard.ts";
+import type { AclMessage } from "../../acl/mod.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "../env.ts";
 
 /** What `POST /api/v1/messages` answers (the seeds' "Send Message" response). */
 export const SendResponseSchema = z.object({
@@ -52,8 +57,19 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Mounts the message routes. */
 export function messageRoutes(
   app: App,
-  deps: { router: MessageRouter; waiters: ReplyWaiters; outbox?: Outbox },
+  deps: {
+    router: MessageRouter;
+    waiters: ReplyWaiters;
+    outbox?: Outbox;
+    /** Refuses senders the caller may not use; omitted: any sender. */
+    checkSender?: SenderCheck;
+  },
 ): void {
+  /** The caller's `send` scopes must cover every receiver, and its token the sender. */
+  const mayWrite = (c: Context<AppEnv>, message: AclMessage) => {
+    for (const r of message.receivers ?? []) authorize(c, "send", r.name);
+    deps.checkSender?.(c, message);
+  };
   defineRoute(
     app,
     {
@@ -73,12 +89,13 @@ export function messageRoutes(
           content: { "application/json": { schema: SendResponseSchema } },
         },
         202: { description: "At least once: stored and queued for delivery" },
-        ...errorResponses(400, 404, 413, 415, 429),
+        ...errorResponses(400, 401, 403, 404, 413, 415, 429),
       },
     },
     async (c) => {
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
+      mayWrite(c, message);
       const accepted_at = new Date().toISOString();
       const key = c.req.header("idempotency-key");
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -171,13 +188,14 @@ export function messageRoutes(
           description: "The reply",
           content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
         },
-        ...errorResponses(400, 404, 409, 413, 415, 429, 504),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 504),
       },
     },
     async (c) => {
       const q = c.req.valid("query");
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
+      mayWrite(c, message);
       let timeoutMs = q.timeout_ms ?? 30_000;
       if (message.reply_by) {
         const left = Date.parse(message.reply_by) - Date.now();

@@ -1,0 +1,152 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { ApiError } from "../errors/mod.ts";
+import { type Action, OPEN_PRINCIPAL, permits, type Principal, rolesFor } from "../security/mod.ts";
+import type { App, AppEnv } from "./env.ts";
+
+/**
+ * What a route needs. `public`: no token. Otherwise an action (see `runtime/security`), and
+ * where the agent it acts on is named: `param` (a path parameter, resolved from an agent id to
+ * its name when `agent` is set), or `body` (the handler checks it with {@link authorize} once
+ * it has parsed the body). Without a target the action is checked, not the scopes.
+ */
+export type RouteAccess =
+  | { action: "public" }
+  | { action: Action; param?: string; agent?: boolean; body?: string };
+
+/**
+ * THE table of who may call what: every route defined with `defineRoute` has a row (defining a
+ * route without one throws), `/openapi.json` shows it as each operation's `security`, and
+ * `tests/unit/http/access.test.ts` walks it.
+ */
+export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
+  "GET /health": { action: "public" },
+  "POST /acc": { action: "public" },
+  "GET /dashboard": { action: "public" },
+  "GET /api/v1/platform": { action: "read" },
+  "GET /openapi.json": { action: "read" },
+  "GET /metrics": { action: "read" },
+  "GET /ws": { action: "read" },
+  // Agents.
+  "POST /api/v1/agents": { action: "deploy", body: "config.name" },
+  "GET /api/v1/agents": { action: "read" },
+  "GET /api/v1/agents/{id}": { action: "read", param: "id", agent: true },
+  "PUT /api/v1/agents/{id}": { action: "deploy", param: "id", agent: true },
+  "DELETE /api/v1/agents/{id}": { action: "deploy", param: "id", agent: true },
+  "POST /api/v1/agents/{id}/stop": { action: "deploy", param: "id", agent: true },
+  "POST /api/v1/agents/{id}/start": { action: "deploy", param: "id", agent: true },
+  "POST /api/v1/agents/{id}/migrate": { action: "deploy", param: "id", agent: true },
+  "POST /api/v1/agents/{id}/hibernate": { action: "deploy", param: "id", agent: true },
+  "GET /api/v1/metrics/agents/{id}": { action: "read", param: "id", agent: true },
+  "GET /api/v1/metrics/system": { action: "read" },
+  "GET /api/v1/metrics/series": { action: "read" },
+  // Messages and tasks.
+  "POST /api/v1/messages": { action: "send", body: "receiver" },
+  "POST /api/v1/messages/send-and-wait": { action: "send", body: "receiver" },
+  "POST /api/v1/messages/validate": { action: "read" },
+  "GET /api/v1/messages": { action: "read" },
+  "POST /api/v1/conversations/analyze": { action: "read" },
+  "GET /api/v1/conversations/{id}": { action: "read" },
+  "POST /api/v1/tasks": { action: "send" },
+  "POST /api/v1/tasks/{id}/distribute": { action: "send" },
+  "GET /api/v1/tasks": { action: "read" },
+  "GET /api/v1/tasks/{id}": { action: "read" },
+  // Directory and services.
+  "GET /api/v1/directory/agents": { action: "read" },
+  "GET /api/v1/services": { action: "read" },
+  "POST /api/v1/services": { action: "deploy", body: "name.name" },
+  "PUT /api/v1/services/{agent}": { action: "deploy", param: "agent" },
+  "DELETE /api/v1/services/{agent}": { action: "deploy", param: "agent" },
+  // Operations.
+  "GET /api/v1/dead-letters": { action: "read" },
+  "POST /api/v1/dead-letters/{id}/retry": { action: "admin" },
+  "DELETE /api/v1/dead-letters/{id}": { action: "admin" },
+  "DELETE /api/v1/dead-letters": { action: "admin" },
+  "GET /api/v1/cluster": { action: "read" },
+  "POST /api/v1/cluster/leader": { action: "admin" },
+  "DELETE /api/v1/cluster/members/{id}": { action: "admin" },
+  "POST /api/v1/cluster/drain": { action: "admin" },
+};
+
+/** The table row of `METHOD path` (OpenAPI path form, `{id}`). */
+export function accessOf(method: string, path: string): RouteAccess {
+  const row = ROUTE_ACCESS[`${method.toUpperCase()} ${path}`];
+  if (!row) {
+    throw new Error(
+      `route ${method.toUpperCase()} ${path} has no row in ROUTE_ACCESS (runtime/http/access.ts)`,
+    );
+  }
+  return row;
+}
+
+/** Exact paths that need no token: the public rows of the table. */
+export function publicPaths(): string[] {
+  return Object.entries(ROUTE_ACCESS).filter(([, a]) => a.action === "public").map(([k]) =>
+    k.slice(k.indexOf(" ") + 1)
+  );
+}
+
+/** The OpenAPI `security` of a row: the roles that may call it, per scheme. */
+export function openApiSecurity(access: RouteAccess): Record<string, string[]>[] {
+  if (access.action === "public") return [];
+  const roles = rolesFor(access.action);
+  return [{ bearerAuth: roles }, { caxtonToken: roles }];
+}
+
+// Keyed by the context, not the request: middleware such as the body limit replace c.req.raw.
+const principals = new WeakMap<Context<AppEnv>, Principal>();
+
+/** Records who made the request of `c` (the authentication middleware does). */
+export function setPrincipal(c: Context<AppEnv>, p: Principal): void {
+  principals.set(c, p);
+}
+
+/**
+ * Who made the request. A request that passed no authentication (a route outside the app's
+ * middleware, in tests) has no principal: it is refused rather than treated as open.
+ */
+export function principalOf(c: Context<AppEnv>): Principal | undefined {
+  return principals.get(c);
+}
+
+/**
+ * Throws `403 FORBIDDEN` unless the caller may do `action` (to `target`, an agent name).
+ * Handlers call it for targets named in the body; {@link accessMiddleware} does the rest.
+ */
+export function authorize(c: Context<AppEnv>, action: Action, target?: string): void {
+  const p = principalOf(c) ?? { ...OPEN_PRINCIPAL, roles: [], via: "static" as const };
+  const d = permits(p, action, target);
+  if (d.ok) return;
+  throw new ApiError("FORBIDDEN", d.message, {
+    method: c.req.method,
+    path: c.req.path,
+    action,
+    ...(target === undefined ? {} : { target }),
+    reason: d.reason,
+    roles: p.roles,
+  });
+}
+
+const resolvers = new WeakMap<App, (ref: string) => string>();
+
+/** How the app turns an agent reference (id or name) into the name scopes match. */
+export function setAgentResolver(app: App, resolve: (ref: string) => string): void {
+  resolvers.set(app, resolve);
+}
+
+/** The middleware that enforces a row of the table (before parameter validation). */
+export function accessMiddleware(
+  app: App,
+  access: RouteAccess,
+): MiddlewareHandler<AppEnv> | undefined {
+  if (access.action === "public") return undefined;
+  const { action, param, agent } = access;
+  return async (c, next) => {
+    let target: string | undefined;
+    if (param !== undefined) {
+      target = c.req.param(param) ?? "";
+      if (agent) target = (resolvers.get(app) ?? ((r: string) => r))(target);
+    }
+    authorize(c, action, target);
+    await next();
+  };
+}

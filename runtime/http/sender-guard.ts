@@ -1,0 +1,29 @@
+import type { Context } from "hono";
+import type { AclMessage } from "../acl/mod.ts";
+import { ApiError } from "../errors/mod.ts";
+import { checkSender, OPEN_PRINCIPAL } from "../security/mod.ts";
+import type { AppEnv } from "./env.ts";
+import { principalOf } from "./access.ts";
+
+/** Refuses a message whose `sender` the caller may not use (`403 FORBIDDEN`). */
+export type SenderCheck = (c: Context<AppEnv>, message: AclMessage) => void;
+
+/**
+ * The sender check of the message routes: `ams`, `df` and agents hosted on this platform
+ * (`isHosted`) are never a sender an HTTP caller may name; otherwise the caller's token decides
+ * (`runtime/security/senders.ts`). A refusal names the sender.
+ */
+export function senderGuard(isHosted: (name: string) => boolean): SenderCheck {
+  return (c, message) => {
+    const sender = message.sender?.name;
+    if (sender === undefined) return;
+    const p = principalOf(c) ?? OPEN_PRINCIPAL;
+    const d = checkSender(p, sender, isHosted);
+    if (d.ok) return;
+    throw new ApiError("FORBIDDEN", `Sender '${sender}' is refused: ${d.reason}`, {
+      sender,
+      reason: d.reason,
+      ...(d.allowed.length > 0 ? { allowed: d.allowed } : {}),
+    });
+  };
+}
