@@ -11,7 +11,7 @@ import { observeRoutes } from "./routes/observe.ts";
 import { metricsApiRoutes } from "./routes/metrics-api.ts";
 import { auth } from "./auth.ts";
 import { publicPaths, setAgentResolver } from "./access.ts";
-import { senderGuard } from "./sender-guard.ts";
+import { foreignSenderGuard, senderGuard } from "./sender-guard.ts";
 import {
   Authenticator,
   type AuthFailure,
@@ -85,7 +85,7 @@ export interface AppDeps {
   /** The Task API (contract net); omitted means no `/api/v1/tasks` routes. */
   tasks?: TaskService;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
-  acc?: Omit<AccDeps, "maxBodyBytes">;
+  acc?: Omit<AccDeps, "maxBodyBytes" | "checkSender">;
 }
 
 /**
@@ -162,6 +162,12 @@ export function createApp(deps: AppDeps): App {
   app.onError(onError(deps.log));
   app.notFound(notFound);
 
+  /** Whether `name` is an agent hosted on this platform (this node or the cluster). */
+  const isHosted = (name: string): boolean => {
+    const local = deps.router.localName(name);
+    if (local === undefined || agents === undefined) return false;
+    return agents.has(local) || agents.deps.directory?.nodeOf(local) !== undefined;
+  };
   healthRoutes(app, {
     node: deps.node,
     version: VERSION,
@@ -172,12 +178,7 @@ export function createApp(deps: AppDeps): App {
     router: deps.router,
     waiters: new ReplyWaiters(deps.router, deps.node),
     outbox: deps.outbox,
-    checkSender: senderGuard((name) => {
-      const local = deps.router.localName(name);
-      if (local === undefined) return false;
-      return agents !== undefined &&
-        (agents.has(local) || agents.deps.directory?.nodeOf(local) !== undefined);
-    }),
+    checkSender: senderGuard(isHosted),
   });
   if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });
   conversationRoutes(app, { conversations: deps.conversations });
@@ -195,7 +196,13 @@ export function createApp(deps: AppDeps): App {
     });
   }
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
-  if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
+  if (deps.acc) {
+    accRoutes(app, {
+      ...deps.acc,
+      maxBodyBytes: deps.maxBodyBytes,
+      checkSender: foreignSenderGuard(deps.router, isHosted),
+    });
+  }
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

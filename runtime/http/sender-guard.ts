@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import type { AclMessage } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
-import { checkSender, OPEN_PRINCIPAL } from "../security/mod.ts";
+import { checkSender, OPEN_PRINCIPAL, PLATFORM_AGENT_NAMES } from "../security/mod.ts";
+import type { MessageRouter } from "../routing/mod.ts";
 import type { AppEnv } from "./env.ts";
 import { principalOf } from "./access.ts";
 
@@ -25,5 +26,28 @@ export function senderGuard(isHosted: (name: string) => boolean): SenderCheck {
       reason: d.reason,
       ...(d.allowed.length > 0 ? { allowed: d.allowed } : {}),
     });
+  };
+}
+
+/**
+ * The sender check of `POST /acc`: another platform may not speak for this platform's `ams`,
+ * `df` or hosted agents (a sender of another platform, its own AMS included, is fine).
+ */
+export function foreignSenderGuard(
+  router: MessageRouter,
+  isHosted: (name: string) => boolean,
+): (message: AclMessage) => void {
+  return (message) => {
+    const sender = message.sender?.name;
+    if (sender === undefined) return;
+    const local = router.localName(sender);
+    if (local === undefined) return;
+    if (PLATFORM_AGENT_NAMES.includes(local) || isHosted(sender)) {
+      throw new ApiError(
+        "FORBIDDEN",
+        `Sender '${sender}' is refused: an agent of this platform cannot arrive from another`,
+        { sender },
+      );
+    }
   };
 }

@@ -16,6 +16,8 @@ export interface AccDeps {
   /** The platform description (`GET /api/v1/platform`). */
   platform(): ApDescription;
   maxBodyBytes: number;
+  /** Refuses senders another platform may not use (this platform's own agents). */
+  checkSender?: (message: AclMessage) => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export function accRoutes(app: App, deps: AccDeps): void {
       responses: {
         200: { description: "Accepted by the message transport" },
         400: { description: "Malformed multipart body, envelope or ACL payload" },
+        403: { description: "The sender names an agent of this platform" },
         413: { description: "Too large" },
         415: { description: "Unsupported content type, representation or charset" },
       },
@@ -46,6 +49,7 @@ export function accRoutes(app: App, deps: AccDeps): void {
           now: Date.now(),
           limits: { maxBytes: deps.maxBodyBytes },
         });
+        deps.checkSender?.(got.message);
         await deps.acceptForeign(got.message, got.receivers);
         return mtpResponse();
       } catch (e) {
