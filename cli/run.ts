@@ -22,6 +22,7 @@ import { helpText } from "./help.ts";
 import { builtBody, type MessageBody, messageBody } from "./message-input.ts";
 import { multipartBody, progressStream } from "./multipart.ts";
 import { formatBytes, Progress, type ProgressSink } from "./progress.ts";
+import { signatureParts, signWith } from "./sign.ts";
 
 /** Everything the CLI does to the outside world, injected (tests pass fakes). */
 export interface CliIo {
@@ -130,6 +131,11 @@ async function execute(
       }
       const wasm = await io.readFile(c.file);
       const file = c.file.split(/[\\/]/).pop() || "agent.wasm";
+      const signed = c.signKey
+        ? signatureParts(
+          await signWith(wasm, new TextDecoder().decode(await io.readFile(c.signKey)), c.signKey),
+        )
+        : [];
       const boundary = `fipa-edge-${crypto.randomUUID()}`;
       const body = multipartBody([
         {
@@ -138,6 +144,7 @@ async function execute(
           data: new TextEncoder().encode(JSON.stringify(config)),
         },
         { name: "wasm", filename: file, contentType: "application/wasm", data: wasm },
+        ...signed,
       ], boundary);
       const label = `uploading ${file} (${formatBytes(wasm.length)})`;
       const stream = progressStream(body, (sent, total) => {
@@ -151,6 +158,13 @@ async function execute(
       });
       progress.clear();
       print(view, (v) => `${formatLifecycle("deployed", v)}\n  hash ${v.hash ?? "?"}`);
+      return EXIT.ok;
+    }
+
+    case "sign": {
+      const wasm = await io.readFile(c.file);
+      const s = await signWith(wasm, new TextDecoder().decode(await io.readFile(c.key)), c.key);
+      print(s, (v) => `key_id    ${v.key_id}\nsignature ${v.signature}`);
       return EXIT.ok;
     }
 

@@ -48,9 +48,9 @@ export const SETTINGS = [
     help: "read-only API token (repeatable)",
   },
   {
-    key: "tokens",
-    flag: "token",
-    env: "FIPA_EDGE_TOKEN",
+    key: "apiTokens",
+    flag: "api-token",
+    env: "FIPA_EDGE_API_TOKEN",
     help: "token with a role: role=TOKEN or role[scope ...]=TOKEN (repeatable)",
   },
   {
@@ -199,6 +199,18 @@ export const SETTINGS = [
     help: "unused components are deleted after this long",
   },
   {
+    key: "trustedPublisherKeys",
+    flag: "trusted-publisher-key",
+    env: "FIPA_EDGE_TRUSTED_PUBLISHER_KEY",
+    help: "Ed25519 public key (or file) of a trusted agent publisher (repeatable)",
+  },
+  {
+    key: "requireSignedAgents",
+    flag: "require-signed-agents",
+    env: "FIPA_EDGE_REQUIRE_SIGNED_AGENTS",
+    help: "refuse components without a trusted signature (flag alone; variable: on|off)",
+  },
+  {
     key: "tlsCert",
     flag: "tls-cert",
     env: "FIPA_EDGE_TLS_CERT",
@@ -217,15 +229,18 @@ const LISTS = new Set([
   "join",
   "adminTokens",
   "readTokens",
-  "tokens",
+  "apiTokens",
   "jwtAudience",
   "agentPermissions",
+  "trustedPublisherKeys",
 ]);
+/** Settings whose flag may stand alone (`--require-signed-agents` = on). */
+const SWITCHES = new Set(["requireSignedAgents"]);
 /** Token settings that can also come from a file (one token per line) via `--X-file` / `X_FILE`. */
 const TOKEN_FILES = [
   { key: "adminTokens", flag: "admin-token-file", env: "FIPA_EDGE_ADMIN_TOKEN_FILE" },
   { key: "readTokens", flag: "read-token-file", env: "FIPA_EDGE_READ_TOKEN_FILE" },
-  { key: "tokens", flag: "token-file", env: "FIPA_EDGE_TOKEN_FILE" },
+  { key: "apiTokens", flag: "api-token-file", env: "FIPA_EDGE_API_TOKEN_FILE" },
 ] as const;
 
 /** A configuration problem, naming the setting and its bad value. */
@@ -286,6 +301,8 @@ export function loadConfig(
     config: { type: "string" },
   };
   for (const s of SETTINGS) options[s.flag] = { type: "string", multiple: LISTS.has(s.key) };
+  // A switch is `--flag` alone (on); its variable and config key take on|off.
+  for (const s of SETTINGS) if (SWITCHES.has(s.key)) options[s.flag] = { type: "boolean" };
   for (const t of TOKEN_FILES) options[t.flag] = { type: "string" };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {

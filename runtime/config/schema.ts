@@ -20,12 +20,14 @@ export const DEFAULTS = {
   maxBodyBytes: 1_048_576,
   adminTokens: [] as string[],
   readTokens: [] as string[],
-  tokens: [] as string[],
+  apiTokens: [] as string[],
   jwtRolesClaim: "roles",
   jwtScopesClaim: "scope",
   jwtSenderClaim: "fipa_sender",
   jwtClockSkewSeconds: 30,
   jwtJwksCooldownSeconds: 30,
+  trustedPublisherKeys: [] as string[],
+  requireSignedAgents: "off",
   rateLimit: "on",
   sampleAgents: "on",
   deliveryMaxAttempts: 8,
@@ -105,7 +107,7 @@ export const ConfigSchema = z.strictObject({
   /** Tokens that may only read (GET, and POSTs that change nothing). */
   readTokens: z.array(Token).default([]),
   /** Tokens with a role and scopes: `role=TOKEN`, `role[scope ...]=TOKEN` or objects. */
-  tokens: z.array(TokenGrantSchema).default([]),
+  apiTokens: z.array(TokenGrantSchema).default([]),
   /** JWKS URL of the JWT issuer (JWT bearer tokens are accepted when this or a file is set). */
   jwtJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** JWKS file (reread when a token names an unknown key id). */
@@ -172,6 +174,13 @@ export const ConfigSchema = z.strictObject({
   clusterToken: Token.optional(),
   /** Base URL other platforms reach this node's HTTP API at (MTP address = it + `/acc`). */
   publicUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")).optional(),
+  /** Ed25519 public keys of trusted agent publishers: PEM or base64 text, or a file of them. */
+  trustedPublisherKeys: z.array(z.string().min(1)).default([]),
+  /** Refuse components without a trusted publisher's signature (`on`/`off`; flag alone: on). */
+  requireSignedAgents: z.preprocess(
+    (v) => v === true || v === "true" ? "on" : v === false || v === "false" ? "off" : v,
+    z.enum(["on", "off"]),
+  ).default("off"),
   /** PEM certificate and key files; both set serves HTTPS. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),

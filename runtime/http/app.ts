@@ -19,6 +19,7 @@ import {
   legacyGrants,
   StaticTokens,
   type TokenGrant,
+  type TrustedPublishers,
 } from "../security/mod.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { headerLimit } from "./header-limit.ts";
@@ -62,6 +63,8 @@ export interface AppDeps {
   tokens?: readonly TokenGrant[];
   /** JWT bearer tokens. */
   jwt?: JwtVerifier;
+  /** Trusted agent publishers; omitted: signatures are neither required nor checked. */
+  publishers?: TrustedPublishers;
   /** Called for every refused token. */
   onAuthFailure?: (reason: AuthFailure, req: Request) => void;
   /** Per-endpoint rate limits; omitted means none. */
@@ -183,7 +186,13 @@ export function createApp(deps: AppDeps): App {
   if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });
   conversationRoutes(app, { conversations: deps.conversations });
   if (deps.tasks) taskRoutes(app, { tasks: deps.tasks });
-  if (deps.agents) agentRoutes(app, { agents: deps.agents, migration: deps.migration });
+  if (deps.agents) {
+    agentRoutes(app, {
+      agents: deps.agents,
+      migration: deps.migration,
+      publishers: deps.publishers,
+    });
+  }
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });

@@ -17,6 +17,7 @@ import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
 import { componentsInUse } from "./components-in-use.ts";
 import { jwtVerifier } from "./jwt-verifier.ts";
+import { trustedPublishers } from "./publishers.ts";
 import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
@@ -251,8 +252,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     maxBodyBytes: config.maxBodyBytes,
     adminTokens: config.adminTokens,
     readTokens: config.readTokens,
-    tokens: config.tokens,
+    tokens: config.apiTokens,
     jwt: jwtVerifier(config),
+    publishers: await trustedPublishers(config),
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
     events,
     metrics,
@@ -280,7 +282,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : undefined;
   if (
     config.adminTokens.length === 0 && config.readTokens.length === 0 &&
-    config.tokens.length === 0 && !config.jwtJwksUrl && !config.jwtJwksFile
+    config.apiTokens.length === 0 && !config.jwtJwksUrl && !config.jwtJwksFile
   ) {
     log.warn("no API tokens configured: the HTTP API is open to anyone who can reach it");
   }

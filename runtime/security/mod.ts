@@ -56,3 +56,16 @@ export {
   type SenderDecision,
   type SenderRefusal,
 } from "./senders.ts";
+export {
+  componentDigest,
+  newPublisherKeys,
+  parsePublisherKey,
+  parseSigningKey,
+  type PublisherKey,
+  publisherKeyId,
+  type SignatureRefusal,
+  type SignatureResult,
+  signComponent,
+  type SignedPackage,
+  TrustedPublishers,
+} from "./signatures.ts";

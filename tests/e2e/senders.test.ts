@@ -33,9 +33,9 @@ Deno.test("a token names only the senders it allows; platform and hosted agents 
     [
       "--admin-token",
       ADMIN,
-      "--token",
+      "--api-token",
       `sender=${PLAIN}`,
-      "--token",
+      "--api-token",
       `sender[as:client-*]=${SCOPED}`,
     ],
     {},

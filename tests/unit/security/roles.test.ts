@@ -57,8 +57,8 @@ Deno.test("token specs: role, scopes, and errors that never show the token", () 
   assert.throws(() => parseTokenSpec("sender[fly:x]=s3cret-0123456789abcdef"), /scope 'fly:x'/);
   assert.throws(() => parseTokenSpec("sender=short"), /at least 16/);
   assert.throws(
-    () => loadConfig(["--token", "root=s3cret-0123456789abcdef"], () => undefined),
-    (e: Error) => !e.message.includes("s3cret") && /flag --token/.test(e.message),
+    () => loadConfig(["--api-token", "root=s3cret-0123456789abcdef"], () => undefined),
+    (e: Error) => !e.message.includes("s3cret") && /flag --api-token/.test(e.message),
   );
 });
 
@@ -66,16 +66,16 @@ Deno.test("static tokens: legacy and scoped settings from flags, variables, file
   const files: Record<string, string> = {
     "/t": "# comment\nreader=file-token-0123456789ab\n",
     "/c": JSON.stringify({
-      tokens: [{ token: "config-token-0123456789", role: "sender", scopes: ["as:client-*"] }],
+      apiTokens: [{ token: "config-token-0123456789", role: "sender", scopes: ["as:client-*"] }],
     }),
   };
   const r = loadConfig(
-    ["--config", "/c", "--token-file", "/t"],
-    (k) => k === "FIPA_EDGE_TOKEN" ? "deployer[deploy:a-*]=env-token-0123456789abc" : undefined,
+    ["--config", "/c", "--api-token-file", "/t"],
+    (k) => k === "FIPA_EDGE_API_TOKEN" ? "deployer[deploy:a-*]=env-token-0123456789abc" : undefined,
     (p) => files[p],
   );
   assert.ok(!r.help);
-  const tokens = new StaticTokens(r.config.tokens);
+  const tokens = new StaticTokens(r.config.apiTokens);
   assert.equal(tokens.lookup("file-token-0123456789ab")?.roles[0], "reader");
   assert.equal(tokens.lookup("env-token-0123456789abc")?.scopes[0].pattern, "a-*");
   assert.equal(tokens.lookup("config-token-0123456789"), undefined, "variables win over the file");
