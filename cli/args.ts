@@ -42,6 +42,16 @@ export type Command =
   }
   | { cmd: "sign"; file: string; key: string }
   | {
+    cmd: "audit";
+    verify: boolean;
+    action?: string;
+    target?: string;
+    outcome?: string;
+    actor?: string;
+    limit?: number;
+    cursor?: string;
+  }
+  | {
     cmd: "send";
     /** The message text (JSON or FIPA string); `undefined` reads stdin. */
     text?: string;
@@ -102,6 +112,14 @@ const OPTIONS = {
   "sign-key": { type: "string" },
   // sign
   key: { type: "string" },
+  // audit
+  verify: { type: "boolean" },
+  action: { type: "string" },
+  target: { type: "string" },
+  outcome: { type: "string" },
+  actor: { type: "string" },
+  limit: { type: "string" },
+  cursor: { type: "string" },
   // send
   wait: { type: "boolean", short: "w" },
   timeout: { type: "string" },
@@ -133,6 +151,7 @@ export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
   help: [],
   deploy: ["name", "config", "version", "sign-key"],
   sign: ["key"],
+  audit: ["verify", "action", "target", "outcome", "actor", "limit", "cursor"],
   send: [
     "wait",
     "timeout",
@@ -162,6 +181,7 @@ const POSITIONALS: Record<Command["cmd"], [string[], string[]]> = {
   help: [[], ["command"]],
   deploy: [["file.wasm"], []],
   sign: [["file.wasm"], []],
+  audit: [[], []],
   send: [[], ["message"]],
   agents: [[], []],
   agent: [["id"], []],
@@ -323,6 +343,17 @@ function commandOf(
         ...(signKey === undefined ? {} : { signKey }),
       };
     }
+    case "audit":
+      return {
+        cmd,
+        verify: v.verify === true,
+        action: s("action"),
+        target: s("target"),
+        outcome: s("outcome"),
+        actor: s("actor"),
+        limit: intFlag("limit", s("limit"), 1, 1000),
+        cursor: s("cursor"),
+      };
     case "sign": {
       const key = s("key");
       if (!key) throw new UsageError("'sign' needs --key <ed25519 private key .pem>", cmd);

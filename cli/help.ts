@@ -5,6 +5,8 @@ const USAGE: Record<Command["cmd"], string> = {
   deploy:
     "deploy <file.wasm> --name <n> [--config <json>|@file] [--version <v>] [--sign-key <pem>]",
   sign: "sign <file.wasm> --key <private.pem>   Ed25519 signature and key id of a component",
+  audit: "audit [--action <a>] [--target <t>] [--outcome ok|refused|failed] [--actor <s>]\n" +
+    "       [--limit <n>] [--cursor <c>] [--verify]   the audit trail (admin); --verify checks it",
   send: "send [<message>|-] [--wait [--timeout <ms>] [--final]] [--fipa]\n" +
     "  send --to <agent> [--to ...] [-p <performative>] [--content <text>] [--conversation <id>]\n" +
     "       [--sender <agent>] [--protocol <p>] [--ontology <o>] [--language <l>] [--wait]",

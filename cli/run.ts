@@ -23,6 +23,7 @@ import { builtBody, type MessageBody, messageBody } from "./message-input.ts";
 import { multipartBody, progressStream } from "./multipart.ts";
 import { formatBytes, Progress, type ProgressSink } from "./progress.ts";
 import { signatureParts, signWith } from "./sign.ts";
+import { auditQuery, formatAuditPage, formatAuditVerdict } from "./audit.ts";
 
 /** Everything the CLI does to the outside world, injected (tests pass fakes). */
 export interface CliIo {
@@ -158,6 +159,20 @@ async function execute(
       });
       progress.clear();
       print(view, (v) => `${formatLifecycle("deployed", v)}\n  hash ${v.hash ?? "?"}`);
+      return EXIT.ok;
+    }
+
+    case "audit": {
+      if (c.verify) {
+        const v = await api.json("GET", "/api/v1/audit/verify", { signal });
+        print(v, formatAuditVerdict);
+        return v.ok ? EXIT.ok : EXIT.failed;
+      }
+      const { cmd: _cmd, verify: _verify, ...filters } = c;
+      print(
+        await api.json("GET", `/api/v1/audit${auditQuery(filters)}`, { signal }),
+        formatAuditPage,
+      );
       return EXIT.ok;
     }
 

@@ -211,6 +211,12 @@ export const SETTINGS = [
     help: "refuse components without a trusted signature (flag alone; variable: on|off)",
   },
   {
+    key: "auditRetentionDays",
+    flag: "audit-retention-days",
+    env: "FIPA_EDGE_AUDIT_RETENTION_DAYS",
+    help: "prune audit records older than this (0: keep all)",
+  },
+  {
     key: "tlsCert",
     flag: "tls-cert",
     env: "FIPA_EDGE_TLS_CERT",

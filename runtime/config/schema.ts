@@ -28,6 +28,7 @@ export const DEFAULTS = {
   jwtJwksCooldownSeconds: 30,
   trustedPublisherKeys: [] as string[],
   requireSignedAgents: "off",
+  auditRetentionDays: 90,
   rateLimit: "on",
   sampleAgents: "on",
   deliveryMaxAttempts: 8,
@@ -181,6 +182,8 @@ export const ConfigSchema = z.strictObject({
     (v) => v === true || v === "true" ? "on" : v === false || v === "false" ? "off" : v,
     z.enum(["on", "off"]),
   ).default("off"),
+  /** Audit records older than this are pruned (the chain stays verifiable); 0 keeps all. */
+  auditRetentionDays: z.coerce.number().min(0).max(36_500).default(DEFAULTS.auditRetentionDays),
   /** PEM certificate and key files; both set serves HTTPS. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),

@@ -7,11 +7,19 @@ import type { App, AppEnv } from "./env.ts";
  * What a route needs. `public`: no token. Otherwise an action (see `runtime/security`), and
  * where the agent it acts on is named: `param` (a path parameter, resolved from an agent id to
  * its name when `agent` is set), or `body` (the handler checks it with {@link authorize} once
- * it has parsed the body). Without a target the action is checked, not the scopes.
+ * it has parsed the body). Without a target the action is checked, not the scopes. Rows with
+ * `audit` are recorded in the audit trail (`audit-trail.ts`), as is any `403` refusal.
  */
 export type RouteAccess =
   | { action: "public" }
-  | { action: Action; param?: string; agent?: boolean; body?: string };
+  | {
+    action: Action;
+    param?: string;
+    agent?: boolean;
+    body?: string;
+    /** The audit trail's name of the operation; such routes are recorded, whatever the outcome. */
+    audit?: string;
+  };
 
 /**
  * THE table of who may call what: every route defined with `defineRoute` has a row (defining a
@@ -27,15 +35,45 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   "GET /metrics": { action: "read" },
   "GET /ws": { action: "read" },
   // Agents.
-  "POST /api/v1/agents": { action: "deploy", body: "config.name" },
+  "POST /api/v1/agents": { action: "deploy", body: "config.name", audit: "agent.deploy" },
   "GET /api/v1/agents": { action: "read" },
   "GET /api/v1/agents/{id}": { action: "read", param: "id", agent: true },
-  "PUT /api/v1/agents/{id}": { action: "deploy", param: "id", agent: true },
-  "DELETE /api/v1/agents/{id}": { action: "deploy", param: "id", agent: true },
-  "POST /api/v1/agents/{id}/stop": { action: "deploy", param: "id", agent: true },
-  "POST /api/v1/agents/{id}/start": { action: "deploy", param: "id", agent: true },
-  "POST /api/v1/agents/{id}/migrate": { action: "deploy", param: "id", agent: true },
-  "POST /api/v1/agents/{id}/hibernate": { action: "deploy", param: "id", agent: true },
+  "PUT /api/v1/agents/{id}": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.update",
+  },
+  "DELETE /api/v1/agents/{id}": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.delete",
+  },
+  "POST /api/v1/agents/{id}/stop": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.stop",
+  },
+  "POST /api/v1/agents/{id}/start": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.start",
+  },
+  "POST /api/v1/agents/{id}/migrate": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.migrate",
+  },
+  "POST /api/v1/agents/{id}/hibernate": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.hibernate",
+  },
   "GET /api/v1/metrics/agents/{id}": { action: "read", param: "id", agent: true },
   "GET /api/v1/metrics/system": { action: "read" },
   "GET /api/v1/metrics/series": { action: "read" },
@@ -53,18 +91,24 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Directory and services.
   "GET /api/v1/directory/agents": { action: "read" },
   "GET /api/v1/services": { action: "read" },
-  "POST /api/v1/services": { action: "deploy", body: "name.name" },
-  "PUT /api/v1/services/{agent}": { action: "deploy", param: "agent" },
-  "DELETE /api/v1/services/{agent}": { action: "deploy", param: "agent" },
+  "POST /api/v1/services": { action: "deploy", body: "name.name", audit: "service.register" },
+  "PUT /api/v1/services/{agent}": { action: "deploy", param: "agent", audit: "service.modify" },
+  "DELETE /api/v1/services/{agent}": {
+    action: "deploy",
+    param: "agent",
+    audit: "service.deregister",
+  },
   // Operations.
   "GET /api/v1/dead-letters": { action: "read" },
-  "POST /api/v1/dead-letters/{id}/retry": { action: "admin" },
-  "DELETE /api/v1/dead-letters/{id}": { action: "admin" },
-  "DELETE /api/v1/dead-letters": { action: "admin" },
+  "POST /api/v1/dead-letters/{id}/retry": { action: "admin", audit: "dead-letter.retry" },
+  "DELETE /api/v1/dead-letters/{id}": { action: "admin", audit: "dead-letter.delete" },
+  "DELETE /api/v1/dead-letters": { action: "admin", audit: "dead-letter.purge" },
   "GET /api/v1/cluster": { action: "read" },
-  "POST /api/v1/cluster/leader": { action: "admin" },
-  "DELETE /api/v1/cluster/members/{id}": { action: "admin" },
-  "POST /api/v1/cluster/drain": { action: "admin" },
+  "GET /api/v1/audit": { action: "admin" },
+  "GET /api/v1/audit/verify": { action: "admin" },
+  "POST /api/v1/cluster/leader": { action: "admin", audit: "cluster.leader" },
+  "DELETE /api/v1/cluster/members/{id}": { action: "admin", audit: "cluster.remove-member" },
+  "POST /api/v1/cluster/drain": { action: "admin", audit: "cluster.drain" },
 };
 
 /** The table row of `METHOD path` (OpenAPI path form, `{id}`). */
@@ -113,6 +157,7 @@ export function principalOf(c: Context<AppEnv>): Principal | undefined {
  * Handlers call it for targets named in the body; {@link accessMiddleware} does the rest.
  */
 export function authorize(c: Context<AppEnv>, action: Action, target?: string): void {
+  if (target !== undefined) targets.set(c, target);
   const p = principalOf(c) ?? { ...OPEN_PRINCIPAL, roles: [], via: "static" as const };
   const d = permits(p, action, target);
   if (d.ok) return;
@@ -124,6 +169,13 @@ export function authorize(c: Context<AppEnv>, action: Action, target?: string): 
     reason: d.reason,
     roles: p.roles,
   });
+}
+
+const targets = new WeakMap<Context<AppEnv>, string>();
+
+/** The agent the request acted on, as the last access check named it. */
+export function targetOf(c: Context<AppEnv>): string | undefined {
+  return targets.get(c);
 }
 
 const resolvers = new WeakMap<App, (ref: string) => string>();

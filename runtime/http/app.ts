@@ -10,11 +10,13 @@ import { httpMetrics } from "./metrics-middleware.ts";
 import { observeRoutes } from "./routes/observe.ts";
 import { metricsApiRoutes } from "./routes/metrics-api.ts";
 import { auth } from "./auth.ts";
+import { auditTokenFailure, setAuditLog } from "./audit-trail.ts";
+import { auditRoutes } from "./routes/audit.ts";
+import type { AuditLog } from "../audit/mod.ts";
 import { publicPaths, setAgentResolver } from "./access.ts";
 import { foreignSenderGuard, senderGuard } from "./sender-guard.ts";
 import {
   Authenticator,
-  type AuthFailure,
   type JwtVerifier,
   legacyGrants,
   StaticTokens,
@@ -65,8 +67,8 @@ export interface AppDeps {
   jwt?: JwtVerifier;
   /** Trusted agent publishers; omitted: signatures are neither required nor checked. */
   publishers?: TrustedPublishers;
-  /** Called for every refused token. */
-  onAuthFailure?: (reason: AuthFailure, req: Request) => void;
+  /** The audit trail; omitted means nothing is audited and no `/api/v1/audit` routes. */
+  audit?: AuditLog;
   /** Per-endpoint rate limits; omitted means none. */
   rateLimits?: RateLimits;
   /** Node events for the WebSocket stream; a private bus when omitted. */
@@ -131,7 +133,7 @@ export function createApp(deps: AppDeps): App {
       authenticator,
       // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
       publicPaths: [...publicPaths(), ...DASHBOARD_PATHS],
-      onFailure: deps.onAuthFailure,
+      onFailure: deps.audit ? auditTokenFailure(deps.audit) : undefined,
     }),
   );
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -144,6 +146,7 @@ export function createApp(deps: AppDeps): App {
     in: "header",
     name: "X-Caxton-Token",
   });
+  if (deps.audit) setAuditLog(app, deps.audit);
   const agents = deps.agents;
   if (agents) {
     setAgentResolver(app, (ref) => {
@@ -195,6 +198,7 @@ export function createApp(deps: AppDeps): App {
   }
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) clusterRoutes(app, { cluster: deps.cluster });
+  if (deps.audit) auditRoutes(app, { audit: deps.audit });
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
   dashboardRoutes(app);
   if (deps.metrics) {

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../errors/mod.ts";
 import type { Authenticator, AuthFailure } from "../security/mod.ts";
 import type { AppEnv } from "./env.ts";
@@ -11,7 +11,7 @@ export interface AuthOptions {
   /** Paths that never need a token (`/health`). */
   publicPaths?: readonly string[];
   /** Called for every refused token (the audit trail, logs). */
-  onFailure?: (reason: AuthFailure, req: Request) => void;
+  onFailure?: (reason: AuthFailure, c: Context<AppEnv>) => void | Promise<void>;
 }
 
 /** The token a request carries in `X-Caxton-Token` or `Authorization: Bearer`. */
@@ -54,7 +54,7 @@ export function auth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
       (c.req.path === "/ws" ? c.req.query("token") : undefined);
     const r = await authenticator.authenticate(token);
     if (!r.ok) {
-      opts.onFailure?.(r.reason, c.req.raw);
+      await opts.onFailure?.(r.reason, c);
       const err = new ApiError("UNAUTHORIZED", MESSAGES[r.reason], { reason: r.reason }, {
         headers: {
           "WWW-Authenticate": r.reason === "missing"

@@ -5,6 +5,7 @@ import { zodIssues } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { App, AppEnv } from "./env.ts";
 import { accessMiddleware, accessOf, openApiSecurity } from "./access.ts";
+import { auditMiddleware } from "./audit-trail.ts";
 
 type Part = "query" | "params";
 
@@ -63,7 +64,9 @@ export function defineRoute<const R extends RouteConfig>(
   const path = spec.path.replace(/\{([^}]+)\}/g, ":$1");
   const validate = inputValidator(spec);
   const guard = accessMiddleware(app, access);
+  const audit = auditMiddleware(app, `${spec.method.toUpperCase()} ${spec.path}`, access);
   const all = [
+    ...(audit ? [audit] : []),
     ...(guard ? [guard] : []),
     ...(validate ? [validate] : []),
     ...handlers,

@@ -18,6 +18,7 @@ import { startMetricsSampler } from "./metrics-sampler.ts";
 import { componentsInUse } from "./components-in-use.ts";
 import { jwtVerifier } from "./jwt-verifier.ts";
 import { trustedPublishers } from "./publishers.ts";
+import { startAuditLog } from "./audit.ts";
 import type { JsonValue } from "../acl/mod.ts";
 import { getMember } from "../directory/mod.ts";
 import {
@@ -77,6 +78,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const router = new MessageRouter(platform);
   router.addAlias(config.name);
   const events = new EventBus(config.name);
+  const auditing = startAuditLog(kv, {
+    retentionDays: config.auditRetentionDays,
+    events,
+    log,
+  });
   const metrics = createNodeMetrics(config.name);
   const sampler = await startMetricsSampler(config.name, metrics);
   let baseUrl = "";
@@ -255,6 +261,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     tokens: config.apiTokens,
     jwt: jwtVerifier(config),
     publishers: await trustedPublishers(config),
+    audit: auditing.audit,
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
     events,
     metrics,
@@ -335,6 +342,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await Promise.allSettled([...inflight]);
         await migration.stop();
         await agents.close();
+        await auditing.stop();
         unmountPlatformAgents();
         await sandbox.close();
         store.close();
