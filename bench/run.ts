@@ -14,6 +14,7 @@ import { migrationBench } from "./migration.ts";
 import { protocolsBench } from "./protocols.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
+import { securityBench } from "./security.ts";
 
 const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "acl-codec": aclCodecBench,
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "observability": () => observabilityBench(),
   "migration": () => migrationBench(),
   "durability": () => durabilityBench(),
+  "security": () => securityBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

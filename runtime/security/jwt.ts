@@ -104,9 +104,21 @@ export function fileKeySet(
   };
 }
 
-/** Verifies JWT bearer tokens with `jose` and turns their claims into a principal. */
+/** How long a verified token is remembered (never past its `exp`), ms. */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+/** How many verified tokens are remembered at most. */
+const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+/**
+ * Verifies JWT bearer tokens with `jose` and turns their claims into a principal. A token that
+ * verified is remembered for {@link VERIFIED_TOKEN_TTL_MS} (never past its `exp`), so a client
+ * that sends the same token on every request pays for one signature check a minute; refusals
+ * are never remembered. Keys dropped from the JWKS are forgotten by `jose` after its cache age
+ * anyway (10 minutes), so this does not widen what a rotated-out key can do.
+ */
 export class JwtVerifier {
   readonly #keys: JWTVerifyGetKey;
+  readonly #verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(readonly opts: JwtOptions) {
     const cooldownMs = opts.jwksCooldownSeconds * 1000;
@@ -129,6 +141,12 @@ export class JwtVerifier {
 
   /** Verifies `token`: signature, algorithm, `exp`, `nbf`, and `iss`/`aud` when configured. */
   async verify(token: string): Promise<JwtResult> {
+    const now = (this.opts.now ?? Date.now)();
+    const hit = this.#verified.get(token);
+    if (hit !== undefined) {
+      if (now < hit.until) return { ok: true, principal: hit.principal };
+      this.#verified.delete(token);
+    }
     try {
       const { payload } = await jwtVerify(token, this.#keys, {
         algorithms: [...JWT_ALGORITHMS],
@@ -137,7 +155,17 @@ export class JwtVerifier {
         clockTolerance: this.opts.clockSkewSeconds,
         currentDate: this.opts.now ? new Date(this.opts.now()) : undefined,
       });
-      return { ok: true, principal: principalFromClaims(payload, this.opts.claims) };
+      const principal = principalFromClaims(payload, this.opts.claims);
+      const expires = typeof payload.exp === "number" ? payload.exp * 1000 : Infinity;
+      if (this.#verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
+        // Maps iterate in insertion order: drop the oldest.
+        this.#verified.delete(this.#verified.keys().next().value!);
+      }
+      this.#verified.set(token, {
+        principal,
+        until: Math.min(expires, now + VERIFIED_TOKEN_TTL_MS),
+      });
+      return { ok: true, principal };
     } catch (e) {
       return { ok: false, reason: jwtFailure(e) };
     }

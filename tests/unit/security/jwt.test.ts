@@ -186,8 +186,14 @@ Deno.test("a JWKS file is read once and reread for an unknown kid", async () => 
   });
   assert.equal(reads, 1, "inside the cooldown: not reread");
   now += 61_000;
-  assert.ok((await v.verify(await sign(b, {}, opts))).ok);
+  const late = Math.floor(now / 1000);
+  const shortLived = await sign(b, {}, { iat: late, exp: late + 5 });
+  assert.ok((await v.verify(shortLived)).ok);
   assert.equal(reads, 2);
+  assert.ok((await v.verify(shortLived)).ok, "remembered");
+  // A remembered token is not accepted past its exp (plus the skew, 30 s).
+  now += 40_000;
+  assert.deepEqual(await v.verify(shortLived), { ok: false, reason: "expired" });
 });
 
 Deno.test("over HTTP: a JWT's role decides, a bad one is 401 with a reason and no key material", async () => {

@@ -7,6 +7,7 @@ import {
   TrustedPublishers,
 } from "../../../runtime/security/mod.ts";
 import { trustedPublishers } from "../../../runtime/node/publishers.ts";
+import { loadConfig } from "../../../runtime/config/mod.ts";
 
 const bytes = new TextEncoder().encode("\0asm a component");
 
@@ -71,5 +72,19 @@ Deno.test("trusted publisher keys: inline PEM or base64, files of several, clear
   assert.equal(
     await trustedPublishers({ trustedPublisherKeys: [], requireSignedAgents: "off" }, read),
     undefined,
+  );
+});
+
+Deno.test("--require-signed-agents is a switch; its variable and key take on/off", () => {
+  const none = () => undefined;
+  const on = loadConfig(["--require-signed-agents"], none);
+  assert.ok(!on.help && on.config.requireSignedAgents === "on");
+  const env = loadConfig([], (k) => k === "FIPA_EDGE_REQUIRE_SIGNED_AGENTS" ? "off" : undefined);
+  assert.ok(!env.help && env.config.requireSignedAgents === "off");
+  const file = loadConfig(["--config", "/c"], none, () => '{"requireSignedAgents": true}');
+  assert.ok(!file.help && file.config.requireSignedAgents === "on");
+  assert.throws(
+    () => loadConfig([], (k) => k === "FIPA_EDGE_REQUIRE_SIGNED_AGENTS" ? "maybe" : undefined),
+    /FIPA_EDGE_REQUIRE_SIGNED_AGENTS/,
   );
 });
