@@ -2,10 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { BenchResult } from "./lib/results.ts";
 import { cpuUsage } from "node:process";
 import { quantile } from "./lib/stats.ts";
-import { createApp } from "../runtime/http/mod.ts";
-import { silentLogger } from "../runtime/log/mod.ts";
-import { MessageRouter } from "../runtime/routing/mod.ts";
-import { JwtVerifier, parseTokenSpec } from "../runtime/security/mod.ts";
+import { securedApp as app } from "./lib/secured-app.ts";
 import { compareServers, type ServerVariant } from "./lib/wrk-compare.ts";
 
 const BODY = JSON.stringify({
@@ -30,30 +27,6 @@ async function jwtFixture(alg: "RS256" | "ES256" | "EdDSA") {
     .setExpirationTime("2h")
     .sign(privateKey);
   return { jwks: JSON.stringify({ keys: [jwk] }), token };
-}
-
-/** An in-process app like `servers/secured.ts`. */
-function app(mode: "open" | "static" | "jwt", secret: string, jwks?: string) {
-  const router = new MessageRouter("bench");
-  router.register("sink", { deliver: () => {} });
-  return createApp({
-    node: "bench",
-    router,
-    log: silentLogger,
-    maxBodyBytes: 1 << 20,
-    tokens: mode === "static" ? [parseTokenSpec(`sender[as:client_001]=${secret}`)] : [],
-    jwt: mode === "jwt"
-      ? new JwtVerifier({
-        jwksFile: "inline",
-        readFile: () => Promise.resolve(jwks!),
-        issuer: "https://issuer.bench",
-        audience: "fipa-edge",
-        clockSkewSeconds: 30,
-        jwksCooldownSeconds: 30,
-        claims: { roles: "roles", scopes: "scope", sender: "fipa_sender" },
-      })
-      : undefined,
-  });
 }
 
 /**
@@ -91,8 +64,8 @@ async function inProcessUs(
   );
 }
 
-/** The in-process figures alone (µs per request by variant). */
-export async function securityInProcess(): Promise<Record<string, number>> {
+/** CPU µs per request of each variant in process (fresh keys; see {@link inProcessUs}). */
+async function inProcessCpuUs(): Promise<Record<string, number>> {
   const algs = ["RS256", "ES256", "EdDSA"] as const;
   const fixtures = Object.fromEntries(
     await Promise.all(algs.map(async (a) => [a, await jwtFixture(a)] as const)),
@@ -142,14 +115,7 @@ export async function securityBench(
     seconds: opts.seconds ?? 3,
   });
   const lat = (n: string) => `p50 ${r[n].p50Ms} ms, p99 ${r[n].p99Ms} ms`;
-  const us = await inProcessUs({
-    open: app("open", ""),
-    static: { ...app("static", staticToken), token: staticToken },
-    ...Object.fromEntries(algs.map((a) => [a, {
-      ...app("jwt", "", fixtures[a].jwks),
-      token: fixtures[a].token,
-    }])),
-  });
+  const us = await inProcessCpuUs();
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
     id: "security",

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AclMessage } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
-import { checkSender, OPEN_PRINCIPAL, PLATFORM_AGENT_NAMES } from "../security/mod.ts";
+import { checkSender, PLATFORM_AGENT_NAMES } from "../security/mod.ts";
 import type { MessageRouter } from "../routing/mod.ts";
 import type { AppEnv } from "./env.ts";
 import { principalOf } from "./access.ts";
@@ -18,7 +18,9 @@ export function senderGuard(isHosted: (name: string) => boolean): SenderCheck {
   return (c, message) => {
     const sender = message.sender?.name;
     if (sender === undefined) return;
-    const p = principalOf(c) ?? OPEN_PRINCIPAL;
+    // No principal (a route outside the auth middleware): the narrowest caller, not an open one.
+    const p = principalOf(c) ??
+      { subject: "anonymous", via: "static" as const, roles: [], scopes: [] };
     const d = checkSender(p, sender, isHosted);
     if (d.ok) return;
     throw new ApiError("FORBIDDEN", `Sender '${sender}' is refused: ${d.reason}`, {

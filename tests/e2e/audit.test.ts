@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { watAgentBytes } from "../../agents/build/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
+import { runCliProcess } from "../support/cli-process.ts";
 import { tokenSubject } from "../../runtime/security/mod.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const ADMIN = "audit-admin-token-0123456789";
 const READER = "audit-reader-token-0123456789";
 
@@ -87,26 +87,8 @@ Deno.test("the audit log lists a scripted sequence in order and verifies", async
     assert.equal((await call("GET", "/api/v1/audit", undefined, READER)).status, 403);
 
     // The CLI lists (filtered) and verifies.
-    const cli = async (...args: string[]) => {
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-net",
-          "--allow-read",
-          "--allow-env",
-          `${ROOT}cli/main.ts`,
-          ...args,
-          "--url",
-          node.url,
-          "--token",
-          ADMIN,
-        ],
-        env: { NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return { code: r.code, out: new TextDecoder().decode(r.stdout) };
-    };
+    const cli = (...args: string[]) =>
+      runCliProcess([...args, "--url", node.url, "--token", ADMIN]);
     const listed = await cli("audit", "--action", "agent", "--limit", "2");
     assert.equal(listed.code, 0);
     assert.match(listed.out, /agent\.deploy +tiny by token-/);

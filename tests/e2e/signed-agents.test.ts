@@ -9,8 +9,8 @@ import { watAgentBytes } from "../../agents/build/mod.ts";
 import { newPublisherKeys } from "../../runtime/security/mod.ts";
 import { signWith } from "../../cli/sign.ts";
 import { spawnNode } from "../support/node-process.ts";
+import { runCliProcess } from "../support/cli-process.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const TOKEN = "signed-e2e-token-0123456789";
 
 async function deploy(url: string, name: string, wasm: Uint8Array, sig?: Record<string, string>) {
@@ -72,31 +72,21 @@ Deno.test("--require-signed-agents: signed accepted, unsigned/untrusted/tampered
     await refused("half", wasm, { signature: good.signature }, "malformed");
 
     // The CLI signs with --sign-key; the agent shows its publisher.
-    const cli = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        "--allow-env",
-        `${ROOT}cli/main.ts`,
-        "deploy",
-        `${dir}/tiny.wasm`,
-        "--name",
-        "signed",
-        "--sign-key",
-        `${dir}/publisher.pem`,
-        "--url",
-        node.url,
-        "--token",
-        TOKEN,
-        "--json",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const out = new TextDecoder().decode(cli.stdout);
-    assert.equal(cli.code, 0, new TextDecoder().decode(cli.stderr));
-    assert.equal(JSON.parse(out).publisher_key_id, trusted.keyId);
+    const cli = await runCliProcess([
+      "deploy",
+      `${dir}/tiny.wasm`,
+      "--name",
+      "signed",
+      "--sign-key",
+      `${dir}/publisher.pem`,
+      "--url",
+      node.url,
+      "--token",
+      TOKEN,
+      "--json",
+    ]);
+    assert.equal(cli.code, 0, cli.err);
+    assert.equal(JSON.parse(cli.out).publisher_key_id, trusted.keyId);
     const view = await (await fetch(`${node.url}/api/v1/agents/signed`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     })).json();
@@ -104,24 +94,15 @@ Deno.test("--require-signed-agents: signed accepted, unsigned/untrusted/tampered
     assert.match(trusted.keyId, /^ed25519:[0-9a-f]{16}$/);
 
     // `cli sign` prints the same key id.
-    const signed = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-env",
-        "--allow-net",
-        `${ROOT}cli/main.ts`,
-        "sign",
-        `${dir}/tiny.wasm`,
-        "--key",
-        `${dir}/publisher.pem`,
-        "--json",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(signed.code, 0, new TextDecoder().decode(signed.stderr));
-    const printed = JSON.parse(new TextDecoder().decode(signed.stdout));
+    const signed = await runCliProcess([
+      "sign",
+      `${dir}/tiny.wasm`,
+      "--key",
+      `${dir}/publisher.pem`,
+      "--json",
+    ]);
+    assert.equal(signed.code, 0, signed.err);
+    const printed = JSON.parse(signed.out);
     assert.deepEqual(printed, good);
   } finally {
     await node.stop();
