@@ -74,8 +74,11 @@ const encoder = new TextEncoder();
 
 /** Compares two strings in time that depends only on their lengths. */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
+  return bytesEqual(encoder.encode(a), encoder.encode(b));
+}
+
+/** Compares two byte strings in time that depends only on their lengths. */
+function bytesEqual(x: Uint8Array, y: Uint8Array): boolean {
   let diff = x.length ^ y.length;
   for (let i = 0; i < x.length; i++) diff |= x[i] ^ (y[i % (y.length || 1)] ?? 0);
   return diff === 0;
@@ -88,11 +91,11 @@ export function tokenSubject(token: string): string {
 
 /** The static tokens of a node, looked up in constant time per token. */
 export class StaticTokens {
-  readonly #grants: { token: string; principal: Principal }[];
+  readonly #grants: { token: Uint8Array; principal: Principal }[];
 
   constructor(grants: readonly TokenGrant[]) {
     this.#grants = grants.map((g) => ({
-      token: g.token,
+      token: encoder.encode(g.token),
       principal: Object.freeze({
         subject: tokenSubject(g.token),
         via: "static" as const,
@@ -110,10 +113,9 @@ export class StaticTokens {
   /** The principal of `token`, or `undefined` for an unknown token. */
   lookup(token: string): Principal | undefined {
     let found: Principal | undefined;
+    const given = encoder.encode(token);
     // Compare with every token, so the time taken does not reveal which one matched.
-    for (const g of this.#grants) {
-      if (timingSafeEqual(token, g.token) && !found) found = g.principal;
-    }
+    for (const g of this.#grants) if (bytesEqual(given, g.token) && !found) found = g.principal;
     return found;
   }
 }
