@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AuditLog, AuditOutcome } from "../audit/mod.ts";
 import type { AuthFailure } from "../security/mod.ts";
+import { TokenBucket } from "../limits/mod.ts";
 import type { App, AppEnv } from "./env.ts";
 import { principalOf, type RouteAccess, targetOf } from "./access.ts";
 import { traceIdOf } from "./trace.ts";
@@ -70,18 +71,34 @@ async function errorOf(
   }
 }
 
-/** Records a refused token (`auth.token`, with the reason) before the 401 goes out. */
+/** Refused tokens recorded per second at most, after a burst: a flood cannot fill the log. */
+const TOKEN_FAILURES = { ratePerSecond: 10, burst: 100 };
+
+/**
+ * Records a refused token (`auth.token`, with the reason) before the 401 goes out. Past
+ * {@link TOKEN_FAILURES} (unauthenticated callers are not rate-limited before this point),
+ * refusals are counted instead, and the next record carries the count as `suppressed`.
+ */
 export function auditTokenFailure(
   log: AuditLog,
+  now: () => number = () => performance.now(),
 ): (reason: AuthFailure, c: Context<AppEnv>) => Promise<void> {
+  const bucket = new TokenBucket(TOKEN_FAILURES, now());
+  let suppressed = 0;
   return async (reason, c) => {
+    if (!bucket.take(now()).allowed) {
+      suppressed++;
+      return;
+    }
+    const details = { status: 401, reason, ...(suppressed > 0 ? { suppressed } : {}) };
+    suppressed = 0;
     await log.append({
       actor: "unknown",
       action: "auth.token",
       target: `${c.req.method} ${c.req.path}`,
       outcome: "refused",
       trace_id: traceIdOf(c),
-      details: { status: 401, reason },
+      details,
     });
   };
 }
