@@ -113,6 +113,8 @@ export interface ListOptions {
   status?: AgentState;
   limit?: number;
   offset?: number;
+  /** Only the agents this admits (a caller's read scopes), counted before paging. */
+  visible?: (name: string) => boolean;
 }
 
 /**
@@ -231,6 +233,7 @@ export class AgentManager {
   list(opts: ListOptions = {}): { agents: AgentView[]; total: number; next_offset?: number } {
     const all = [...this.#agents.values()]
       .filter((m) => !opts.status || m.record.state === opts.status)
+      .filter((m) => !opts.visible || opts.visible(m.record.name))
       .sort((a, b) => a.record.name.localeCompare(b.record.name));
     const offset = opts.offset ?? 0;
     const limit = opts.limit ?? 100;

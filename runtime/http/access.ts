@@ -171,6 +171,16 @@ export function authorize(c: Context<AppEnv>, action: Action, target?: string): 
   });
 }
 
+/**
+ * Whether the caller may see the agent `name` (its `read` scopes), for routes that list
+ * agents: `undefined` when nothing is narrowed.
+ */
+export function readFilter(c: Context<AppEnv>): ((name: string) => boolean) | undefined {
+  const p = principalOf(c);
+  if (!p || !p.scopes.some((s) => s.kind === "read")) return undefined;
+  return (name) => permits(p, "read", name).ok;
+}
+
 const targets = new WeakMap<Context<AppEnv>, string>();
 
 /** The agent the request acted on, as the last access check named it. */

@@ -141,3 +141,33 @@ Deno.test("the access table: 401 without a token, 403 without the role or scope,
     await node.stop();
   }
 });
+
+Deno.test("read scopes narrow what a reader sees of agents", async () => {
+  const scoped = "walk-scoped-reader-0123456789";
+  const node = await spawnNode(
+    [
+      "--read-token",
+      T.reader,
+      "--api-token",
+      `reader[read:team-a-*]=${scoped}`,
+    ],
+    {},
+    { sampleAgents: true },
+  );
+  try {
+    const get = async (path: string, token: string) => {
+      const res = await fetch(node.url + path, withToken({}, token));
+      return { status: res.status, body: await res.json() };
+    };
+    const all = await get("/api/v1/agents", T.reader);
+    assert.deepEqual(all.body.agents.map((a: { name: string }) => a.name), ["echo"]);
+    const narrowed = await get("/api/v1/agents", scoped);
+    assert.deepEqual(narrowed.body, { agents: [], total: 0 });
+    assert.equal((await get("/api/v1/agents/echo", T.reader)).status, 200);
+    const refused = await get("/api/v1/agents/echo", scoped);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.details.reason, "scope");
+  } finally {
+    await node.stop();
+  }
+});

@@ -13,7 +13,7 @@ import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
 import { parseField, readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
-import { authorize } from "../access.ts";
+import { authorize, readFilter } from "../access.ts";
 import { type SignatureRefusal, TrustedPublishers } from "../../security/mod.ts";
 import { errorResponses } from "../schemas.ts";
 
@@ -211,7 +211,7 @@ export function agentRoutes(
       responses: { 200: json("A page of agents"), ...errorResponses(400, 401) },
     },
     (c) => {
-      return c.json(agents.list(c.req.valid("query")));
+      return c.json(agents.list({ ...c.req.valid("query"), visible: readFilter(c) }));
     },
   );
 
