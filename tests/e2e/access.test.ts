@@ -54,6 +54,22 @@ function request(key: string, target: string): { path: string; init: RequestInit
   } else if (key.startsWith("POST /api/v1/messages")) {
     init.body = JSON.stringify({ performative: "inform", receiver: target, content: "x" });
     init.headers = { "content-type": "application/json" };
+  } else if (key === "POST /a2a") {
+    // The platform's A2A endpoint names the agent in the skill (`<agent>/<skill>`).
+    init.body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "SendMessage",
+      params: {
+        message: {
+          messageId: "m1",
+          role: "ROLE_USER",
+          parts: [{ text: "x" }],
+          metadata: { skill: `${target}/echo` },
+        },
+      },
+    });
+    init.headers = { "content-type": "application/json" };
   } else if (key === "POST /api/v1/services") {
     init.body = JSON.stringify({ name: target, services: [] });
     init.headers = { "content-type": "application/json" };

@@ -81,11 +81,13 @@ export function a2aRoutes(app: App, gateway: A2aGateway): void {
     const head = RpcHead.safeParse(body);
     if (head.success && SENDS.has(head.data.method)) {
       const p = head.data.params;
+      const skill = requestedSkill([p?.message?.metadata, p?.metadata]);
+      // The platform's endpoint names the agent in the body (`<agent>/<skill>`): the caller's
+      // send scopes must cover it, checked before the skill is looked up (an agent's own
+      // endpoint was checked by its row in the access table).
+      if (agent === undefined && skill !== undefined) authorize(c, "send", skill.split("/")[0]);
       try {
-        const t = gateway.target(agent, requestedSkill([p?.message?.metadata, p?.metadata]));
-        // The platform's endpoint names the agent in the body: its send scopes must cover it
-        // (an agent's own endpoint was checked by its row in the access table).
-        if (agent === undefined) authorize(c, "send", t.agent);
+        gateway.target(agent, skill);
       } catch (e) {
         if (e instanceof ApiError && e.code === "INVALID_REQUEST") {
           return invalidParams(head.data.id, e.message);
