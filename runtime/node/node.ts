@@ -334,6 +334,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     secured,
     isHosted: hostedCheck(router, agents),
     publishers,
+    audit: auditing.audit,
     log,
     publicUrl: config.publicUrl,
   });

@@ -288,6 +288,33 @@ Deno.test("MCP over Streamable HTTP: tools, DF search, send_and_wait to echo, ro
     );
     assert.equal(deployed.status, "running");
     assert.equal(deployed.full_name, "echo2@mcp-a");
+
+    // The tools' deploys, stops and refusals are in the audit trail like the HTTP API's.
+    const trail = await (await fetch(`${node.url}/api/v1/audit?limit=1000`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    })).json() as {
+      records: { action: string; target: string; outcome: string; details: { via?: string } }[];
+    };
+    assert.deepEqual(
+      trail.records.filter((r) => r.details.via === "mcp").map((r) => [
+        r.action,
+        r.target,
+        r.outcome,
+      ]),
+      [
+        ["agent.deploy", "echo2", "refused"],
+        ["mcp.send_message", "send_message", "refused"],
+        ["message.sender", "ams", "refused"],
+        ["message.sender", "someone-else", "refused"],
+        ["agent.deploy", "x", "refused"],
+        ["agent.deploy", "b-x", "refused"],
+        ["agent.stop", "echo", "refused"],
+        ["agent.stop", "echo", "ok"],
+        ["agent.deploy", "tb-30", "ok"],
+        ["agent.deploy", "tb-70", "ok"],
+        ["agent.deploy", "echo2", "ok"],
+      ],
+    );
   } finally {
     await admin.close();
     await reader.close();

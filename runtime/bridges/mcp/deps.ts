@@ -6,6 +6,7 @@ import type { EventBus } from "../../events/mod.ts";
 import type { MessageRouter, ReplyWaiters } from "../../routing/mod.ts";
 import type { TaskService } from "../../tasks/mod.ts";
 import type { TrustedPublishers } from "../../security/mod.ts";
+import type { AuditLog } from "../../audit/mod.ts";
 
 /** What the MCP server reaches of the node: the services the HTTP routes use. */
 export interface McpDeps {
@@ -27,4 +28,6 @@ export interface McpDeps {
   isHosted?: (name: string) => boolean;
   /** Trusted agent publishers (`deploy_agent` checks signatures as the HTTP deploy does). */
   publishers?: TrustedPublishers;
+  /** The audit trail: deploys, stops and refusals through tools are recorded like HTTP's. */
+  audit?: AuditLog;
 }

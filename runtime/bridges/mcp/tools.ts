@@ -12,6 +12,7 @@ import { CreateTaskSchema, DistributeSchema } from "../../tasks/mod.ts";
 import type { McpDeps } from "./deps.ts";
 import type { AclMessage } from "../../acl/mod.ts";
 import { type Action, permits, type Principal } from "../../security/mod.ts";
+import type { AuditOutcome } from "../../audit/mod.ts";
 import { requireSender } from "../../http/sender-guard.ts";
 import { checkSignature } from "../../http/routes/agents.ts";
 import { toolError, toolResult } from "./tool-result.ts";
@@ -84,12 +85,59 @@ export function registerTools(server: McpServer, deps: McpDeps, principal: CallP
     action: Action,
     body: (p: Principal) => Promise<Record<string, unknown>> | Record<string, unknown>,
     extra: { authInfo?: { extra?: Record<string, unknown> } },
+    audited?: { action: string; target: string },
   ): Promise<CallToolResult> =>
     (async () => {
       const p = principal(extra);
-      allow(name, p, action);
-      return toolResult(await body(p));
+      try {
+        allow(name, p, action);
+        const r = await body(p);
+        if (audited) await record(p, name, audited.action, audited.target, "ok");
+        return toolResult(r);
+      } catch (e) {
+        await recordFailure(p, name, e, audited);
+        throw e;
+      }
     })().catch((e) => toolError(e));
+
+  /** An audit record of a tool call (the HTTP routes' records, with `via: mcp`). */
+  const record = async (
+    p: Principal,
+    tool: string,
+    action: string,
+    target: string,
+    outcome: AuditOutcome,
+    details: Record<string, string | number | boolean> = {},
+  ) => {
+    await deps.audit?.append({
+      actor: p.subject,
+      action,
+      target,
+      outcome,
+      details: { via: "mcp", tool, ...details },
+    });
+  };
+  /** Audited tools record every failure; the others their refusals (`403`), as HTTP does. */
+  const recordFailure = async (
+    p: Principal,
+    tool: string,
+    e: unknown,
+    audited: { action: string; target: string } | undefined,
+  ) => {
+    const err = e instanceof ApiError ? e : undefined;
+    const refused = err?.status === 403 || err?.code === "INVALID_SIGNATURE";
+    if (!audited && err?.status !== 403) return;
+    const sender = typeof err?.details.sender === "string" ? err.details.sender : undefined;
+    const reason = typeof err?.details.reason === "string" ? err.details.reason : undefined;
+    await record(
+      p,
+      tool,
+      audited?.action ?? (sender !== undefined ? "message.sender" : `mcp.${tool}`),
+      sender ?? audited?.target ?? tool,
+      refused ? "refused" : "failed",
+      { ...(err ? { code: err.code } : {}), ...(reason ? { reason } : {}) },
+    );
+  };
 
   server.registerTool("send_message", {
     description: "Send a FIPA ACL message (at most once by default). Needs the sender role.",
@@ -218,19 +266,25 @@ export function registerTools(server: McpServer, deps: McpDeps, principal: CallP
     },
     annotations: { destructiveHint: false },
   }, (a, extra) =>
-    run("deploy_agent", "deploy", async (p) => {
-      if (!deps.agents) throw unavailable("Agent lifecycle");
-      const cfg = parseField(DeployConfigSchema, a.config, "config");
-      allow("deploy_agent", p, "deploy", cfg.name);
-      checkAgentBounds(cfg, deps.agents.deps.sandbox.bounds);
-      const bytes = Uint8Array.from(atob(a.wasm_base64), (ch) => ch.charCodeAt(0));
-      const publisherKeyId = await checkSignature(deps.publishers, {
-        bytes,
-        signature: a.signature,
-        keyId: a.key_id,
-      });
-      return { ...await deps.agents.deploy(bytes, cfg, { publisherKeyId }) };
-    }, extra));
+    run(
+      "deploy_agent",
+      "deploy",
+      async (p) => {
+        if (!deps.agents) throw unavailable("Agent lifecycle");
+        const cfg = parseField(DeployConfigSchema, a.config, "config");
+        allow("deploy_agent", p, "deploy", cfg.name);
+        checkAgentBounds(cfg, deps.agents.deps.sandbox.bounds);
+        const bytes = Uint8Array.from(atob(a.wasm_base64), (ch) => ch.charCodeAt(0));
+        const publisherKeyId = await checkSignature(deps.publishers, {
+          bytes,
+          signature: a.signature,
+          keyId: a.key_id,
+        });
+        return { ...await deps.agents.deploy(bytes, cfg, { publisherKeyId }) };
+      },
+      extra,
+      { action: "agent.deploy", target: String(a.config.name ?? "") },
+    ));
 
   server.registerTool("stop_agent", {
     description: "Stop an agent: drain its mailbox within the grace period, then shut it " +
@@ -242,14 +296,20 @@ export function registerTools(server: McpServer, deps: McpDeps, principal: CallP
     },
     annotations: { destructiveHint: true },
   }, (a, extra) =>
-    run("stop_agent", "deploy", async (p) => {
-      if (!deps.agents) throw unavailable("Agent lifecycle");
-      allow("stop_agent", p, "deploy", deps.agents.get(a.id).name);
-      return {
-        ...await deps.agents.stop(a.id, {
-          graceSeconds: a.grace_period_seconds,
-          drain: a.drain_messages,
-        }),
-      };
-    }, extra));
+    run(
+      "stop_agent",
+      "deploy",
+      async (p) => {
+        if (!deps.agents) throw unavailable("Agent lifecycle");
+        allow("stop_agent", p, "deploy", deps.agents.get(a.id).name);
+        return {
+          ...await deps.agents.stop(a.id, {
+            graceSeconds: a.grace_period_seconds,
+            drain: a.drain_messages,
+          }),
+        };
+      },
+      extra,
+      { action: "agent.stop", target: a.id },
+    ));
 }
