@@ -17,6 +17,7 @@ import { mtpBench } from "./mtp.ts";
 import { protocolsBench } from "./protocols.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
+import { securityBench } from "./security.ts";
 
 const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "acl-codec": aclCodecBench,
@@ -34,6 +35,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "bridges": () => bridgesBench(),
   "history": () => historyBench(),
   "mtp": () => mtpBench(),
+  "security": () => securityBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

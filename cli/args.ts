@@ -31,7 +31,26 @@ export interface BuiltMessage {
 /** One command, as the command line asked for it. */
 export type Command =
   | { cmd: "help"; topic?: string }
-  | { cmd: "deploy"; file: string; name?: string; config: ConfigSource; version?: string }
+  | {
+    cmd: "deploy";
+    file: string;
+    name?: string;
+    config: ConfigSource;
+    version?: string;
+    /** Ed25519 private key (PEM) to sign the component with. */
+    signKey?: string;
+  }
+  | { cmd: "sign"; file: string; key: string }
+  | {
+    cmd: "audit";
+    verify: boolean;
+    action?: string;
+    target?: string;
+    outcome?: string;
+    actor?: string;
+    limit?: number;
+    cursor?: string;
+  }
   | {
     cmd: "send";
     /** The message text (JSON or FIPA string); `undefined` reads stdin. */
@@ -90,6 +109,17 @@ const OPTIONS = {
   name: { type: "string", short: "n" },
   config: { type: "string", short: "c" },
   version: { type: "string" },
+  "sign-key": { type: "string" },
+  // sign
+  key: { type: "string" },
+  // audit
+  verify: { type: "boolean" },
+  action: { type: "string" },
+  target: { type: "string" },
+  outcome: { type: "string" },
+  actor: { type: "string" },
+  limit: { type: "string" },
+  cursor: { type: "string" },
   // send
   wait: { type: "boolean", short: "w" },
   timeout: { type: "string" },
@@ -119,7 +149,9 @@ const GLOBAL_FLAGS = ["help", "url", "token", "json", "no-progress"];
 /** Flags each command takes, besides the global ones. */
 export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
   help: [],
-  deploy: ["name", "config", "version"],
+  deploy: ["name", "config", "version", "sign-key"],
+  sign: ["key"],
+  audit: ["verify", "action", "target", "outcome", "actor", "limit", "cursor"],
   send: [
     "wait",
     "timeout",
@@ -148,6 +180,8 @@ export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
 const POSITIONALS: Record<Command["cmd"], [string[], string[]]> = {
   help: [[], ["command"]],
   deploy: [["file.wasm"], []],
+  sign: [["file.wasm"], []],
+  audit: [[], []],
   send: [[], ["message"]],
   agents: [[], []],
   agent: [["id"], []],
@@ -299,7 +333,31 @@ function commandOf(
           throw new UsageError("'deploy' needs --name <agent name> (or a name in --config)", cmd);
         }
       }
-      return { cmd, file: args[0], name, config, version: s("version") };
+      const signKey = s("sign-key");
+      return {
+        cmd,
+        file: args[0],
+        name,
+        config,
+        version: s("version"),
+        ...(signKey === undefined ? {} : { signKey }),
+      };
+    }
+    case "audit":
+      return {
+        cmd,
+        verify: v.verify === true,
+        action: s("action"),
+        target: s("target"),
+        outcome: s("outcome"),
+        actor: s("actor"),
+        limit: intFlag("limit", s("limit"), 1, 1000),
+        cursor: s("cursor"),
+      };
+    case "sign": {
+      const key = s("key");
+      if (!key) throw new UsageError("'sign' needs --key <ed25519 private key .pem>", cmd);
+      return { cmd, file: args[0], key };
     }
     case "send":
       return sendCommand(args[0], v);

@@ -2,7 +2,11 @@ import { type Command, DEFAULT_URL } from "./args.ts";
 
 const USAGE: Record<Command["cmd"], string> = {
   help: "help [command]                      this text, or one command's",
-  deploy: "deploy <file.wasm> --name <n> [--config <json>|@file] [--version <v>]",
+  deploy:
+    "deploy <file.wasm> --name <n> [--config <json>|@file] [--version <v>] [--sign-key <pem>]",
+  sign: "sign <file.wasm> --key <private.pem>   Ed25519 signature and key id of a component",
+  audit: "audit [--action <a>] [--target <t>] [--outcome ok|refused|failed] [--actor <s>]\n" +
+    "       [--limit <n>] [--cursor <c>] [--verify]   the audit trail (admin); --verify checks it",
   send: "send [<message>|-] [--wait [--timeout <ms>] [--final]] [--fipa]\n" +
     "  send --to <agent> [--to ...] [-p <performative>] [--content <text>] [--conversation <id>]\n" +
     "       [--sender <agent>] [--protocol <p>] [--ontology <o>] [--language <l>] [--wait]",
@@ -28,7 +32,8 @@ const DETAILS: Partial<Record<Command["cmd"], string>> = {
   deploy: [
     "Uploads the component (multipart 'wasm' and 'config') to POST /api/v1/agents. --config is",
     "the deploy config as JSON or @file.json (name, version, manifest, limits, restart,",
-    "hibernate_after_seconds); --name and --version override its fields.",
+    "hibernate_after_seconds); --name and --version override its fields. --sign-key signs the",
+    "component with an Ed25519 private key (PEM), for nodes that trust its publisher.",
   ].join("\n"),
   logs: [
     "Follows the node's event WebSocket (/ws). --events takes type patterns: exact",

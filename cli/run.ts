@@ -10,6 +10,7 @@ import {
 import {
   type AgentListQuery,
   ApiError,
+  type AuditQuery,
   type DirectoryQuery,
   FipaEdgeClient,
   type Subscription,
@@ -29,6 +30,8 @@ import {
 import { helpText } from "./help.ts";
 import { builtBody, type MessageBody, messageBody } from "./message-input.ts";
 import { formatBytes, formatDuration, Progress, type ProgressSink } from "./progress.ts";
+import { signWith } from "./sign.ts";
+import { formatAuditPage, formatAuditVerdict } from "./audit.ts";
 
 /** Everything the CLI does to the outside world, injected (tests pass fakes). */
 export interface CliIo {
@@ -156,10 +159,14 @@ async function execute(
       const name = config.name;
       const wasm = await io.readFile(c.file);
       const filename = c.file.split(/[\\/]/).pop() || "agent.wasm";
+      const signature = c.signKey
+        ? await signWith(wasm, new TextDecoder().decode(await io.readFile(c.signKey)), c.signKey)
+        : undefined;
       const label = `uploading ${filename} (${formatBytes(wasm.length)})`;
       // The node checks the config; the CLI passes it on as given.
       const view = await api.deploy(wasm, config as { name: string }, {
         filename,
+        signature,
         signal,
         onProgress: (sent, total) => {
           if (sent < total) progress.bar(label, sent, total);
@@ -168,6 +175,25 @@ async function execute(
       });
       progress.clear();
       print(view, (v) => `${formatLifecycle("deployed", v)}\n  hash ${v.hash ?? "?"}`);
+      return EXIT.ok;
+    }
+
+    case "audit": {
+      if (c.verify) {
+        const v = await api.auditVerify({ signal });
+        print(v, formatAuditVerdict);
+        return v.ok ? EXIT.ok : EXIT.failed;
+      }
+      const { cmd: _cmd, verify: _verify, ...filters } = c;
+      // The node checks the filters (an unknown outcome is its 400); the CLI passes them on.
+      print(await api.audit(filters as AuditQuery, { signal }), formatAuditPage);
+      return EXIT.ok;
+    }
+
+    case "sign": {
+      const wasm = await io.readFile(c.file);
+      const s = await signWith(wasm, new TextDecoder().decode(await io.readFile(c.key)), c.key);
+      print(s, (v) => `key_id    ${v.key_id}\nsignature ${v.signature}`);
       return EXIT.ok;
     }
 

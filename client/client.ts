@@ -6,7 +6,11 @@ import type {
   AgentListQuery,
   AgentPage,
   AgentView,
+  AuditPage,
+  AuditQuery,
+  AuditVerdict,
   ClusterStatus,
+  ComponentSignature,
   Delivery,
   DeployConfig,
   DirectoryPage,
@@ -41,6 +45,11 @@ export interface UploadOptions extends CallOptions {
   filename?: string;
   /** Called as the upload is read: bytes sent so far and in all (the multipart body). */
   onProgress?: (sent: number, total: number) => void;
+  /**
+   * The component's signature (multipart fields `signature` and `key_id`), checked against
+   * the node's trusted publisher keys; required under `--require-signed-agents`.
+   */
+  signature?: ComponentSignature;
 }
 
 /** Options of {@link FipaEdgeClient.send}. */
@@ -278,13 +287,26 @@ export class FipaEdgeClient {
     });
   }
 
+  /** A page of the audit trail (admin), oldest first, filtered by `query`. */
+  async audit(query: AuditQuery = {}, opts: CallOptions = {}): Promise<AuditPage> {
+    return await this.http.json<AuditPage>("GET", "/api/v1/audit", { query, ...opts });
+  }
+
+  /** Verifies the audit chain (admin): intact, or the first record edited, unlinked or removed. */
+  async auditVerify(opts: CallOptions = {}): Promise<AuditVerdict> {
+    return await this.http.json<AuditVerdict>("GET", "/api/v1/audit/verify", opts);
+  }
+
   /** A client of the same node with another token (e.g. a read-only one). */
   withToken(token: ClientOptions["token"]): FipaEdgeClient {
     return new FipaEdgeClient({ ...this.http.options, token });
   }
 }
 
-/** The multipart request of a deployment or an update: `config` (JSON) then `wasm`. */
+/**
+ * The multipart request of a deployment or an update: `config` (JSON), `wasm`, then the
+ * signature fields when signed.
+ */
 function upload(
   wasm: Uint8Array | undefined,
   config: unknown,
@@ -304,6 +326,10 @@ function upload(
       contentType: "application/wasm",
       data: wasm,
     }]),
+    ...(opts.signature === undefined ? [] : [
+      { name: "signature", contentType: "text/plain", data: enc.encode(opts.signature.signature) },
+      { name: "key_id", contentType: "text/plain", data: enc.encode(opts.signature.key_id) },
+    ]),
   ], boundary);
   const progress = opts.onProgress;
   return {

@@ -34,6 +34,9 @@ import type {
 } from "../runtime/http/routes/cluster.ts";
 import type { DirectoryAgentsQuery } from "../runtime/http/routes/directory.ts";
 import type { WsClientMessageSchema } from "../runtime/http/routes/observe.ts";
+import type { AuditQuerySchema } from "../runtime/http/routes/audit.ts";
+import type { AuditPage as ServerAuditPage } from "../runtime/audit/log.ts";
+import type { ChainVerdict } from "../runtime/audit/chain.ts";
 
 export type { AclJson, AgentView, EventFilter, NodeEvent };
 
@@ -109,3 +112,18 @@ export type Subscription = Omit<
   Extract<z.input<typeof WsClientMessageSchema>, { type: "subscribe" }>,
   "type"
 >;
+
+/** Filters and paging of `GET /api/v1/audit` (admin): `limit`, then `cursor` = `next_cursor`. */
+export type AuditQuery = Omit<z.input<typeof AuditQuerySchema>, "limit"> & { limit?: number };
+/** A page of the audit trail, oldest first. */
+export type AuditPage = ServerAuditPage;
+/** What `GET /api/v1/audit/verify` answers: intact, or the first broken link. */
+export type AuditVerdict = ChainVerdict;
+
+/** A detached Ed25519 signature over a component's SHA-256 (`cli sign`), and its key id. */
+export interface ComponentSignature {
+  /** 64 bytes, base64. */
+  signature: string;
+  /** `ed25519:` and 16 hex digits of the public key's SHA-256. */
+  key_id: string;
+}

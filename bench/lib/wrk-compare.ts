@@ -28,7 +28,13 @@ export interface VariantRate {
  */
 export async function compareServers(
   variants: ServerVariant[],
-  request: { path: string; body: string; contentType?: string },
+  request: {
+    path: string;
+    body: string;
+    contentType?: string;
+    /** Request headers per variant name (e.g. its token). */
+    headers?: Record<string, Record<string, string>>;
+  },
   opts: { rounds?: number; seconds?: number; connections?: number } = {},
 ): Promise<Record<string, VariantRate>> {
   await ensureWrk();
@@ -46,6 +52,7 @@ export async function compareServers(
             url: `${server.url}${request.path}`,
             body: request.body,
             contentType: request.contentType ?? "application/json",
+            headers: request.headers?.[v.name],
             seconds,
             connections: opts.connections,
             cpu: two ? 1 : undefined,

@@ -47,6 +47,8 @@ export async function wrkPost(opts: {
   url: string;
   body: string;
   contentType: string;
+  /** Extra request headers (e.g. Authorization). */
+  headers?: Record<string, string>;
   connections?: number;
   seconds?: number;
   cpu?: number;
@@ -55,7 +57,10 @@ export async function wrkPost(opts: {
   await Deno.writeTextFile(
     script,
     `wrk.method = "POST"\nwrk.body = ${JSON.stringify(opts.body)}\n` +
-      `wrk.headers["Content-Type"] = ${JSON.stringify(opts.contentType)}\n`,
+      `wrk.headers["Content-Type"] = ${JSON.stringify(opts.contentType)}\n` +
+      Object.entries(opts.headers ?? {}).map(([k, v]) =>
+        `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}\n`
+      ).join(""),
   );
   const args = [
     "-t1",

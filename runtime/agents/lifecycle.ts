@@ -86,7 +86,11 @@ export class Lifecycle {
   }
 
   /** Deploys a new agent from component bytes. */
-  async deploy(bytes: Uint8Array, config: DeployConfig): Promise<AgentView> {
+  async deploy(
+    bytes: Uint8Array,
+    config: DeployConfig,
+    opts: { publisherKeyId?: string } = {},
+  ): Promise<AgentView> {
     this.registry.open();
     if (this.registry.has(config.name)) {
       throw new ApiError("AGENT_ALREADY_EXISTS", `Agent name '${config.name}' already in use`, {
@@ -104,6 +108,7 @@ export class Lifecycle {
       limits: config.limits,
       restart: config.restart,
       hibernate_after_seconds: config.hibernate_after_seconds,
+      ...(opts.publisherKeyId ? { publisher_key_id: opts.publisherKeyId } : {}),
       state: "loaded",
       deployed_at: at,
       updated_at: at,
@@ -153,15 +158,22 @@ export class Lifecycle {
 
   /**
    * Updates an agent: a new component and/or config. The agent's storage carries over; its
-   * memory does not (the new component starts with `init`).
+   * memory does not (the new component starts with `init`). A new component carries its own
+   * signer (`publisherKeyId`, or none); a config change keeps the old one.
    */
-  update(ref: string, change: { bytes?: Uint8Array; config?: UpdateConfig }): Promise<AgentView> {
+  update(
+    ref: string,
+    change: { bytes?: Uint8Array; config?: UpdateConfig; publisherKeyId?: string },
+  ): Promise<AgentView> {
     const m = this.registry.find(ref);
     return this.registry.serial(m, async () => {
       const hash = change.bytes ? (await this.deps.store.load(change.bytes)).hash : m.record.hash;
       const c = change.config ?? {};
+      const { publisher_key_id: _was, ...kept } = m.record;
+      const publisher = change.bytes ? change.publisherKeyId : m.record.publisher_key_id;
       const next: AgentRecord = {
-        ...m.record,
+        ...kept,
+        ...(publisher ? { publisher_key_id: publisher } : {}),
         hash,
         version: c.version ?? m.record.version,
         manifest: c.manifest ?? m.record.manifest,

@@ -27,6 +27,8 @@ export interface ListOptions {
   status?: AgentState;
   limit?: number;
   offset?: number;
+  /** Only the agents this admits (a caller's read scopes), counted before paging. */
+  visible?: (name: string) => boolean;
 }
 
 /**
@@ -115,14 +117,19 @@ export class AgentManager {
   }
 
   /** Deploys a new agent from component bytes. */
-  deploy(bytes: Uint8Array, config: DeployConfig): Promise<AgentView> {
-    return this.#lifecycle.deploy(bytes, config);
+  deploy(
+    bytes: Uint8Array,
+    config: DeployConfig,
+    opts: { publisherKeyId?: string } = {},
+  ): Promise<AgentView> {
+    return this.#lifecycle.deploy(bytes, config, opts);
   }
 
   /** Agents on this node, sorted by name. */
   list(opts: ListOptions = {}): { agents: AgentView[]; total: number; next_offset?: number } {
     const all = [...this.#registry.all()]
       .filter((m) => !opts.status || m.record.state === opts.status)
+      .filter((m) => !opts.visible || opts.visible(m.record.name))
       .sort((a, b) => a.record.name.localeCompare(b.record.name));
     const offset = opts.offset ?? 0;
     const limit = opts.limit ?? 100;
@@ -149,7 +156,10 @@ export class AgentManager {
    * memory does not (the new component starts with `init`). A failed update leaves the agent
    * as it was.
    */
-  update(ref: string, change: { bytes?: Uint8Array; config?: UpdateConfig }): Promise<AgentView> {
+  update(
+    ref: string,
+    change: { bytes?: Uint8Array; config?: UpdateConfig; publisherKeyId?: string },
+  ): Promise<AgentView> {
     return this.#lifecycle.update(ref, change);
   }
 

@@ -21,6 +21,8 @@ export interface AgentRecord {
   version: string;
   /** SHA-256 of the component. */
   hash: string;
+  /** Key id of the trusted publisher whose signature the component carried, if any. */
+  publisher_key_id?: string;
   manifest: Manifest;
   limits: Limits;
   restart: RestartStrategy;

@@ -10,6 +10,8 @@ export interface AgentView {
   lifecycle_state: string;
   version: string;
   hash: string;
+  /** Key id of the publisher that signed the component, if it was signed. */
+  publisher_key_id?: string;
   node: string;
   deployed_at: string;
   updated_at: string;
@@ -42,6 +44,7 @@ export function toView(
     lifecycle_state: r.state,
     version: r.version,
     hash: r.hash,
+    ...(r.publisher_key_id ? { publisher_key_id: r.publisher_key_id } : {}),
     node: ctx.node,
     deployed_at: r.deployed_at,
     updated_at: r.updated_at,

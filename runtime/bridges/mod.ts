@@ -5,16 +5,16 @@
  * @module
  */
 import type { App } from "../http/env.ts";
-import { type AuthOptions, requestRole } from "../http/auth.ts";
 import type { Logger } from "../log/mod.ts";
 import { A2aGateway, a2aRoutes } from "./a2a/mod.ts";
 
 export { a2aRoute } from "./a2a/mod.ts";
 import { type McpDeps, mcpRoutes, McpSessions } from "./mcp/mod.ts";
 
-/** What the bridges need: the services of the node and the API's tokens. */
+/** What the bridges need: the services of the node and whether the API needs tokens. */
 export interface BridgeDeps extends McpDeps {
-  auth: Pick<AuthOptions, "adminTokens" | "readTokens">;
+  /** Tokens are configured (static or JWT): A2A cards declare the bearer scheme. */
+  secured: boolean;
   log: Logger;
   /** The node's public URL for the A2A cards; each request's origin when omitted. */
   publicUrl?: string;
@@ -33,7 +33,7 @@ export interface Bridges {
  * (`/.well-known/agent-card.json`, `/a2a/...`) on the node's app.
  */
 export function mountBridges(app: App, deps: BridgeDeps): Bridges {
-  const mcp = new McpSessions(deps, (req) => requestRole(req, deps.auth) ?? "read");
+  const mcp = new McpSessions(deps);
   mcpRoutes(app, mcp);
   let a2a: A2aGateway | undefined;
   if (deps.agents) {
@@ -42,7 +42,7 @@ export function mountBridges(app: App, deps: BridgeDeps): Bridges {
       node: deps.node,
       log: deps.log.child({ component: "a2a" }),
       agents: deps.agents,
-      secured: deps.auth.adminTokens.length > 0 || deps.auth.readTokens.length > 0,
+      secured: deps.secured,
       publicUrl: deps.publicUrl,
     });
     a2aRoutes(app, a2a);

@@ -48,6 +48,61 @@ export const SETTINGS = [
     help: "read-only API token (repeatable)",
   },
   {
+    key: "apiTokens",
+    flag: "api-token",
+    env: "FIPA_EDGE_API_TOKEN",
+    help: "token with a role: role=TOKEN or role[scope ...]=TOKEN (repeatable)",
+  },
+  {
+    key: "jwtJwksUrl",
+    flag: "jwt-jwks-url",
+    env: "FIPA_EDGE_JWT_JWKS_URL",
+    help: "accept JWTs signed by the keys at this JWKS URL",
+  },
+  {
+    key: "jwtJwksFile",
+    flag: "jwt-jwks-file",
+    env: "FIPA_EDGE_JWT_JWKS_FILE",
+    help: "accept JWTs signed by the keys in this JWKS file",
+  },
+  { key: "jwtIssuer", flag: "jwt-issuer", env: "FIPA_EDGE_JWT_ISSUER", help: "required JWT iss" },
+  {
+    key: "jwtAudience",
+    flag: "jwt-audience",
+    env: "FIPA_EDGE_JWT_AUDIENCE",
+    help: "accepted JWT aud (repeatable)",
+  },
+  {
+    key: "jwtRolesClaim",
+    flag: "jwt-roles-claim",
+    env: "FIPA_EDGE_JWT_ROLES_CLAIM",
+    help: "JWT claim with the roles (dotted path)",
+  },
+  {
+    key: "jwtScopesClaim",
+    flag: "jwt-scopes-claim",
+    env: "FIPA_EDGE_JWT_SCOPES_CLAIM",
+    help: "JWT claim with the scopes",
+  },
+  {
+    key: "jwtSenderClaim",
+    flag: "jwt-sender-claim",
+    env: "FIPA_EDGE_JWT_SENDER_CLAIM",
+    help: "JWT claim with the sender names allowed",
+  },
+  {
+    key: "jwtClockSkewSeconds",
+    flag: "jwt-clock-skew-seconds",
+    env: "FIPA_EDGE_JWT_CLOCK_SKEW_SECONDS",
+    help: "clock skew accepted on exp and nbf",
+  },
+  {
+    key: "jwtJwksCooldownSeconds",
+    flag: "jwt-jwks-cooldown-seconds",
+    env: "FIPA_EDGE_JWT_JWKS_COOLDOWN_SECONDS",
+    help: "least time between two JWKS fetches",
+  },
+  {
     key: "rateLimit",
     flag: "rate-limit",
     env: "FIPA_EDGE_RATE_LIMIT",
@@ -198,6 +253,24 @@ export const SETTINGS = [
     help: "Task API: tasks kept (oldest ended ones go first)",
   },
   {
+    key: "trustedPublisherKeys",
+    flag: "trusted-publisher-key",
+    env: "FIPA_EDGE_TRUSTED_PUBLISHER_KEY",
+    help: "Ed25519 public key (or file) of a trusted agent publisher (repeatable)",
+  },
+  {
+    key: "requireSignedAgents",
+    flag: "require-signed-agents",
+    env: "FIPA_EDGE_REQUIRE_SIGNED_AGENTS",
+    help: "refuse components without a trusted signature (flag alone; variable: on|off)",
+  },
+  {
+    key: "auditRetentionDays",
+    flag: "audit-retention-days",
+    env: "FIPA_EDGE_AUDIT_RETENTION_DAYS",
+    help: "prune audit records older than this (0: keep all)",
+  },
+  {
     key: "tlsCert",
     flag: "tls-cert",
     env: "FIPA_EDGE_TLS_CERT",
@@ -212,11 +285,23 @@ export const SETTINGS = [
 ] as const;
 
 /** Settings that take a list: repeatable flags, comma-separated variables. */
-const LISTS = new Set(["join", "adminTokens", "readTokens", "agentPermissions", "dfFederateWith"]);
+const LISTS = new Set([
+  "join",
+  "adminTokens",
+  "readTokens",
+  "apiTokens",
+  "jwtAudience",
+  "agentPermissions",
+  "trustedPublisherKeys",
+  "dfFederateWith",
+]);
+/** Settings whose flag may stand alone (`--require-signed-agents` = on). */
+const SWITCHES = new Set(["requireSignedAgents"]);
 /** Token settings that can also come from a file (one token per line) via `--X-file` / `X_FILE`. */
 const TOKEN_FILES = [
   { key: "adminTokens", flag: "admin-token-file", env: "FIPA_EDGE_ADMIN_TOKEN_FILE" },
   { key: "readTokens", flag: "read-token-file", env: "FIPA_EDGE_READ_TOKEN_FILE" },
+  { key: "apiTokens", flag: "api-token-file", env: "FIPA_EDGE_API_TOKEN_FILE" },
 ] as const;
 
 /** A configuration problem, naming the setting and its bad value. */
@@ -277,6 +362,8 @@ export function loadConfig(
     config: { type: "string" },
   };
   for (const s of SETTINGS) options[s.flag] = { type: "string", multiple: LISTS.has(s.key) };
+  // A switch is `--flag` alone (on); its variable and config key take on|off.
+  for (const s of SETTINGS) if (SWITCHES.has(s.key)) options[s.flag] = { type: "boolean" };
   for (const t of TOKEN_FILES) options[t.flag] = { type: "string" };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
@@ -344,7 +431,7 @@ function describe(
     if (i.code === "unrecognized_keys") return `unknown setting(s) ${i.keys.join(", ")}`;
     const from = origin[key] ?? key;
     // Never echo secrets.
-    const shown = /Tokens?$/.test(key) ? "a token" : JSON.stringify(merged[key]);
+    const shown = /[tT]okens?$/.test(key) ? "a token" : JSON.stringify(merged[key]);
     return `${from}: ${shown} is invalid: ${i.message}`;
   }).join("; ");
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ByteSizeSchema } from "../sandbox/manifest.ts";
 import { DEFAULT_AGENT_BOUNDS, GRANTABLE_PERMISSIONS } from "../sandbox/bounds.ts";
+import { TokenGrantSchema } from "../security/static-tokens.ts";
 
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -19,6 +20,15 @@ export const DEFAULTS = {
   maxBodyBytes: 1_048_576,
   adminTokens: [] as string[],
   readTokens: [] as string[],
+  apiTokens: [] as string[],
+  jwtRolesClaim: "roles",
+  jwtScopesClaim: "scope",
+  jwtSenderClaim: "fipa_sender",
+  jwtClockSkewSeconds: 30,
+  jwtJwksCooldownSeconds: 30,
+  trustedPublisherKeys: [] as string[],
+  requireSignedAgents: "off",
+  auditRetentionDays: 90,
   rateLimit: "on",
   sampleAgents: "on",
   deliveryMaxAttempts: 8,
@@ -106,6 +116,28 @@ export const ConfigSchema = z.strictObject({
   adminTokens: z.array(Token).default([]),
   /** Tokens that may only read (GET, and POSTs that change nothing). */
   readTokens: z.array(Token).default([]),
+  /** Tokens with a role and scopes: `role=TOKEN`, `role[scope ...]=TOKEN` or objects. */
+  apiTokens: z.array(TokenGrantSchema).default([]),
+  /** JWKS URL of the JWT issuer (JWT bearer tokens are accepted when this or a file is set). */
+  jwtJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** JWKS file (reread when a token names an unknown key id). */
+  jwtJwksFile: z.string().min(1).optional(),
+  /** Required `iss` of JWTs. */
+  jwtIssuer: z.string().min(1).optional(),
+  /** Accepted `aud` values of JWTs (one must match). */
+  jwtAudience: z.array(z.string().min(1)).optional(),
+  /** The claim (dotted path) holding a JWT's roles. */
+  jwtRolesClaim: z.string().min(1).default(DEFAULTS.jwtRolesClaim),
+  /** The claim holding a JWT's scopes (space-separated string or array). */
+  jwtScopesClaim: z.string().min(1).default(DEFAULTS.jwtScopesClaim),
+  /** The claim holding the sender names a JWT's holder may use. */
+  jwtSenderClaim: z.string().min(1).default(DEFAULTS.jwtSenderClaim),
+  /** Clock skew accepted on `exp` and `nbf`, seconds. */
+  jwtClockSkewSeconds: z.coerce.number().min(0).max(600).default(DEFAULTS.jwtClockSkewSeconds),
+  /** The JWKS is refetched at most this often (an unknown `kid` triggers a refetch), seconds. */
+  jwtJwksCooldownSeconds: z.coerce.number().min(0).max(86_400).default(
+    DEFAULTS.jwtJwksCooldownSeconds,
+  ),
   rateLimit: z.enum(["on", "off"]).default("on"),
   rateLimits: RateLimitsSchema.default(RATE_LIMIT_DEFAULTS),
   /** Raft tick, ms: heartbeats every tick, elections after `raftElectionTicks`..2× ticks. */
@@ -193,12 +225,24 @@ export const ConfigSchema = z.strictObject({
   clusterToken: Token.optional(),
   /** Base URL other platforms reach this node's HTTP API at (MTP address = it + `/acc`). */
   publicUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")).optional(),
+  /** Ed25519 public keys of trusted agent publishers: PEM or base64 text, or a file of them. */
+  trustedPublisherKeys: z.array(z.string().min(1)).default([]),
+  /** Refuse components without a trusted publisher's signature (`on`/`off`; flag alone: on). */
+  requireSignedAgents: z.preprocess(
+    (v) => v === true || v === "true" ? "on" : v === false || v === "false" ? "off" : v,
+    z.enum(["on", "off"]),
+  ).default("off"),
+  /** Audit records older than this are pruned (the chain stays verifiable); 0 keeps all. */
+  auditRetentionDays: z.coerce.number().min(0).max(36_500).default(DEFAULTS.auditRetentionDays),
   /** PEM certificate and key files; both set serves HTTPS. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
 }).refine((c) => !c.tlsCert === !c.tlsKey, {
   message: "tlsCert and tlsKey go together",
   path: ["tlsCert"],
+}).refine((c) => !(c.jwtJwksUrl && c.jwtJwksFile), {
+  message: "set jwtJwksUrl or jwtJwksFile, not both",
+  path: ["jwtJwksUrl"],
 });
 
 /** A validated configuration. */

@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   // Added by fipa-edge.
   INVALID_ACL: 400,
   INVALID_REQUEST: 400,
+  /** A component's signature is missing (when required), untrusted or wrong. */
+  INVALID_SIGNATURE: 400,
   PROTOCOL_VIOLATION: 409,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,

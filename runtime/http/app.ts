@@ -10,6 +10,19 @@ import { httpMetrics } from "./metrics-middleware.ts";
 import { observeRoutes } from "./routes/observe.ts";
 import { metricsApiRoutes } from "./routes/metrics-api.ts";
 import { auth } from "./auth.ts";
+import { auditTokenFailure, setAuditLog } from "./audit-trail.ts";
+import { auditRoutes } from "./routes/audit.ts";
+import type { AuditLog } from "../audit/mod.ts";
+import { publicPaths, publicPatterns, setAgentResolver } from "./access.ts";
+import { foreignSenderGuard, hostedCheck, senderGuard } from "./sender-guard.ts";
+import {
+  Authenticator,
+  type JwtVerifier,
+  legacyGrants,
+  StaticTokens,
+  type TokenGrant,
+  type TrustedPublishers,
+} from "../security/mod.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { headerLimit } from "./header-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -47,9 +60,17 @@ export interface AppDeps {
   checks?: Record<string, HealthCheck>;
   /** Start time in ms since the epoch, for uptime. */
   startedAt?: number;
-  /** API tokens; with none configured the API is open. */
+  /** API tokens; with none configured (and no JWT verifier) the API is open. */
   adminTokens?: readonly string[];
   readTokens?: readonly string[];
+  /** Static tokens with a role and scopes. */
+  tokens?: readonly TokenGrant[];
+  /** JWT bearer tokens. */
+  jwt?: JwtVerifier;
+  /** Trusted agent publishers; omitted: signatures are neither required nor checked. */
+  publishers?: TrustedPublishers;
+  /** The audit trail; omitted means nothing is audited and no `/api/v1/audit` routes. */
+  audit?: AuditLog;
   /** Per-endpoint rate limits; omitted means none. */
   rateLimits?: RateLimits;
   /** Node events for the WebSocket stream; a private bus when omitted. */
@@ -75,23 +96,10 @@ export interface AppDeps {
   /** The DF's federation with other platforms' DFs; omitted means no `/api/v1/df/federation`. */
   federation?: DfFederationControl;
   /** The FIPA HTTP MTP endpoint and platform description; omitted means not mounted. */
-  acc?: Omit<AccDeps, "maxBodyBytes">;
+  acc?: Omit<AccDeps, "maxBodyBytes" | "checkSender">;
   /** The send-and-wait callers (shared with the MCP bridge); a private set when omitted. */
   waiters?: ReplyWaiters;
 }
-
-/** POST routes that change nothing, so a read-only token may use them. */
-export const READ_ONLY_POSTS = ["/api/v1/messages/validate", "/api/v1/conversations/analyze"];
-
-/**
- * The auth of the bridges (`runtime/bridges/`): agent cards are public like `/health` (A2A
- * discovery); `/mcp` takes any valid token and checks the role of each tool call.
- */
-export const BRIDGE_AUTH = {
-  publicPaths: ["/.well-known/agent-card.json"],
-  publicPatterns: [/^\/a2a\/[^/]+\/\.well-known\/agent-card\.json$/],
-  roleChecked: ["/mcp"],
-};
 
 /**
  * Builds the node's HTTP API (Hono): the REST routes under `/api/v1`, `/health`, and the
@@ -120,26 +128,46 @@ export function createApp(deps: AppDeps): App {
   }
   if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
   app.use("*", headerLimit());
+  const authenticator = new Authenticator(
+    new StaticTokens([
+      ...legacyGrants(deps.adminTokens ?? [], deps.readTokens ?? []),
+      ...(deps.tokens ?? []),
+    ]),
+    deps.jwt,
+  );
   app.use(
     "*",
     auth({
-      adminTokens: deps.adminTokens ?? [],
-      readTokens: deps.readTokens ?? [],
+      authenticator,
       // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
       // The OpenAPI document describes the code, not the node's data: public like /docs.
-      publicPaths: [
-        "/health",
-        "/acc",
-        "/openapi.json",
-        ...DASHBOARD_PATHS,
-        ...DOCS_PATHS,
-        ...BRIDGE_AUTH.publicPaths,
-      ],
-      publicPatterns: BRIDGE_AUTH.publicPatterns,
-      roleChecked: BRIDGE_AUTH.roleChecked,
-      readOnlyPosts: READ_ONLY_POSTS,
+      // The public rows of the access table, the dashboard's and docs' files, the A2A cards.
+      publicPaths: [...publicPaths(), ...DASHBOARD_PATHS, ...DOCS_PATHS],
+      publicPatterns: publicPatterns(),
+      onFailure: deps.audit ? auditTokenFailure(deps.audit) : undefined,
     }),
   );
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "A static token or a JWT (RS256, ES256, EdDSA); scopes list the roles",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "caxtonToken", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Caxton-Token",
+  });
+  if (deps.audit) setAuditLog(app, deps.audit);
+  const agents = deps.agents;
+  if (agents) {
+    setAgentResolver(app, (ref) => {
+      try {
+        return agents.get(ref).name;
+      } catch {
+        return ref;
+      }
+    });
+  }
   if (deps.rateLimits) app.use("*", rateLimit(deps.rateLimits));
   app.use(
     "*",
@@ -151,6 +179,7 @@ export function createApp(deps: AppDeps): App {
   app.onError(onError(deps.log));
   app.notFound(notFound);
 
+  const isHosted = hostedCheck(deps.router, agents);
   healthRoutes(app, {
     node: deps.node,
     version: VERSION,
@@ -161,11 +190,18 @@ export function createApp(deps: AppDeps): App {
     router: deps.router,
     waiters: deps.waiters ?? new ReplyWaiters(deps.router, deps.node),
     outbox: deps.outbox,
+    checkSender: senderGuard(isHosted),
   });
   if (deps.outbox) deadLetterRoutes(app, { outbox: deps.outbox });
   conversationRoutes(app, { conversations: deps.conversations, peers: deps.historyPeers });
   if (deps.tasks) taskRoutes(app, { tasks: deps.tasks });
-  if (deps.agents) agentRoutes(app, { agents: deps.agents, migration: deps.migration });
+  if (deps.agents) {
+    agentRoutes(app, {
+      agents: deps.agents,
+      migration: deps.migration,
+      publishers: deps.publishers,
+    });
+  }
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) {
     clusterRoutes(app, { cluster: deps.cluster, localName: (n) => deps.router.localName(n) });
@@ -173,6 +209,7 @@ export function createApp(deps: AppDeps): App {
   if (deps.cluster && deps.migration) {
     leaveRoutes(app, { cluster: deps.cluster, migration: deps.migration });
   }
+  if (deps.audit) auditRoutes(app, { audit: deps.audit });
   if (deps.cluster) directoryRoutes(app, { cluster: deps.cluster });
   if (deps.federation) federationRoutes(app, { federation: deps.federation });
   dashboardRoutes(app);
@@ -185,21 +222,17 @@ export function createApp(deps: AppDeps): App {
     });
   }
   observeRoutes(app, { metrics: deps.metrics, events: deps.events ?? new EventBus(deps.node) });
-  if (deps.acc) accRoutes(app, { ...deps.acc, maxBodyBytes: deps.maxBodyBytes });
+  if (deps.acc) {
+    accRoutes(app, {
+      ...deps.acc,
+      maxBodyBytes: deps.maxBodyBytes,
+      checkSender: foreignSenderGuard(deps.router, isHosted),
+    });
+  }
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    description: "An --admin-token or --read-token (when the node has any)",
-  });
-  app.openAPIRegistry.registerComponent("securitySchemes", "caxtonToken", {
-    type: "apiKey",
-    in: "header",
-    name: "X-Caxton-Token",
-  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    security: [{ bearer: [] }, { caxtonToken: [] }],
+    security: [{ bearerAuth: [] }, { caxtonToken: [] }],
     info: {
       title: "fipa-edge",
       version: VERSION,

@@ -4,6 +4,8 @@ import type { z } from "zod";
 import { zodIssues } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { App, AppEnv } from "./env.ts";
+import { accessMiddleware, accessOf, openApiSecurity } from "./access.ts";
+import { auditMiddleware } from "./audit-trail.ts";
 
 type Part = "query" | "params";
 
@@ -30,6 +32,10 @@ export type RouteInput<R> = [Parsed<R, "query">, Parsed<R, "params">] extends [n
  * `c.req.valid("query")` / `c.req.valid("param")`. Handlers parse their own bodies so that bad
  * input maps to this API's error codes (`INVALID_ACL`, `415`, ...).
  *
+ * Who may call it is its row in `ROUTE_ACCESS` (`access.ts`; a route without a row throws
+ * here): the row becomes the operation's `security` in /openapi.json and a middleware that
+ * answers `403 FORBIDDEN` before anything else runs.
+ *
  * A route without query and path schemas gets no validation step at all, and a request without
  * a query string takes the schema's defaults parsed once at definition time: the hot
  * `POST /api/v1/messages` pays one `indexOf`.
@@ -49,10 +55,23 @@ export function defineRoute<const R extends RouteConfig>(
     Handler<AppEnv, string, RouteInput<NoInfer<R>>>,
   ]
 ): void {
-  app.openAPIRegistry.registerPath(spec.tags ? spec : { ...spec, tags: [routeTag(spec.path)] });
+  const access = accessOf(spec.method, spec.path);
+  app.openAPIRegistry.registerPath({
+    ...spec,
+    ...(spec.tags ? {} : { tags: [routeTag(spec.path)] }),
+    security: openApiSecurity(access),
+    "x-access": access,
+  });
   const path = spec.path.replace(/\{([^}]+)\}/g, ":$1");
   const validate = inputValidator(spec);
-  const all = (validate ? [validate, ...handlers] : handlers) as [Handler<AppEnv>];
+  const guard = accessMiddleware(app, access);
+  const audit = auditMiddleware(app, `${spec.method.toUpperCase()} ${spec.path}`, access);
+  const all = [
+    ...(audit ? [audit] : []),
+    ...(guard ? [guard] : []),
+    ...(validate ? [validate] : []),
+    ...handlers,
+  ] as [Handler<AppEnv>];
   app.on(spec.method.toUpperCase(), path, ...all);
 }
 

@@ -41,6 +41,7 @@ const RecordSchema = z.strictObject({
   name: AgentLocalNameSchema,
   version: z.string().min(1).max(64),
   hash: Hex64,
+  publisher_key_id: z.string().regex(/^ed25519:[0-9a-f]{16}$/).optional(),
   manifest: ManifestSchema,
   limits: LimitsSchema,
   restart: RestartStrategySchema,

@@ -11,7 +11,7 @@ import {
 import { agentBounds, type Config } from "../config/mod.ts";
 import { KvDeduper, Outbox } from "../delivery/mod.ts";
 import { EventBus } from "../events/mod.ts";
-import { createApp } from "../http/mod.ts";
+import { createApp, hostedCheck } from "../http/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/mod.ts";
 import {
@@ -34,6 +34,9 @@ import { TaskKv, TaskService } from "../tasks/mod.ts";
 import { collectNodeMetrics } from "./collect-metrics.ts";
 import { startMetricsSampler } from "./metrics-sampler.ts";
 import { componentsInUse } from "./components-in-use.ts";
+import { jwtVerifier } from "./jwt-verifier.ts";
+import { trustedPublishers } from "./publishers.ts";
+import { startAuditLog } from "./audit.ts";
 import { getMember } from "../directory/mod.ts";
 import {
   FAULT_ENV,
@@ -94,6 +97,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const router = new MessageRouter(platform);
   router.addAlias(config.name);
   const events = new EventBus(config.name);
+  const auditing = startAuditLog(kv, {
+    retentionDays: config.auditRetentionDays,
+    events,
+    log,
+  });
   const metrics = createNodeMetrics(config.name);
   const sampler = await startMetricsSampler(config.name, metrics);
   let baseUrl = "";
@@ -276,6 +284,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
 
   const waiters = new ReplyWaiters(router, config.name);
+  const publishers = await trustedPublishers(config);
+  const secured = config.adminTokens.length > 0 || config.readTokens.length > 0 ||
+    config.apiTokens.length > 0 || config.jwtJwksUrl !== undefined ||
+    config.jwtJwksFile !== undefined;
   const app = createApp({
     node: config.name,
     router,
@@ -284,6 +296,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     maxBodyBytes: config.maxBodyBytes,
     adminTokens: config.adminTokens,
     readTokens: config.readTokens,
+    tokens: config.apiTokens,
+    jwt: jwtVerifier(config),
+    publishers,
+    audit: auditing.audit,
     rateLimits: config.rateLimit === "on" ? config.rateLimits : undefined,
     events,
     metrics,
@@ -320,14 +336,17 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     tasks,
     events,
     platform: () => apDescription({ name: platform, mtpAddresses: [accUrl()] }),
-    auth: { adminTokens: config.adminTokens, readTokens: config.readTokens },
+    secured,
+    isHosted: hostedCheck(router, agents),
+    publishers,
+    audit: auditing.audit,
     log,
     publicUrl: config.publicUrl,
   });
   const tls = config.tlsCert && config.tlsKey
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
     : undefined;
-  if (config.adminTokens.length === 0 && config.readTokens.length === 0) {
+  if (!secured) {
     log.warn("no API tokens configured: the HTTP API is open to anyone who can reach it");
   }
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
@@ -386,6 +405,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await Promise.allSettled([...inflight]);
         await migration.stop();
         await agents.close();
+        await auditing.stop();
         platformAgents.stop();
         await sandbox.close();
         store.close();

@@ -13,6 +13,8 @@ import { spawnNode } from "../support/node-process.ts";
 
 const ADMIN = "mcp-admin-token-0123456789";
 const READ = "mcp-read-token-0123456789";
+const SENDER = "mcp-sender-token-0123456789";
+const SCOPED = "mcp-scoped-deployer-0123456789";
 
 async function connect(url: string, token: string): Promise<Client> {
   const client = new Client({ name: "fipa-edge-test", version: "1.0.0" });
@@ -48,7 +50,18 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 Deno.test("MCP over Streamable HTTP: tools, DF search, send_and_wait to echo, roles, resources", async () => {
   const node = await spawnNode(
-    ["--name", "mcp-a", "--admin-token", ADMIN, "--read-token", READ],
+    [
+      "--name",
+      "mcp-a",
+      "--admin-token",
+      ADMIN,
+      "--read-token",
+      READ,
+      "--api-token",
+      `sender=${SENDER}`,
+      "--api-token",
+      `deployer[deploy:team-a-*]=${SCOPED}`,
+    ],
     {},
     {
       sampleAgents: true,
@@ -56,6 +69,8 @@ Deno.test("MCP over Streamable HTTP: tools, DF search, send_and_wait to echo, ro
   );
   const admin = await connect(node.url, ADMIN);
   const reader = await connect(node.url, READ);
+  const sender = await connect(node.url, SENDER);
+  const scoped = await connect(node.url, SCOPED);
   try {
     // Without a token the endpoint refuses like the rest of the API.
     const anon = await fetch(`${node.url}/mcp`, {
@@ -152,7 +167,12 @@ Deno.test("MCP over Streamable HTTP: tools, DF search, send_and_wait to echo, ro
     assert.equal(refused.isError, true);
     const err = (refused.structuredContent as { error: { code: string; details: unknown } }).error;
     assert.equal(err.code, "FORBIDDEN");
-    assert.deepEqual(err.details, { tool: "deploy_agent", role: "read" });
+    assert.deepEqual(err.details, {
+      tool: "deploy_agent",
+      action: "deploy",
+      reason: "role",
+      roles: ["reader"],
+    });
     const notSent = await reader.callTool({
       name: "send_message",
       arguments: { message: { performative: "request", receiver: "echo", content: "x" } },
@@ -161,6 +181,49 @@ Deno.test("MCP over Streamable HTTP: tools, DF search, send_and_wait to echo, ro
       (notSent.structuredContent as { error: { code: string } }).error.code,
       "FORBIDDEN",
     );
+
+    // The roles and scopes of the HTTP API, per tool: a sender sends, as a sender its token
+    // allows (never the platform's agents or another name), but may not deploy; a deployer
+    // scoped to team-a-* deploys only there.
+    const errorOf = (r: Awaited<ReturnType<Client["callTool"]>>) =>
+      (r.structuredContent as { error: { code: string; details: Record<string, unknown> } })
+        .error;
+    ok(
+      await sender.callTool({
+        name: "send_message",
+        arguments: { message: { performative: "inform", receiver: "echo", content: "x" } },
+      }),
+    );
+    for (
+      const [forged, reason] of [["ams", "platform agent"], [
+        "someone-else",
+        "not allowed for this token",
+      ]]
+    ) {
+      const r = await sender.callTool({
+        name: "send_message",
+        arguments: {
+          message: { performative: "inform", sender: forged, receiver: "echo", content: "x" },
+        },
+      });
+      assert.equal(r.isError, true, forged);
+      assert.equal(errorOf(r).code, "FORBIDDEN");
+      assert.equal(errorOf(r).details.sender, forged);
+      assert.equal(errorOf(r).details.reason, reason);
+    }
+    const senderDeploy = await sender.callTool({
+      name: "deploy_agent",
+      arguments: { wasm_base64: btoa(String.fromCharCode(...wasm)), config: { name: "x" } },
+    });
+    assert.equal(errorOf(senderDeploy).details.reason, "role");
+    const outOfScope = await scoped.callTool({
+      name: "deploy_agent",
+      arguments: { wasm_base64: btoa(String.fromCharCode(...wasm)), config: { name: "b-x" } },
+    });
+    assert.equal(errorOf(outOfScope).code, "FORBIDDEN");
+    assert.equal(errorOf(outOfScope).details.reason, "scope");
+    const stopOutOfScope = await scoped.callTool({ name: "stop_agent", arguments: { id: "echo" } });
+    assert.equal(errorOf(stopOutOfScope).details.reason, "scope");
 
     // Resources: the platform, the agents; a subscribed agent's change is notified.
     const platform = await reader.readResource({ uri: "fipa://platform" });
@@ -225,9 +288,38 @@ Deno.test("MCP over Streamable HTTP: tools, DF search, send_and_wait to echo, ro
     );
     assert.equal(deployed.status, "running");
     assert.equal(deployed.full_name, "echo2@mcp-a");
+
+    // The tools' deploys, stops and refusals are in the audit trail like the HTTP API's.
+    const trail = await (await fetch(`${node.url}/api/v1/audit?limit=1000`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    })).json() as {
+      records: { action: string; target: string; outcome: string; details: { via?: string } }[];
+    };
+    assert.deepEqual(
+      trail.records.filter((r) => r.details.via === "mcp").map((r) => [
+        r.action,
+        r.target,
+        r.outcome,
+      ]),
+      [
+        ["agent.deploy", "echo2", "refused"],
+        ["mcp.send_message", "send_message", "refused"],
+        ["message.sender", "ams", "refused"],
+        ["message.sender", "someone-else", "refused"],
+        ["agent.deploy", "x", "refused"],
+        ["agent.deploy", "b-x", "refused"],
+        ["agent.stop", "echo", "refused"],
+        ["agent.stop", "echo", "ok"],
+        ["agent.deploy", "tb-30", "ok"],
+        ["agent.deploy", "tb-70", "ok"],
+        ["agent.deploy", "echo2", "ok"],
+      ],
+    );
   } finally {
     await admin.close();
     await reader.close();
+    await sender.close();
+    await scoped.close();
     await node.stop();
   }
 });

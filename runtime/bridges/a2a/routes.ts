@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { ApiError } from "../../errors/mod.ts";
-import type { App } from "../../http/env.ts";
+import type { Context } from "hono";
+import { authorize } from "../../http/access.ts";
+import type { App, AppEnv } from "../../http/env.ts";
 import { defineRoute } from "../../http/route.ts";
 import { errorResponses } from "../../http/schemas.ts";
 import { A2A_PREFIX } from "./cards.ts";
@@ -65,7 +67,11 @@ export function a2aRoutes(app: App, gateway: A2aGateway): void {
       ),
   );
 
-  const rpc = async (req: Request, agent: string | undefined): Promise<Response> => {
+  const rpc = async (
+    c: Context<AppEnv>,
+    req: Request,
+    agent: string | undefined,
+  ): Promise<Response> => {
     let body: unknown;
     try {
       body = JSON.parse(await req.text());
@@ -75,8 +81,13 @@ export function a2aRoutes(app: App, gateway: A2aGateway): void {
     const head = RpcHead.safeParse(body);
     if (head.success && SENDS.has(head.data.method)) {
       const p = head.data.params;
+      const skill = requestedSkill([p?.message?.metadata, p?.metadata]);
+      // The platform's endpoint names the agent in the body (`<agent>/<skill>`): the caller's
+      // send scopes must cover it, checked before the skill is looked up (an agent's own
+      // endpoint was checked by its row in the access table).
+      if (agent === undefined && skill !== undefined) authorize(c, "send", skill.split("/")[0]);
       try {
-        gateway.target(agent, requestedSkill([p?.message?.metadata, p?.metadata]));
+        gateway.target(agent, skill);
       } catch (e) {
         if (e instanceof ApiError && e.code === "INVALID_REQUEST") {
           return invalidParams(head.data.id, e.message);
@@ -105,7 +116,7 @@ export function a2aRoutes(app: App, gateway: A2aGateway): void {
   defineRoute(
     app,
     rpcSpec(A2A_PREFIX, "A2A: the platform's JSON-RPC endpoint (metadata.skill = <agent>/<skill>)"),
-    (c) => rpc(c.req.raw, undefined),
+    (c) => rpc(c, c.req.raw, undefined),
   );
   defineRoute(
     app,
@@ -113,6 +124,6 @@ export function a2aRoutes(app: App, gateway: A2aGateway): void {
       ...rpcSpec(`${A2A_PREFIX}/{agent}`, "A2A: an opted-in agent's JSON-RPC endpoint"),
       request: { ...rpcSpec("", "").request, params: AgentParam },
     },
-    (c) => rpc(c.req.raw, c.req.valid("param").agent),
+    (c) => rpc(c, c.req.raw, c.req.valid("param").agent),
   );
 }

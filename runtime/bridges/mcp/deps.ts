@@ -5,6 +5,8 @@ import type { Outbox } from "../../delivery/mod.ts";
 import type { EventBus } from "../../events/mod.ts";
 import type { MessageRouter, ReplyWaiters } from "../../routing/mod.ts";
 import type { TaskService } from "../../tasks/mod.ts";
+import type { TrustedPublishers } from "../../security/mod.ts";
+import type { AuditLog } from "../../audit/mod.ts";
 
 /** What the MCP server reaches of the node: the services the HTTP routes use. */
 export interface McpDeps {
@@ -22,4 +24,10 @@ export interface McpDeps {
   events: EventBus;
   /** The platform description (the ACC's `ap-description`), for `fipa://platform`. */
   platform?: () => unknown;
+  /** Agents hosted on this platform: never a sender a tool caller may name. */
+  isHosted?: (name: string) => boolean;
+  /** Trusted agent publishers (`deploy_agent` checks signatures as the HTTP deploy does). */
+  publishers?: TrustedPublishers;
+  /** The audit trail: deploys, stops and refusals through tools are recorded like HTTP's. */
+  audit?: AuditLog;
 }

@@ -6,9 +6,9 @@
  * @module
  */
 export type { McpDeps } from "./deps.ts";
-export { MAX_MCP_SESSIONS, McpSessions, type RoleOfRequest } from "./sessions.ts";
+export { MAX_MCP_SESSIONS, McpSessions } from "./sessions.ts";
 export { MCP_PATH, mcpRoutes } from "./routes.ts";
-export { type CallRole, MCP_TOOLS, registerTools } from "./tools.ts";
+export { type CallPrincipal, MCP_TOOLS, registerTools } from "./tools.ts";
 export {
   AGENTS_URI,
   agentUri,

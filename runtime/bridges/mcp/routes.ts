@@ -1,5 +1,8 @@
 import { z } from "zod";
-import type { App } from "../../http/env.ts";
+import type { Context } from "hono";
+import { principalOf } from "../../http/access.ts";
+import type { App, AppEnv } from "../../http/env.ts";
+import { OPEN_PRINCIPAL } from "../../security/mod.ts";
 import { defineRoute } from "../../http/route.ts";
 import { errorResponses } from "../../http/schemas.ts";
 import type { McpSessions } from "./sessions.ts";
@@ -13,7 +16,9 @@ export const MCP_PATH = "/mcp";
  * session). Any token may open a session; each tool checks the role of the call's token.
  */
 export function mcpRoutes(app: App, sessions: McpSessions): void {
-  const handle = (c: { req: { raw: Request } }) => sessions.handle(c.req.raw);
+  // No principal: a request that passed no authentication has no rights (never open).
+  const handle = (c: Context<AppEnv>) =>
+    sessions.handle(c.req.raw, principalOf(c) ?? { ...OPEN_PRINCIPAL, via: "static", roles: [] });
   defineRoute(
     app,
     {
@@ -34,7 +39,7 @@ export function mcpRoutes(app: App, sessions: McpSessions): void {
       responses: {
         200: { description: "A JSON-RPC response, or an SSE stream of them" },
         202: { description: "A notification or response was accepted" },
-        ...errorResponses(400, 401, 404, 413),
+        ...errorResponses(400, 401, 403, 404, 413),
       },
     },
     handle,

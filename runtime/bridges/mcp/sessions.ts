@@ -4,7 +4,8 @@ import { ApiError } from "../../errors/mod.ts";
 import { VERSION } from "../../version.ts";
 import type { McpDeps } from "./deps.ts";
 import { registerResources, resourceChanges } from "./resources.ts";
-import { type CallRole, registerTools } from "./tools.ts";
+import { registerTools } from "./tools.ts";
+import { OPEN_PRINCIPAL, type Principal } from "../../security/mod.ts";
 
 /** Sessions kept at most; past it the least recently used one is closed. */
 export const MAX_MCP_SESSIONS = 256;
@@ -16,9 +17,6 @@ interface Session {
   close(): Promise<void>;
 }
 
-/** The role a request's token grants; `admin` when no token is configured. */
-export type RoleOfRequest = (req: Request) => CallRole;
-
 /**
  * The MCP server of a node over the Streamable HTTP transport (the SDK's web-standard
  * transport, stateful): each client's `initialize` opens a session (`Mcp-Session-Id`) with its
@@ -29,18 +27,25 @@ export class McpSessions {
   readonly #sessions = new Map<string, Session>();
   #closed = false;
 
-  constructor(readonly deps: McpDeps, readonly roleOf: RoleOfRequest) {}
+  constructor(readonly deps: McpDeps) {}
 
   /** How many sessions are open. */
   get size(): number {
     return this.#sessions.size;
   }
 
-  /** Answers one HTTP request to `/mcp` (POST, GET for the SSE stream, DELETE to end). */
-  async handle(req: Request): Promise<Response> {
+  /**
+   * Answers one HTTP request to `/mcp` (POST, GET for the SSE stream, DELETE to end) made by
+   * `principal` (its tool calls are checked against its roles and scopes).
+   */
+  async handle(req: Request, principal: Principal): Promise<Response> {
     if (this.#closed) throw new ApiError("UNAVAILABLE", "The node is shutting down");
-    const role = this.roleOf(req);
-    const authInfo = { token: "", clientId: role, scopes: [role] };
+    const authInfo = {
+      token: "",
+      clientId: principal.subject,
+      scopes: [...principal.roles],
+      extra: { principal },
+    };
     const id = req.headers.get("mcp-session-id");
     if (id !== null) {
       const s = this.#sessions.get(id);
@@ -91,7 +96,7 @@ export class McpSessions {
       { name: `fipa-edge ${this.deps.node}`, version: VERSION },
       { capabilities: { resources: { subscribe: true, listChanged: true } } },
     );
-    registerTools(server, this.deps, (extra) => roleIn(extra.authInfo?.scopes));
+    registerTools(server, this.deps, (extra) => principalIn(extra.authInfo?.extra));
     registerResources(server, this.deps);
     const subscribed = new Set<string>();
     server.server.setRequestHandler(SubscribeRequestSchema, (r) => {
@@ -142,6 +147,8 @@ export class McpSessions {
   }
 }
 
-function roleIn(scopes: string[] | undefined): CallRole {
-  return scopes?.includes("admin") ? "admin" : "read";
+/** The principal {@link McpSessions.handle} put in the call's auth info; none: no rights. */
+function principalIn(extra: Record<string, unknown> | undefined): Principal {
+  const p = extra?.principal as Principal | undefined;
+  return p ?? { ...OPEN_PRINCIPAL, via: "static", roles: [] };
 }

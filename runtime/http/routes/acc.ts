@@ -32,6 +32,8 @@ export interface AccDeps {
   /** The platform description (`GET /api/v1/platform`). */
   platform(): ApDescription;
   maxBodyBytes: number;
+  /** Refuses senders another platform may not use (this platform's own agents). */
+  checkSender?: (message: AclMessage) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export function accRoutes(app: App, deps: AccDeps): void {
       responses: {
         200: { description: "Accepted by the message transport" },
         400: { description: "Malformed multipart body, envelope or ACL payload" },
+        403: { description: "The sender names an agent of this platform" },
         413: { description: "Too large" },
         415: { description: "Unsupported content type, representation or charset" },
       },
@@ -63,6 +66,7 @@ export function accRoutes(app: App, deps: AccDeps): void {
           now: Date.now(),
           limits: { maxBytes: deps.maxBodyBytes },
         });
+        deps.checkSender?.(got.message);
         await deps.acceptForeign(got.message, got.receivers, {
           representation: got.representation,
         });

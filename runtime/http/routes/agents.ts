@@ -13,6 +13,8 @@ import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
 import { parseField, readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
+import { authorize, readFilter } from "../access.ts";
+import { type SignatureRefusal, TrustedPublishers } from "../../security/mod.ts";
 import { errorResponses } from "../schemas.ts";
 
 /** Largest component a deployment may upload (multipart), in bytes. */
@@ -21,11 +23,39 @@ export const MAX_COMPONENT_BYTES = 64 * 1024 * 1024;
 const AgentViewSchema = z.record(z.string(), z.unknown()).meta({ id: "Agent" });
 const IdParam = z.object({ id: z.string().min(1).max(1024) });
 
-/** Reads `wasm` (a file) and `config` (JSON text) from a multipart/form-data body. */
+/** What a deploy or update form carries. */
+interface DeployForm {
+  bytes?: Uint8Array;
+  config?: unknown;
+  /** Detached Ed25519 signature (base64) over the component's SHA-256, and its key id. */
+  signature?: string;
+  keyId?: string;
+}
+
+/** A text field of a form, or `undefined`; a file where text belongs is a 400. */
+function textField(form: Record<string, unknown>, name: string): string | undefined {
+  const v = form[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v.length > 4096) {
+    throw new ApiError(
+      "INVALID_REQUEST",
+      `Field '${name}' must be text (at most 4096 characters)`,
+      {
+        field: name,
+      },
+    );
+  }
+  return v;
+}
+
+/**
+ * Reads `wasm` (a file), `config` (JSON text), `signature` and `key_id` from a
+ * multipart/form-data body.
+ */
 async function readDeployForm(
   c: Context<AppEnv>,
   requireWasm: boolean,
-): Promise<{ bytes?: Uint8Array; config?: unknown }> {
+): Promise<DeployForm> {
   const type = mediaType(c.req.header("content-type"));
   if (type !== "multipart/form-data") {
     throw new ApiError(
@@ -67,7 +97,39 @@ async function readDeployForm(
       });
     }
   }
-  return { bytes, config };
+  return {
+    bytes,
+    config,
+    signature: textField(form, "signature"),
+    keyId: textField(form, "key_id"),
+  };
+}
+
+/**
+ * Verifies a component's signature against the trusted publishers: `400 INVALID_SIGNATURE`
+ * (before anything is stored) when it is required and missing, or given and wrong.
+ */
+export async function checkSignature(
+  publishers: TrustedPublishers | undefined,
+  f: Pick<DeployForm, "bytes" | "signature" | "keyId">,
+): Promise<string | undefined> {
+  if (!f.bytes) return undefined;
+  if (!publishers) {
+    if (f.signature === undefined && f.keyId === undefined) return undefined;
+    publishers = new TrustedPublishers([], false);
+  }
+  const r = await publishers.verify({ bytes: f.bytes, signature: f.signature, keyId: f.keyId });
+  if (r.ok) return r.keyId;
+  const what: Record<SignatureRefusal, string> = {
+    "unsigned": "This node requires signed agents: send 'signature' and 'key_id'",
+    "untrusted key": `Key '${r.keyId}' is not a trusted publisher key`,
+    "bad signature": `The signature does not verify with key '${r.keyId}'`,
+    "malformed": "'signature' (64 bytes, base64) and 'key_id' go together",
+  };
+  throw new ApiError("INVALID_SIGNATURE", what[r.reason], {
+    reason: r.reason,
+    ...(r.keyId === undefined ? {} : { key_id: r.keyId }),
+  });
 }
 
 /** Body of `POST /api/v1/agents/{id}/stop`. */
@@ -95,7 +157,7 @@ export const MigrateSchema = z.strictObject({
  */
 export function agentRoutes(
   app: App,
-  deps: { agents: AgentManager; migration?: MigrationService },
+  deps: { agents: AgentManager; migration?: MigrationService; publishers?: TrustedPublishers },
 ): void {
   const { agents } = deps;
   const json = (description: string) => ({
@@ -111,6 +173,10 @@ export function agentRoutes(
           config: z.string().meta({
             description: "JSON: name, version, manifest, limits, restart",
           }),
+          signature: z.string().optional().meta({
+            description: "detached Ed25519 signature (base64) over the component's SHA-256",
+          }),
+          key_id: z.string().optional().meta({ description: "the signer's key id (ed25519:…)" }),
         }),
       },
     },
@@ -129,10 +195,12 @@ export function agentRoutes(
       },
     },
     async (c) => {
-      const { bytes, config } = await readDeployForm(c, true);
-      const cfg = parseField(DeployConfigSchema, config ?? {}, "config");
+      const f = await readDeployForm(c, true);
+      const cfg = parseField(DeployConfigSchema, f.config ?? {}, "config");
+      authorize(c, "deploy", cfg.name);
       checkAgentBounds(cfg, agents.deps.sandbox.bounds);
-      return c.json(await agents.deploy(bytes!, cfg), 201);
+      const publisherKeyId = await checkSignature(deps.publishers, f);
+      return c.json(await agents.deploy(f.bytes!, cfg, { publisherKeyId }), 201);
     },
   );
 
@@ -146,7 +214,7 @@ export function agentRoutes(
       responses: { 200: json("A page of agents"), ...errorResponses(400, 401) },
     },
     (c) => {
-      return c.json(agents.list(c.req.valid("query")));
+      return c.json(agents.list({ ...c.req.valid("query"), visible: readFilter(c) }));
     },
   );
 
@@ -174,29 +242,41 @@ export function agentRoutes(
       responses: { 200: json("Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
     },
     async (c) => {
-      let bytes: Uint8Array | undefined;
-      let config: unknown;
+      let form: DeployForm;
       if (mediaType(c.req.header("content-type")) === "application/json") {
         const body = await readJson(
           c,
           z.strictObject({
             wasm_module: z.base64().optional(),
             config: z.unknown().optional(),
+            signature: z.string().max(4096).optional(),
+            key_id: z.string().max(4096).optional(),
             strategy: z.literal("immediate").optional(),
           }),
         );
-        if (body.wasm_module) {
-          bytes = Uint8Array.from(atob(body.wasm_module), (ch) => ch.charCodeAt(0));
-        }
-        config = body.config;
+        form = {
+          bytes: body.wasm_module
+            ? Uint8Array.from(atob(body.wasm_module), (ch) => ch.charCodeAt(0))
+            : undefined,
+          config: body.config,
+          signature: body.signature,
+          keyId: body.key_id,
+        };
       } else {
-        ({ bytes, config } = await readDeployForm(c, false));
+        form = await readDeployForm(c, false);
       }
-      const cfg = config === undefined
+      const cfg = form.config === undefined
         ? undefined
-        : parseField(UpdateConfigSchema, config, "config");
+        : parseField(UpdateConfigSchema, form.config, "config");
       if (cfg) checkAgentBounds(cfg, agents.deps.sandbox.bounds);
-      return c.json(await agents.update(c.req.valid("param").id, { bytes, config: cfg }));
+      const publisherKeyId = await checkSignature(deps.publishers, form);
+      return c.json(
+        await agents.update(c.req.valid("param").id, {
+          bytes: form.bytes,
+          config: cfg,
+          publisherKeyId,
+        }),
+      );
     },
   );
 

@@ -6,6 +6,7 @@ import { ApiError } from "../../errors/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
+import { authorize } from "../access.ts";
 import { errorResponses } from "../schemas.ts";
 import { findServices, ServicesQuery } from "../services-query.ts";
 
@@ -191,6 +192,7 @@ export function clusterRoutes(
     },
     async (c) => {
       const d = keyed(await readJson(c, RegisterBody));
+      authorize(c, "deploy", d.name.name);
       const t0 = performance.now();
       const r = await cluster.propose({
         type: "df.register",

@@ -8,6 +8,11 @@ import type { App } from "../env.ts";
 import { defineRoute } from "../route.ts";
 import { errorResponses } from "../schemas.ts";
 import { sendAndWait, sendMessage } from "../send.ts";
+import { authorize } from "../access.ts";
+import type { SenderCheck } from "../sender-guard.ts";
+import type { AclMessage } from "../../acl/mod.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "../env.ts";
 
 /** What `POST /api/v1/messages` answers (the seeds' "Send Message" response). */
 export const SendResponseSchema = z.object({
@@ -72,8 +77,19 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Mounts the message routes. */
 export function messageRoutes(
   app: App,
-  deps: { router: MessageRouter; waiters: ReplyWaiters; outbox?: Outbox },
+  deps: {
+    router: MessageRouter;
+    waiters: ReplyWaiters;
+    outbox?: Outbox;
+    /** Refuses senders the caller may not use; omitted: any sender. */
+    checkSender?: SenderCheck;
+  },
 ): void {
+  /** The caller's `send` scopes must cover every receiver, and its token the sender. */
+  const mayWrite = (c: Context<AppEnv>, message: AclMessage) => {
+    for (const r of message.receivers ?? []) authorize(c, "send", r.name);
+    deps.checkSender?.(c, message);
+  };
   defineRoute(
     app,
     {
@@ -96,12 +112,13 @@ export function messageRoutes(
           description: "At least once: stored and queued for delivery",
           content: { "application/json": { schema: QueuedResponseSchema } },
         },
-        ...errorResponses(400, 404, 413, 415, 429),
+        ...errorResponses(400, 401, 403, 404, 413, 415, 429),
       },
     },
     async (c) => {
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
+      mayWrite(c, message);
       const key = c.req.header("idempotency-key");
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw new ApiError(
@@ -176,13 +193,14 @@ export function messageRoutes(
             "text/fipa-acl": { schema: z.string() },
           },
         },
-        ...errorResponses(400, 404, 409, 413, 415, 429, 504),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 504),
       },
     },
     async (c) => {
       const q = c.req.valid("query");
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
+      mayWrite(c, message);
       const { replyMessage, ...answer } = await sendAndWait(deps.waiters, message, {
         timeoutMs: q.timeout_ms,
         waitFor: q.wait_for,

@@ -5,6 +5,7 @@ import { watAgentBytes } from "../../../agents/build/mod.ts";
 import { FipaEdgeClient, type NodeEvent } from "../../../client/mod.ts";
 import { refusal } from "./refusal.ts";
 import { type NodeProcess, spawnNode } from "../../support/node-process.ts";
+import { newPublisherKeys, parseSigningKey, signComponent } from "../../../runtime/security/mod.ts";
 
 const ADMIN = "client-test-admin-token-0123";
 const READ = "client-test-read-token-01234";
@@ -25,7 +26,12 @@ function collect(it: (onSubscribed: () => void) => AsyncGenerator<NodeEvent>, n:
 }
 
 Deno.test("client library against a node", async (t) => {
+  const publisher = await newPublisherKeys();
+  const keyFile = await Deno.makeTempFile({ suffix: ".pub" });
+  await Deno.writeTextFile(keyFile, publisher.publicPem);
   const node: NodeProcess = await spawnNode([
+    "--trusted-publisher-key",
+    keyFile,
     "--name",
     "cl-node",
     "--admin-token",
@@ -248,6 +254,43 @@ Deno.test("client library against a node", async (t) => {
       assert.deepEqual(seen, []);
     });
 
+    await t.step("signed deploy and update, the audit trail and its verification", async () => {
+      const sign = async (pem: string) => {
+        const key = await parseSigningKey(pem);
+        return { signature: await signComponent(tiny, key.key), key_id: key.keyId };
+      };
+      const signature = await sign(publisher.privatePem);
+      const v = await client.deploy(tiny, { name: "signed" }, { signature });
+      assert.equal(v.publisher_key_id, publisher.keyId);
+      const kept = await client.update("signed", { config: { version: "2.0.0" } }, {});
+      assert.equal(kept.publisher_key_id, publisher.keyId, "a config change keeps the signer");
+      const unsigned = await client.update("signed", { wasm: tiny });
+      assert.equal(unsigned.publisher_key_id, undefined, "a new component carries its own");
+      const resigned = await client.update("signed", { wasm: tiny }, { signature });
+      assert.equal(resigned.publisher_key_id, publisher.keyId);
+      const stranger = await sign((await newPublisherKeys()).privatePem);
+      const refused = await refusal(client.deploy(tiny, { name: "s2" }, { signature: stranger }));
+      assert.deepEqual([refused.status, refused.code], [400, "INVALID_SIGNATURE"]);
+      assert.equal(refused.details.reason, "untrusted key");
+
+      const page = await client.audit({ target: "signed", limit: 10 });
+      assert.deepEqual(page.records.map((r) => [r.action, r.outcome]), [
+        ["agent.deploy", "ok"],
+        ["agent.update", "ok"],
+        ["agent.update", "ok"],
+        ["agent.update", "ok"],
+      ]);
+      const first = await client.audit({ target: "signed", limit: 1 });
+      assert.equal(first.records.length, 1);
+      const next = await client.audit({ target: "signed", limit: 1, cursor: first.next_cursor });
+      assert.equal(next.records[0].seq, page.records[1].seq);
+      const verdict = await client.auditVerify();
+      assert.equal(verdict.ok, true);
+      const reader = client.withToken(READ);
+      assert.equal((await refusal(reader.audit())).code, "FORBIDDEN");
+      await client.remove("signed");
+    });
+
     await t.step("tokens: none is 401, a read token is refused writes (403)", async () => {
       const anonymous = new FipaEdgeClient(node.url);
       const e401 = await refusal(anonymous.agents());
@@ -275,5 +318,6 @@ Deno.test("client library against a node", async (t) => {
     });
   } finally {
     await node.stop();
+    await Deno.remove(keyFile);
   }
 });

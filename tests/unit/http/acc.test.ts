@@ -114,3 +114,26 @@ Deno.test("GET /api/v1/platform describes the platform (token required there)", 
   assert.equal(d.name, "node1");
   assert.deepEqual(d.ap_services[0].addresses, ["http://edge:8080/acc"]);
 });
+
+Deno.test("POST /acc refuses a foreign message that claims to come from this platform's AMS or DF", async () => {
+  const { app, got } = setup();
+  for (const sender of ["ams@node1", "df@node1", "ams"]) {
+    const req = buildHttpMtpRequest(
+      { performative: "inform", sender: aid(sender), receivers: [aid("echo@node1")], content: "x" },
+      aid("echo@node1", ["http://edge:8080/acc"]),
+      { date: new Date("2026-11-21T10:00:00Z"), boundary: "b0undary" },
+    );
+    const res = await app.request("/acc", { method: "POST", headers: req.headers, body: req.body });
+    assert.equal(res.status, 403, sender);
+    assert.match(await res.text(), new RegExp(`Sender '${sender}' is refused`));
+  }
+  assert.equal(got.length, 0, "nothing accepted");
+  // Another platform's own AMS is fine.
+  const req = buildHttpMtpRequest(
+    { performative: "failure", sender: aid("ams@remote"), receivers: [aid("echo@node1")] },
+    aid("echo@node1", ["http://edge:8080/acc"]),
+    { date: new Date("2026-11-21T10:00:00Z"), boundary: "b0undary" },
+  );
+  const res = await app.request("/acc", { method: "POST", headers: req.headers, body: req.body });
+  assert.equal(res.status, 200, await res.text());
+});

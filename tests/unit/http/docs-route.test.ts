@@ -6,6 +6,7 @@ import { DOCS_ASSETS, SWAGGER_UI_VERSION, swaggerUiFile } from "../../../runtime
 import { createApp } from "../../../runtime/http/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
 import { MessageRouter } from "../../../runtime/routing/mod.ts";
+import { rolesFor } from "../../../runtime/security/mod.ts";
 
 const TOKEN = "docs-test-token-0123456789";
 
@@ -56,12 +57,20 @@ Deno.test("/openapi.json is public, declares the token schemes, and public route
   assert.equal(res.status, 200);
   const doc = await res.json();
   assert.equal(doc.openapi, "3.1.0");
-  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ["bearer", "caxtonToken"]);
-  assert.deepEqual(doc.security, [{ bearer: [] }, { caxtonToken: [] }]);
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), [
+    "bearerAuth",
+    "caxtonToken",
+  ]);
+  assert.deepEqual(doc.security, [{ bearerAuth: [] }, { caxtonToken: [] }]);
   for (const p of ["/health", "/dashboard", "/docs"]) {
     assert.deepEqual(doc.paths[p].get.security, [], p);
   }
-  assert.equal(doc.paths["/api/v1/messages"].post.security, undefined, "the API needs a token");
+  const senders = rolesFor("send");
+  assert.deepEqual(
+    doc.paths["/api/v1/messages"].post.security,
+    [{ bearerAuth: senders }, { caxtonToken: senders }],
+    "the API needs a token with a role that may send",
+  );
   assert.deepEqual(doc.paths["/api/v1/messages/send-and-wait"].post.tags, ["messages"]);
   assert.deepEqual(doc.paths["/health"].get.tags, ["health"]);
 });

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { RATE_LIMIT_DEFAULTS } from "../../../runtime/config/mod.ts";
-import { createApp } from "../../../runtime/http/mod.ts";
+import type { Context } from "hono";
+import { z } from "zod";
+import { createApp, defineRoute } from "../../../runtime/http/mod.ts";
+import type { AppEnv } from "../../../runtime/http/mod.ts";
 import { endpointClass } from "../../../runtime/http/rate-limit.ts";
 import { KeyedLimiter, TokenBucket } from "../../../runtime/limits/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
@@ -197,12 +200,28 @@ Deno.test("a keyed limiter forgets idle keys", () => {
   assert.equal(l.size, 1);
 });
 
-Deno.test("bridges: agent cards are public, /mcp takes a read token, /a2a needs an admin one", async () => {
-  const a = app();
-  a.get("/.well-known/agent-card.json", (c) => c.json({ card: true }));
-  a.get("/a2a/:agent/.well-known/agent-card.json", (c) => c.json({ card: true }));
-  a.post("/mcp", (c) => c.json({ ok: true }));
-  a.post("/a2a/:agent", (c) => c.json({ ok: true }));
+Deno.test("bridges: agent cards are public, /mcp takes any token, /a2a needs send on the agent", async () => {
+  const SENDER = "sender-token-0123456789";
+  const BILLING = "billing-sender-token-0123";
+  const a = app({
+    tokens: [
+      { token: SENDER, role: "sender", scopes: [] },
+      { token: BILLING, role: "sender", scopes: [{ kind: "send", pattern: "billing-*" }] },
+    ],
+  });
+  const ok = (c: Context<AppEnv>) => c.json({ ok: true });
+  const route = (method: "get" | "post", path: string, params?: z.ZodObject) =>
+    defineRoute(a, {
+      method,
+      path,
+      ...(params ? { request: { params } } : {}),
+      responses: { 200: { description: "ok" } },
+    }, ok);
+  const Agent = z.object({ agent: z.string() });
+  route("get", "/.well-known/agent-card.json");
+  route("get", "/a2a/{agent}/.well-known/agent-card.json", Agent);
+  route("post", "/mcp");
+  route("post", "/a2a/{agent}", Agent);
   assert.equal((await a.request("/.well-known/agent-card.json")).status, 200);
   assert.equal((await a.request("/a2a/echo/.well-known/agent-card.json")).status, 200);
   assert.equal((await a.request("/a2a/echo/x/.well-known/agent-card.json")).status, 401);
@@ -216,7 +235,10 @@ Deno.test("bridges: agent cards are public, /mcp takes a read token, /a2a needs 
       },
     });
   assert.equal((await post("/mcp")).status, 401);
-  assert.equal((await post("/mcp", READ)).status, 200);
-  assert.equal((await post("/a2a/echo", READ)).status, 403);
+  assert.equal((await post("/mcp", READ)).status, 200, "each MCP tool checks its own action");
+  assert.equal((await post("/a2a/echo", READ)).status, 403, "a reader may not send");
+  assert.equal((await post("/a2a/echo", BILLING)).status, 403, "send scopes must cover the agent");
+  assert.equal((await post("/a2a/billing-eu", BILLING)).status, 200);
+  assert.equal((await post("/a2a/echo", SENDER)).status, 200);
   assert.equal((await post("/a2a/echo", ADMIN)).status, 200);
 });

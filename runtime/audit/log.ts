@@ -1,0 +1,164 @@
+import {
+  type AuditEvent,
+  type AuditOutcome,
+  type AuditRecord,
+  type ChainAnchor,
+  chainNext,
+  type ChainVerdict,
+  ORIGIN,
+  prunePlan,
+  verifyChain,
+} from "./chain.ts";
+
+/** A page of the audit log, oldest first. */
+export interface AuditPage {
+  records: AuditRecord[];
+  /** Pass as `cursor` for the next page; absent on the last. */
+  next_cursor?: string;
+}
+
+/** Filters of {@link AuditLog.list}; all given ones must match. */
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  target?: string;
+  outcome?: AuditOutcome;
+  /** ISO times, inclusive. */
+  since?: string;
+  until?: string;
+  /** From a previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+const REC = ["audit", "r"];
+const HEAD = ["audit", "head"];
+const ANCHOR = ["audit", "anchor"];
+/** The most records one page scans for matches, so a narrow filter cannot stall a request. */
+const SCAN_LIMIT = 10_000;
+
+/**
+ * The audit trail in Deno KV, a thin shell over the pure chain (`chain.ts`): records under
+ * `["audit", "r", seq]`, the head (last seq and hash) and, after pruning, the anchor the
+ * oldest kept record links to. Appends are serialized and each commits record and head in one
+ * atomic write.
+ */
+export class AuditLog {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly kv: Deno.Kv,
+    readonly opts: { now?: () => Date; retentionDays: number },
+  ) {}
+
+  #now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  /** Appends an event (timestamped now unless `at` is given); resolves once it is stored. */
+  append(e: Omit<AuditEvent, "at"> & { at?: string }): Promise<AuditRecord> {
+    const run = this.#tail.then(async () => {
+      for (;;) {
+        const head = await this.kv.get<ChainAnchor>(HEAD);
+        const rec = chainNext(head.value ?? ORIGIN, {
+          ...e,
+          at: e.at ?? this.#now().toISOString(),
+        });
+        const r = await this.kv.atomic()
+          .check(head)
+          .set([...REC, rec.seq], rec)
+          .set(HEAD, { seq: rec.seq, hash: rec.hash })
+          .commit();
+        if (r.ok) return rec;
+      }
+    });
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  /** Records in seq order that match `q`, one page. */
+  async list(q: AuditQuery): Promise<AuditPage> {
+    const after = q.cursor === undefined ? 0 : Number(q.cursor);
+    const records: AuditRecord[] = [];
+    let scanned = 0;
+    let last = after;
+    const it = this.kv.list<AuditRecord>({ prefix: REC, start: [...REC, after + 1] });
+    for await (const entry of it) {
+      const r = entry.value;
+      last = r.seq;
+      if (matches(r, q)) records.push(r);
+      if (records.length >= q.limit || ++scanned >= SCAN_LIMIT) {
+        const more = await this.#hasAfter(last);
+        return { records, ...(more ? { next_cursor: String(last) } : {}) };
+      }
+    }
+    return { records };
+  }
+
+  async #hasAfter(seq: number): Promise<boolean> {
+    for await (const _ of this.kv.list({ prefix: REC, start: [...REC, seq + 1] }, { limit: 1 })) {
+      return true;
+    }
+    return false;
+  }
+
+  /** Verifies the whole kept chain from its anchor; reports the first broken link. */
+  async verify(): Promise<ChainVerdict & { anchor: ChainAnchor }> {
+    const anchor = (await this.kv.get<ChainAnchor>(ANCHOR)).value ?? ORIGIN;
+    const head = (await this.kv.get<ChainAnchor>(HEAD)).value ?? ORIGIN;
+    const kept = this.kv.list<AuditRecord>({ prefix: REC });
+    const records: AuditRecord[] = [];
+    for await (const e of kept) records.push(e.value);
+    const v = verifyChain(records, anchor);
+    if (v.ok && (v.head.seq !== head.seq || v.head.hash !== head.hash)) {
+      // Records after the last kept one were removed, or the head was rewritten.
+      return {
+        ok: false,
+        checked: v.checked,
+        seq: v.head.seq + 1,
+        reason: "missing record",
+        anchor,
+      };
+    }
+    return { ...v, anchor };
+  }
+
+  /**
+   * Deletes records older than the retention (always keeping the newest), moving the anchor
+   * to the last deleted record so the rest still verifies. Returns how many were deleted.
+   */
+  prune(): Promise<number> {
+    const run = this.#tail.then(async () => {
+      if (this.opts.retentionDays <= 0) return 0;
+      const cutoff = new Date(this.#now().getTime() - this.opts.retentionDays * 86_400_000)
+        .toISOString();
+      const all: AuditRecord[] = [];
+      for await (const e of this.kv.list<AuditRecord>({ prefix: REC })) all.push(e.value);
+      const plan = prunePlan(all, cutoff);
+      if (!plan.anchor) return 0;
+      // Delete oldest first, moving the anchor with each batch, so a crash halfway leaves a
+      // chain that still verifies.
+      for (let i = 0; i < plan.delete.length; i += 500) {
+        const batch = plan.delete.slice(i, i + 500);
+        const lastSeq = batch[batch.length - 1];
+        const last = all.find((r) => r.seq === lastSeq)!;
+        const op = this.kv.atomic();
+        for (const seq of batch) op.delete([...REC, seq]);
+        op.set(ANCHOR, { seq: last.seq, hash: last.hash });
+        await op.commit();
+      }
+      return plan.delete.length;
+    });
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+}
+
+function matches(r: AuditRecord, q: AuditQuery): boolean {
+  return (q.actor === undefined || r.actor === q.actor) &&
+    (q.action === undefined || r.action === q.action || r.action.startsWith(`${q.action}.`)) &&
+    (q.target === undefined || r.target === q.target) &&
+    (q.outcome === undefined || r.outcome === q.outcome) &&
+    (q.since === undefined || r.at >= q.since) &&
+    (q.until === undefined || r.at <= q.until);
+}
