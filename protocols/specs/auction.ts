@@ -21,7 +21,9 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
       if (side === "participant") {
         switch (th.state) {
           case "called":
-            return ["propose"];
+            // `refuse` passes this call (the bidder stays in), so an auctioneer that knows
+            // its bidders can close the call once all answered instead of at its reply-by.
+            return ["propose", "refuse"];
           case "payment-requested":
             return ["agree", "refuse", "failure", "inform"];
           case "payment-agreed":
@@ -103,7 +105,8 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
           moveTo(ctx, th, "payment-agreed", false);
           return undefined;
         case "refuse":
-          moveTo(ctx, th, "payment-refused", true);
+          if (th.state === "called") moveTo(ctx, th, "passed", false);
+          else moveTo(ctx, th, "payment-refused", true);
           return undefined;
         case "failure":
           moveTo(ctx, th, "payment-failed", true);
@@ -123,7 +126,9 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
 
 /**
  * FIPA English Auction (XC00031): `inform` (start-of-auction) to the bidders; rounds of
- * `cfp` with a rising price; bidders `propose`; the auctioneer `accept-proposal`s one bid
+ * `cfp` with a rising price; bidders `propose`, or pass the call with a silence until its
+ * `reply_by` or (an extension, as a contract net's `refuse`) at once with `refuse`, so
+ * the auctioneer need not wait out the deadline; the auctioneer `accept-proposal`s one bid
  * per call and `reject-proposal`s the others; `inform` (end-of-auction) to all; then a
  * `request` to the winner (a request IP) to complete the sale. Prices are checked when
  * messages carry them ({@link MessageSeen.price}).

@@ -11,6 +11,14 @@ import { ConfigSchema } from "../../runtime/config/mod.ts";
 import { silentLogger } from "../../runtime/log/mod.ts";
 import { startNode } from "../../runtime/node/mod.ts";
 import { newMessageId } from "../../runtime/routing/mod.ts";
+import { pollUntil } from "../../runtime/async/mod.ts";
+
+/**
+ * `cpu_ms_per_call` is wall time: on a loaded machine a ComponentizeJS agent's call can
+ * take seconds, and an agent failed for `cpu-limit` never answers the message it was
+ * handling. The limit is not what this test is about, so the agents get a generous one.
+ */
+const CPU_MS = 60_000;
 
 /**
  * A fresh data directory whose component cache is the one the sandbox tests share, so a
@@ -33,7 +41,14 @@ Deno.test("responder, publisher and recruiter samples follow their protocols", a
   ]);
   const dataDir = await dataDirSharingTranspiles();
   const node = await startNode(
-    ConfigSchema.parse({ name: "s", port: 0, p2pPort: 0, dataDir, logLevel: "error" }),
+    ConfigSchema.parse({
+      name: "s",
+      port: 0,
+      p2pPort: 0,
+      dataDir,
+      logLevel: "error",
+      maxAgentCpuMs: CPU_MS,
+    }),
     silentLogger,
   );
   const got: AclMessage[] = [];
@@ -58,21 +73,26 @@ Deno.test("responder, publisher and recruiter samples follow their protocols", a
         ...extra,
       },
     });
-  /** The messages of a conversation, once at least `count` arrived. */
-  const answers = async (cid: string, count: number): Promise<AclMessage[]> => {
-    for (let i = 0; i < 500; i++) {
+  /**
+   * The messages of a conversation, once at least `count` arrived (the bound is only there
+   * to name the conversation if an answer never comes).
+   */
+  const answers = (cid: string, count: number): Promise<AclMessage[]> =>
+    pollUntil(`${count} message(s) of conversation ${cid}`, () => {
       const mine = got.filter((m) => m.conversation_id === cid);
-      if (mine.length >= count) return mine;
-      await new Promise((ok) => setTimeout(ok, 10));
-    }
-    throw new Error(
-      `conversation ${cid}: ${JSON.stringify(got.filter((m) => m.conversation_id === cid))}`,
-    );
-  };
+      return mine.length >= count ? mine : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 10 });
   const acts = (ms: AclMessage[]) => ms.map((m) => m.performative);
   try {
     const deploy = (bytes: Uint8Array, name: string, network: "none" | "any") =>
-      node.agents.deploy(bytes, DeployConfigSchema.parse({ name, manifest: { network } }));
+      node.agents.deploy(
+        bytes,
+        DeployConfigSchema.parse({
+          name,
+          manifest: { network },
+          limits: { cpu_ms_per_call: CPU_MS },
+        }),
+      );
     await Promise.all([
       deploy(responder, "responder", "none"),
       deploy(publisher, "publisher", "any"),

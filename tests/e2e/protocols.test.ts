@@ -10,6 +10,13 @@ import { spawnNode } from "../support/node-process.ts";
 const PLATFORM = "proto-a";
 
 /**
+ * `cpu_ms_per_call` is wall time: on a loaded machine a ComponentizeJS agent's call can
+ * take seconds, and an agent failed for `cpu-limit` never answers the message it was
+ * handling. The limit is not what these steps test, so the agents get a generous one.
+ */
+const CPU_MS = 60_000;
+
+/**
  * A fresh data directory whose component cache is the one the sandbox tests share, so a
  * component transpiled once (~10 s for a ComponentizeJS agent) is not transpiled again.
  */
@@ -24,7 +31,7 @@ async function dataDirSharingTranspiles(): Promise<string> {
 async function deploy(base: string, bytes: Uint8Array, config: Record<string, unknown>) {
   const form = new FormData();
   form.append("wasm", new Blob([bytes as Uint8Array<ArrayBuffer>]), `${config.name}.wasm`);
-  form.append("config", JSON.stringify(config));
+  form.append("config", JSON.stringify({ limits: { cpu_ms_per_call: CPU_MS }, ...config }));
   const res = await fetch(`${base}/api/v1/agents`, { method: "POST", body: form });
   const body = await res.json();
   assert.equal(res.status, 201, JSON.stringify(body));
@@ -39,8 +46,21 @@ async function call(base: string, method: string, path: string, body?: unknown) 
   return { status: res.status, body: await res.json() };
 }
 
-/** Sends and waits for the final answer (past an `agree`). */
-async function ask(base: string, message: Record<string, unknown>, timeoutMs = 30_000) {
+/**
+ * The auctions' calls close once every bidder answered; their `reply_by` (`round_ms`, at
+ * most a minute) is only the upper bound, so the outcome does not depend on how fast the
+ * machine is. No step here is about the deadline (tests/unit/protocols/ are).
+ */
+const ROUND_MS = 60_000;
+
+/**
+ * A contract net's bidding closes once every participant answered; its deadline is only
+ * the upper bound.
+ */
+const BID_SECONDS = 120;
+
+/** Sends and waits for the final answer (past an `agree`), bounded by the server's limit. */
+async function ask(base: string, message: Record<string, unknown>, timeoutMs = 300_000) {
   return await call(
     base,
     "POST",
@@ -56,7 +76,7 @@ Deno.test("FIPA protocols over HTTP with the sample agents", async (t) => {
     sampleBytes("broker"),
     watAgentBytes("tiny"),
   ]);
-  const node = await spawnNode(["--name", PLATFORM], {}, {
+  const node = await spawnNode(["--name", PLATFORM, "--max-agent-cpu-ms", String(CPU_MS)], {}, {
     dataDir: await dataDirSharingTranspiles(),
   });
   const base = node.url;
@@ -84,7 +104,7 @@ Deno.test("FIPA protocols over HTTP with the sample agents", async (t) => {
       const id = created.body.task_id;
       const r = await call(base, "POST", `/api/v1/tasks/${id}/distribute`, {
         strategy: "best_bid",
-        max_wait_seconds: 10,
+        max_wait_seconds: BID_SECONDS,
         wait_for_result: true,
       });
       assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -148,7 +168,7 @@ Deno.test("FIPA protocols over HTTP with the sample agents", async (t) => {
         requirements: { capabilities: ["rendering"] },
       });
       const r = await call(base, "POST", `/api/v1/tasks/${created.body.task_id}/distribute`, {
-        max_wait_seconds: 10,
+        max_wait_seconds: BID_SECONDS,
       });
       assert.equal(r.body.status, "distributed");
       assert.equal(r.body.proposals_received, 2);
@@ -169,7 +189,7 @@ Deno.test("FIPA protocols over HTTP with the sample agents", async (t) => {
             bidders: ["b-30", "b-50", "b-70"],
             start: 10,
             step: 10,
-            round_ms: 250,
+            round_ms: ROUND_MS,
           },
         });
         assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -180,6 +200,9 @@ Deno.test("FIPA protocols over HTTP with the sample agents", async (t) => {
         // Bids equal the call, so who held the bid when the price passed the runner-up's
         // limit (50) decides between 50 and 60: the second-highest value, plus at most a step.
         assert.ok(c.price === 50 || c.price === 60, `price ${c.price}`);
+        // Every call was closed by its answers: 10, 20, ... up to the price, then one call
+        // that only refusals answered.
+        assert.equal(c.calls, c.price / 10 + 1);
         const conv = await call(
           base,
           "GET",
@@ -206,7 +229,7 @@ Deno.test("FIPA protocols over HTTP with the sample agents", async (t) => {
           bidders: ["b-30", "b-50", "b-70"],
           start: 95,
           step: 10,
-          round_ms: 250,
+          round_ms: ROUND_MS,
         },
       });
       assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -10,9 +10,11 @@
  * (`"service": "bidding"` instead of `bidders` invites every provider of that service.)
  * It `agree`s, runs the auction in its own conversation (`<request's conversation>-auction`):
  * `inform` start-of-auction to each bidder, then calls (`cfp {"item", "price"}` with a
- * `reply_by` `round_ms` ahead). A call closes when every bidder that may bid has bid, or
- * when the node's notice that the call's `reply_by` passed arrives (agents have no timers:
- * the runtime's deadline notice is their clock). English: the best bid of a call is
+ * `reply_by` `round_ms` ahead). A call closes as soon as every bidder that may bid has
+ * answered it (`propose` to bid, `refuse` to pass, `not-understood` to leave), so the
+ * outcome does not depend on how fast answers come; a call some bidder leaves unanswered
+ * closes when the node's notice that its `reply_by` passed arrives (agents have no timers:
+ * the runtime's deadline notice is their clock). Answers to an earlier call are ignored. English: the best bid of a call is
  * accepted, the price rises by `step`; a call without bids ends the auction and the last
  * accepted bid wins at its price. Dutch: the price falls by `step` until a call gets a
  * bid; the first bid wins. Then `inform` end-of-auction to every bidder, a `request` to the
@@ -51,6 +53,8 @@ interface Auction {
   calls: number;
   replyBy: string;
   bids: Bid[];
+  /** Bidders (other than an English auction's holder) that answered the current call. */
+  answered: Set<string>;
   holder: Bid | null;
   phase: "bidding" | "paying";
   seller: AclMessage;
@@ -89,7 +93,11 @@ function send(
 function call(cx: AgentContext, a: Auction): void {
   a.calls++;
   a.bids = [];
-  a.replyBy = new Date(Date.now() + a.roundMs).toISOString();
+  a.answered = new Set();
+  // Each call's reply-by is its own, so a notice for an earlier call never closes this one
+  // (calls closed early by answers may follow each other within a millisecond).
+  const previous = a.replyBy === "" ? 0 : Date.parse(a.replyBy);
+  a.replyBy = new Date(Math.max(Date.now() + a.roundMs, previous + 1)).toISOString();
   for (const b of a.bidders) {
     send(cx, a, b, "cfp", { item: a.item, price: a.price, call: a.calls }, {
       replyBy: a.replyBy,
@@ -161,11 +169,41 @@ function close(cx: AgentContext, a: Auction): void {
   else call(cx, a);
 }
 
+/**
+ * A bidder's answer to a call: a bid (`propose`), a pass (`refuse`), or `not-understood`
+ * (it leaves the auction). Answers to an earlier call are stale and ignored. The call
+ * closes as soon as every bidder that may bid has answered (an English auction's holder
+ * does not bid against itself); the call's `reply_by` is only the upper bound.
+ */
+function answer(
+  cx: AgentContext,
+  a: Auction,
+  m: AclMessage,
+  from: string,
+  c: Record<string, Json>,
+): void {
+  if (m.inReplyTo !== undefined && !m.inReplyTo.startsWith(`${a.cid}-c${a.calls}-`)) return;
+  if (a.answered.has(from) || a.bids.some((b) => b.from === from)) return;
+  if (m.performative === "propose") {
+    const price = num(c.price, NaN);
+    if (!Number.isFinite(price)) return;
+    a.bids.push({ from, price, order: ++order });
+  } else if (m.performative === "not-understood") {
+    // The runtime ended this bidder's part of the auction: call it no more.
+    const i = a.bidders.findIndex((b) => b === from || from.startsWith(`${b}@`));
+    if (i >= 0) a.bidders.splice(i, 1);
+  }
+  const holds = a.kind === "english" && a.holder !== null && a.holder.from === from;
+  if (!holds && m.performative !== "not-understood") a.answered.add(from);
+  const mayBid = a.bidders.length - (a.kind === "english" && a.holder !== null ? 1 : 0);
+  if (a.answered.size >= mayBid) close(cx, a);
+}
+
 function start(m: AclMessage, cx: AgentContext): void {
   const c = obj(m);
   const kind = c.kind === "dutch" ? "dutch" : c.kind === "english" ? "english" : undefined;
   let bidders = Array.isArray(c.bidders)
-    ? c.bidders.filter((b): b is string => typeof b === "string")
+    ? [...new Set(c.bidders.filter((b): b is string => typeof b === "string"))]
     : [];
   if (bidders.length === 0 && typeof c.service === "string") {
     bidders = cx.findAgentsByService(c.service).map((a) => a.name);
@@ -199,6 +237,7 @@ function start(m: AclMessage, cx: AgentContext): void {
     calls: 0,
     replyBy: "",
     bids: [],
+    answered: new Set(),
     holder: null,
     phase: "bidding",
     seller: m,
@@ -227,16 +266,15 @@ export default defineAgent({
       if (deadlines.includes(a.replyBy)) close(cx, a);
       return true;
     }
+    if (
+      a.phase === "bidding" &&
+      (m.performative === "propose" || m.performative === "refuse" ||
+        m.performative === "not-understood")
+    ) {
+      answer(cx, a, m, from, c);
+      return true;
+    }
     switch (m.performative) {
-      case "propose": {
-        if (a.phase !== "bidding") return true;
-        const price = num(c.price, NaN);
-        if (!Number.isFinite(price) || a.bids.some((b) => b.from === from)) return true;
-        a.bids.push({ from, price, order: ++order });
-        const mayBid = a.bidders.length - (a.kind === "english" && a.holder !== null ? 1 : 0);
-        if (a.bids.length >= mayBid) close(cx, a);
-        return true;
-      }
       case "agree":
         return true;
       case "inform": {

@@ -12,8 +12,9 @@
  *   "confidence"}` or `refuse`; `accept-proposal` → `inform {"result": "done", ...}`.
  * - Auctions (`fipa-auction-english`, `fipa-auction-dutch`): on a `cfp {"price": p}` it
  *   bids `propose {"price": p}` when p is within its limit; in an English auction it does
- *   not outbid itself (it holds the accepted bid of the previous call). It pays a winning
- *   bid when `request`ed (`inform {"paid": p}`).
+ *   not outbid itself (it holds the accepted bid of the previous call). Otherwise it passes
+ *   the call with `refuse {"price", "reason"}` at once, so the auctioneer need not wait for
+ *   the call's `reply_by`. It pays a winning bid when `request`ed (`inform {"paid": p}`).
  * @module
  */
 import { type AclMessage, contentJson, defineAgent, type Json, json } from "../../sdk/mod.ts";
@@ -97,6 +98,16 @@ export default defineAgent({
           const holding = english && a.acceptedCall === a.calls - 1;
           if (called !== undefined && p !== undefined && called <= p && !holding) {
             cx.reply(m, "propose", json({ price: called }));
+          } else {
+            // Passing at once (not by silence) lets the auctioneer close the call now.
+            const reason = holding
+              ? "holding the best bid"
+              : p === undefined
+              ? "no limit set"
+              : called === undefined
+              ? "no price called"
+              : `above my limit ${p}`;
+            cx.reply(m, "refuse", json({ price: called ?? null, reason }));
           }
           return true;
         }

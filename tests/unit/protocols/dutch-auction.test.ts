@@ -73,3 +73,24 @@ Deno.test("fipa-auction-dutch: violations, not-understood, cancel", () => {
   ]);
   assert.ok(isFinished(rest));
 });
+
+Deno.test("fipa-auction-dutch: every bidder refusing a call lets it close before its reply-by", () => {
+  const s = run(start("fipa-auction-dutch", "initiator"), [
+    sent(m("inform", "auc", BIDDERS)),
+    sent(m("cfp", "auc", BIDDERS, { price: 100, reply_by: "2030-01-01T00:00:01Z" })),
+    ...BIDDERS.map((b) => recv(m("refuse", b, "auc"))),
+    // No deadline event: the next, lower call follows the three refusals at once.
+    sent(m("cfp", "auc", BIDDERS, { price: 90, reply_by: "2030-01-01T00:00:02Z" })),
+    recv(m("propose", "b2", "auc")),
+  ]).state;
+  assert.deepEqual(s.threads.map((t) => t.state), ["called", "bid", "called"]);
+  assert.equal(s.round, 2);
+  // A refused payment is still the end of the winner's thread.
+  const unpaid = run(s, [
+    sent(m("accept-proposal", "auc", "b2")),
+    sent(m("inform", "auc", BIDDERS)),
+    sent(m("request", "auc", "b2")),
+    recv(m("refuse", "b2", "auc")),
+  ]).state;
+  assert.equal(thread(unpaid, "b2"), "payment-refused");
+});

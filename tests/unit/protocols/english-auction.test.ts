@@ -105,3 +105,22 @@ Deno.test("fipa-auction-english: not-understood drops a bidder, cancel, timeout 
   assert.equal(thread(s, "b1"), "timed-out");
   assert.ok(isFinished(s));
 });
+
+Deno.test("fipa-auction-english: refuse passes one call; the bidder stays in", () => {
+  const s = run(opened(), [
+    recv(m("refuse", "b1", "auc")),
+    recv(m("propose", "b2", "auc", { price: 100 })),
+  ]).state;
+  assert.equal(thread(s, "b1"), "passed", "a refusal is an explicit pass, not a drop-out");
+  // Only an open call can be passed: a second refusal has nothing to answer.
+  assert.equal(refused(s, recv(m("refuse", "b1", "auc"))).state, "passed");
+  const next = run(s, [
+    sent(m("accept-proposal", "auc", "b2")),
+    sent(m("cfp", "auc", BIDDERS, { price: 110 })),
+    recv(m("propose", "b1", "auc", { price: 110 })),
+    recv(m("refuse", "b2", "auc")),
+  ]).state;
+  assert.equal(thread(next, "b1"), "bid");
+  assert.equal(thread(next, "b2"), "passed");
+  assert.ok(!isFinished(next));
+});
