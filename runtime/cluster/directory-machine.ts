@@ -13,6 +13,8 @@ import {
 import type { NormalEntry, RaftStateMachine } from "../raft/mod.ts";
 
 const decoder = new TextDecoder();
+/** A `member.*` command in an entry's JSON (a false match only costs one more save). */
+const MEMBER_COMMAND = /"type":\s*"member\./;
 
 /**
  * The directory as Raft's state machine: each committed entry is one JSON
@@ -52,6 +54,15 @@ export class DirectoryMachine implements RaftStateMachine<ApplyResult> {
       }
     }
     return r;
+  }
+
+  /**
+   * Membership commands (`member.*`) are pinned: their commit is saved before they apply, so
+   * that a restarted node knows every member whose frames it must accept (the transport
+   * admits peers by the applied directory).
+   */
+  mustPersistCommit(entry: NormalEntry): boolean {
+    return MEMBER_COMMAND.test(decoder.decode(entry.data));
   }
 
   snapshot(): Uint8Array {

@@ -34,6 +34,12 @@ export interface RaftStateMachine<R = unknown> {
   snapshot(): Uint8Array | Promise<Uint8Array>;
   /** Replaces the whole state with a snapshot's bytes. */
   restore(data: Uint8Array): void | Promise<void>;
+  /**
+   * Whether the commit of this entry must be durable before it is applied, though commit
+   * indexes are otherwise saved lazily: e.g. membership, which a restarted node needs to know
+   * before it will hear its peers (default: no entry; configuration changes always are).
+   */
+  mustPersistCommit?(entry: NormalEntry): boolean;
 }
 
 /** Options of {@link RaftDriver.open}. */
@@ -413,8 +419,15 @@ export class RaftDriver<R = unknown> {
     // A hard state that only moves the commit index is not saved on its own (as etcd does
     // not sync it): the stored commit index may lag, which is safe (a restart applies less
     // and learns the rest from the leader), and it is saved with the next entries or
-    // term/vote change. A one-node cluster thus pays one save per write, not two.
-    const commitOnly = rd.hardState !== undefined && early && rd.entries.length === 0;
+    // term/vote change. A one-node cluster thus pays one save per write, not two. Except when
+    // it commits a configuration change or an entry the state machine pins (membership): a
+    // node restarted without it would not know its peers, refuse their frames, and never
+    // learn the commit from them.
+    const commitOnly = rd.hardState !== undefined && early && rd.entries.length === 0 &&
+      !rd.committedEntries.some((e) =>
+        e.type === "conf" ||
+        (e.type === "normal" && this.#opts.stateMachine.mustPersistCommit?.(e) === true)
+      );
     let late = rd.messages;
     if (early) {
       late = [];

@@ -194,7 +194,11 @@ Deno.test("SIGKILL-like exits of source or target at every migration phase lose 
         count = await ask(survivor.proc.url, agent);
         asks++;
         return count - asks >= 3 + s.acked ? true : undefined;
-      }, 20_000).catch((e) => {
+      }, 20_000).catch(async (e) => {
+        const log = Deno.env.get("MIGRATION_FAULTS_LOG");
+        if (log) {
+          await Deno.writeTextFile(log, `x:\n${x.proc.logs()}\ny:\n${y.proc.logs()}`);
+        }
         throw new Error(
           `${e.message}: count ${count}, asks ${asks}, acked ${s.acked}, attempted ${s.attempted}`,
         );

@@ -393,3 +393,51 @@ Deno.test("driver: group commit — proposals made during a save share the next 
     await bus.stop();
   }
 });
+
+/** A KvSm that pins the commit of entries whose key starts with `member` (as membership is). */
+class PinningSm extends KvSm {
+  mustPersistCommit(e: NormalEntry): boolean {
+    return JSON.parse(dec.decode(e.data)).key.startsWith("member");
+  }
+}
+
+Deno.test("driver: the commit of a pinned entry is saved before it applies; others stay lazy", async () => {
+  const bus = new Bus();
+  const storages = new Map<string, SlowStorage>();
+  for (const id of ["a", "b", "c"]) {
+    const storage = new SlowStorage();
+    storages.set(id, storage);
+    const d = await RaftDriver.open({
+      id,
+      storage,
+      transport: bus.transport(id),
+      stateMachine: new PinningSm(),
+      initialVoters: ["a", "b", "c"],
+      tickMs: 0,
+      raft: { electionTicks: 10 },
+      requestTimeoutTicks: 30,
+    });
+    bus.drivers.set(id, d);
+    d.start();
+  }
+  try {
+    const leader = await electedLeader(bus);
+    await leader.propose(put("warm", "up"));
+    await bus.tick(3);
+    const stored = () => [...storages.values()].map((s) => s.load().hardState.commit);
+    const plainAt = leader.status().lastIndex;
+    const plain = stored();
+    // A plain entry: committed and applied everywhere, its commit index not saved on its own.
+    await leader.propose(put("k", "v"));
+    await bus.tick(3);
+    assert.equal(leader.status().commitIndex, plainAt + 1);
+    assert.ok(stored().every((c, i) => c <= Math.max(plain[i], plainAt)), `${stored()}`);
+    // A pinned entry: every node saved a commit index that covers it.
+    await leader.propose(put("member-x", "joined"));
+    await bus.tick(3);
+    const pinnedAt = leader.status().lastIndex;
+    assert.deepEqual(stored(), [pinnedAt, pinnedAt, pinnedAt]);
+  } finally {
+    await bus.stop();
+  }
+});
