@@ -136,6 +136,8 @@ export class TaskService {
   readonly #canon: (name: string) => string;
   readonly #home: string;
   #closed = false;
+  /** The last creation order given (continues after the tasks loaded at start). */
+  #seq = 0;
   /** Tasks changed since the last write, as they were then (`undefined`: forgotten). */
   readonly #dirty = new Map<string, StoredTask | undefined>();
   /** Writes of task changes (with a store). */
@@ -170,6 +172,7 @@ export class TaskService {
       const { cnet, ...rest } = t;
       const task: Task = { ...rest };
       if (cnet !== undefined) task.cnet = cnet;
+      this.#seq = Math.max(this.#seq, task.seq ?? 0);
       this.#tasks.set(task.id, task);
       const d = restartDecision(t, now);
       if (d.kind === "resume") this.#resume(task, cnet!, d.result_by_ms - now);
@@ -242,6 +245,7 @@ export class TaskService {
       completed_at: null,
       strategy: null,
       error: null,
+      seq: ++this.#seq,
     };
     this.#tasks.set(id, task);
     this.#mark(task);

@@ -26,6 +26,8 @@ export interface StoredTask {
   error: string | null;
   /** The contract net's state (under way or ended), once distributed. */
   cnet?: CnetState;
+  /** Creation order on its node (tasks created in the same millisecond keep their order). */
+  seq?: number;
 }
 
 const Instant = z.string().min(1).max(64);
@@ -60,6 +62,7 @@ const StoredTaskSchema = z.strictObject({
   strategy: z.string().nullable(),
   error: z.string().nullable(),
   cnet: CnetStateSchema.optional(),
+  seq: z.number().int().nonnegative().optional(),
 });
 
 /** What to do with a task found in the store after a restart. */
@@ -106,7 +109,15 @@ export class TaskKv {
       } else this.log?.warn("skipped a stored task", { key: String(e.key.at(-1)) });
     }
     return out.sort((a, b) =>
-      a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1
+      a.created_at < b.created_at
+        ? -1
+        : a.created_at > b.created_at
+        ? 1
+        : (a.seq ?? 0) !== (b.seq ?? 0)
+        ? (a.seq ?? 0) - (b.seq ?? 0)
+        : a.id < b.id
+        ? -1
+        : 1
     );
   }
 

@@ -144,3 +144,41 @@ Deno.test("an awarded task survives a restart and completes with the winner's re
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("tasks created in the same millisecond keep their order across a restart", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/kv`;
+  const start = async () => {
+    const kv = await Deno.openKv(path);
+    const tasks = new TaskService({
+      router: new MessageRouter("p"),
+      timers: new ManualTimers(),
+      store: new TaskKv(kv),
+      now: () => NOW,
+    });
+    await tasks.load();
+    return { kv, tasks };
+  };
+  try {
+    const one = await start();
+    const names = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    for (const name of names) {
+      one.tasks.create(CreateTaskSchema.parse({ name, participants: ["w"] }));
+    }
+    one.tasks.close();
+    await one.tasks.flush();
+    one.kv.close();
+    const two = await start();
+    try {
+      // Newest first, as created, though every task has the same created_at.
+      assert.deepEqual(two.tasks.list().tasks.map((t) => t.name), [...names].reverse());
+      two.tasks.create(CreateTaskSchema.parse({ name: "after", participants: ["w"] }));
+      assert.equal(two.tasks.list().tasks[0].name, "after");
+    } finally {
+      two.tasks.close();
+      two.kv.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
