@@ -10,6 +10,8 @@ import type { MetricsReading } from "./series.ts";
 export interface NodeMetrics {
   registry: client.Registry;
   httpRequests: client.Counter<"method" | "route" | "status">;
+  /** Event WebSockets closed because their client did not read (send buffer full). */
+  wsSlowClientsClosed: client.Counter;
   httpDuration: client.Histogram<"method" | "route">;
   messagesIn: client.Counter<"performative" | "source">;
   messagesOut: client.Counter<"performative" | "destination">;
@@ -80,6 +82,11 @@ export function createNodeMetrics(node: string): NodeMetrics {
       help: "HTTP request duration",
       labelNames: ["method", "route"],
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    wsSlowClientsClosed: new client.Counter({
+      name: "fipa_edge_ws_slow_clients_closed_total",
+      help: "Event WebSockets closed (1013) because the client did not read",
       registers,
     }),
     messagesIn: new client.Counter({

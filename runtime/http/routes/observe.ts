@@ -91,6 +91,7 @@ export function observeRoutes(app: App, deps: { metrics?: NodeMetrics; events: E
           closed = true;
           stop();
           raw.close(1013, "client is not reading: send buffer full");
+          deps.metrics?.wsSlowClientsClosed.inc();
           return;
         }
         ws.send(text);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { EventBus } from "../../../runtime/events/mod.ts";
 import { createApp } from "../../../runtime/http/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
@@ -201,6 +202,12 @@ Deno.test("a client that sends invalid frames and never reads is closed at the b
     // would queue some 30 MB for a client that reads nothing.
     const frames = 300_000;
     await conn.write(textFrames("x", frames));
+    // Read nothing until the node has decided (its counter, over another connection): the
+    // kernel's buffers take the writes, and a client reading right after them could keep up.
+    await pollUntil("the node closing the socket", async () => {
+      const text = await (await fetch(`http://${s.base}/metrics`)).text();
+      return /fipa_edge_ws_slow_clients_closed_total\{[^}]*\} 1/.test(text) ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
     const got = await readFrames(conn, frames);
     // The node closes it (1013), or drops the connection with the client's frames unread.
     assert.ok(got.close === 1013 || got.reset, `ended after ${got.texts} replies: ${got.close}`);
