@@ -137,6 +137,14 @@ function finish(cx: AgentContext, a: Auction, winner: Bid | null): void {
   });
 }
 
+/**
+ * Whether `m` answers the winner's payment request: from the winner, in reply to it (a
+ * holder's late `refuse` of an earlier call is not a refusal to pay).
+ */
+function paymentAnswer(a: Auction, m: AclMessage, from: string): boolean {
+  return a.phase === "paying" && from === a.holder?.from && m.inReplyTo === `${a.cid}-pay`;
+}
+
 function close(cx: AgentContext, a: Auction): void {
   if (a.phase !== "bidding") return;
   const bids = a.bids;
@@ -278,7 +286,7 @@ export default defineAgent({
       case "agree":
         return true;
       case "inform": {
-        if (a.phase !== "paying" || from !== a.holder?.from) return true;
+        if (!paymentAnswer(a, m, from)) return true;
         auctions.delete(a.cid);
         cx.reply(
           a.seller,
@@ -297,7 +305,7 @@ export default defineAgent({
       case "refuse":
       case "failure":
       case "not-understood": {
-        if (a.phase !== "paying" || from !== a.holder?.from) return true;
+        if (!paymentAnswer(a, m, from)) return true;
         auctions.delete(a.cid);
         cx.reply(
           a.seller,
