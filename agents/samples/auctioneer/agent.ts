@@ -141,7 +141,11 @@ function finish(cx: AgentContext, a: Auction, winner: Bid | null): void {
  * Whether `m` answers the winner's payment request: from the winner, in reply to it (a
  * holder's late `refuse` of an earlier call is not a refusal to pay).
  */
-function paymentAnswer(a: Auction, m: AclMessage, from: string): boolean {
+function paymentAnswer(
+  a: Auction,
+  m: AclMessage,
+  from: string,
+): a is Auction & { holder: Bid } {
   return a.phase === "paying" && from === a.holder?.from && m.inReplyTo === `${a.cid}-pay`;
 }
 
