@@ -6,6 +6,7 @@
  * the tiny counter (a count in memory and the same count in storage) next to a looping agent.
  */
 import assert from "node:assert/strict";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { RealNode } from "./real-node.ts";
 
 /** Sends `n` at-least-once increments to `to`, all at once; resolves when all are acknowledged. */
@@ -36,7 +37,9 @@ async function hang(
   const failed = () =>
     node.seen.some((e) => e.type === "agent.failed" && e.agent_id === loop) ||
     node.agents.get(loop).status === "failed";
-  while (!failed()) await new Promise((r) => setTimeout(r, 10));
+  await pollUntil(`the watchdog to stop ${loop}`, () => failed() || undefined, {
+    intervalMs: 10,
+  });
   await during;
   assert.equal(node.agents.get(loop).failure?.reason, "watchdog");
 }
