@@ -65,8 +65,8 @@ function assertShared(node: RealNode): void {
 async function neighbourLosses(counter: string): Promise<void> {
   const node = await RealNode.start();
   try {
-    // Wall-time limit (see the manifest docs): generous, so that a loaded machine does not fail
-    // the counter itself; the loop's is short, so the watchdog stops it soon.
+    // The counter's limit is generous (this test is not about it); the loop's is short, so
+    // the watchdog stops it soon after its wall-time backstop (`wallBackstopMs(50)`).
     await node.deploy(counter, "c", { limits: { cpu_ms_per_call: 5_000 } });
     await node.deploy("hostile-loop", "loop", {
       limits: { cpu_ms_per_call: 50 },
