@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CallClock, wallBackstopMs } from "../../../runtime/sandbox/cpu-clock.ts";
+import { threadClocks } from "../../../runtime/sandbox/worker/core-instances.ts";
 
 /** Hand-driven clocks: wall time and the thread's CPU time move only when the test says. */
 function clocks() {
@@ -91,4 +92,18 @@ Deno.test("a sleep past the backstop stops the call for wall time", () => {
   clock.stopForWall();
   assert.equal(clock.check(), true);
   assert.equal(clock.overrun, "wall");
+});
+
+Deno.test("the thread clock counts computing, not sleeping", () => {
+  const c0 = threadClocks.cpuMs();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  const asleep = threadClocks.cpuMs() - c0;
+  assert.ok(asleep < 50, `200 ms asleep counted ${asleep} ms of CPU time`);
+  // Busy until the thread's CPU time moved 30 ms, however long that takes on a loaded host
+  // (within 30 s of wall time).
+  const c1 = threadClocks.cpuMs();
+  const until = performance.now() + 30_000;
+  let busy = 0;
+  while (busy < 30 && performance.now() < until) busy = threadClocks.cpuMs() - c1;
+  assert.ok(busy >= 30, `busy for 30 s of wall time, the thread clock moved ${busy} ms`);
 });
