@@ -7,9 +7,10 @@
  * refill only compares the wall clock with {@link CallClock.deadline}; once the wall clock
  * passes it, {@link CallClock.check} reads the CPU time and either stops the call or moves the
  * deadline by the CPU time still left. A call within its limit in wall time never reads the
- * CPU clock, and calls that start close together share one reading of the thread's CPU time
- * at their start (the wall time since that reading is counted as CPU time the call did not
- * use, so an agent is never charged for its neighbours' work).
+ * CPU clock, and calls that start within a tenth of their limit of the last reading (of any
+ * agent on the same thread, {@link CpuReading}) share it: the wall time since that reading is
+ * counted as CPU time the call did not use, so an agent is never charged for its neighbours'
+ * work, and may use up to a tenth more than its limit.
  *
  * Past {@link wallBackstopMs} of wall time a call stops whatever its CPU time: a thread
  * starved of CPU or asleep does not hold its Worker forever.
@@ -38,27 +39,39 @@ export function wallBackstopMs(cpuMs: number): number {
 /** A reading of the thread's CPU time is reused for calls starting within this share of their limit. */
 const REUSE_SHARE = 0.1;
 
+/**
+ * The last reading of a thread's CPU time, shared by the {@link CallClock}s of the agents
+ * that run on that thread (one call at a time), so that calls of many agents in a row share it.
+ */
+export class CpuReading {
+  /** Wall time (ms) of the reading. */
+  at = -Infinity;
+  /** The thread's CPU time (ms) then. */
+  cpuMs = 0;
+}
+
 /** The CPU limit of one call at a time on one thread. Pure: time comes from {@link CallClocks}. */
 export class CallClock {
   /** Wall time (ms) at which the running call must next be checked; Infinity between calls. */
   deadline = Infinity;
   /** Set when the running call was stopped, and why. */
   overrun: CallOverrun | undefined;
-  #readAt = -Infinity;
-  #cpuRead = 0;
   #cpuAtStart = 0;
   #limitMs = 0;
   #startedAt = 0;
   #backstopAt = Infinity;
 
-  constructor(private readonly clocks: CallClocks) {}
+  constructor(
+    private readonly clocks: CallClocks,
+    private readonly reading: CpuReading = new CpuReading(),
+  ) {}
 
   /** Starts a call that may use `cpuMs` of CPU time. */
   start(cpuMs: number): void {
     const now = this.clocks.wallMs();
-    if (now - this.#readAt > cpuMs * REUSE_SHARE) this.#read(now);
+    if (now - this.reading.at > cpuMs * REUSE_SHARE) this.#read(now);
     // At most this much CPU time had been used when the call started.
-    this.#cpuAtStart = this.#cpuRead + (now - this.#readAt);
+    this.#cpuAtStart = this.reading.cpuMs + (now - this.reading.at);
     this.#limitMs = cpuMs;
     this.#startedAt = now;
     this.#backstopAt = now + wallBackstopMs(cpuMs);
@@ -80,7 +93,7 @@ export class CallClock {
     const now = this.clocks.wallMs();
     if (now >= this.#backstopAt) return this.#stop("wall");
     this.#read(now);
-    const used = this.#cpuRead - this.#cpuAtStart;
+    const used = this.reading.cpuMs - this.#cpuAtStart;
     if (used >= this.#limitMs) return this.#stop("cpu");
     this.deadline = Math.min(now + this.#limitMs - used, this.#backstopAt);
     return false;
@@ -106,8 +119,8 @@ export class CallClock {
   }
 
   #read(now: number): void {
-    this.#cpuRead = this.clocks.cpuMs();
-    this.#readAt = now;
+    this.reading.cpuMs = this.clocks.cpuMs();
+    this.reading.at = now;
   }
 
   #stop(why: CallOverrun): true {

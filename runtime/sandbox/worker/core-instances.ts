@@ -6,7 +6,7 @@ import {
   MEMORY_EXPORT_PREFIX,
 } from "../instrument/mod.ts";
 import type { InstanceState } from "../snapshot.ts";
-import { CallClock, type CallClocks } from "../cpu-clock.ts";
+import { CallClock, type CallClocks, CpuReading } from "../cpu-clock.ts";
 import process from "node:process";
 
 /** Fuel handed out per refill: loop iterations between two wall-clock reads. */
@@ -23,6 +23,9 @@ export const threadClocks: CallClocks = {
   },
 };
 
+/** The last reading of this Worker thread's CPU time, shared by its agents' budgets. */
+const threadReading = new CpuReading();
+
 /** Per-agent budget the hooks of its instrumented instances enforce. */
 export class Budget {
   /** The running call's CPU limit (see `cpu-clock.ts`). */
@@ -32,7 +35,7 @@ export class Budget {
   readonly instances: CoreInstance[] = [];
 
   constructor(readonly memoryCap: number, clocks: CallClocks = threadClocks) {
-    this.clock = new CallClock(clocks);
+    this.clock = new CallClock(clocks, clocks === threadClocks ? threadReading : new CpuReading());
   }
 
   /** Set when the running call was stopped for its CPU limit or its wall-time backstop. */

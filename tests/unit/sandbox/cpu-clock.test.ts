@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CallClock, wallBackstopMs } from "../../../runtime/sandbox/cpu-clock.ts";
+import { CallClock, CpuReading, wallBackstopMs } from "../../../runtime/sandbox/cpu-clock.ts";
 import { threadClocks } from "../../../runtime/sandbox/worker/core-instances.ts";
 
 /** Hand-driven clocks: wall time and the thread's CPU time move only when the test says. */
@@ -106,4 +106,23 @@ Deno.test("the thread clock counts computing, not sleeping", () => {
   let busy = 0;
   while (busy < 30 && performance.now() < until) busy = threadClocks.cpuMs() - c1;
   assert.ok(busy >= 30, `busy for 30 s of wall time, the thread clock moved ${busy} ms`);
+});
+
+Deno.test("agents on one thread share its CPU reading", () => {
+  const c = { wall: 0, cpu: 0, reads: 0 };
+  const clocks = {
+    wallMs: () => c.wall,
+    cpuMs: () => (c.reads++, c.cpu),
+  };
+  const reading = new CpuReading();
+  const agents = [1, 2, 3].map(() => new CallClock(clocks, reading));
+  for (let round = 0; round < 10; round++) {
+    for (const a of agents) {
+      a.start(1_000);
+      c.wall += 1;
+      c.cpu += 1;
+      a.end();
+    }
+  }
+  assert.equal(c.reads, 1, "30 calls in 30 ms of three agents: one reading");
 });
