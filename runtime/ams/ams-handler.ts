@@ -14,7 +14,7 @@ import { amsDescriptionOf, lifecycleStatesOf } from "./ams-state.ts";
 import { type ManagementContext, sameAgentName } from "./context.ts";
 import { localNameOf } from "./names.ts";
 import { handleAmsManagement } from "./ams-manage.ts";
-import { effectiveMaxResults } from "./df-handler.ts";
+import { effectiveMaxResults } from "./max-results.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
 import { isParsed, type ParsedRequest, parseRequest, refuse } from "./request.ts";

@@ -1,11 +1,11 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
-import { doneToSl, exceptionToSl, SL_TRUE, writeSl } from "../sl/mod.ts";
+import { doneToSl, exceptionToSl, writeSl } from "../sl/mod.ts";
 import { FIPA_STATE } from "./ams-state.ts";
 import { type ManagementContext, sameAgentName } from "./context.ts";
 import { fullAgentId, localNameOf } from "./names.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
-import { actionText, type ParsedRequest, refuse } from "./request.ts";
+import { actionText, agree, type ParsedRequest, refuse } from "./request.ts";
 
 /** What the shell does to a hosted agent for an AMS `modify` or `deregister`. */
 export type AgentManagementAction = "stop" | "start" | "hibernate" | "remove";
@@ -13,10 +13,6 @@ export type AgentManagementAction = "stop" | "start" | "hibernate" | "remove";
 /** The default AMS authorisation: an agent may manage only its own description. */
 export function selfOnly(requester: AgentIdentifier, target: AgentIdentifier): boolean {
   return sameAgentName(requester.name, target.name);
-}
-
-function agree(p: ParsedRequest): AclMessage {
-  return buildReply(p.t, "agree", [p.action, SL_TRUE]);
 }
 
 /**

@@ -1,23 +1,11 @@
 import type { AclMessage } from "../acl/mod.ts";
-import {
-  actionFromIotaSl,
-  amsAgentDescriptionToSl,
-  equalsIotaResultToSl,
-  SL_TRUE,
-  slSequence,
-  type SlTerm,
-  writeSl,
-} from "../sl/mod.ts";
+import { amsAgentDescriptionToSl } from "../sl/mod.ts";
 import { searchAms } from "./ams-handler.ts";
-import type { AmsSubscription } from "./ams-subscriptions.ts";
 import { cancelSubscription } from "./cancel.ts";
 import { findSubscription } from "./subscriptions.ts";
 import type { ManagementContext } from "./context.ts";
-import { effectiveMaxResults } from "./df-handler.ts";
-import { notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
-import { buildReply } from "./reply.ts";
-import { actionText, isParsed, parseManagementContent, readAction, refuse } from "./request.ts";
+import { isSubscribeSearch, readSubscribeSearch, subscribeReplies } from "./subscribe-search.ts";
 
 /**
  * Handles a `subscribe` to the AMS (FIPA subscribe protocol) with content
@@ -27,53 +15,13 @@ import { actionText, isParsed, parseManagementContent, readAction, refuse } from
  * matching agents follow as `inform`s (see `notifyAmsSubscribers`).
  */
 export function handleAmsSubscribe(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
-  const parsed = parseManagementContent(ctx, msg, "ams", "fipa-subscribe");
-  if (!("elements" in parsed)) return parsed;
-  const { t, elements } = parsed;
-  const action = elements.length === 1 ? actionFromIotaSl(elements[0]) : undefined;
-  if (!action) {
-    return repliesOnly(notUnderstood(
-      t,
-      msg,
-      { kind: "unrecognised-value", parameter: "content" },
-      "expected ((iota ?x (result (action <ams> (search ...)) ?x)))",
-    ));
-  }
-  const p = readAction(ctx, msg, t, "ams", action);
-  if (!isParsed(p)) return p;
-  const a = p.expr.action;
-  if (a.function !== "search") {
-    return refuse(p, msg, { kind: "unsupported-function", function: a.function });
-  }
-  if (a.description.kind !== "ams") {
-    return refuse(p, msg, {
-      kind: "unrecognised-parameter-value",
-      parameter: "description",
-      value: writeSl(p.call.items[1] as SlTerm),
-    });
-  }
-  if (!msg.sender) return refuse(p, msg, { kind: "unauthorised" });
-  const found = searchAms(
-    ctx,
-    a.description.value,
-    effectiveMaxResults(ctx, a.constraints.max_results),
-  );
-  const sub: AmsSubscription = {
-    subscriber: msg.sender.name,
-    template: a.description.value,
-    action: actionText(p),
-    reply: t,
-  };
-  if (msg.conversation_id !== undefined) sub.conversation_id = msg.conversation_id;
+  const s = readSubscribeSearch(ctx, msg, "ams");
+  if (!isSubscribeSearch(s)) return s;
+  const found = searchAms(ctx, s.subscription.template, s.maxResults);
   return {
-    replies: [
-      buildReply(p.t, "agree", [p.action, SL_TRUE]),
-      buildReply(t, "inform", [
-        equalsIotaResultToSl(p.action, slSequence(found.map(amsAgentDescriptionToSl))),
-      ]),
-    ],
+    replies: subscribeReplies(s, found.map(amsAgentDescriptionToSl)),
     commands: [],
-    amsSubscribe: sub,
+    amsSubscribe: s.subscription,
   };
 }
 

@@ -2,45 +2,31 @@ import type { AclMessage } from "../acl/mod.ts";
 import { AgentNameSchema } from "../acl/mod.ts";
 import type { DfAgentDescription, DfTemplate, DirectoryCommand } from "../directory/mod.ts";
 import {
-  actionFromIotaSl,
   dfAgentDescriptionToSl,
-  equalsIotaResultToSl,
   resultToSl,
   type SearchConstraints,
-  SL_TRUE,
   slSequence,
   type SlTerm,
   writeSl,
 } from "../sl/mod.ts";
 import { defaultMayModify, type ManagementContext } from "./context.ts";
 import { federatedDfs } from "./federation.ts";
-import { notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { buildReply } from "./reply.ts";
 import {
   actionText,
+  agree,
   isParsed,
   type ParsedRequest,
-  parseManagementContent,
   parseRequest,
-  readAction,
   refuse,
 } from "./request.ts";
 import { fullAgentId, inDirectoryNames, withFullName } from "./names.ts";
 import { findSubscription, type Subscription } from "./subscriptions.ts";
 import { cancelSubscription } from "./cancel.ts";
 import { checkRegistration, isException } from "./validate.ts";
-
-/** The `max-results` to use: the request's, the default when absent, never above the cap. */
-export function effectiveMaxResults(ctx: ManagementContext, requested?: number): number {
-  const cap = ctx.maxResultsCap ?? 1000;
-  if (requested === undefined) return Math.min(ctx.defaultMaxResults ?? 100, cap);
-  return requested < 0 ? cap : Math.min(requested, cap);
-}
-
-function agree(p: ParsedRequest): AclMessage {
-  return buildReply(p.t, "agree", [p.action, SL_TRUE]);
-}
+import { effectiveMaxResults } from "./max-results.ts";
+import { isSubscribeSearch, readSubscribeSearch, subscribeReplies } from "./subscribe-search.ts";
 
 function descriptionTerm(p: ParsedRequest): SlTerm {
   return p.call.items[1] as SlTerm;
@@ -180,51 +166,14 @@ export function handleDfRequest(ctx: ManagementContext, msg: AclMessage): Manage
  * and an `inform` with the current matches, and returns the subscription to add.
  */
 export function handleDfSubscribe(ctx: ManagementContext, msg: AclMessage): ManagementOutcome {
-  const parsed = parseManagementContent(ctx, msg, "df", "fipa-subscribe");
-  if (!("elements" in parsed)) return parsed;
-  const { t, elements } = parsed;
-  const action = elements.length === 1 ? actionFromIotaSl(elements[0]) : undefined;
-  if (!action) {
-    return repliesOnly(notUnderstood(
-      t,
-      msg,
-      { kind: "unrecognised-value", parameter: "content" },
-      "expected ((iota ?x (result (action <df> (search ...)) ?x)))",
-    ));
-  }
-  const p = readAction(ctx, msg, t, "df", action);
-  if (!isParsed(p)) return p;
-  const a = p.expr.action;
-  if (a.function !== "search") {
-    return refuse(p, msg, { kind: "unsupported-function", function: a.function });
-  }
-  if (a.description.kind !== "df") {
-    return refuse(p, msg, {
-      kind: "unrecognised-parameter-value",
-      parameter: "description",
-      value: writeSl(descriptionTerm(p)),
-    });
-  }
-  if (!msg.sender) return refuse(p, msg, { kind: "unauthorised" });
-  const template = inDirectoryNames(ctx, a.description.value);
-  const found = ctx.directory.searchServices(template, {
-    max_results: effectiveMaxResults(ctx, a.constraints.max_results),
-    now: ctx.now,
-  }).map((f) => withFullName(ctx, f));
-  const sub: Subscription = {
-    subscriber: msg.sender.name,
-    template,
-    action: actionText(p),
-    reply: t,
-  };
-  if (msg.conversation_id !== undefined) sub.conversation_id = msg.conversation_id;
+  const s = readSubscribeSearch(ctx, msg, "df");
+  if (!isSubscribeSearch(s)) return s;
+  const template = inDirectoryNames(ctx, s.subscription.template);
+  const found = ctx.directory.searchServices(template, { max_results: s.maxResults, now: ctx.now })
+    .map((f) => withFullName(ctx, f));
+  const sub: Subscription = { ...s.subscription, template };
   return {
-    replies: [
-      agree(p),
-      buildReply(t, "inform", [
-        equalsIotaResultToSl(p.action, slSequence(found.map(dfAgentDescriptionToSl))),
-      ]),
-    ],
+    replies: subscribeReplies(s, found.map(dfAgentDescriptionToSl)),
     commands: [],
     subscribe: sub,
   };

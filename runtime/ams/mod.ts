@@ -41,12 +41,8 @@ export {
 } from "./reply.ts";
 export { messageToSl, notUnderstood } from "./not-understood.ts";
 export { completeRequest, failRequest, failureException, type PendingRequest } from "./pending.ts";
-export {
-  effectiveMaxResults,
-  handleDfCancel,
-  handleDfRequest,
-  handleDfSubscribe,
-} from "./df-handler.ts";
+export { handleDfCancel, handleDfRequest, handleDfSubscribe } from "./df-handler.ts";
+export { effectiveMaxResults } from "./max-results.ts";
 export { handleAmsRequest, searchAms } from "./ams-handler.ts";
 export { type AgentManagementAction, handleAmsManagement, selfOnly } from "./ams-manage.ts";
 export { amsDescriptionOf, FIPA_STATE, lifecycleStatesOf } from "./ams-state.ts";

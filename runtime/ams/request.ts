@@ -10,6 +10,7 @@ import {
   type FipaException,
   OntologyError,
   parseSlContent,
+  SL_TRUE,
   SlError,
   type SlList,
   slString,
@@ -172,6 +173,11 @@ export function parseRequest(
 /** Whether `x` is a parsed request rather than an early outcome. */
 export function isParsed(x: ParsedRequest | ManagementOutcome): x is ParsedRequest {
   return "expr" in x;
+}
+
+/** `agree` to a parsed request: `((<action> true))`. */
+export function agree(p: ParsedRequest): AclMessage {
+  return buildReply(p.t, "agree", [p.action, SL_TRUE]);
 }
 
 /** `refuse` of a parsed request. */

@@ -86,7 +86,7 @@ export function mountPlatformAgents(opts: {
     platform: router.platform,
     addresses: opts.addresses(),
     now: new Date().toISOString(),
-    directory: directoryReader(cluster.machine.state),
+    directory: directoryReader(cluster.machine.state, { localName: (n) => router.localName(n) }),
     subscriptions: subs,
     amsSubscriptions: amsSubs,
     localName: (n) => router.localName(n),

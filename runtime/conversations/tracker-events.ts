@@ -27,21 +27,17 @@ export function effectOutput(
   switch (e.type) {
     case "conversation-started":
       return {
-        event: {
-          type: "conversation.started",
-          agent_id: agent,
-          conversation_id: e.conversation_id,
-          details: { role: e.role, protocol: e.protocol },
-        },
+        event: conversationEvent("conversation.started", agent, e.conversation_id, {
+          role: e.role,
+          protocol: e.protocol,
+        }),
       };
     case "conversation-ended":
       return {
-        event: {
-          type: "conversation.ended",
-          agent_id: agent,
-          conversation_id: e.conversation_id,
-          details: { role: e.role, by: e.by },
-        },
+        event: conversationEvent("conversation.ended", agent, e.conversation_id, {
+          role: e.role,
+          by: e.by,
+        }),
       };
     case "notify-initiator":
       return {
@@ -61,12 +57,17 @@ export function effectOutput(
 
 /** The `conversation.ended` event of a conversation forgotten to keep the bounds. Pure. */
 export function evictedEvent(agent: string, conversationId: string): ConversationEvent {
-  return {
-    type: "conversation.ended",
-    agent_id: agent,
-    conversation_id: conversationId,
-    details: { by: "evicted" },
-  };
+  return conversationEvent("conversation.ended", agent, conversationId, { by: "evicted" });
+}
+
+/** A conversation's start or end event of `agent`. */
+function conversationEvent(
+  type: "conversation.started" | "conversation.ended",
+  agent: string,
+  conversationId: string,
+  details: Record<string, unknown>,
+): ConversationEvent {
+  return { type, agent_id: agent, conversation_id: conversationId, details };
 }
 
 /** The `conversation.violation` event of a message refused for `agent`'s tracker. Pure. */

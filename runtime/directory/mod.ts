@@ -118,4 +118,4 @@ export {
   SNAPSHOT_FORMAT,
 } from "./snapshot.ts";
 export { canonicalJson } from "./canonical-json.ts";
-export { type DirectoryReader, directoryReader } from "./reader.ts";
+export { type DirectoryReader, directoryReader, type DirectoryReaderOptions } from "./reader.ts";

@@ -3,8 +3,7 @@ import { aid } from "../acl/mod.ts";
 import {
   type DfAgentDescription,
   dfTemplate,
-  type DirectoryState,
-  searchServices,
+  type DirectoryReader,
   serviceDescription,
 } from "../directory/mod.ts";
 
@@ -25,18 +24,17 @@ export type ServicesQuery = z.output<typeof ServicesQuery>;
 
 /**
  * The DF search of a services query: one service template from the fields given (none: any
- * registration), the agent's name if given, mapped by `key` (the registry keys this
- * platform's agents by local name, so `echo` and `echo@<platform>` are one). Pure but for the
- * clock (`now` of leases).
+ * registration), and the agent's name if given (in full or local: the directory keys it).
+ * Registrations whose lease ended before `now` (ISO 8601) are left out.
  */
 export function findServices(
-  state: DirectoryState,
+  directory: DirectoryReader,
   p: ServicesQuery,
-  key: (name: string) => string = (n) => n,
+  now: string,
 ): { services: DfAgentDescription[]; total: number } {
   const svc = p.name || p.type || p.protocol || p.ontology || p.language;
   const template = dfTemplate({
-    ...(p.agent ? { name: aid(key(p.agent)) } : {}),
+    ...(p.agent ? { name: aid(p.agent) } : {}),
     services: svc
       ? [serviceDescription({
         ...(p.name ? { name: p.name } : {}),
@@ -47,9 +45,6 @@ export function findServices(
       })]
       : [],
   });
-  const found = searchServices(state, template, {
-    max_results: p.max_results,
-    now: new Date().toISOString(),
-  });
+  const found = directory.searchServices(template, { max_results: p.max_results, now });
   return { services: found, total: found.length };
 }

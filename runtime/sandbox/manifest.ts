@@ -137,7 +137,7 @@ export type ManifestInput = z.input<typeof ManifestSchema>;
  * | field | default | meaning |
  * | --- | --- | --- |
  * | `memory` | 64 MiB | linear memory cap (all its memories together); growing past it fails the agent with `memory-limit` |
- * | `cpu_ms_per_call` | 1000 | wall time one export call may run; past it the call traps and the agent fails with `cpu-limit` |
+ * | `cpu_ms_per_call` | 1000 | CPU time (the Worker thread's) one export call may use; past it, or past ten times it in wall time (at least it plus 2 s, see `cpu-clock.ts`), the call traps and the agent fails with `cpu-limit` |
  * | `mailbox` | 1024 | deliveries waiting for the agent; more are refused with `RESOURCE_LIMIT_EXCEEDED` |
  * | `send_rate` | 20000 | sustained `send-message` calls per second |
  * | `send_burst` | 2000 | sends allowed at once before the rate applies; past it `send-message` returns an error |

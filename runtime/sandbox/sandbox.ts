@@ -3,6 +3,7 @@ import { ApiError } from "../errors/mod.ts";
 import { AgentHandle, type HandleContext } from "./agent-handle.ts";
 import { type AgentBounds, checkAgentBounds, DEFAULT_AGENT_BOUNDS } from "./bounds.ts";
 import type { ComponentStore } from "./component-store.ts";
+import { wallBackstopMs } from "./cpu-clock.ts";
 import type { HostCallbacks } from "./host.ts";
 import {
   type DenoPermissions,
@@ -31,7 +32,10 @@ export interface SandboxOptions {
    * talk faster, and the main thread, not the Workers, bounds throughput so far).
    */
   spreadWorkers?: number;
-  /** Extra time past an agent's CPU limit before the watchdog stops its Worker (default 1000 ms). */
+  /**
+   * Extra time past a call's wall-time backstop (`wallBackstopMs` of its CPU limit) before the
+   * watchdog stops its Worker (default 1000 ms).
+   */
   watchdogGraceMs?: number;
   /** How often the watchdog looks, while calls are running (default 100 ms). */
   watchdogIntervalMs?: number;
@@ -81,9 +85,10 @@ export interface SandboxStats {
  * its own, so its long calls never hold up other agents. Manifests and limits beyond the
  * node's `bounds` are refused. Isolation inside a Worker comes from WebAssembly (each agent has its own
  * instances and memories; host functions are bound to one agent) and from the
- * instrumentation of every core module: a call that runs past its CPU limit or grows
+ * instrumentation of every core module: a call that uses more CPU time than its limit (the
+ * Worker thread's own CPU time, see `cpu-clock.ts`), runs past its wall-time backstop or grows
  * memory past its cap traps, failing that agent only. A watchdog stops a Worker whose call
- * overran even that (plus a grace period); its other agents are re-activated elsewhere
+ * overran the backstop even so (plus a grace period); its other agents are re-activated elsewhere
  * and their unanswered calls re-sent.
  *
  * @example
@@ -398,12 +403,13 @@ export class Sandbox {
       const r = w.running(now);
       if (!r) continue;
       busy = true;
-      if (r.forMs > r.budgetMs + this.watchdogGraceMs) {
+      if (r.forMs > wallBackstopMs(r.budgetMs) + this.watchdogGraceMs) {
         const h = this.#handles.get(r.slot);
         this.#lost(
           w,
           `call of ${h?.agentId.name ?? `slot ${r.slot}`} ran ${Math.round(r.forMs)} ms ` +
-            `(limit ${r.budgetMs} ms); its Worker was stopped`,
+            `(CPU limit ${r.budgetMs} ms, wall-time backstop ${wallBackstopMs(r.budgetMs)} ms); ` +
+            "its Worker was stopped",
           r.slot,
         );
       }

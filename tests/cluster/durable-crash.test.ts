@@ -19,8 +19,8 @@ const IN_FLIGHT = 4;
 async function deploy(base: string, file: string, name: string): Promise<void> {
   const form = new FormData();
   form.append("wasm", new Blob([await Deno.readFile(new URL(file, DIST))]), file);
-  // `cpu_ms_per_call` is wall time (docs of the manifest): the node's largest default bound,
-  // so that a machine loaded by parallel tests does not fail the counter mid-round; this test
+  // `cpu_ms_per_call`: the node's largest default bound, so that a machine loaded by parallel
+  // tests (where the wall-time backstop is ten times the limit) does not fail the counter; this test
   // is about what a crash keeps, the limit has its own tests.
   form.append(
     "config",

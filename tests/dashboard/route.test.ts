@@ -1,22 +1,12 @@
 // The dashboard's files over the app: public, with ETag, CSP and the right types; the API
 // behind them still needs a token.
 import assert from "node:assert/strict";
-import { createApp } from "../../runtime/http/mod.ts";
-import { silentLogger } from "../../runtime/log/mod.ts";
-import { MessageRouter } from "../../runtime/routing/mod.ts";
+import { testApp } from "../support/app.ts";
 import { DASHBOARD_ASSETS, loadDashboardAssets } from "../../runtime/dashboard/mod.ts";
 
 const TOKEN = "route-test-token-0123456789";
 
-function app() {
-  return createApp({
-    node: "n1",
-    router: new MessageRouter("n1"),
-    log: silentLogger,
-    maxBodyBytes: 1 << 20,
-    adminTokens: [TOKEN],
-  });
-}
+const app = () => testApp({ adminTokens: [TOKEN] });
 
 Deno.test("every dashboard file is served without a token, typed, with CSP and ETag", async () => {
   const a = app();

@@ -3,10 +3,27 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** A base port with `n` free ports after it (probed by binding each). */
+/**
+ * The low end of the kernel's ephemeral port range: ports below it are never handed out for a
+ * bind to port 0, which every other test's server and client uses.
+ */
+function ephemeralLow(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").split(/\s+/)[0]);
+  } catch {
+    return 32_768; // Linux's default
+  }
+}
+
+/**
+ * A base port with `n` free ports after it (probed by binding each), below the ephemeral
+ * range: the script binds fixed ports after the probe released them, and no port-0 bind of a
+ * test running in parallel can take them meanwhile.
+ */
 function freeRun(n: number): number {
+  const top = Math.max(ephemeralLow(), 12_000) - n;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = 10_000 + Math.floor(Math.random() * (top - 10_000));
     const held: Deno.Listener[] = [];
     try {
       for (let i = 0; i < n; i++) held.push(Deno.listen({ hostname: "127.0.0.1", port: base + i }));

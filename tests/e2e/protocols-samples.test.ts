@@ -14,8 +14,8 @@ import { newMessageId } from "../../runtime/routing/mod.ts";
 import { pollUntil } from "../../runtime/async/mod.ts";
 
 /**
- * `cpu_ms_per_call` is wall time: on a loaded machine a ComponentizeJS agent's call can
- * take seconds, and an agent failed for `cpu-limit` never answers the message it was
+ * A ComponentizeJS agent's calls use much CPU time (its JS engine runs inside the
+ * component), and an agent failed for `cpu-limit` never answers the message it was
  * handling. The limit is not what this test is about, so the agents get a generous one.
  */
 const CPU_MS = 60_000;

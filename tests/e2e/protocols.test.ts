@@ -10,8 +10,8 @@ import { spawnNode } from "../support/node-process.ts";
 const PLATFORM = "proto-a";
 
 /**
- * `cpu_ms_per_call` is wall time: on a loaded machine a ComponentizeJS agent's call can
- * take seconds, and an agent failed for `cpu-limit` never answers the message it was
+ * A ComponentizeJS agent's calls use much CPU time (its JS engine runs inside the
+ * component), and an agent failed for `cpu-limit` never answers the message it was
  * handling. The limit is not what these steps test, so the agents get a generous one.
  */
 const CPU_MS = 60_000;

@@ -8,6 +8,7 @@ import { parseField } from "../../http/json-body.ts";
 import { sendAndWait, sendMessage } from "../../http/send.ts";
 import { findServices, ServicesQuery } from "../../http/services-query.ts";
 import { checkAgentBounds } from "../../sandbox/mod.ts";
+import { directoryReader } from "../../directory/mod.ts";
 import { CreateTaskSchema, DistributeSchema } from "../../tasks/mod.ts";
 import type { McpDeps } from "./deps.ts";
 import type { AclMessage } from "../../acl/mod.ts";
@@ -184,11 +185,10 @@ export function registerTools(server: McpServer, deps: McpDeps, principal: CallP
     run("search_services", "read", async () => {
       if (!deps.cluster) throw unavailable("The directory");
       if (q.consistent === "true") await deps.cluster.linearizableRead();
-      return findServices(
-        deps.cluster.machine.state,
-        q,
-        (n) => deps.router.localName(n) ?? n,
-      );
+      const directory = directoryReader(deps.cluster.machine.state, {
+        localName: (n) => deps.router.localName(n),
+      });
+      return findServices(directory, q, new Date().toISOString());
     }, extra));
 
   server.registerTool("list_agents", {

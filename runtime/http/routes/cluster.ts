@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { AgentRefSchema } from "../../acl/mod.ts";
 import { type Cluster, RemoveResponseSchema } from "../../cluster/mod.ts";
-import { type ApplyFailure, DfAgentDescriptionSchema, listMembers } from "../../directory/mod.ts";
+import {
+  type ApplyFailure,
+  DfAgentDescriptionSchema,
+  directoryReader,
+  listMembers,
+} from "../../directory/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
@@ -81,7 +86,10 @@ export function clusterRoutes(
     localName?: (name: string) => string | undefined;
   },
 ): void {
-  const key = (name: string) => deps.localName?.(name) ?? name;
+  // Per call: the state object is replaced when a snapshot is installed.
+  const directory = () =>
+    directoryReader(deps.cluster.machine.state, { localName: deps.localName });
+  const key = (name: string) => directory().key(name);
   const keyed = <T extends { name: { name: string } }>(d: T): T => ({
     ...d,
     name: { ...d.name, name: key(d.name.name) },
@@ -165,9 +173,9 @@ export function clusterRoutes(
       const p = c.req.valid("query");
       if (p.consistent === "true") await cluster.linearizableRead();
       const body: z.output<typeof ServicesResponseSchema> = findServices(
-        cluster.machine.state,
+        directory(),
         p,
-        key,
+        new Date().toISOString(),
       );
       return c.json(body);
     },

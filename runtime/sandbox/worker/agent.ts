@@ -134,7 +134,7 @@ export class AgentInstance {
       }
       this.#exports = exports;
     } finally {
-      this.budget.deadline = Infinity;
+      this.budget.clock.end();
     }
   }
 
@@ -165,7 +165,7 @@ export class AgentInstance {
       this.#dead = true;
       throw this.#classify(err);
     } finally {
-      this.budget.deadline = Infinity;
+      this.budget.clock.end();
     }
     const effects = this.#effects;
     this.#effects = [];
@@ -210,10 +210,7 @@ export class AgentInstance {
     if (err instanceof AgentFailure) return err;
     const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     if (this.budget.cpuExceeded) {
-      return new AgentFailure(
-        "cpu-limit",
-        `call ran longer than ${this.settings.limits.cpu_ms_per_call} ms`,
-      );
+      return new AgentFailure("cpu-limit", this.budget.clock.describe());
     }
     if (this.budget.memoryRefused) {
       return new AgentFailure(
@@ -235,10 +232,11 @@ export class AgentInstance {
       env: this.settings.manifest.env,
       write: (level: "info" | "warn", text: string) => this.#log(level, text),
       sleepUntil: (until: number) => {
-        const limit = Math.min(until, this.budget.deadline);
+        // Asleep, a call uses no CPU time: only the wall-time backstop bounds it.
+        const limit = Math.min(until, this.budget.clock.sleepLimit);
         const ms = limit - performance.now();
         if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-        if (until > this.budget.deadline) this.budget.cpuExceeded = true;
+        if (until > limit) this.budget.clock.stopForWall();
       },
       exit: (ok: boolean): never => {
         throw new AgentExit(ok);

@@ -6,23 +6,42 @@ import {
   MEMORY_EXPORT_PREFIX,
 } from "../instrument/mod.ts";
 import type { InstanceState } from "../snapshot.ts";
+import { CallClock, type CallClocks, CpuReading } from "../cpu-clock.ts";
+import process from "node:process";
 
-/** Fuel handed out per refill: loop iterations between two clock reads. */
+/** Fuel handed out per refill: loop iterations between two wall-clock reads. */
 export const FUEL_QUANTUM = 20_000;
 
 let hookModule: WebAssembly.Module | undefined;
 
+/** The clocks of the Worker's thread: `performance.now()` and the thread's own CPU time. */
+export const threadClocks: CallClocks = {
+  wallMs: () => performance.now(),
+  cpuMs: () => {
+    const u = process.threadCpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+};
+
+/** The last reading of this Worker thread's CPU time, shared by its agents' budgets. */
+const threadReading = new CpuReading();
+
 /** Per-agent budget the hooks of its instrumented instances enforce. */
 export class Budget {
-  /** Performance-clock time (ms) after which the running call is stopped. */
-  deadline = Infinity;
-  /** Set when a call ran past its deadline. */
-  cpuExceeded = false;
+  /** The running call's CPU limit (see `cpu-clock.ts`). */
+  readonly clock: CallClock;
   /** Set when a `memory.grow` was refused for the memory cap. */
   memoryRefused = false;
   readonly instances: CoreInstance[] = [];
 
-  constructor(readonly memoryCap: number) {}
+  constructor(readonly memoryCap: number, clocks: CallClocks = threadClocks) {
+    this.clock = new CallClock(clocks, clocks === threadClocks ? threadReading : new CpuReading());
+  }
+
+  /** Set when the running call was stopped for its CPU limit or its wall-time backstop. */
+  get cpuExceeded(): boolean {
+    return this.clock.overrun !== undefined;
+  }
 
   /** Bytes of linear memory across the agent's instances. */
   memoryBytes(): number {
@@ -31,21 +50,17 @@ export class Budget {
     return n;
   }
 
-  /** Starts a call: a fresh deadline and a small fuel quantum so the first check is soon. */
+  /** Starts a call: a fresh CPU budget and a small fuel quantum so the first check is soon. */
   startCall(cpuMs: number): void {
-    this.deadline = performance.now() + cpuMs;
-    this.cpuExceeded = false;
+    this.clock.start(cpuMs);
     this.memoryRefused = false;
     for (const i of this.instances) if (i.fuel) i.fuel.value = FUEL_QUANTUM;
   }
 
-  /** Refill hook: fresh fuel while the call is within its deadline, else 0 (trap). */
+  /** Refill hook: fresh fuel while the call is within its CPU limit, else 0 (trap). */
   refill = (): number => {
-    if (this.cpuExceeded) return 0;
-    if (performance.now() > this.deadline) {
-      this.cpuExceeded = true;
-      return 0;
-    }
+    if (this.clock.overrun) return 0;
+    if (performance.now() > this.clock.deadline && this.clock.check()) return 0;
     return FUEL_QUANTUM;
   };
 }

@@ -20,9 +20,11 @@ Deno.test("the tiny counter moves with its count; messages sent meanwhile arrive
         await new Promise((r) => setTimeout(r, 1));
       }
     })();
-    await new Promise((r) => setTimeout(r, 20));
+    // Requests before, during and after the move (counted, not timed).
+    await until("requests before the move", () => sent.length >= 3 || undefined);
     const report = await a.n.migration.migrate("counter", "mb");
-    await new Promise((r) => setTimeout(r, 30));
+    const atMove = sent.length;
+    await until("requests after the move", () => sent.length >= atMove + 3 || undefined);
     sending = false;
     await stream;
 

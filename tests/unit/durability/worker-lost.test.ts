@@ -6,6 +6,7 @@
  * the tiny counter (a count in memory and the same count in storage) next to a looping agent.
  */
 import assert from "node:assert/strict";
+import { pollUntil } from "../../../runtime/async/mod.ts";
 import { RealNode } from "./real-node.ts";
 
 /** Sends `n` at-least-once increments to `to`, all at once; resolves when all are acknowledged. */
@@ -36,7 +37,9 @@ async function hang(
   const failed = () =>
     node.seen.some((e) => e.type === "agent.failed" && e.agent_id === loop) ||
     node.agents.get(loop).status === "failed";
-  while (!failed()) await new Promise((r) => setTimeout(r, 10));
+  await pollUntil(`the watchdog to stop ${loop}`, () => failed() || undefined, {
+    intervalMs: 10,
+  });
   await during;
   assert.equal(node.agents.get(loop).failure?.reason, "watchdog");
 }
@@ -62,8 +65,8 @@ function assertShared(node: RealNode): void {
 async function neighbourLosses(counter: string): Promise<void> {
   const node = await RealNode.start();
   try {
-    // Wall-time limit (see the manifest docs): generous, so that a loaded machine does not fail
-    // the counter itself; the loop's is short, so the watchdog stops it soon.
+    // The counter's limit is generous (this test is not about it); the loop's is short, so
+    // the watchdog stops it soon after its wall-time backstop (`wallBackstopMs(50)`).
     await node.deploy(counter, "c", { limits: { cpu_ms_per_call: 5_000 } });
     await node.deploy("hostile-loop", "loop", {
       limits: { cpu_ms_per_call: 50 },

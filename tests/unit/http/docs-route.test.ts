@@ -3,22 +3,12 @@
 // origin only; /openapi.json public too, and valid for the renderer.
 import assert from "node:assert/strict";
 import { DOCS_ASSETS, SWAGGER_UI_VERSION, swaggerUiFile } from "../../../runtime/docs/mod.ts";
-import { createApp } from "../../../runtime/http/mod.ts";
-import { silentLogger } from "../../../runtime/log/mod.ts";
-import { MessageRouter } from "../../../runtime/routing/mod.ts";
+import { testApp } from "../../support/app.ts";
 import { rolesFor } from "../../../runtime/security/mod.ts";
 
 const TOKEN = "docs-test-token-0123456789";
 
-function app() {
-  return createApp({
-    node: "n1",
-    router: new MessageRouter("n1"),
-    log: silentLogger,
-    maxBodyBytes: 1 << 20,
-    adminTokens: [TOKEN],
-  });
-}
+const app = () => testApp({ adminTokens: [TOKEN] });
 
 Deno.test("/docs and its assets are public, typed, cached by ETag, and the npm package's own bytes", async () => {
   const a = app();

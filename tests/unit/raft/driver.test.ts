@@ -341,26 +341,24 @@ class SlowStorage extends MemoryStorage {
   }
 }
 
-Deno.test("driver: group commit — proposals made during a save share the next save and append", async () => {
-  const bus = new Bus();
-  const appends: number[] = [];
+/**
+ * Starts a, b and c on `bus` with {@link SlowStorage}s, `stateMachine()` each, and the
+ * transport `wrap` makes of each one's bus transport. Returns the storages by id.
+ */
+async function startSlowTrio(
+  bus: Bus,
+  stateMachine: () => KvSm,
+  wrap: (t: ReturnType<Bus["transport"]>) => ReturnType<Bus["transport"]> = (t) => t,
+): Promise<Map<string, SlowStorage>> {
   const storages = new Map<string, SlowStorage>();
   for (const id of ["a", "b", "c"]) {
     const storage = new SlowStorage();
     storages.set(id, storage);
-    const inner = bus.transport(id);
     const d = await RaftDriver.open({
       id,
       storage,
-      transport: {
-        send: (to, msg) => {
-          if (msg.type === "append" && msg.entries.length > 0 && to === "b") {
-            appends.push(msg.entries.length);
-          }
-          return inner.send(to, msg);
-        },
-      },
-      stateMachine: new KvSm(),
+      transport: wrap(bus.transport(id)),
+      stateMachine: stateMachine(),
       initialVoters: ["a", "b", "c"],
       tickMs: 0,
       raft: { electionTicks: 10 },
@@ -369,6 +367,20 @@ Deno.test("driver: group commit — proposals made during a save share the next 
     bus.drivers.set(id, d);
     d.start();
   }
+  return storages;
+}
+
+Deno.test("driver: group commit — proposals made during a save share the next save and append", async () => {
+  const bus = new Bus();
+  const appends: number[] = [];
+  const storages = await startSlowTrio(bus, () => new KvSm(), (inner) => ({
+    send: (to, msg) => {
+      if (msg.type === "append" && msg.entries.length > 0 && to === "b") {
+        appends.push(msg.entries.length);
+      }
+      return inner.send(to, msg);
+    },
+  }));
   try {
     const leader = await electedLeader(bus);
     await leader.propose(put("warm", "up"));
@@ -403,23 +415,7 @@ class PinningSm extends KvSm {
 
 Deno.test("driver: the commit of a pinned entry is saved before it applies; others stay lazy", async () => {
   const bus = new Bus();
-  const storages = new Map<string, SlowStorage>();
-  for (const id of ["a", "b", "c"]) {
-    const storage = new SlowStorage();
-    storages.set(id, storage);
-    const d = await RaftDriver.open({
-      id,
-      storage,
-      transport: bus.transport(id),
-      stateMachine: new PinningSm(),
-      initialVoters: ["a", "b", "c"],
-      tickMs: 0,
-      raft: { electionTicks: 10 },
-      requestTimeoutTicks: 30,
-    });
-    bus.drivers.set(id, d);
-    d.start();
-  }
+  const storages = await startSlowTrio(bus, () => new PinningSm());
   try {
     const leader = await electedLeader(bus);
     await leader.propose(put("warm", "up"));
