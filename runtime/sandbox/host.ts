@@ -62,3 +62,20 @@ export interface HostCallbacks {
    */
   onWorkerLost?(info: { agentId: string; reason: string }): void;
 }
+
+/** A timer an agent asks for: its tag and when it is due (ms since the Unix epoch). */
+export interface TimerRequest {
+  tag: string;
+  dueAtMs: number;
+}
+
+/**
+ * The node's timer service, called (synchronously, for the agent) by the `timers` imports
+ * of world 0.2.0. `set` answers the new timer's id or why it was refused (the refusal
+ * reaches the agent as the error value of `set-timer`); `cancel` answers whether a pending
+ * timer was cancelled. When a timer is due the service calls {@link Sandbox.fireTimer}.
+ */
+export interface TimerService {
+  set(agent: string, t: TimerRequest): { ok: true; id: string } | { ok: false; error: string };
+  cancel(agent: string, id: string): boolean;
+}

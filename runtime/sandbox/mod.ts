@@ -67,7 +67,15 @@ export {
   type MemoryDelta,
   type PageDelta,
 } from "./checkpoint-delta.ts";
-export type { AgentFailureInfo, FailureReason, HostCallbacks, LogLevel, NodeInfo } from "./host.ts";
+export type {
+  AgentFailureInfo,
+  FailureReason,
+  HostCallbacks,
+  LogLevel,
+  NodeInfo,
+  TimerRequest,
+  TimerService,
+} from "./host.ts";
 export {
   A2aOptInSchema,
   type A2aSkill,
@@ -101,4 +109,11 @@ export {
 export { mailboxFull } from "./mailbox-full.ts";
 export { isWorkerLost, WORKER_LOST, workerLostError } from "./worker-lost.ts";
 export { type WasmKind, wasmKind } from "./wasm-kind.ts";
-export { checkWorld, WORLD_PACKAGE, WORLD_VERSION } from "./world-check.ts";
+export {
+  checkWorld,
+  WORLD_PACKAGE,
+  WORLD_VERSION,
+  WORLD_VERSIONS,
+  type WorldVersion,
+  worldVersionOf,
+} from "./world-check.ts";

@@ -10,8 +10,8 @@ import type { WitAclMessage } from "./wit-message.ts";
 /** Why an agent failed. */
 export type FailureReason = "trap" | "cpu-limit" | "memory-limit" | "exit" | "watchdog";
 
-/** The exports the node can call. `handle` is `handle-message`. */
-export type ExportName = "init" | "run" | "shutdown" | "handle";
+/** The exports the node can call. `handle` is `handle-message`, `timer` is `on-timer` (0.2.0). */
+export type ExportName = "init" | "run" | "shutdown" | "handle" | "timer";
 
 /** Node → Worker. */
 export type ToWorker =
@@ -35,7 +35,15 @@ export type ToWorker =
     storage: [string, Uint8Array][];
     snapshot?: MemorySnapshot;
   }
-  | { t: "call"; id: number; slot: number; fn: ExportName; message?: WitAclMessage }
+  | {
+    t: "call";
+    id: number;
+    slot: number;
+    fn: ExportName;
+    message?: WitAclMessage;
+    /** For `timer`: the timer that is due. */
+    timer?: { id: string; tag: string };
+  }
   | { t: "enqueue"; id: number; slot: number; message: WitAclMessage }
   | { t: "snapshot"; id: number; slot: number }
   | { t: "checkpoint"; id: number; slot: number; full: boolean }
@@ -69,8 +77,12 @@ export type FromWorker =
   }
   | { t: "rpc"; seq: number; slot: number; op: RpcOp; arg: string };
 
-/** Synchronous questions a Worker asks the node while an agent waits. */
-export type RpcOp = "find" | "nodes" | "isLocal" | "nodeOf";
+/**
+ * Synchronous questions a Worker asks the node while an agent waits. `timerSet` takes
+ * `{"tag", "dueAtMs"}` as JSON and answers `{ok, id}` or `{ok: false, error}`; `timerCancel`
+ * takes the timer id and answers a boolean.
+ */
+export type RpcOp = "find" | "nodes" | "isLocal" | "nodeOf" | "timerSet" | "timerCancel";
 
 /**
  * Layout of the synchronous-RPC buffer: an Int32 state word (1 = answered), the answer's

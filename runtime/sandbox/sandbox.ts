@@ -1,9 +1,10 @@
+import { z } from "zod";
 import { type AgentIdentifier, AgentIdentifierSchema, aid } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { AgentHandle, type HandleContext } from "./agent-handle.ts";
 import { type AgentBounds, checkAgentBounds, DEFAULT_AGENT_BOUNDS } from "./bounds.ts";
 import type { ComponentStore } from "./component-store.ts";
-import type { HostCallbacks } from "./host.ts";
+import type { HostCallbacks, TimerService } from "./host.ts";
 import {
   type DenoPermissions,
   type LimitsInput,
@@ -16,6 +17,12 @@ import type { RpcOp } from "./protocol.ts";
 import { SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAgentId } from "./wit-message.ts";
+
+/** What a Worker passes for `timerSet`. */
+const TimerArgSchema = z.strictObject({
+  tag: z.string().max(4096),
+  dueAtMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
 
 /** Options of a {@link Sandbox}. */
 export interface SandboxOptions {
@@ -42,6 +49,11 @@ export interface SandboxOptions {
    * a long call never stalls other agents (default {@link SHARED_WORKER_CPU_MS}).
    */
   sharedWorkerCpuMs?: number;
+  /**
+   * The node's timer service behind the `timers` imports of world 0.2.0. Without it
+   * `set-timer` fails with an error value ("timers are not available on this node").
+   */
+  timers?: TimerService;
 }
 
 /** Default of {@link SandboxOptions.sharedWorkerCpuMs}: the default `cpu_ms_per_call`. */
@@ -103,6 +115,7 @@ export class Sandbox {
   readonly watchdogIntervalMs: number;
   readonly bounds: AgentBounds;
   readonly sharedWorkerCpuMs: number;
+  readonly timers?: TimerService;
   #workers = new Set<SandboxWorker>();
   #handles = new Map<number, AgentHandle>();
   #nextSlot = 1;
@@ -120,6 +133,7 @@ export class Sandbox {
     this.watchdogIntervalMs = opts.watchdogIntervalMs ?? 100;
     this.bounds = opts.bounds ?? DEFAULT_AGENT_BOUNDS;
     this.sharedWorkerCpuMs = opts.sharedWorkerCpuMs ?? SHARED_WORKER_CPU_MS;
+    this.timers = opts.timers;
   }
 
   /** Starts the spare Workers for the default (no) permissions ahead of the first activation. */
@@ -179,6 +193,32 @@ export class Sandbox {
       );
     }
     return handle;
+  }
+
+  /**
+   * Calls the `on-timer` export of the active agent `agent` for a due timer, as a normal
+   * agent call (same CPU limit; effects applied when it returns).
+   *
+   * @throws {ApiError} `NOT_FOUND` when no such agent is active in this sandbox,
+   * `CONFLICT` when its component is of world 0.1.0 (no timers), `MESSAGE_DELIVERY_FAILED`
+   * when the agent failed in the call, `AGENT_UNAVAILABLE` when it had failed before.
+   */
+  async fireTimer(agent: string, id: string, tag: string): Promise<void> {
+    const h = [...this.#handles.values()].find((x) =>
+      x.agentId.name === agent && x.state === "active"
+    );
+    if (!h) {
+      throw new ApiError("NOT_FOUND", `Agent ${agent} is not active in this sandbox`, { agent });
+    }
+    const world = (await this.store.get(h.hash)).info.world;
+    if (world !== "0.2.0") {
+      throw new ApiError(
+        "CONFLICT",
+        `Agent ${agent} is built against fipa:agent@${world}, which has no timers`,
+        { agent, world },
+      );
+    }
+    await h.timer(id, tag);
   }
 
   /** Workers and agents now. */
@@ -368,6 +408,14 @@ export class Sandbox {
         return host.isLocalAgent ? await host.isLocalAgent(arg) : false;
       case "nodeOf":
         return host.nodeOf ? (await host.nodeOf(arg)) ?? null : null;
+      case "timerSet": {
+        if (!this.timers) return { ok: false, error: "timers are not available on this node" };
+        const t = TimerArgSchema.safeParse(JSON.parse(arg));
+        if (!t.success) return { ok: false, error: `invalid timer: ${t.error.issues[0].message}` };
+        return this.timers.set(h.agentId.name, t.data);
+      }
+      case "timerCancel":
+        return this.timers ? this.timers.cancel(h.agentId.name, arg) : false;
     }
   }
 

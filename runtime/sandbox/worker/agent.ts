@@ -16,6 +16,8 @@ interface AgentExports {
   run(): boolean;
   shutdown(): void;
   handleMessage(message: WitAclMessage): boolean;
+  /** World 0.2.0 only. */
+  onTimer?(id: string, tag: string): void;
 }
 
 /** A component's bindings module (jco, async instantiation) and its compiled core modules. */
@@ -143,7 +145,11 @@ export class AgentInstance {
    *
    * @throws {AgentFailure} when the call trapped, ran out of time or memory, or exited.
    */
-  call(fn: ExportName, message?: WitAclMessage): { value: unknown; effects: Effect[] } {
+  call(
+    fn: ExportName,
+    message?: WitAclMessage,
+    timer?: { id: string; tag: string },
+  ): { value: unknown; effects: Effect[] } {
     if (this.#dead || !this.#exports) throw new AgentFailure("trap", "agent is not running");
     this.#effects = [];
     this.#peers.clear();
@@ -160,6 +166,8 @@ export class AgentInstance {
         ? e.run()
         : fn === "shutdown"
         ? e.shutdown()
+        : fn === "timer"
+        ? e.onTimer?.(timer!.id, timer!.tag)
         : e.handleMessage(message!);
     } catch (err) {
       this.#dead = true;
@@ -265,6 +273,21 @@ export class AgentInstance {
     return v;
   }
 
+  #setTimer(dueAtMs: number, tag: string, when: string): string {
+    if (!Number.isSafeInteger(dueAtMs)) throw `timer ${when} is out of range`;
+    const bytes = new TextEncoder().encode(tag).length;
+    if (bytes > MAX_TIMER_TAG) {
+      throw `timer tag of ${bytes} bytes is longer than the limit of ${MAX_TIMER_TAG} bytes`;
+    }
+    const v = this.host.rpc(this.settings.slot, "timerSet", JSON.stringify({ tag, dueAtMs })) as
+      | { ok?: boolean; id?: unknown; error?: unknown }
+      | string
+      | null;
+    if (typeof v === "string") throw v;
+    if (v?.ok === true && typeof v.id === "string") return v.id;
+    throw typeof v?.error === "string" ? v.error : "timer refused";
+  }
+
   #fipaImports(): Record<string, Record<string, unknown>> {
     const s = this.settings;
     const facts = {
@@ -356,9 +379,20 @@ export class AgentInstance {
         log: (level: string, message: string) =>
           this.#log(LOG_LEVELS.includes(level as LogLevel) ? level as LogLevel : "info", message),
       },
+      "fipa:agent/timers": {
+        setTimer: (afterMs: bigint, tag: string): string =>
+          this.#setTimer(Date.now() + Number(afterMs), tag, `after ${afterMs} ms`),
+        setTimerAt: (unixMs: bigint, tag: string): string =>
+          this.#setTimer(Number(unixMs), tag, `at ${unixMs}`),
+        cancelTimer: (id: string): boolean =>
+          id.length <= 256 && this.host.rpc(s.slot, "timerCancel", id) === true,
+      },
     };
   }
 }
+
+/** Longest timer tag, in UTF-8 bytes. */
+const MAX_TIMER_TAG = 1024;
 
 function checkKey(key: string): void {
   if (key.length === 0) throw "storage key must not be empty";

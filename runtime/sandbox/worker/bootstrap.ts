@@ -116,7 +116,7 @@ async function handle(m: ToWorker): Promise<void> {
         return;
       }
       try {
-        const { value, effects } = a.agent.call(m.fn, m.message);
+        const { value, effects } = a.agent.call(m.fn, m.message, m.timer);
         post({ t: "done", id: m.id, value, effects });
       } catch (err) {
         agents.delete(m.slot);
