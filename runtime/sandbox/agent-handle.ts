@@ -390,6 +390,9 @@ export class AgentHandle {
         case "migrate":
           waits.push(this.host.onMigrate?.(e.node));
           break;
+        case "refused":
+          this.host.onRefused?.({ kind: e.kind, target: e.target, message: e.message });
+          break;
       }
     }
     await Promise.all(waits);

@@ -35,6 +35,11 @@ export interface HostCallbacks {
   };
   /** The agent asked to migrate (after its current call). */
   onMigrate?(nodeId: string): void | Promise<void>;
+  /**
+   * A host function refused what the agent's grants do not allow (`net`: a host, `files`:
+   * a path); the agent got an error value. For the node's log and metrics.
+   */
+  onRefused?(refusal: { kind: "net" | "files"; target: string; message: string }): void;
   /** A log line of the agent (`logging.log`, stdout as info, stderr as warn). */
   onLog?(level: LogLevel, message: string): void;
   /** Providers of a service (directory facilitator). Synchronous for the agent. */

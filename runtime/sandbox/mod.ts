@@ -39,6 +39,7 @@ export {
 export { type TranspileOutput, type Transpiler, WorkerTranspiler } from "./transpiler.ts";
 export {
   type ActivateOptions,
+  GRANT_CHECK_FAULT,
   Sandbox,
   type SandboxOptions,
   type SandboxStats,
@@ -51,9 +52,21 @@ export {
   boundViolation,
   checkAgentBounds,
   DEFAULT_AGENT_BOUNDS,
-  GRANTABLE_PERMISSIONS,
-  type GrantablePermission,
+  netAllowed,
 } from "./bounds.ts";
+export {
+  agentRoot,
+  decidePath,
+  decideUrl,
+  type FilesGrant,
+  FilesGrantSchema,
+  type GrantedDir,
+  grantedDirs,
+  NetGrantSchema,
+  permissionKey,
+  type WorkerPermissions,
+  workerPermissionsOf,
+} from "./grants.ts";
 export {
   AgentHandle,
   type DeliveryResult,
@@ -81,8 +94,6 @@ export {
   type A2aSkill,
   A2aSkillSchema,
   ByteSizeSchema,
-  type DenoPermissions,
-  DenoPermissionsSchema,
   type Limits,
   type LimitsInput,
   LimitsSchema,

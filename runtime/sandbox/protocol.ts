@@ -34,6 +34,10 @@ export type ToWorker =
     limits: Limits;
     storage: [string, Uint8Array][];
     snapshot?: MemorySnapshot;
+    /** The agent's root for relative `files` grants. */
+    filesRoot: string;
+    /** Test only: skip the host's own check of grants (Deno's permissions still apply). */
+    skipGrantCheck: boolean;
   }
   | {
     t: "call";
@@ -55,7 +59,9 @@ export type Effect =
   | { t: "store"; key: string; value: Uint8Array }
   | { t: "delete"; key: string }
   | { t: "log"; level: LogLevel; message: string }
-  | { t: "migrate"; node: string };
+  | { t: "migrate"; node: string }
+  /** A host function refused what the agent's grants do not allow (reported even so). */
+  | { t: "refused"; kind: "net" | "files"; target: string; message: string };
 
 /** Levels of the `logging` interface. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";

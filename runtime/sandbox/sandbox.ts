@@ -5,18 +5,20 @@ import { AgentHandle, type HandleContext } from "./agent-handle.ts";
 import { type AgentBounds, checkAgentBounds, DEFAULT_AGENT_BOUNDS } from "./bounds.ts";
 import type { ComponentStore } from "./component-store.ts";
 import type { HostCallbacks, TimerService } from "./host.ts";
+import { type LimitsInput, LimitsSchema, type ManifestInput, ManifestSchema } from "./manifest.ts";
 import {
-  type DenoPermissions,
-  type LimitsInput,
-  LimitsSchema,
-  type ManifestInput,
-  ManifestSchema,
+  agentRoot,
+  grantedDirs,
   permissionKey,
-} from "./manifest.ts";
+  type WorkerPermissions,
+  workerPermissionsOf,
+} from "./grants.ts";
 import type { RpcOp } from "./protocol.ts";
 import { SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAgentId } from "./wit-message.ts";
+
+type ManifestFiles = ReturnType<typeof ManifestSchema.parse>["files"];
 
 /** What a Worker passes for `timerSet`. */
 const TimerArgSchema = z.strictObject({
@@ -54,7 +56,24 @@ export interface SandboxOptions {
    * `set-timer` fails with an error value ("timers are not available on this node").
    */
   timers?: TimerService;
+  /**
+   * Where agents' own roots for `files` grants live (`<dir>/<agent name>/`); the node uses
+   * `<data-dir>/agent-files`. Without it, relative `files` grants are refused.
+   */
+  agentFilesDir?: string;
+  /**
+   * Test only (`FIPA_EDGE_FAULT=sandbox:no-grant-check`): the host functions skip their own
+   * check of `net` and `files` grants, so that only Deno's permissions of the Worker refuse.
+   */
+  skipGrantCheck?: boolean;
 }
+
+/**
+ * Test only: the value of `FIPA_EDGE_FAULT` that starts a node whose agents' host functions
+ * skip their own check of grants ({@link SandboxOptions.skipGrantCheck}), to show that the
+ * Worker's Deno permissions refuse on their own.
+ */
+export const GRANT_CHECK_FAULT = "sandbox:no-grant-check";
 
 /** Default of {@link SandboxOptions.sharedWorkerCpuMs}: the default `cpu_ms_per_call`. */
 export const SHARED_WORKER_CPU_MS = 1000;
@@ -116,6 +135,8 @@ export class Sandbox {
   readonly bounds: AgentBounds;
   readonly sharedWorkerCpuMs: number;
   readonly timers?: TimerService;
+  readonly agentFilesDir?: string;
+  readonly skipGrantCheck: boolean;
   #workers = new Set<SandboxWorker>();
   #handles = new Map<number, AgentHandle>();
   #nextSlot = 1;
@@ -134,11 +155,13 @@ export class Sandbox {
     this.bounds = opts.bounds ?? DEFAULT_AGENT_BOUNDS;
     this.sharedWorkerCpuMs = opts.sharedWorkerCpuMs ?? SHARED_WORKER_CPU_MS;
     this.timers = opts.timers;
+    this.agentFilesDir = opts.agentFilesDir;
+    this.skipGrantCheck = opts.skipGrantCheck ?? false;
   }
 
   /** Starts the spare Workers for the default (no) permissions ahead of the first activation. */
   async warmUp(): Promise<void> {
-    const p = ManifestSchema.parse({}).permissions;
+    const p = workerPermissionsOf([], []);
     const key = permissionKey(p);
     const have = [...this.#workers].filter((w) => w.key === key && w.slots.size === 0).length;
     const starts = [];
@@ -163,6 +186,7 @@ export class Sandbox {
     const id = typeof opts.agentId === "string"
       ? aid(opts.agentId)
       : parseOr("agentId", AgentIdentifierSchema, opts.agentId);
+    await this.#prepareFiles(id.name, manifest.files);
     if (opts.snapshot && opts.snapshot.hash !== opts.hash) {
       throw new ApiError("INVALID_REQUEST", "snapshot belongs to another component", {
         snapshot: opts.snapshot.hash,
@@ -221,6 +245,33 @@ export class Sandbox {
     await h.timer(id, tag);
   }
 
+  /** The agent's root for `files` grants, if this sandbox has a directory for them. */
+  filesRoot(agent: string): string | undefined {
+    return this.agentFilesDir === undefined ? undefined : agentRoot(this.agentFilesDir, agent);
+  }
+
+  /** Creates the granted directories (relative ones under the agent's root). */
+  async #prepareFiles(agent: string, files: ManifestFiles): Promise<void> {
+    if (files.length === 0) return;
+    const root = this.filesRoot(agent);
+    if (root === undefined && files.some((f) => !f.path.startsWith("/"))) {
+      throw new ApiError(
+        "INVALID_REQUEST",
+        "manifest.files: this node has no directory for agents' files",
+        { field: "manifest.files" },
+      );
+    }
+    for (const d of grantedDirs(files, root ?? "/")) {
+      await Deno.mkdir(d.dir, { recursive: true });
+    }
+  }
+
+  /** The Deno permissions of the Worker that may host this agent. */
+  #permissions(h: AgentHandle): WorkerPermissions {
+    const root = this.filesRoot(h.agentId.name) ?? "/";
+    return workerPermissionsOf(h.manifest.net, grantedDirs(h.manifest.files, root));
+  }
+
   /** Workers and agents now. */
   stats(): SandboxStats {
     const ws = [...this.#workers];
@@ -256,9 +307,10 @@ export class Sandbox {
     avoid?: SandboxWorker,
   ): Promise<{ worker: SandboxWorker; slot: number }> {
     const component = await this.store.get(h.hash);
-    const key = permissionKey(h.manifest.permissions) +
+    const perms = this.#permissions(h);
+    const key = permissionKey(perms) +
       (h.limits.cpu_ms_per_call > this.sharedWorkerCpuMs ? SOLO : "");
-    const worker = await this.#pick(key, h.manifest.permissions, avoid);
+    const worker = await this.#pick(key, perms, avoid);
     const slot = this.#nextSlot++;
     worker.slots.add(slot);
     this.#handles.set(slot, h);
@@ -287,6 +339,8 @@ export class Sandbox {
           limits: h.limits,
           storage: h.storageEntries(),
           snapshot,
+          filesRoot: this.filesRoot(h.agentId.name) ?? "/",
+          skipGrantCheck: this.skipGrantCheck,
         },
         slot,
         60_000,
@@ -311,11 +365,11 @@ export class Sandbox {
       this.#handles.delete(slot);
       throw err;
     }
-    this.#ensureSpare(key, h.manifest.permissions);
+    this.#ensureSpare(key, perms);
     return { worker, slot };
   }
 
-  async #pick(key: string, p: DenoPermissions, avoid?: SandboxWorker): Promise<SandboxWorker> {
+  async #pick(key: string, p: WorkerPermissions, avoid?: SandboxWorker): Promise<SandboxWorker> {
     for (;;) {
       // Spread agents over `spreadWorkers` Workers first (one per core), then fill the
       // least loaded Worker that has room; empty Workers (spares) are used last.
@@ -341,7 +395,7 @@ export class Sandbox {
     }
   }
 
-  #spawn(key: string, p: DenoPermissions): Promise<SandboxWorker> {
+  #spawn(key: string, p: WorkerPermissions): Promise<SandboxWorker> {
     const w = new SandboxWorker(
       key,
       p,
@@ -369,7 +423,7 @@ export class Sandbox {
     return key.endsWith(SOLO) ? 0 : this.spareWorkers;
   }
 
-  #ensureSpare(key: string, p: DenoPermissions): void {
+  #ensureSpare(key: string, p: WorkerPermissions): void {
     if (this.#closed || this.#spawning.has(key)) return;
     const roomy = [...this.#workers].some((w) => w.alive && w.key === key && w.slots.size === 0);
     if (!roomy && this.#spares(key) > 0) this.#spawn(key, p).catch(() => {});
