@@ -18,7 +18,7 @@ import { summarize } from "./lib/stats.ts";
 const QUICK = !!Deno.env.get("BENCH_QUICK");
 
 /** A Worker with net access to `host` that answers each URL it gets with the body's length. */
-async function bareFetchWorker(host: string) {
+function bareFetchWorker(host: string) {
   const src = `self.onmessage = async (e) => {
     const r = await fetch(e.data);
     self.postMessage((await r.text()).length);
@@ -54,7 +54,7 @@ async function httpFigures(n: number): Promise<Figure[]> {
     nodeId: "bench",
     bounds: { ...DEFAULT_AGENT_BOUNDS, netAllow: ["127.0.0.1"] },
   });
-  const bare = await bareFetchWorker(host);
+  const bare = bareFetchWorker(host);
   try {
     const { hash } = await store.load(await watAgentBytes("tiny-fetch"));
     let replies = 0;
