@@ -3,13 +3,17 @@
 // world as `failure`, and the SDK passes the manifest's env, requests and files through.
 import assert from "node:assert/strict";
 import {
+  boundViolation,
   decidePath,
   decideUrl,
+  DEFAULT_AGENT_BOUNDS,
   grantedDirs,
   permissionKey,
   workerPermissionsOf,
 } from "../../../runtime/sandbox/mod.ts";
 import { type AclMessage, bindAgent, text, type WorldImports } from "../../../agents/sdk/mod.ts";
+import { DeployConfigSchema } from "../../../runtime/agents/mod.ts";
+import { codeBlocks, readReadme, section } from "../../support/readme.ts";
 import fetcher from "../../../agents/samples/fetcher/agent.ts";
 import notes from "../../../agents/samples/notes/agent.ts";
 
@@ -170,4 +174,20 @@ Deno.test("notes: appends lines and reads them back through the files imports", 
   a.handleMessage(msg("request", { tag: "json", val: JSON.stringify({ op: "read", path: "x" }) }));
   assert.equal(w.sent[3].performative, "failure");
   assert.deepEqual(w.sent[3].content, text(`no such file or directory "x"`));
+});
+
+Deno.test("the README's grants example is a valid deploy config within a node allowing its host", async () => {
+  const readme = await readReadme();
+  const grants = section(readme, "Agents").split("### Grants")[1];
+  const [example] = codeBlocks(grants, "json");
+  const config = DeployConfigSchema.parse(JSON.parse(example));
+  assert.deepEqual(config.manifest.net, ["127.0.0.1:8081"]);
+  assert.deepEqual(config.manifest.files, [{ path: "reports", mode: "read-write" }]);
+  assert.equal(
+    boundViolation({ manifest: config.manifest, limits: config.limits }, {
+      ...DEFAULT_AGENT_BOUNDS,
+      netAllow: ["127.0.0.1"],
+    }),
+    undefined,
+  );
 });
