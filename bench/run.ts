@@ -17,6 +17,7 @@ import { mtpBench } from "./mtp.ts";
 import { protocolsBench } from "./protocols.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
+import { outboundBench } from "./outbound.ts";
 import { securityBench } from "./security.ts";
 
 const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
@@ -36,6 +37,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "history": () => historyBench(),
   "mtp": () => mtpBench(),
   "security": () => securityBench(),
+  "outbound": () => outboundBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

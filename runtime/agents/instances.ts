@@ -103,6 +103,14 @@ export class Instances {
     return {
       onSend: (message, meta) => this.on.sent(m, message, meta.messageId),
       onLog: (level, text) => log[level === "trace" ? "debug" : level](text),
+      onRefused: (r) => {
+        log.warn("agent call refused: not granted", {
+          kind: r.kind,
+          target: r.target,
+          reason: r.message,
+        });
+        this.deps.metrics?.grantRefusals.inc({ kind: r.kind });
+      },
       findAgentsByService: (s) => directory?.findAgentsByService(s) ?? [],
       listNodes: () =>
         directory?.listNodes() ??
