@@ -159,7 +159,7 @@ export class Membership {
           const r = JoinResponseSchema.parse(
             await net.request(addr, CLUSTER_PROTOCOL, req, { timeoutMs }),
           );
-          for (const [m, a] of Object.entries(r.peers)) this.d.peers.hints.set(m, a);
+          for (const [m, a] of Object.entries(r.peers)) this.d.peers.setHint(m, a);
           log.info("joined cluster", { via: addr, leader: r.leader });
           return true;
         } catch (e) {
@@ -170,7 +170,7 @@ export class Membership {
               const r = JoinResponseSchema.parse(
                 await net.request(leader[0], CLUSTER_PROTOCOL, req, { timeoutMs }),
               );
-              for (const [m, a] of Object.entries(r.peers)) this.d.peers.hints.set(m, a);
+              for (const [m, a] of Object.entries(r.peers)) this.d.peers.setHint(m, a);
               log.info("joined cluster", { via: leader[0], leader: r.leader });
               return true;
             } catch (e2) {
@@ -215,7 +215,7 @@ export class Membership {
         id: req.id,
       });
     }
-    this.d.peers.hints.set(req.id, req.addresses);
+    this.d.peers.setHint(req.id, req.addresses);
     const status = this.d.driver().status();
     const inConf = status.members.voters.includes(req.id) ||
       status.members.learners.includes(req.id);
@@ -343,7 +343,7 @@ export class Membership {
         throw new ApiError("CONFLICT", r.message, { id, reason: r.reason });
       }
     }
-    this.d.peers.hints.delete(id);
+    this.d.peers.deleteHint(id);
     const after = this.d.driver().status().members;
     this.d.log.info("member removed", { id });
     return { removed: id, voters: [...after.voters], learners: [...after.learners] };
