@@ -140,6 +140,8 @@ export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<Benc
   };
   const version = await ensureEtcd();
   const log = (s: string) => console.error(`  cluster: ${s}`);
+  // Other work on the machine skews absolute figures (ratios less so): the run reports it.
+  const loads = [Deno.loadavg()[0]];
 
   const etcd = await startEtcdCluster(ETCD_DEFAULT);
   let etcdGrpc: SteadyState, etcdHttp: SteadyState;
@@ -193,6 +195,7 @@ export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<Benc
     );
   }
 
+  loads.push(Deno.loadavg()[0]);
   const s = summarize(ours.latencies);
   const e = summarize(etcdGrpc.latencies);
   const eh = summarize(etcdHttp.latencies);
@@ -255,6 +258,16 @@ export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<Benc
         `the survivors (each may take up to 5 s), the first to commit ends the trial`,
     },
   ];
+  figures.push({
+    name: "machine load during the run (1-minute load average, highest of start and end)",
+    value: Math.max(...loads),
+    unit: "",
+    note:
+      `start ${loads[0].toFixed(1)}, end ${
+        loads[1].toFixed(1)
+      } on ${navigator.hardwareConcurrency} ` +
+      "CPUs, shared with other work: absolute figures are noisy, ratios less so",
+  });
   if (largeError !== undefined) {
     figures.push({
       name: `${o.largeNodes} nodes (5 voters): not measured`,

@@ -36,6 +36,27 @@ const HEAD = ["audit", "head"];
 const ANCHOR = ["audit", "anchor"];
 /** The most records one page scans for matches, so a narrow filter cannot stall a request. */
 const SCAN_LIMIT = 10_000;
+/** Records per atomic write at most, and their approximate bytes (Deno KV allows 1000, 800 KiB). */
+const BATCH_RECORDS = 256;
+const BATCH_BYTES = 400_000;
+
+interface Queued {
+  event: AuditEvent;
+  resolve(r: AuditRecord): void;
+  reject(e: unknown): void;
+}
+
+/** Takes the oldest queued events that fit one atomic write (at least one). */
+function takeBatch(queue: Queued[]): Queued[] {
+  let n = 0;
+  let bytes = 0;
+  while (n < queue.length && n < BATCH_RECORDS) {
+    bytes += JSON.stringify(queue[n].event).length + 200;
+    if (n > 0 && bytes > BATCH_BYTES) break;
+    n++;
+  }
+  return queue.splice(0, n);
+}
 
 /**
  * The audit trail in Deno KV, a thin shell over the pure chain (`chain.ts`): records under
@@ -45,6 +66,7 @@ const SCAN_LIMIT = 10_000;
  */
 export class AuditLog {
   #tail: Promise<unknown> = Promise.resolve();
+  #queue: Queued[] = [];
 
   constructor(
     readonly kv: Deno.Kv,
@@ -55,25 +77,48 @@ export class AuditLog {
     return this.opts.now?.() ?? new Date();
   }
 
-  /** Appends an event (timestamped now unless `at` is given); resolves once it is stored. */
+  /**
+   * Appends an event (timestamped now unless `at` is given); resolves once it is stored.
+   * Group commit: events appended while a write runs are chained and stored together by the
+   * next one (one head read, one atomic write), in the order they were appended.
+   */
   append(e: Omit<AuditEvent, "at"> & { at?: string }): Promise<AuditRecord> {
-    const run = this.#tail.then(async () => {
-      for (;;) {
-        const head = await this.kv.get<ChainAnchor>(HEAD);
-        const rec = chainNext(head.value ?? ORIGIN, {
-          ...e,
-          at: e.at ?? this.#now().toISOString(),
-        });
-        const r = await this.kv.atomic()
-          .check(head)
-          .set([...REC, rec.seq], rec)
-          .set(HEAD, { seq: rec.seq, hash: rec.hash })
-          .commit();
-        if (r.ok) return rec;
-      }
+    const event: AuditEvent = { ...e, at: e.at ?? this.#now().toISOString() };
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.#queue.push({ event, resolve, reject });
+      if (this.#queue.length > 1) return; // a write for this batch is already scheduled
+      const run = this.#tail.then(() => this.#flush());
+      this.#tail = run.catch(() => {});
     });
-    this.#tail = run.catch(() => {});
-    return run;
+  }
+
+  /** Stores the queued events, as many per atomic write as Deno KV's limits allow. */
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = takeBatch(this.#queue);
+      try {
+        const recs = await this.#store(batch.map((q) => q.event));
+        batch.forEach((q, i) => q.resolve(recs[i]));
+      } catch (err) {
+        for (const q of batch) q.reject(err);
+      }
+    }
+  }
+
+  async #store(events: AuditEvent[]): Promise<AuditRecord[]> {
+    for (;;) {
+      const head = await this.kv.get<ChainAnchor>(HEAD);
+      let at = head.value ?? ORIGIN;
+      const op = this.kv.atomic().check(head);
+      const recs = events.map((ev) => {
+        const rec = chainNext(at, ev);
+        at = { seq: rec.seq, hash: rec.hash };
+        op.set([...REC, rec.seq], rec);
+        return rec;
+      });
+      const r = await op.set(HEAD, at).commit();
+      if (r.ok) return recs;
+    }
   }
 
   /** Records in seq order that match `q`, one page. */

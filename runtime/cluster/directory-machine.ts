@@ -27,16 +27,17 @@ export class DirectoryMachine implements RaftStateMachine<ApplyResult> {
   state: DirectoryState = createDirectoryState();
   readonly #listeners = new Set<(events: DirectoryEvent[]) => void>();
 
+  /** Applies an entry; its freshly parsed command is owned (kept and frozen, not copied). */
   apply(entry: NormalEntry): ApplyResult {
     let run: () => ApplyResult;
     try {
       const json = JSON.parse(decoder.decode(entry.data));
       if (json !== null && typeof json === "object" && "request_id" in json) {
         const p = DirectoryProposalSchema.parse(json);
-        run = () => applyOnce(this.state, p);
+        run = () => applyOnce(this.state, p, undefined, { owned: true });
       } else {
         const cmd = parseDirectoryCommand(json);
-        run = () => apply(this.state, cmd);
+        run = () => apply(this.state, cmd, { owned: true });
       }
     } catch (e) {
       return {

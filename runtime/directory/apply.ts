@@ -37,6 +37,16 @@ function voters(state: DirectoryState): number {
   return n;
 }
 
+/** How {@link apply} may use the command. */
+export interface ApplyOptions {
+  /**
+   * The command's objects belong to the directory from now on (e.g. just parsed from a Raft
+   * entry, referenced by nothing else): the state keeps and freezes them instead of copies.
+   * By default the state stores deep copies and the caller's command stays as it was.
+   */
+  owned?: boolean;
+}
+
 /**
  * Applies one command to the directory, in place, and says what happened. Deterministic:
  * the result and the new state depend only on the state and the command (no clock, no
@@ -54,13 +64,21 @@ function voters(state: DirectoryState): number {
  * r.ok; // false, r.reason === "not-registered"
  * ```
  */
-export function apply(state: DirectoryState, command: DirectoryCommand): ApplyResult {
-  const result = applyCommand(state, command);
+export function apply(
+  state: DirectoryState,
+  command: DirectoryCommand,
+  opts: ApplyOptions = {},
+): ApplyResult {
+  const result = applyCommand(state, command, opts.owned ? (v) => v : structuredClone);
   if (result.ok && result.events.length > 0) state.revision++;
   return result;
 }
 
-function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
+function applyCommand(
+  state: DirectoryState,
+  c: DirectoryCommand,
+  own: <T>(value: T) => T,
+): ApplyResult {
   switch (c.type) {
     case "agent.register": {
       if (state.agents.has(c.name)) {
@@ -72,7 +90,7 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
         name: c.name,
         node: c.node,
         state: c.state,
-        manifest: structuredClone(c.manifest),
+        manifest: own(c.manifest),
         component_hash: c.component_hash,
         registered_at: c.at,
         updated_at: c.at,
@@ -144,7 +162,7 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
           `lease-time ${c.description.lease_time} is not after ${c.at}`,
         );
       }
-      const d = deepFreeze(structuredClone(c.description) as DfAgentDescription);
+      const d = deepFreeze(own(c.description) as DfAgentDescription);
       putRegistration(state, d);
       return ok(d, [{ type: "df.registered", description: d }]);
     }
@@ -158,7 +176,7 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
           `lease-time ${c.description.lease_time} is not after ${c.at}`,
         );
       }
-      const after = deepFreeze(structuredClone(c.description) as DfAgentDescription);
+      const after = deepFreeze(own(c.description) as DfAgentDescription);
       putRegistration(state, after);
       return ok(after, [{ type: "df.modified", before, after }]);
     }
@@ -184,7 +202,7 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
       if (state.members.has(c.member.id)) {
         return fail("already-registered", `member '${c.member.id}' is already registered`);
       }
-      const m = deepFreeze(structuredClone(c.member) as Member);
+      const m = deepFreeze(own(c.member) as Member);
       state.members.set(m.id, m);
       return ok(m, [{ type: "member.added", member: m }]);
     }

@@ -89,7 +89,7 @@ export {
   type RememberedOutcome,
 } from "./results.ts";
 export { createDirectoryState, type DirectoryState } from "./state.ts";
-export { apply } from "./apply.ts";
+export { apply, type ApplyOptions } from "./apply.ts";
 export { applyOnce, MAX_REMEMBERED_REQUESTS } from "./sessions.ts";
 export {
   compileDfTemplate,

@@ -1,4 +1,4 @@
-import { apply } from "./apply.ts";
+import { apply, type ApplyOptions } from "./apply.ts";
 import type { DirectoryProposal } from "./commands.ts";
 import type { ApplyResult, RememberedOutcome } from "./results.ts";
 import type { DirectoryState } from "./state.ts";
@@ -40,10 +40,11 @@ export function applyOnce(
   state: DirectoryState,
   proposal: DirectoryProposal,
   limit = MAX_REMEMBERED_REQUESTS,
+  opts: ApplyOptions = {},
 ): ApplyResult {
   const seen = state.requests.get(proposal.request_id);
   if (seen) return replay(seen);
-  const result = apply(state, proposal.command);
+  const result = apply(state, proposal.command, opts);
   remember(state, proposal.request_id, remembered(result), limit);
   return result;
 }

@@ -1,11 +1,12 @@
 /**
- * Creating and stopping the libp2p node itself: TCP + Noise + Yamux, the connection gater,
- * the raised inbound-connection rate limit, and a shutdown that is bounded and leaves no
- * timer or channel behind (so the Deno process can exit).
+ * Creating and stopping the libp2p node itself: TCP + Noise (one socket write per encrypted
+ * frame: `noise-one-write.ts`) + Yamux, the connection gater, the raised inbound-connection
+ * rate limit, and a shutdown that is bounded and leaves no timer or channel behind (so the
+ * Deno process can exit).
  * @module
  */
 import "./deno-compat.ts";
-import { noise } from "@chainsafe/libp2p-noise";
+import { noiseOneWrite } from "./noise-one-write.ts";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import type { PeerId } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
@@ -35,7 +36,7 @@ export async function createHost(init: HostInit): Promise<Libp2p> {
     privateKey: identity.privateKey,
     addresses: { listen: listenAddrs(options) },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noiseOneWrite()],
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionManager: {

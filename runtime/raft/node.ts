@@ -100,6 +100,7 @@ export class RaftNode {
 
   #electionElapsed = 0;
   #heartbeatElapsed = 0;
+  #learnerHeartbeatElapsed = 0;
   #randomizedTimeout = 0;
   #votes = new Map<string, boolean>();
   #progress = new Map<string, Progress>();
@@ -503,6 +504,7 @@ export class RaftNode {
     this.#lead = null;
     this.#electionElapsed = 0;
     this.#heartbeatElapsed = 0;
+    this.#learnerHeartbeatElapsed = 0;
     this.#randomizedTimeout = this.#electionTicks +
       Math.floor(this.#random() * this.#electionTicks);
     this.#votes.clear();
@@ -580,10 +582,27 @@ export class RaftNode {
     for (const pr of this.#progress.values()) {
       if (pr.state === "snapshot" && ++pr.snapshotTicks >= this.#electionTicks) pr.becomeProbe();
     }
+    this.#learnerHeartbeatElapsed++;
+    const learners = this.#learnerHeartbeatElapsed >= this.#learnerHeartbeatTicks();
+    if (learners) this.#learnerHeartbeatElapsed = 0;
     if (this.#heartbeatElapsed >= this.#heartbeatTicks) {
       this.#heartbeatElapsed = 0;
-      this.#bcastHeartbeat();
+      this.#bcastHeartbeat(learners);
+    } else if (learners) {
+      this.#bcastHeartbeat(true, false);
     }
+  }
+
+  /**
+   * Ticks between heartbeats to learners: they vote in nothing and need heartbeats only to
+   * learn the commit index when an append was lost and to be seen alive, so their interval
+   * grows with their number (one more heartbeat interval per 4 learners), up to half an
+   * election timeout (the autopilot's health window is two). Appends still go at once.
+   */
+  #learnerHeartbeatTicks(): number {
+    const grown = Math.ceil(this.#conf.learners.length / 4) * this.#heartbeatTicks;
+    const cap = Math.max(this.#heartbeatTicks, Math.floor(this.#electionTicks / 2));
+    return Math.max(this.#heartbeatTicks, Math.min(grown, cap));
   }
 
   #hup(transfer: boolean): void {
@@ -861,7 +880,7 @@ export class RaftNode {
     }
     this.#reads.add(this.#log.committed, ctx, from, this.id);
     this.#respondReads(this.#reads.release(this.#conf.voters));
-    if (this.#reads.size > 0) this.#bcastHeartbeat();
+    if (this.#reads.size > 0) this.#bcastHeartbeat(false); // only voters confirm reads
   }
 
   #respondReads(reads: PendingRead[]): void {
@@ -937,9 +956,12 @@ export class RaftNode {
     for (const id of this.#progress.keys()) this.#sendAppend(id);
   }
 
-  #bcastHeartbeat(): void {
+  /** Heartbeats to the voters (`voters`) and the learners (`learners`). */
+  #bcastHeartbeat(learners: boolean, voters = true): void {
     const readSeq = this.#reads.lastSeq();
+    const learner = new Set(this.#conf.learners);
     for (const [id, pr] of this.#progress) {
+      if (!(learner.has(id) ? learners : voters)) continue;
       const commit = Math.min(pr.match, this.#log.committed);
       this.#send({ type: "heartbeat", to: id, commit, readSeq });
     }

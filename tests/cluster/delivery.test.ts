@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnNode } from "../support/node-process.ts";
-import { clusterView, freePort, spawnMember, waitFor } from "../support/cluster-procs.ts";
+import { clusterView, spawnMember, waitFor } from "../support/cluster-procs.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
 
@@ -31,15 +31,14 @@ async function processed(url: string, agent: string): Promise<number> {
 }
 
 Deno.test("at-least-once: delivered once the node returns; dead-lettered after its retries; retried from the queue", async () => {
-  const p1 = freePort();
-  const p2 = freePort();
-  const a = await spawnMember("d1", "dplat", p1, []);
+  const a = await spawnMember("d1", "dplat", 0, []);
   const seed = await waitFor("founder", async () => {
     const v = await clusterView(a.proc.url);
     return v.leader ? v.self.addresses[0] : undefined;
   });
   // A short retry policy on d1 so the dead-letter case is quick.
-  let b = await spawnMember("d2", "dplat", p2, [seed]);
+  let b = await spawnMember("d2", "dplat", 0, [seed]);
+  const p2 = b.p2pPort;
   const nodes = [a, b];
   try {
     await waitFor(

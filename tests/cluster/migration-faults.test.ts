@@ -4,7 +4,7 @@
 // on exactly one node, its count continued, and every message a node acknowledged was
 // handled. Ends with a drain of the source node.
 import assert from "node:assert/strict";
-import { freePort, waitFor } from "../support/cluster-procs.ts";
+import { boundP2pPort, waitFor } from "../support/cluster-procs.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
 
 const PLAT = "fplat";
@@ -33,7 +33,8 @@ async function spawn(n: Omit<Node, "proc">, fault?: string): Promise<Node> {
   const proc = await spawnNode(args, fault ? { FIPA_EDGE_FAULT: fault } : {}, {
     dataDir: n.dataDir,
   });
-  return { ...n, proc };
+  // Port 0 binds a free one; a restart keeps it (its address is in the directory).
+  return { ...n, port: n.port || await boundP2pPort(proc.url), proc };
 }
 
 async function json(res: Response) {
@@ -121,7 +122,7 @@ async function exited(n: Node, ms = 20_000): Promise<number> {
 Deno.test("SIGKILL-like exits of source or target at every migration phase lose neither agent nor acknowledged messages", async () => {
   const mk = async (name: string) => ({
     name,
-    port: freePort(),
+    port: 0,
     dataDir: await Deno.makeTempDir({ prefix: `fe-mf-${name}-` }),
     join: [] as string[],
   });

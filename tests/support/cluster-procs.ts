@@ -1,12 +1,17 @@
 import { pollUntil } from "../../runtime/async/mod.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
 
-/** A TCP port that was free a moment ago (bind to 0, read it, close). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+/**
+ * The libp2p TCP port a node bound (from its first multiaddr in `GET /api/v1/cluster`): start
+ * nodes with `--p2p-port 0` and read the port back, so that parallel tests never race for a
+ * port picked in advance; a restart from the node's data reuses it.
+ */
+export async function boundP2pPort(url: string): Promise<number> {
+  return await waitFor("libp2p address", async () => {
+    const v = await clusterView(url);
+    const m = v.self?.addresses?.[0]?.match(/\/tcp\/(\d+)\//);
+    return m ? Number(m[1]) : undefined;
+  });
 }
 
 /** What `GET /api/v1/cluster` answers. */
@@ -42,8 +47,9 @@ export interface ClusterNode {
 }
 
 /**
- * Spawns a node of a cluster named `platform` on a fixed p2p port (`env`: its variables;
- * `startTimeoutMs`: how long it may take to listen, default 30 s).
+ * Spawns a node of a cluster named `platform` on p2p port `p2pPort` (0: one the node binds,
+ * read back into the result's `p2pPort`; a restart passes that port to keep its address)
+ * (`env`: its variables; `startTimeoutMs`: how long it may take to listen, default 30 s).
  */
 export async function spawnMember(
   name: string,
@@ -57,7 +63,7 @@ export async function spawnMember(
   const args = ["--name", name, "--platform", platform, "--p2p-port", String(p2pPort)];
   for (const j of join) args.push("--join", j);
   const proc = await spawnNode(args, env, { dataDir, startTimeoutMs });
-  return { name, p2pPort, proc };
+  return { name, p2pPort: p2pPort || await boundP2pPort(proc.url), proc };
 }
 
 /** Starts `names.length` nodes: the first founds the cluster, the others join it. */
@@ -66,13 +72,13 @@ export async function spawnCluster(
   platform = "plat",
   env: Record<string, string> = {},
 ): Promise<ClusterNode[]> {
-  const first = await spawnMember(names[0], platform, freePort(), [], undefined, env);
+  const first = await spawnMember(names[0], platform, 0, [], undefined, env);
   const seed = await waitFor("founder's address", async () => {
     const v = await clusterView(first.proc.url);
     return v.leader ? v.self.addresses[0] : undefined;
   });
   const rest = await Promise.all(
-    names.slice(1).map((n) => spawnMember(n, platform, freePort(), [seed], undefined, env)),
+    names.slice(1).map((n) => spawnMember(n, platform, 0, [seed], undefined, env)),
   );
   const nodes = [first, ...rest];
   await waitFor("all voters", async () => {

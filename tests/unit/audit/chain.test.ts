@@ -138,3 +138,36 @@ Deno.test("the KV log: order, filters, cursor paging, verify finds an edited rec
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the KV log stores appends made during a write together, in order, and the chain verifies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fipa-edge-audit-" });
+  const kv = await Deno.openKv(`${dir}/audit.kv`);
+  try {
+    const log = new AuditLog(kv, { retentionDays: 0 });
+    const atomic = kv.atomic.bind(kv);
+    let writes = 0;
+    kv.atomic = () => {
+      writes++;
+      return atomic();
+    };
+    const n = 600;
+    const recs = await Promise.all(Array.from({ length: n }, (_, i) =>
+      log.append({
+        actor: "alice",
+        action: "service.register",
+        target: `agent-${i}`,
+        outcome: "ok",
+        trace_id: `t${i}`,
+      })));
+    assert.deepEqual(recs.map((r) => r.seq), recs.map((_, i) => i + 1), "seq in append order");
+    assert.deepEqual(recs.map((r) => r.target), recs.map((_, i) => `agent-${i}`));
+    // The first append writes alone; the other 599 wait for it and go in batches of 256.
+    assert.ok(writes <= 4, `${n} appends took ${writes} atomic writes`);
+    const v = await log.verify();
+    assert.equal(v.ok, true);
+    assert.equal(v.checked, n);
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

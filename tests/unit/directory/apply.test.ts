@@ -244,3 +244,20 @@ Deno.test("directory: commands are validated at the boundary, naming the bad val
   const parsed = parseDirectoryCommand(JSON.parse(JSON.stringify(dfRegister(reg("a@p", "t")))));
   assert.equal(parsed.type, "df.register");
 });
+
+Deno.test("directory: apply stores copies of the caller's objects, or an owned command's own", () => {
+  const s = createDirectoryState();
+  const d = reg("copied@p", "a");
+  assert.equal(apply(s, dfRegister(d)).ok, true);
+  const stored = getRegistration(s, "copied@p")!;
+  assert.notEqual(stored, d, "a copy");
+  assert.equal(Object.isFrozen(stored.services[0]), true, "the stored copy is frozen");
+  assert.equal(Object.isFrozen(d), false, "the caller's object is left as it was");
+  d.services.length = 0;
+  assert.equal(getRegistration(s, "copied@p")!.services.length, 1);
+
+  const owned = reg("owned@p", "a");
+  assert.equal(apply(s, dfRegister(owned), { owned: true }).ok, true);
+  assert.equal(getRegistration(s, "owned@p"), owned, "kept, not copied");
+  assert.equal(Object.isFrozen(owned.services[0]), true, "and frozen");
+});
