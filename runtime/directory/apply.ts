@@ -12,6 +12,7 @@ import {
 } from "./state.ts";
 import { compareCodeUnits } from "./sorted-names.ts";
 import { deepFreeze } from "./deep-freeze.ts";
+import { type AgentVersion, MAX_AGENT_VERSIONS } from "./agent-version.ts";
 
 function fail(reason: ApplyFailure["reason"], message: string): ApplyFailure {
   return { ok: false, reason, message };
@@ -125,6 +126,7 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
         );
       }
       deleteAgent(state, c.name);
+      state.versions.delete(c.name);
       const events: DirectoryEvent[] = [{ type: "agent.deregistered", agent }];
       const reg = state.registrations.get(c.name);
       if (reg && !c.keep_services) {
@@ -132,6 +134,38 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
         events.push({ type: "df.deregistered", description: reg, expired: false });
       }
       return ok(agent, events);
+    }
+    case "agent.record-version": {
+      const before = state.agents.get(c.name);
+      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
+      if (before.node !== c.node) {
+        return fail(
+          "stale-location",
+          `agent '${c.name}' is on node '${before.node}', not '${c.node}'`,
+        );
+      }
+      const kept = state.versions.get(c.name) ?? [];
+      const seq = (kept.at(-1)?.seq ?? 0) + 1;
+      const version: AgentVersion = deepFreeze({
+        seq,
+        version: c.version ?? `v${seq}`,
+        component_hash: c.component_hash,
+        manifest: structuredClone(c.manifest),
+        config: structuredClone(c.config),
+        node: c.node,
+        deployment_id: c.deployment_id,
+        ...(c.deployed_by === undefined ? {} : { deployed_by: c.deployed_by }),
+        deployed_at: c.at,
+      });
+      state.versions.set(c.name, [...kept, version].slice(-MAX_AGENT_VERSIONS));
+      const after: AgentRecord = {
+        ...before,
+        manifest: structuredClone(c.manifest),
+        component_hash: c.component_hash,
+        updated_at: c.at,
+      };
+      putAgent(state, after);
+      return ok(after, [{ type: "agent.updated", before, after }]);
     }
     case "df.register": {
       const name = c.description.name.name;

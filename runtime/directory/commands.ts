@@ -8,6 +8,7 @@ import {
   NodeIdSchema,
 } from "./agent-record.ts";
 import { DfAgentDescriptionSchema } from "./df-description.ts";
+import { VersionConfigSchema, VersionLabelSchema } from "./agent-version.ts";
 import { MEMBER_ROLES, MemberSchema, PublicKeySchema } from "./member.ts";
 
 /**
@@ -62,6 +63,26 @@ export const AgentDeregisterSchema = z.strictObject({
   name: AgentNameSchema,
   node: NodeIdSchema.optional(),
   keep_services: z.boolean().optional(),
+  at: InstantSchema,
+});
+
+/**
+ * Record a new version of an agent: a deploy or an update that took effect on `node`. The
+ * agent's record takes the version's component hash and manifest; the version is kept (at
+ * most `MAX_AGENT_VERSIONS` per name) with the next sequence number, labelled `version` or
+ * `v<seq>` when absent. Fails `not-registered`, or `stale-location` when the agent lives on
+ * another node.
+ */
+export const AgentRecordVersionSchema = z.strictObject({
+  type: z.literal("agent.record-version"),
+  name: AgentNameSchema,
+  node: NodeIdSchema,
+  version: VersionLabelSchema.optional(),
+  component_hash: ComponentHashSchema,
+  manifest: ManifestSummarySchema,
+  config: VersionConfigSchema,
+  deployment_id: z.string().min(1).max(128),
+  deployed_by: z.string().min(1).max(256).optional(),
   at: InstantSchema,
 });
 
@@ -130,6 +151,7 @@ export const DirectoryCommandSchema = z.discriminatedUnion("type", [
   AgentSetStateSchema,
   AgentMoveSchema,
   AgentDeregisterSchema,
+  AgentRecordVersionSchema,
   DfRegisterSchema,
   DfModifySchema,
   DfDeregisterSchema,

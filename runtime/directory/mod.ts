@@ -37,6 +37,14 @@ export {
   NodeIdSchema,
 } from "./agent-record.ts";
 export {
+  type AgentVersion,
+  AgentVersionSchema,
+  MAX_AGENT_VERSIONS,
+  MAX_VERSION_CONFIG_CHARS,
+  VersionConfigSchema,
+  VersionLabelSchema,
+} from "./agent-version.ts";
+export {
   type DfAgentDescription,
   dfAgentDescription,
   DfAgentDescriptionSchema,
@@ -62,6 +70,7 @@ export {
 export {
   AgentDeregisterSchema,
   AgentMoveSchema,
+  AgentRecordVersionSchema,
   AgentRegisterSchema,
   AgentSetStateSchema,
   DfDeregisterSchema,
@@ -107,6 +116,7 @@ export {
   listAgents,
   type ListAgentsOptions,
   listMembers,
+  listVersions,
   type SearchOptions,
   searchServices,
 } from "./queries.ts";
