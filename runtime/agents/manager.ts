@@ -19,6 +19,8 @@ import type { AgentState } from "./record.ts";
 import { AgentRegistry } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
 import type { AgentView } from "./view.ts";
+import type { AgentVersion } from "../directory/mod.ts";
+import { ApiError } from "../errors/mod.ts";
 
 export type { AgentDirectory, AgentManagerDeps } from "./deps.ts";
 
@@ -120,7 +122,7 @@ export class AgentManager {
   deploy(
     bytes: Uint8Array,
     config: DeployConfig,
-    opts: { publisherKeyId?: string } = {},
+    opts: { publisherKeyId?: string; deployedBy?: string } = {},
   ): Promise<AgentView> {
     return this.#lifecycle.deploy(bytes, config, opts);
   }
@@ -146,6 +148,25 @@ export class AgentManager {
     return this.#registry.view(this.#registry.find(ref));
   }
 
+  /**
+   * The recorded versions of an agent (by name, full name or agent id of an agent here, or
+   * the name of one elsewhere in the cluster), oldest first; `404 AGENT_NOT_FOUND` when
+   * there are none.
+   */
+  versions(ref: string): { name: string; versions: readonly AgentVersion[] } {
+    let name = ref.split("@")[0];
+    try {
+      name = this.#registry.find(ref).record.name;
+    } catch { /* not here: the directory may know it */ }
+    const versions = this.deps.directory?.versions?.(name) ?? [];
+    if (versions.length === 0) {
+      throw new ApiError("AGENT_NOT_FOUND", `No versions of agent '${ref}' are recorded`, {
+        agent: ref,
+      });
+    }
+    return { name, versions };
+  }
+
   /** Whether an agent of that name is managed here. */
   has(name: string): boolean {
     return this.#registry.has(name);
@@ -154,11 +175,17 @@ export class AgentManager {
   /**
    * Updates an agent: a new component and/or config. The agent's storage carries over; its
    * memory does not (the new component starts with `init`). A failed update leaves the agent
-   * as it was.
+   * as it was. Each deploy and update is recorded as a version in the directory (see
+   * {@link versions}).
    */
   update(
     ref: string,
-    change: { bytes?: Uint8Array; config?: UpdateConfig; publisherKeyId?: string },
+    change: {
+      bytes?: Uint8Array;
+      config?: UpdateConfig;
+      publisherKeyId?: string;
+      deployedBy?: string;
+    },
   ): Promise<AgentView> {
     return this.#lifecycle.update(ref, change);
   }
