@@ -60,7 +60,7 @@ export function clusterAgentDirectory(cluster: Cluster, platform: () => string):
         ...(opts.version === undefined ? {} : { version: opts.version }),
         component_hash: r.hash,
         manifest: manifestSummary(r),
-        config: versionConfig(r) as Record<string, never>,
+        config: versionConfig(r),
         deployment_id: r.deployment_id,
         ...(opts.deployedBy === undefined ? {} : { deployed_by: opts.deployedBy }),
         at: now(),

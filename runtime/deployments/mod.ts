@@ -11,6 +11,7 @@ export {
   DurationSchema,
   MAX_DURATION_MS,
   type Strategy,
+  StrategyDocSchema,
   StrategySchema,
 } from "./strategy.ts";
 export {
@@ -25,3 +26,10 @@ export {
   startDeployment,
   type VersionCounts,
 } from "./decide.ts";
+export {
+  type DeploymentDeps,
+  type DeploymentRequest,
+  DeploymentService,
+  type DeploymentView,
+  deploymentView,
+} from "./service.ts";

@@ -103,3 +103,26 @@ export const StrategySchema = z.preprocess(
 
 /** A validated strategy (durations in ms). */
 export type Strategy = z.output<typeof StrategySchema>;
+
+const DocDuration = z.union([z.number().nonnegative(), z.string().max(32)]).meta({
+  description: 'a duration: "0", "500ms", "30s", "5m", "1h" (a bare number is seconds)',
+});
+
+/**
+ * The shape of {@link StrategySchema} for the API reference (no transforms: durations as
+ * given). Requests are validated with {@link StrategySchema}.
+ */
+export const StrategyDocSchema = z.union([
+  z.enum(["immediate", "blue_green", "canary", "rolling"]),
+  z.discriminatedUnion("type", [
+    Immediate,
+    BlueGreen.extend({ rollback_window: DocDuration.optional() }),
+    Canary.extend({
+      stages: z.array(
+        z.strictObject({ percentage: z.number().min(0).max(100), duration: DocDuration }),
+      )
+        .min(1).max(20),
+    }),
+    Rolling,
+  ]),
+]).meta({ id: "DeploymentStrategy" });

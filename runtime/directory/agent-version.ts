@@ -16,10 +16,10 @@ export const MAX_VERSION_CONFIG_CHARS = 16_384;
  * The whole config a version ran with (manifest, limits, restart, hibernation): enough to
  * bring the version back. Plain JSON, at most {@link MAX_VERSION_CONFIG_CHARS} as text.
  */
-export const VersionConfigSchema = z.record(z.string().min(1).max(64), z.json()).refine(
-  (v) => JSON.stringify(v).length <= MAX_VERSION_CONFIG_CHARS,
+export const VersionConfigSchema = z.record(z.string().min(1).max(64), z.unknown()).refine(
+  (v) => (JSON.stringify(v) ?? "").length <= MAX_VERSION_CONFIG_CHARS,
   { message: `config must be at most ${MAX_VERSION_CONFIG_CHARS} characters of JSON` },
-);
+).meta({ description: "plain JSON (commands cross the wire as JSON)" });
 
 /** A version label: the client's `version`, or the automatic `v<seq>`. */
 export const VersionLabelSchema = z.string().min(1).max(64);

@@ -13,6 +13,7 @@ import {
 import { compareCodeUnits } from "./sorted-names.ts";
 import { deepFreeze } from "./deep-freeze.ts";
 import { type AgentVersion, MAX_AGENT_VERSIONS } from "./agent-version.ts";
+import { MAX_DEPLOYMENTS } from "./deployment-record.ts";
 
 function fail(reason: ApplyFailure["reason"], message: string): ApplyFailure {
   return { ok: false, reason, message };
@@ -166,6 +167,29 @@ function applyCommand(state: DirectoryState, c: DirectoryCommand): ApplyResult {
       };
       putAgent(state, after);
       return ok(after, [{ type: "agent.updated", before, after }]);
+    }
+    case "deployment.put": {
+      const d = c.deployment;
+      const before = state.deployments.get(d.id);
+      if (c.expected_status !== undefined) {
+        if (!before) return fail("not-registered", `deployment '${d.id}' is not registered`);
+        if (before.status !== c.expected_status) {
+          return fail(
+            "stale-state",
+            `deployment '${d.id}' is '${before.status}', not '${c.expected_status}'`,
+          );
+        }
+      }
+      if (before && before.agent !== d.agent) {
+        return fail("unsupported-value", `deployment '${d.id}' is of agent '${before.agent}'`);
+      }
+      const after = deepFreeze(structuredClone(d));
+      state.deployments.set(d.id, after);
+      for (const id of state.deployments.keys()) {
+        if (state.deployments.size <= MAX_DEPLOYMENTS) break;
+        state.deployments.delete(id);
+      }
+      return ok(undefined, [{ type: "deployment.changed", deployment: after }]);
     }
     case "df.register": {
       const name = c.description.name.name;

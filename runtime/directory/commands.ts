@@ -9,6 +9,7 @@ import {
 } from "./agent-record.ts";
 import { DfAgentDescriptionSchema } from "./df-description.ts";
 import { VersionConfigSchema, VersionLabelSchema } from "./agent-version.ts";
+import { DeploymentRecordSchema } from "./deployment-record.ts";
 import { MEMBER_ROLES, MemberSchema, PublicKeySchema } from "./member.ts";
 
 /**
@@ -86,6 +87,17 @@ export const AgentRecordVersionSchema = z.strictObject({
   at: InstantSchema,
 });
 
+/**
+ * Create or replace a deployment. With `expected_status` it only replaces one in that
+ * status (fails `stale-state` otherwise, `not-registered` when there is none): two nodes
+ * never both move one deployment on. Keeps at most `MAX_DEPLOYMENTS`, the oldest go first.
+ */
+export const DeploymentPutSchema = z.strictObject({
+  type: z.literal("deployment.put"),
+  deployment: DeploymentRecordSchema,
+  expected_status: DeploymentRecordSchema.shape.status.optional(),
+});
+
 /** Register a DF description. Fails `already-registered`. */
 export const DfRegisterSchema = z.strictObject({
   type: z.literal("df.register"),
@@ -152,6 +164,7 @@ export const DirectoryCommandSchema = z.discriminatedUnion("type", [
   AgentMoveSchema,
   AgentDeregisterSchema,
   AgentRecordVersionSchema,
+  DeploymentPutSchema,
   DfRegisterSchema,
   DfModifySchema,
   DfDeregisterSchema,

@@ -45,6 +45,13 @@ export {
   VersionLabelSchema,
 } from "./agent-version.ts";
 export {
+  DEPLOYMENT_STATUSES,
+  DeploymentIdSchema,
+  type DeploymentRecord,
+  DeploymentRecordSchema,
+  MAX_DEPLOYMENTS,
+} from "./deployment-record.ts";
+export {
   type DfAgentDescription,
   dfAgentDescription,
   DfAgentDescriptionSchema,
@@ -73,6 +80,7 @@ export {
   AgentRecordVersionSchema,
   AgentRegisterSchema,
   AgentSetStateSchema,
+  DeploymentPutSchema,
   DfDeregisterSchema,
   DfExpireSchema,
   DfModifySchema,
@@ -111,10 +119,12 @@ export {
   type AgentPage,
   findAgentsByService,
   getAgent,
+  getDeployment,
   getMember,
   getRegistration,
   listAgents,
   type ListAgentsOptions,
+  listDeployments,
   listMembers,
   listVersions,
   type SearchOptions,

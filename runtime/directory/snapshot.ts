@@ -5,6 +5,7 @@ import { canonicalJson } from "./canonical-json.ts";
 import { type DfAgentDescription, DfAgentDescriptionSchema } from "./df-description.ts";
 import { MemberSchema } from "./member.ts";
 import { AgentVersionSchema, MAX_AGENT_VERSIONS } from "./agent-version.ts";
+import { DeploymentRecordSchema, MAX_DEPLOYMENTS } from "./deployment-record.ts";
 import { RequestIdSchema } from "./commands.ts";
 import { remember } from "./sessions.ts";
 import { DIRECTORY_FAILURE_REASONS } from "./results.ts";
@@ -29,8 +30,8 @@ const RememberedRequestSchema = z.union([
 /**
  * Schema of a snapshot's JSON. A trust boundary: snapshots come from peers. Version 2 adds
  * `requests` (the remembered outcomes of recent client requests, oldest first), version 3
- * `versions` (each agent name's recorded versions, oldest first); older snapshots (without
- * them) still restore.
+ * `versions` (each agent name's recorded versions, oldest first) and `deployments` (oldest
+ * first); older snapshots (without them) still restore.
  */
 export const DirectorySnapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
@@ -44,6 +45,7 @@ export const DirectorySnapshotSchema = z.strictObject({
     name: AgentNameSchema,
     versions: z.array(AgentVersionSchema).min(1).max(MAX_AGENT_VERSIONS),
   })).optional(),
+  deployments: z.array(DeploymentRecordSchema).max(MAX_DEPLOYMENTS).optional(),
 });
 
 /** A snapshot that cannot be restored; `message` names the offending value. */
@@ -76,6 +78,7 @@ export function snapshot(state: DirectoryState): Uint8Array {
       name,
       versions: state.versions.get(name)!,
     })),
+    deployments: [...state.deployments.values()],
   };
   return new TextEncoder().encode(canonicalJson(doc));
 }
@@ -114,6 +117,8 @@ export function restore(bytes: Uint8Array): DirectoryState {
   const requests = doc.requests ?? [];
   unique("request", requests.map((r) => r.id));
   const versions = doc.versions ?? [];
+  const deployments = doc.deployments ?? [];
+  unique("deployment", deployments.map((d) => d.id));
   unique("versions of agent", versions.map((v) => v.name));
   for (const v of versions) {
     for (let i = 1; i < v.versions.length; i++) {
@@ -130,6 +135,7 @@ export function restore(bytes: Uint8Array): DirectoryState {
   for (const d of doc.registrations) putRegistration(state, d as DfAgentDescription);
   for (const m of doc.members) state.members.set(m.id, deepFreeze(m));
   for (const v of versions) state.versions.set(v.name, deepFreeze(v.versions));
+  for (const d of deployments) state.deployments.set(d.id, deepFreeze(d));
   for (const { id, ...outcome } of requests) remember(state, id, outcome, Infinity);
   return state;
 }

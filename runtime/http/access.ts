@@ -77,6 +77,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     agent: true,
     audit: "agent.hibernate",
   },
+  // Deployments (the agent is named in the body, or is the deployment's).
+  "POST /api/v1/deployments": { action: "deploy", body: "agent_id", audit: "deployment.create" },
+  "GET /api/v1/deployments": { action: "read" },
+  "GET /api/v1/deployments/{id}": { action: "read" },
+  "POST /api/v1/deployments/{id}/rollback": { action: "deploy", audit: "deployment.rollback" },
   "GET /api/v1/metrics/agents/{id}": { action: "read", param: "id", agent: true },
   "GET /api/v1/metrics/system": { action: "read" },
   "GET /api/v1/metrics/series": { action: "read" },
