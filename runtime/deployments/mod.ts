@@ -33,3 +33,4 @@ export {
   type DeploymentView,
   deploymentView,
 } from "./service.ts";
+export { MAX_AFFINITIES, type Side, type SplitCounts, TrafficSplit } from "./traffic.ts";
