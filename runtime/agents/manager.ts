@@ -13,9 +13,12 @@ import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { Instances } from "./instances.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox } from "./mailbox.ts";
+import { NextInstances } from "./next-instance.ts";
+import type { VersionStats } from "./managed.ts";
+import { automaticVersion } from "./versions.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
-import type { AgentState } from "./record.ts";
+import type { AgentRecord, AgentState } from "./record.ts";
 import { AgentRegistry } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
 import type { AgentView } from "./view.ts";
@@ -60,6 +63,7 @@ export class AgentManager {
   readonly #mailbox: Mailbox;
   readonly #mobility: Mobility;
   readonly #lifecycle: Lifecycle;
+  readonly #next: NextInstances;
 
   constructor(readonly deps: AgentManagerDeps) {
     const now = deps.now ?? Date.now;
@@ -92,10 +96,12 @@ export class AgentManager {
       supervisor,
       now,
     });
+    const next = this.#next = new NextInstances(deps, store, instances);
     this.#mailbox = mobility.mailbox = new Mailbox({
       deps,
       now,
       holding: (m) => mobility.holding(m),
+      deliverNext: (m, d) => next.deliver(m, d),
     });
     this.#lifecycle = new Lifecycle(deps, {
       store,
@@ -167,6 +173,51 @@ export class AgentManager {
     return { name, versions };
   }
 
+  /**
+   * Starts the next version of an agent beside its instance (canary, blue-green): a new
+   * component and/or config, taking `weight` percent of new conversations. Its label is
+   * `config.version`, or the automatic next one. `409 CONFLICT` when one runs already.
+   */
+  async startNext(
+    ref: string,
+    change: { bytes: Uint8Array; config?: UpdateConfig; publisherKeyId?: string },
+    weight: number,
+  ): Promise<{ version: string; hash: string }> {
+    const m = this.#registry.find(ref);
+    const { hash } = await this.deps.store.load(change.bytes);
+    const c = change.config ?? {};
+    const { publisher_key_id: _was, ...kept } = m.record;
+    const record: AgentRecord = {
+      ...kept,
+      ...(change.publisherKeyId ? { publisher_key_id: change.publisherKeyId } : {}),
+      hash,
+      version: c.version ??
+        automaticVersion(this.deps.directory?.versions?.(m.record.name) ?? [], m.record.version),
+      manifest: c.manifest ?? m.record.manifest,
+      limits: c.limits ?? m.record.limits,
+      restart: c.restart ?? m.record.restart,
+      hibernate_after_seconds: c.hibernate_after_seconds ?? m.record.hibernate_after_seconds,
+    };
+    await this.#next.start(m, record, weight);
+    return { version: record.version, hash };
+  }
+
+  /** Sets the next version's share of new conversations, percent. */
+  setNextWeight(ref: string, weight: number): void {
+    this.#registry.find(ref).next?.split.setWeight(weight);
+  }
+
+  /** Outcomes of both versions while a next one runs (`undefined` when none does). */
+  nextStats(ref: string): { stable: VersionStats; next: VersionStats; weight: number } | undefined {
+    const n = this.#registry.find(ref).next;
+    return n && { stable: n.stats.stable, next: n.stats.next, weight: n.split.weight };
+  }
+
+  /** Stops the next version: it takes nothing new, finishes what it has, and ends. */
+  stopNext(ref: string): Promise<void> {
+    return this.#next.stop(this.#registry.find(ref));
+  }
+
   /** Whether an agent of that name is managed here. */
   has(name: string): boolean {
     return this.#registry.has(name);
@@ -194,8 +245,12 @@ export class AgentManager {
    * Stops an agent: it takes no new messages (`draining`), handles those in its mailbox
    * when `drain` (within the grace period), then `shutdown` runs and it is `stopped`.
    */
-  stop(ref: string, opts: { graceSeconds?: number; drain?: boolean } = {}): Promise<AgentView> {
-    return this.#lifecycle.stop(ref, opts);
+  async stop(
+    ref: string,
+    opts: { graceSeconds?: number; drain?: boolean } = {},
+  ): Promise<AgentView> {
+    await this.#next.stop(this.#registry.find(ref));
+    return await this.#lifecycle.stop(ref, opts);
   }
 
   /** Starts a stopped or failed agent again (fresh instance, storage kept). */
@@ -204,10 +259,11 @@ export class AgentManager {
   }
 
   /** Removes an agent, its record and its storage. */
-  remove(
+  async remove(
     ref: string,
   ): Promise<{ agent_id: string; name: string; status: "removed"; removed_at: string }> {
-    return this.#lifecycle.remove(ref);
+    await this.#next.stop(this.#registry.find(ref), 0);
+    return await this.#lifecycle.remove(ref);
   }
 
   /** Mailbox depth and state counts, for metrics. */

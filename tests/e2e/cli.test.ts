@@ -181,21 +181,6 @@ Deno.test("CLI: deploy --strategy immediate makes a deployment; rollback undoes 
     const again = await cli(["rollback", id, ...auth]);
     assert.equal(again.code, 1);
     assert.match(again.err, /CONFLICT \(409\).*already rolled back/);
-    // A canary is refused for now, naming the field.
-    const canary = await cli([
-      "deploy",
-      v2,
-      "--name",
-      "svc",
-      "--strategy",
-      "canary",
-      "--stages",
-      "10:1s,100:0",
-      ...auth,
-    ]);
-    assert.equal(canary.code, 1);
-    assert.match(canary.err, /CONFLICT \(409\)/);
-    assert.match(canary.err, /strategy\.type/);
   } finally {
     await node.stop();
     await Deno.remove(dir, { recursive: true });

@@ -141,16 +141,6 @@ Deno.test("deployments: immediate deploy, rollback of a finished one restores co
     );
     await bad({ strategy: "immediate", wasm_module: undefined }, 400, /wasm_module/);
     await bad({ strategy: "immediate", wasm_module: undefined, version: "9.9" }, 400, /'9\.9'/);
-    await bad(
-      {
-        strategy: {
-          type: "canary",
-          stages: [{ percentage: 10, duration: "1s" }, { percentage: 100, duration: "0" }],
-        },
-      },
-      409,
-      /strategy\.type/,
-    );
     const missing = await call(node.url, "POST", "/api/v1/deployments/deploy_nope/rollback");
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, "NOT_FOUND");

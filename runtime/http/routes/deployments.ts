@@ -56,6 +56,18 @@ const DeploymentViewSchema = z.object({
   started_at: z.string(),
   updated_at: z.string(),
   finished_at: z.string().optional(),
+  metrics: z.record(
+    z.string(),
+    z.object({
+      handled: z.number(),
+      errors: z.number(),
+      success_rate: z.number(),
+      p99_ms: z.number(),
+    }),
+  ).optional().meta({
+    description: "per version label: messages handled, errors (traps, restarts, not " +
+      "understood), success rate and latency p99, while the node that runs it has them",
+  }),
 }).meta({ id: "Deployment" });
 
 const IdParam = z.object({ id: DeploymentIdSchema });
@@ -89,10 +101,10 @@ export function deploymentRoutes(
       path: "/api/v1/deployments",
       summary: "Deploy a new or stored version of an agent with a strategy",
       description: "`strategy`: `immediate` (replace now), `rolling` (one instance: at " +
-        "once), `blue_green` or `canary` (stages of `percentage` and `duration`, last at " +
-        "100; `rollback_on_error`, `error_threshold`): validated, and refused with 409 " +
-        "until a node runs two instances of a name. Every deployment is kept in the " +
-        "replicated directory.",
+        "once), `blue_green` (the new version beside the old, all traffic once it runs, " +
+        "the old kept for `rollback_window`) or `canary` (stages of `percentage` and " +
+        "`duration`, the last at 100; new conversations by weight; `rollback_on_error` " +
+        "above `error_threshold`). Every deployment is kept in the replicated directory.",
       request: {
         body: {
           required: true,
