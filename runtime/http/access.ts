@@ -41,6 +41,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   "GET /api/v1/agents": { action: "read" },
   "GET /api/v1/agents/{id}": { action: "read", param: "id", agent: true },
   "GET /api/v1/agents/{id}/versions": { action: "read", param: "id", agent: true },
+  "PUT /api/v1/agents/{id}/reload": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.reload",
+  },
   "PUT /api/v1/agents/{id}": {
     action: "deploy",
     param: "id",

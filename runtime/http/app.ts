@@ -38,6 +38,7 @@ import { directoryRoutes } from "./routes/directory.ts";
 import { federationRoutes } from "./routes/federation.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
+import { reloadRoutes } from "./routes/reload.ts";
 import type { DeploymentService } from "../deployments/mod.ts";
 import { drainRoutes, leaveRoutes } from "./routes/drain.ts";
 import { DOCS_PATHS, docsRoutes } from "./routes/docs.ts";
@@ -178,6 +179,7 @@ export function createApp(deps: AppDeps): App {
     bodyLimit(deps.maxBodyBytes, [
       { method: "POST", path: /^\/api\/v1\/agents\/?$/, maxBytes: MAX_COMPONENT_BYTES },
       { method: "PUT", path: /^\/api\/v1\/agents\/[^/]+$/, maxBytes: MAX_COMPONENT_BYTES },
+      { method: "PUT", path: /^\/api\/v1\/agents\/[^/]+\/reload$/, maxBytes: MAX_COMPONENT_BYTES },
       // A component in base64 is 4/3 of its size.
       {
         method: "POST",
@@ -214,6 +216,11 @@ export function createApp(deps: AppDeps): App {
   }
   if (deps.agents && deps.deployments) {
     deploymentRoutes(app, {
+      deployments: deps.deployments,
+      agents: deps.agents,
+      publishers: deps.publishers,
+    });
+    reloadRoutes(app, {
       deployments: deps.deployments,
       agents: deps.agents,
       publishers: deps.publishers,

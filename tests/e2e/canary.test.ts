@@ -215,3 +215,83 @@ Deno.test("blue-green under a steady stream: every message answered once, none l
     await node.stop();
   }
 });
+
+Deno.test("hot reload under load: no message lost, no conversation split across versions", async () => {
+  const node = await spawnNode(["--rate-limit", "off"]);
+  try {
+    await deployEcho(node.url, "hot");
+    let stop = false;
+    const conversations: { versions: string[]; statuses: number[] }[] = [];
+    // Conversations of three requests each, under one conversation id.
+    const stream = Promise.all(Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        const conversation_id = `conv-${crypto.randomUUID()}`;
+        const c = { versions: [] as string[], statuses: [] as number[] };
+        conversations.push(c);
+        for (let i = 0; i < 3; i++) {
+          const content = `${conversation_id}-${i}`;
+          const r = await call(
+            node.url,
+            "POST",
+            "/api/v1/messages/send-and-wait?timeout_ms=10000",
+            {
+              performative: "request",
+              receiver: "hot",
+              content,
+              conversation_id,
+            },
+          );
+          c.statuses.push(r.status);
+          c.versions.push(
+            r.status !== 200 ? "error" : r.body.reply.content === content ? "old" : "new",
+          );
+        }
+      }
+    }));
+    await new Promise((r) => setTimeout(r, 300));
+    const form = new FormData();
+    form.append(
+      "wasm",
+      new Blob([await Deno.readFile(new URL("tiny-counter.wasm", DIST))]),
+      "v2.wasm",
+    );
+    form.append(
+      "config",
+      JSON.stringify({ strategy: "graceful", version: "2.0.0", drain_seconds: 1 }),
+    );
+    const res = await fetch(`${node.url}/api/v1/agents/hot/reload`, { method: "PUT", body: form });
+    assert.equal(res.status, 202, await res.clone().text());
+    const reload = await res.json();
+    assert.equal(reload.strategy, "graceful");
+    assert.equal(reload.from_version, "1.0.0");
+    assert.equal(reload.to_version, "2.0.0");
+    let status = "in_progress";
+    while (status === "in_progress") {
+      await new Promise((r) => setTimeout(r, 50));
+      status =
+        (await call(node.url, "GET", `/api/v1/deployments/${reload.hot_reload_id}`)).body.status;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await stream;
+    assert.equal(status, "completed");
+    const all = conversations.flatMap((c) => c.statuses);
+    assert.ok(all.length > 100, `${all.length} messages`);
+    assert.deepEqual(all.filter((s) => s !== 200), [], "every message answered");
+    const split = conversations.filter((c) => new Set(c.versions).size > 1);
+    assert.deepEqual(split, [], "no conversation split across versions");
+    assert.ok(conversations.some((c) => c.versions[0] === "old"));
+    assert.ok(conversations.some((c) => c.versions[0] === "new"));
+    assert.equal((await call(node.url, "GET", "/api/v1/agents/hot")).body.version, "2.0.0");
+
+    // Bad reload config names the field.
+    const bad = new FormData();
+    bad.append("wasm", new Blob([await Deno.readFile(new URL("tiny.wasm", DIST))]), "a.wasm");
+    bad.append("config", JSON.stringify({ strategy: "abrupt" }));
+    const r = await fetch(`${node.url}/api/v1/agents/hot/reload`, { method: "PUT", body: bad });
+    assert.equal(r.status, 400);
+    assert.match((await r.json()).error.message, /config\.strategy/);
+  } finally {
+    await node.stop();
+  }
+});

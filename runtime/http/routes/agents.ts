@@ -25,7 +25,7 @@ const AgentViewSchema = z.record(z.string(), z.unknown()).meta({ id: "Agent" });
 const IdParam = z.object({ id: z.string().min(1).max(1024) });
 
 /** What a deploy or update form carries. */
-interface DeployForm {
+export interface DeployForm {
   bytes?: Uint8Array;
   config?: unknown;
   /** Detached Ed25519 signature (base64) over the component's SHA-256, and its key id. */
@@ -53,7 +53,7 @@ function textField(form: Record<string, unknown>, name: string): string | undefi
  * Reads `wasm` (a file), `config` (JSON text), `signature` and `key_id` from a
  * multipart/form-data body.
  */
-async function readDeployForm(
+export async function readDeployForm(
   c: Context<AppEnv>,
   requireWasm: boolean,
 ): Promise<DeployForm> {
