@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { buildWatComponent } from "../../agents/build/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
+import { FipaEdgeClient, type NodeEvent } from "../../client/mod.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
 const PRELUDE = new URL("../../agents/tiny/prelude.wat", import.meta.url);
@@ -136,6 +137,22 @@ Deno.test("a canary that traps on every message is rolled back by itself; then t
   const node = await spawnNode(["--rate-limit", "off"]);
   try {
     await deployEcho(node.url, "bad");
+    // The deployment's events on /ws, from subscription to the rollback.
+    const stopEvents = new AbortController();
+    const events: NodeEvent[] = [];
+    let subscribed!: () => void;
+    const ready = new Promise<void>((r) => (subscribed = r));
+    const watching = (async () => {
+      const stream = new FipaEdgeClient(node.url).events({ events: ["deployment.*"] }, {
+        signal: stopEvents.signal,
+        onStatus: (st) => st.type === "subscribed" && subscribed(),
+      });
+      for await (const e of stream) {
+        events.push(e);
+        if (e.type === "deployment.rolled_back") break;
+      }
+    })();
+    await ready;
     const d = await call(node.url, "POST", "/api/v1/deployments", {
       agent_id: "bad",
       wasm_module: base64(await trapAgent()),
@@ -169,6 +186,13 @@ Deno.test("a canary that traps on every message is rolled back by itself; then t
     const agent = (await call(node.url, "GET", "/api/v1/agents/bad")).body;
     assert.equal(agent.version, "1.0.0");
     assert.equal(agent.status, "running");
+    await watching;
+    stopEvents.abort();
+    assert.deepEqual(events.map((e) => e.type), ["deployment.started", "deployment.rolled_back"]);
+    assert.equal(events[1].agent_id, "bad");
+    const details = events[1].details as { reason: string; deployment_id: string };
+    assert.equal(details.deployment_id, id);
+    assert.match(details.reason, /passed error_threshold 0\.05/);
   } finally {
     await node.stop();
   }
