@@ -18,7 +18,7 @@ import type { AgentRegistry } from "./registry.ts";
 import type { RestartSupervisor } from "./supervisor.ts";
 import type { AgentInstance } from "./deps.ts";
 import type { AgentView } from "./view.ts";
-import { automaticVersion } from "./versions.ts";
+import { nextVersionRecord } from "./versions.ts";
 
 /** The parts the lifecycle works with. */
 export interface LifecycleParts {
@@ -175,19 +175,13 @@ export class Lifecycle {
     const m = this.registry.find(ref);
     return this.registry.serial(m, async () => {
       const hash = change.bytes ? (await this.deps.store.load(change.bytes)).hash : m.record.hash;
-      const c = change.config ?? {};
-      const { publisher_key_id: _was, ...kept } = m.record;
       const publisher = change.bytes ? change.publisherKeyId : m.record.publisher_key_id;
       const next: AgentRecord = {
-        ...kept,
-        ...(publisher ? { publisher_key_id: publisher } : {}),
-        hash,
-        version: c.version ??
-          automaticVersion(this.deps.directory?.versions?.(m.record.name) ?? [], m.record.version),
-        manifest: c.manifest ?? m.record.manifest,
-        limits: c.limits ?? m.record.limits,
-        restart: c.restart ?? m.record.restart,
-        hibernate_after_seconds: c.hibernate_after_seconds ?? m.record.hibernate_after_seconds,
+        ...nextVersionRecord(
+          m.record,
+          { hash, config: change.config, publisher },
+          this.deps.directory?.versions?.(m.record.name) ?? [],
+        ),
         updated_at: new Date(this.now()).toISOString(),
         deployment_id: `deploy_${crypto.randomUUID().slice(0, 8)}`,
       };

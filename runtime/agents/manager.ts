@@ -15,7 +15,7 @@ import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox } from "./mailbox.ts";
 import { NextInstances } from "./next-instance.ts";
 import type { VersionStats } from "./managed.ts";
-import { automaticVersion } from "./versions.ts";
+import { nextVersionRecord } from "./versions.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { AgentRecord, AgentState } from "./record.ts";
@@ -185,19 +185,11 @@ export class AgentManager {
   ): Promise<{ version: string; hash: string }> {
     const m = this.#registry.find(ref);
     const { hash } = await this.deps.store.load(change.bytes);
-    const c = change.config ?? {};
-    const { publisher_key_id: _was, ...kept } = m.record;
-    const record: AgentRecord = {
-      ...kept,
-      ...(change.publisherKeyId ? { publisher_key_id: change.publisherKeyId } : {}),
-      hash,
-      version: c.version ??
-        automaticVersion(this.deps.directory?.versions?.(m.record.name) ?? [], m.record.version),
-      manifest: c.manifest ?? m.record.manifest,
-      limits: c.limits ?? m.record.limits,
-      restart: c.restart ?? m.record.restart,
-      hibernate_after_seconds: c.hibernate_after_seconds ?? m.record.hibernate_after_seconds,
-    };
+    const record = nextVersionRecord(
+      m.record,
+      { hash, config: change.config, publisher: change.publisherKeyId },
+      this.deps.directory?.versions?.(m.record.name) ?? [],
+    );
     await this.#next.start(m, record, weight);
     return { version: record.version, hash };
   }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { AgentVersion, ManifestSummary } from "../directory/mod.ts";
+import type { UpdateConfig } from "./deploy-config.ts";
 import type { AgentRecord } from "./record.ts";
 
 /** The directory's summary of an agent's manifest: version, capabilities, numeric limits. */
@@ -40,4 +41,28 @@ export function versionConfig(r: AgentRecord): Record<string, unknown> {
 export function automaticVersion(recorded: readonly AgentVersion[], fallback: string): string {
   const last = recorded.at(-1);
   return last ? `v${last.seq + 1}` : fallback;
+}
+
+/**
+ * The record of an agent's next version: `hash` (the new component, or the same), the
+ * config changes over the current record, the signer (`publisher`, or none), and the label
+ * (`config.version`, or the automatic next one after `recorded`).
+ */
+export function nextVersionRecord(
+  current: AgentRecord,
+  change: { hash: string; config?: UpdateConfig; publisher?: string },
+  recorded: readonly AgentVersion[],
+): AgentRecord {
+  const c = change.config ?? {};
+  const { publisher_key_id: _was, ...kept } = current;
+  return {
+    ...kept,
+    ...(change.publisher ? { publisher_key_id: change.publisher } : {}),
+    hash: change.hash,
+    version: c.version ?? automaticVersion(recorded, current.version),
+    manifest: c.manifest ?? current.manifest,
+    limits: c.limits ?? current.limits,
+    restart: c.restart ?? current.restart,
+    hibernate_after_seconds: c.hibernate_after_seconds ?? current.hibernate_after_seconds,
+  };
 }

@@ -1,6 +1,7 @@
 // Versions and deployments live in the replicated directory: any node answers for them.
 import assert from "node:assert/strict";
 import { spawnCluster, waitFor } from "../support/cluster-procs.ts";
+import { base64Of } from "../support/http.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
 
@@ -16,14 +17,12 @@ Deno.test("versions and deployments started on one node are read from another", 
     assert.equal(created.status, 201, await created.clone().text());
     await created.body?.cancel();
     const other = new Uint8Array([...echo, 0, 4, 1, 0x76, 0x32, 0x32]);
-    let s = "";
-    for (const x of other) s += String.fromCharCode(x);
     const res = await fetch(`${a}/api/v1/deployments`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         agent_id: "far",
-        wasm_module: btoa(s),
+        wasm_module: base64Of(other),
         version: "2.0.0",
         strategy: "immediate",
       }),

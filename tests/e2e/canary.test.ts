@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { buildWatComponent } from "../../agents/build/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
+import { base64Of as base64, callJson as call } from "../support/http.ts";
 import { FipaEdgeClient, type NodeEvent } from "../../client/mod.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
@@ -15,24 +16,6 @@ async function trapAgent(): Promise<Uint8Array> {
   (import "fipa:agent/messaging@0.1.0" "send-message" (func $send (param i32 i32)))
   ${prelude}
   (func (export "handle-message") (param $m i32) (result i32) unreachable))`);
-}
-
-function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-async function call(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(base + path, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: await res.json() };
 }
 
 async function deployEcho(base: string, name: string) {

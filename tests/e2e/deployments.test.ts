@@ -1,25 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnNode } from "../support/node-process.ts";
+import { base64Of as encodeBase64, callJson as call } from "../support/http.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
-
-function encodeBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-async function call(base: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(base + path, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: await res.json() };
-}
 
 async function ask(base: string, receiver: string, content: string) {
   const r = await call(base, "POST", "/api/v1/messages/send-and-wait?timeout_ms=5000", {
