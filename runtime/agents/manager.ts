@@ -293,8 +293,22 @@ export class AgentManager {
     return this.#mobility.hibernate(ref);
   }
 
-  /** See {@link Mobility.pauseForMove}. */
+  /**
+   * See {@link Mobility.pauseForMove}. An agent running a second version (a deployment
+   * under way) does not move: `409 CONFLICT` until the deployment ends.
+   */
   pauseForMove(ref: string, hop: MigrationHop): Promise<AgentCapture> {
+    const m = this.#registry.find(ref);
+    if (m.next) {
+      return Promise.reject(
+        new ApiError(
+          "CONFLICT",
+          `Agent '${m.record.name}' runs a second version (${m.next.record.version}) of a ` +
+            "deployment under way: it moves once the deployment ends",
+          { agent: m.record.name },
+        ),
+      );
+    }
     return this.#mobility.pauseForMove(ref, hop);
   }
 

@@ -50,6 +50,45 @@ Deno.test("versions and deployments started on one node are read from another", 
     assert.equal(rb.status, 409);
     const err = await rb.json();
     assert.match(err.error.message, /runs on node 'dep-a': roll it back there/);
+
+    // While a canary runs its second instance, the agent does not move.
+    const canary = await fetch(`${a}/api/v1/deployments`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        agent_id: "far",
+        wasm_module: base64Of(echo),
+        strategy: {
+          type: "canary",
+          stages: [{ percentage: 10, duration: "1h" }, { percentage: 100, duration: "0" }],
+        },
+      }),
+    });
+    assert.equal(canary.status, 201, await canary.clone().text());
+    const c = await canary.json();
+    const move = await fetch(`${a}/api/v1/agents/far/migrate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ target_node: "dep-b" }),
+    });
+    assert.equal(move.status, 409, await move.clone().text());
+    assert.match(
+      (await move.json()).error.message,
+      /runs a second version .* deployment under way/,
+    );
+    // Once it is rolled back, the agent moves.
+    const back = await fetch(`${a}/api/v1/deployments/${c.deployment_id}/rollback`, {
+      method: "POST",
+    });
+    assert.equal(back.status, 200, await back.clone().text());
+    assert.equal((await back.json()).status, "rolled_back");
+    const moved = await fetch(`${a}/api/v1/agents/far/migrate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ target_node: "dep-b" }),
+    });
+    assert.equal(moved.status, 200, await moved.clone().text());
+    await moved.body?.cancel();
   } finally {
     await Promise.all(nodes.map((n) => n.proc.stop()));
   }
