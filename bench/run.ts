@@ -9,6 +9,7 @@ import { aclCodecBench } from "./acl-codec.ts";
 import { agentsBench } from "./agents.ts";
 import { bridgesBench } from "./bridges.ts";
 import { clusterBench } from "./cluster.ts";
+import { deploymentsBench } from "./deployments.ts";
 import { durabilityBench } from "./durability.ts";
 import { historyBench } from "./history.ts";
 import { httpMessagesBench } from "./http-messages.ts";
@@ -38,6 +39,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "mtp": () => mtpBench(),
   "security": () => securityBench(),
   "outbound": () => outboundBench(),
+  "deployments": () => deploymentsBench(Deno.env.get("BENCH_QUICK") ? { roundTrips: 1000 } : {}),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

@@ -39,7 +39,13 @@ export type Command =
     version?: string;
     /** Ed25519 private key (PEM) to sign the component with. */
     signKey?: string;
+    /** A deployment strategy: the agent exists and gets a new version through it. */
+    strategy?: string;
+    /** Canary stages from `--stages 10:30s,50:30s,100:0`. */
+    stages?: { percentage: number; duration: string }[];
+    errorThreshold?: number;
   }
+  | { cmd: "rollback"; id: string }
   | { cmd: "sign"; file: string; key: string }
   | {
     cmd: "audit";
@@ -110,6 +116,9 @@ const OPTIONS = {
   config: { type: "string", short: "c" },
   version: { type: "string" },
   "sign-key": { type: "string" },
+  strategy: { type: "string" },
+  stages: { type: "string" },
+  "error-threshold": { type: "string" },
   // sign
   key: { type: "string" },
   // audit
@@ -149,7 +158,8 @@ const GLOBAL_FLAGS = ["help", "url", "token", "json", "no-progress"];
 /** Flags each command takes, besides the global ones. */
 export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
   help: [],
-  deploy: ["name", "config", "version", "sign-key"],
+  deploy: ["name", "config", "version", "sign-key", "strategy", "stages", "error-threshold"],
+  rollback: [],
   sign: ["key"],
   audit: ["verify", "action", "target", "outcome", "actor", "limit", "cursor"],
   send: [
@@ -180,6 +190,7 @@ export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
 const POSITIONALS: Record<Command["cmd"], [string[], string[]]> = {
   help: [[], ["command"]],
   deploy: [["file.wasm"], []],
+  rollback: [["deployment-id"], []],
   sign: [["file.wasm"], []],
   audit: [[], []],
   send: [[], ["message"]],
@@ -205,6 +216,22 @@ function intFlag(flag: string, raw: string | undefined, min: number, max: number
     throw new UsageError(`--${flag} must be a number from ${min} to ${max}, not '${raw}'`);
   }
   return n;
+}
+
+/**
+ * Parses `--stages 10:30s,50:30s,100:0` into canary stages (the node checks percentages
+ * and durations; here only the shape `<percentage>:<duration>`).
+ */
+export function parseStages(raw: string): { percentage: number; duration: string }[] {
+  return raw.split(",").map((part) => {
+    const m = /^\s*(\d+(?:\.\d+)?):(\S+)\s*$/.exec(part);
+    if (!m) {
+      throw new UsageError(
+        `--stages takes <percentage>:<duration>,... (e.g. 10:30s,50:30s,100:0), not '${part}'`,
+      );
+    }
+    return { percentage: Number(m[1]), duration: m[2] };
+  });
 }
 
 /** Splits repeatable, comma-separated flag values: `--events a,b --events c` → [a, b, c]. */
@@ -334,6 +361,12 @@ function commandOf(
         }
       }
       const signKey = s("sign-key");
+      const strategy = s("strategy");
+      const stages = s("stages");
+      const threshold = s("error-threshold");
+      if ((stages !== undefined || threshold !== undefined) && strategy === undefined) {
+        throw new UsageError("--stages and --error-threshold go with --strategy", cmd);
+      }
       return {
         cmd,
         file: args[0],
@@ -341,8 +374,15 @@ function commandOf(
         config,
         version: s("version"),
         ...(signKey === undefined ? {} : { signKey }),
+        ...(strategy === undefined ? {} : { strategy }),
+        ...(stages === undefined ? {} : { stages: parseStages(stages) }),
+        ...(threshold === undefined
+          ? {}
+          : { errorThreshold: intFlag("error-threshold", threshold, 0, 1) }),
       };
     }
+    case "rollback":
+      return { cmd, id: args[0] };
     case "audit":
       return {
         cmd,

@@ -1,5 +1,5 @@
 import { describeEvent } from "../runtime/dashboard/assets/model.js";
-import type { ApiErrorBody } from "../client/mod.ts";
+import type { ApiErrorBody, Deployment } from "../client/mod.ts";
 import { formatBytes } from "./progress.ts";
 
 /** A column of {@link formatTable}: header and how to read a cell from a row. */
@@ -188,4 +188,16 @@ export function formatApiError(status: number, e: ApiErrorBody): string {
   }
   if (e.trace_id) lines.push(`  trace id: ${e.trace_id}`);
   return lines.join("\n");
+}
+
+/** A deployment in a few lines: id, agent, status, versions and traffic, reason. */
+export function formatDeployment(d: Deployment): string {
+  const from = d.from_version ? `${d.from_version.version} (#${d.from_version.seq})` : "-";
+  const to = d.to_version ? `${d.to_version.version} (#${d.to_version.seq})` : "-";
+  const traffic = Object.entries(d.traffic).map(([v, w]) => `${v} ${w}%`).join(", ");
+  return [
+    `${d.deployment_id}  ${d.agent_id}  ${d.status}  (${String(d.strategy.type ?? "?")})`,
+    `  from ${from} to ${to}${traffic ? `; traffic ${traffic}` : ""}`,
+    ...(d.reason ? [`  reason: ${d.reason}`] : []),
+  ].join("\n");
 }

@@ -3,7 +3,10 @@ import { type Command, DEFAULT_URL } from "./args.ts";
 const USAGE: Record<Command["cmd"], string> = {
   help: "help [command]                      this text, or one command's",
   deploy:
-    "deploy <file.wasm> --name <n> [--config <json>|@file] [--version <v>] [--sign-key <pem>]",
+    "deploy <file.wasm> --name <n> [--config <json>|@file] [--version <v>] [--sign-key <pem>]\n" +
+    "       [--strategy immediate|rolling|blue_green|canary [--stages 10:30s,50:30s,100:0]\n" +
+    "        [--error-threshold 0.05]]   a new version of an existing agent as a deployment",
+  rollback: "rollback <deployment-id>            back to the version before the deployment",
   sign: "sign <file.wasm> --key <private.pem>   Ed25519 signature and key id of a component",
   audit: "audit [--action <a>] [--target <t>] [--outcome ok|refused|failed] [--actor <s>]\n" +
     "       [--limit <n>] [--cursor <c>] [--verify]   the audit trail (admin); --verify checks it",
@@ -34,6 +37,9 @@ const DETAILS: Partial<Record<Command["cmd"], string>> = {
     "the deploy config as JSON or @file.json (name, version, manifest, limits, restart,",
     "hibernate_after_seconds); --name and --version override its fields. --sign-key signs the",
     "component with an Ed25519 private key (PEM), for nodes that trust its publisher.",
+    "With --strategy the agent exists already: the component goes to POST /api/v1/deployments",
+    "as its next version (--version labels it; --config holds config changes), and the",
+    "deployment is printed (its id is what 'rollback' takes).",
   ].join("\n"),
   logs: [
     "Follows the node's event WebSocket (/ws). --events takes type patterns: exact",

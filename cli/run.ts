@@ -11,6 +11,7 @@ import {
   type AgentListQuery,
   ApiError,
   type AuditQuery,
+  type DeploymentRequest,
   type DirectoryQuery,
   FipaEdgeClient,
   type Subscription,
@@ -21,6 +22,7 @@ import {
   formatAgentList,
   formatApiError,
   formatCluster,
+  formatDeployment,
   formatDirectoryList,
   formatEvent,
   formatLifecycle,
@@ -162,6 +164,25 @@ async function execute(
       const signature = c.signKey
         ? await signWith(wasm, new TextDecoder().decode(await io.readFile(c.signKey)), c.signKey)
         : undefined;
+      if (c.strategy !== undefined) {
+        const { name: _n, version: _v, ...changes } = config;
+        progress.spin(`deploying a new version of '${name}' (${c.strategy})`);
+        const d = await api.createDeployment({
+          agent_id: name,
+          wasm,
+          ...(c.version ? { version: c.version } : {}),
+          ...(Object.keys(changes).length ? { config: changes } : {}),
+          ...(signature ? { signature: signature.signature, key_id: signature.key_id } : {}),
+          strategy: {
+            type: c.strategy,
+            ...(c.stages ? { stages: c.stages } : {}),
+            ...(c.errorThreshold === undefined ? {} : { error_threshold: c.errorThreshold }),
+          } as DeploymentRequest["strategy"],
+        }, { signal });
+        progress.clear();
+        print(d, formatDeployment);
+        return EXIT.ok;
+      }
       const label = `uploading ${filename} (${formatBytes(wasm.length)})`;
       // The node checks the config; the CLI passes it on as given.
       const view = await api.deploy(wasm, config as { name: string }, {
@@ -175,6 +196,11 @@ async function execute(
       });
       progress.clear();
       print(view, (v) => `${formatLifecycle("deployed", v)}\n  hash ${v.hash ?? "?"}`);
+      return EXIT.ok;
+    }
+
+    case "rollback": {
+      print(await api.rollback(c.id, { signal }), formatDeployment);
       return EXIT.ok;
     }
 

@@ -5,6 +5,7 @@ import { type ClientOptions, type RequestOptions, Transport } from "./transport.
 import type {
   AgentListQuery,
   AgentPage,
+  AgentVersions,
   AgentView,
   AuditPage,
   AuditQuery,
@@ -13,6 +14,8 @@ import type {
   ComponentSignature,
   Delivery,
   DeployConfig,
+  Deployment,
+  DeploymentRequest,
   DirectoryPage,
   DirectoryQuery,
   MessageInput,
@@ -140,6 +143,52 @@ export class FipaEdgeClient {
       "PUT",
       agentPath(id),
       upload(change.wasm, change.config, opts),
+    );
+  }
+
+  /** The recorded versions of an agent (each deploy and update), oldest first. */
+  async versions(id: string, opts: CallOptions = {}): Promise<AgentVersions> {
+    return await this.http.json<AgentVersions>("GET", `${agentPath(id)}/versions`, opts);
+  }
+
+  /**
+   * Deploys a new version of an agent with a strategy (`POST /api/v1/deployments`); give
+   * the component as bytes in `wasm` (sent base64) or a stored version in `version`.
+   */
+  async createDeployment(
+    request: Omit<DeploymentRequest, "wasm_module"> & { wasm?: Uint8Array },
+    opts: CallOptions = {},
+  ): Promise<Deployment> {
+    const { wasm, ...rest } = request;
+    return await this.http.json<Deployment>("POST", "/api/v1/deployments", {
+      json: { ...rest, ...(wasm ? { wasm_module: base64(wasm) } : {}) },
+      signal: opts.signal,
+    });
+  }
+
+  /** One deployment. */
+  async deployment(id: string, opts: CallOptions = {}): Promise<Deployment> {
+    return await this.http.json<Deployment>(
+      "GET",
+      `/api/v1/deployments/${encodeURIComponent(id)}`,
+      opts,
+    );
+  }
+
+  /** Deployments, newest first (optionally of one agent). */
+  async deployments(
+    query: { agent_id?: string } = {},
+    opts: CallOptions = {},
+  ): Promise<{ deployments: Deployment[] }> {
+    return await this.http.json("GET", "/api/v1/deployments", { query, ...opts });
+  }
+
+  /** Rolls a deployment back: the agent returns to the version before it. */
+  async rollback(id: string, opts: CallOptions = {}): Promise<Deployment> {
+    return await this.http.json<Deployment>(
+      "POST",
+      `/api/v1/deployments/${encodeURIComponent(id)}/rollback`,
+      opts,
     );
   }
 
@@ -337,4 +386,13 @@ function upload(
     contentType: `multipart/form-data; boundary=${boundary}`,
     signal: opts.signal,
   };
+}
+
+/** Bytes as base64 (in chunks: a component may be large). */
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
 }

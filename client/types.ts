@@ -37,6 +37,16 @@ import type { WsClientMessageSchema } from "../runtime/http/routes/observe.ts";
 import type { AuditQuerySchema } from "../runtime/http/routes/audit.ts";
 import type { AuditPage as ServerAuditPage } from "../runtime/audit/log.ts";
 import type { ChainVerdict } from "../runtime/audit/chain.ts";
+import type { CreateDeploymentSchema } from "../runtime/http/routes/deployments.ts";
+import type { DeploymentView } from "../runtime/deployments/service.ts";
+import type { AgentVersionsSchema } from "../runtime/http/routes/agents.ts";
+
+/** What `POST /api/v1/deployments` takes, as a client writes it. */
+export type DeploymentRequest = z.input<typeof CreateDeploymentSchema>;
+/** A deployment: status, stage, traffic per version, versions, reason. */
+export type Deployment = DeploymentView;
+/** An agent's recorded versions, oldest first. */
+export type AgentVersions = z.output<typeof AgentVersionsSchema>;
 
 export type { AclJson, AgentView, EventFilter, NodeEvent };
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import type { AgentVersion } from "../directory/mod.ts";
 import type { Timers } from "../async/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -27,6 +28,16 @@ export interface AgentDirectory {
   /** Claims the name cluster-wide; throws `AGENT_ALREADY_EXISTS` if it is taken. */
   register(record: AgentRecord): Promise<void>;
   setState(name: string, state: AgentState): Promise<void>;
+  /**
+   * Records a deploy or update that took effect as the agent's next version (labelled
+   * `version`, or automatically), with who deployed it.
+   */
+  recordVersion?(
+    record: AgentRecord,
+    opts: { version?: string; deployedBy?: string },
+  ): Promise<void>;
+  /** The recorded versions of an agent name, oldest first. */
+  versions?(name: string): readonly AgentVersion[];
   /** Releases the name, only if this node holds it (never another node's agent). */
   deregister(name: string): Promise<void>;
   /** Providers of a service (for `find-agents-by-service`). */

@@ -18,6 +18,7 @@ import type { AgentRegistry } from "./registry.ts";
 import type { RestartSupervisor } from "./supervisor.ts";
 import type { AgentInstance } from "./deps.ts";
 import type { AgentView } from "./view.ts";
+import { nextVersionRecord } from "./versions.ts";
 
 /** The parts the lifecycle works with. */
 export interface LifecycleParts {
@@ -89,7 +90,7 @@ export class Lifecycle {
   async deploy(
     bytes: Uint8Array,
     config: DeployConfig,
-    opts: { publisherKeyId?: string } = {},
+    opts: { publisherKeyId?: string; deployedBy?: string } = {},
   ): Promise<AgentView> {
     this.registry.open();
     if (this.registry.has(config.name)) {
@@ -147,6 +148,7 @@ export class Lifecycle {
       }
       throw e;
     }
+    await this.#recordVersion(record, record.version, opts.deployedBy);
     this.deps.events.publish({
       type: "agent.deployed",
       agent_id: record.name,
@@ -163,23 +165,23 @@ export class Lifecycle {
    */
   update(
     ref: string,
-    change: { bytes?: Uint8Array; config?: UpdateConfig; publisherKeyId?: string },
+    change: {
+      bytes?: Uint8Array;
+      config?: UpdateConfig;
+      publisherKeyId?: string;
+      deployedBy?: string;
+    },
   ): Promise<AgentView> {
     const m = this.registry.find(ref);
     return this.registry.serial(m, async () => {
       const hash = change.bytes ? (await this.deps.store.load(change.bytes)).hash : m.record.hash;
-      const c = change.config ?? {};
-      const { publisher_key_id: _was, ...kept } = m.record;
       const publisher = change.bytes ? change.publisherKeyId : m.record.publisher_key_id;
       const next: AgentRecord = {
-        ...kept,
-        ...(publisher ? { publisher_key_id: publisher } : {}),
-        hash,
-        version: c.version ?? m.record.version,
-        manifest: c.manifest ?? m.record.manifest,
-        limits: c.limits ?? m.record.limits,
-        restart: c.restart ?? m.record.restart,
-        hibernate_after_seconds: c.hibernate_after_seconds ?? m.record.hibernate_after_seconds,
+        ...nextVersionRecord(
+          m.record,
+          { hash, config: change.config, publisher },
+          this.deps.directory?.versions?.(m.record.name) ?? [],
+        ),
         updated_at: new Date(this.now()).toISOString(),
         deployment_id: `deploy_${crypto.randomUUID().slice(0, 8)}`,
       };
@@ -213,6 +215,7 @@ export class Lifecycle {
         if (old) await this.#reactivate(m, "after a failed update");
         throw e;
       }
+      await this.#recordVersion(next, next.version, change.deployedBy);
       this.deps.events.publish({
         type: "agent.updated",
         agent_id: next.name,
@@ -317,6 +320,20 @@ export class Lifecycle {
       };
     });
   }
+  /**
+   * Records a deploy or update that took effect as a version in the directory. The change
+   * stands when the directory cannot record it (it is logged): the agent runs it already.
+   */
+  async #recordVersion(record: AgentRecord, version: string, deployedBy?: string) {
+    await this.deps.directory?.recordVersion?.(record, { version, deployedBy }).catch((e) =>
+      this.deps.log.warn("directory did not record the version", {
+        agent: record.name,
+        version,
+        error: String(e),
+      })
+    );
+  }
+
   async #step(step: LifecycleStep, agent: string): Promise<void> {
     await this.deps.fault?.(step, agent);
   }

@@ -8,7 +8,7 @@ import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import { isWorkerLost, mailboxFull } from "../sandbox/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
-import type { Managed, Queued } from "./managed.ts";
+import { countOutcome, type Managed, type Queued } from "./managed.ts";
 import { recordSuccess } from "./restart.ts";
 
 /** What the mailbox needs beyond the node's deps. */
@@ -17,6 +17,8 @@ export interface MailboxDeps {
   now: () => number;
   /** Whether deliveries to `m` wait now; a hibernated agent starts waking here (mobility). */
   holding(m: Managed): boolean;
+  /** Delivers to the agent's next instance (see `next-instance.ts`). */
+  deliverNext?(m: Managed, d: Delivery): void | Promise<void>;
 }
 
 /** Delivers, holds and releases agents' messages. */
@@ -31,6 +33,11 @@ export class Mailbox {
    */
   deliver(m: Managed, d: Delivery, to: AgentIdentifier): void | Promise<void> {
     if (this.x.holding(m)) return this.hold(m, d, to);
+    // Two versions side by side: THE place where a message's instance is picked.
+    const next = m.next && !m.next.closing ? m.next : undefined;
+    if (next && next.split.pick(d.message.conversation_id) === "next" && this.x.deliverNext) {
+      return this.x.deliverNext(m, d);
+    }
     const { deps } = this.x;
     m.lastActive = this.x.now();
     const h = m.handle;
@@ -70,11 +77,13 @@ export class Mailbox {
         m.counters.total_latency_ms += ms;
         m.counters.last_message_at = this.x.now();
         m.failures = recordSuccess(m.failures);
+        if (next) countOutcome(next.stats.stable, ms, false);
         deps.metrics?.messageLatency.observe({ agent_kind: "wasm" }, ms / 1000);
       },
       (e) => {
         if (isWorkerLost(e)) return; // handled again (below)
         m.counters.messages_failed++;
+        if (next) countOutcome(next.stats.stable, performance.now() - t0, true);
         deps.log.debug("delivery failed", {
           agent: name,
           message_id: d.message_id,

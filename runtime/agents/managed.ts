@@ -24,10 +24,51 @@ export interface Hold {
   front: number;
 }
 
+/** Outcomes of one version's instance while two run side by side. */
+export interface VersionStats {
+  /** Messages it handled or failed on. */
+  handled: number;
+  /** Traps, restarts, messages it did not understand. */
+  errors: number;
+  /** The last handling times, ms (at most 1024, oldest dropped). */
+  latencies: number[];
+}
+
+/**
+ * A second instance of the agent, of the version being deployed (canary, blue-green): it
+ * takes the new conversations its weight gives it (`split`), never checkpoints (its
+ * changes stay in its memory), and is started again after a failure.
+ */
+export interface NextInstance {
+  record: AgentRecord;
+  handle?: AgentInstance;
+  /** Set while it starts (again). */
+  starting?: Promise<AgentInstance>;
+  /** Which conversations go where: see `deployments/traffic.ts`. */
+  split: {
+    readonly weight: number;
+    pick(conversation: string | undefined): "stable" | "next";
+    setWeight(weight: number): void;
+  };
+  stats: { stable: VersionStats; next: VersionStats };
+  /** Set once it takes nothing new (it is being stopped). */
+  closing?: boolean;
+}
+
+/** Counts an outcome of a handling into `s`. */
+export function countOutcome(s: VersionStats, ms: number, error: boolean): void {
+  s.handled++;
+  if (error) s.errors++;
+  s.latencies.push(ms);
+  if (s.latencies.length > 1024) s.latencies.shift();
+}
+
 /** One agent on this node: its record, its instance (while it has one) and what goes with it. */
 export interface Managed {
   record: AgentRecord;
   handle?: AgentInstance;
+  /** The instance of a version being deployed beside `handle` (canary, blue-green). */
+  next?: NextInstance;
   /** Makes the handle's changes durable (checkpoints); one per handle. */
   ckpt?: Checkpointer;
   /** Ends when the commit a closed checkpointer had under way has ended. */

@@ -13,12 +13,17 @@ import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { Instances } from "./instances.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox } from "./mailbox.ts";
+import { NextInstances } from "./next-instance.ts";
+import type { VersionStats } from "./managed.ts";
+import { nextVersionRecord } from "./versions.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { AgentState } from "./record.ts";
 import { AgentRegistry } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
 import type { AgentView } from "./view.ts";
+import type { AgentVersion } from "../directory/mod.ts";
+import { ApiError } from "../errors/mod.ts";
 
 export type { AgentDirectory, AgentManagerDeps } from "./deps.ts";
 
@@ -58,6 +63,7 @@ export class AgentManager {
   readonly #mailbox: Mailbox;
   readonly #mobility: Mobility;
   readonly #lifecycle: Lifecycle;
+  readonly #next: NextInstances;
 
   constructor(readonly deps: AgentManagerDeps) {
     const now = deps.now ?? Date.now;
@@ -90,10 +96,12 @@ export class AgentManager {
       supervisor,
       now,
     });
+    const next = this.#next = new NextInstances(deps, store, instances);
     this.#mailbox = mobility.mailbox = new Mailbox({
       deps,
       now,
       holding: (m) => mobility.holding(m),
+      deliverNext: (m, d) => next.deliver(m, d),
     });
     this.#lifecycle = new Lifecycle(deps, {
       store,
@@ -120,7 +128,7 @@ export class AgentManager {
   deploy(
     bytes: Uint8Array,
     config: DeployConfig,
-    opts: { publisherKeyId?: string } = {},
+    opts: { publisherKeyId?: string; deployedBy?: string } = {},
   ): Promise<AgentView> {
     return this.#lifecycle.deploy(bytes, config, opts);
   }
@@ -146,6 +154,62 @@ export class AgentManager {
     return this.#registry.view(this.#registry.find(ref));
   }
 
+  /**
+   * The recorded versions of an agent (by name, full name or agent id of an agent here, or
+   * the name of one elsewhere in the cluster), oldest first; `404 AGENT_NOT_FOUND` when
+   * there are none.
+   */
+  versions(ref: string): { name: string; versions: readonly AgentVersion[] } {
+    let name = ref.split("@")[0];
+    try {
+      name = this.#registry.find(ref).record.name;
+    } catch { /* not here: the directory may know it */ }
+    const versions = this.deps.directory?.versions?.(name) ?? [];
+    if (versions.length === 0) {
+      throw new ApiError("AGENT_NOT_FOUND", `No versions of agent '${ref}' are recorded`, {
+        agent: ref,
+      });
+    }
+    return { name, versions };
+  }
+
+  /**
+   * Starts the next version of an agent beside its instance (canary, blue-green): a new
+   * component and/or config, taking `weight` percent of new conversations. Its label is
+   * `config.version`, or the automatic next one. `409 CONFLICT` when one runs already.
+   */
+  async startNext(
+    ref: string,
+    change: { bytes: Uint8Array; config?: UpdateConfig; publisherKeyId?: string },
+    weight: number,
+  ): Promise<{ version: string; hash: string }> {
+    const m = this.#registry.find(ref);
+    const { hash } = await this.deps.store.load(change.bytes);
+    const record = nextVersionRecord(
+      m.record,
+      { hash, config: change.config, publisher: change.publisherKeyId },
+      this.deps.directory?.versions?.(m.record.name) ?? [],
+    );
+    await this.#next.start(m, record, weight);
+    return { version: record.version, hash };
+  }
+
+  /** Sets the next version's share of new conversations, percent. */
+  setNextWeight(ref: string, weight: number): void {
+    this.#registry.find(ref).next?.split.setWeight(weight);
+  }
+
+  /** Outcomes of both versions while a next one runs (`undefined` when none does). */
+  nextStats(ref: string): { stable: VersionStats; next: VersionStats; weight: number } | undefined {
+    const n = this.#registry.find(ref).next;
+    return n && { stable: n.stats.stable, next: n.stats.next, weight: n.split.weight };
+  }
+
+  /** Stops the next version: it takes nothing new, finishes what it has, and ends. */
+  stopNext(ref: string): Promise<void> {
+    return this.#next.stop(this.#registry.find(ref));
+  }
+
   /** Whether an agent of that name is managed here. */
   has(name: string): boolean {
     return this.#registry.has(name);
@@ -154,11 +218,17 @@ export class AgentManager {
   /**
    * Updates an agent: a new component and/or config. The agent's storage carries over; its
    * memory does not (the new component starts with `init`). A failed update leaves the agent
-   * as it was.
+   * as it was. Each deploy and update is recorded as a version in the directory (see
+   * {@link versions}).
    */
   update(
     ref: string,
-    change: { bytes?: Uint8Array; config?: UpdateConfig; publisherKeyId?: string },
+    change: {
+      bytes?: Uint8Array;
+      config?: UpdateConfig;
+      publisherKeyId?: string;
+      deployedBy?: string;
+    },
   ): Promise<AgentView> {
     return this.#lifecycle.update(ref, change);
   }
@@ -167,8 +237,12 @@ export class AgentManager {
    * Stops an agent: it takes no new messages (`draining`), handles those in its mailbox
    * when `drain` (within the grace period), then `shutdown` runs and it is `stopped`.
    */
-  stop(ref: string, opts: { graceSeconds?: number; drain?: boolean } = {}): Promise<AgentView> {
-    return this.#lifecycle.stop(ref, opts);
+  async stop(
+    ref: string,
+    opts: { graceSeconds?: number; drain?: boolean } = {},
+  ): Promise<AgentView> {
+    await this.#next.stop(this.#registry.find(ref));
+    return await this.#lifecycle.stop(ref, opts);
   }
 
   /** Starts a stopped or failed agent again (fresh instance, storage kept). */
@@ -177,10 +251,11 @@ export class AgentManager {
   }
 
   /** Removes an agent, its record and its storage. */
-  remove(
+  async remove(
     ref: string,
   ): Promise<{ agent_id: string; name: string; status: "removed"; removed_at: string }> {
-    return this.#lifecycle.remove(ref);
+    await this.#next.stop(this.#registry.find(ref), 0);
+    return await this.#lifecycle.remove(ref);
   }
 
   /** Mailbox depth and state counts, for metrics. */
@@ -218,8 +293,22 @@ export class AgentManager {
     return this.#mobility.hibernate(ref);
   }
 
-  /** See {@link Mobility.pauseForMove}. */
+  /**
+   * See {@link Mobility.pauseForMove}. An agent running a second version (a deployment
+   * under way) does not move: `409 CONFLICT` until the deployment ends.
+   */
   pauseForMove(ref: string, hop: MigrationHop): Promise<AgentCapture> {
+    const m = this.#registry.find(ref);
+    if (m.next) {
+      return Promise.reject(
+        new ApiError(
+          "CONFLICT",
+          `Agent '${m.record.name}' runs a second version (${m.next.record.version}) of a ` +
+            "deployment under way: it moves once the deployment ends",
+          { agent: m.record.name },
+        ),
+      );
+    }
     return this.#mobility.pauseForMove(ref, hop);
   }
 

@@ -42,3 +42,4 @@ export {
 } from "./contract.ts";
 export { type AgentView, toView } from "./view.ts";
 export { componentHashesInUse } from "./component-use.ts";
+export { automaticVersion, manifestSummary, versionConfig } from "./versions.ts";

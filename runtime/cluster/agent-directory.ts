@@ -1,6 +1,18 @@
 import type { AgentIdentifier } from "../acl/mod.ts";
-import type { AgentDirectory, AgentRecord, AgentState } from "../agents/mod.ts";
-import { findAgentsByService, getAgent, listMembers } from "../directory/mod.ts";
+import {
+  type AgentDirectory,
+  type AgentRecord,
+  type AgentState,
+  manifestSummary,
+  versionConfig,
+} from "../agents/mod.ts";
+import {
+  type AgentVersion,
+  findAgentsByService,
+  getAgent,
+  listMembers,
+  listVersions,
+} from "../directory/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { NodeInfo } from "../sandbox/mod.ts";
 import type { Cluster } from "./cluster.ts";
@@ -22,16 +34,7 @@ export function clusterAgentDirectory(cluster: Cluster, platform: () => string):
           : r.state === "unloaded"
           ? "unloaded"
           : r.state,
-        manifest: {
-          version: r.version,
-          capabilities: [
-            "messaging",
-            "storage",
-            "logging",
-            ...(r.manifest.may_migrate ? ["migration"] : []),
-          ],
-          limits: { memory_bytes: r.limits.memory, cpu_ms_per_call: r.limits.cpu_ms_per_call },
-        },
+        manifest: manifestSummary(r),
         component_hash: r.hash,
         at: now(),
       });
@@ -48,6 +51,30 @@ export function clusterAgentDirectory(cluster: Cluster, platform: () => string):
           reason: res.reason,
         });
       }
+    },
+    async recordVersion(r: AgentRecord, opts: { version?: string; deployedBy?: string }) {
+      const res = await cluster.propose({
+        type: "agent.record-version",
+        name: r.name,
+        node: cluster.id,
+        ...(opts.version === undefined ? {} : { version: opts.version }),
+        component_hash: r.hash,
+        manifest: manifestSummary(r),
+        config: versionConfig(r),
+        deployment_id: r.deployment_id,
+        ...(opts.deployedBy === undefined ? {} : { deployed_by: opts.deployedBy }),
+        at: now(),
+      });
+      if (!res.ok) {
+        throw new ApiError(
+          "DEPLOYMENT_FAILED",
+          `Directory did not record a version of '${r.name}': ${res.message}`,
+          { reason: res.reason },
+        );
+      }
+    },
+    versions(name: string): readonly AgentVersion[] {
+      return listVersions(cluster.machine.state, name);
     },
     async setState(name: string, state: AgentState) {
       await cluster.propose({ type: "agent.set-state", name, state, at: now() });

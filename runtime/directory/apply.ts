@@ -12,6 +12,8 @@ import {
 } from "./state.ts";
 import { compareCodeUnits } from "./sorted-names.ts";
 import { deepFreeze } from "./deep-freeze.ts";
+import { type AgentVersion, MAX_AGENT_VERSIONS } from "./agent-version.ts";
+import { MAX_DEPLOYMENTS } from "./deployment-record.ts";
 
 function fail(reason: ApplyFailure["reason"], message: string): ApplyFailure {
   return { ok: false, reason, message };
@@ -143,6 +145,7 @@ function applyCommand(
         );
       }
       deleteAgent(state, c.name);
+      state.versions.delete(c.name);
       const events: DirectoryEvent[] = [{ type: "agent.deregistered", agent }];
       const reg = state.registrations.get(c.name);
       if (reg && !c.keep_services) {
@@ -150,6 +153,61 @@ function applyCommand(
         events.push({ type: "df.deregistered", description: reg, expired: false });
       }
       return ok(agent, events);
+    }
+    case "agent.record-version": {
+      const before = state.agents.get(c.name);
+      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
+      if (before.node !== c.node) {
+        return fail(
+          "stale-location",
+          `agent '${c.name}' is on node '${before.node}', not '${c.node}'`,
+        );
+      }
+      const kept = state.versions.get(c.name) ?? [];
+      const seq = (kept.at(-1)?.seq ?? 0) + 1;
+      const version: AgentVersion = deepFreeze({
+        seq,
+        version: c.version ?? `v${seq}`,
+        component_hash: c.component_hash,
+        manifest: structuredClone(c.manifest),
+        config: structuredClone(c.config),
+        node: c.node,
+        deployment_id: c.deployment_id,
+        ...(c.deployed_by === undefined ? {} : { deployed_by: c.deployed_by }),
+        deployed_at: c.at,
+      });
+      state.versions.set(c.name, [...kept, version].slice(-MAX_AGENT_VERSIONS));
+      const after: AgentRecord = {
+        ...before,
+        manifest: structuredClone(c.manifest),
+        component_hash: c.component_hash,
+        updated_at: c.at,
+      };
+      putAgent(state, after);
+      return ok(after, [{ type: "agent.updated", before, after }]);
+    }
+    case "deployment.put": {
+      const d = c.deployment;
+      const before = state.deployments.get(d.id);
+      if (c.expected_status !== undefined) {
+        if (!before) return fail("not-registered", `deployment '${d.id}' is not registered`);
+        if (before.status !== c.expected_status) {
+          return fail(
+            "stale-state",
+            `deployment '${d.id}' is '${before.status}', not '${c.expected_status}'`,
+          );
+        }
+      }
+      if (before && before.agent !== d.agent) {
+        return fail("unsupported-value", `deployment '${d.id}' is of agent '${before.agent}'`);
+      }
+      const after = deepFreeze(structuredClone(d));
+      state.deployments.set(d.id, after);
+      for (const id of state.deployments.keys()) {
+        if (state.deployments.size <= MAX_DEPLOYMENTS) break;
+        state.deployments.delete(id);
+      }
+      return ok(undefined, [{ type: "deployment.changed", deployment: after }]);
     }
     case "df.register": {
       const name = c.description.name.name;

@@ -8,6 +8,8 @@ import {
   NodeIdSchema,
 } from "./agent-record.ts";
 import { DfAgentDescriptionSchema } from "./df-description.ts";
+import { VersionConfigSchema, VersionLabelSchema } from "./agent-version.ts";
+import { DeploymentRecordSchema } from "./deployment-record.ts";
 import { MEMBER_ROLES, MemberSchema, PublicKeySchema } from "./member.ts";
 
 /**
@@ -63,6 +65,37 @@ export const AgentDeregisterSchema = z.strictObject({
   node: NodeIdSchema.optional(),
   keep_services: z.boolean().optional(),
   at: InstantSchema,
+});
+
+/**
+ * Record a new version of an agent: a deploy or an update that took effect on `node`. The
+ * agent's record takes the version's component hash and manifest; the version is kept (at
+ * most `MAX_AGENT_VERSIONS` per name) with the next sequence number, labelled `version` or
+ * `v<seq>` when absent. Fails `not-registered`, or `stale-location` when the agent lives on
+ * another node.
+ */
+export const AgentRecordVersionSchema = z.strictObject({
+  type: z.literal("agent.record-version"),
+  name: AgentNameSchema,
+  node: NodeIdSchema,
+  version: VersionLabelSchema.optional(),
+  component_hash: ComponentHashSchema,
+  manifest: ManifestSummarySchema,
+  config: VersionConfigSchema,
+  deployment_id: z.string().min(1).max(128),
+  deployed_by: z.string().min(1).max(256).optional(),
+  at: InstantSchema,
+});
+
+/**
+ * Create or replace a deployment. With `expected_status` it only replaces one in that
+ * status (fails `stale-state` otherwise, `not-registered` when there is none): two nodes
+ * never both move one deployment on. Keeps at most `MAX_DEPLOYMENTS`, the oldest go first.
+ */
+export const DeploymentPutSchema = z.strictObject({
+  type: z.literal("deployment.put"),
+  deployment: DeploymentRecordSchema,
+  expected_status: DeploymentRecordSchema.shape.status.optional(),
 });
 
 /** Register a DF description. Fails `already-registered`. */
@@ -130,6 +163,8 @@ export const DirectoryCommandSchema = z.discriminatedUnion("type", [
   AgentSetStateSchema,
   AgentMoveSchema,
   AgentDeregisterSchema,
+  AgentRecordVersionSchema,
+  DeploymentPutSchema,
   DfRegisterSchema,
   DfModifySchema,
   DfDeregisterSchema,

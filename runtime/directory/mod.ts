@@ -37,6 +37,21 @@ export {
   NodeIdSchema,
 } from "./agent-record.ts";
 export {
+  type AgentVersion,
+  AgentVersionSchema,
+  MAX_AGENT_VERSIONS,
+  MAX_VERSION_CONFIG_CHARS,
+  VersionConfigSchema,
+  VersionLabelSchema,
+} from "./agent-version.ts";
+export {
+  DEPLOYMENT_STATUSES,
+  DeploymentIdSchema,
+  type DeploymentRecord,
+  DeploymentRecordSchema,
+  MAX_DEPLOYMENTS,
+} from "./deployment-record.ts";
+export {
   type DfAgentDescription,
   dfAgentDescription,
   DfAgentDescriptionSchema,
@@ -62,8 +77,10 @@ export {
 export {
   AgentDeregisterSchema,
   AgentMoveSchema,
+  AgentRecordVersionSchema,
   AgentRegisterSchema,
   AgentSetStateSchema,
+  DeploymentPutSchema,
   DfDeregisterSchema,
   DfExpireSchema,
   DfModifySchema,
@@ -102,11 +119,14 @@ export {
   type AgentPage,
   findAgentsByService,
   getAgent,
+  getDeployment,
   getMember,
   getRegistration,
   listAgents,
   type ListAgentsOptions,
+  listDeployments,
   listMembers,
+  listVersions,
   type SearchOptions,
   searchServices,
 } from "./queries.ts";

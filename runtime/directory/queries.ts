@@ -1,10 +1,32 @@
 import type { AgentIdentifier } from "../acl/mod.ts";
 import type { AgentRecord, LifecycleState } from "./agent-record.ts";
+import type { AgentVersion } from "./agent-version.ts";
+import type { DeploymentRecord } from "./deployment-record.ts";
 import type { DfAgentDescription, DfTemplate } from "./df-description.ts";
 import { compileDfTemplate } from "./df-match.ts";
 import type { Member } from "./member.ts";
 import { compareCodeUnits } from "./sorted-names.ts";
 import type { DirectoryState } from "./state.ts";
+
+/** The recorded versions of an agent name, oldest first (empty when none). O(1). */
+export function listVersions(state: DirectoryState, name: string): readonly AgentVersion[] {
+  return state.versions.get(name) ?? [];
+}
+
+/** One deployment by id, or `undefined`. O(1). */
+export function getDeployment(state: DirectoryState, id: string): DeploymentRecord | undefined {
+  return state.deployments.get(id);
+}
+
+/** Deployments, newest first, optionally of one agent only. O(n). */
+export function listDeployments(
+  state: DirectoryState,
+  opts: { agent?: string } = {},
+): DeploymentRecord[] {
+  return [...state.deployments.values()]
+    .filter((d) => opts.agent === undefined || d.agent === opts.agent)
+    .reverse();
+}
 
 /** The record of one agent, or `undefined`. O(1). */
 export function getAgent(state: DirectoryState, name: string): AgentRecord | undefined {

@@ -1,6 +1,7 @@
 import type { AgentRecord } from "./agent-record.ts";
 import type { DfAgentDescription } from "./df-description.ts";
 import type { Member } from "./member.ts";
+import type { DeploymentRecord } from "./deployment-record.ts";
 
 /**
  * Why a command was refused. The first two are the FIPA failure propositions of SC00023;
@@ -28,7 +29,8 @@ export type DirectoryEvent =
   | { type: "df.deregistered"; description: DfAgentDescription; expired: boolean }
   | { type: "member.added"; member: Member }
   | { type: "member.updated"; before: Member; after: Member }
-  | { type: "member.removed"; member: Member };
+  | { type: "member.removed"; member: Member }
+  | { type: "deployment.changed"; deployment: DeploymentRecord };
 
 /** The outcome of a command that took effect: what it touched and the events it caused. */
 export interface ApplyOk {

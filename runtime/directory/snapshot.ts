@@ -1,8 +1,11 @@
 import { z } from "zod";
+import { AgentNameSchema } from "../acl/mod.ts";
 import { type AgentRecord, AgentRecordSchema } from "./agent-record.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { type DfAgentDescription, DfAgentDescriptionSchema } from "./df-description.ts";
 import { MemberSchema } from "./member.ts";
+import { AgentVersionSchema, MAX_AGENT_VERSIONS } from "./agent-version.ts";
+import { DeploymentRecordSchema, MAX_DEPLOYMENTS } from "./deployment-record.ts";
 import { RequestIdSchema } from "./commands.ts";
 import { remember } from "./sessions.ts";
 import { DIRECTORY_FAILURE_REASONS } from "./results.ts";
@@ -26,17 +29,23 @@ const RememberedRequestSchema = z.union([
 
 /**
  * Schema of a snapshot's JSON. A trust boundary: snapshots come from peers. Version 2 adds
- * `requests` (the remembered outcomes of recent client requests, oldest first); version 1
- * snapshots (without it) still restore.
+ * `requests` (the remembered outcomes of recent client requests, oldest first), version 3
+ * `versions` (each agent name's recorded versions, oldest first) and `deployments` (oldest
+ * first); older snapshots (without them) still restore.
  */
 export const DirectorySnapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   revision: z.number().int().nonnegative(),
   agents: z.array(AgentRecordSchema),
   registrations: z.array(DfAgentDescriptionSchema),
   members: z.array(MemberSchema),
   requests: z.array(RememberedRequestSchema).optional(),
+  versions: z.array(z.strictObject({
+    name: AgentNameSchema,
+    versions: z.array(AgentVersionSchema).min(1).max(MAX_AGENT_VERSIONS),
+  })).optional(),
+  deployments: z.array(DeploymentRecordSchema).max(MAX_DEPLOYMENTS).optional(),
 });
 
 /** A snapshot that cannot be restored; `message` names the offending value. */
@@ -59,12 +68,17 @@ function sortedValues<T>(map: Map<string, T>): T[] {
 export function snapshot(state: DirectoryState): Uint8Array {
   const doc = {
     format: SNAPSHOT_FORMAT,
-    version: 2,
+    version: 3,
     revision: state.revision,
     agents: state.agentNames.map((n) => state.agents.get(n)!),
     registrations: state.registrationNames.map((n) => state.registrations.get(n)!),
     members: sortedValues(state.members),
     requests: [...state.requests].map(([id, o]) => ({ id, ...o })),
+    versions: [...state.versions.keys()].sort(compareCodeUnits).map((name) => ({
+      name,
+      versions: state.versions.get(name)!,
+    })),
+    deployments: [...state.deployments.values()],
   };
   return new TextEncoder().encode(canonicalJson(doc));
 }
@@ -102,11 +116,26 @@ export function restore(bytes: Uint8Array): DirectoryState {
   unique("member", doc.members.map((m) => m.id));
   const requests = doc.requests ?? [];
   unique("request", requests.map((r) => r.id));
+  const versions = doc.versions ?? [];
+  const deployments = doc.deployments ?? [];
+  unique("deployment", deployments.map((d) => d.id));
+  unique("versions of agent", versions.map((v) => v.name));
+  for (const v of versions) {
+    for (let i = 1; i < v.versions.length; i++) {
+      if (v.versions[i].seq <= v.versions[i - 1].seq) {
+        throw new DirectorySnapshotError(
+          `snapshot lists the versions of '${v.name}' out of order (seq ${v.versions[i].seq})`,
+        );
+      }
+    }
+  }
   const state = createDirectoryState();
   state.revision = doc.revision;
   for (const a of doc.agents) putAgent(state, a as AgentRecord);
   for (const d of doc.registrations) putRegistration(state, d as DfAgentDescription);
   for (const m of doc.members) state.members.set(m.id, deepFreeze(m));
+  for (const v of versions) state.versions.set(v.name, deepFreeze(v.versions));
+  for (const d of deployments) state.deployments.set(d.id, deepFreeze(d));
   for (const { id, ...outcome } of requests) remember(state, id, outcome, Infinity);
   return state;
 }

@@ -1,4 +1,6 @@
 import type { AgentRecord, LifecycleState } from "./agent-record.ts";
+import type { AgentVersion } from "./agent-version.ts";
+import type { DeploymentRecord } from "./deployment-record.ts";
 import { deepFreeze } from "./deep-freeze.ts";
 import type { DfAgentDescription } from "./df-description.ts";
 import type { Member } from "./member.ts";
@@ -28,6 +30,10 @@ export interface DirectoryState {
   /** Names of registrations that carry a lease (scanned by `df.expire`). */
   leased: Set<string>;
   members: Map<string, Member>;
+  /** Recorded versions by agent name, oldest first (frozen; see `agent-version.ts`). */
+  versions: Map<string, readonly AgentVersion[]>;
+  /** Deployments by id, oldest first (insertion order; frozen). */
+  deployments: Map<string, DeploymentRecord>;
   /**
    * Outcomes of recent client requests by request id, oldest first (insertion order), at
    * most `MAX_REMEMBERED_REQUESTS` (`sessions.ts`): what makes retried proposals idempotent.
@@ -49,6 +55,8 @@ export function createDirectoryState(): DirectoryState {
     byServiceName: new Map(),
     leased: new Set(),
     members: new Map(),
+    versions: new Map(),
+    deployments: new Map(),
     requests: new Map(),
   };
 }

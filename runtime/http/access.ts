@@ -40,6 +40,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   "POST /api/v1/agents": { action: "deploy", body: "config.name", audit: "agent.deploy" },
   "GET /api/v1/agents": { action: "read" },
   "GET /api/v1/agents/{id}": { action: "read", param: "id", agent: true },
+  "GET /api/v1/agents/{id}/versions": { action: "read", param: "id", agent: true },
+  "PUT /api/v1/agents/{id}/reload": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.reload",
+  },
   "PUT /api/v1/agents/{id}": {
     action: "deploy",
     param: "id",
@@ -76,6 +83,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     agent: true,
     audit: "agent.hibernate",
   },
+  // Deployments (the agent is named in the body, or is the deployment's).
+  "POST /api/v1/deployments": { action: "deploy", body: "agent_id", audit: "deployment.create" },
+  "GET /api/v1/deployments": { action: "read" },
+  "GET /api/v1/deployments/{id}": { action: "read" },
+  "POST /api/v1/deployments/{id}/rollback": { action: "deploy", audit: "deployment.rollback" },
   "GET /api/v1/metrics/agents/{id}": { action: "read", param: "id", agent: true },
   "GET /api/v1/metrics/system": { action: "read" },
   "GET /api/v1/metrics/series": { action: "read" },

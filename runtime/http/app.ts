@@ -37,6 +37,9 @@ import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
 import { directoryRoutes } from "./routes/directory.ts";
 import { federationRoutes } from "./routes/federation.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
+import { deploymentRoutes } from "./routes/deployments.ts";
+import { reloadRoutes } from "./routes/reload.ts";
+import type { DeploymentService } from "../deployments/mod.ts";
 import { drainRoutes, leaveRoutes } from "./routes/drain.ts";
 import { DOCS_PATHS, docsRoutes } from "./routes/docs.ts";
 import type { MigrationService } from "../migration/mod.ts";
@@ -87,6 +90,8 @@ export interface AppDeps {
   migration?: MigrationService;
   /** Agent lifecycle; omitted means no `/api/v1/agents` routes. */
   agents?: AgentManager;
+  /** Deployments of agent versions; omitted means no `/api/v1/deployments` routes. */
+  deployments?: DeploymentService;
   /** Conversation policing; omitted means no conversation views and no message history. */
   conversations?: ConversationService;
   /** The Task API (contract net); omitted means no `/api/v1/tasks` routes. */
@@ -174,6 +179,13 @@ export function createApp(deps: AppDeps): App {
     bodyLimit(deps.maxBodyBytes, [
       { method: "POST", path: /^\/api\/v1\/agents\/?$/, maxBytes: MAX_COMPONENT_BYTES },
       { method: "PUT", path: /^\/api\/v1\/agents\/[^/]+$/, maxBytes: MAX_COMPONENT_BYTES },
+      { method: "PUT", path: /^\/api\/v1\/agents\/[^/]+\/reload$/, maxBytes: MAX_COMPONENT_BYTES },
+      // A component in base64 is 4/3 of its size.
+      {
+        method: "POST",
+        path: /^\/api\/v1\/deployments\/?$/,
+        maxBytes: Math.ceil(MAX_COMPONENT_BYTES * 4 / 3) + 65_536,
+      },
     ]),
   );
   app.onError(onError(deps.log));
@@ -199,6 +211,18 @@ export function createApp(deps: AppDeps): App {
     agentRoutes(app, {
       agents: deps.agents,
       migration: deps.migration,
+      publishers: deps.publishers,
+    });
+  }
+  if (deps.agents && deps.deployments) {
+    deploymentRoutes(app, {
+      deployments: deps.deployments,
+      agents: deps.agents,
+      publishers: deps.publishers,
+    });
+    reloadRoutes(app, {
+      deployments: deps.deployments,
+      agents: deps.agents,
       publishers: deps.publishers,
     });
   }

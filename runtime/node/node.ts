@@ -1,4 +1,5 @@
 import { aid } from "../acl/mod.ts";
+import { DeploymentService } from "../deployments/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
 import {
   Cluster,
@@ -309,6 +310,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     metrics,
     metricsSeries: sampler.series,
     agents,
+    deployments: new DeploymentService({
+      nodeId: config.name,
+      propose: (cmd) => cluster.propose(cmd),
+      state: () => cluster.machine.state,
+      agents,
+      components: store,
+      events,
+    }),
     cluster,
     outbox,
     conversations,

@@ -70,6 +70,9 @@ function request(key: string, target: string): { path: string; init: RequestInit
       },
     });
     init.headers = { "content-type": "application/json" };
+  } else if (key === "POST /api/v1/deployments") {
+    init.body = JSON.stringify({ agent_id: target, strategy: "immediate" });
+    init.headers = { "content-type": "application/json" };
   } else if (key === "POST /api/v1/services") {
     init.body = JSON.stringify({ name: target, services: [] });
     init.headers = { "content-type": "application/json" };

@@ -140,3 +140,49 @@ Deno.test("CLI: deploy, send (flags, FIPA on stdin, --wait), logs, agents, stop/
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CLI: deploy --strategy immediate makes a deployment; rollback undoes it", async () => {
+  const node = await spawnNode(["--name", "cli-dep", "--admin-token", TOKEN]);
+  const dir = await Deno.makeTempDir({ prefix: "fipa-edge-cli-" });
+  try {
+    const wasm = `${dir}/tiny.wasm`;
+    const tiny = await watAgentBytes("tiny");
+    await Deno.writeFile(wasm, tiny);
+    const auth = ["--url", node.url, "--token", TOKEN];
+    const first = await cli(["deploy", wasm, "--name", "svc", "--version", "1.0.0", ...auth]);
+    assert.equal(first.code, 0, first.err);
+    // Another build of the same agent (a custom section more).
+    const v2 = `${dir}/tiny-v2.wasm`;
+    await Deno.writeFile(v2, new Uint8Array([...tiny, 0, 4, 1, 0x76, 0x32, 0x32]));
+    const dep = await cli([
+      "deploy",
+      v2,
+      "--name",
+      "svc",
+      "--version",
+      "2.0.0",
+      "--strategy",
+      "immediate",
+      ...auth,
+    ]);
+    assert.equal(dep.code, 0, dep.err);
+    const id = /^(deploy_\S+)\s+svc\s+completed\s+\(immediate\)/m.exec(dep.out)?.[1];
+    assert.ok(id, dep.out);
+    assert.match(
+      dep.out,
+      /from 1\.0\.0 \(#1\) to 2\.0\.0 \(#2\); traffic 1\.0\.0 0%, 2\.0\.0 100%/,
+    );
+    const rb = await cli(["rollback", id, ...auth]);
+    assert.equal(rb.code, 0, rb.err);
+    assert.match(rb.out, /rolled_back/);
+    assert.match(rb.out, /reason: rollback requested/);
+    const agent = await cli(["agent", "svc", "--json", ...auth]);
+    assert.equal(JSON.parse(agent.out).version, "1.0.0");
+    const again = await cli(["rollback", id, ...auth]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /CONFLICT \(409\).*already rolled back/);
+  } finally {
+    await node.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

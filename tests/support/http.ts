@@ -12,3 +12,12 @@ export async function callJson(
   });
   return { status: res.status, body: await res.json() };
 }
+
+/** Bytes as base64 (in chunks: a component may be large), e.g. for `wasm_module`. */
+export function base64Of(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}

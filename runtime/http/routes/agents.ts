@@ -13,7 +13,8 @@ import { mediaType } from "../acl-body.ts";
 import type { App, AppEnv } from "../env.ts";
 import { parseField, readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
-import { authorize, readFilter } from "../access.ts";
+import { authorize, principalOf, readFilter } from "../access.ts";
+import { AgentVersionSchema } from "../../directory/mod.ts";
 import { type SignatureRefusal, TrustedPublishers } from "../../security/mod.ts";
 import { errorResponses } from "../schemas.ts";
 
@@ -24,7 +25,7 @@ const AgentViewSchema = z.record(z.string(), z.unknown()).meta({ id: "Agent" });
 const IdParam = z.object({ id: z.string().min(1).max(1024) });
 
 /** What a deploy or update form carries. */
-interface DeployForm {
+export interface DeployForm {
   bytes?: Uint8Array;
   config?: unknown;
   /** Detached Ed25519 signature (base64) over the component's SHA-256, and its key id. */
@@ -52,7 +53,7 @@ function textField(form: Record<string, unknown>, name: string): string | undefi
  * Reads `wasm` (a file), `config` (JSON text), `signature` and `key_id` from a
  * multipart/form-data body.
  */
-async function readDeployForm(
+export async function readDeployForm(
   c: Context<AppEnv>,
   requireWasm: boolean,
 ): Promise<DeployForm> {
@@ -132,6 +133,12 @@ export async function checkSignature(
   });
 }
 
+/** Response of `GET /api/v1/agents/{id}/versions`. */
+export const AgentVersionsSchema = z.object({
+  name: z.string(),
+  versions: z.array(AgentVersionSchema.meta({ id: "AgentVersion" })),
+}).meta({ id: "AgentVersions" });
+
 /** Body of `POST /api/v1/agents/{id}/stop`. */
 export const StopSchema = z.strictObject({
   grace_period_seconds: z.number().min(0).max(3600).default(30),
@@ -200,7 +207,13 @@ export function agentRoutes(
       authorize(c, "deploy", cfg.name);
       checkAgentBounds(cfg, agents.deps.sandbox.bounds);
       const publisherKeyId = await checkSignature(deps.publishers, f);
-      return c.json(await agents.deploy(f.bytes!, cfg, { publisherKeyId }), 201);
+      return c.json(
+        await agents.deploy(f.bytes!, cfg, {
+          publisherKeyId,
+          deployedBy: principalOf(c)?.subject,
+        }),
+        201,
+      );
     },
   );
 
@@ -228,6 +241,28 @@ export function agentRoutes(
       responses: { 200: json("The agent"), ...errorResponses(401, 404) },
     },
     (c) => c.json(agents.get(c.req.valid("param").id)),
+  );
+
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: "/api/v1/agents/{id}/versions",
+      summary: "The recorded versions of an agent, oldest first (each deploy and update)",
+      description: "From the replicated directory: any node answers for any agent of the " +
+        "cluster. Each version has its number (`seq`), label, component hash, manifest " +
+        "summary, config, the node and deployment, and who deployed it. The last " +
+        "versions are kept, and their components stay in the store.",
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description: "The versions",
+          content: { "application/json": { schema: AgentVersionsSchema } },
+        },
+        ...errorResponses(400, 401, 403, 404),
+      },
+    },
+    (c) => c.json(agents.versions(c.req.valid("param").id)),
   );
 
   defineRoute(
@@ -275,6 +310,7 @@ export function agentRoutes(
           bytes: form.bytes,
           config: cfg,
           publisherKeyId,
+          deployedBy: principalOf(c)?.subject,
         }),
       );
     },

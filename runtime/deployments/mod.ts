@@ -1,0 +1,36 @@
+/**
+ * Deployments of a new version of an agent: the strategies clients give (`strategy.ts`,
+ * validated at the trust boundary) and the pure decision procedure that moves a deployment
+ * through its stages, completes it or rolls it back (`decide.ts`).
+ * @module
+ */
+export {
+  type CanaryStage,
+  CanaryStageSchema,
+  DEFAULT_MIN_SAMPLES,
+  DurationSchema,
+  MAX_DURATION_MS,
+  type Strategy,
+  StrategyDocSchema,
+  StrategySchema,
+} from "./strategy.ts";
+export {
+  decide,
+  type Decision,
+  type DeploymentAction,
+  type DeploymentProgress,
+  type DeploymentStatus,
+  type Observation,
+  requestRollback,
+  type RollbackAnswer,
+  startDeployment,
+  type VersionCounts,
+} from "./decide.ts";
+export {
+  type DeploymentDeps,
+  type DeploymentRequest,
+  DeploymentService,
+  type DeploymentView,
+  deploymentView,
+} from "./service.ts";
+export { MAX_AFFINITIES, type Side, type SplitCounts, TrafficSplit } from "./traffic.ts";
