@@ -101,9 +101,12 @@ export class SandboxWorker {
       this.#order.push(msg.id);
       if (msg.t === "call") {
         // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
-        // one turn of the event loop cross together (one postMessage for many).
-        this.#outbox.push(JSON.stringify(msg));
-        if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+        // one turn of the event loop cross together (one postMessage for many). While calls
+        // sent before are unanswered, new ones wait here and cross as the next batch the
+        // moment the last of those is answered: the Worker runs calls one at a time anyway,
+        // so under load many calls cross per postMessage (each one wakes a thread).
+        this.#outbox.push({ id: msg.id, json: JSON.stringify(msg) });
+        if (this.#outbox.length === 1) queueMicrotask(this.#flushCalls);
       } else {
         this.#flush();
         this.worker.postMessage(msg);
@@ -112,13 +115,24 @@ export class SandboxWorker {
     });
   }
 
-  #outbox: string[] = [];
-  #flush = (): void => {
+  /** Calls not yet posted, in order. */
+  #outbox: { id: number; json: string }[] = [];
+  /** Ids of the calls posted and not yet answered. */
+  #sent = new Set<number>();
+  /** Posts the waiting calls unless a batch posted before is still unanswered. */
+  #flushCalls = (): void => {
+    if (this.#sent.size === 0) this.#flush();
+  };
+  /** Posts the waiting calls now (before any other request, to keep the order). */
+  #flush(): void {
     if (this.#outbox.length === 0 || !this.alive) return;
     const out = this.#outbox;
     this.#outbox = [];
-    this.worker.postMessage(out.length === 1 ? out[0] : `[${out.join(",")}]`);
-  };
+    for (const c of out) this.#sent.add(c.id);
+    this.worker.postMessage(
+      out.length === 1 ? out[0].json : `[${out.map((c) => c.json).join(",")}]`,
+    );
+  }
 
   /** A fresh request id. */
   nextId(): number {
@@ -134,6 +148,8 @@ export class SandboxWorker {
     this.#failReady?.(err);
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
+    this.#sent.clear();
+    this.#outbox = [];
     this.#order = [];
   }
 
@@ -141,6 +157,7 @@ export class SandboxWorker {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
+    if (this.#sent.delete(id) && this.#sent.size === 0) this.#flush();
     const i = this.#order.indexOf(id);
     if (i >= 0) this.#order.splice(i, 1);
     if (i === 0) this.#headSince = performance.now();
