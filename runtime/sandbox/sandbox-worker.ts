@@ -12,6 +12,12 @@ interface Pending {
   budgetMs: number;
 }
 
+/**
+ * Batches of calls posted to a Worker and not yet answered, at most: later calls wait on
+ * the node's side and cross together (see {@link SandboxWorker.request}).
+ */
+const MAX_BATCHES = 2;
+
 /** Answers a Worker's synchronous question. */
 export type RpcHandler = (slot: number, op: RpcOp, arg: string) => unknown;
 
@@ -101,10 +107,11 @@ export class SandboxWorker {
       this.#order.push(msg.id);
       if (msg.t === "call") {
         // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
-        // one turn of the event loop cross together (one postMessage for many). While calls
-        // sent before are unanswered, new ones wait here and cross as the next batch the
-        // moment the last of those is answered: the Worker runs calls one at a time anyway,
-        // so under load many calls cross per postMessage (each one wakes a thread).
+        // one turn of the event loop cross together (one postMessage for many). While two
+        // batches posted before are unanswered, new calls wait here and cross as the next
+        // batch the moment the older one is answered: the Worker runs calls one at a time
+        // anyway (and always has the next batch at hand), so under load many calls cross
+        // per postMessage, each of which wakes a thread.
         this.#outbox.push({ id: msg.id, json: JSON.stringify(msg) });
         if (this.#outbox.length === 1) queueMicrotask(this.#flushCalls);
       } else {
@@ -117,18 +124,18 @@ export class SandboxWorker {
 
   /** Calls not yet posted, in order. */
   #outbox: { id: number; json: string }[] = [];
-  /** Ids of the calls posted and not yet answered. */
-  #sent = new Set<number>();
-  /** Posts the waiting calls unless a batch posted before is still unanswered. */
+  /** The last call id of each batch posted and not yet answered, oldest first. */
+  #batchEnds: number[] = [];
+  /** Posts the waiting calls unless {@link MAX_BATCHES} posted before are unanswered. */
   #flushCalls = (): void => {
-    if (this.#sent.size === 0) this.#flush();
+    if (this.#batchEnds.length < MAX_BATCHES) this.#flush();
   };
   /** Posts the waiting calls now (before any other request, to keep the order). */
   #flush(): void {
     if (this.#outbox.length === 0 || !this.alive) return;
     const out = this.#outbox;
     this.#outbox = [];
-    for (const c of out) this.#sent.add(c.id);
+    this.#batchEnds.push(out[out.length - 1].id);
     this.worker.postMessage(
       out.length === 1 ? out[0].json : `[${out.map((c) => c.json).join(",")}]`,
     );
@@ -148,7 +155,7 @@ export class SandboxWorker {
     this.#failReady?.(err);
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
-    this.#sent.clear();
+    this.#batchEnds = [];
     this.#outbox = [];
     this.#order = [];
   }
@@ -157,7 +164,11 @@ export class SandboxWorker {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
-    if (this.#sent.delete(id) && this.#sent.size === 0) this.#flush();
+    // Requests are answered in order: the end of the oldest batch ends it.
+    if (id === this.#batchEnds[0]) {
+      this.#batchEnds.shift();
+      this.#flushCalls();
+    }
     const i = this.#order.indexOf(id);
     if (i >= 0) this.#order.splice(i, 1);
     if (i === 0) this.#headSince = performance.now();
