@@ -84,9 +84,10 @@ Deno.test("GroupCommit with lingerMs: a write waits for more changes; flush does
   const pending: number[] = [];
   const written: number[][] = [];
   const c = new GroupCommit(
-    async () => {
+    () => {
       const batch = pending.splice(0);
       if (batch.length) written.push(batch);
+      return Promise.resolve();
     },
     () => {},
     { lingerMs: 20, timers },
