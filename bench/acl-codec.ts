@@ -38,6 +38,7 @@ export function aclCodecBench(): BenchResult {
         unit: "msg/s",
         baseline: base("JSON.parse", bareParse),
         ratio: jsonParse / bareParse,
+        goal: "≥ 0.4",
       },
       {
         name: "JSON form serialize",

@@ -67,6 +67,7 @@ export async function httpMessagesBench(
         unit: "req/s",
         baseline: { name: "bare Deno.serve + req.json()", value: best.bare.rps, unit: "req/s" },
         ratio: best.node.rps / best.bare.rps,
+        goal: "≥ 0.7",
         note:
           `p50 ${best.node.p50} ms, p99 ${best.node.p99} ms (bare: p50 ${best.bare.p50} ms, p99 ${best.bare.p99} ms)`,
       },

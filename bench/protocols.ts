@@ -57,6 +57,7 @@ async function conversationThroughput(node: RunningNode, seconds: number): Promi
       unit: "runs/s",
       baseline: { name: "bare request/reply pairs (untracked)", value: best.bare, unit: "pairs/s" },
       ratio: best.full / best.bare,
+      goal: "≥ 0.8; ≥ 33,317 runs/s (JADE 4.6.5 on the issue's machine)",
       note: `${IN_FLIGHT} in flight, in process (router, guard, sandbox); best of 2`,
     };
   } finally {
@@ -104,6 +105,7 @@ async function contractNet(bench: BenchNode, bidders: number, runs: number): Pro
         unit: "ms",
       },
       ratio: s.p50 / b.p50,
+      ...(bidders >= 100 ? { goal: "≤ 3" } : {}),
       note: `${runs} runs; p90 ${s.p90.toFixed(1)} ms; ratio > 1 is the cost of the protocol`,
     };
   } finally {

@@ -6,6 +6,7 @@
  * these machines are shared.
  */
 import { aclCodecBench } from "./acl-codec.ts";
+import { agentLoadBench } from "./agent-load.ts";
 import { agentsBench } from "./agents.ts";
 import { bridgesBench } from "./bridges.ts";
 import { clusterBench } from "./cluster.ts";
@@ -26,6 +27,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "http-messages": () => httpMessagesBench(),
   "protocols": () => protocolsBench(),
   "agents": () => agentsBench(),
+  "agent-load": () => agentLoadBench(),
   // BENCH_QUICK=1: fewer samples and one failover trial, for a shared machine.
   "cluster": () =>
     clusterBench(

@@ -1,5 +1,6 @@
 import { type Performative, ReplyBySchema } from "../runtime/acl/mod.ts";
 import { ApiError } from "../runtime/errors/mod.ts";
+import { clonePlain } from "./clone.ts";
 import { parseProtocolName, PROTOCOL_NAMES } from "./names.ts";
 import {
   moveTo,
@@ -92,7 +93,7 @@ export function start(protocol: string, role: Role, init: StartInit = {}): Machi
  */
 export function step(state: MachineState, event: ProtocolEvent): StepResult {
   const spec = SPECS[state.protocol];
-  const st = structuredClone(state);
+  const st = clonePlain(state);
   const ctx = context(st, spec);
   switch (event.type) {
     case "message": {

@@ -1,6 +1,8 @@
 /** Runs a benchmark server script as its own process, optionally pinned to one CPU. */
 export interface ServerProcess {
   url: string;
+  /** What the script printed up to its `LISTENING` line. */
+  banner: string;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startServer(
   })();
   return {
     url,
+    banner: out,
     async stop() {
       child.kill("SIGTERM");
       await child.status;

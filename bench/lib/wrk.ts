@@ -46,6 +46,8 @@ function ms(v: string, unit: string): number {
 export async function wrkPost(opts: {
   url: string;
   body: string;
+  /** Bodies sent in turn instead of `body` (e.g. one per receiver). */
+  bodies?: string[];
   contentType: string;
   /** Extra request headers (e.g. Authorization). */
   headers?: Record<string, string>;
@@ -60,7 +62,8 @@ export async function wrkPost(opts: {
       `wrk.headers["Content-Type"] = ${JSON.stringify(opts.contentType)}\n` +
       Object.entries(opts.headers ?? {}).map(([k, v]) =>
         `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}\n`
-      ).join(""),
+      ).join("") +
+      (opts.bodies?.length ? roundRobin(opts.bodies) : ""),
   );
   const args = [
     "-t1",
@@ -86,4 +89,14 @@ export async function wrkPost(opts: {
     latencyP99Ms: p99 ? ms(p99[1], p99[2]) : NaN,
     non2xx,
   };
+}
+
+/** Lua that sends `bodies` in turn (a JSON string literal is a valid Lua string literal). */
+function roundRobin(bodies: string[]): string {
+  return `local bodies = {${bodies.map((b) => JSON.stringify(b)).join(",\n")}}\n` +
+    `local i = 0\n` +
+    `request = function()\n` +
+    `  i = i % #bodies + 1\n` +
+    `  return wrk.format(nil, nil, nil, bodies[i])\n` +
+    `end\n`;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 export { backoffDelay, type BackoffSchedule } from "./backoff.ts";
-export { GroupCommit } from "./group-commit.ts";
+export { GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 export { pollUntil } from "./poll.ts";
 export {
   ManualTimers,

@@ -8,9 +8,21 @@ import {
 /** Protocols whose conversations hold sub-conversations with ids of their own. */
 const WITH_SUBS: ReadonlySet<string> = new Set(["fipa-brokering", "fipa-recruiting"]);
 
+/**
+ * The answers of {@link holdsProxy}, by state: a tracker state is never changed once made
+ * (every step makes a new one), so its answer holds as long as the state lives. Every message
+ * that opens a conversation asks it of all the agent's shards under way.
+ */
+const PROXY_ANSWERS = new WeakMap<TrackerState, boolean>();
+
 /** Whether a shard holds a brokering or recruiting conversation under way. */
 function holdsProxy(st: TrackerState): boolean {
-  return Object.values(st.active).some((c) => WITH_SUBS.has(c.machine.protocol));
+  let answer = PROXY_ANSWERS.get(st);
+  if (answer === undefined) {
+    answer = Object.values(st.active).some((c) => WITH_SUBS.has(c.machine.protocol));
+    PROXY_ANSWERS.set(st, answer);
+  }
+  return answer;
 }
 
 /**

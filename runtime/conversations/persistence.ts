@@ -9,6 +9,14 @@ import type { ConversationKv, StoredConversations, TrackerChange } from "./kv-st
 import type { TrackerStore } from "./store.ts";
 
 /**
+ * How long a history write waits for more changes: a Deno KV commit costs about 0.4 ms of
+ * CPU whatever it holds, about 16 µs more per entry, so under load one commit per 20 ms
+ * carries tens of messages instead of a few (the history is written after delivery, never
+ * on the way of a message; `flush` and a node's stop do not wait).
+ */
+export const HISTORY_LINGER_MS = 20;
+
+/**
  * Writes what changed in the history and the tracker store (both created with
  * `trackChanges`) to a {@link ConversationKv}, in group commits: {@link soon} after each
  * change, {@link flush} to wait for all of it. {@link load} reads back what a restart left:
@@ -31,18 +39,31 @@ export class ConversationPersistence {
   #loaded: StoredConversations["trackers"] = [];
 
   constructor(
-    opts: { kv?: ConversationKv; history: MessageHistory; trackers: TrackerStore; log?: Logger },
+    opts: {
+      kv?: ConversationKv;
+      history: MessageHistory;
+      trackers: TrackerStore;
+      log?: Logger;
+      /** How long a write waits for more changes (default {@link HISTORY_LINGER_MS}). */
+      lingerMs?: number;
+    },
   ) {
     const kv = this.#kv = opts.kv;
     this.#history = opts.history;
     if (kv === undefined) return;
-    this.#writes = new GroupCommit(async () => {
-      const history = opts.history.takeChanges();
-      const trackers: TrackerChange[] = opts.trackers.takeChanged()
-        .map(([agent, cid]) => [agent, cid, opts.trackers.get(agent, cid)]);
-      if (history.added.length + history.dropped.length + trackers.length === 0) return;
-      await kv.write(history, trackers);
-    }, (e) => opts.log?.error("could not keep conversation history", { error: String(e) }));
+    this.#writes = new GroupCommit(
+      async () => {
+        const history = opts.history.takeChanges();
+        const trackers: TrackerChange[] = opts.trackers.takeChanged()
+          .map(([agent, cid]) => [agent, cid, opts.trackers.get(agent, cid)]);
+        if (history.added.length + history.dropped.length + trackers.length === 0) return;
+        await kv.write(history, trackers);
+      },
+      (e) => opts.log?.error("could not keep conversation history", { error: String(e) }),
+      {
+        lingerMs: opts.lingerMs ?? HISTORY_LINGER_MS,
+      },
+    );
   }
 
   /** Whether there is a store to write to. */

@@ -11,6 +11,12 @@ interface Pending {
   budgetMs: number;
 }
 
+/**
+ * Batches of calls posted to a Worker and not yet answered, at most: later calls wait on
+ * the node's side and cross together (see {@link SandboxWorker.request}).
+ */
+const MAX_BATCHES = 2;
+
 /** Answers a Worker's synchronous question. */
 export type RpcHandler = (slot: number, op: RpcOp, arg: string) => unknown;
 
@@ -100,9 +106,13 @@ export class SandboxWorker {
       this.#order.push(msg.id);
       if (msg.t === "call") {
         // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
-        // one turn of the event loop cross together (one postMessage for many).
-        this.#outbox.push(JSON.stringify(msg));
-        if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+        // one turn of the event loop cross together (one postMessage for many). While two
+        // batches posted before are unanswered, new calls wait here and cross as the next
+        // batch the moment the older one is answered: the Worker runs calls one at a time
+        // anyway (and always has the next batch at hand), so under load many calls cross
+        // per postMessage, each of which wakes a thread.
+        this.#outbox.push({ id: msg.id, json: JSON.stringify(msg) });
+        if (this.#outbox.length === 1) queueMicrotask(this.#flushCalls);
       } else {
         this.#flush();
         this.worker.postMessage(msg);
@@ -111,13 +121,24 @@ export class SandboxWorker {
     });
   }
 
-  #outbox: string[] = [];
-  #flush = (): void => {
+  /** Calls not yet posted, in order. */
+  #outbox: { id: number; json: string }[] = [];
+  /** The last call id of each batch posted and not yet answered, oldest first. */
+  #batchEnds: number[] = [];
+  /** Posts the waiting calls unless {@link MAX_BATCHES} posted before are unanswered. */
+  #flushCalls = (): void => {
+    if (this.#batchEnds.length < MAX_BATCHES) this.#flush();
+  };
+  /** Posts the waiting calls now (before any other request, to keep the order). */
+  #flush(): void {
     if (this.#outbox.length === 0 || !this.alive) return;
     const out = this.#outbox;
     this.#outbox = [];
-    this.worker.postMessage(out.length === 1 ? out[0] : `[${out.join(",")}]`);
-  };
+    this.#batchEnds.push(out[out.length - 1].id);
+    this.worker.postMessage(
+      out.length === 1 ? out[0].json : `[${out.map((c) => c.json).join(",")}]`,
+    );
+  }
 
   /** A fresh request id. */
   nextId(): number {
@@ -133,6 +154,8 @@ export class SandboxWorker {
     this.#failReady?.(err);
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
+    this.#batchEnds = [];
+    this.#outbox = [];
     this.#order = [];
   }
 
@@ -140,6 +163,11 @@ export class SandboxWorker {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
+    // Requests are answered in order: the end of the oldest batch ends it.
+    if (id === this.#batchEnds[0]) {
+      this.#batchEnds.shift();
+      this.#flushCalls();
+    }
     const i = this.#order.indexOf(id);
     if (i >= 0) this.#order.splice(i, 1);
     if (i === 0) this.#headSince = performance.now();

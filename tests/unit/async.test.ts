@@ -77,3 +77,41 @@ Deno.test("GroupCommit: one write at a time, changes during a write share the ne
   await flushed;
   assert.equal(errors.length, 1, "a failed write is reported, not thrown");
 });
+
+Deno.test("GroupCommit with lingerMs: a write waits for more changes; flush does not wait", async () => {
+  const { GroupCommit, ManualTimers } = await import("../../runtime/async/mod.ts");
+  const timers = new ManualTimers();
+  const pending: number[] = [];
+  const written: number[][] = [];
+  const c = new GroupCommit(
+    () => {
+      const batch = pending.splice(0);
+      if (batch.length) written.push(batch);
+      return Promise.resolve();
+    },
+    () => {},
+    { lingerMs: 20, timers },
+  );
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  pending.push(1);
+  c.soon();
+  await settle();
+  assert.deepEqual(written, [], "the write lingers");
+  timers.advance(10);
+  pending.push(2);
+  c.soon();
+  await settle();
+  assert.deepEqual(written, [], "still lingering at 10 ms");
+  timers.advance(10);
+  await settle();
+  assert.deepEqual(written, [[1, 2]], "one write for both changes at 20 ms");
+  pending.push(3);
+  c.soon();
+  assert.equal(timers.pending, 1, "the next change lingers again");
+  await c.flush();
+  assert.deepEqual(written, [[1, 2], [3]], "flush wrote at once");
+  assert.equal(timers.pending, 0, "flush cleared the linger");
+  assert.throws(() => new GroupCommit(async () => {}, () => {}, { lingerMs: -1 }), /lingerMs/);
+});
