@@ -3,7 +3,7 @@
  * paused (waking, hibernating, moving, arriving), and answers for it as its mode asks.
  * @module
  */
-import type { AgentIdentifier } from "../acl/mod.ts";
+import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import { isWorkerLost, mailboxFull } from "../sandbox/mod.ts";
@@ -17,6 +17,8 @@ export interface MailboxDeps {
   now: () => number;
   /** Whether deliveries to `m` wait now; a hibernated agent starts waking here (mobility). */
   holding(m: Managed): boolean;
+  /** The agent did not understand `message` (`handle-message` returned false). */
+  declined?(m: Managed, message: AclMessage): void;
 }
 
 /** Delivers, holds and releases agents' messages. */
@@ -63,6 +65,10 @@ export class Mailbox {
         handled.then((r) => r.held ?? []),
       )
       : handled.then(() => void ckpt?.touched());
+    // Not understood: answered (`not-understood`) once the handling is done (durable).
+    done.then(() => handled).then((r) => {
+      if (!r.handled) this.x.declined?.(m, d.message);
+    }, () => {});
     done.then(
       () => {
         const ms = performance.now() - t0;

@@ -94,6 +94,14 @@ export class AgentManager {
       deps,
       now,
       holding: (m) => mobility.holding(m),
+      declined: (m, message) => {
+        outgoing.declined(m, message).catch((e) =>
+          deps.log.debug("not-understood undeliverable", {
+            agent: m.record.name,
+            error: String(e),
+          })
+        );
+      },
     });
     this.#lifecycle = new Lifecycle(deps, {
       store,
