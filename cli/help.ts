@@ -17,6 +17,9 @@ const USAGE: Record<Command["cmd"], string> = {
   rm: "rm <id>                             remove an agent and its storage",
   migrate: "migrate <id> <node>                 move an agent to another cluster member",
   cluster: "cluster                             members, leader, term, commit index",
+  new:
+    "new <dir>                           scaffold an agent project (agent.ts, a unit test, README)",
+  build: "build <file.ts> [-o <out.wasm>]     build an agent file into a component (cached)",
   logs: "logs [--events <type,...>] [--agent <id>] [-p <performative>] [--conversation <id>]\n" +
     "       [--count <n>]                 follow the event stream (Ctrl-C stops)",
 };
@@ -34,6 +37,16 @@ const DETAILS: Partial<Record<Command["cmd"], string>> = {
     "the deploy config as JSON or @file.json (name, version, manifest, limits, restart,",
     "hibernate_after_seconds); --name and --version override its fields. --sign-key signs the",
     "component with an Ed25519 private key (PEM), for nodes that trust its publisher.",
+  ].join("\n"),
+  new: [
+    "Writes a new agent project into <dir> (new or empty): agent.ts written with the SDK,",
+    "agent_test.ts (its logic without wasm: deno test), README.md, and a copy of the SDK in sdk/.",
+  ].join("\n"),
+  build: [
+    "Bundles <file.ts> (a module whose default export is a defineAgent agent) and what it imports",
+    "into a WebAssembly component with ComponentizeJS, as build-agents does for the samples, and",
+    "writes it to --out (default: <file>.wasm beside it). Builds are cached in .cache/agents/ by a",
+    "hash of every source; the first build installs the toolchain with npm (Node is needed).",
   ].join("\n"),
   logs: [
     "Follows the node's event WebSocket (/ws). --events takes type patterns: exact",

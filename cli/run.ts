@@ -31,6 +31,10 @@ import { helpText } from "./help.ts";
 import { builtBody, type MessageBody, messageBody } from "./message-input.ts";
 import { formatBytes, formatDuration, Progress, type ProgressSink } from "./progress.ts";
 import { signWith } from "./sign.ts";
+import { pathToFileURL } from "node:url";
+import { fromInvocation } from "./paths.ts";
+import { scaffold } from "./scaffold.ts";
+import { buildAgentFile } from "../agents/build/mod.ts";
 import { formatAuditPage, formatAuditVerdict } from "./audit.ts";
 
 /** Everything the CLI does to the outside world, injected (tests pass fakes). */
@@ -287,6 +291,36 @@ async function execute(
     case "cluster":
       print(await api.cluster({ signal }), formatCluster);
       return EXIT.ok;
+
+    case "new": {
+      const dir = fromInvocation(c.dir, io.env);
+      const files = await scaffold(dir);
+      print(
+        { dir, files },
+        (v) => `created ${v.dir}\n${v.files.map((f: string) => `  ${f}`).join("\n")}`,
+      );
+      return EXIT.ok;
+    }
+
+    case "build": {
+      const file = fromInvocation(c.file, io.env);
+      const out = c.out
+        ? fromInvocation(c.out, io.env)
+        : file.replace(/\.[cm]?[jt]s$/, "") + ".wasm";
+      progress.spin(`building ${file}`);
+      const r = await buildAgentFile(pathToFileURL(file) as URL);
+      await Deno.copyFile(r.path, out);
+      progress.clear();
+      const bytes = (await Deno.stat(out)).size;
+      print(
+        { out, built: r.built, ms: Math.round(r.ms), bytes },
+        (v) =>
+          `${v.built ? "built" : "cached"} ${v.out} (${formatBytes(v.bytes)}) in ${
+            formatDuration(v.ms)
+          }`,
+      );
+      return EXIT.ok;
+    }
 
     case "logs":
       return await followLogs(c, g, api, io);

@@ -4,6 +4,7 @@
  * @module
  */
 export {
+  buildAgentFile,
   buildSample,
   type BuiltAgent,
   CACHE_DIR,
