@@ -51,7 +51,9 @@ const DETAILS: Partial<Record<Command["cmd"], string>> = {
   logs: [
     "Follows the node's event WebSocket (/ws). --events takes type patterns: exact",
     "(message.sent), prefix (agent.*) or *; the default is every event. Filters repeat or take",
-    "comma-separated values.",
+    "comma-separated values. --agent <id> alone shows that agent's own log instead",
+    "(GET /api/v1/agents/{id}/logs?follow=true): its log lines and the messages it received",
+    "and sent, the last 100 first.",
   ].join("\n"),
 };
 

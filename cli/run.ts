@@ -19,6 +19,7 @@ import {
 import {
   formatAgent,
   formatAgentList,
+  formatAgentLogEntry,
   formatApiError,
   formatCluster,
   formatDirectoryList,
@@ -342,12 +343,39 @@ export function subscription(
   };
 }
 
+/**
+ * Whether `logs` shows one agent's own log (`--agent <id>` alone, maybe with `--count`)
+ * rather than the node's event stream. Pure.
+ */
+export function agentLogOnly(c: Extract<Command, { cmd: "logs" }>): boolean {
+  return c.agents.length === 1 && !c.events.length && !c.performatives.length &&
+    !c.conversations.length;
+}
+
+async function followAgentLog(
+  c: Extract<Command, { cmd: "logs" }>,
+  g: GlobalOptions,
+  api: FipaEdgeClient,
+  io: CliIo,
+): Promise<number> {
+  const id = c.agents[0];
+  io.err(`following the log of agent ${id} on ${g.url} (Ctrl-C stops)`);
+  let seen = 0;
+  const entries = api.followAgentLog(id, {}, { signal: io.interrupted });
+  for await (const e of entries) {
+    io.out(g.json ? JSON.stringify(e) : formatAgentLogEntry(e));
+    if (c.count !== undefined && ++seen >= c.count) break;
+  }
+  return EXIT.ok;
+}
+
 async function followLogs(
   c: Extract<Command, { cmd: "logs" }>,
   g: GlobalOptions,
   api: FipaEdgeClient,
   io: CliIo,
 ): Promise<number> {
+  if (agentLogOnly(c)) return await followAgentLog(c, g, api, io);
   const { type: _, ...sub } = subscription(c);
   let seen = 0;
   let announced = false;

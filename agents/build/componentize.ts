@@ -132,7 +132,7 @@ export async function buildAgentFile(file: URL): Promise<BuiltAgent> {
   const base = decodeURIComponent(file.pathname.split("/").pop() ?? "agent")
     .replace(/\.[cm]?[jt]s$/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-")
     .replace(/^-+|-+$/g, "") || "agent";
-  return await buildCached(base, file, await localModules(file));
+  return await buildCached(base, file, await localModules(file), new URL("./", file));
 }
 
 /** The local files of `file`'s module graph, from `deno info --json`. */
@@ -163,16 +163,26 @@ async function localModules(file: URL): Promise<URL[]> {
     .sort((a, b) => a.href.localeCompare(b.href));
 }
 
-/** A file's name in the cache key: relative to the repository when inside it. */
-function keyName(f: URL): string {
-  return f.href.startsWith(ROOT.href) ? f.href.slice(ROOT.href.length) : f.href;
+/**
+ * A file's name in the cache key: relative to the repository when inside it, else to `base`
+ * (the agent's directory, so that a copied project hits the cache), else its URL.
+ */
+function keyName(f: URL, base?: URL): string {
+  if (f.href.startsWith(ROOT.href)) return f.href.slice(ROOT.href.length);
+  if (base && f.href.startsWith(base.href)) return `./${f.href.slice(base.href.length)}`;
+  return f.href;
 }
 
-async function buildCached(name: string, agent: URL, sources: URL[]): Promise<BuiltAgent> {
+async function buildCached(
+  name: string,
+  agent: URL,
+  sources: URL[],
+  base?: URL,
+): Promise<BuiltAgent> {
   const t0 = performance.now();
   const inputs = [...sources, ...await filesUnder(SDK_DIR), WIT_FILE, SCRIPT];
   const parts: (string | Uint8Array)[] = [JSON.stringify(TOOLCHAIN_PACKAGE)];
-  for (const f of inputs) parts.push(keyName(f), await Deno.readFile(f));
+  for (const f of inputs) parts.push(keyName(f, base), await Deno.readFile(f));
   const hash = (await sha256Hex(parts)).slice(0, 24);
   const outDir = new URL("agents/", CACHE_DIR);
   const path = new URL(`${name}-${hash}.wasm`, outDir);

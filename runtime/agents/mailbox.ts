@@ -19,6 +19,8 @@ export interface MailboxDeps {
   holding(m: Managed): boolean;
   /** The agent did not understand `message` (`handle-message` returned false). */
   declined?(m: Managed, message: AclMessage): void;
+  /** A message reached the agent's instance (its own log). */
+  received?(m: Managed, d: Delivery): void;
 }
 
 /** Delivers, holds and releases agents' messages. */
@@ -55,6 +57,7 @@ export class Mailbox {
     if (h.pending >= m.record.limits.mailbox) throw mailboxFull(name, m.record.limits.mailbox);
     const t0 = performance.now();
     deps.metrics?.messagesIn.inc({ performative: d.message.performative, source: "local" });
+    this.x.received?.(m, d);
     const ckpt = m.ckpt;
     const durable = d.mode === "at-least-once" && ckpt !== undefined;
     const handled = h.deliver(d.message, { messageId: d.message_id, holdSends: durable });

@@ -15,6 +15,7 @@ import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox } from "./mailbox.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
+import { AgentLogs, messageRecord } from "./agent-log.ts";
 import type { AgentState } from "./record.ts";
 import { AgentRegistry } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
@@ -58,6 +59,8 @@ export class AgentManager {
   readonly #mailbox: Mailbox;
   readonly #mobility: Mobility;
   readonly #lifecycle: Lifecycle;
+  /** Each agent's own log: its lines and the messages it received and sent. */
+  readonly logs: AgentLogs;
 
   constructor(readonly deps: AgentManagerDeps) {
     const now = deps.now ?? Date.now;
@@ -67,13 +70,15 @@ export class AgentManager {
       now,
       deliver: (m, d, to) => this.#mailbox.deliver(m, d, to),
     });
-    const outgoing = new Outgoing(deps, now);
+    const logs = this.logs = new AgentLogs(now);
+    const outgoing = new Outgoing(deps, now, logs);
     const instances = this.#instances = new Instances(deps, store, registry, now, {
       sent: (m, message, id) => outgoing.sent(m, message, id),
       failed: (m, f) => supervisor.failed(m, f),
       migrate: (m, node) => this.#mobility.requestMigration(m, node),
       redeliver: (m, q) => this.#mailbox.redeliver(m, q),
       lost: (m, h, reason) => this.#mobility.workerLost(m, h, reason),
+      logged: (m, level, text) => logs.append(m.record.name, { kind: "log", level, text }),
     });
     const supervisor = new RestartSupervisor(
       deps,
@@ -94,6 +99,8 @@ export class AgentManager {
       deps,
       now,
       holding: (m) => mobility.holding(m),
+      received: (m, d) =>
+        logs.append(m.record.name, messageRecord("received", d.message, d.message_id)),
       declined: (m, message) => {
         outgoing.declined(m, message).catch((e) =>
           deps.log.debug("not-understood undeliverable", {
@@ -188,7 +195,10 @@ export class AgentManager {
   remove(
     ref: string,
   ): Promise<{ agent_id: string; name: string; status: "removed"; removed_at: string }> {
-    return this.#lifecycle.remove(ref);
+    return this.#lifecycle.remove(ref).then((r) => {
+      this.logs.drop(r.name);
+      return r;
+    });
   }
 
   /** Mailbox depth and state counts, for metrics. */

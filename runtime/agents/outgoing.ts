@@ -12,12 +12,14 @@ import { newMessageId } from "../routing/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
 import type { Managed } from "./managed.ts";
 import { declinedReply } from "./not-understood.ts";
+import { type AgentLogs, messageRecord } from "./agent-log.ts";
 
 /** Routes what agents send. */
 export class Outgoing {
   constructor(
     readonly deps: Pick<AgentManagerDeps, "router" | "events" | "log" | "metrics">,
     readonly now: () => number,
+    readonly logs?: AgentLogs,
   ) {}
 
   /**
@@ -34,6 +36,7 @@ export class Outgoing {
   /** Routes a message `m`'s agent sent; what cannot be delivered comes back to the agent. */
   async sent(m: Managed, message: AclMessage, messageId: string): Promise<void> {
     const name = m.record.name;
+    this.logs?.append(name, messageRecord("sent", message, messageId));
     this.deps.events.publish({
       type: "message.sent",
       message_id: messageId,

@@ -40,6 +40,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   "POST /api/v1/agents": { action: "deploy", body: "config.name", audit: "agent.deploy" },
   "GET /api/v1/agents": { action: "read" },
   "GET /api/v1/agents/{id}": { action: "read", param: "id", agent: true },
+  "GET /api/v1/agents/{id}/logs": { action: "read", param: "id", agent: true },
   "PUT /api/v1/agents/{id}": {
     action: "deploy",
     param: "id",

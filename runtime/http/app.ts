@@ -37,6 +37,7 @@ import { DASHBOARD_PATHS, dashboardRoutes } from "./routes/dashboard.ts";
 import { directoryRoutes } from "./routes/directory.ts";
 import { federationRoutes } from "./routes/federation.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
+import { agentLogRoutes } from "./routes/agent-logs.ts";
 import { drainRoutes, leaveRoutes } from "./routes/drain.ts";
 import { DOCS_PATHS, docsRoutes } from "./routes/docs.ts";
 import type { MigrationService } from "../migration/mod.ts";
@@ -201,6 +202,7 @@ export function createApp(deps: AppDeps): App {
       migration: deps.migration,
       publishers: deps.publishers,
     });
+    agentLogRoutes(app, { agents: deps.agents });
   }
   if (deps.migration) drainRoutes(app, { migration: deps.migration });
   if (deps.cluster) {

@@ -68,6 +68,13 @@ Deno.test("cli new → deno test → cli build → deploy → send, in a directo
     const reply = JSON.parse(sent.out).reply;
     assert.equal(reply.performative, "inform");
     assert.equal(reply.content, "hello, world");
+    // Its own log has its line and the messages it received and sent.
+    const log = await (await fetch(`${node.url}/api/v1/agents/hello/logs`)).json();
+    const seen = log.entries.map((e: { kind: string; text?: string }) => e.text ?? e.kind);
+    assert.equal(seen.length, 3, JSON.stringify(log));
+    assert.equal(seen[0], "received");
+    assert.match(seen[1], /^greeting http-[0-9a-f]+@edge-new$/);
+    assert.equal(seen[2], "sent");
 
     // A second build of unchanged sources comes from the cache.
     const cached = await task(dir, ["build", "agent.ts"]);
