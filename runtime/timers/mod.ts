@@ -17,3 +17,4 @@ export {
   type TimerTable,
 } from "./table.ts";
 export { AgentTimerSchema, TimerTableSchema } from "./schema.ts";
+export { DurableTimers, type DurableTimersDeps } from "./service.ts";
