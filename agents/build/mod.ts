@@ -21,9 +21,10 @@ export {
   readWat,
   WASI_SUBSET_WIT,
   WIT_FILE,
+  WIT_FILE_0_2,
 } from "./wat.ts";
 
-import { buildWatComponent, probeWit, readWat } from "./wat.ts";
+import { agentWit, buildWatComponent, probeWit, readWat } from "./wat.ts";
 
 /** The WAT agents: dist name → source file (relative to `agents/`). */
 export const WAT_AGENTS: Record<string, string> = {
@@ -33,12 +34,16 @@ export const WAT_AGENTS: Record<string, string> = {
   "tiny-fill": "tiny/fill.wat",
   "tiny-bidder": "tiny/bidder.wat",
   "tiny-keys": "tiny/keys.wat",
+  "tiny-timer": "tiny/timer.wat",
   "hostile-loop": "hostile/loop.wat",
   "hostile-bomb": "hostile/bomb.wat",
   "hostile-flood": "hostile/flood.wat",
   "hostile-forbidden": "hostile/forbidden.wat",
   "hostile-probe": "hostile/probe.wat",
 };
+
+/** WAT agents built against world 0.2.0 (the others are 0.1.0). */
+const WAT_0_2 = new Set(["tiny-timer"]);
 
 /** Builds one of {@link WAT_AGENTS} into component bytes. */
 export async function watAgentBytes(name: string): Promise<Uint8Array> {
@@ -47,5 +52,7 @@ export async function watAgentBytes(name: string): Promise<Uint8Array> {
   const wat = await readWat(new URL(`../${file}`, import.meta.url));
   return name === "hostile-probe"
     ? await buildWatComponent(wat, { wit: await probeWit(), world: "probe" })
+    : WAT_0_2.has(name)
+    ? await buildWatComponent(wat, { wit: await agentWit("0.2.0") })
     : await buildWatComponent(wat);
 }

@@ -6,8 +6,10 @@
  */
 import { componentEmbed, componentNew, parse } from "@bytecodealliance/jco";
 
-/** Where the agent world's WIT lives. */
+/** Where the agent world's WIT lives (version 0.1.0). */
 export const WIT_FILE = new URL("../../wit/fipa-agent.wit", import.meta.url);
+/** The agent world, version 0.2.0 (outgoing HTTP, files, timers). */
+export const WIT_FILE_0_2 = new URL("../../wit/fipa-agent-0.2.0.wit", import.meta.url);
 
 /**
  * WIT of the parts of WASI 0.2 that the hostile test agents import, written out so a
@@ -71,9 +73,9 @@ export interface WatBuildOptions {
   world?: string;
 }
 
-/** The agent world's WIT. */
-export async function agentWit(): Promise<string> {
-  return await Deno.readTextFile(WIT_FILE);
+/** The agent world's WIT (0.1.0 unless `version` says `0.2.0`). */
+export async function agentWit(version: "0.1.0" | "0.2.0" = "0.1.0"): Promise<string> {
+  return await Deno.readTextFile(version === "0.2.0" ? WIT_FILE_0_2 : WIT_FILE);
 }
 
 /**

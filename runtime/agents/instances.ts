@@ -108,6 +108,14 @@ export class Instances {
         log[level === "trace" ? "debug" : level](text);
         this.on.logged?.(m, level, text);
       },
+      onRefused: (r) => {
+        log.warn("agent call refused: not granted", {
+          kind: r.kind,
+          target: r.target,
+          reason: r.message,
+        });
+        this.deps.metrics?.grantRefusals.inc({ kind: r.kind });
+      },
       findAgentsByService: (s) => directory?.findAgentsByService(s) ?? [],
       listNodes: () =>
         directory?.listNodes() ??

@@ -8,6 +8,7 @@ export function agentBounds(c: Config): AgentBounds {
     cpuMsPerCall: c.maxAgentCpuMs,
     mailbox: c.maxAgentMailbox,
     storageQuota: c.maxAgentStorage,
-    permissions: c.agentPermissions,
+    netAllow: c.agentNetAllow,
+    filesAllow: c.agentFilesAllow,
   };
 }

@@ -199,10 +199,16 @@ export const SETTINGS = [
     help: "largest manifest.storage_quota",
   },
   {
-    key: "agentPermissions",
-    flag: "agent-permissions",
-    env: "FIPA_EDGE_AGENT_PERMISSIONS",
-    help: "Deno permissions manifests may ask for: read,write,net,env",
+    key: "agentNetAllow",
+    flag: "agent-net-allow",
+    env: "FIPA_EDGE_AGENT_NET_ALLOW",
+    help: "hosts agents' net grants may name: host, host:port, *.domain, *",
+  },
+  {
+    key: "agentFilesAllow",
+    flag: "agent-files-allow",
+    env: "FIPA_EDGE_AGENT_FILES_ALLOW",
+    help: "absolute directories agents' files grants may name (besides their own root)",
   },
   {
     key: "sharedWorkerCpuMs",
@@ -291,7 +297,8 @@ const LISTS = new Set([
   "readTokens",
   "apiTokens",
   "jwtAudience",
-  "agentPermissions",
+  "agentNetAllow",
+  "agentFilesAllow",
   "trustedPublisherKeys",
   "dfFederateWith",
 ]);

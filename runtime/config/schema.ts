@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { ByteSizeSchema } from "../sandbox/manifest.ts";
-import { DEFAULT_AGENT_BOUNDS, GRANTABLE_PERMISSIONS } from "../sandbox/bounds.ts";
+import { DEFAULT_AGENT_BOUNDS } from "../sandbox/bounds.ts";
+
+/** A list setting given as repeated values or comma-separated ones. */
+function splitList(v: unknown): unknown {
+  return Array.isArray(v) ? v.flatMap((x) => typeof x === "string" ? x.split(",") : [x]) : v;
+}
 import { TokenGrantSchema } from "../security/static-tokens.ts";
 
 /** Log levels, most verbose first. */
@@ -37,7 +42,8 @@ export const DEFAULTS = {
   maxAgentCpuMs: DEFAULT_AGENT_BOUNDS.cpuMsPerCall,
   maxAgentMailbox: DEFAULT_AGENT_BOUNDS.mailbox,
   maxAgentStorage: DEFAULT_AGENT_BOUNDS.storageQuota,
-  agentPermissions: [] as string[],
+  agentNetAllow: [] as string[],
+  agentFilesAllow: [] as string[],
   sharedWorkerCpuMs: 1000,
   componentGraceSeconds: 600,
   dfFederateWith: [] as string[],
@@ -181,10 +187,31 @@ export const ConfigSchema = z.strictObject({
   /** The largest `manifest.storage_quota` any agent may ask for, bytes. */
   maxAgentStorage: ByteSizeSchema.pipe(z.number().min(1).max(2 ** 40))
     .default(DEFAULTS.maxAgentStorage),
-  /** Deno permissions agents' manifests may ask for (read, write, net, env); default none. */
-  agentPermissions: z.preprocess(
-    (v) => Array.isArray(v) ? v.flatMap((x) => typeof x === "string" ? x.split(",") : [x]) : v,
-    z.array(z.string().trim().pipe(z.enum(GRANTABLE_PERMISSIONS))),
+  /**
+   * Hosts agents' `net` grants may name: `host`, `host:port`, `*.domain` or `*`; default
+   * none (no agent may make outgoing HTTP requests).
+   */
+  agentNetAllow: z.preprocess(
+    splitList,
+    z.array(
+      z.string().trim().toLowerCase().regex(
+        /^(\*|(\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/,
+        'host, host:port, "*.domain" or "*"',
+      ),
+    ),
+  ).default([]),
+  /**
+   * Absolute directories agents' `files` grants may name besides each agent's own root
+   * (`<data-dir>/agent-files/<agent>`); default none.
+   */
+  agentFilesAllow: z.preprocess(
+    splitList,
+    z.array(
+      z.string().trim().regex(/^\/[^\0]*$/, "an absolute directory").refine(
+        (p) => !p.split("/").includes(".."),
+        'a directory without ".." segments',
+      ).transform((p) => p.replace(/\/+$/, "") || "/"),
+    ),
   ).default([]),
   /** Agents whose `cpu_ms_per_call` is above this get a Worker of their own. */
   sharedWorkerCpuMs: z.coerce.number().int().min(1).max(600_000).default(

@@ -30,6 +30,8 @@ export interface NodeMetrics {
   checkpointMessages: client.Counter;
   checkpointSeconds: client.Histogram;
   refusedSnapshots: client.Counter<"reason">;
+  /** Host calls of agents refused by their grants (`net`: a host, `files`: a path). */
+  grantRefusals: client.Counter<"kind">;
   deadLetters: client.Gauge;
   /** Functions run before each scrape to refresh sampled gauges. */
   collectors: (() => void | Promise<void>)[];
@@ -178,6 +180,12 @@ export function createNodeMetrics(node: string): NodeMetrics {
       name: "fipa_edge_refused_snapshots_total",
       help: "Snapshots refused (bad signature, unknown signer, replay, hash mismatch)",
       labelNames: ["reason"],
+      registers,
+    }),
+    grantRefusals: new client.Counter({
+      name: "fipa_edge_agent_grant_refusals_total",
+      help: "Agent host calls refused because the manifest does not grant them (net, files)",
+      labelNames: ["kind"],
       registers,
     }),
     deadLetters: new client.Gauge({

@@ -23,7 +23,7 @@ import {
 import { type NetNode, startNetNode } from "../net/mod.ts";
 import { foreignAcceptor, MessageRouter, mtpRoute, ReplyWaiters } from "../routing/mod.ts";
 import { a2aRoute, mountBridges } from "../bridges/mod.ts";
-import { ComponentCollector, ComponentStore, Sandbox } from "../sandbox/mod.ts";
+import { ComponentCollector, ComponentStore, GRANT_CHECK_FAULT, Sandbox } from "../sandbox/mod.ts";
 import {
   ConversationKv,
   ConversationService,
@@ -173,6 +173,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     spareWorkers: 2,
     bounds: agentBounds(config),
     sharedWorkerCpuMs: config.sharedWorkerCpuMs,
+    agentFilesDir: `${config.dataDir.replace(/\/+$/, "")}/agent-files`,
+    skipGrantCheck: Deno.env.get(FAULT_ENV) === GRANT_CHECK_FAULT,
   });
   const keeper = new SnapshotKeeper({
     kv,
@@ -252,7 +254,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     metrics,
     events,
     faults: faultHook(
-      parseFault(Deno.env.get(FAULT_ENV)),
+      parseFault(
+        Deno.env.get(FAULT_ENV) === GRANT_CHECK_FAULT ? undefined : Deno.env.get(FAULT_ENV),
+      ),
       (code) => Deno.exit(code),
       (phase) => log.warn("fault injected: exiting", { phase }),
     ),

@@ -171,6 +171,15 @@ export class AgentHandle {
     return (await this.#call("run")).value === true;
   }
 
+  /**
+   * Calls `on-timer` (world 0.2.0) for a timer that is due, as any other call: within the
+   * CPU limit, its effects applied when it returns.
+   */
+  async timer(id: string, tag: string): Promise<void> {
+    this.#alive();
+    await this.#call("timer", undefined, false, { id, tag });
+  }
+
   /** Calls `shutdown`. */
   async shutdown(): Promise<void> {
     await this.#call("shutdown");
@@ -292,9 +301,10 @@ export class AgentHandle {
     fn: ExportName,
     message?: ReturnType<typeof toWitMessage>,
     holdSends = false,
+    timer?: { id: string; tag: string },
   ): Promise<{ value: unknown; sent: number; held?: HeldSend[] }> {
     const r = await this.#request(
-      { t: "call", id: 0, slot: 0, fn, message },
+      { t: "call", id: 0, slot: 0, fn, message, ...(timer ? { timer } : {}) },
       this.limits.cpu_ms_per_call,
     );
     const effects = (r as { effects?: Effect[] }).effects ?? [];
@@ -379,6 +389,9 @@ export class AgentHandle {
           break;
         case "migrate":
           waits.push(this.host.onMigrate?.(e.node));
+          break;
+        case "refused":
+          this.host.onRefused?.({ kind: e.kind, target: e.target, message: e.message });
           break;
       }
     }

@@ -1,17 +1,11 @@
 import { ApiError } from "../errors/mod.ts";
-import type { DenoPermissions, Limits, Manifest } from "./manifest.ts";
-
-/**
- * Deno permissions an operator may allow agents to ask for (`--agent-permissions`). `run`,
- * `ffi`, `import` and `sys` are never grantable: the manifest schema refuses them.
- */
-export const GRANTABLE_PERMISSIONS = ["read", "write", "net", "env"] as const;
-/** One permission an operator may allow. */
-export type GrantablePermission = typeof GRANTABLE_PERMISSIONS[number];
+import { within } from "./grants.ts";
+import type { Limits, Manifest } from "./manifest.ts";
 
 /**
  * The most any agent on this node may ask for, set by the operator. A deploy or update
- * beyond one of them is refused with `400 INVALID_REQUEST` naming the field and the bound.
+ * beyond a limit is refused with `400 INVALID_REQUEST` naming the field and the bound; one
+ * asking for a grant the operator does not allow with `403 FORBIDDEN` naming the grant.
  */
 export interface AgentBounds {
   /** Largest `limits.memory`, bytes. */
@@ -22,8 +16,16 @@ export interface AgentBounds {
   mailbox: number;
   /** Largest `manifest.storage_quota`, bytes. */
   storageQuota: number;
-  /** Deno permissions a manifest may ask for; anything else must stay `false`. */
-  permissions: readonly GrantablePermission[];
+  /**
+   * Hosts a manifest's `net` may name (`--agent-net-allow`): `host` (any port, and any
+   * `host:port` grant), `host:port`, `*.domain` (its subdomains) or `*` (anything).
+   */
+  netAllow: readonly string[];
+  /**
+   * Absolute directories a manifest's `files` may name besides the agent's own root
+   * (`--agent-files-allow`); relative grants are always inside the agent's root.
+   */
+  filesAllow: readonly string[];
 }
 
 /** Default bounds: well under a small machine's size (see README, "Configuration"). */
@@ -32,7 +34,8 @@ export const DEFAULT_AGENT_BOUNDS: AgentBounds = {
   cpuMsPerCall: 5_000,
   mailbox: 10_000,
   storageQuota: 64 * 1024 * 1024,
-  permissions: [],
+  netAllow: [],
+  filesAllow: [],
 };
 
 /** Which node setting (flag name) holds each bound, for error messages. */
@@ -41,13 +44,16 @@ export const BOUND_SETTINGS = {
   cpuMsPerCall: "max-agent-cpu-ms",
   mailbox: "max-agent-mailbox",
   storageQuota: "max-agent-storage",
-  permissions: "agent-permissions",
+  netAllow: "agent-net-allow",
+  filesAllow: "agent-files-allow",
 } as const;
 
 /** One field of a manifest or limits beyond the node's bounds. */
 export interface BoundViolation {
-  /** Dotted path, e.g. `limits.memory` or `manifest.permissions.net`. */
+  /** Dotted path, e.g. `limits.memory` or `manifest.net`. */
   field: string;
+  /** `FORBIDDEN` for a grant the operator does not allow, else `INVALID_REQUEST`. */
+  code: "INVALID_REQUEST" | "FORBIDDEN";
   /** The node setting that bounds it, e.g. `max-agent-memory`. */
   setting: string;
   value: unknown;
@@ -55,9 +61,13 @@ export interface BoundViolation {
   message: string;
 }
 
-/** Whether a permission value asks for anything. */
-export function asksPermission(v: boolean | string[]): boolean {
-  return Array.isArray(v) ? v.length > 0 : v;
+/** Whether the operator's `agent-net-allow` covers a `net` grant. Pure. */
+export function netAllowed(grant: string, allow: readonly string[]): boolean {
+  const host = grant.replace(/:\d+$/, "");
+  return allow.some((a) =>
+    a === "*" || a === grant || a === host ||
+    (a.startsWith("*.") && host.endsWith(a.slice(1)) && host.length > a.length - 1)
+  );
 }
 
 /**
@@ -72,6 +82,7 @@ export function boundViolation(
     value > bound
       ? {
         field,
+        code: "INVALID_REQUEST" as const,
         setting: BOUND_SETTINGS[key],
         value,
         bound,
@@ -85,16 +96,30 @@ export function boundViolation(
     over("limits.mailbox", "mailbox", l.mailbox, bounds.mailbox))) ??
     (m && over("manifest.storage_quota", "storageQuota", m.storage_quota, bounds.storageQuota));
   if (found || !m) return found;
-  for (const [name, v] of Object.entries(m.permissions) as [keyof DenoPermissions, never][]) {
-    if (!asksPermission(v) || (bounds.permissions as readonly string[]).includes(name)) continue;
-    const allowed = bounds.permissions.length ? bounds.permissions.join(", ") : "none";
+  const show = (xs: readonly string[]) => xs.length ? xs.join(", ") : "none";
+  for (const [i, g] of m.net.entries()) {
+    if (netAllowed(g, bounds.netAllow)) continue;
     return {
-      field: `manifest.permissions.${name}`,
-      setting: BOUND_SETTINGS.permissions,
-      value: v,
-      bound: [...bounds.permissions],
-      message: `manifest.permissions.${name} is not allowed: the node's agent-permissions ` +
-        `allows ${allowed}`,
+      field: `manifest.net[${i}]`,
+      code: "FORBIDDEN",
+      setting: BOUND_SETTINGS.netAllow,
+      value: g,
+      bound: [...bounds.netAllow],
+      message: `the net grant ${JSON.stringify(g)} is not allowed: the node's agent-net-allow ` +
+        `allows ${show(bounds.netAllow)}`,
+    };
+  }
+  for (const [i, f] of m.files.entries()) {
+    if (!f.path.startsWith("/") || bounds.filesAllow.some((d) => within(f.path, d))) continue;
+    return {
+      field: `manifest.files[${i}].path`,
+      code: "FORBIDDEN",
+      setting: BOUND_SETTINGS.filesAllow,
+      value: f.path,
+      bound: [...bounds.filesAllow],
+      message: `the files grant ${JSON.stringify(f.path)} is not allowed: absolute directories ` +
+        `must be inside the node's agent-files-allow (${show(bounds.filesAllow)}); relative ` +
+        `ones are inside the agent's own root`,
     };
   }
   return undefined;
@@ -103,7 +128,8 @@ export function boundViolation(
 /**
  * Refuses a manifest or limits beyond the node's bounds.
  *
- * @throws {ApiError} `INVALID_REQUEST` naming the field, its value and the bound.
+ * @throws {ApiError} `INVALID_REQUEST` naming the field, its value and the bound, or
+ * `FORBIDDEN` naming a grant the operator does not allow.
  */
 export function checkAgentBounds(
   what: { manifest?: Manifest; limits?: Limits },
@@ -111,7 +137,7 @@ export function checkAgentBounds(
 ): void {
   const v = boundViolation(what, bounds);
   if (!v) return;
-  throw new ApiError("INVALID_REQUEST", v.message, {
+  throw new ApiError(v.code, v.message, {
     field: v.field,
     setting: v.setting,
     value: v.value,

@@ -6,7 +6,14 @@ import {
 } from "./instrument/mod.ts";
 import { type Transpiler, TranspileRejected, WorkerTranspiler } from "./transpiler.ts";
 import { wasmKind } from "./wasm-kind.ts";
-import { checkWorld, type Declarations, versionedImports, WORLD_VERSION } from "./world-check.ts";
+import {
+  checkWorld,
+  type Declarations,
+  versionedImports,
+  WORLD_VERSION,
+  type WorldVersion,
+  worldVersionOf,
+} from "./world-check.ts";
 
 /** Identifies the tool versions a cache entry was made with; a change invalidates it. */
 export const TOOLCHAIN = `jco-1.15.1+instrument-${INSTRUMENT_VERSION}+world-${WORLD_VERSION}`;
@@ -21,6 +28,8 @@ export interface ComponentInfo {
   imports: string[];
   /** Functions it exports (JS names). */
   exports: string[];
+  /** The version of the agent world it was built against. */
+  world: WorldVersion;
   /** Its core modules, instrumented, with what the instrumentation did. */
   modules: { name: string; size: number; report: InstrumentReport }[];
   /** How long jco took, in ms (0 when it came from the cache). */
@@ -50,8 +59,11 @@ export interface ComponentStoreOptions {
   dir: string;
   /** Defaults to jco in a Worker. */
   transpiler?: Transpiler;
-  /** The agent world's WIT; defaults to `wit/fipa-agent.wit` of this repository. */
-  witSource?: string;
+  /**
+   * The agent world's WIT by version; defaults to this repository's `wit/fipa-agent.wit`
+   * (0.1.0) and `wit/fipa-agent-0.2.0.wit`.
+   */
+  witSources?: Partial<Record<WorldVersion, string>>;
   /** Clock for the last use of each component, ms since the epoch (default `Date.now`). */
   now?: () => number;
   /**
@@ -66,7 +78,10 @@ const ORIGINAL_FILE = "component.wasm";
 
 const NO_REPORT: InstrumentReport = { loops: 0, entries: 0, grows: 0, memories: [], globals: [] };
 
-const WIT_URL = new URL("../../wit/fipa-agent.wit", import.meta.url);
+const WIT_URLS: Record<WorldVersion, URL> = {
+  "0.1.0": new URL("../../wit/fipa-agent.wit", import.meta.url),
+  "0.2.0": new URL("../../wit/fipa-agent-0.2.0.wit", import.meta.url),
+};
 
 function invalid(reason: string, details: Record<string, unknown> = {}): ApiError {
   return new ApiError("INVALID_WASM", `Invalid WebAssembly component: ${reason}`, {
@@ -103,8 +118,8 @@ function patchGlue(js: string): string {
 export class ComponentStore {
   readonly dir: string;
   #transpiler: Transpiler;
-  #witSource?: string;
-  #reference?: Promise<Declarations>;
+  #witSources: Partial<Record<WorldVersion, string>>;
+  #references = new Map<WorldVersion, Promise<Declarations>>();
   #loaded = new Map<string, Promise<LoadedComponent>>();
   #instrument: boolean;
   #toolchain: string;
@@ -120,7 +135,7 @@ export class ComponentStore {
     this.#instrument = opts.instrument ?? true;
     this.#toolchain = this.#instrument ? TOOLCHAIN : `${TOOLCHAIN}+uninstrumented`;
     this.#transpiler = opts.transpiler ?? new WorkerTranspiler();
-    this.#witSource = opts.witSource;
+    this.#witSources = opts.witSources ?? {};
   }
 
   /** A store under a node's data directory: `<dataDir>/components`. */
@@ -284,13 +299,18 @@ export class ComponentStore {
     this.#transpiler.close();
   }
 
-  #referenceDecls(): Promise<Declarations> {
-    this.#reference ??= (async () => {
-      const wit = this.#witSource ?? await Deno.readTextFile(WIT_URL);
-      const out = await this.#transpiler.reference(wit);
-      return declarationsOf(out.files);
-    })();
-    return this.#reference;
+  #referenceDecls(version: WorldVersion): Promise<Declarations> {
+    let ref = this.#references.get(version);
+    if (!ref) {
+      ref = (async () => {
+        const wit = this.#witSources[version] ?? await Deno.readTextFile(WIT_URLS[version]);
+        const out = await this.#transpiler.reference(wit);
+        return declarationsOf(out.files);
+      })();
+      this.#references.set(version, ref);
+      ref.catch(() => this.#references.delete(version));
+    }
+    return ref;
   }
 
   async #build(hash: string, bytes: Uint8Array): Promise<LoadedComponent> {
@@ -306,7 +326,11 @@ export class ComponentStore {
     }
     const transpileMs = Math.round(performance.now() - t0);
     const decls = declarationsOf(out.files);
-    const mismatch = checkWorld(decls, await this.#referenceDecls());
+    const world = worldVersionOf(decls);
+    if (typeof world !== "string") {
+      throw invalid(`does not match the fipa:agent world: ${world.error}`);
+    }
+    const mismatch = checkWorld(decls, await this.#referenceDecls(world), world);
     if (mismatch) throw invalid(`does not match the fipa:agent world: ${mismatch}`);
     const files = new Map(out.files);
     const glue = patchGlue(new TextDecoder().decode(files.get("agent.js")));
@@ -332,6 +356,7 @@ export class ComponentStore {
     const info: ComponentInfo = {
       hash,
       size: bytes.length,
+      world,
       imports: versionedImports(decls.get("agent.d.ts") ?? ""),
       exports: out.exports.map(([n]) => n),
       modules: moduleInfo,

@@ -35,6 +35,11 @@ export interface HostCallbacks {
   };
   /** The agent asked to migrate (after its current call). */
   onMigrate?(nodeId: string): void | Promise<void>;
+  /**
+   * A host function refused what the agent's grants do not allow (`net`: a host, `files`:
+   * a path); the agent got an error value. For the node's log and metrics.
+   */
+  onRefused?(refusal: { kind: "net" | "files"; target: string; message: string }): void;
   /** A log line of the agent (`logging.log`, stdout as info, stderr as warn). */
   onLog?(level: LogLevel, message: string): void;
   /** Providers of a service (directory facilitator). Synchronous for the agent. */
@@ -61,4 +66,21 @@ export interface HostCallbacks {
    * (its last checkpoint): only the host knows which state its acknowledgements stand on.
    */
   onWorkerLost?(info: { agentId: string; reason: string }): void;
+}
+
+/** A timer an agent asks for: its tag and when it is due (ms since the Unix epoch). */
+export interface TimerRequest {
+  tag: string;
+  dueAtMs: number;
+}
+
+/**
+ * The node's timer service, called (synchronously, for the agent) by the `timers` imports
+ * of world 0.2.0. `set` answers the new timer's id or why it was refused (the refusal
+ * reaches the agent as the error value of `set-timer`); `cancel` answers whether a pending
+ * timer was cancelled. When a timer is due the service calls {@link Sandbox.fireTimer}.
+ */
+export interface TimerService {
+  set(agent: string, t: TimerRequest): { ok: true; id: string } | { ok: false; error: string };
+  cancel(agent: string, id: string): boolean;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FilesGrantSchema, NetGrantSchema } from "./grants.ts";
 
 /** Bytes as a number or a string with a unit: `"50MB"`, `"64 MiB"`, `"512k"`. */
 export const ByteSizeSchema: z.ZodType<number, number | string> = z.union([
@@ -29,35 +30,23 @@ export const NetworkAccessSchema = z.union([
 /** One network access level, see {@link NetworkAccessSchema}. */
 export type NetworkAccess = z.infer<typeof NetworkAccessSchema>;
 
-/** A Deno permission: granted for everything (`true`), for a list, or not at all. */
-const PermissionValue = z.union([z.boolean(), z.array(z.string().min(1)).max(256)]);
-
-/** A permission no agent is ever granted, whatever the operator allows. */
-function never(name: string) {
-  return PermissionValue.refine((v) => v === false || (Array.isArray(v) && v.length === 0), {
-    message: `the '${name}' permission is never granted to agents`,
-  }).default(false);
-}
+/** A value of the legacy `permissions` object (removed; see {@link ManifestSchema}). */
+const LegacyPermissionValue = z.union([z.boolean(), z.array(z.string()).max(256)]);
 
 /**
- * Deno permissions of the Worker that hosts the agent. Default: none. Nothing in the agent
- * world uses them (filesystem and sockets are denied to agents whatever this says); they
- * exist for host extensions. A client may only ask for those the operator allows
- * (`--agent-permissions`, see `AgentBounds`); `sys`, `run`, `ffi` and `import` are never
- * granted. Agents with equal permissions share Workers.
+ * The manifest's old raw `permissions` object. Deno permissions now come only from the
+ * grants (`net`, `files`): a `permissions` object that asks for nothing (every value `false`
+ * or empty, as agent records stored before the change hold) is accepted and dropped; one
+ * that asks for anything is refused, naming the field.
  */
-export const DenoPermissionsSchema = z.strictObject({
-  read: PermissionValue.default(false),
-  write: PermissionValue.default(false),
-  net: PermissionValue.default(false),
-  env: PermissionValue.default(false),
-  sys: never("sys"),
-  run: never("run"),
-  ffi: never("ffi"),
-  import: never("import"),
-});
-/** Deno permissions of an agent's Worker. */
-export type DenoPermissions = z.infer<typeof DenoPermissionsSchema>;
+const LegacyPermissionsSchema = z.record(z.string(), LegacyPermissionValue).refine(
+  (p) => Object.values(p).every((v) => v === false || (Array.isArray(v) && v.length === 0)),
+  {
+    error: "the manifest's raw `permissions` object is no longer supported: an agent's Worker " +
+      "gets Deno permissions only from its grants (`net`: hosts, `files`: directories); " +
+      "`run`, `ffi`, `import` and `sys` are never granted",
+  },
+);
 
 /**
  * One skill an agent offers to A2A clients: listed on its agent card and the platform's. An
@@ -103,7 +92,8 @@ function jsonBytes(v: unknown): number {
  * | `may_migrate` | `false` | whether `migrate-to` is allowed |
  * | `may_spawn` | `false` | whether it may create agents (checked by the lifecycle layer) |
  * | `env` | `{}` | the WASI environment variables it sees |
- * | `permissions` | none | Deno permissions of its Worker |
+ * | `net` | `[]` | hosts (`host` or `host:port`) its outgoing HTTP may reach (world 0.2.0) |
+ * | `files` | `[]` | directories (`{path, mode: "read" \| "read-write"}`) relative to its root in the node's data directory (world 0.2.0) |
  * | `a2a` | none | `{ skills: [...] }`: the agent is reachable as an A2A agent (see {@link A2aSkillSchema}) |
  *
  * @example
@@ -119,13 +109,18 @@ export const ManifestSchema = z.strictObject({
   may_migrate: z.boolean().default(false),
   may_spawn: z.boolean().default(false),
   env: z.record(z.string().min(1).max(256).regex(/^[^=\0]+$/), z.string().max(4096)).default({}),
-  permissions: DenoPermissionsSchema.default(DenoPermissionsSchema.parse({})),
+  net: z.array(NetGrantSchema).max(64).default([]),
+  files: z.array(FilesGrantSchema).max(32).default([]),
+  permissions: LegacyPermissionsSchema.optional(),
   a2a: A2aOptInSchema.optional(),
-}).refine((m) => jsonBytes(m) <= MAX_MANIFEST_BYTES, {
-  error: (i) =>
-    `the manifest is ${jsonBytes(i.input)} bytes as JSON; at most ${MAX_MANIFEST_BYTES} ` +
-    "(an agent record must fit a Deno KV value of 64 KiB)",
-});
+}).transform(({ permissions: _legacy, ...m }) => m).refine(
+  (m) => jsonBytes(m) <= MAX_MANIFEST_BYTES,
+  {
+    error: (i) =>
+      `the manifest is ${jsonBytes(i.input)} bytes as JSON; at most ${MAX_MANIFEST_BYTES} ` +
+      "(an agent record must fit a Deno KV value of 64 KiB)",
+  },
+);
 /** A validated manifest. */
 export type Manifest = z.infer<typeof ManifestSchema>;
 /** A manifest as written by a client. */
@@ -141,6 +136,11 @@ export type ManifestInput = z.input<typeof ManifestSchema>;
  * | `mailbox` | 1024 | deliveries waiting for the agent; more are refused with `RESOURCE_LIMIT_EXCEEDED` |
  * | `send_rate` | 20000 | sustained `send-message` calls per second |
  * | `send_burst` | 2000 | sends allowed at once before the rate applies; past it `send-message` returns an error |
+ * | `http_rate` | 10 | sustained outgoing HTTP requests per second (as many at once) |
+ * | `http_in_flight` | 4 | outgoing requests not finished yet (a request given up on counts until it ends) |
+ * | `http_timeout_ms` | 10000 | time per request, also bounded by what is left of the call's `cpu_ms_per_call` |
+ * | `http_response_bytes` | 1 MiB | largest response body |
+ * | `file_bytes` | 16 MiB | bytes the agent's files may hold in its writable directories |
  */
 export const LimitsSchema = z.strictObject({
   memory: ByteSizeSchema.default(64 * 1024 * 1024),
@@ -148,18 +148,13 @@ export const LimitsSchema = z.strictObject({
   mailbox: z.number().int().min(1).max(1_000_000).default(1024),
   send_rate: z.number().min(0).max(1_000_000).default(20_000),
   send_burst: z.number().int().min(0).max(1_000_000).default(2000),
+  http_rate: z.number().min(0).max(100_000).default(10),
+  http_in_flight: z.number().int().min(1).max(1024).default(4),
+  http_timeout_ms: z.number().int().min(1).max(600_000).default(10_000),
+  http_response_bytes: ByteSizeSchema.pipe(z.number().max(256 * 1024 * 1024)).default(1024 * 1024),
+  file_bytes: ByteSizeSchema.pipe(z.number().max(2 ** 40)).default(16 * 1024 * 1024),
 });
 /** Validated limits. */
 export type Limits = z.infer<typeof LimitsSchema>;
 /** Limits as written by a client. */
 export type LimitsInput = z.input<typeof LimitsSchema>;
-
-/** Key of the Worker group an agent with these permissions belongs to. */
-export function permissionKey(p: DenoPermissions): string {
-  return JSON.stringify(Object.entries(p).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** The Worker `deno.permissions` option for a permission set. */
-export function workerPermissions(p: DenoPermissions): Record<string, boolean | string[]> {
-  return { ...p };
-}

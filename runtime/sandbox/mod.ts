@@ -39,6 +39,7 @@ export {
 export { type TranspileOutput, type Transpiler, WorkerTranspiler } from "./transpiler.ts";
 export {
   type ActivateOptions,
+  GRANT_CHECK_FAULT,
   Sandbox,
   type SandboxOptions,
   type SandboxStats,
@@ -51,9 +52,21 @@ export {
   boundViolation,
   checkAgentBounds,
   DEFAULT_AGENT_BOUNDS,
-  GRANTABLE_PERMISSIONS,
-  type GrantablePermission,
+  netAllowed,
 } from "./bounds.ts";
+export {
+  agentRoot,
+  decidePath,
+  decideUrl,
+  type FilesGrant,
+  FilesGrantSchema,
+  type GrantedDir,
+  grantedDirs,
+  NetGrantSchema,
+  permissionKey,
+  type WorkerPermissions,
+  workerPermissionsOf,
+} from "./grants.ts";
 export {
   AgentHandle,
   type DeliveryResult,
@@ -67,14 +80,20 @@ export {
   type MemoryDelta,
   type PageDelta,
 } from "./checkpoint-delta.ts";
-export type { AgentFailureInfo, FailureReason, HostCallbacks, LogLevel, NodeInfo } from "./host.ts";
+export type {
+  AgentFailureInfo,
+  FailureReason,
+  HostCallbacks,
+  LogLevel,
+  NodeInfo,
+  TimerRequest,
+  TimerService,
+} from "./host.ts";
 export {
   A2aOptInSchema,
   type A2aSkill,
   A2aSkillSchema,
   ByteSizeSchema,
-  type DenoPermissions,
-  DenoPermissionsSchema,
   type Limits,
   type LimitsInput,
   LimitsSchema,
@@ -101,4 +120,11 @@ export {
 export { mailboxFull } from "./mailbox-full.ts";
 export { isWorkerLost, WORKER_LOST, workerLostError } from "./worker-lost.ts";
 export { type WasmKind, wasmKind } from "./wasm-kind.ts";
-export { checkWorld, WORLD_PACKAGE, WORLD_VERSION } from "./world-check.ts";
+export {
+  checkWorld,
+  WORLD_PACKAGE,
+  WORLD_VERSION,
+  WORLD_VERSIONS,
+  type WorldVersion,
+  worldVersionOf,
+} from "./world-check.ts";

@@ -10,8 +10,8 @@ import type { WitAclMessage } from "./wit-message.ts";
 /** Why an agent failed. */
 export type FailureReason = "trap" | "cpu-limit" | "memory-limit" | "exit" | "watchdog";
 
-/** The exports the node can call. `handle` is `handle-message`. */
-export type ExportName = "init" | "run" | "shutdown" | "handle";
+/** The exports the node can call. `handle` is `handle-message`, `timer` is `on-timer` (0.2.0). */
+export type ExportName = "init" | "run" | "shutdown" | "handle" | "timer";
 
 /** Node → Worker. */
 export type ToWorker =
@@ -34,8 +34,20 @@ export type ToWorker =
     limits: Limits;
     storage: [string, Uint8Array][];
     snapshot?: MemorySnapshot;
+    /** The agent's root for relative `files` grants. */
+    filesRoot: string;
+    /** Test only: skip the host's own check of grants (Deno's permissions still apply). */
+    skipGrantCheck: boolean;
   }
-  | { t: "call"; id: number; slot: number; fn: ExportName; message?: WitAclMessage }
+  | {
+    t: "call";
+    id: number;
+    slot: number;
+    fn: ExportName;
+    message?: WitAclMessage;
+    /** For `timer`: the timer that is due. */
+    timer?: { id: string; tag: string };
+  }
   | { t: "enqueue"; id: number; slot: number; message: WitAclMessage }
   | { t: "snapshot"; id: number; slot: number }
   | { t: "checkpoint"; id: number; slot: number; full: boolean }
@@ -47,7 +59,9 @@ export type Effect =
   | { t: "store"; key: string; value: Uint8Array }
   | { t: "delete"; key: string }
   | { t: "log"; level: LogLevel; message: string }
-  | { t: "migrate"; node: string };
+  | { t: "migrate"; node: string }
+  /** A host function refused what the agent's grants do not allow (reported even so). */
+  | { t: "refused"; kind: "net" | "files"; target: string; message: string };
 
 /** Levels of the `logging` interface. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -69,8 +83,12 @@ export type FromWorker =
   }
   | { t: "rpc"; seq: number; slot: number; op: RpcOp; arg: string };
 
-/** Synchronous questions a Worker asks the node while an agent waits. */
-export type RpcOp = "find" | "nodes" | "isLocal" | "nodeOf";
+/**
+ * Synchronous questions a Worker asks the node while an agent waits. `timerSet` takes
+ * `{"tag", "dueAtMs"}` as JSON and answers `{ok, id}` or `{ok: false, error}`; `timerCancel`
+ * takes the timer id and answers a boolean.
+ */
+export type RpcOp = "find" | "nodes" | "isLocal" | "nodeOf" | "timerSet" | "timerCancel";
 
 /**
  * Layout of the synchronous-RPC buffer: an Int32 state word (1 = answered), the answer's

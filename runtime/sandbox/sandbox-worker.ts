@@ -1,5 +1,4 @@
-import type { DenoPermissions } from "./manifest.ts";
-import { workerPermissions } from "./manifest.ts";
+import type { WorkerPermissions } from "./grants.ts";
 import { type FromWorker, RPC_BYTES, RPC_HEADER, type RpcOp, type ToWorker } from "./protocol.ts";
 
 /** A reply to a request: the call completed, or the agent failed. */
@@ -39,14 +38,14 @@ export class SandboxWorker {
 
   constructor(
     readonly key: string,
-    permissions: DenoPermissions,
+    permissions: WorkerPermissions,
     private readonly onRpc: RpcHandler,
     private readonly onCrash: (w: SandboxWorker, error: string) => void,
     private readonly onBusy: () => void = () => {},
   ) {
     this.worker = new Worker(new URL("./worker/bootstrap.ts", import.meta.url), {
       type: "module",
-      deno: { permissions: workerPermissions(permissions) },
+      deno: { permissions: { ...permissions } },
     } as WorkerOptions);
     let ready!: () => void;
     this.ready = new Promise((resolve, reject) => {

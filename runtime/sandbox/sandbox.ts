@@ -1,21 +1,30 @@
+import { z } from "zod";
 import { type AgentIdentifier, AgentIdentifierSchema, aid } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { AgentHandle, type HandleContext } from "./agent-handle.ts";
 import { type AgentBounds, checkAgentBounds, DEFAULT_AGENT_BOUNDS } from "./bounds.ts";
 import type { ComponentStore } from "./component-store.ts";
-import type { HostCallbacks } from "./host.ts";
+import type { HostCallbacks, TimerService } from "./host.ts";
+import { type LimitsInput, LimitsSchema, type ManifestInput, ManifestSchema } from "./manifest.ts";
 import {
-  type DenoPermissions,
-  type LimitsInput,
-  LimitsSchema,
-  type ManifestInput,
-  ManifestSchema,
+  agentRoot,
+  grantedDirs,
   permissionKey,
-} from "./manifest.ts";
+  type WorkerPermissions,
+  workerPermissionsOf,
+} from "./grants.ts";
 import type { RpcOp } from "./protocol.ts";
 import { SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAgentId } from "./wit-message.ts";
+
+type ManifestFiles = ReturnType<typeof ManifestSchema.parse>["files"];
+
+/** What a Worker passes for `timerSet`. */
+const TimerArgSchema = z.strictObject({
+  tag: z.string().max(4096),
+  dueAtMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
 
 /** Options of a {@link Sandbox}. */
 export interface SandboxOptions {
@@ -42,7 +51,29 @@ export interface SandboxOptions {
    * a long call never stalls other agents (default {@link SHARED_WORKER_CPU_MS}).
    */
   sharedWorkerCpuMs?: number;
+  /**
+   * The node's timer service behind the `timers` imports of world 0.2.0. Without it
+   * `set-timer` fails with an error value ("timers are not available on this node").
+   */
+  timers?: TimerService;
+  /**
+   * Where agents' own roots for `files` grants live (`<dir>/<agent name>/`); the node uses
+   * `<data-dir>/agent-files`. Without it, relative `files` grants are refused.
+   */
+  agentFilesDir?: string;
+  /**
+   * Test only (`FIPA_EDGE_FAULT=sandbox:no-grant-check`): the host functions skip their own
+   * check of `net` and `files` grants, so that only Deno's permissions of the Worker refuse.
+   */
+  skipGrantCheck?: boolean;
 }
+
+/**
+ * Test only: the value of `FIPA_EDGE_FAULT` that starts a node whose agents' host functions
+ * skip their own check of grants ({@link SandboxOptions.skipGrantCheck}), to show that the
+ * Worker's Deno permissions refuse on their own.
+ */
+export const GRANT_CHECK_FAULT = "sandbox:no-grant-check";
 
 /** Default of {@link SandboxOptions.sharedWorkerCpuMs}: the default `cpu_ms_per_call`. */
 export const SHARED_WORKER_CPU_MS = 1000;
@@ -103,6 +134,9 @@ export class Sandbox {
   readonly watchdogIntervalMs: number;
   readonly bounds: AgentBounds;
   readonly sharedWorkerCpuMs: number;
+  readonly timers?: TimerService;
+  readonly agentFilesDir?: string;
+  readonly skipGrantCheck: boolean;
   #workers = new Set<SandboxWorker>();
   #handles = new Map<number, AgentHandle>();
   #nextSlot = 1;
@@ -120,11 +154,14 @@ export class Sandbox {
     this.watchdogIntervalMs = opts.watchdogIntervalMs ?? 100;
     this.bounds = opts.bounds ?? DEFAULT_AGENT_BOUNDS;
     this.sharedWorkerCpuMs = opts.sharedWorkerCpuMs ?? SHARED_WORKER_CPU_MS;
+    this.timers = opts.timers;
+    this.agentFilesDir = opts.agentFilesDir;
+    this.skipGrantCheck = opts.skipGrantCheck ?? false;
   }
 
   /** Starts the spare Workers for the default (no) permissions ahead of the first activation. */
   async warmUp(): Promise<void> {
-    const p = ManifestSchema.parse({}).permissions;
+    const p = workerPermissionsOf([], []);
     const key = permissionKey(p);
     const have = [...this.#workers].filter((w) => w.key === key && w.slots.size === 0).length;
     const starts = [];
@@ -149,6 +186,7 @@ export class Sandbox {
     const id = typeof opts.agentId === "string"
       ? aid(opts.agentId)
       : parseOr("agentId", AgentIdentifierSchema, opts.agentId);
+    await this.#prepareFiles(id.name, manifest.files);
     if (opts.snapshot && opts.snapshot.hash !== opts.hash) {
       throw new ApiError("INVALID_REQUEST", "snapshot belongs to another component", {
         snapshot: opts.snapshot.hash,
@@ -179,6 +217,59 @@ export class Sandbox {
       );
     }
     return handle;
+  }
+
+  /**
+   * Calls the `on-timer` export of the active agent `agent` for a due timer, as a normal
+   * agent call (same CPU limit; effects applied when it returns).
+   *
+   * @throws {ApiError} `NOT_FOUND` when no such agent is active in this sandbox,
+   * `CONFLICT` when its component is of world 0.1.0 (no timers), `MESSAGE_DELIVERY_FAILED`
+   * when the agent failed in the call, `AGENT_UNAVAILABLE` when it had failed before.
+   */
+  async fireTimer(agent: string, id: string, tag: string): Promise<void> {
+    const h = [...this.#handles.values()].find((x) =>
+      x.agentId.name === agent && x.state === "active"
+    );
+    if (!h) {
+      throw new ApiError("NOT_FOUND", `Agent ${agent} is not active in this sandbox`, { agent });
+    }
+    const world = (await this.store.get(h.hash)).info.world;
+    if (world !== "0.2.0") {
+      throw new ApiError(
+        "CONFLICT",
+        `Agent ${agent} is built against fipa:agent@${world}, which has no timers`,
+        { agent, world },
+      );
+    }
+    await h.timer(id, tag);
+  }
+
+  /** The agent's root for `files` grants, if this sandbox has a directory for them. */
+  filesRoot(agent: string): string | undefined {
+    return this.agentFilesDir === undefined ? undefined : agentRoot(this.agentFilesDir, agent);
+  }
+
+  /** Creates the granted directories (relative ones under the agent's root). */
+  async #prepareFiles(agent: string, files: ManifestFiles): Promise<void> {
+    if (files.length === 0) return;
+    const root = this.filesRoot(agent);
+    if (root === undefined && files.some((f) => !f.path.startsWith("/"))) {
+      throw new ApiError(
+        "INVALID_REQUEST",
+        "manifest.files: this node has no directory for agents' files",
+        { field: "manifest.files" },
+      );
+    }
+    for (const d of grantedDirs(files, root ?? "/")) {
+      await Deno.mkdir(d.dir, { recursive: true });
+    }
+  }
+
+  /** The Deno permissions of the Worker that may host this agent. */
+  #permissions(h: AgentHandle): WorkerPermissions {
+    const root = this.filesRoot(h.agentId.name) ?? "/";
+    return workerPermissionsOf(h.manifest.net, grantedDirs(h.manifest.files, root));
   }
 
   /** Workers and agents now. */
@@ -216,9 +307,10 @@ export class Sandbox {
     avoid?: SandboxWorker,
   ): Promise<{ worker: SandboxWorker; slot: number }> {
     const component = await this.store.get(h.hash);
-    const key = permissionKey(h.manifest.permissions) +
+    const perms = this.#permissions(h);
+    const key = permissionKey(perms) +
       (h.limits.cpu_ms_per_call > this.sharedWorkerCpuMs ? SOLO : "");
-    const worker = await this.#pick(key, h.manifest.permissions, avoid);
+    const worker = await this.#pick(key, perms, avoid);
     const slot = this.#nextSlot++;
     worker.slots.add(slot);
     this.#handles.set(slot, h);
@@ -247,6 +339,8 @@ export class Sandbox {
           limits: h.limits,
           storage: h.storageEntries(),
           snapshot,
+          filesRoot: this.filesRoot(h.agentId.name) ?? "/",
+          skipGrantCheck: this.skipGrantCheck,
         },
         slot,
         60_000,
@@ -271,11 +365,11 @@ export class Sandbox {
       this.#handles.delete(slot);
       throw err;
     }
-    this.#ensureSpare(key, h.manifest.permissions);
+    this.#ensureSpare(key, perms);
     return { worker, slot };
   }
 
-  async #pick(key: string, p: DenoPermissions, avoid?: SandboxWorker): Promise<SandboxWorker> {
+  async #pick(key: string, p: WorkerPermissions, avoid?: SandboxWorker): Promise<SandboxWorker> {
     for (;;) {
       // Spread agents over `spreadWorkers` Workers first (one per core), then fill the
       // least loaded Worker that has room; empty Workers (spares) are used last.
@@ -301,7 +395,7 @@ export class Sandbox {
     }
   }
 
-  #spawn(key: string, p: DenoPermissions): Promise<SandboxWorker> {
+  #spawn(key: string, p: WorkerPermissions): Promise<SandboxWorker> {
     const w = new SandboxWorker(
       key,
       p,
@@ -329,7 +423,7 @@ export class Sandbox {
     return key.endsWith(SOLO) ? 0 : this.spareWorkers;
   }
 
-  #ensureSpare(key: string, p: DenoPermissions): void {
+  #ensureSpare(key: string, p: WorkerPermissions): void {
     if (this.#closed || this.#spawning.has(key)) return;
     const roomy = [...this.#workers].some((w) => w.alive && w.key === key && w.slots.size === 0);
     if (!roomy && this.#spares(key) > 0) this.#spawn(key, p).catch(() => {});
@@ -368,6 +462,14 @@ export class Sandbox {
         return host.isLocalAgent ? await host.isLocalAgent(arg) : false;
       case "nodeOf":
         return host.nodeOf ? (await host.nodeOf(arg)) ?? null : null;
+      case "timerSet": {
+        if (!this.timers) return { ok: false, error: "timers are not available on this node" };
+        const t = TimerArgSchema.safeParse(JSON.parse(arg));
+        if (!t.success) return { ok: false, error: `invalid timer: ${t.error.issues[0].message}` };
+        return this.timers.set(h.agentId.name, t.data);
+      }
+      case "timerCancel":
+        return this.timers ? this.timers.cancel(h.agentId.name, arg) : false;
     }
   }
 

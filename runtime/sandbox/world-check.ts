@@ -1,11 +1,25 @@
 import { WASI_INTERFACES } from "./worker/wasi.ts";
 
-/** The agent world's package and the versions a node accepts (`0.1.x`). */
+/** The agent world's package. */
 export const WORLD_PACKAGE = "fipa:agent";
-/** Version of the world this node implements. */
-export const WORLD_VERSION = "0.1.0";
-const FIPA_INTERFACES = new Set(["messaging", "migration", "storage", "logging"]);
-const EXPORTS = ["init", "run", "shutdown", "handleMessage"];
+/** Versions of the world this node implements; it accepts components of `0.1.x` and `0.2.x`. */
+export const WORLD_VERSIONS = ["0.1.0", "0.2.0"] as const;
+/** One version of the agent world. */
+export type WorldVersion = typeof WORLD_VERSIONS[number];
+/** The newest version of the world this node implements. */
+export const WORLD_VERSION: WorldVersion = "0.2.0";
+
+const V01 = ["messaging", "migration", "storage", "logging"];
+/** The package's interfaces in each version. */
+const FIPA_INTERFACES: Record<WorldVersion, Set<string>> = {
+  "0.1.0": new Set(V01),
+  "0.2.0": new Set([...V01, "http", "files", "timers"]),
+};
+/** The exports each version requires (jco names). */
+const EXPORTS: Record<WorldVersion, string[]> = {
+  "0.1.0": ["init", "run", "shutdown", "handleMessage"],
+  "0.2.0": ["init", "run", "shutdown", "handleMessage", "onTimer"],
+};
 
 /** jco's TypeScript declarations of a component, by file name. */
 export type Declarations = Map<string, string>;
@@ -45,31 +59,72 @@ function interfaceFile(name: string): string {
   return `interfaces/${name.replace(/[:/]/g, "-").replace(/@.*$/, "")}.d.ts`;
 }
 
+const IMPORT = /^([a-z0-9-]+):([a-z0-9-]+)\/([a-z0-9-]+)(?:@(\d+)\.(\d+)\.(\d+)(?:-[^@]*)?)?$/;
+
 /**
- * Checks that a transpiled component fits the agent world: it imports only this
- * package's interfaces (version `0.1.x`) and supported WASI 0.2 interfaces, exports
- * `init`, `run`, `shutdown` and `handle-message` with the world's signatures, and every
- * type or function of the world it uses is the world's own. Types are compared through
- * jco's TypeScript declarations of the component and of the world itself (`reference`).
+ * The version of the agent world a component was built against: the version its
+ * `fipa:agent` imports name (they must agree), or, without any, `0.2.0` when it exports
+ * `on-timer` and `0.1.0` otherwise.
+ *
+ * @returns the version, or why it cannot be told (mixed or unknown versions).
+ */
+export function worldVersionOf(component: Declarations): WorldVersion | { error: string } {
+  const root = component.get("agent.d.ts") ?? "";
+  const seen = new Set<string>();
+  for (const imp of versionedImports(root)) {
+    const m = IMPORT.exec(imp);
+    if (m && `${m[1]}:${m[2]}` === WORLD_PACKAGE) seen.add(`${m[4]}.${m[5]}`);
+  }
+  if (seen.size > 1) {
+    return { error: `imports of several versions of ${WORLD_PACKAGE} (${[...seen].join(", ")})` };
+  }
+  const minor = [...seen][0];
+  if (minor === undefined) {
+    return rootBlock(root).some((l) => l.startsWith("onTimer(")) ? "0.2.0" : "0.1.0";
+  }
+  const v = WORLD_VERSIONS.find((w) => w.startsWith(`${minor}.`));
+  if (!v) {
+    return {
+      error: `this node implements ${WORLD_PACKAGE} ${WORLD_VERSIONS.join(" and ")} ` +
+        `(accepts ${WORLD_VERSIONS.map((w) => w.replace(/\.\d+$/, ".x")).join(", ")}); ` +
+        `the component imports ${minor}.x`,
+    };
+  }
+  return v;
+}
+
+/**
+ * Checks that a transpiled component fits the agent world of `version` (see
+ * {@link worldVersionOf}): it imports only that version's interfaces of this package and
+ * supported WASI 0.2 interfaces, exports the version's functions (`init`, `run`,
+ * `shutdown`, `handle-message`, and `on-timer` from 0.2.0) with the world's signatures,
+ * and every type or function of the world it uses is the world's own. Types are compared
+ * through jco's TypeScript declarations of the component and of the world itself
+ * (`reference`, transpiled from that version's WIT).
  *
  * @returns why the component does not fit, or `undefined` when it does.
  */
-export function checkWorld(component: Declarations, reference: Declarations): string | undefined {
+export function checkWorld(
+  component: Declarations,
+  reference: Declarations,
+  version: WorldVersion = "0.1.0",
+): string | undefined {
   const root = component.get("agent.d.ts");
   const refRoot = reference.get("agent.d.ts");
   if (!root || !refRoot) return "component has no root declarations";
   for (const imp of versionedImports(root)) {
-    const m = /^([a-z0-9-]+):([a-z0-9-]+)\/([a-z0-9-]+)(?:@(\d+)\.(\d+)\.(\d+)(?:-[^@]*)?)?$/
-      .exec(imp);
+    const m = IMPORT.exec(imp);
     if (!m) return `import ${imp} is not an interface of a versioned package`;
     const [, ns, pkg, iface, major, minor] = m;
     const name = `${ns}:${pkg}/${iface}`;
     if (`${ns}:${pkg}` === WORLD_PACKAGE) {
-      if (!FIPA_INTERFACES.has(iface)) return `import ${imp}: the agent world has no ${iface}`;
-      const [wMajor, wMinor] = WORLD_VERSION.split(".");
+      const [wMajor, wMinor] = version.split(".");
       if (major !== wMajor || minor !== wMinor) {
-        return `import ${imp}: this node implements ${WORLD_PACKAGE}@${WORLD_VERSION} ` +
-          `(accepts ${wMajor}.${wMinor}.x)`;
+        return `import ${imp}: this node implements ${WORLD_PACKAGE} ` +
+          `${WORLD_VERSIONS.join(" and ")} (accepts ${wMajor}.${wMinor}.x for this component)`;
+      }
+      if (!FIPA_INTERFACES[version].has(iface)) {
+        return `import ${imp}: the agent world ${version} has no ${iface}`;
       }
       const mismatch = compareInterface(
         component.get(interfaceFile(imp)),
@@ -103,7 +158,7 @@ export function checkWorld(component: Declarations, reference: Declarations): st
         : `missing export ${kebab(fn)}`;
     }
   }
-  for (const fn of EXPORTS) {
+  for (const fn of EXPORTS[version]) {
     if (![...sigs].some((s) => s.startsWith(`${fn}(`))) return `missing export ${kebab(fn)}`;
   }
   return undefined;

@@ -9,6 +9,9 @@ import { PageTracker } from "./page-tracker.ts";
 import { fromWitMessage, type WitAclMessage, type WitAgentId } from "../wit-message.ts";
 import { Budget, coreInstantiator } from "./core-instances.ts";
 import { wasiImports } from "./wasi.ts";
+import { decideUrl, grantedDirs } from "../grants.ts";
+import { AgentFiles, type Refusal } from "./files.ts";
+import type { HttpBridge, HttpRequest, HttpResponse } from "./http.ts";
 
 /** The exports of an agent component, as jco's bindings present them. */
 interface AgentExports {
@@ -16,6 +19,8 @@ interface AgentExports {
   run(): boolean;
   shutdown(): void;
   handleMessage(message: WitAclMessage): boolean;
+  /** World 0.2.0 only. */
+  onTimer?(id: string, tag: string): void;
 }
 
 /** A component's bindings module (jco, async instantiation) and its compiled core modules. */
@@ -28,9 +33,11 @@ export interface ComponentCode {
   modules: Record<string, WebAssembly.Module>;
 }
 
-/** What an agent needs from its Worker: synchronous questions to the node. */
+/** What an agent needs from its Worker: synchronous questions to the node, outgoing HTTP. */
 export interface AgentHost {
   rpc(slot: number, op: RpcOp, arg: string): unknown;
+  /** The Worker's HTTP bridge, started when an agent with a `net` grant was activated. */
+  http?: HttpBridge;
 }
 
 /** An agent failed: the call that was running is lost, and so is the instance. */
@@ -66,7 +73,13 @@ export interface AgentSettings {
   manifest: Manifest;
   limits: Limits;
   storage: [string, Uint8Array][];
+  /** The agent's root for relative `files` grants. */
+  filesRoot: string;
+  /** Test only: skip the host's own check of grants. */
+  skipGrantCheck: boolean;
 }
+
+const HTTP_METHOD = /^[A-Z]{1,16}$/;
 
 /**
  * One agent inside a Worker: its component instance, its private storage view, its
@@ -91,6 +104,10 @@ export class AgentInstance {
   #dirty = new Map<string, Uint8Array | null>();
   /** Per core instance, per memory index: the page tracker of checkpoints. */
   #trackers: Map<number, PageTracker>[] = [];
+  #httpBucket: TokenBucket;
+  /** Requests of this agent the HTTP helper has not finished (Int32 at 0). */
+  #httpInflight = new SharedArrayBuffer(4);
+  #files: AgentFiles;
 
   constructor(readonly settings: AgentSettings, private readonly host: AgentHost) {
     this.budget = new Budget(settings.limits.memory);
@@ -100,6 +117,64 @@ export class AgentInstance {
       { ratePerSecond: settings.limits.send_rate, burst: settings.limits.send_burst },
       performance.now(),
     );
+    const rate = settings.limits.http_rate;
+    this.#httpBucket = new TokenBucket(
+      { ratePerSecond: rate, burst: Math.max(1, Math.ceil(rate)) },
+      performance.now(),
+    );
+    this.#files = new AgentFiles({
+      dirs: grantedDirs(settings.manifest.files, settings.filesRoot),
+      root: settings.filesRoot,
+      limitBytes: settings.limits.file_bytes,
+      skipCheck: settings.skipGrantCheck,
+      refused: (r) => this.#refused(r),
+    });
+  }
+
+  #refused(r: Refusal): void {
+    this.#effects.push({ t: "refused", kind: r.kind, target: r.target, message: r.message });
+  }
+
+  #fetch(req: HttpRequest): HttpResponse {
+    const s = this.settings;
+    if (!s.skipGrantCheck) {
+      const d = decideUrl(req.url, s.manifest.net);
+      if (!d.ok) {
+        this.#refused({ kind: "net", target: d.target ?? req.url.slice(0, 200), message: d.error });
+        throw d.error;
+      }
+    }
+    const method = req.method === "" ? "GET" : req.method;
+    if (!HTTP_METHOD.test(method)) {
+      throw `invalid HTTP method ${JSON.stringify(method.slice(0, 32))}`;
+    }
+    if (!this.host.http) throw "outgoing HTTP is not available: the manifest grants no net access";
+    const inflight = new Int32Array(this.#httpInflight);
+    if (Atomics.load(inflight, 0) >= s.limits.http_in_flight) {
+      throw `too many requests in flight (limits.http_in_flight ${s.limits.http_in_flight})`;
+    }
+    const now = performance.now();
+    if (!this.#httpBucket.take(now).allowed) {
+      throw `outgoing request rate exceeded (limits.http_rate ${s.limits.http_rate}/s)`;
+    }
+    const left = Math.floor(this.budget.deadline - now);
+    const timeoutMs = Math.min(s.limits.http_timeout_ms, left);
+    if (timeoutMs <= 0) throw `no time left in this call for a request to ${req.url}`;
+    Atomics.add(inflight, 0, 1);
+    const r = this.host.http.fetch({ ...req, method }, {
+      timeoutMs,
+      maxBytes: s.limits.http_response_bytes,
+      inflight: this.#httpInflight,
+    });
+    if ("error" in r) {
+      if (r.error.startsWith("refused by the sandbox's Deno permissions")) {
+        this.#refused({ kind: "net", target: req.url.slice(0, 200), message: r.error });
+      }
+      throw timeoutMs < s.limits.http_timeout_ms && r.error.includes("timed out")
+        ? `${r.error} (what was left of the call's cpu_ms_per_call ${s.limits.cpu_ms_per_call})`
+        : r.error;
+    }
+    return r;
   }
 
   /** Instantiates the component; with a snapshot, restores memories and globals. */
@@ -143,7 +218,11 @@ export class AgentInstance {
    *
    * @throws {AgentFailure} when the call trapped, ran out of time or memory, or exited.
    */
-  call(fn: ExportName, message?: WitAclMessage): { value: unknown; effects: Effect[] } {
+  call(
+    fn: ExportName,
+    message?: WitAclMessage,
+    timer?: { id: string; tag: string },
+  ): { value: unknown; effects: Effect[] } {
     if (this.#dead || !this.#exports) throw new AgentFailure("trap", "agent is not running");
     this.#effects = [];
     this.#peers.clear();
@@ -160,6 +239,8 @@ export class AgentInstance {
         ? e.run()
         : fn === "shutdown"
         ? e.shutdown()
+        : fn === "timer"
+        ? e.onTimer?.(timer!.id, timer!.tag)
         : e.handleMessage(message!);
     } catch (err) {
       this.#dead = true;
@@ -265,6 +346,21 @@ export class AgentInstance {
     return v;
   }
 
+  #setTimer(dueAtMs: number, tag: string, when: string): string {
+    if (!Number.isSafeInteger(dueAtMs)) throw `timer ${when} is out of range`;
+    const bytes = new TextEncoder().encode(tag).length;
+    if (bytes > MAX_TIMER_TAG) {
+      throw `timer tag of ${bytes} bytes is longer than the limit of ${MAX_TIMER_TAG} bytes`;
+    }
+    const v = this.host.rpc(this.settings.slot, "timerSet", JSON.stringify({ tag, dueAtMs })) as
+      | { ok?: boolean; id?: unknown; error?: unknown }
+      | string
+      | null;
+    if (typeof v === "string") throw v;
+    if (v?.ok === true && typeof v.id === "string") return v.id;
+    throw typeof v?.error === "string" ? v.error : "timer refused";
+  }
+
   #fipaImports(): Record<string, Record<string, unknown>> {
     const s = this.settings;
     const facts = {
@@ -356,9 +452,30 @@ export class AgentInstance {
         log: (level: string, message: string) =>
           this.#log(LOG_LEVELS.includes(level as LogLevel) ? level as LogLevel : "info", message),
       },
+      "fipa:agent/http": {
+        fetch: (req: HttpRequest): HttpResponse => this.#fetch(req),
+      },
+      "fipa:agent/files": {
+        read: (path: string): Uint8Array => this.#files.read(path),
+        write: (path: string, data: Uint8Array): void => this.#files.write(path, data, false),
+        append: (path: string, data: Uint8Array): void => this.#files.write(path, data, true),
+        listDir: (path: string): string[] => this.#files.listDir(path),
+        remove: (path: string): void => this.#files.remove(path),
+      },
+      "fipa:agent/timers": {
+        setTimer: (afterMs: bigint, tag: string): string =>
+          this.#setTimer(Date.now() + Number(afterMs), tag, `after ${afterMs} ms`),
+        setTimerAt: (unixMs: bigint, tag: string): string =>
+          this.#setTimer(Number(unixMs), tag, `at ${unixMs}`),
+        cancelTimer: (id: string): boolean =>
+          id.length <= 256 && this.host.rpc(s.slot, "timerCancel", id) === true,
+      },
     };
   }
 }
+
+/** Longest timer tag, in UTF-8 bytes. */
+const MAX_TIMER_TAG = 1024;
 
 function checkKey(key: string): void {
   if (key.length === 0) throw "storage key must not be empty";

@@ -7,6 +7,7 @@
  */
 import { type FromWorker, RPC_BYTES, RPC_HEADER, type RpcOp, type ToWorker } from "../protocol.ts";
 import { AgentFailure, AgentInstance, type ComponentCode } from "./agent.ts";
+import { HttpBridge } from "./http.ts";
 
 const components = new Map<string, ComponentCode>();
 const agents = new Map<number, { agent: AgentInstance; hash: string }>();
@@ -39,6 +40,8 @@ function post(m: FromWorker): void {
 }
 
 let rpcSeq = 0;
+/** Outgoing HTTP of this Worker's agents (all have the same `net` grant). */
+const http = new HttpBridge();
 
 function rpc(slot: number, op: RpcOp, arg: string): unknown {
   if (!rpcState || !rpcData) throw new Error("sandbox worker has no rpc buffer");
@@ -90,8 +93,11 @@ async function handle(m: ToWorker): Promise<void> {
         manifest: m.manifest,
         limits: m.limits,
         storage: m.storage,
-      }, { rpc });
+        filesRoot: m.filesRoot,
+        skipGrantCheck: m.skipGrantCheck,
+      }, { rpc, http });
       try {
+        if (m.manifest.net.length > 0 || m.skipGrantCheck) await http.start();
         await agent.instantiate(code, m.snapshot);
       } catch (err) {
         const f = err instanceof AgentFailure ? err : undefined;
@@ -116,7 +122,7 @@ async function handle(m: ToWorker): Promise<void> {
         return;
       }
       try {
-        const { value, effects } = a.agent.call(m.fn, m.message);
+        const { value, effects } = a.agent.call(m.fn, m.message, m.timer);
         post({ t: "done", id: m.id, value, effects });
       } catch (err) {
         agents.delete(m.slot);

@@ -40,12 +40,6 @@ Deno.test("each bound names its field, the value and the node setting", () => {
       {},
       /^manifest\.storage_quota 1073741824 exceeds .* max-agent-storage 67108864$/,
     ],
-    [
-      { permissions: { net: true } },
-      {},
-      /^manifest\.permissions\.net is not allowed: .* allows none$/,
-    ],
-    [{ permissions: { read: ["/etc"] } }, {}, /^manifest\.permissions\.read is not allowed/],
   ];
   for (const [m, l, re] of cases) {
     const v = boundViolation({ manifest: manifest(m), limits: limits(l) }, DEFAULT_AGENT_BOUNDS);
@@ -69,23 +63,91 @@ Deno.test("each bound names its field, the value and the node setting", () => {
   assert.equal(boundViolation({}, DEFAULT_AGENT_BOUNDS), undefined);
 });
 
-Deno.test("the operator allows permissions by name; an empty list asks for nothing", () => {
-  const bounds = { ...DEFAULT_AGENT_BOUNDS, permissions: ["read", "env"] as const };
-  const m = manifest({ permissions: { read: ["/data"], env: true, net: [] } });
-  assert.equal(boundViolation({ manifest: m }, bounds), undefined);
-  const v = boundViolation({ manifest: manifest({ permissions: { write: true } }) }, bounds);
-  assert.match(v?.message ?? "", /permissions\.write is not allowed: .* allows read, env/);
+Deno.test("grants beyond the operator's allow lists are FORBIDDEN, naming the grant", () => {
+  const cases: [Record<string, unknown>, string, RegExp][] = [
+    [
+      { net: ["api.example.com:443"] },
+      "manifest.net[0]",
+      /^the net grant "api\.example\.com:443" is not allowed: the node's agent-net-allow allows none$/,
+    ],
+    [
+      { files: [{ path: "/etc", mode: "read" }] },
+      "manifest.files[0].path",
+      /^the files grant "\/etc" is not allowed: .*agent-files-allow \(none\)/,
+    ],
+  ];
+  for (const [m, field, re] of cases) {
+    assert.throws(
+      () => checkAgentBounds({ manifest: manifest(m) }, DEFAULT_AGENT_BOUNDS),
+      (e) => {
+        assert.ok(e instanceof ApiError);
+        assert.equal(e.code, "FORBIDDEN");
+        assert.match(e.message, re);
+        assert.equal(e.details.field, field);
+        return true;
+      },
+    );
+  }
+  // Relative directories are inside the agent's own root: always allowed.
+  assert.equal(
+    boundViolation({ manifest: manifest({ files: [{ path: "out", mode: "read-write" }] }) }, {
+      ...DEFAULT_AGENT_BOUNDS,
+    }),
+    undefined,
+  );
 });
 
-Deno.test("run, ffi, import and sys are never grantable: the schema refuses them by name", () => {
-  for (const p of ["run", "ffi", "import", "sys"]) {
+Deno.test("agent-net-allow: host covers its ports, host:port only itself, *.domain and *", () => {
+  const b = (netAllow: string[]) => ({ ...DEFAULT_AGENT_BOUNDS, netAllow });
+  const ok = (net: string[], allow: string[]) =>
+    boundViolation({ manifest: manifest({ net }) }, b(allow)) === undefined;
+  assert.ok(ok(["127.0.0.1:8080", "127.0.0.1"], ["127.0.0.1"]));
+  assert.ok(ok(["127.0.0.1:8080"], ["127.0.0.1:8080"]));
+  assert.ok(!ok(["127.0.0.1:8081"], ["127.0.0.1:8080"]));
+  assert.ok(!ok(["127.0.0.1"], ["127.0.0.1:8080"]), "a host grant is every port");
+  assert.ok(ok(["a.example.com:443"], ["*.example.com"]));
+  assert.ok(!ok(["example.com"], ["*.example.com"]));
+  assert.ok(!ok(["badexample.com"], ["*.example.com"]));
+  assert.ok(ok(["anything.org:1"], ["*"]));
+  const files = (path: string, allow: string[]) =>
+    boundViolation({ manifest: manifest({ files: [{ path }] }) }, {
+      ...DEFAULT_AGENT_BOUNDS,
+      filesAllow: allow,
+    }) === undefined;
+  assert.ok(files("/srv/shared/reports", ["/srv/shared"]));
+  assert.ok(!files("/srv/sharedother", ["/srv/shared"]));
+});
+
+Deno.test("the raw permissions object is gone: empty ones (old records) pass, others are refused by name", () => {
+  assert.equal(
+    "permissions" in manifest({ permissions: { read: false, net: [], run: false } }),
+    false,
+  );
+  for (const p of ["read", "write", "net", "env", "run", "ffi", "import", "sys"]) {
     for (const value of [true, ["x"]]) {
       const r = ManifestSchema.safeParse({ permissions: { [p]: value } });
       assert.equal(r.success, false, p);
-      assert.deepEqual(r.error!.issues[0].path, ["permissions", p]);
-      assert.match(r.error!.issues[0].message, new RegExp(`'${p}' permission is never granted`));
+      assert.deepEqual(r.error!.issues[0].path, ["permissions"]);
+      assert.match(r.error!.issues[0].message, /raw `permissions` object is no longer supported/);
     }
-    assert.equal(ManifestSchema.safeParse({ permissions: { [p]: false } }).success, true);
+  }
+});
+
+Deno.test("grant syntax: net entries are host[:port], files paths have no '..'", () => {
+  assert.deepEqual(manifest({ net: ["API.Example.com:443", "127.0.0.1", "[::1]:80"] }).net, [
+    "api.example.com:443",
+    "127.0.0.1",
+    "[::1]:80",
+  ]);
+  for (const bad of ["http://x", "x:0", "x:70000", "a b", "", "x/y"]) {
+    assert.equal(ManifestSchema.safeParse({ net: [bad] }).success, false, bad);
+  }
+  assert.deepEqual(manifest({ files: [{ path: "./out/" }] }).files, [{
+    path: "out",
+    mode: "read",
+  }]);
+  for (const bad of ["../x", "a/../b", "a\\b", "a\u0000"]) {
+    assert.equal(ManifestSchema.safeParse({ files: [{ path: bad }] }).success, false, bad);
   }
 });
 

@@ -23,7 +23,9 @@ Deno.test("an empty manifest grants the least", () => {
   assert.equal(m.may_migrate, false);
   assert.equal(m.may_spawn, false);
   assert.deepEqual(m.env, {});
-  assert.ok(Object.values(m.permissions).every((v) => v === false));
+  assert.deepEqual(m.net, [], "no host");
+  assert.deepEqual(m.files, [], "no directory");
+  assert.equal("permissions" in m, false);
   const l = LimitsSchema.parse({});
   assert.equal(l.memory, 64 * 1024 * 1024);
   assert.equal(l.cpu_ms_per_call, 1000);
