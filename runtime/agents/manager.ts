@@ -16,6 +16,8 @@ import { Mailbox } from "./mailbox.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
 import { AgentLogs, messageRecord } from "./agent-log.ts";
+import { agentTimers, loadStoredTimers } from "./agent-timers.ts";
+import type { DurableTimers } from "../timers/mod.ts";
 import type { AgentState } from "./record.ts";
 import { AgentRegistry } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
@@ -61,6 +63,8 @@ export class AgentManager {
   readonly #lifecycle: Lifecycle;
   /** Each agent's own log: its lines and the messages it received and sent. */
   readonly logs: AgentLogs;
+  /** Agents' durable timers (the sandbox's timer service; see {@link agentTimers}). */
+  readonly timers: DurableTimers;
 
   constructor(readonly deps: AgentManagerDeps) {
     const now = deps.now ?? Date.now;
@@ -110,6 +114,12 @@ export class AgentManager {
         );
       },
     });
+    this.timers = agentTimers({
+      deps,
+      now,
+      get: (name) => registry.get(name),
+      holding: (m) => mobility.holding(m),
+    });
     this.#lifecycle = new Lifecycle(deps, {
       store,
       registry,
@@ -127,8 +137,12 @@ export class AgentManager {
    * back paused, holding their messages, until {@link resumeAfterMove} or
    * {@link releaseMoved} decides.
    */
-  restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
-    return this.#lifecycle.restore(opts);
+  async restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
+    await this.#lifecycle.restore(opts);
+    // Their timers too: those due while the node was down fire now.
+    for (const [name, table] of await loadStoredTimers(this.deps.kv, (n) => this.has(n))) {
+      this.timers.load(name, table);
+    }
   }
 
   /** Deploys a new agent from component bytes. */
@@ -195,8 +209,9 @@ export class AgentManager {
   remove(
     ref: string,
   ): Promise<{ agent_id: string; name: string; status: "removed"; removed_at: string }> {
-    return this.#lifecycle.remove(ref).then((r) => {
+    return this.#lifecycle.remove(ref).then(async (r) => {
       this.logs.drop(r.name);
+      await this.timers.drop(r.name);
       return r;
     });
   }
@@ -278,6 +293,7 @@ export class AgentManager {
    */
   async close(opts: { snapshotBudgetMs?: number } = {}): Promise<void> {
     this.#registry.close();
+    await this.timers.close();
     const until = performance.now() + (opts.snapshotBudgetMs ?? 5_000);
     for (const m of this.#registry.all()) {
       this.#lifecycle.supervisor.cancel(m);
