@@ -1,5 +1,5 @@
 ;; tiny timer-later (world fipa:agent@0.2.0): as timer.wat, but for a request with text
-;; content T it sets a timer due in 1500 ms with tag T, and answers with an inform carrying
+;; content T it sets a timer due in 3000 ms with tag T, and answers with an inform carrying
 ;; what set-timer returned (the timer's id, or the error); on-timer logs the tag at info level.
 (module
   (import "fipa:agent/messaging@0.2.0" "send-message" (func $send (param i32 i32)))
@@ -7,7 +7,7 @@
   (import "fipa:agent/logging@0.2.0" "log" (func $log (param i32 i32 i32)))
   ;;@prelude
   (func (export "handle-message") (param $m i32) (result i32)
-    (call $set (i64.const 1500)
+    (call $set (i64.const 3000)
       (i32.load offset=64 (local.get $m)) (i32.load offset=68 (local.get $m)) (i32.const 560))
     (drop (call $reply (local.get $m) (i32.const 7) (i32.const 0)
       (i32.load (i32.const 564)) (i32.load (i32.const 568))))

@@ -1,5 +1,5 @@
 // Agents' durable timers on a real node (world 0.2.0, the tiny-timer-later agent: a request
-// "T" sets a timer due in 1500 ms with tag T; on-timer logs T): it fires once, not before it
+// "T" sets a timer due in 3000 ms with tag T; on-timer logs T): it fires once, not before it
 // is due; a timer due while the agent hibernates wakes it; after a restart from the data
 // directory a pending timer still fires.
 import assert from "node:assert/strict";
@@ -7,7 +7,7 @@ import { pollUntil } from "../../runtime/async/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
-const DELAY_MS = 1500;
+const DELAY_MS = 3000;
 
 interface Entry {
   kind: string;
