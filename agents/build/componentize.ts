@@ -4,7 +4,7 @@
  * rebuilt. The toolchain is installed from npm with npm into `.cache/` on first use.
  * @module
  */
-import { WIT_FILE } from "./wat.ts";
+import { WIT_FILE, WIT_FILE_0_2 } from "./wat.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 /** Where build outputs and the toolchain are cached (gitignored). */
@@ -180,7 +180,9 @@ async function buildCached(
   base?: URL,
 ): Promise<BuiltAgent> {
   const t0 = performance.now();
-  const inputs = [...sources, ...await filesUnder(SDK_DIR), WIT_FILE, SCRIPT];
+  const v02 = declaresWorld02(await Deno.readTextFile(agent));
+  const wit = v02 ? WIT_FILE_0_2 : WIT_FILE;
+  const inputs = [...sources, ...await filesUnder(SDK_DIR), wit, SCRIPT];
   const parts: (string | Uint8Array)[] = [JSON.stringify(TOOLCHAIN_PACKAGE)];
   for (const f of inputs) parts.push(keyName(f, base), await Deno.readFile(f));
   const hash = (await sha256Hex(parts)).slice(0, 24);
@@ -196,13 +198,13 @@ async function buildCached(
   await Deno.mkdir(outDir, { recursive: true });
   try {
     const entry = new URL("entry.js", work);
-    await Deno.writeTextFile(entry, entrySource(agent));
+    await Deno.writeTextFile(entry, entrySource(agent, v02));
     const tmpOut = new URL(`${name}-${hash}.wasm.tmp-${crypto.randomUUID()}`, outDir);
     await run("node", [
       new URL("componentize-node.mjs", toolchain).pathname,
       entry.pathname,
       new URL("bundle.js", work).pathname,
-      WIT_FILE.pathname,
+      wit.pathname,
       "agent",
       tmpOut.pathname,
     ], toolchain);
@@ -213,8 +215,37 @@ async function buildCached(
   return { name, path, built: true, ms: performance.now() - t0 };
 }
 
-function entrySource(agent: URL): string {
+/**
+ * Whether an agent source asks for world 0.2.0 (outgoing HTTP, files, timers): a line
+ * `export const world = "fipa:agent@0.2.0";`. Without it an agent is built against 0.1.0.
+ */
+export function declaresWorld02(source: string): boolean {
+  return /^export const world = "fipa:agent@0\.2\.0";?\s*$/m.test(source);
+}
+
+function entrySource(agent: URL, v02: boolean): string {
   const sdk = new URL("agent.ts", SDK_DIR).pathname;
+  if (v02) {
+    return [
+      `import * as messaging from "fipa:agent/messaging@0.2.0";`,
+      `import * as migration from "fipa:agent/migration@0.2.0";`,
+      `import * as storage from "fipa:agent/storage@0.2.0";`,
+      `import * as logging from "fipa:agent/logging@0.2.0";`,
+      `import * as http from "fipa:agent/http@0.2.0";`,
+      `import * as files from "fipa:agent/files@0.2.0";`,
+      `import * as timers from "fipa:agent/timers@0.2.0";`,
+      `import * as environment from "wasi:cli/environment@0.2.10";`,
+      `import agent from ${JSON.stringify(agent.pathname)};`,
+      `import { bindAgent } from ${JSON.stringify(sdk)};`,
+      `const world = bindAgent(agent, { messaging, migration, storage, logging, http, files, timers, environment });`,
+      `export const init = world.init;`,
+      `export const run = world.run;`,
+      `export const shutdown = world.shutdown;`,
+      `export const handleMessage = world.handleMessage;`,
+      `export const onTimer = world.onTimer;`,
+      ``,
+    ].join("\n");
+  }
   return [
     `import * as messaging from "fipa:agent/messaging@0.1.0";`,
     `import * as migration from "fipa:agent/migration@0.1.0";`,

@@ -1,5 +1,5 @@
 /**
- * The agent SDK: typed bindings of the `fipa:agent@0.1.0` world for agents written in
+ * The agent SDK: typed bindings of the `fipa:agent` world (0.1.0 and 0.2.0) for agents written in
  * TypeScript and built with ComponentizeJS (`deno task build-agents`).
  *
  * @example
@@ -20,6 +20,8 @@ export type {
   AclMessage,
   AgentId,
   Content,
+  HttpRequestRecord,
+  HttpResponseRecord,
   LogLevel,
   NodeInfo,
   Performative,
@@ -29,12 +31,16 @@ export type {
 export {
   type Agent,
   type AgentContext,
+  type AgentFilesApi,
   agentId,
   bindAgent,
   contentJson,
   contentText,
   context,
   defineAgent,
+  errorText,
+  type FetchInit,
+  type FetchResult,
   type Json,
   json,
   type OutgoingMessage,

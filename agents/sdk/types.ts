@@ -1,5 +1,5 @@
 /**
- * TypeScript types of the `fipa:agent@0.1.0` world, as the JS bindings of ComponentizeJS
+ * TypeScript types of the `fipa:agent` world (0.1.0, and the imports 0.2.0 adds), as the JS bindings of ComponentizeJS
  * (and jco) present them: kebab-case names become camelCase, `option<T>` is
  * `T | undefined`, `u64` is `bigint`, a function returning `result<T, E>` returns `T` and
  * throws on error.
@@ -71,7 +71,22 @@ export interface NodeInfo {
 /** `logging.log-level`. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
-/** The imports of the world, one object per interface. */
+/** `http.request` (world 0.2.0). */
+export interface HttpRequestRecord {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body?: Uint8Array;
+}
+
+/** `http.response` (world 0.2.0). */
+export interface HttpResponseRecord {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+/** The imports of the world, one object per interface (`http`, `files`, `timers`: 0.2.0). */
 export interface WorldImports {
   messaging: {
     sendMessage(message: AclMessage): string;
@@ -91,6 +106,25 @@ export interface WorldImports {
   logging: {
     log(level: LogLevel, message: string): void;
   };
+  http?: {
+    fetch(request: HttpRequestRecord): HttpResponseRecord;
+  };
+  files?: {
+    read(path: string): Uint8Array;
+    write(path: string, data: Uint8Array): void;
+    append(path: string, data: Uint8Array): void;
+    listDir(path: string): string[];
+    remove(path: string): void;
+  };
+  timers?: {
+    setTimer(afterMs: bigint, tag: string): string;
+    setTimerAt(unixMs: bigint, tag: string): string;
+    cancelTimer(id: string): boolean;
+  };
+  /** `wasi:cli/environment` (world 0.2.0 builds): the manifest's `env`. */
+  environment?: {
+    getEnvironment(): [string, string][];
+  };
 }
 
 /** The exports of the world. */
@@ -99,4 +133,6 @@ export interface WorldExports {
   run(): boolean;
   shutdown(): void;
   handleMessage(message: AclMessage): boolean;
+  /** World 0.2.0: a timer is due. */
+  onTimer?(id: string, tag: string): void;
 }

@@ -44,7 +44,7 @@ function assertError(r: Answer, status: number, message: RegExp) {
 }
 
 Deno.test("deploys and updates beyond the node's bounds are 400 naming the field and bound", async () => {
-  const node = await spawnNode(["--agent-permissions", "env", "--rate-limit", "off"]);
+  const node = await spawnNode(["--agent-net-allow", "127.0.0.1", "--rate-limit", "off"]);
   try {
     const b = node.url;
     assertError(
@@ -72,20 +72,24 @@ Deno.test("deploys and updates beyond the node's bounds are 400 naming the field
       400,
       /manifest\.storage_quota 1073741824 exceeds the node's max-agent-storage 67108864/,
     );
-    for (const p of ["read", "write", "net"]) {
+    // Grants beyond the operator's allow lists: 403 naming the grant.
+    const net = await deploy(b, { name: "perm", manifest: { net: ["example.com:443"] } });
+    assertError(net, 403, /net grant "example\.com:443" is not allowed: .* allows 127\.0\.0\.1$/);
+    assert.equal(net.body.error.code, "FORBIDDEN");
+    assert.equal(net.body.error.details.field, "manifest.net[0]");
+    const files = await deploy(b, { name: "perm", manifest: { files: [{ path: "/etc" }] } });
+    assertError(files, 403, /files grant "\/etc" is not allowed/);
+    // The raw permissions object is gone: asking for anything through it is refused.
+    for (const p of ["read", "write", "net", "env", "run", "ffi", "import", "sys"]) {
       const r = await deploy(b, { name: "perm", manifest: { permissions: { [p]: true } } });
-      assertError(r, 400, new RegExp(`permissions\\.${p} is not allowed: .* allows env`));
-      assert.equal(r.body.error.details.field, `manifest.permissions.${p}`);
+      assertError(r, 400, /raw `permissions` object is no longer supported/);
+      assert.equal(r.body.error.details.field, "manifest.permissions");
     }
-    for (const p of ["run", "ffi", "import", "sys"]) {
-      const r = await deploy(b, { name: "perm", manifest: { permissions: { [p]: true } } });
-      assertError(r, 400, new RegExp(`'${p}' permission is never granted`));
-    }
-    // Within the bounds, and a permission the operator allows.
+    // Within the bounds, and a grant the operator allows.
     const ok = await deploy(b, {
       name: "ok",
       limits: { memory: "256MiB", cpu_ms_per_call: 5000, mailbox: 10_000 },
-      manifest: { storage_quota: "64MiB", permissions: { env: true } },
+      manifest: { storage_quota: "64MiB", net: ["127.0.0.1:9"] },
     });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assertError(
@@ -96,7 +100,12 @@ Deno.test("deploys and updates beyond the node's bounds are 400 naming the field
     assertError(
       await update(b, "ok", { manifest: { permissions: { run: true } } }),
       400,
-      /'run' permission is never granted/,
+      /raw `permissions` object is no longer supported/,
+    );
+    assertError(
+      await update(b, "ok", { manifest: { net: ["10.0.0.1"] } }),
+      403,
+      /net grant "10\.0\.0\.1" is not allowed/,
     );
     const still = await (await fetch(`${b}/api/v1/agents/ok`)).json();
     assert.equal(still.status, "running");
@@ -234,6 +243,11 @@ Deno.test("random and mutated deploy configs never answer 5xx", async () => {
         network: fc.oneof(fc.constantFrom("none", "local", "any", "all"), fc.array(fc.string())),
         protocols: fc.oneof(fc.constant("any"), fc.array(fc.string(), { maxLength: 70 })),
         env: fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 20 })),
+        net: fc.oneof(fc.array(fc.string({ maxLength: 30 })), fc.anything()),
+        files: fc.oneof(
+          fc.array(fc.record({ path: fc.string({ maxLength: 20 }), mode: fc.string() })),
+          fc.anything(),
+        ),
         permissions: fc.record({
           read: perm,
           net: perm,
