@@ -26,11 +26,28 @@ export interface FakeWorld {
   storage: Map<string, Uint8Array>;
   /** Messages waiting for `receive-message`. */
   inbox: AclMessage[];
+  /** Pending timers by id (world 0.2.0's `timers`); due times on the fake clock `now`. */
+  timers: Map<string, { tag: string; dueAtMs: number }>;
+  /** The fake clock of `timers`, ms (set it to move time). */
+  now: number;
 }
 
 /** Fresh fake imports on node `node` (default `"node-1"`). */
 export function fakeWorld(node = "node-1"): FakeWorld {
-  const w: Omit<FakeWorld, "imports"> = { sent: [], logs: [], storage: new Map(), inbox: [] };
+  const w: Omit<FakeWorld, "imports"> = {
+    sent: [],
+    logs: [],
+    storage: new Map(),
+    inbox: [],
+    timers: new Map(),
+    now: 0,
+  };
+  let timerSeq = 0;
+  const addTimer = (dueAtMs: number, tag: string) => {
+    const id = `timer-${++timerSeq}`;
+    w.timers.set(id, { tag, dueAtMs });
+    return id;
+  };
   const imports: WorldImports = {
     messaging: {
       sendMessage: (m) => {
@@ -51,8 +68,14 @@ export function fakeWorld(node = "node-1"): FakeWorld {
       delete: (k) => void w.storage.delete(k),
     },
     logging: { log: (level, message) => void w.logs.push({ level, message }) },
+    timers: {
+      setTimer: (afterMs, tag) => addTimer(world.now + Number(afterMs), tag),
+      setTimerAt: (unixMs, tag) => addTimer(Number(unixMs), tag),
+      cancelTimer: (id) => w.timers.delete(id),
+    },
   };
-  return { ...w, imports };
+  const world: FakeWorld = Object.assign(w, { imports });
+  return world;
 }
 
 /** A message as the agent receives it, from `client` unless `extra` says otherwise. */
