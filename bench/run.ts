@@ -18,6 +18,7 @@ import { protocolsBench } from "./protocols.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
 import { securityBench } from "./security.ts";
+import { timersBench } from "./timers.ts";
 
 const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "acl-codec": aclCodecBench,
@@ -36,6 +37,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "history": () => historyBench(),
   "mtp": () => mtpBench(),
   "security": () => securityBench(),
+  "timers": () => timersBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

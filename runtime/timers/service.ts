@@ -47,6 +47,8 @@ function localName(agent: string): string {
 export class DurableTimers {
   readonly #tables = new Map<string, TimerTable>();
   readonly #saving = new Map<string, Promise<void>>();
+  /** Writes not started yet, by agent: later changes join them. */
+  readonly #queued = new Map<string, Promise<void>>();
   #armed?: { handle: TimerHandle; at: number };
   #closed = false;
 
@@ -133,12 +135,21 @@ export class DurableTimers {
     else this.#tables.set(name, table);
   }
 
-  /** Writes `name`'s table as it is when the write runs, after the writes before it. */
+  /**
+   * Writes `name`'s table as it is when the write runs, after the writes before it; changes
+   * made while a write waits to start join it (one write for a burst of changes).
+   */
   #persist(name: string): Promise<void> {
+    const waiting = this.#queued.get(name);
+    if (waiting) return waiting;
     const prev = this.#saving.get(name) ?? Promise.resolve();
-    const next = prev.then(() => this.deps.save(name, this.#tables.get(name))).catch((e) =>
+    const next = prev.then(() => {
+      this.#queued.delete(name);
+      return this.deps.save(name, this.#tables.get(name));
+    }).catch((e) =>
       this.deps.log?.warn("agent timers not saved", { agent: name, error: String(e) })
     );
+    this.#queued.set(name, next);
     this.#saving.set(name, next);
     next.then(() => {
       if (this.#saving.get(name) === next) this.#saving.delete(name);
