@@ -5,7 +5,8 @@
  * `inform` with JSON `{"tick": n, "at": <ms>}` in its conversation. A `cancel` in a
  * subscriber's conversation ends it (`inform` done); the timer stops when none is left. The
  * subscribers live in module memory (snapshots, hibernation and moves carry them), the timer
- * in the node's durable timers.
+ * in the node's durable timers. A subscriber the node refuses to send to is dropped. Informs
+ * are not answers to a message being handled: deploy it with `"network": "local"` (or wider).
  * @module
  */
 import { type AclMessage, defineAgent, json } from "../../sdk/mod.ts";
@@ -49,9 +50,16 @@ export default defineAgent({
     timer = undefined;
     if (subscribers.size === 0) return;
     ticks++;
-    for (const s of subscribers.values()) {
-      cx.reply(s, "inform", json({ tick: ticks, at: cx.now() }));
+    for (const [conv, s] of subscribers) {
+      try {
+        cx.reply(s, "inform", json({ tick: ticks, at: cx.now() }));
+      } catch (e) {
+        // Refused by the node (e.g. the subscriber is gone): the subscription ends.
+        cx.log("warn", `subscription ${conv} ended: ${(e as Error).message}`);
+        subscribers.delete(conv);
+      }
     }
+    if (subscribers.size === 0) return;
     timer = cx.setTimer(interval(cx.env), TICK);
   },
 });
