@@ -17,6 +17,7 @@ import { mtpBench } from "./mtp.ts";
 import { protocolsBench } from "./protocols.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
+import { outboundBench } from "./outbound.ts";
 import { securityBench } from "./security.ts";
 import { timersBench } from "./timers.ts";
 
@@ -38,6 +39,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "mtp": () => mtpBench(),
   "security": () => securityBench(),
   "timers": () => timersBench(),
+  "outbound": () => outboundBench(),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

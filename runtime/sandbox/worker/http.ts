@@ -68,6 +68,9 @@ function helperMain(): void {
     Atomics.store(w, 1, job.seq);
     Atomics.notify(w, 1);
   };
+  const tooLarge = (job: HelperJob) =>
+    `response body of ${job.req.url} is larger than limits.http_response_bytes ` +
+    `(${job.maxBytes} bytes)`;
   const fail = (job: HelperJob, message: string) =>
     answer(job, -1, new Uint8Array(0), enc.encode(message));
   (self as unknown as { onmessage: (e: MessageEvent<HelperJob>) => void }).onmessage = async (
@@ -104,21 +107,33 @@ function helperMain(): void {
         fail(job, `response headers of ${job.req.url} are larger than 64 KiB`);
         return;
       }
-      const parts: Uint8Array[] = [];
-      let size = 0;
+      let body: Uint8Array;
       try {
-        if (r.body) {
-          for await (const chunk of r.body) {
+        const declared = Number(r.headers.get("content-length") ?? NaN);
+        if (declared > job.maxBytes) {
+          await r.body?.cancel();
+          fail(job, tooLarge(job));
+          return;
+        }
+        if (declared >= 0) {
+          // A declared length within the limit: one read (the runtime enforces the length).
+          body = new Uint8Array(await r.arrayBuffer());
+        } else {
+          const parts: Uint8Array[] = [];
+          let size = 0;
+          for await (const chunk of r.body ?? []) {
             size += chunk.length;
             if (size > job.maxBytes) {
-              fail(
-                job,
-                `response body of ${job.req.url} is larger than limits.http_response_bytes ` +
-                  `(${job.maxBytes} bytes)`,
-              );
+              fail(job, tooLarge(job));
               return;
             }
             parts.push(chunk);
+          }
+          body = new Uint8Array(size);
+          let at = 0;
+          for (const p of parts) {
+            body.set(p, at);
+            at += p.length;
           }
         }
       } catch (err) {
@@ -130,11 +145,9 @@ function helperMain(): void {
         );
         return;
       }
-      const body = new Uint8Array(size);
-      let at = 0;
-      for (const p of parts) {
-        body.set(p, at);
-        at += p.length;
+      if (body.length > job.maxBytes) {
+        fail(job, tooLarge(job));
+        return;
       }
       answer(job, r.status, head, body);
     } finally {

@@ -64,6 +64,21 @@ Deno.test("a granted host answers; another port is an error value naming it and 
       await h.deliver(request("f@n1", `http://127.0.0.1:${a.addr.port}/y`));
       assert.equal(rec.sent[4].content, "A /y", "the agent keeps answering");
       assert.equal(h.state, "active");
+      // Agents with different grants never share a Worker; with equal grants they do.
+      const other = await sandbox.activate({
+        agentId: "g@n1",
+        hash,
+        manifest: { net: [`127.0.0.1:${b.addr.port}`] },
+        host: rec.host(),
+      });
+      const same = await sandbox.activate({
+        agentId: "s@n1",
+        hash,
+        manifest: { net: [`127.0.0.1:${a.addr.port}`] },
+        host: rec.host(),
+      });
+      assert.notEqual(other.worker, h.worker);
+      assert.equal(same.worker, h.worker);
     });
   } finally {
     await a.shutdown();
