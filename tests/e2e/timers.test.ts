@@ -3,7 +3,6 @@
 // is due; a timer due while the agent hibernates wakes it; after a restart from the data
 // directory a pending timer still fires.
 import assert from "node:assert/strict";
-import { pollUntil } from "../../runtime/async/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
@@ -47,24 +46,50 @@ async function log(base: string, agent: string): Promise<Entry[]> {
 const firedLines = (entries: Entry[], tag: string) =>
   entries.filter((e) => e.kind === "log" && e.text === tag);
 
+/**
+ * Follows the agent's log (NDJSON, from its first entry) until `on-timer` logged `tag`;
+ * resolves with the entries seen. (No polling: the API rate-limits its callers.)
+ */
+async function waitFired(base: string, agent: string, tag: string): Promise<Entry[]> {
+  const ac = new AbortController();
+  const res = await fetch(`${base}/api/v1/agents/${agent}/logs?follow=true&limit=1000`, {
+    signal: ac.signal,
+  });
+  assert.equal(res.status, 200);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const seen: Entry[] = [];
+  let buf = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`log stream ended before '${tag}' fired`);
+      buf += value;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const e = JSON.parse(buf.slice(0, nl)) as Entry;
+        buf = buf.slice(nl + 1);
+        seen.push(e);
+        if (e.kind === "log" && e.text === tag) return seen;
+      }
+    }
+  } finally {
+    ac.abort();
+    await reader.cancel().catch(() => {});
+  }
+}
+
 Deno.test("a timer fires once, not before it is due", async () => {
   const node = await spawnNode(["--name", "edge-tm"]);
   try {
     await deploy(node.url, "t1");
     await setTimer(node.url, "t1", "ding");
-    const entries = await pollUntil("the timer fired", async () => {
-      const es = await log(node.url, "t1");
-      return firedLines(es, "ding").length ? es : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 50 });
+    const entries = await waitFired(node.url, "t1", "ding");
     const received = Date.parse(entries.find((e) => e.kind === "received")!.at);
     const fired = Date.parse(firedLines(entries, "ding")[0].at);
     assert.ok(fired - received >= DELAY_MS, `fired ${fired - received} ms after the request`);
     // Once: nothing more fires (the table is empty; a second timer fires on its own).
     await setTimer(node.url, "t1", "dong");
-    await pollUntil("the second timer fired", async () => {
-      const es = await log(node.url, "t1");
-      return firedLines(es, "dong").length ? es : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 50 });
+    await waitFired(node.url, "t1", "dong");
     assert.equal(firedLines(await log(node.url, "t1"), "ding").length, 1);
   } finally {
     await node.stop();
@@ -81,9 +106,7 @@ Deno.test("a timer due while the agent hibernates wakes it", async () => {
     assert.equal(h.status, 200, JSON.stringify(hv));
     assert.equal(hv.status, "hibernated");
     assert.equal(firedLines(await log(node.url, "sleepy"), "wake-up").length, 0, "not yet due");
-    await pollUntil("the timer woke the agent", async () => {
-      return firedLines(await log(node.url, "sleepy"), "wake-up").length ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 50 });
+    await waitFired(node.url, "sleepy", "wake-up");
     const v = await (await fetch(`${node.url}/api/v1/agents/sleepy`)).json();
     assert.equal(v.status, "running");
   } finally {
@@ -103,9 +126,7 @@ Deno.test("after a restart from the data directory a pending timer still fires",
   }
   const again = await spawnNode(["--name", "edge-tr"], {}, { dataDir });
   try {
-    await pollUntil("the stored timer fired after the restart", async () => {
-      return firedLines(await log(again.url, "keeper"), "after-restart").length ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 50 });
+    await waitFired(again.url, "keeper", "after-restart");
     assert.equal(firedLines(await log(again.url, "keeper"), "after-restart").length, 1);
   } finally {
     await again.stop();
