@@ -21,6 +21,7 @@ import { type BenchResult, markdown, readResults, writeResult } from "./lib/resu
 import { observabilityBench } from "./observability.ts";
 import { outboundBench } from "./outbound.ts";
 import { securityBench } from "./security.ts";
+import { timersBench } from "./timers.ts";
 
 const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "acl-codec": aclCodecBench,
@@ -40,6 +41,7 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "history": () => historyBench(),
   "mtp": () => mtpBench(),
   "security": () => securityBench(),
+  "timers": () => timersBench(),
   "outbound": () => outboundBench(),
   "deployments": () => deploymentsBench(Deno.env.get("BENCH_QUICK") ? { roundTrips: 1000 } : {}),
 };

@@ -75,6 +75,8 @@ export type Command =
   | { cmd: "rm"; id: string }
   | { cmd: "migrate"; id: string; node: string }
   | { cmd: "cluster" }
+  | { cmd: "new"; dir: string }
+  | { cmd: "build"; file: string; out?: string }
   | {
     cmd: "logs";
     events: string[];
@@ -151,6 +153,8 @@ const OPTIONS = {
   events: { type: "string", multiple: true },
   agent: { type: "string", multiple: true },
   count: { type: "string" },
+  // build
+  out: { type: "string", short: "o" },
 } as const;
 
 const GLOBAL_FLAGS = ["help", "url", "token", "json", "no-progress"];
@@ -184,6 +188,8 @@ export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
   migrate: [],
   cluster: [],
   logs: ["events", "agent", "performative", "conversation", "count"],
+  new: [],
+  build: ["out"],
 };
 
 /** Positional arguments each command takes: [required, optional]. */
@@ -202,6 +208,8 @@ const POSITIONALS: Record<Command["cmd"], [string[], string[]]> = {
   migrate: [["id", "node"], []],
   cluster: [[], []],
   logs: [[], []],
+  new: [["dir"], []],
+  build: [["file.ts"], []],
 };
 
 /** Every command name. */
@@ -418,6 +426,10 @@ function commandOf(
       return { cmd, id: args[0], node: args[1] };
     case "cluster":
       return { cmd };
+    case "new":
+      return { cmd, dir: args[0] };
+    case "build":
+      return { cmd, file: args[0], ...(s("out") ? { out: s("out") } : {}) };
     case "logs":
       return {
         cmd,

@@ -1,5 +1,5 @@
 import { describeEvent } from "../runtime/dashboard/assets/model.js";
-import type { ApiErrorBody, Deployment } from "../client/mod.ts";
+import type { AgentLogEntry, ApiErrorBody, Deployment } from "../client/mod.ts";
 import { formatBytes } from "./progress.ts";
 
 /** A column of {@link formatTable}: header and how to read a cell from a row. */
@@ -176,6 +176,20 @@ function senderName(s: unknown): string {
 export function formatEvent(e: Json): string {
   const l = describeEvent(e);
   return [l.time || "--:--:--", l.node || "-", l.type.padEnd(18), l.text].join("  ").trimEnd();
+}
+
+/**
+ * One entry of an agent's own log: time, then `[level] text` for its lines, `<- act from
+ * sender` for a message it received and `-> act to receivers` for one it sent. Pure.
+ */
+export function formatAgentLogEntry(e: AgentLogEntry): string {
+  const time = e.at.slice(11, 23);
+  if (e.kind === "log") return `${time}  [${e.level}] ${e.text}`;
+  const conv = e.conversation_id ? ` (conversation ${e.conversation_id})` : "";
+  const content = e.content === undefined ? "" : `: ${e.content}`;
+  return e.kind === "received"
+    ? `${time}  <- ${e.performative} from ${e.from ?? "?"}${conv}${content}`
+    : `${time}  -> ${e.performative} to ${e.to.join(", ")}${conv}${content}`;
 }
 
 /** An API error for stderr: code, status, message, then details and the trace id. */

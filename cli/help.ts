@@ -20,6 +20,9 @@ const USAGE: Record<Command["cmd"], string> = {
   rm: "rm <id>                             remove an agent and its storage",
   migrate: "migrate <id> <node>                 move an agent to another cluster member",
   cluster: "cluster                             members, leader, term, commit index",
+  new:
+    "new <dir>                           scaffold an agent project (agent.ts, a unit test, README)",
+  build: "build <file.ts> [-o <out.wasm>]     build an agent file into a component (cached)",
   logs: "logs [--events <type,...>] [--agent <id>] [-p <performative>] [--conversation <id>]\n" +
     "       [--count <n>]                 follow the event stream (Ctrl-C stops)",
 };
@@ -41,10 +44,22 @@ const DETAILS: Partial<Record<Command["cmd"], string>> = {
     "as its next version (--version labels it; --config holds config changes), and the",
     "deployment is printed (its id is what 'rollback' takes).",
   ].join("\n"),
+  new: [
+    "Writes a new agent project into <dir> (new or empty): agent.ts written with the SDK,",
+    "agent_test.ts (its logic without wasm: deno test), README.md, and a copy of the SDK in sdk/.",
+  ].join("\n"),
+  build: [
+    "Bundles <file.ts> (a module whose default export is a defineAgent agent) and what it imports",
+    "into a WebAssembly component with ComponentizeJS, as build-agents does for the samples, and",
+    "writes it to --out (default: <file>.wasm beside it). Builds are cached in .cache/agents/ by a",
+    "hash of every source; the first build installs the toolchain with npm (Node is needed).",
+  ].join("\n"),
   logs: [
     "Follows the node's event WebSocket (/ws). --events takes type patterns: exact",
     "(message.sent), prefix (agent.*) or *; the default is every event. Filters repeat or take",
-    "comma-separated values.",
+    "comma-separated values. --agent <id> alone shows that agent's own log instead",
+    "(GET /api/v1/agents/{id}/logs?follow=true): its log lines and the messages it received",
+    "and sent, the last 100 first.",
   ].join("\n"),
 };
 

@@ -1,5 +1,6 @@
 import type { CliIo } from "./run.ts";
 import { stderrSink } from "./progress.ts";
+import { fromInvocation } from "./paths.ts";
 
 /** The real world: stdout/stderr, stdin, files, fetch, WebSocket, Ctrl-C. */
 export function denoIo(): CliIo & { dispose(): void } {
@@ -12,7 +13,7 @@ export function denoIo(): CliIo & { dispose(): void } {
     err: (t) => void Deno.stderr.writeSync(enc.encode(`${t}\n`)),
     readStdin: () => new Response(Deno.stdin.readable).text(),
     stdinIsTerminal: Deno.stdin.isTerminal(),
-    readFile: (p) => Deno.readFile(p),
+    readFile: (p) => Deno.readFile(fromInvocation(p, (k) => Deno.env.get(k))),
     env: (k) => Deno.env.get(k),
     fetch: (input, init) => fetch(input, init),
     openWebSocket: (url) => new WebSocket(url),

@@ -20,6 +20,7 @@ import {
 import {
   formatAgent,
   formatAgentList,
+  formatAgentLogEntry,
   formatApiError,
   formatCluster,
   formatDeployment,
@@ -33,6 +34,10 @@ import { helpText } from "./help.ts";
 import { builtBody, type MessageBody, messageBody } from "./message-input.ts";
 import { formatBytes, formatDuration, Progress, type ProgressSink } from "./progress.ts";
 import { signWith } from "./sign.ts";
+import { pathToFileURL } from "node:url";
+import { fromInvocation } from "./paths.ts";
+import { scaffold } from "./scaffold.ts";
+import { buildAgentFile } from "../agents/build/mod.ts";
 import { formatAuditPage, formatAuditVerdict } from "./audit.ts";
 
 /** Everything the CLI does to the outside world, injected (tests pass fakes). */
@@ -314,6 +319,36 @@ async function execute(
       print(await api.cluster({ signal }), formatCluster);
       return EXIT.ok;
 
+    case "new": {
+      const dir = fromInvocation(c.dir, io.env);
+      const files = await scaffold(dir);
+      print(
+        { dir, files },
+        (v) => `created ${v.dir}\n${v.files.map((f: string) => `  ${f}`).join("\n")}`,
+      );
+      return EXIT.ok;
+    }
+
+    case "build": {
+      const file = fromInvocation(c.file, io.env);
+      const out = c.out
+        ? fromInvocation(c.out, io.env)
+        : file.replace(/\.[cm]?[jt]s$/, "") + ".wasm";
+      progress.spin(`building ${file}`);
+      const r = await buildAgentFile(pathToFileURL(file) as URL);
+      await Deno.copyFile(r.path, out);
+      progress.clear();
+      const bytes = (await Deno.stat(out)).size;
+      print(
+        { out, built: r.built, ms: Math.round(r.ms), bytes },
+        (v) =>
+          `${v.built ? "built" : "cached"} ${v.out} (${formatBytes(v.bytes)}) in ${
+            formatDuration(v.ms)
+          }`,
+      );
+      return EXIT.ok;
+    }
+
     case "logs":
       return await followLogs(c, g, api, io);
   }
@@ -334,12 +369,39 @@ export function subscription(
   };
 }
 
+/**
+ * Whether `logs` shows one agent's own log (`--agent <id>` alone, maybe with `--count`)
+ * rather than the node's event stream. Pure.
+ */
+export function agentLogOnly(c: Extract<Command, { cmd: "logs" }>): boolean {
+  return c.agents.length === 1 && !c.events.length && !c.performatives.length &&
+    !c.conversations.length;
+}
+
+async function followAgentLog(
+  c: Extract<Command, { cmd: "logs" }>,
+  g: GlobalOptions,
+  api: FipaEdgeClient,
+  io: CliIo,
+): Promise<number> {
+  const id = c.agents[0];
+  io.err(`following the log of agent ${id} on ${g.url} (Ctrl-C stops)`);
+  let seen = 0;
+  const entries = api.followAgentLog(id, {}, { signal: io.interrupted });
+  for await (const e of entries) {
+    io.out(g.json ? JSON.stringify(e) : formatAgentLogEntry(e));
+    if (c.count !== undefined && ++seen >= c.count) break;
+  }
+  return EXIT.ok;
+}
+
 async function followLogs(
   c: Extract<Command, { cmd: "logs" }>,
   g: GlobalOptions,
   api: FipaEdgeClient,
   io: CliIo,
 ): Promise<number> {
+  if (agentLogOnly(c)) return await followAgentLog(c, g, api, io);
   const { type: _, ...sub } = subscription(c);
   let seen = 0;
   let announced = false;

@@ -4,6 +4,8 @@ import { receiverCount } from "./receivers.ts";
 import { type ClientOptions, type RequestOptions, Transport } from "./transport.ts";
 import type {
   AgentListQuery,
+  AgentLogEntry,
+  AgentLogPage,
   AgentPage,
   AgentVersions,
   AgentView,
@@ -213,6 +215,56 @@ export class FipaEdgeClient {
   /** One agent of this node (by agent id, name or `name@platform`), with its counters. */
   async agent(id: string, opts: CallOptions = {}): Promise<AgentView> {
     return await this.http.json<AgentView>("GET", agentPath(id), opts);
+  }
+
+  /** The last `limit` (default 100) entries of an agent's own log, on the node hosting it. */
+  async agentLog(
+    id: string,
+    query: { limit?: number } = {},
+    opts: CallOptions = {},
+  ): Promise<AgentLogPage> {
+    return await this.http.json<AgentLogPage>("GET", `${agentPath(id)}/logs`, {
+      query,
+      ...opts,
+    });
+  }
+
+  /**
+   * An agent's own log as it happens: its last `limit` entries, then each new one, until
+   * `opts.signal` aborts or the node ends the stream (NDJSON, `follow=true`).
+   */
+  async *followAgentLog(
+    id: string,
+    query: { limit?: number } = {},
+    opts: CallOptions = {},
+  ): AsyncGenerator<AgentLogEntry> {
+    const res = await this.http.request("GET", `${agentPath(id)}/logs`, {
+      query: { ...query, follow: true },
+      accept: "application/x-ndjson",
+      retry: false,
+      ...opts,
+    });
+    if (!res.body) return;
+    let buf = "";
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (!line) continue;
+          const e = JSON.parse(line);
+          if (e.error) throw new Error(`agent log stream: ${e.error.code}: ${e.error.message}`);
+          yield e as AgentLogEntry;
+        }
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
   }
 
   /** A page of this node's agents. */

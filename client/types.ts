@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import type { DeployConfigSchema, UpdateConfigSchema } from "../runtime/agents/deploy-config.ts";
 import type { AgentView } from "../runtime/agents/view.ts";
+import type { AgentLogEntry } from "../runtime/agents/agent-log.ts";
 import type { AclJson, AclJsonSchema } from "../runtime/acl/json-form.ts";
 import type { DfAgentDescriptionSchema } from "../runtime/directory/df-description.ts";
 import type { AgentPage as DirectoryAgentPage } from "../runtime/directory/queries.ts";
@@ -48,7 +49,13 @@ export type Deployment = DeploymentView;
 /** An agent's recorded versions, oldest first. */
 export type AgentVersions = z.output<typeof AgentVersionsSchema>;
 
-export type { AclJson, AgentView, EventFilter, NodeEvent };
+export type { AclJson, AgentLogEntry, AgentView, EventFilter, NodeEvent };
+
+/** `GET /api/v1/agents/{id}/logs`: the agent's name and its last entries, oldest first. */
+export interface AgentLogPage {
+  agent: string;
+  entries: AgentLogEntry[];
+}
 
 /** The API's error body: `{"error": {"code", "message", "details", "trace_id"}}`. */
 export type ErrorBody = z.output<typeof ErrorBodySchema>;

@@ -116,14 +116,75 @@ export interface BuiltAgent {
  * no input changed. Safe to call from parallel tests.
  */
 export async function buildSample(name: string): Promise<BuiltAgent> {
-  const t0 = performance.now();
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`bad sample name ${JSON.stringify(name)}`);
   const sampleDir = new URL(`${name}/`, SAMPLES_DIR);
-  const v02 = declaresWorld02(await Deno.readTextFile(new URL("agent.ts", sampleDir)));
+  return await buildCached(name, new URL("agent.ts", sampleDir), await filesUnder(sampleDir));
+}
+
+/**
+ * Builds any agent file (a module whose default export is a `defineAgent` agent, anywhere
+ * on this machine) into a component, with the same toolchain and cache as the samples: the
+ * cache key covers every local module the file imports (as `deno info` lists them).
+ *
+ * @throws {Error} naming the file when it cannot be read or its imports cannot be resolved.
+ */
+export async function buildAgentFile(file: URL): Promise<BuiltAgent> {
+  const base = decodeURIComponent(file.pathname.split("/").pop() ?? "agent")
+    .replace(/\.[cm]?[jt]s$/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "") || "agent";
+  return await buildCached(base, file, await localModules(file), new URL("./", file));
+}
+
+/** The local files of `file`'s module graph, from `deno info --json`. */
+async function localModules(file: URL): Promise<URL[]> {
+  await Deno.stat(file).catch((e) => {
+    throw new Error(`cannot read agent file ${file.pathname}: ${(e as Error).message}`);
+  });
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", file.href],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!r.success) {
+    throw new Error(
+      `cannot resolve the imports of ${file.pathname}: ` +
+        new TextDecoder().decode(r.stderr).slice(-2000),
+    );
+  }
+  const info = JSON.parse(new TextDecoder().decode(r.stdout)) as {
+    modules?: { specifier?: string; error?: string }[];
+  };
+  const bad = info.modules?.find((m) => m.error);
+  if (bad) throw new Error(`cannot build ${file.pathname}: ${bad.specifier}: ${bad.error}`);
+  return (info.modules ?? [])
+    .map((m) => m.specifier ?? "")
+    .filter((s) => s.startsWith("file:"))
+    .map((s) => new URL(s))
+    .sort((a, b) => a.href.localeCompare(b.href));
+}
+
+/**
+ * A file's name in the cache key: relative to the repository when inside it, else to `base`
+ * (the agent's directory, so that a copied project hits the cache), else its URL.
+ */
+function keyName(f: URL, base?: URL): string {
+  if (f.href.startsWith(ROOT.href)) return f.href.slice(ROOT.href.length);
+  if (base && f.href.startsWith(base.href)) return `./${f.href.slice(base.href.length)}`;
+  return f.href;
+}
+
+async function buildCached(
+  name: string,
+  agent: URL,
+  sources: URL[],
+  base?: URL,
+): Promise<BuiltAgent> {
+  const t0 = performance.now();
+  const v02 = declaresWorld02(await Deno.readTextFile(agent));
   const wit = v02 ? WIT_FILE_0_2 : WIT_FILE;
-  const inputs = [...await filesUnder(sampleDir), ...await filesUnder(SDK_DIR), wit, SCRIPT];
+  const inputs = [...sources, ...await filesUnder(SDK_DIR), wit, SCRIPT];
   const parts: (string | Uint8Array)[] = [JSON.stringify(TOOLCHAIN_PACKAGE)];
-  for (const f of inputs) parts.push(f.href.slice(ROOT.href.length), await Deno.readFile(f));
+  for (const f of inputs) parts.push(keyName(f, base), await Deno.readFile(f));
   const hash = (await sha256Hex(parts)).slice(0, 24);
   const outDir = new URL("agents/", CACHE_DIR);
   const path = new URL(`${name}-${hash}.wasm`, outDir);
@@ -137,7 +198,7 @@ export async function buildSample(name: string): Promise<BuiltAgent> {
   await Deno.mkdir(outDir, { recursive: true });
   try {
     const entry = new URL("entry.js", work);
-    await Deno.writeTextFile(entry, entrySource(new URL("agent.ts", sampleDir), v02));
+    await Deno.writeTextFile(entry, entrySource(agent, v02));
     const tmpOut = new URL(`${name}-${hash}.wasm.tmp-${crypto.randomUUID()}`, outDir);
     await run("node", [
       new URL("componentize-node.mjs", toolchain).pathname,

@@ -4,6 +4,7 @@
  * @module
  */
 export {
+  buildAgentFile,
   buildSample,
   type BuiltAgent,
   CACHE_DIR,
@@ -34,6 +35,7 @@ export const WAT_AGENTS: Record<string, string> = {
   "tiny-bidder": "tiny/bidder.wat",
   "tiny-keys": "tiny/keys.wat",
   "tiny-timer": "tiny/timer.wat",
+  "tiny-timer-later": "tiny/timer-later.wat",
   "tiny-fetch": "tiny/fetch.wat",
   "hostile-loop": "hostile/loop.wat",
   "hostile-bomb": "hostile/bomb.wat",
@@ -43,7 +45,7 @@ export const WAT_AGENTS: Record<string, string> = {
 };
 
 /** WAT agents built against world 0.2.0 (the others are 0.1.0). */
-const WAT_0_2 = new Set(["tiny-timer", "tiny-fetch"]);
+const WAT_0_2 = new Set(["tiny-timer", "tiny-timer-later", "tiny-fetch"]);
 
 /** Builds one of {@link WAT_AGENTS} into component bytes. */
 export async function watAgentBytes(name: string): Promise<Uint8Array> {

@@ -160,6 +160,16 @@ export interface AgentContext {
   readonly env: Record<string, string>;
   /** Files in the manifest's `files` grants (world 0.2.0). */
   files: AgentFilesApi;
+  /**
+   * Schedules a durable wake-up in `ms` milliseconds (world 0.2.0): the agent's `onTimer`
+   * runs with the returned id and `tag` when it is due, also after hibernation, a restart
+   * or a move. Throws the node's reason (e.g. too many pending timers).
+   */
+  setTimer(ms: number, tag: string): string;
+  /** As {@link setTimer}, due at `unixMs` (ms since the Unix epoch; past: at once). */
+  setTimerAt(unixMs: number, tag: string): string;
+  /** Cancels a pending timer; false when there is no such pending timer. */
+  cancelTimer(id: string): boolean;
 }
 
 /** An agent written with the SDK: only `handleMessage` is required. */
@@ -181,7 +191,11 @@ export function defineAgent(agent: Agent): Agent {
 
 /** Builds the {@link AgentContext} over the world's imports. */
 export function context(imports: WorldImports): AgentContext {
-  const { messaging, migration, storage, logging, http, files, environment } = imports;
+  const { messaging, migration, storage, logging, http, files, environment, timers } = imports;
+  const ms = (n: number, what: string) => {
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${what}: invalid time ${n}`);
+    return BigInt(Math.floor(n));
+  };
   let env: Record<string, string> | undefined;
   const file = () => needs(files, "cx.files");
   const send = (m: OutgoingMessage): string =>
@@ -234,6 +248,11 @@ export function context(imports: WorldImports): AgentContext {
       env ??= Object.fromEntries(environment?.getEnvironment() ?? []);
       return env;
     },
+    setTimer: (n, tag) =>
+      rethrow(() => needs(timers, "cx.setTimer").setTimer(ms(n, "cx.setTimer"), tag)),
+    setTimerAt: (n, tag) =>
+      rethrow(() => needs(timers, "cx.setTimerAt").setTimerAt(ms(n, "cx.setTimerAt"), tag)),
+    cancelTimer: (id) => needs(timers, "cx.cancelTimer").cancelTimer(id),
     files: {
       read: (p) => rethrow(() => file().read(p)),
       readText: (p) => new TextDecoder().decode(rethrow(() => file().read(p))),

@@ -18,6 +18,7 @@ export {
   type Performative,
   PERFORMATIVES,
   PerformativeSchema,
+  UNANSWERED_ACTS,
 } from "./performative.ts";
 export {
   type AgentIdentifier,

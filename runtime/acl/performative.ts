@@ -52,3 +52,23 @@ const PERFORMATIVE_SET: ReadonlySet<string> = new Set(PERFORMATIVES);
 export function isPerformative(s: string): s is Performative {
   return PERFORMATIVE_SET.has(s);
 }
+
+/**
+ * Acts that are answers or informs (`inform`, `failure`, `not-understood`, `agree`, ...):
+ * nobody replies `not-understood` to them, so that two parties that do not understand each
+ * other cannot start an endless exchange.
+ */
+export const UNANSWERED_ACTS: ReadonlySet<Performative> = new Set<Performative>([
+  "accept-proposal",
+  "agree",
+  "confirm",
+  "disconfirm",
+  "failure",
+  "inform",
+  "inform-if",
+  "inform-ref",
+  "not-understood",
+  "propose",
+  "refuse",
+  "reject-proposal",
+]);

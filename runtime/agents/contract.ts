@@ -11,6 +11,7 @@ import type { AgentIdentifier, JsonValue } from "../acl/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import type { MemorySnapshot } from "../sandbox/mod.ts";
 import type { AgentRecord, AgentState } from "./record.ts";
+import type { TimerTable } from "../timers/mod.ts";
 
 /** One move of an agent between nodes, as its migration history records it. */
 export interface MigrationHop {
@@ -51,6 +52,8 @@ export interface AgentCapture {
   /** Protocol state of its open conversations (the tracker's JSON), if tracked. */
   conversations: JsonValue | null;
   history: MigrationHop[];
+  /** Its pending timers, when it has any (a move carries them). */
+  timers?: TimerTable;
 }
 
 /**

@@ -77,6 +77,8 @@ export interface AgentSandbox {
   readonly bounds: AgentBounds;
   /** Starts an instance of a loaded component. */
   activate(opts: ActivateOptions): Promise<AgentInstance>;
+  /** Calls `on-timer` of the active agent `agent` (`name@platform`); absent: no timers. */
+  fireTimer?(agent: string, id: string, tag: string): Promise<void>;
 }
 
 /** Where components are loaded (the node's `ComponentStore`). */

@@ -31,6 +31,8 @@ export interface InstanceEvents {
   redeliver(m: Managed, q: Queued): void;
   /** Instance `h` of `m` lost its Worker through a neighbour's fault (mobility). */
   lost(m: Managed, h: AgentInstance, reason: string): void;
+  /** The agent logged a line (its own log). */
+  logged?(m: Managed, level: string, text: string): void;
 }
 
 /** Starts, checkpoints, captures and ends agents' instances. */
@@ -102,7 +104,10 @@ export class Instances {
     const { router, directory, nodeId } = this.deps;
     return {
       onSend: (message, meta) => this.on.sent(m, message, meta.messageId),
-      onLog: (level, text) => log[level === "trace" ? "debug" : level](text),
+      onLog: (level, text) => {
+        log[level === "trace" ? "debug" : level](text);
+        this.on.logged?.(m, level, text);
+      },
       onRefused: (r) => {
         log.warn("agent call refused: not granted", {
           kind: r.kind,

@@ -3,7 +3,7 @@
  * paused (waking, hibernating, moving, arriving), and answers for it as its mode asks.
  * @module
  */
-import type { AgentIdentifier } from "../acl/mod.ts";
+import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import { isWorkerLost, mailboxFull } from "../sandbox/mod.ts";
@@ -19,6 +19,10 @@ export interface MailboxDeps {
   holding(m: Managed): boolean;
   /** Delivers to the agent's next instance (see `next-instance.ts`). */
   deliverNext?(m: Managed, d: Delivery): void | Promise<void>;
+  /** The agent did not understand `message` (`handle-message` returned false). */
+  declined?(m: Managed, message: AclMessage): void;
+  /** A message reached the agent's instance (its own log). */
+  received?(m: Managed, d: Delivery): void;
 }
 
 /** Delivers, holds and releases agents' messages. */
@@ -60,6 +64,7 @@ export class Mailbox {
     if (h.pending >= m.record.limits.mailbox) throw mailboxFull(name, m.record.limits.mailbox);
     const t0 = performance.now();
     deps.metrics?.messagesIn.inc({ performative: d.message.performative, source: "local" });
+    this.x.received?.(m, d);
     const ckpt = m.ckpt;
     const durable = d.mode === "at-least-once" && ckpt !== undefined;
     const handled = h.deliver(d.message, { messageId: d.message_id, holdSends: durable });
@@ -70,6 +75,10 @@ export class Mailbox {
         handled.then((r) => r.held ?? []),
       )
       : handled.then(() => void ckpt?.touched());
+    // Not understood: answered (`not-understood`) once the handling is done (durable).
+    done.then(() => handled).then((r) => {
+      if (!r.handled) this.x.declined?.(m, d.message);
+    }, () => {});
     done.then(
       () => {
         const ms = performance.now() - t0;

@@ -18,6 +18,9 @@ import type { VersionStats } from "./managed.ts";
 import { nextVersionRecord } from "./versions.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
+import { AgentLogs, messageRecord } from "./agent-log.ts";
+import { agentTimers, loadStoredTimers } from "./agent-timers.ts";
+import type { DurableTimers } from "../timers/mod.ts";
 import type { AgentState } from "./record.ts";
 import { AgentRegistry } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
@@ -64,6 +67,10 @@ export class AgentManager {
   readonly #mobility: Mobility;
   readonly #lifecycle: Lifecycle;
   readonly #next: NextInstances;
+  /** Each agent's own log: its lines and the messages it received and sent. */
+  readonly logs: AgentLogs;
+  /** Agents' durable timers (the sandbox's timer service; see {@link agentTimers}). */
+  readonly timers: DurableTimers;
 
   constructor(readonly deps: AgentManagerDeps) {
     const now = deps.now ?? Date.now;
@@ -73,13 +80,15 @@ export class AgentManager {
       now,
       deliver: (m, d, to) => this.#mailbox.deliver(m, d, to),
     });
-    const outgoing = new Outgoing(deps, now);
+    const logs = this.logs = new AgentLogs(now);
+    const outgoing = new Outgoing(deps, now, logs);
     const instances = this.#instances = new Instances(deps, store, registry, now, {
       sent: (m, message, id) => outgoing.sent(m, message, id),
       failed: (m, f) => supervisor.failed(m, f),
       migrate: (m, node) => this.#mobility.requestMigration(m, node),
       redeliver: (m, q) => this.#mailbox.redeliver(m, q),
       lost: (m, h, reason) => this.#mobility.workerLost(m, h, reason),
+      logged: (m, level, text) => logs.append(m.record.name, { kind: "log", level, text }),
     });
     const supervisor = new RestartSupervisor(
       deps,
@@ -102,6 +111,22 @@ export class AgentManager {
       now,
       holding: (m) => mobility.holding(m),
       deliverNext: (m, d) => next.deliver(m, d),
+      received: (m, d) =>
+        logs.append(m.record.name, messageRecord("received", d.message, d.message_id)),
+      declined: (m, message) => {
+        outgoing.declined(m, message).catch((e) =>
+          deps.log.debug("not-understood undeliverable", {
+            agent: m.record.name,
+            error: String(e),
+          })
+        );
+      },
+    });
+    this.timers = agentTimers({
+      deps,
+      now,
+      get: (name) => registry.get(name),
+      holding: (m) => mobility.holding(m),
     });
     this.#lifecycle = new Lifecycle(deps, {
       store,
@@ -120,8 +145,12 @@ export class AgentManager {
    * back paused, holding their messages, until {@link resumeAfterMove} or
    * {@link releaseMoved} decides.
    */
-  restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
-    return this.#lifecycle.restore(opts);
+  async restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
+    await this.#lifecycle.restore(opts);
+    // Their timers too: those due while the node was down fire now.
+    for (const [name, table] of await loadStoredTimers(this.deps.kv, (n) => this.has(n))) {
+      this.timers.load(name, table);
+    }
   }
 
   /** Deploys a new agent from component bytes. */
@@ -255,7 +284,10 @@ export class AgentManager {
     ref: string,
   ): Promise<{ agent_id: string; name: string; status: "removed"; removed_at: string }> {
     await this.#next.stop(this.#registry.find(ref), 0);
-    return await this.#lifecycle.remove(ref);
+    const r = await this.#lifecycle.remove(ref);
+    this.logs.drop(r.name);
+    await this.timers.drop(r.name);
+    return r;
   }
 
   /** Mailbox depth and state counts, for metrics. */
@@ -349,6 +381,7 @@ export class AgentManager {
    */
   async close(opts: { snapshotBudgetMs?: number } = {}): Promise<void> {
     this.#registry.close();
+    await this.timers.close();
     const until = performance.now() + (opts.snapshotBudgetMs ?? 5_000);
     for (const m of this.#registry.all()) {
       this.#lifecycle.supervisor.cancel(m);

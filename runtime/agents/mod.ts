@@ -43,3 +43,12 @@ export {
 export { type AgentView, toView } from "./view.ts";
 export { componentHashesInUse } from "./component-use.ts";
 export { automaticVersion, manifestSummary, versionConfig } from "./versions.ts";
+export {
+  AGENT_LOG_CONTENT_CHARS,
+  type AgentLogEntry,
+  type AgentLogRecord,
+  AgentLogs,
+  DEFAULT_AGENT_LOG_ENTRIES,
+  messageRecord,
+} from "./agent-log.ts";
+export { declinedReply } from "./not-understood.ts";

@@ -1,7 +1,8 @@
 /**
  * Messages an agent sends: routed like any other, counted, and when undeliverable answered
  * to the agent as FIPA does (`not-understood` for a protocol violation, else a `failure`
- * from the platform's AMS).
+ * from the platform's AMS). A message the agent did not understand is answered for it
+ * with `not-understood`.
  * @module
  */
 import { type AclMessage, aid, notUnderstoodReply } from "../acl/mod.ts";
@@ -10,17 +11,32 @@ import { deliveryFailureMessage } from "../mtp/mod.ts";
 import { newMessageId } from "../routing/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
 import type { Managed } from "./managed.ts";
+import { declinedReply } from "./not-understood.ts";
+import { type AgentLogs, messageRecord } from "./agent-log.ts";
 
 /** Routes what agents send. */
 export class Outgoing {
   constructor(
     readonly deps: Pick<AgentManagerDeps, "router" | "events" | "log" | "metrics">,
     readonly now: () => number,
+    readonly logs?: AgentLogs,
   ) {}
+
+  /**
+   * Answers `original`, which `m`'s agent declined (`handle-message` returned false), with
+   * `not-understood` from the agent ({@link declinedReply}); answers and informs get nothing.
+   */
+  declined(m: Managed, original: AclMessage): Promise<void> {
+    const self = aid(`${m.record.name}@${this.deps.router.platform}`);
+    const reply = declinedReply(original, self);
+    if (!reply) return Promise.resolve();
+    return this.sent(m, reply, newMessageId());
+  }
 
   /** Routes a message `m`'s agent sent; what cannot be delivered comes back to the agent. */
   async sent(m: Managed, message: AclMessage, messageId: string): Promise<void> {
     const name = m.record.name;
+    this.logs?.append(name, messageRecord("sent", message, messageId));
     this.deps.events.publish({
       type: "message.sent",
       message_id: messageId,

@@ -1,4 +1,4 @@
-import type { AclMessage, Performative } from "../acl/mod.ts";
+import { type AclMessage, UNANSWERED_ACTS } from "../acl/mod.ts";
 import { handleAmsRequest } from "./ams-handler.ts";
 import { handleAmsCancel, handleAmsSubscribe } from "./ams-subscribe.ts";
 import { type ManagementContext, managementTarget } from "./context.ts";
@@ -6,25 +6,6 @@ import { handleDfCancel, handleDfRequest, handleDfSubscribe } from "./df-handler
 import { notUnderstood } from "./not-understood.ts";
 import { type ManagementOutcome, repliesOnly } from "./outcome.ts";
 import { templateFor } from "./request.ts";
-
-/**
- * Acts the AMS/DF never answers (answers and informs): replying `not-understood` to them
- * could start an endless exchange between two platforms.
- */
-const SILENT: ReadonlySet<Performative> = new Set<Performative>([
-  "accept-proposal",
-  "agree",
-  "confirm",
-  "disconfirm",
-  "failure",
-  "inform",
-  "inform-if",
-  "inform-ref",
-  "not-understood",
-  "propose",
-  "refuse",
-  "reject-proposal",
-]);
 
 /**
  * The AMS and DF of platform `ctx.platform`: a pure function from an incoming message to
@@ -63,7 +44,7 @@ export function handleManagementMessage(
     case "cancel":
       return who === "df" ? handleDfCancel(ctx, msg) : handleAmsCancel(ctx, msg);
   }
-  if (SILENT.has(msg.performative)) return repliesOnly();
+  if (UNANSWERED_ACTS.has(msg.performative)) return repliesOnly();
   const t = templateFor(ctx, msg, who, msg.protocol ?? "fipa-request");
   if (!t) return repliesOnly();
   return repliesOnly(

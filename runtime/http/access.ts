@@ -47,6 +47,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     agent: true,
     audit: "agent.reload",
   },
+  "GET /api/v1/agents/{id}/logs": { action: "read", param: "id", agent: true },
   "PUT /api/v1/agents/{id}": {
     action: "deploy",
     param: "id",

@@ -40,6 +40,7 @@ import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { reloadRoutes } from "./routes/reload.ts";
 import type { DeploymentService } from "../deployments/mod.ts";
+import { agentLogRoutes } from "./routes/agent-logs.ts";
 import { drainRoutes, leaveRoutes } from "./routes/drain.ts";
 import { DOCS_PATHS, docsRoutes } from "./routes/docs.ts";
 import type { MigrationService } from "../migration/mod.ts";
@@ -213,6 +214,7 @@ export function createApp(deps: AppDeps): App {
       migration: deps.migration,
       publishers: deps.publishers,
     });
+    agentLogRoutes(app, { agents: deps.agents });
   }
   if (deps.agents && deps.deployments) {
     deploymentRoutes(app, {

@@ -16,6 +16,7 @@ import type { NodeMetrics } from "../metrics/mod.ts";
 import { type NetNode, peerIdOfPublicKey } from "../net/mod.ts";
 import type { ComponentStore } from "../sandbox/mod.ts";
 import type { HeldLog } from "./capture.ts";
+import type { TimerTable } from "../timers/mod.ts";
 import type { FaultHook } from "./fault.ts";
 import type { SnapshotKeeper } from "./snapshot-keeper.ts";
 
@@ -44,6 +45,17 @@ export interface ConversationStates {
   drop?(agent: string): void;
 }
 
+/**
+ * Agents' timers, carried in snapshots: taken out on the source when the agent pauses for a
+ * move (none fires there any more), given back if the move fails, dropped once it committed,
+ * and loaded (and stored) on the target when it adopts the agent.
+ */
+export interface TimerTables {
+  take(agent: string): TimerTable | undefined;
+  load(agent: string, table: TimerTable | undefined): void;
+  drop(agent: string): Promise<void>;
+}
+
 /** What a {@link import("./service.ts").MigrationService} needs from the node. */
 export interface MigrationDeps {
   cluster: ClusterPort;
@@ -58,6 +70,7 @@ export interface MigrationDeps {
   events?: EventBus;
   faults?: FaultHook;
   conversations?: ConversationStates;
+  timers?: TimerTables;
   /** Clock, ms since the epoch. */
   now?: () => number;
   /** How long an arrived agent holds its messages waiting for the source's release (default 5 s). */

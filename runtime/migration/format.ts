@@ -24,6 +24,7 @@ import {
   ManifestSchema,
 } from "../sandbox/mod.ts";
 import { type AgentSnapshot, SNAPSHOT_REASONS } from "./capture.ts";
+import { TimerTableSchema } from "../timers/mod.ts";
 import { heldFromWire, heldToWire, HeldWireSchema } from "./held-wire.ts";
 
 /** The first bytes of an (uncompressed, unsigned) snapshot. */
@@ -69,6 +70,7 @@ const HeaderSchema = z.strictObject({
   history: z.array(z.strictObject({ from: NodeId, to: NodeId, at: Instant, nonce: Hex64 }))
     .max(10_000),
   conversations: JsonValueSchema.nullable(),
+  timers: TimerTableSchema.optional(),
   queued: z.array(HeldWireSchema).max(1_000_000),
   storage: z.array(z.strictObject({
     key: z.string().min(1).max(4096),
@@ -103,6 +105,8 @@ export function encodeSnapshot(s: AgentSnapshot): Uint8Array {
     record: s.record,
     history: s.history,
     conversations: s.conversations,
+    // Only when there are timers: a snapshot without any is byte for byte as before.
+    ...(s.timers?.timers.length ? { timers: s.timers } : {}),
     queued: s.queued.map(heldToWire),
     storage: storage.map(([key, v]) => ({ key, length: v.length })),
     memory_length: memory.length,
@@ -200,6 +204,7 @@ export function decodeSnapshot(bytes: Uint8Array): AgentSnapshot {
     record: h.record as AgentRecord,
     history: h.history,
     conversations: h.conversations,
+    ...(h.timers ? { timers: h.timers } : {}),
     queued,
     storage,
     memory,

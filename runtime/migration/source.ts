@@ -156,6 +156,9 @@ export class Outgoing {
     let persist: Promise<unknown> | undefined;
     try {
       capture.conversations = this.deps.conversations?.export(name) ?? null;
+      // From here no timer of the agent fires on this node (they travel with it).
+      const timers = this.deps.timers?.take(name);
+      if (timers) capture.timers = timers;
       sealed = await keeper.seal(capture, meta);
       // The intent (a restart must settle the move before running the agent) and the
       // snapshot (its state if it stays) are written while the snapshot travels; both are
@@ -188,6 +191,7 @@ export class Outgoing {
       }
     } catch (e) {
       if (!committed) {
+        this.deps.timers?.load(name, capture.timers);
         await persist?.catch(() => {});
         await agents.resumeAfterMove(name).catch((err) =>
           log.error("could not resume agent after a failed move", {
@@ -219,6 +223,7 @@ export class Outgoing {
       !queued.has(h.delivery.message_id)
     );
     this.deps.conversations?.drop?.(name);
+    await this.deps.timers?.drop(name);
     await this.#hand(name, target, meta.nonce, held);
     this.deps.metrics?.migrations.inc({ outcome: "ok" });
     const report: MigrationReport = {

@@ -273,6 +273,7 @@ export class Incoming {
     }, this.deps.arrivalTimeoutMs ?? 5_000);
     a.adopted = commit.then(() => {
       this.deps.conversations?.import(a.name, a.snapshot.conversations);
+      this.deps.timers?.load(a.name, a.snapshot.timers);
       this.deps.faults?.at("target:after-commit");
       this.deps.events?.publish({
         type: "migration.arrived",

@@ -168,7 +168,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const store = ComponentStore.forDataDir(config.dataDir);
   // Two spare Workers: an agent that leaves and another that arrives (migration, wake) then
   // never wait for a Worker to start (one spare would be stopped and started every time).
-  const sandbox = new Sandbox({
+  const sandbox: Sandbox = new Sandbox({
     store,
     nodeId: config.name,
     spareWorkers: 2,
@@ -176,6 +176,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     sharedWorkerCpuMs: config.sharedWorkerCpuMs,
     agentFilesDir: `${config.dataDir.replace(/\/+$/, "")}/agent-files`,
     skipGrantCheck: Deno.env.get(FAULT_ENV) === GRANT_CHECK_FAULT,
+    // Agents' timers live in the agent manager (below; called only once agents run).
+    timers: {
+      set: (agent, t) => agents.timers.set(agent, t),
+      cancel: (agent, id) => agents.timers.cancel(agent, id),
+    },
   });
   const keeper = new SnapshotKeeper({
     kv,
@@ -187,7 +192,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
   const mobility: { service?: MigrationService } = {};
   const held = new KvHeldLog(kv);
-  const agents = new AgentManager({
+  const agents: AgentManager = new AgentManager({
     kv,
     store,
     sandbox,
@@ -265,6 +270,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       export: (a) => exportAgentConversations(conversations, a),
       import: (a, state) => importAgentConversations(conversations, a, state),
       drop: (a) => conversations.dropTracker(a),
+    },
+    timers: {
+      take: (a) => agents.timers.take(a),
+      load: (a, t) => agents.timers.load(a, t, { persist: true }),
+      drop: (a) => agents.timers.drop(a),
     },
   });
   mobility.service = migration;

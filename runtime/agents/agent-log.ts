@@ -1,0 +1,102 @@
+/**
+ * Each agent's own log on this node: the lines it logged and the messages it received and
+ * sent, in order, bounded per agent (the oldest entries go first), with live followers.
+ * Kept in memory: it starts empty when the node starts and when the agent arrives by a move.
+ * @module
+ */
+import type { AclMessage } from "../acl/mod.ts";
+
+/** How many entries a log keeps per agent by default. */
+export const DEFAULT_AGENT_LOG_ENTRIES = 1000;
+/** Message content in a log entry is cut to this many characters. */
+export const AGENT_LOG_CONTENT_CHARS = 1024;
+
+/** What an entry says, besides its sequence number and time. */
+export type AgentLogRecord =
+  | { kind: "log"; level: string; text: string }
+  | {
+    kind: "received" | "sent";
+    message_id: string;
+    performative: string;
+    from?: string;
+    to: string[];
+    conversation_id?: string;
+    content?: string;
+  };
+
+/** One entry of an agent's log: `seq` grows by one per entry of that agent. */
+export type AgentLogEntry = AgentLogRecord & { seq: number; at: string };
+
+/** A message as a log record. Pure. */
+export function messageRecord(
+  kind: "received" | "sent",
+  message: AclMessage,
+  messageId: string,
+): AgentLogRecord {
+  const content = message.content === undefined
+    ? undefined
+    : typeof message.content === "string"
+    ? message.content
+    : JSON.stringify(message.content);
+  return {
+    kind,
+    message_id: messageId,
+    performative: message.performative,
+    ...(message.sender ? { from: message.sender.name } : {}),
+    to: message.receivers.map((r) => r.name),
+    ...(message.conversation_id !== undefined ? { conversation_id: message.conversation_id } : {}),
+    ...(content !== undefined ? { content: content.slice(0, AGENT_LOG_CONTENT_CHARS) } : {}),
+  };
+}
+
+interface Book {
+  entries: AgentLogEntry[];
+  next: number;
+  followers: Set<(e: AgentLogEntry) => void>;
+}
+
+/** The logs of this node's agents, by agent name. */
+export class AgentLogs {
+  readonly #books = new Map<string, Book>();
+
+  constructor(
+    readonly now: () => number = Date.now,
+    readonly perAgent: number = DEFAULT_AGENT_LOG_ENTRIES,
+  ) {}
+
+  #book(agent: string): Book {
+    let b = this.#books.get(agent);
+    if (!b) this.#books.set(agent, b = { entries: [], next: 1, followers: new Set() });
+    return b;
+  }
+
+  /** Appends a record to `agent`'s log and hands it to its followers. */
+  append(agent: string, record: AgentLogRecord): void {
+    const b = this.#book(agent);
+    const entry = { ...record, seq: b.next++, at: new Date(this.now()).toISOString() };
+    b.entries.push(entry);
+    if (b.entries.length > this.perAgent) b.entries.splice(0, b.entries.length - this.perAgent);
+    for (const f of b.followers) f(entry);
+  }
+
+  /** The last `limit` entries of `agent`'s log, oldest first. */
+  read(agent: string, limit: number): AgentLogEntry[] {
+    const entries = this.#books.get(agent)?.entries ?? [];
+    return entries.slice(Math.max(0, entries.length - limit));
+  }
+
+  /** Calls `listener` with each new entry of `agent`'s log until the returned function is called. */
+  follow(agent: string, listener: (e: AgentLogEntry) => void): () => void {
+    const b = this.#book(agent);
+    b.followers.add(listener);
+    return () => void b.followers.delete(listener);
+  }
+
+  /** Forgets `agent`'s log (removed, or moved away); its followers stay until they leave. */
+  drop(agent: string): void {
+    const b = this.#books.get(agent);
+    if (!b) return;
+    if (b.followers.size === 0) this.#books.delete(agent);
+    else b.entries = [];
+  }
+}

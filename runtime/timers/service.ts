@@ -1,0 +1,195 @@
+/**
+ * The node's durable timers (the shell around {@link TimerTable}): agents set and cancel
+ * timers through the sandbox's `timers` imports; one real timer waits for the earliest due
+ * one of any agent; a due timer is taken from its table (so it fires once) and handed to
+ * `fire`, which wakes the agent if it hibernates and calls its `on-timer`. Each change of a
+ * table is written through `save` (Deno KV, beside the agent's record).
+ * @module
+ */
+import type { TimerHandle, Timers } from "../async/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import {
+  addTimer,
+  type AgentTimer,
+  cancelTimer,
+  DEFAULT_MAX_TIMERS,
+  nextDue,
+  takeDue,
+  type TimerTable,
+} from "./table.ts";
+
+/** The longest a real timer is set for at once (`setTimeout` takes at most 2^31-1 ms). */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+
+/** What {@link DurableTimers} needs from the node. */
+export interface DurableTimersDeps {
+  timers: Timers;
+  /** The clock, ms since the epoch. */
+  now: () => number;
+  /** Persists an agent's table; `undefined` when it has none left. */
+  save(agent: string, table: TimerTable | undefined): Promise<void>;
+  /** Fires a due timer of `agent` (wakes it if needed); resolves once `on-timer` returned. */
+  fire(agent: string, timer: AgentTimer): Promise<void>;
+  log?: Logger;
+  /** Pending timers per agent (default {@link DEFAULT_MAX_TIMERS}). */
+  max?: number;
+  /** Draws a timer id. */
+  newId?: () => string;
+}
+
+/** An agent's local name from the name the sandbox gives (`name@platform`). */
+function localName(agent: string): string {
+  const at = agent.indexOf("@");
+  return at < 0 ? agent : agent.slice(0, at);
+}
+
+/** Every agent's timers on this node; implements the sandbox's `TimerService`. */
+export class DurableTimers {
+  readonly #tables = new Map<string, TimerTable>();
+  readonly #saving = new Map<string, Promise<void>>();
+  /** Writes not started yet, by agent: later changes join them. */
+  readonly #queued = new Map<string, Promise<void>>();
+  #armed?: { handle: TimerHandle; at: number };
+  #closed = false;
+
+  constructor(readonly deps: DurableTimersDeps) {}
+
+  /** `set-timer`: a new timer of `agent` (sandbox name) due at `dueAtMs`, or why not. */
+  set(
+    agent: string,
+    t: { tag: string; dueAtMs: number },
+  ): { ok: true; id: string } | { ok: false; error: string } {
+    const name = localName(agent);
+    const id = this.deps.newId?.() ?? `tmr_${crypto.randomUUID().replaceAll("-", "")}`;
+    const r = addTimer(
+      this.#tables.get(name) ?? { timers: [] },
+      { id, tag: t.tag, dueAtMs: t.dueAtMs },
+      this.deps.now(),
+      this.deps.max ?? DEFAULT_MAX_TIMERS,
+    );
+    if (!r.ok) return r;
+    this.#tables.set(name, r.table);
+    this.#persist(name);
+    this.#arm();
+    return { ok: true, id };
+  }
+
+  /** `cancel-timer`: whether a pending timer of `agent` was cancelled. */
+  cancel(agent: string, id: string): boolean {
+    const name = localName(agent);
+    const table = this.#tables.get(name);
+    if (!table) return false;
+    const r = cancelTimer(table, id);
+    if (!r.cancelled) return false;
+    this.#set(name, r.table);
+    this.#persist(name);
+    this.#arm();
+    return true;
+  }
+
+  /** An agent's pending timers, in due order. */
+  pending(name: string): AgentTimer[] {
+    return [...(this.#tables.get(name)?.timers ?? [])];
+  }
+
+  /**
+   * Takes over `name`'s table (restored after a restart, or arrived with a move) and
+   * writes it when `persist`; timers already due fire at once.
+   */
+  load(name: string, table: TimerTable | undefined, opts: { persist?: boolean } = {}): void {
+    if (!table || table.timers.length === 0) return;
+    this.#tables.set(name, table);
+    if (opts.persist) this.#persist(name);
+    this.#arm();
+  }
+
+  /**
+   * Takes `name`'s table out (its agent is leaving on a move): none of its timers fires here
+   * any more; {@link load} gives it back if the move fails. The stored table stays until
+   * {@link drop}.
+   */
+  take(name: string): TimerTable | undefined {
+    const t = this.#tables.get(name);
+    this.#tables.delete(name);
+    this.#arm();
+    return t;
+  }
+
+  /** Forgets `name`'s timers, here and in storage (removed, or moved away). */
+  drop(name: string): Promise<void> {
+    this.#tables.delete(name);
+    this.#arm();
+    return this.#persist(name);
+  }
+
+  /** Stops waiting; nothing fires after this. Resolves once pending writes are done. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.deps.timers.clear(this.#armed?.handle);
+    this.#armed = undefined;
+    await Promise.all([...this.#saving.values()]);
+  }
+
+  #set(name: string, table: TimerTable): void {
+    if (table.timers.length === 0) this.#tables.delete(name);
+    else this.#tables.set(name, table);
+  }
+
+  /**
+   * Writes `name`'s table as it is when the write runs, after the writes before it; changes
+   * made while a write waits to start join it (one write for a burst of changes).
+   */
+  #persist(name: string): Promise<void> {
+    const waiting = this.#queued.get(name);
+    if (waiting) return waiting;
+    const prev = this.#saving.get(name) ?? Promise.resolve();
+    const next = prev.then(() => {
+      this.#queued.delete(name);
+      return this.deps.save(name, this.#tables.get(name));
+    }).catch((e) =>
+      this.deps.log?.warn("agent timers not saved", { agent: name, error: String(e) })
+    );
+    this.#queued.set(name, next);
+    this.#saving.set(name, next);
+    next.then(() => {
+      if (this.#saving.get(name) === next) this.#saving.delete(name);
+    });
+    return next;
+  }
+
+  /** Sets the one real timer for the earliest due timer of any agent. */
+  #arm(): void {
+    if (this.#closed) return;
+    let at = Infinity;
+    for (const t of this.#tables.values()) at = Math.min(at, nextDue(t) ?? Infinity);
+    if (this.#armed?.at === at) return;
+    this.deps.timers.clear(this.#armed?.handle);
+    this.#armed = undefined;
+    if (at === Infinity) return;
+    const wait = Math.min(MAX_WAIT_MS, Math.max(0, at - this.deps.now()));
+    this.#armed = { at, handle: this.deps.timers.set(() => this.#tick(), wait) };
+  }
+
+  /** Fires every timer due now, each once (taken from its table first). */
+  #tick(): void {
+    this.#armed = undefined;
+    if (this.#closed) return;
+    const now = this.deps.now();
+    for (const [name, table] of [...this.#tables]) {
+      const { due, table: rest } = takeDue(table, now);
+      if (due.length === 0) continue;
+      this.#set(name, rest);
+      for (const t of due) {
+        this.deps.fire(name, t).catch((e) =>
+          this.deps.log?.warn("agent timer not delivered", {
+            agent: name,
+            timer: t.id,
+            tag: t.tag,
+            error: String(e),
+          })
+        ).finally(() => this.#persist(name));
+      }
+    }
+    this.#arm();
+  }
+}

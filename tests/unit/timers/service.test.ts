@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { ManualTimers } from "../../../runtime/async/mod.ts";
+import { type AgentTimer, DurableTimers, type TimerTable } from "../../../runtime/timers/mod.ts";
+
+function setup(opts: { max?: number; failFire?: boolean } = {}) {
+  const timers = new ManualTimers();
+  const fired: { agent: string; t: AgentTimer; at: number }[] = [];
+  const saved = new Map<string, TimerTable | undefined>();
+  let n = 0;
+  const svc = new DurableTimers({
+    timers,
+    now: () => timers.now(),
+    save: (agent, table) => {
+      saved.set(agent, table && structuredClone(table));
+      return Promise.resolve();
+    },
+    fire: (agent, t) => {
+      fired.push({ agent, t, at: timers.now() });
+      return opts.failFire ? Promise.reject(new Error("agent stopped")) : Promise.resolve();
+    },
+    newId: () => `t${++n}`,
+    max: opts.max,
+  });
+  return { timers, fired, saved, svc };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("durable timers: each fires once, at its due time, in due order across agents", async () => {
+  const { timers, fired, saved, svc } = setup();
+  assert.deepEqual(svc.set("a@p", { tag: "late", dueAtMs: 300 }), { ok: true, id: "t1" });
+  assert.deepEqual(svc.set("b@p", { tag: "early", dueAtMs: 100 }), { ok: true, id: "t2" });
+  svc.set("a@p", { tag: "mid", dueAtMs: 200 });
+  assert.equal(timers.pending, 1, "one real timer for all agents");
+  await settle();
+  assert.deepEqual(saved.get("a")?.timers.map((t) => t.tag), ["mid", "late"]);
+  timers.advance(99);
+  assert.equal(fired.length, 0);
+  timers.advance(1);
+  timers.advance(150);
+  assert.deepEqual(fired.map((f) => `${f.agent}:${f.t.tag}@${f.at}`), [
+    "b:early@100",
+    "a:mid@200",
+  ]);
+  timers.advance(10_000);
+  assert.equal(fired.length, 3);
+  assert.equal(timers.pending, 0);
+  await settle();
+  assert.equal(saved.get("a"), undefined, "nothing left stored after firing");
+});
+
+Deno.test("durable timers: cancel, the per-agent limit, take and load back", async () => {
+  const { timers, fired, svc } = setup({ max: 2 });
+  svc.set("a@p", { tag: "x", dueAtMs: 50 });
+  svc.set("a@p", { tag: "y", dueAtMs: 60 });
+  const full = svc.set("a@p", { tag: "z", dueAtMs: 70 });
+  assert.equal(full.ok, false);
+  assert.deepEqual(svc.set("b@p", { tag: "other", dueAtMs: 70 }).ok, true, "per agent");
+  assert.equal(svc.cancel("a@p", "t1"), true);
+  assert.equal(svc.cancel("a@p", "t1"), false);
+  assert.equal(svc.cancel("nobody@p", "t1"), false);
+  const moving = svc.take("a");
+  assert.deepEqual(moving?.timers.map((t) => t.tag), ["y"]);
+  timers.advance(100);
+  assert.deepEqual(fired.map((f) => f.t.tag), ["other"], "a taken table never fires here");
+  svc.load("a", moving);
+  timers.advance(0);
+  assert.deepEqual(fired.map((f) => f.t.tag), ["other", "y"], "a past-due loaded timer fires");
+  await svc.drop("b");
+  await svc.close();
+});
+
+Deno.test("durable timers: a timer whose agent cannot take it is stored until tried", async () => {
+  const { timers, fired, saved, svc } = setup({ failFire: true });
+  svc.set("a@p", { tag: "x", dueAtMs: 10 });
+  await settle();
+  assert.equal(saved.get("a")?.timers.length, 1);
+  timers.advance(10);
+  assert.equal(fired.length, 1);
+  await settle();
+  await settle();
+  assert.equal(saved.get("a"), undefined, "tried once, then gone from storage");
+  await svc.close();
+});
