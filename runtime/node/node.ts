@@ -289,6 +289,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
 
   const waiters = new ReplyWaiters(router, config.name);
+  // A reply that never came counts against the version of the agent that had the request.
+  waiters.onTimeout = (request) => agents.noteTimeout(request);
   const publishers = await trustedPublishers(config);
   const secured = config.adminTokens.length > 0 || config.readTokens.length > 0 ||
     config.apiTokens.length > 0 || config.jwtJwksUrl !== undefined ||
