@@ -16,7 +16,7 @@ import type { AgentStore } from "./agent-store.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import type { AgentCapture } from "./contract.ts";
 import type { AgentInstance, AgentManagerDeps } from "./deps.ts";
-import { byKey, type Managed, type Queued } from "./managed.ts";
+import { byKey, isErrorReply, type Managed, type Queued } from "./managed.ts";
 import type { AgentRegistry } from "./registry.ts";
 
 /** What an instance's callbacks lead to in the other parts of the manager. */
@@ -103,7 +103,11 @@ export class Instances {
     const log = this.deps.log.child({ agent: name });
     const { router, directory, nodeId } = this.deps;
     return {
-      onSend: (message, meta) => this.on.sent(m, message, meta.messageId),
+      onSend: (message, meta) => {
+        // While a second version runs beside it, its failure replies count against it.
+        if (m.next && isErrorReply(message)) m.next.stats.stable.errorReplies++;
+        return this.on.sent(m, message, meta.messageId);
+      },
       onLog: (level, text) => {
         log[level === "trace" ? "debug" : level](text);
         this.on.logged?.(m, level, text);

@@ -8,7 +8,7 @@ import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import { isWorkerLost, mailboxFull } from "../sandbox/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
-import { countOutcome, type Managed, type Queued } from "./managed.ts";
+import { countOutcome, isErrorReply, type Managed, type Queued } from "./managed.ts";
 import { recordSuccess } from "./restart.ts";
 
 /** What the mailbox needs beyond the node's deps. */
@@ -68,6 +68,14 @@ export class Mailbox {
     const ckpt = m.ckpt;
     const durable = d.mode === "at-least-once" && ckpt !== undefined;
     const handled = h.deliver(d.message, { messageId: d.message_id, holdSends: durable });
+    // Whether the agent failed on it without trapping (for a deployment's counts): it did
+    // not understand it, or answered with a failure it holds back until durable.
+    let failedSoftly = false;
+    if (next) {
+      handled.then((r) => {
+        failedSoftly = !r.handled || (r.held ?? []).some((s) => isErrorReply(s.message));
+      }, () => {});
+    }
     // Registered in the same tick as the call: every checkpoint taken after it covers it.
     const done = durable
       ? ckpt!.durable(
@@ -86,7 +94,7 @@ export class Mailbox {
         m.counters.total_latency_ms += ms;
         m.counters.last_message_at = this.x.now();
         m.failures = recordSuccess(m.failures);
-        if (next) countOutcome(next.stats.stable, ms, false);
+        if (next) countOutcome(next.stats.stable, ms, failedSoftly);
         deps.metrics?.messageLatency.observe({ agent_kind: "wasm" }, ms / 1000);
       },
       (e) => {

@@ -2,6 +2,7 @@
  * What the manager keeps of each agent it manages ({@link Managed}), shared by its parts.
  * @module
  */
+import type { AclMessage } from "../acl/mod.ts";
 import type { TimerHandle } from "../async/mod.ts";
 import type { Checkpointer } from "./checkpointer.ts";
 import type { HeldDelivery, MigrationHop } from "./contract.ts";
@@ -28,8 +29,13 @@ export interface Hold {
 export interface VersionStats {
   /** Messages it handled or failed on. */
   handled: number;
-  /** Traps, restarts, messages it did not understand. */
+  /**
+   * Traps, restarts, messages it did not understand, handlings answered with a `failure` or
+   * `not-understood`, and send-and-wait requests that timed out waiting for its reply.
+   */
   errors: number;
+  /** `failure`/`not-understood` replies sent by the handling under way (see {@link countOutcome}). */
+  errorReplies: number;
   /** The last handling times, ms (at most 1024, oldest dropped). */
   latencies: number[];
 }
@@ -48,6 +54,7 @@ export interface NextInstance {
   split: {
     readonly weight: number;
     pick(conversation: string | undefined): "stable" | "next";
+    sideOf(conversation: string): "stable" | "next" | undefined;
     setWeight(weight: number): void;
   };
   stats: { stable: VersionStats; next: VersionStats };
@@ -55,10 +62,26 @@ export interface NextInstance {
   closing?: boolean;
 }
 
-/** Counts an outcome of a handling into `s`. */
+/** Fresh counts of one version. */
+export function freshStats(): VersionStats {
+  return { handled: 0, errors: 0, errorReplies: 0, latencies: [] };
+}
+
+/** Whether `message`, sent by an agent, tells that it failed on what it was asked. */
+export function isErrorReply(message: Pick<AclMessage, "performative">): boolean {
+  return message.performative === "failure" || message.performative === "not-understood";
+}
+
+/**
+ * Counts an outcome of a handling into `s`: an error when `error` (it trapped, or did not
+ * understand) or when the handling sent a `failure`/`not-understood` (an instance handles one
+ * message at a time and its sends reach the host before its handling resolves, so the
+ * replies counted since the last outcome are this handling's).
+ */
 export function countOutcome(s: VersionStats, ms: number, error: boolean): void {
   s.handled++;
-  if (error) s.errors++;
+  if (error || s.errorReplies > 0) s.errors++;
+  s.errorReplies = 0;
   s.latencies.push(ms);
   if (s.latencies.length > 1024) s.latencies.shift();
 }

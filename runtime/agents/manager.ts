@@ -1,3 +1,4 @@
+import type { AclMessage } from "../acl/mod.ts";
 import { REAL_TIMERS } from "../async/mod.ts";
 import { AgentStore } from "./agent-store.ts";
 import {
@@ -176,6 +177,21 @@ export class AgentManager {
       total: all.length,
       ...(offset + limit < all.length ? { next_offset: offset + limit } : {}),
     };
+  }
+
+  /**
+   * A send-and-wait `request` to agents here timed out: while one of them runs a second
+   * version (a deployment), the version that had the conversation counts an error.
+   */
+  noteTimeout(request: AclMessage): void {
+    const conversation = request.conversation_id;
+    if (conversation === undefined) return;
+    for (const to of request.receivers) {
+      const local = this.deps.router.localName(to);
+      const next = local === undefined ? undefined : this.#registry.get(local)?.next;
+      const side = next?.split.sideOf(conversation);
+      if (next && side) next.stats[side].errors++;
+    }
   }
 
   /** One agent by name, full name (`name@platform`) or agent id. */

@@ -13,11 +13,9 @@ import { TrafficSplit } from "../deployments/traffic.ts";
 import type { AgentStore } from "./agent-store.ts";
 import type { AgentInstance, AgentManagerDeps } from "./deps.ts";
 import type { Instances } from "./instances.ts";
-import { countOutcome, type Managed, type VersionStats } from "./managed.ts";
+import { countOutcome, freshStats, isErrorReply, type Managed } from "./managed.ts";
 import { failedOn } from "./mailbox.ts";
 import type { AgentRecord } from "./record.ts";
-
-const fresh = (): VersionStats => ({ handled: 0, errors: 0, latencies: [] });
 
 /** Starts, feeds and stops agents' next instances. */
 export class NextInstances {
@@ -39,7 +37,7 @@ export class NextInstances {
     m.next = {
       record,
       split: new TrafficSplit(weight),
-      stats: { stable: fresh(), next: fresh() },
+      stats: { stable: freshStats(), next: freshStats() },
     };
     try {
       await this.#activate(m);
@@ -106,6 +104,11 @@ export class NextInstances {
         storage,
         host: {
           ...host,
+          // Its `failure`/`not-understood` replies count as errors of the new version.
+          onSend: (message, meta) => {
+            if (isErrorReply(message)) n.stats.next.errorReplies++;
+            return this.instances.on.sent(m, message, meta.messageId);
+          },
           // A failure of the next version is counted (its delivery failed) and it starts
           // again on its next message; the agent itself is not touched.
           onFailed: (f) => {

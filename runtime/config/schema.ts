@@ -67,13 +67,15 @@ export const RateSchema = z.strictObject({
 /**
  * Per-endpoint rate limits per client (token, or address without one), as in the Caxton
  * API reference: deployment 10/min (burst 20), messages 1000/s (2000), metrics 100/min
- * (200), system operations 50/min (100).
+ * (200), system operations 50/min (100); reads (`GET` of the other `/api/` routes: status
+ * pollers such as the dashboard or a client watching a deployment) 600/min (1200).
  */
 export const RATE_LIMIT_DEFAULTS = {
   deploy: { limit: 10, windowSeconds: 60, burst: 20 },
   messages: { limit: 1000, windowSeconds: 1, burst: 2000 },
   metrics: { limit: 100, windowSeconds: 60, burst: 200 },
   system: { limit: 50, windowSeconds: 60, burst: 100 },
+  reads: { limit: 600, windowSeconds: 60, burst: 1200 },
 } as const;
 
 /** Rate limits by endpoint class. */
@@ -82,6 +84,7 @@ export const RateLimitsSchema = z.strictObject({
   messages: RateSchema.default(RATE_LIMIT_DEFAULTS.messages),
   metrics: RateSchema.default(RATE_LIMIT_DEFAULTS.metrics),
   system: RateSchema.default(RATE_LIMIT_DEFAULTS.system),
+  reads: RateSchema.default(RATE_LIMIT_DEFAULTS.reads),
 });
 
 /** Rate limits by endpoint class. */

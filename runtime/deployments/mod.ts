@@ -1,7 +1,8 @@
 /**
  * Deployments of a new version of an agent: the strategies clients give (`strategy.ts`,
  * validated at the trust boundary) and the pure decision procedure that moves a deployment
- * through its stages, completes it or rolls it back (`decide.ts`).
+ * through its stages, completes it or rolls it back (`decide.ts`); the pure rolling machine
+ * over replica instances (`rolling.ts`) and replica placement over nodes (`placement.ts`).
  * @module
  */
 export {
@@ -34,3 +35,5 @@ export {
   deploymentView,
 } from "./service.ts";
 export { MAX_AFFINITIES, type Side, type SplitCounts, TrafficSplit } from "./traffic.ts";
+export { nextRollingStep, type RollingInstance, type RollingStep } from "./rolling.ts";
+export { type PlacementNode, placeReplicas } from "./placement.ts";

@@ -190,6 +190,34 @@ export class DeploymentService {
     }
   }
 
+  /**
+   * Ends the deployments this node had under way when it stopped: their second instance
+   * (and the new version's component, held in memory) did not outlive the stop, and the
+   * agent came back at the version it ran before. A canary or blue-green deployment is
+   * rolled back, one of another strategy failed; each says why (`deployment.rolled_back` /
+   * `deployment.failed`). The node calls it once its agents are restored; without it such
+   * a deployment would stay `in_progress` with nothing carrying it on.
+   */
+  async recover(): Promise<void> {
+    const self = this.deps.nodeId;
+    for (const d of listDeployments(this.deps.state())) {
+      if (d.status !== "in_progress" || d.node !== self || this.#runs.has(d.id)) continue;
+      const type = (d.strategy as { type?: unknown }).type;
+      const sideBySide = type === "canary" || type === "blue_green";
+      const record: DeploymentRecord = {
+        ...this.#finish(
+          d,
+          sideBySide ? "rolled_back" : "failed",
+          `node '${self}' stopped while the deployment was under way; the agent runs the ` +
+            `version it ran before${d.from ? ` (${d.from.version})` : ""}`,
+        ),
+        weight: 0,
+      };
+      await this.#put(record, "in_progress");
+      this.#publish(sideBySide ? "deployment.rolled_back" : "deployment.failed", record);
+    }
+  }
+
   /** The agent a deployment is about (for the access check). */
   agentOf(id: string): string {
     return this.#record(id).agent;

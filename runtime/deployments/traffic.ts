@@ -74,6 +74,11 @@ export class TrafficSplit {
     return side;
   }
 
+  /** The side conversation `id` was given, if it was (and is still remembered); no change. */
+  sideOf(id: string): Side | undefined {
+    return this.#sides.get(id);
+  }
+
   /** Forgets the conversations of one side (its instance is gone: they go to the other). */
   forget(side: Side): void {
     for (const [id, s] of this.#sides) if (s === side) this.#sides.delete(id);

@@ -19,6 +19,9 @@ export function endpointClass(method: string, path: string): EndpointClass | und
   if (path.startsWith("/api/v1/agents") && (method === "POST" || method === "PUT")) {
     return "deploy";
   }
+  // Reads (status, lists, a deployment being watched) are polled: a class of their own so a
+  // poller does not exhaust the budget of system operations.
+  if (method === "GET" || method === "HEAD") return "reads";
   return "system";
 }
 

@@ -285,6 +285,18 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "components" }),
   });
   await agents.restore({ inDoubt: await migration.inDoubt() });
+  const deployments = new DeploymentService({
+    nodeId: config.name,
+    propose: (cmd) => cluster.propose(cmd),
+    state: () => cluster.machine.state,
+    agents,
+    components: store,
+    events,
+  });
+  // What this node had under way when it stopped ends now, saying why (see `recover`).
+  void deployments.recover().catch((e) =>
+    log.warn("could not end the deployments under way before the restart", { error: String(e) })
+  );
   conversations.restoreTrackers();
   await tasks.load();
   await migration.start();
@@ -299,6 +311,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
 
   const waiters = new ReplyWaiters(router, config.name);
+  // A reply that never came counts against the version of the agent that had the request.
+  waiters.onTimeout = (request) => agents.noteTimeout(request);
   const publishers = await trustedPublishers(config);
   const secured = config.adminTokens.length > 0 || config.readTokens.length > 0 ||
     config.apiTokens.length > 0 || config.jwtJwksUrl !== undefined ||
@@ -320,14 +334,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     metrics,
     metricsSeries: sampler.series,
     agents,
-    deployments: new DeploymentService({
-      nodeId: config.name,
-      propose: (cmd) => cluster.propose(cmd),
-      state: () => cluster.machine.state,
-      agents,
-      components: store,
-      events,
-    }),
+    deployments,
     cluster,
     outbox,
     conversations,

@@ -69,6 +69,13 @@ export class ReplyWaiters {
   constructor(readonly router: MessageRouter, readonly home: string = router.platform) {}
 
   /**
+   * Called with each request (as routed, with its `conversation_id`) whose wait ended in
+   * `504 TIMEOUT`: a deployment counts it as an error of the version that had the
+   * conversation.
+   */
+  onTimeout?: (request: AclMessage) => void;
+
+  /**
    * Routes `message` and resolves with the reply, or rejects with the routing or delivery
    * failure, or with `504 TIMEOUT` after `timeoutMs`.
    *
@@ -98,7 +105,10 @@ export class ReplyWaiters {
       const message_id = newMessageId();
       pending.startTimeout(opts.timeoutMs, message_id);
       const routed = this.#routeRequest(message_id, request, pending);
-      const reply = await pending.settled;
+      const reply = await pending.settled.catch((e) => {
+        if (e instanceof ApiError && e.code === "TIMEOUT") this.onTimeout?.(request);
+        throw e;
+      });
       return {
         message_id,
         receivers: (await routed) ?? [],

@@ -110,6 +110,38 @@ Deno.test({
       await waitText(page, "#events", "agent.deployed");
       await waitText(page, "#agents", "late");
 
+      // A canary of the echo agent: its row (stage, traffic, per-version errors) appears on
+      // its deployment.started event; its rollback turns it red without a reload.
+      const auth = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
+      const created = await fetch(`${a.url}/api/v1/deployments`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({
+          agent_id: "echo",
+          wasm_module: btoa(String.fromCharCode(...tiny)),
+          version: "2.0.0",
+          strategy: {
+            type: "canary",
+            stages: [{ percentage: 30, duration: "10m" }, { percentage: 100, duration: "0" }],
+          },
+        }),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const { deployment_id: deploymentId } = await created.json();
+      const deploymentRow = `#deployments tr[data-deployment="${deploymentId}"]`;
+      await waitText(page, deploymentRow, "in_progress");
+      const row = await page.textContent(deploymentRow) ?? "";
+      assert.match(row, /echo\s*canary\s*1\/2 \(30 %\)/);
+      assert.match(row, /2\.0\.0 30 %/);
+      assert.match(row, /2\.0\.0 0\/0/);
+      const rolledBack = await fetch(`${a.url}/api/v1/deployments/${deploymentId}/rollback`, {
+        method: "POST",
+        headers: auth,
+      });
+      assert.equal(rolledBack.status, 200, await rolledBack.clone().text());
+      await rolledBack.body?.cancel();
+      await waitText(page, deploymentRow, "rolled_back");
+
       // Migrations as their events arrive.
       a.events.publish({
         type: "migration.started",

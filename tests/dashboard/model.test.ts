@@ -4,10 +4,12 @@ import {
   addConversation,
   addMigration,
   agentRows,
+  deploymentRows,
   describeDirectoryChange,
   describeEvent,
   lineMatches,
   MAX_CONVERSATIONS,
+  MAX_DEPLOYMENTS,
   memberRows,
   stateClass,
   timeOfDay,
@@ -191,4 +193,55 @@ Deno.test("member rows mark the leader and this node; helpers", () => {
   assert.equal(timeOfDay("garbage"), "");
   assert.ok(lineMatches({ type: "message.sent", node: "a", text: "Echo" }, " echo "));
   assert.ok(!lineMatches({ type: "message.sent", node: "a", text: "x" }, "agent"));
+});
+
+Deno.test("deployment rows: stage of a canary, traffic and each version's errors over handled", () => {
+  const rows = deploymentRows({
+    deployments: [
+      {
+        deployment_id: "d-2",
+        agent_id: "echo",
+        status: "in_progress",
+        strategy: {
+          type: "canary",
+          stages: [{ percentage: 10, duration: "30s" }, { percentage: 100, duration: "0" }],
+        },
+        stage: 0,
+        traffic: { "1.0.0": 90, "2.0.0": 10 },
+        metrics: {
+          "1.0.0": { handled: 90, errors: 0, success_rate: 1, p99_ms: 3 },
+          "2.0.0": { handled: 8, errors: 1, success_rate: 0.875, p99_ms: 4 },
+        },
+      },
+      {
+        deployment_id: "d-1",
+        agent_id: "echo",
+        status: "rolled_back",
+        strategy: { type: "blue_green" },
+        stage: 1,
+        traffic: { "1.0.0": 100 },
+        reason: "error rate 1.000 passed error_threshold 0.05",
+      },
+    ],
+  });
+  assert.deepEqual(rows[0], {
+    id: "d-2",
+    agent: "echo",
+    strategy: "canary",
+    stage: "1/2 (10 %)",
+    status: "in_progress",
+    statusClass: "warn",
+    traffic: "1.0.0 90 % · 2.0.0 10 %",
+    errors: "1.0.0 0/90 (0 %) · 2.0.0 1/8 (12.5 %)",
+    reason: "",
+  });
+  assert.deepEqual(
+    [rows[1].stage, rows[1].statusClass, rows[1].errors, rows[1].reason],
+    ["switched", "bad", "–", "error rate 1.000 passed error_threshold 0.05"],
+  );
+  assert.deepEqual(deploymentRows(null), []);
+  assert.equal(
+    deploymentRows({ deployments: Array.from({ length: 30 }, () => ({})) }).length,
+    MAX_DEPLOYMENTS,
+  );
 });

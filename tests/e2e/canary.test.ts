@@ -18,6 +18,21 @@ async function trapAgent(): Promise<Uint8Array> {
   (func (export "handle-message") (param $m i32) (result i32) unreachable))`);
 }
 
+/** A component that answers every message with `performative` (6: failure), or, without one, not at all. */
+async function badAgent(performative?: number): Promise<Uint8Array> {
+  const prelude = await Deno.readTextFile(PRELUDE);
+  const answer = performative === undefined
+    ? ""
+    : `(drop (call $reply (local.get $m) (i32.const ${performative}) (i32.const 0) (i32.const 0) (i32.const 0)))`;
+  return await buildWatComponent(`(module
+  (import "fipa:agent/messaging@0.1.0" "send-message" (func $send (param i32 i32)))
+  ${prelude}
+  (func (export "handle-message") (param $m i32) (result i32)
+    ${answer}
+    (global.set $heap (i32.const 1024))
+    (i32.const 1)))`);
+}
+
 async function deployEcho(base: string, name: string) {
   const form = new FormData();
   form.append("wasm", new Blob([await Deno.readFile(new URL("tiny.wasm", DIST))]), "a.wasm");
@@ -29,10 +44,10 @@ async function deployEcho(base: string, name: string) {
 
 let seq = 0;
 /** One conversation: a request with a fresh conversation id; which version answered. */
-async function converse(base: string, agent: string) {
+async function converse(base: string, agent: string, timeoutMs = 10_000) {
   const content = `m${++seq}`;
   const sent = performance.now();
-  const r = await call(base, "POST", "/api/v1/messages/send-and-wait?timeout_ms=10000", {
+  const r = await call(base, "POST", `/api/v1/messages/send-and-wait?timeout_ms=${timeoutMs}`, {
     performative: "request",
     receiver: agent,
     content,
@@ -302,3 +317,54 @@ Deno.test("hot reload under load: no message lost, no conversation split across 
     await node.stop();
   }
 });
+
+for (
+  const [what, performative, timeoutMs] of [
+    ["answers failure to every message", 6, 10_000],
+    ["never answers (every send-and-wait times out)", undefined, 300],
+  ] as const
+) {
+  Deno.test(`a canary that ${what} is rolled back by itself: those are errors of its version`, async () => {
+    const node = await spawnNode(["--rate-limit", "off"]);
+    try {
+      await deployEcho(node.url, "soft");
+      const d = await call(node.url, "POST", "/api/v1/deployments", {
+        agent_id: "soft",
+        wasm_module: base64(await badAgent(performative)),
+        version: "2.0.0-bad",
+        strategy: {
+          type: "canary",
+          stages: [{ percentage: 50, duration: "60s" }, { percentage: 100, duration: "0" }],
+          rollback_on_error: true,
+          error_threshold: 0.05,
+          min_samples: 10,
+        },
+      });
+      assert.equal(d.status, 201, JSON.stringify(d.body));
+      const id = d.body.deployment_id;
+      let status = "in_progress";
+      const answers: Record<string, number> = {};
+      for (let sent = 0; status === "in_progress" && sent < 600; sent += 10) {
+        const rs = await Promise.all(
+          Array.from({ length: 10 }, () => converse(node.url, "soft", timeoutMs)),
+        );
+        for (const r of rs) answers[r.version] = (answers[r.version] ?? 0) + 1;
+        status = (await call(node.url, "GET", `/api/v1/deployments/${id}`)).body.status;
+      }
+      const g = (await call(node.url, "GET", `/api/v1/deployments/${id}`)).body;
+      assert.equal(g.status, "rolled_back", JSON.stringify({ g, answers }));
+      assert.match(g.reason, /of the new version .* passed error_threshold 0\.05/);
+      // Counts as they were when it rolled back (at least min_samples handled).
+      const bad = g.metrics["2.0.0-bad"];
+      assert.ok(bad.handled >= 10 && bad.errors > 0.05 * bad.handled, JSON.stringify(g.metrics));
+      // The old version's answers were not errors.
+      assert.equal(g.metrics["1.0.0"].errors, 0, JSON.stringify(g.metrics));
+      for (let i = 0; i < 20; i++) {
+        const r = await converse(node.url, "soft");
+        assert.equal(r.version, "old", `message ${i}: ${r.status}`);
+      }
+    } finally {
+      await node.stop();
+    }
+  });
+}

@@ -5,6 +5,7 @@ import {
   addMigration,
   agentRows,
   chartModel,
+  deploymentRows,
   describeEvent,
   fromHistory,
   HISTORY_LIMIT,
@@ -24,6 +25,7 @@ const ui = {
   cluster: null,
   directory: null,
   local: null,
+  deployments: null,
   /** @type {ReturnType<typeof describeEvent>[]} */
   events: [],
   conversations: [],
@@ -102,7 +104,7 @@ async function refresh() {
   }
   ui.refreshing = true;
   try {
-    const [cluster, local, series] = await Promise.all([
+    const [cluster, local, series, deployments] = await Promise.all([
       api("/api/v1/cluster").catch((e) => {
         if (e instanceof Unauthorized || e.status !== 404) throw e;
         return null;
@@ -115,6 +117,10 @@ async function refresh() {
         if (e instanceof Unauthorized) throw e;
         return null;
       }),
+      api("/api/v1/deployments").catch((e) => {
+        if (e instanceof Unauthorized || e.status !== 404) throw e;
+        return null;
+      }),
     ]);
     const directory = cluster
       ? await api("/api/v1/directory/agents?limit=1000").catch((e) => {
@@ -122,7 +128,7 @@ async function refresh() {
         return null;
       })
       : null;
-    Object.assign(ui, { cluster, local, directory, series });
+    Object.assign(ui, { cluster, local, directory, series, deployments });
     if (!ui.historyLoaded) await loadHistory(cluster?.self?.id ?? "");
     showError("");
     render();
@@ -207,10 +213,35 @@ function render() {
       )
       : [emptyRow(6, "no agents deployed")]),
   );
+  renderDeployments();
   renderEvents();
   renderConversations();
   renderMigrations();
   renderChart();
+}
+
+function renderDeployments() {
+  const rows = deploymentRows(ui.deployments);
+  $("deployments").replaceChildren(
+    ...(rows.length
+      ? rows.map((d) =>
+        h(
+          "tr",
+          { "data-deployment": d.id, "data-agent": d.agent },
+          h("td", { title: d.id }, d.agent),
+          h("td", {}, d.strategy),
+          h("td", {}, d.stage),
+          h(
+            "td",
+            { title: d.reason || undefined },
+            h("span", { class: `badge ${d.statusClass}` }, d.status),
+          ),
+          h("td", {}, d.traffic),
+          h("td", { title: d.reason || undefined }, d.errors),
+        )
+      )
+      : [emptyRow(6, "no deployments")]),
+  );
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -337,7 +368,7 @@ function onEvent(e) {
   ui.migrations = addMigration(ui.migrations, e);
   const kind = String(e.type).split(".")[0];
   // Lifecycle, membership and location changes: fetch the tables again soon.
-  if (kind === "agent" || kind === "cluster" || kind === "migration") scheduleRefresh(150);
+  if (["agent", "cluster", "migration", "deployment"].includes(kind)) scheduleRefresh(150);
   renderEvents();
   renderConversations();
   renderMigrations();

@@ -238,6 +238,56 @@ function row(name, node, state, own, here) {
   };
 }
 
+/** Most deployments the deployments table shows (the newest). */
+export const MAX_DEPLOYMENTS = 20;
+
+/** Deployment statuses and the badge class each gets. */
+export const DEPLOYMENT_CLASS = {
+  in_progress: "warn",
+  completed: "ok",
+  rolled_back: "bad",
+  failed: "bad",
+};
+
+/**
+ * Rows of the deployments table from `GET /api/v1/deployments` (newest first): strategy and
+ * stage (`2/3 (50 %)` of a canary), the share of new conversations per version, and each
+ * version's errors over the messages it handled, as the rollback decision sees them.
+ * @param {{deployments?: Array<Record<string, any>>} | null | undefined} page
+ */
+export function deploymentRows(page) {
+  const list = Array.isArray(page && page.deployments) ? page.deployments : [];
+  return list.slice(0, MAX_DEPLOYMENTS).map((d) => {
+    const strategy = d.strategy && typeof d.strategy === "object" ? d.strategy : {};
+    const stages = Array.isArray(strategy.stages) ? strategy.stages : [];
+    const at = Math.min(Number(d.stage ?? 0), Math.max(stages.length - 1, 0));
+    const stage = stages.length
+      ? `${at + 1}/${stages.length} (${stages[at]?.percentage ?? "?"} %)`
+      : strategy.type === "blue_green"
+      ? (Number(d.stage) >= 1 ? "switched" : "warming")
+      : "–";
+    const traffic = Object.entries(d.traffic ?? {}).map(([v, p]) => `${v} ${p} %`).join(" · ");
+    const errors = Object.entries(d.metrics ?? {}).map(([v, m]) => {
+      const handled = Number(m?.handled ?? 0);
+      const errs = Number(m?.errors ?? 0);
+      const rate = handled ? ` (${round1((100 * errs) / handled)} %)` : "";
+      return `${v} ${errs}/${handled}${rate}`;
+    }).join(" · ");
+    const status = String(d.status ?? "?");
+    return {
+      id: String(d.deployment_id ?? ""),
+      agent: String(d.agent_id ?? ""),
+      strategy: String(strategy.type ?? "?"),
+      stage,
+      status,
+      statusClass: DEPLOYMENT_CLASS[status] ?? "idle",
+      traffic: traffic || "–",
+      errors: errors || "–",
+      reason: d.reason ? String(d.reason) : "",
+    };
+  });
+}
+
 /**
  * Rows of the members table from `GET /api/v1/cluster`.
  * @param {Record<string, any> | null | undefined} cluster

@@ -66,7 +66,8 @@ const DeploymentViewSchema = z.object({
     }),
   ).optional().meta({
     description: "per version label: messages handled, errors (traps, restarts, not " +
-      "understood), success rate and latency p99, while the node that runs it has them",
+      "understood, failure/not-understood replies, send-and-wait timeouts), success rate " +
+      "and latency p99, while the node that runs it has them",
   }),
 }).meta({ id: "Deployment" });
 

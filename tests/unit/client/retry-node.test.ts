@@ -11,10 +11,10 @@ import { spawnNode } from "../../support/node-process.ts";
 Deno.test("client retries 429 and 503 after the node's Retry-After", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "fipa-edge-client-retry-" });
   const config = `${dir}/config.json`;
-  // System routes (cluster status and the like): one request per 2 s, no burst.
+  // Read routes (cluster status and the like): one request per 2 s, no burst.
   await Deno.writeTextFile(
     config,
-    JSON.stringify({ rateLimits: { system: { limit: 1, windowSeconds: 2, burst: 1 } } }),
+    JSON.stringify({ rateLimits: { reads: { limit: 1, windowSeconds: 2, burst: 1 } } }),
   );
   const node = await spawnNode(["--config", config]);
   try {
@@ -23,7 +23,7 @@ Deno.test("client retries 429 and 503 after the node's Retry-After", async (t) =
       await once.cluster();
       const e = await refusal(once.cluster());
       assert.deepEqual([e.status, e.code], [429, "RATE_LIMITED"]);
-      assert.equal(e.details.endpoint_class, "system");
+      assert.equal(e.details.endpoint_class, "reads");
       assert.ok(e.retryAfterMs === 1000 || e.retryAfterMs === 2000, `${e.retryAfterMs}`);
     });
 

@@ -38,3 +38,14 @@ Deno.test("traffic: messages outside conversations are split but not remembered;
   const again = t.pick("c5");
   assert.equal(t.counts().stable + t.counts().next, 10, `c5 (${again}) was new again`);
 });
+
+Deno.test("traffic: sideOf tells a conversation's side without giving one to a new one", () => {
+  const t = new TrafficSplit(50);
+  assert.equal(t.sideOf("c0"), undefined);
+  assert.deepEqual(t.counts(), { stable: 0, next: 0 });
+  const sides = [t.pick("c0"), t.pick("c1")];
+  assert.deepEqual([t.sideOf("c0"), t.sideOf("c1")], sides);
+  assert.deepEqual(t.counts(), { stable: 1, next: 1 });
+  t.forget(sides[0]);
+  assert.equal(t.sideOf("c0"), undefined);
+});

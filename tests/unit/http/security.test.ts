@@ -141,7 +141,10 @@ Deno.test("endpoint classes follow the Caxton table", () => {
   assert.equal(endpointClass("POST", "/a2a/echo"), "messages");
   assert.equal(endpointClass("GET", "/.well-known/agent-card.json"), undefined);
   assert.equal(endpointClass("POST", "/api/v1/agents"), "deploy");
-  assert.equal(endpointClass("GET", "/api/v1/agents"), "system");
+  assert.equal(endpointClass("GET", "/api/v1/agents"), "reads");
+  assert.equal(endpointClass("GET", "/api/v1/deployments/d-1"), "reads");
+  assert.equal(endpointClass("POST", "/api/v1/deployments/d-1/rollback"), "system");
+  assert.equal(endpointClass("DELETE", "/api/v1/agents/a"), "system");
   assert.equal(endpointClass("GET", "/api/v1/metrics/system"), "metrics");
   assert.equal(endpointClass("GET", "/health"), undefined);
 });
