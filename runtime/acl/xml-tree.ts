@@ -33,6 +33,8 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
+  // No callbacks read the path: without this the parser builds a path string per tag.
+  jPath: false,
 });
 
 type OrderedNode = Record<string, unknown>;
