@@ -1,5 +1,10 @@
 import type { BenchResult } from "./lib/results.ts";
-import { type NodeProcess, spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
+import {
+  type NodeProcess,
+  processCpuMs,
+  spawnNodeProcess,
+  stopNodeProcess,
+} from "./lib/node-process.ts";
 import { summarize } from "./lib/stats.ts";
 
 /** One send-and-wait from `node`'s API; resolves with its wall time in ms. */
@@ -24,18 +29,31 @@ async function sample(node: NodeProcess, receiver: unknown, n: number): Promise<
   return out;
 }
 
+/** What {@link rate} measured. */
+interface Rate {
+  perSecond: number;
+  /** p50 of the exchanges' wall times, ms. */
+  p50: number;
+  /** CPU time of the `cpuOf` processes per exchange, µs. */
+  cpuUs: number;
+}
+
 /**
  * Exchanges per second with `inFlight` send-and-waits always under way for `seconds`
- * (after a short warm-up), and the p50 of their wall times in ms.
+ * (after a short warm-up), the p50 of their wall times in ms, and the CPU time the node
+ * processes `cpuOf` used per exchange.
  */
 async function rate(
   node: NodeProcess,
   receiver: unknown,
   inFlight: number,
   seconds: number,
-): Promise<{ perSecond: number; p50: number }> {
+  cpuOf: NodeProcess[],
+): Promise<Rate> {
   await Promise.all(Array.from({ length: inFlight }, () => roundTrip(node, receiver)));
+  const cpu = () => cpuOf.reduce((sum, n) => sum + processCpuMs(n.child.pid), 0);
   const times: number[] = [];
+  const cpu0 = cpu();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(Array.from({ length: inFlight }, async () => {
@@ -44,6 +62,7 @@ async function rate(
   return {
     perSecond: times.length / ((performance.now() - t0) / 1000),
     p50: summarize(times).p50,
+    cpuUs: (cpu() - cpu0) * 1000 / times.length,
   };
 }
 
@@ -78,8 +97,10 @@ export async function mtpBench(
         user_params: { "X-acl-representation": "fipa.acl.rep.xml.std" },
       }, n),
     );
-    const localRate = await rate(beta, "echo", inFlight, seconds);
-    const mtpRate = await rate(alpha, { name: "echo@beta", addresses: [acc] }, inFlight, seconds);
+    const foreign = { name: "echo@beta", addresses: [acc] };
+    const localRate = await rate(beta, "echo", inFlight, seconds, [beta]);
+    const mtpRate = await rate(alpha, foreign, inFlight, seconds, [alpha, beta]);
+    const mtpOne = await rate(alpha, foreign, 1, seconds, [alpha, beta]);
     const baseline = {
       name: "send-and-wait to echo on one node (p50)",
       value: local.p50,
@@ -124,6 +145,28 @@ export async function mtpBench(
           note: `p50 ${mtpRate.p50.toFixed(2)} ms (local ${localRate.p50.toFixed(2)} ms); ` +
             `alpha's API (fetch, ${inFlight} concurrent) → beta's /acc → reply to alpha's /acc; ` +
             `${seconds} s each; client and both nodes share the machine`,
+        },
+        {
+          name: `MTP exchanges/s, ${inFlight} in flight vs 1 in flight`,
+          value: mtpRate.perSecond,
+          unit: "exchanges/s",
+          baseline: { name: "1 in flight", value: mtpOne.perSecond, unit: "exchanges/s" },
+          ratio: mtpRate.perSecond / mtpOne.perSecond,
+          note: `1 in flight: p50 ${mtpOne.p50.toFixed(2)} ms. A ratio near 1 with the CPU ` +
+            "figure below near the machine's share means CPU-bound, not serialized",
+        },
+        {
+          name: `CPU time per MTP exchange, both nodes, ${inFlight} in flight`,
+          value: mtpRate.cpuUs,
+          unit: "µs",
+          baseline: {
+            name: `CPU time per local send-and-wait (the node), ${inFlight} in flight`,
+            value: localRate.cpuUs,
+            unit: "µs",
+          },
+          ratio: mtpRate.cpuUs / localRate.cpuUs,
+          note: `user + system time of the node processes (all threads, 10 ms ticks) over ` +
+            `the timed ${seconds} s, per exchange; 1 in flight: ${mtpOne.cpuUs.toFixed(0)} µs`,
         },
       ],
     };
