@@ -1,5 +1,6 @@
 import type { BenchResult } from "./lib/results.ts";
 import {
+  machineCpuTicks,
   type NodeProcess,
   processCpuMs,
   spawnNodeProcess,
@@ -36,6 +37,10 @@ interface Rate {
   p50: number;
   /** CPU time of the `cpuOf` processes per exchange, µs. */
   cpuUs: number;
+  /** The machine's busy share over the window (all processes, all CPUs), 0–1. */
+  machineBusy: number;
+  /** The share of the machine's CPU time the `cpuOf` processes used, 0–1. */
+  ownShare: number;
 }
 
 /**
@@ -54,6 +59,7 @@ async function rate(
   const cpu = () => cpuOf.reduce((sum, n) => sum + processCpuMs(n.child.pid), 0);
   const times: number[] = [];
   const cpu0 = cpu();
+  const m0 = machineCpuTicks();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(Array.from({ length: inFlight }, async () => {
@@ -62,7 +68,16 @@ async function rate(
   return {
     perSecond: times.length / ((performance.now() - t0) / 1000),
     p50: summarize(times).p50,
-    cpuUs: (cpu() - cpu0) * 1000 / times.length,
+    ...(() => {
+      const used = cpu() - cpu0;
+      const m1 = machineCpuTicks();
+      const total = Math.max(1, m1.total - m0.total);
+      return {
+        cpuUs: used * 1000 / times.length,
+        machineBusy: (m1.busy - m0.busy) / total,
+        ownShare: used / 10 / total,
+      };
+    })(),
   };
 }
 
@@ -106,6 +121,7 @@ export async function mtpBench(
       value: local.p50,
       unit: "ms",
     };
+    const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
     const note = (s: typeof local) =>
       `ratio = MTP p50 / local p50 (lower is better); p90 ${s.p90.toFixed(2)} ms, p99 ${
         s.p99.toFixed(2)
@@ -166,7 +182,9 @@ export async function mtpBench(
           },
           ratio: mtpRate.cpuUs / localRate.cpuUs,
           note: `user + system time of the node processes (all threads, 10 ms ticks) over ` +
-            `the timed ${seconds} s, per exchange; 1 in flight: ${mtpOne.cpuUs.toFixed(0)} µs`,
+            `the timed ${seconds} s, per exchange; 1 in flight: ${mtpOne.cpuUs.toFixed(0)} µs. ` +
+            `Machine busy ${pct(mtpRate.machineBusy)} (1 in flight ${pct(mtpOne.machineBusy)}), ` +
+            `the nodes' share of it ${pct(mtpRate.ownShare)} (${pct(mtpOne.ownShare)})`,
         },
       ],
     };

@@ -112,3 +112,12 @@ export function processCpuMs(pid: number): number {
   const ticks = Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
   return ticks * 10;
 }
+
+/** The machine's CPU time so far (`/proc/stat`), busy and in total, in clock ticks. */
+export function machineCpuTicks(): { busy: number; total: number } {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = v[3] + (v[4] ?? 0); // idle, iowait
+  return { busy: total - idle, total };
+}
