@@ -6,7 +6,55 @@ import {
   spawnNodeProcess,
   stopNodeProcess,
 } from "./lib/node-process.ts";
+import { startServer } from "./lib/server-process.ts";
 import { summarize } from "./lib/stats.ts";
+
+/**
+ * The same exchange pattern with nothing of ours in it: this process POSTs 1,400 bytes to a
+ * bare peer process (`servers/bare-mtp-peer.ts`), which answers `200` and POSTs 1,400 bytes
+ * back to this process's own server; an exchange ends when that arrives. Exchanges/s with
+ * `inFlight` under way for `seconds`.
+ */
+async function bareRate(inFlight: number, seconds: number): Promise<number> {
+  const waiting = new Map<string, () => void>();
+  const own = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    await req.arrayBuffer();
+    waiting.get(req.headers.get("x-id") ?? "")?.();
+    return new Response(null);
+  });
+  const back = `http://127.0.0.1:${own.addr.port}/acc`;
+  const peer = await startServer(new URL("./servers/bare-mtp-peer.ts", import.meta.url));
+  const body = new Uint8Array(1400);
+  let seq = 0;
+  const one = async () => {
+    const id = String(seq++);
+    const arrived = new Promise<void>((resolve) => waiting.set(id, resolve));
+    const res = await fetch(`${peer.url}/acc`, {
+      method: "POST",
+      headers: { "x-id": id, "x-back": back },
+      body,
+    });
+    await res.body?.cancel();
+    await arrived;
+    waiting.delete(id);
+  };
+  try {
+    for (let i = 0; i < 50; i++) await one();
+    let done = 0;
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        await one();
+        done++;
+      }
+    }));
+    return done / ((performance.now() - t0) / 1000);
+  } finally {
+    await peer.stop();
+    await own.shutdown();
+  }
+}
 
 /** One send-and-wait from `node`'s API; resolves with its wall time in ms. */
 async function roundTrip(node: NodeProcess, receiver: unknown): Promise<number> {
@@ -116,6 +164,7 @@ export async function mtpBench(
     const localRate = await rate(beta, "echo", inFlight, seconds, [beta]);
     const mtpRate = await rate(alpha, foreign, inFlight, seconds, [alpha, beta]);
     const mtpOne = await rate(alpha, foreign, 1, seconds, [alpha, beta]);
+    const bare = await bareRate(inFlight, seconds);
     const baseline = {
       name: "send-and-wait to echo on one node (p50)",
       value: local.p50,
@@ -161,6 +210,19 @@ export async function mtpBench(
           note: `p50 ${mtpRate.p50.toFixed(2)} ms (local ${localRate.p50.toFixed(2)} ms); ` +
             `alpha's API (fetch, ${inFlight} concurrent) → beta's /acc → reply to alpha's /acc; ` +
             `${seconds} s each; client and both nodes share the machine`,
+        },
+        {
+          name: `MTP exchanges/s vs a bare Deno fetch ↔ Deno.serve exchange, ${inFlight} in flight`,
+          value: mtpRate.perSecond,
+          unit: "exchanges/s",
+          baseline: {
+            name: "POST to a bare peer that POSTs back (two processes)",
+            value: bare,
+            unit: "exchanges/s",
+          },
+          ratio: mtpRate.perSecond / bare,
+          note: "the bare pair does the same HTTP legs (a POST each way, 1,400 bytes) and " +
+            "nothing else: no API, multipart, envelope, ACL, agent or history",
         },
         {
           name: `MTP exchanges/s, ${inFlight} in flight vs 1 in flight`,
