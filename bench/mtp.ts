@@ -1,6 +1,60 @@
 import type { BenchResult } from "./lib/results.ts";
-import { type NodeProcess, spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
+import {
+  machineCpuTicks,
+  type NodeProcess,
+  processCpuMs,
+  spawnNodeProcess,
+  stopNodeProcess,
+} from "./lib/node-process.ts";
+import { startServer } from "./lib/server-process.ts";
 import { summarize } from "./lib/stats.ts";
+
+/**
+ * The same exchange pattern with nothing of ours in it: this process POSTs 1,400 bytes to a
+ * bare peer process (`servers/bare-mtp-peer.ts`), which answers `200` and POSTs 1,400 bytes
+ * back to this process's own server; an exchange ends when that arrives. Exchanges/s with
+ * `inFlight` under way for `seconds`.
+ */
+async function bareRate(inFlight: number, seconds: number): Promise<number> {
+  const waiting = new Map<string, () => void>();
+  const own = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    await req.arrayBuffer();
+    waiting.get(req.headers.get("x-id") ?? "")?.();
+    return new Response(null);
+  });
+  const back = `http://127.0.0.1:${own.addr.port}/acc`;
+  const peer = await startServer(new URL("./servers/bare-mtp-peer.ts", import.meta.url));
+  const body = new Uint8Array(1400);
+  let seq = 0;
+  const one = async () => {
+    const id = String(seq++);
+    const arrived = new Promise<void>((resolve) => waiting.set(id, resolve));
+    const res = await fetch(`${peer.url}/acc`, {
+      method: "POST",
+      headers: { "x-id": id, "x-back": back },
+      body,
+    });
+    await res.body?.cancel();
+    await arrived;
+    waiting.delete(id);
+  };
+  try {
+    for (let i = 0; i < 50; i++) await one();
+    let done = 0;
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        await one();
+        done++;
+      }
+    }));
+    return done / ((performance.now() - t0) / 1000);
+  } finally {
+    await peer.stop();
+    await own.shutdown();
+  }
+}
 
 /** One send-and-wait from `node`'s API; resolves with its wall time in ms. */
 async function roundTrip(node: NodeProcess, receiver: unknown): Promise<number> {
@@ -24,18 +78,36 @@ async function sample(node: NodeProcess, receiver: unknown, n: number): Promise<
   return out;
 }
 
+/** What {@link rate} measured. */
+interface Rate {
+  perSecond: number;
+  /** p50 of the exchanges' wall times, ms. */
+  p50: number;
+  /** CPU time of the `cpuOf` processes per exchange, µs. */
+  cpuUs: number;
+  /** The machine's busy share over the window (all processes, all CPUs), 0–1. */
+  machineBusy: number;
+  /** The share of the machine's CPU time the `cpuOf` processes used, 0–1. */
+  ownShare: number;
+}
+
 /**
  * Exchanges per second with `inFlight` send-and-waits always under way for `seconds`
- * (after a short warm-up), and the p50 of their wall times in ms.
+ * (after a short warm-up), the p50 of their wall times in ms, and the CPU time the node
+ * processes `cpuOf` used per exchange.
  */
 async function rate(
   node: NodeProcess,
   receiver: unknown,
   inFlight: number,
   seconds: number,
-): Promise<{ perSecond: number; p50: number }> {
+  cpuOf: NodeProcess[],
+): Promise<Rate> {
   await Promise.all(Array.from({ length: inFlight }, () => roundTrip(node, receiver)));
+  const cpu = () => cpuOf.reduce((sum, n) => sum + processCpuMs(n.child.pid), 0);
   const times: number[] = [];
+  const cpu0 = cpu();
+  const m0 = machineCpuTicks();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(Array.from({ length: inFlight }, async () => {
@@ -44,6 +116,16 @@ async function rate(
   return {
     perSecond: times.length / ((performance.now() - t0) / 1000),
     p50: summarize(times).p50,
+    ...(() => {
+      const used = cpu() - cpu0;
+      const m1 = machineCpuTicks();
+      const total = Math.max(1, m1.total - m0.total);
+      return {
+        cpuUs: used * 1000 / times.length,
+        machineBusy: (m1.busy - m0.busy) / total,
+        ownShare: used / 10 / total,
+      };
+    })(),
   };
 }
 
@@ -78,13 +160,17 @@ export async function mtpBench(
         user_params: { "X-acl-representation": "fipa.acl.rep.xml.std" },
       }, n),
     );
-    const localRate = await rate(beta, "echo", inFlight, seconds);
-    const mtpRate = await rate(alpha, { name: "echo@beta", addresses: [acc] }, inFlight, seconds);
+    const foreign = { name: "echo@beta", addresses: [acc] };
+    const localRate = await rate(beta, "echo", inFlight, seconds, [beta]);
+    const mtpRate = await rate(alpha, foreign, inFlight, seconds, [alpha, beta]);
+    const mtpOne = await rate(alpha, foreign, 1, seconds, [alpha, beta]);
+    const bare = await bareRate(inFlight, seconds);
     const baseline = {
       name: "send-and-wait to echo on one node (p50)",
       value: local.p50,
       unit: "ms",
     };
+    const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
     const note = (s: typeof local) =>
       `ratio = MTP p50 / local p50 (lower is better); p90 ${s.p90.toFixed(2)} ms, p99 ${
         s.p99.toFixed(2)
@@ -124,6 +210,43 @@ export async function mtpBench(
           note: `p50 ${mtpRate.p50.toFixed(2)} ms (local ${localRate.p50.toFixed(2)} ms); ` +
             `alpha's API (fetch, ${inFlight} concurrent) → beta's /acc → reply to alpha's /acc; ` +
             `${seconds} s each; client and both nodes share the machine`,
+        },
+        {
+          name: `MTP exchanges/s vs a bare Deno fetch ↔ Deno.serve exchange, ${inFlight} in flight`,
+          value: mtpRate.perSecond,
+          unit: "exchanges/s",
+          baseline: {
+            name: "POST to a bare peer that POSTs back (two processes)",
+            value: bare,
+            unit: "exchanges/s",
+          },
+          ratio: mtpRate.perSecond / bare,
+          note: "the bare pair does the same HTTP legs (a POST each way, 1,400 bytes) and " +
+            "nothing else: no API, multipart, envelope, ACL, agent or history",
+        },
+        {
+          name: `MTP exchanges/s, ${inFlight} in flight vs 1 in flight`,
+          value: mtpRate.perSecond,
+          unit: "exchanges/s",
+          baseline: { name: "1 in flight", value: mtpOne.perSecond, unit: "exchanges/s" },
+          ratio: mtpRate.perSecond / mtpOne.perSecond,
+          note: `1 in flight: p50 ${mtpOne.p50.toFixed(2)} ms. A ratio near 1 with the CPU ` +
+            "figure below near the machine's share means CPU-bound, not serialized",
+        },
+        {
+          name: `CPU time per MTP exchange, both nodes, ${inFlight} in flight`,
+          value: mtpRate.cpuUs,
+          unit: "µs",
+          baseline: {
+            name: `CPU time per local send-and-wait (the node), ${inFlight} in flight`,
+            value: localRate.cpuUs,
+            unit: "µs",
+          },
+          ratio: mtpRate.cpuUs / localRate.cpuUs,
+          note: `user + system time of the node processes (all threads, 10 ms ticks) over ` +
+            `the timed ${seconds} s, per exchange; 1 in flight: ${mtpOne.cpuUs.toFixed(0)} µs. ` +
+            `Machine busy ${pct(mtpRate.machineBusy)} (1 in flight ${pct(mtpOne.machineBusy)}), ` +
+            `the nodes' share of it ${pct(mtpRate.ownShare)} (${pct(mtpOne.ownShare)})`,
         },
       ],
     };

@@ -99,3 +99,25 @@ export async function stopNodeProcess(n: NodeProcess, graceMs = 5000): Promise<v
   await n.child.status;
   clearTimeout(timer);
 }
+
+/**
+ * CPU time a process has used so far, user + system over all its threads, in ms (Linux
+ * `/proc/<pid>/stat`, in clock ticks of 10 ms). Unlike wall time it does not grow when other
+ * processes load the machine, so CPU per request is the figure to compare across runs.
+ */
+export function processCpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // Fields after the command name (which may hold spaces) start at field 3 (`state`).
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+  return ticks * 10;
+}
+
+/** The machine's CPU time so far (`/proc/stat`), busy and in total, in clock ticks. */
+export function machineCpuTicks(): { busy: number; total: number } {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = v[3] + (v[4] ?? 0); // idle, iowait
+  return { busy: total - idle, total };
+}

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { SaxesParser } from "saxes";
 
 /** An XML element reduced to what the envelope codec needs. */
 export interface XmlElement {
@@ -33,6 +34,8 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
+  // No callbacks read the path: without this the parser builds a path string per tag.
+  jPath: false,
 });
 
 type OrderedNode = Record<string, unknown>;
@@ -57,10 +60,67 @@ function toElement(node: OrderedNode): XmlElement | undefined {
   return { name: key.toLowerCase(), attrs, children, text };
 }
 
+/** Why {@link readStrict} gave up; the careful path then decides. */
+class NotPlain extends Error {}
+
+/** The local name of an element or attribute, lower case (`env:Params` → `params`). */
+function localName(name: string): string {
+  const colon = name.lastIndexOf(":");
+  return (colon < 0 ? name : name.slice(colon + 1)).toLowerCase();
+}
+
 /**
- * Parses an XML document into its root element. Uses fast-xml-parser: well-formedness is
- * checked first (errors carry line and column); a DOCTYPE is refused outright so that no
- * entity expansion (billion laughs) or external entity can be smuggled in.
+ * The fast path of {@link parseXml}: one pass of saxes (a strict, conforming XML parser) that
+ * builds the tree as it reads. Any input it does not take as it is (not well-formed, a DOCTYPE,
+ * an HTML entity, more than one root) throws, and {@link parseXml} falls
+ * back to the validating path, which decides and words the error.
+ */
+function readStrict(xml: string): XmlElement {
+  const parser = new SaxesParser();
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  parser.on("error", (e) => {
+    throw new NotPlain(e.message);
+  });
+  parser.on("doctype", () => {
+    throw new NotPlain("doctype");
+  });
+  parser.on("opentag", (tag) => {
+    const attrs: Record<string, string> = {};
+    for (const k in tag.attributes) {
+      // fast-xml-parser drops namespace declarations when it drops prefixes.
+      if (k === "xmlns" || k.startsWith("xmlns:")) continue;
+      attrs[localName(k)] = tag.attributes[k];
+    }
+    const el: XmlElement = { name: localName(tag.name), attrs, children: [], text: "" };
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children.push(el);
+    else if (root === undefined) root = el;
+    else throw new NotPlain("more than one root");
+    stack.push(el);
+  });
+  parser.on("closetag", () => {
+    stack.pop();
+  });
+  const addText = (t: string) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += t;
+  };
+  parser.on("text", addText);
+  parser.on("cdata", addText);
+  parser.write(xml).close();
+  if (root === undefined) throw new NotPlain("no root");
+  return root;
+}
+
+/**
+ * Parses an XML document into its root element, well-formedness checked, a DOCTYPE refused
+ * outright so that no entity expansion (billion laughs) or external entity can be smuggled in.
+ * Plain documents (the common case: XML entities only, LF line ends, no lone surrogate) are
+ * read in one pass with saxes; anything else goes through fast-xml-parser's validator (errors carry line and
+ * column) and parser, which also decodes HTML entities and keeps carriage returns as sent.
+ * On the saxes path a literal tab or line feed inside an attribute value reads as a space
+ * (XML 1.0 attribute-value normalisation); written as `&#9;` / `&#10;` they stay.
  *
  * @throws {XmlSyntaxError} when the text is not one well-formed element or has a DOCTYPE.
  */
@@ -68,6 +128,19 @@ export function parseXml(xml: string): XmlElement {
   if (/<!DOCTYPE/i.test(xml)) {
     throw new XmlSyntaxError("XML with a DOCTYPE declaration is not accepted");
   }
+  // saxes reads by code point: a lone surrogate would throw it off, so it takes the other path.
+  if (!xml.includes("\r") && xml.isWellFormed()) {
+    try {
+      return readStrict(xml);
+    } catch (e) {
+      if (!(e instanceof NotPlain)) throw e;
+    }
+  }
+  return parseCarefully(xml);
+}
+
+/** The validating path of {@link parseXml}. */
+function parseCarefully(xml: string): XmlElement {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const { msg, line, col } = valid.err;

