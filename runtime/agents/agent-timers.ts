@@ -8,6 +8,7 @@ import { pollUntil, REAL_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import {
   type AgentTimer,
+  DEFAULT_MAX_TIMERS,
   DurableTimers,
   type TimerTable,
   TimerTableSchema,
@@ -41,6 +42,7 @@ export function agentTimers(p: AgentTimerParts): DurableTimers {
     now: p.now,
     log,
     save: (tables) => saveTimerTables(kv, tables),
+    max: (name) => p.get(name)?.record.limits.timers ?? DEFAULT_MAX_TIMERS,
     fire: (name, t) => fireInto(p, name, t),
   });
 }

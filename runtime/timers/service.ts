@@ -35,8 +35,11 @@ export interface DurableTimersDeps {
   /** Fires a due timer of `agent` (wakes it if needed); resolves once `on-timer` returned. */
   fire(agent: string, timer: AgentTimer): Promise<void>;
   log?: Logger;
-  /** Pending timers per agent (default {@link DEFAULT_MAX_TIMERS}). */
-  max?: number;
+  /**
+   * Pending timers per agent (default {@link DEFAULT_MAX_TIMERS}): a number for every agent,
+   * or the limit of the agent by that local name (its `limits.timers`).
+   */
+  max?: number | ((agent: string) => number);
   /** Draws a timer id. */
   newId?: () => string;
 }
@@ -72,7 +75,7 @@ export class DurableTimers {
       this.#tables.get(name) ?? { timers: [] },
       { id, tag: t.tag, dueAtMs: t.dueAtMs },
       this.deps.now(),
-      this.deps.max ?? DEFAULT_MAX_TIMERS,
+      this.#max(name),
     );
     if (!r.ok) return r;
     this.#tables.set(name, r.table);
@@ -135,6 +138,11 @@ export class DurableTimers {
     this.deps.timers.clear(this.#armed?.handle);
     this.#armed = undefined;
     await this.#last;
+  }
+
+  #max(name: string): number {
+    const max = this.deps.max;
+    return (typeof max === "function" ? max(name) : max) ?? DEFAULT_MAX_TIMERS;
   }
 
   #set(name: string, table: TimerTable): void {

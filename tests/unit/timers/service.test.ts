@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ManualTimers } from "../../../runtime/async/mod.ts";
 import { type AgentTimer, DurableTimers, type TimerTable } from "../../../runtime/timers/mod.ts";
 
-function setup(opts: { max?: number; failFire?: boolean } = {}) {
+function setup(opts: { max?: number | ((agent: string) => number); failFire?: boolean } = {}) {
   const timers = new ManualTimers();
   const fired: { agent: string; t: AgentTimer; at: number }[] = [];
   const saved = new Map<string, TimerTable | undefined>();
@@ -129,4 +129,15 @@ Deno.test("durable timers: a change made while a write runs is written after it,
   assert.deepEqual([...writes[1].tables], [["a", 2], ["b", 1]]);
   writes[1].done();
   await svc.close();
+});
+
+Deno.test("durable timers: each agent's own limit (its limits.timers)", () => {
+  const { svc } = setup({ max: (agent) => (agent === "small" ? 1 : 3) });
+  assert.equal(svc.set("small@p", { tag: "a", dueAtMs: 10 }).ok, true);
+  assert.deepEqual(svc.set("small@p", { tag: "b", dueAtMs: 10 }), {
+    ok: false,
+    error: "too many timers: 1 pending, limits.timers is 1",
+  });
+  for (const tag of ["a", "b", "c"]) assert.equal(svc.set("big@p", { tag, dueAtMs: 10 }).ok, true);
+  assert.equal(svc.set("big@p", { tag: "d", dueAtMs: 10 }).ok, false);
 });
