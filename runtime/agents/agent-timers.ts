@@ -8,6 +8,7 @@ import { pollUntil, REAL_TIMERS } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import {
   type AgentTimer,
+  DEFAULT_MAX_TIMERS,
   DurableTimers,
   type TimerTable,
   TimerTableSchema,
@@ -40,12 +41,33 @@ export function agentTimers(p: AgentTimerParts): DurableTimers {
     timers: p.deps.timers ?? REAL_TIMERS,
     now: p.now,
     log,
-    save: async (name, table) => {
-      if (table) await kv.set(timersKey(name), table);
-      else await kv.delete(timersKey(name));
-    },
+    save: (tables) => saveTimerTables(kv, tables),
+    max: (name) => p.get(name)?.record.limits.timers ?? DEFAULT_MAX_TIMERS,
     fire: (name, t) => fireInto(p, name, t),
   });
+}
+
+/** Tables per KV atomic operation (Deno KV takes at most 1,000 mutations and 800 KB). */
+const TABLES_PER_WRITE = 10;
+
+/**
+ * Writes changed timer tables (`undefined`: deleted) in as few KV operations as fit: each
+ * atomic holds up to {@link TABLES_PER_WRITE} tables (a table is at most 64 KiB).
+ */
+export async function saveTimerTables(
+  kv: Deno.Kv,
+  tables: ReadonlyMap<string, TimerTable | undefined>,
+): Promise<void> {
+  const entries = [...tables];
+  for (let i = 0; i < entries.length; i += TABLES_PER_WRITE) {
+    const op = kv.atomic();
+    for (const [name, table] of entries.slice(i, i + TABLES_PER_WRITE)) {
+      if (table) op.set(timersKey(name), table);
+      else op.delete(timersKey(name));
+    }
+    const r = await op.commit();
+    if (!r.ok) throw new Error(`timer tables of ${entries.length} agents not written`);
+  }
 }
 
 async function fireInto(p: AgentTimerParts, name: string, t: AgentTimer): Promise<void> {

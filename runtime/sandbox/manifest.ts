@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_MAX_TIMERS, MAX_TIMERS_LIMIT } from "../timers/table.ts";
 import { FilesGrantSchema, NetGrantSchema } from "./grants.ts";
 
 /** Bytes as a number or a string with a unit: `"50MB"`, `"64 MiB"`, `"512k"`. */
@@ -141,6 +142,7 @@ export type ManifestInput = z.input<typeof ManifestSchema>;
  * | `http_timeout_ms` | 10000 | time per request, also bounded by what is left of the call's `cpu_ms_per_call` |
  * | `http_response_bytes` | 1 MiB | largest response body |
  * | `file_bytes` | 16 MiB | bytes the agent's files may hold in its writable directories |
+ * | `timers` | 100 | timers pending at once (at most 150: the table is one Deno KV value); past it `set-timer` returns an error value |
  */
 export const LimitsSchema = z.strictObject({
   memory: ByteSizeSchema.default(64 * 1024 * 1024),
@@ -153,6 +155,7 @@ export const LimitsSchema = z.strictObject({
   http_timeout_ms: z.number().int().min(1).max(600_000).default(10_000),
   http_response_bytes: ByteSizeSchema.pipe(z.number().max(256 * 1024 * 1024)).default(1024 * 1024),
   file_bytes: ByteSizeSchema.pipe(z.number().max(2 ** 40)).default(16 * 1024 * 1024),
+  timers: z.number().int().min(1).max(MAX_TIMERS_LIMIT).default(DEFAULT_MAX_TIMERS),
 });
 /** Validated limits. */
 export type Limits = z.infer<typeof LimitsSchema>;

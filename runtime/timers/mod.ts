@@ -12,6 +12,7 @@ export {
   EMPTY_TIMERS,
   MAX_TIMER_AHEAD_MS,
   MAX_TIMER_TAG_LENGTH,
+  MAX_TIMERS_LIMIT,
   nextDue,
   takeDue,
   type TimerTable,

@@ -2,8 +2,9 @@
  * The node's durable timers (the shell around {@link TimerTable}): agents set and cancel
  * timers through the sandbox's `timers` imports; one real timer waits for the earliest due
  * one of any agent; a due timer is taken from its table (so it fires once) and handed to
- * `fire`, which wakes the agent if it hibernates and calls its `on-timer`. Each change of a
- * table is written through `save` (Deno KV, beside the agent's record).
+ * `fire`, which wakes the agent if it hibernates and calls its `on-timer`. Changed tables are
+ * written through `save` in batches: one write at a time, holding every table changed since
+ * the write before it began (one Deno KV operation per tick, not one per agent).
  * @module
  */
 import type { TimerHandle, Timers } from "../async/mod.ts";
@@ -26,13 +27,19 @@ export interface DurableTimersDeps {
   timers: Timers;
   /** The clock, ms since the epoch. */
   now: () => number;
-  /** Persists an agent's table; `undefined` when it has none left. */
-  save(agent: string, table: TimerTable | undefined): Promise<void>;
+  /**
+   * Persists the changed tables, by agent; `undefined` for an agent that has none left.
+   * Called once at a time: the next batch waits for this one.
+   */
+  save(tables: ReadonlyMap<string, TimerTable | undefined>): Promise<void>;
   /** Fires a due timer of `agent` (wakes it if needed); resolves once `on-timer` returned. */
   fire(agent: string, timer: AgentTimer): Promise<void>;
   log?: Logger;
-  /** Pending timers per agent (default {@link DEFAULT_MAX_TIMERS}). */
-  max?: number;
+  /**
+   * Pending timers per agent (default {@link DEFAULT_MAX_TIMERS}): a number for every agent,
+   * or the limit of the agent by that local name (its `limits.timers`).
+   */
+  max?: number | ((agent: string) => number);
   /** Draws a timer id. */
   newId?: () => string;
 }
@@ -46,9 +53,12 @@ function localName(agent: string): string {
 /** Every agent's timers on this node; implements the sandbox's `TimerService`. */
 export class DurableTimers {
   readonly #tables = new Map<string, TimerTable>();
-  readonly #saving = new Map<string, Promise<void>>();
-  /** Writes not started yet, by agent: later changes join them. */
-  readonly #queued = new Map<string, Promise<void>>();
+  /** Agents whose table changed since the last batch began. */
+  readonly #dirty = new Set<string>();
+  /** The batch not started yet: later changes join it. */
+  #queued?: Promise<void>;
+  /** The last batch (running or queued); `close` waits for it. */
+  #last: Promise<void> = Promise.resolve();
   #armed?: { handle: TimerHandle; at: number };
   #closed = false;
 
@@ -65,7 +75,7 @@ export class DurableTimers {
       this.#tables.get(name) ?? { timers: [] },
       { id, tag: t.tag, dueAtMs: t.dueAtMs },
       this.deps.now(),
-      this.deps.max ?? DEFAULT_MAX_TIMERS,
+      this.#max(name),
     );
     if (!r.ok) return r;
     this.#tables.set(name, r.table);
@@ -127,7 +137,12 @@ export class DurableTimers {
     this.#closed = true;
     this.deps.timers.clear(this.#armed?.handle);
     this.#armed = undefined;
-    await Promise.all([...this.#saving.values()]);
+    await this.#last;
+  }
+
+  #max(name: string): number {
+    const max = this.deps.max;
+    return (typeof max === "function" ? max(name) : max) ?? DEFAULT_MAX_TIMERS;
   }
 
   #set(name: string, table: TimerTable): void {
@@ -136,24 +151,27 @@ export class DurableTimers {
   }
 
   /**
-   * Writes `name`'s table as it is when the write runs, after the writes before it; changes
-   * made while a write waits to start join it (one write for a burst of changes).
+   * Writes `name`'s table as it is when the write runs, after the writes before it: every
+   * change made while a batch waits to start joins it (one write for a burst of changes, of
+   * any number of agents).
    */
   #persist(name: string): Promise<void> {
-    const waiting = this.#queued.get(name);
-    if (waiting) return waiting;
-    const prev = this.#saving.get(name) ?? Promise.resolve();
-    const next = prev.then(() => {
-      this.#queued.delete(name);
-      return this.deps.save(name, this.#tables.get(name));
-    }).catch((e) =>
-      this.deps.log?.warn("agent timers not saved", { agent: name, error: String(e) })
-    );
-    this.#queued.set(name, next);
-    this.#saving.set(name, next);
-    next.then(() => {
-      if (this.#saving.get(name) === next) this.#saving.delete(name);
+    this.#dirty.add(name);
+    if (this.#queued) return this.#queued;
+    const next = this.#last.then(() => {
+      this.#queued = undefined;
+      const batch = new Map<string, TimerTable | undefined>();
+      for (const n of this.#dirty) batch.set(n, this.#tables.get(n));
+      this.#dirty.clear();
+      return this.deps.save(batch).catch((e) =>
+        this.deps.log?.warn("agent timers not saved", {
+          agents: [...batch.keys()].join(","),
+          error: String(e),
+        })
+      );
     });
+    this.#queued = next;
+    this.#last = next;
     return next;
   }
 

@@ -7,6 +7,8 @@
 
 /** How many timers an agent may have pending unless its limits say otherwise. */
 export const DEFAULT_MAX_TIMERS = 100;
+/** The most `limits.timers` may allow: a table is one Deno KV value (at most 64 KiB). */
+export const MAX_TIMERS_LIMIT = 150;
 /** The longest tag, in UTF-16 code units. */
 export const MAX_TIMER_TAG_LENGTH = 256;
 /** The furthest a timer may be set ahead: 366 days. */
@@ -52,7 +54,10 @@ export function addTimer(
   max = DEFAULT_MAX_TIMERS,
 ): AddTimerResult {
   if (table.timers.length >= max) {
-    return { ok: false, error: `too many timers: the limit is ${max} pending per agent` };
+    return {
+      ok: false,
+      error: `too many timers: ${table.timers.length} pending, limits.timers is ${max}`,
+    };
   }
   if (t.tag.length > MAX_TIMER_TAG_LENGTH) {
     return {

@@ -132,3 +132,38 @@ Deno.test("after a restart from the data directory a pending timer still fires",
     await again.stop();
   }
 });
+
+Deno.test("limits.timers bounds an agent's pending timers: past it set-timer is an error value", async () => {
+  const node = await spawnNode(["--name", "edge-tl"]);
+  try {
+    const deployWith = (name: string, limits: unknown) => {
+      const form = new FormData();
+      return Deno.readFile(new URL("tiny-timer-later.wasm", DIST)).then((wasm) => {
+        form.append("wasm", new Blob([wasm]), "tiny-timer-later.wasm");
+        form.append("config", JSON.stringify({ name, limits }));
+        return fetch(`${node.url}/api/v1/agents`, { method: "POST", body: form });
+      });
+    };
+    const tooMany = await deployWith("greedy", { timers: 151 });
+    const bad = await tooMany.json();
+    assert.equal(tooMany.status, 400, JSON.stringify(bad));
+    assert.equal(bad.error.code, "INVALID_REQUEST");
+    assert.match(JSON.stringify(bad), /limits\.timers/);
+    const ok = await deployWith("frugal", { timers: 1 });
+    assert.equal(ok.status, 201, await ok.text());
+    await setTimer(node.url, "frugal", "first");
+    const res = await fetch(`${node.url}/api/v1/messages/send-and-wait?timeout_ms=10000`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ performative: "request", receiver: "frugal", content: "second" }),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.reply.content, "too many timers: 1 pending, limits.timers is 1");
+    // The agent keeps running, and its one timer fires.
+    await waitFired(node.url, "frugal", "first");
+    assert.equal(firedLines(await log(node.url, "frugal"), "second").length, 0);
+  } finally {
+    await node.stop();
+  }
+});

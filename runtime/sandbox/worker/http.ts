@@ -56,7 +56,17 @@ interface HelperJob {
 function helperMain(): void {
   const enc = new TextEncoder();
   const post = (self as unknown as { postMessage(m: unknown): void }).postMessage.bind(self);
+  /** Jobs whose request has ended (their in-flight place given back). */
+  const ended = new Set<HelperJob>();
+  /** Gives the job's in-flight place back, once: before the answer, so that the agent's next
+   * request, checked as soon as the answer wakes it, never sees this one as in flight. */
+  const end = (job: HelperJob) => {
+    if (ended.has(job)) return;
+    ended.add(job);
+    Atomics.sub(new Int32Array(job.inflight), 0, 1);
+  };
   const answer = (job: HelperJob, status: number, head: Uint8Array, body: Uint8Array) => {
+    end(job);
     const w = new Int32Array(job.sab, 0, 8);
     if (Atomics.compareExchange(w, 0, job.seq, -job.seq) !== job.seq) return; // given up
     const data = new Uint8Array(job.sab, 32);
@@ -77,7 +87,6 @@ function helperMain(): void {
     e,
   ) => {
     const job = e.data;
-    const inflight = new Int32Array(job.inflight);
     try {
       const signal = AbortSignal.timeout(job.timeoutMs);
       let r: Response;
@@ -151,7 +160,8 @@ function helperMain(): void {
       }
       answer(job, r.status, head, body);
     } finally {
-      Atomics.sub(inflight, 0, 1);
+      end(job);
+      ended.delete(job);
     }
   };
   post("ready");

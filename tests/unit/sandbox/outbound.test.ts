@@ -163,3 +163,48 @@ Deno.test("limits: response bytes, time per request and rate fail the call with 
     await a.shutdown();
   }
 });
+
+Deno.test("limits.http_in_flight: a request holds its place until it ends, then frees it", async () => {
+  // The server holds /hold open until the test releases it, and tells the test it arrived.
+  const arrived = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<Response>();
+  let served = 0;
+  const a = serve((r) => {
+    if (new URL(r.url).pathname !== "/hold") return new Response(`ok ${++served}`);
+    arrived.resolve();
+    return release.promise;
+  });
+  try {
+    await withSandbox({}, async ({ sandbox, hash }) => {
+      const rec = new Recorder();
+      const base = `http://127.0.0.1:${a.addr.port}`;
+      const h = await sandbox.activate({
+        agentId: "f@n1",
+        hash,
+        manifest: { net: [`127.0.0.1:${a.addr.port}`] },
+        limits: { http_in_flight: 1, http_rate: 100_000 },
+        host: rec.host(),
+      });
+      // Back to back with one place: each answered request has freed it before its answer
+      // reached the agent, so the next one is never refused.
+      for (let i = 1; i <= 30; i++) {
+        await h.deliver(request("f@n1", `${base}/ok`));
+        assert.equal(rec.sent.at(-1)?.content, `ok ${i}`);
+      }
+      // A request held open by the server: the agent's call waits; once released, its
+      // answer comes back and the place is free for the next request at once.
+      const call = h.deliver(request("f@n1", `${base}/hold`));
+      await arrived.promise;
+      assert.equal(rec.sent.length, 30, "no answer while the server holds the request");
+      release.resolve(new Response("released"));
+      await call;
+      assert.equal(rec.sent.at(-1)?.content, "released");
+      await h.deliver(request("f@n1", `${base}/ok`));
+      assert.equal(rec.sent.at(-1)?.content, "ok 31");
+      assert.equal(h.state, "active");
+    });
+  } finally {
+    release.resolve(new Response("released"));
+    await a.shutdown();
+  }
+});

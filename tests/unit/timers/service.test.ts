@@ -2,16 +2,18 @@ import assert from "node:assert/strict";
 import { ManualTimers } from "../../../runtime/async/mod.ts";
 import { type AgentTimer, DurableTimers, type TimerTable } from "../../../runtime/timers/mod.ts";
 
-function setup(opts: { max?: number; failFire?: boolean } = {}) {
+function setup(opts: { max?: number | ((agent: string) => number); failFire?: boolean } = {}) {
   const timers = new ManualTimers();
   const fired: { agent: string; t: AgentTimer; at: number }[] = [];
   const saved = new Map<string, TimerTable | undefined>();
+  const batches: string[][] = [];
   let n = 0;
   const svc = new DurableTimers({
     timers,
     now: () => timers.now(),
-    save: (agent, table) => {
-      saved.set(agent, table && structuredClone(table));
+    save: (tables) => {
+      for (const [agent, table] of tables) saved.set(agent, table && structuredClone(table));
+      batches.push([...tables.keys()]);
       return Promise.resolve();
     },
     fire: (agent, t) => {
@@ -21,7 +23,7 @@ function setup(opts: { max?: number; failFire?: boolean } = {}) {
     newId: () => `t${++n}`,
     max: opts.max,
   });
-  return { timers, fired, saved, svc };
+  return { timers, fired, saved, batches, svc };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -81,4 +83,61 @@ Deno.test("durable timers: a timer whose agent cannot take it is stored until tr
   await settle();
   assert.equal(saved.get("a"), undefined, "tried once, then gone from storage");
   await svc.close();
+});
+
+Deno.test("durable timers: a burst of changes over many agents is one write, later ones the next", async () => {
+  const { timers, saved, batches, svc } = setup();
+  for (let i = 0; i < 50; i++) svc.set(`a${i % 10}@p`, { tag: `t${i}`, dueAtMs: 100 + i });
+  await settle();
+  assert.equal(batches.length, 1, "one write for 50 changes of 10 agents");
+  assert.equal(batches[0].length, 10);
+  assert.equal(saved.get("a3")?.timers.length, 5);
+  timers.advance(100 + 49);
+  await settle();
+  await settle();
+  assert.equal(batches.length, 2, "the fired timers of every agent go in one more write");
+  assert.equal(saved.size, 10);
+  for (const t of saved.values()) assert.equal(t, undefined, "nothing left stored");
+  await svc.close();
+});
+
+Deno.test("durable timers: a change made while a write runs is written after it, never lost", async () => {
+  const timers = new ManualTimers();
+  const writes: { tables: Map<string, number | undefined>; done: () => void }[] = [];
+  const svc = new DurableTimers({
+    timers,
+    now: () => timers.now(),
+    save: (tables) =>
+      new Promise<void>((done) =>
+        writes.push({
+          tables: new Map([...tables].map(([k, v]) => [k, v?.timers.length])),
+          done,
+        })
+      ),
+    fire: () => Promise.resolve(),
+  });
+  svc.set("a@p", { tag: "x", dueAtMs: 10 });
+  await settle();
+  assert.equal(writes.length, 1);
+  svc.set("a@p", { tag: "y", dueAtMs: 20 });
+  svc.set("b@p", { tag: "z", dueAtMs: 20 });
+  await settle();
+  assert.equal(writes.length, 1, "waits for the running write");
+  writes[0].done();
+  await settle();
+  assert.equal(writes.length, 2);
+  assert.deepEqual([...writes[1].tables], [["a", 2], ["b", 1]]);
+  writes[1].done();
+  await svc.close();
+});
+
+Deno.test("durable timers: each agent's own limit (its limits.timers)", () => {
+  const { svc } = setup({ max: (agent) => (agent === "small" ? 1 : 3) });
+  assert.equal(svc.set("small@p", { tag: "a", dueAtMs: 10 }).ok, true);
+  assert.deepEqual(svc.set("small@p", { tag: "b", dueAtMs: 10 }), {
+    ok: false,
+    error: "too many timers: 1 pending, limits.timers is 1",
+  });
+  for (const tag of ["a", "b", "c"]) assert.equal(svc.set("big@p", { tag, dueAtMs: 10 }).ok, true);
+  assert.equal(svc.set("big@p", { tag: "d", dueAtMs: 10 }).ok, false);
 });

@@ -53,7 +53,7 @@ Deno.test("a time in the past is due at once", () => {
 Deno.test("refusals name the bad value; the table is unchanged", () => {
   const t = add(add(EMPTY_TIMERS, "a", 10, "a", 0, 2), "b", 10, "b", 0, 2);
   const full = addTimer(t, { id: "c", tag: "c", dueAtMs: 5 }, 0, 2);
-  assert.deepEqual(full, { ok: false, error: "too many timers: the limit is 2 pending per agent" });
+  assert.deepEqual(full, { ok: false, error: "too many timers: 2 pending, limits.timers is 2" });
   const long = addTimer(EMPTY_TIMERS, {
     id: "x",
     tag: "t".repeat(MAX_TIMER_TAG_LENGTH + 1),
