@@ -32,6 +32,8 @@ export interface ListOptions {
   status?: AgentState;
   limit?: number;
   offset?: number;
+  /** Start after this agent name (in the list's order); `offset` then counts from there. */
+  after?: string;
   /** Only the agents this admits (a caller's read scopes), counted before paging. */
   visible?: (name: string) => boolean;
 }
@@ -133,19 +135,30 @@ export class AgentManager {
     return this.#lifecycle.deploy(bytes, config, opts);
   }
 
-  /** Agents on this node, sorted by name. */
-  list(opts: ListOptions = {}): { agents: AgentView[]; total: number; next_offset?: number } {
+  /**
+   * Agents on this node, sorted by name; a page of `limit` from `offset`, or (with `after`)
+   * from the first name after `after`. `next_after` is the page's last name when more follow.
+   */
+  list(opts: ListOptions = {}): {
+    agents: AgentView[];
+    total: number;
+    next_offset?: number;
+    next_after?: string;
+  } {
     const all = [...this.#registry.all()]
       .filter((m) => !opts.status || m.record.state === opts.status)
       .filter((m) => !opts.visible || opts.visible(m.record.name))
-      .sort((a, b) => a.record.name.localeCompare(b.record.name));
-    const offset = opts.offset ?? 0;
+      .sort((a, b) => byName(a.record.name, b.record.name));
+    const after = opts.after;
+    const start = (opts.offset ?? 0) +
+      (after === undefined ? 0 : firstAfter(all.map((m) => m.record.name), after));
     const limit = opts.limit ?? 100;
-    const page = all.slice(offset, offset + limit).map((m) => this.#registry.view(m));
+    const page = all.slice(start, start + limit).map((m) => this.#registry.view(m));
+    const more = start + limit < all.length;
     return {
       agents: page,
       total: all.length,
-      ...(offset + limit < all.length ? { next_offset: offset + limit } : {}),
+      ...(more ? { next_offset: start + limit, next_after: page[page.length - 1].name } : {}),
     };
   }
 
@@ -378,4 +391,20 @@ export class AgentManager {
       m.unregister?.();
     }
   }
+}
+
+const collator = new Intl.Collator();
+/** The order of {@link AgentManager.list}: by name, as `localeCompare` orders them. */
+const byName = (a: string, b: string): number => collator.compare(a, b);
+
+/** The index of the first of `sorted` (by {@link byName}) that comes after `name`. */
+function firstAfter(sorted: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byName(sorted[mid], name) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
