@@ -14,12 +14,12 @@ import { Instances } from "./instances.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox } from "./mailbox.ts";
 import { NextInstances } from "./next-instance.ts";
-import type { VersionStats } from "./managed.ts";
+import type { Managed, VersionStats } from "./managed.ts";
 import { nextVersionRecord } from "./versions.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { AgentState } from "./record.ts";
-import { AgentRegistry } from "./registry.ts";
+import { AgentRegistry, byName } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
 import type { AgentView } from "./view.ts";
 import type { AgentVersion } from "../directory/mod.ts";
@@ -145,13 +145,16 @@ export class AgentManager {
     next_offset?: number;
     next_after?: string;
   } {
-    const all = [...this.#registry.all()]
-      .filter((m) => !opts.status || m.record.state === opts.status)
-      .filter((m) => !opts.visible || opts.visible(m.record.name))
-      .sort((a, b) => byName(a.record.name, b.record.name));
+    const all: Managed[] = [];
+    for (const name of this.#registry.sortedNames()) {
+      const m = this.#registry.get(name)!;
+      if (opts.status && m.record.state !== opts.status) continue;
+      if (opts.visible && !opts.visible(name)) continue;
+      all.push(m);
+    }
     const after = opts.after;
     const start = (opts.offset ?? 0) +
-      (after === undefined ? 0 : firstAfter(all.map((m) => m.record.name), after));
+      (after === undefined ? 0 : firstAfter(all, after));
     const limit = opts.limit ?? 100;
     const page = all.slice(start, start + limit).map((m) => this.#registry.view(m));
     const more = start + limit < all.length;
@@ -393,17 +396,13 @@ export class AgentManager {
   }
 }
 
-const collator = new Intl.Collator();
-/** The order of {@link AgentManager.list}: by name, as `localeCompare` orders them. */
-const byName = (a: string, b: string): number => collator.compare(a, b);
-
-/** The index of the first of `sorted` (by {@link byName}) that comes after `name`. */
-function firstAfter(sorted: readonly string[], name: string): number {
+/** The index of the first agent of `sorted` (by {@link byName}) whose name comes after `name`. */
+function firstAfter(sorted: readonly Managed[], name: string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (byName(sorted[mid], name) <= 0) lo = mid + 1;
+    if (byName(sorted[mid].record.name, name) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

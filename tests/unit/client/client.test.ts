@@ -84,6 +84,7 @@ Deno.test("client library against a node", async (t) => {
       assert.deepEqual(second.agents.map((a) => a.name), ["gone"]);
       assert.equal(second.next_cursor, undefined);
       assert.equal((await client.remove("gone")).name, "gone");
+      assert.deepEqual((await client.agents()).agents.map((a) => a.name), ["echo"]);
       const missing = await refusal(client.agent("gone"));
       assert.deepEqual([missing.status, missing.code], [404, "AGENT_NOT_FOUND"]);
       assert.equal(missing.details.agent ?? missing.details.id, "gone");
