@@ -41,11 +41,11 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "security": () => securityBench(),
   "outbound": () => outboundBench(),
   "deployments": () => deploymentsBench(Deno.env.get("BENCH_QUICK") ? { roundTrips: 1000 } : {}),
-  // BENCH_SCALE_AGENTS=N sets the number of agents (default 100,000; BENCH_QUICK=1: 2,000).
+  // BENCH_SCALE_AGENTS=N sets the number of agents (default 100,000; BENCH_QUICK=1: 3,000).
   "scale": () =>
     scaleBench({
       agents: Number(
-        Deno.env.get("BENCH_SCALE_AGENTS") ?? (Deno.env.get("BENCH_QUICK") ? 2000 : 100_000),
+        Deno.env.get("BENCH_SCALE_AGENTS") ?? (Deno.env.get("BENCH_QUICK") ? 3000 : 100_000),
       ),
     }),
 };
