@@ -130,7 +130,8 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
     };
     await hibernateUpTo(second);
     const rssBase = await rssOf(pid);
-    const batch = 1000;
+    // Small batches: at most `awake` + `batch` agents are awake while the rest is deployed.
+    const batch = 100;
     for (let d = second; d < n; d += batch) {
       await pool(d, Math.min(n, d + batch), conc, (i) => deploy(`a${i}`));
       await hibernateUpTo(Math.min(n, d + batch));
@@ -220,8 +221,10 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
         unit: "KiB",
         goal: "≤ 18 KiB (2 GB at 100,000 with 1,000 awake at 316 KiB)",
         note: `(RSS with ${n} deployed, ${awake} awake − RSS with ${second} deployed, ${awake} ` +
-          `awake: ${Math.round(rssBase / MiB)} MiB) / ${n - second}; the first ${second} were ` +
-          `all awake at once, and Worker heaps do not give memory back`,
+          `awake: ${Math.round(rssBase / MiB)} MiB) / ${
+            n - second
+          }, deployed ${batch} at a time; ` +
+          `the first ${second} were all awake at once, and Worker heaps do not give memory back`,
       },
       {
         name: "wake a hibernated tiny agent by a message (HTTP send-and-wait), p50",
