@@ -216,15 +216,14 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
           `${Math.round(rssEnd / MiB)} MiB`,
       },
       {
-        name: "RSS per hibernated tiny agent (node RSS growth while deploying and hibernating)",
-        value: n > second ? (rssAll - rssBase) / 1024 / (n - second) : NaN,
+        name: "RSS per hibernated tiny agent (node RSS growth past 1,000 awake, per agent)",
+        value: n > first ? (rssAll - rss1000) / 1024 / (n - first) : NaN,
         unit: "KiB",
         goal: "≤ 18 KiB (2 GB at 100,000 with 1,000 awake at 316 KiB)",
-        note: `(RSS with ${n} deployed, ${awake} awake − RSS with ${second} deployed, ${awake} ` +
-          `awake: ${Math.round(rssBase / MiB)} MiB) / ${
-            n - second
-          }, deployed ${batch} at a time; ` +
-          `the first ${second} were all awake at once, and Worker heaps do not give memory back`,
+        note: `an upper bound: (RSS with ${n} deployed, ${awake} awake − RSS with ${first} ` +
+          `awake) / ${n - first}; ${second} were awake at once on the way and Worker heaps do ` +
+          `not give memory back (RSS with ${second} deployed, ${awake} awake: ` +
+          `${Math.round(rssBase / MiB)} MiB); deployed and hibernated ${batch} at a time`,
       },
       {
         name: "wake a hibernated tiny agent by a message (HTTP send-and-wait), p50",
