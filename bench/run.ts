@@ -17,6 +17,7 @@ import { httpMessagesBench } from "./http-messages.ts";
 import { migrationBench } from "./migration.ts";
 import { mtpBench } from "./mtp.ts";
 import { protocolsBench } from "./protocols.ts";
+import { scaleBench } from "./scale.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
 import { outboundBench } from "./outbound.ts";
@@ -44,6 +45,13 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "timers": () => timersBench(),
   "outbound": () => outboundBench(),
   "deployments": () => deploymentsBench(Deno.env.get("BENCH_QUICK") ? { roundTrips: 1000 } : {}),
+  // BENCH_SCALE_AGENTS=N sets the number of agents (default 100,000; BENCH_QUICK=1: 3,000).
+  "scale": () =>
+    scaleBench({
+      agents: Number(
+        Deno.env.get("BENCH_SCALE_AGENTS") ?? (Deno.env.get("BENCH_QUICK") ? 3000 : 100_000),
+      ),
+    }),
 };
 
 const wanted = Deno.args.length ? Deno.args : Object.keys(BENCHES);

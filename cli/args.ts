@@ -68,7 +68,7 @@ export type Command =
     /** Ask for the reply in FIPA string form. */
     fipa: boolean;
   }
-  | { cmd: "agents"; status?: string; all: boolean }
+  | { cmd: "agents"; status?: string; all: boolean; cursor?: string }
   | { cmd: "agent"; id: string }
   | { cmd: "stop"; id: string; graceSeconds?: number; drain: boolean }
   | { cmd: "start"; id: string }
@@ -180,7 +180,7 @@ export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
     "ontology",
     "language",
   ],
-  agents: ["status", "all"],
+  agents: ["status", "all", "cursor"],
   agent: [],
   stop: ["grace", "no-drain"],
   start: [],
@@ -409,8 +409,10 @@ function commandOf(
     }
     case "send":
       return sendCommand(args[0], v);
-    case "agents":
-      return { cmd, status: s("status"), all: v.all === true };
+    case "agents": {
+      const cursor = s("cursor");
+      return { cmd, status: s("status"), all: v.all === true, ...(cursor ? { cursor } : {}) };
+    }
     case "stop":
       return {
         cmd,

@@ -48,7 +48,10 @@ export function formatAgentList(page: Json): string {
     { header: "MAILBOX", cell: (a) => a.metrics?.mailbox_depth, align: "right" },
     { header: "AGENT ID", cell: (a) => a.agent_id },
   ]);
-  return more(table, agents.length, page.total);
+  const shown = more(table, agents.length, page.total);
+  return typeof page.next_cursor === "string"
+    ? `${shown}\n(next page: --cursor ${page.next_cursor})`
+    : shown;
 }
 
 /** `GET /api/v1/directory/agents` (the whole cluster) as a table. */

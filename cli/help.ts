@@ -13,7 +13,8 @@ const USAGE: Record<Command["cmd"], string> = {
   send: "send [<message>|-] [--wait [--timeout <ms>] [--final]] [--fipa]\n" +
     "  send --to <agent> [--to ...] [-p <performative>] [--content <text>] [--conversation <id>]\n" +
     "       [--sender <agent>] [--protocol <p>] [--ontology <o>] [--language <l>] [--wait]",
-  agents: "agents [--status <state>] [--all]   this node's agents; --all: the whole cluster",
+  agents:
+    "agents [--status <state>] [--all] [--cursor <c>]   this node's agents (1,000 a page; --cursor: the next); --all: the whole cluster",
   agent: "agent <id>                          one agent (id, name or name@platform)",
   stop: "stop <id> [--grace <seconds>] [--no-drain]",
   start: "start <id>",

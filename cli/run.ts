@@ -266,9 +266,10 @@ async function execute(
         );
       } else {
         print(
-          await api.agents({ status: c.status as AgentListQuery["status"], limit: 1000 }, {
-            signal,
-          }),
+          await api.agents(
+            { status: c.status as AgentListQuery["status"], limit: 1000, cursor: c.cursor },
+            { signal },
+          ),
           formatAgentList,
         );
       }

@@ -110,6 +110,8 @@ export interface AgentPage {
   total: number;
   /** The offset of the next page, when there is one. */
   next_offset?: number;
+  /** The cursor of the next page (`cursor` of the query), when there is one. */
+  next_cursor?: string;
 }
 /** A page of the cluster's agents from the replicated directory (name → node, state). */
 export type DirectoryPage = DirectoryAgentPage & { node: string; leader: string | null };

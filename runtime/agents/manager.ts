@@ -15,7 +15,7 @@ import { Instances } from "./instances.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox } from "./mailbox.ts";
 import { NextInstances } from "./next-instance.ts";
-import type { VersionStats } from "./managed.ts";
+import type { Managed, VersionStats } from "./managed.ts";
 import { nextVersionRecord } from "./versions.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
@@ -23,7 +23,7 @@ import { AgentLogs, messageRecord } from "./agent-log.ts";
 import { agentTimers, loadStoredTimers } from "./agent-timers.ts";
 import type { DurableTimers } from "../timers/mod.ts";
 import type { AgentState } from "./record.ts";
-import { AgentRegistry } from "./registry.ts";
+import { AgentRegistry, byName } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
 import type { AgentView } from "./view.ts";
 import type { AgentVersion } from "../directory/mod.ts";
@@ -36,6 +36,8 @@ export interface ListOptions {
   status?: AgentState;
   limit?: number;
   offset?: number;
+  /** Start after this agent name (in the list's order); `offset` then counts from there. */
+  after?: string;
   /** Only the agents this admits (a caller's read scopes), counted before paging. */
   visible?: (name: string) => boolean;
 }
@@ -163,19 +165,33 @@ export class AgentManager {
     return this.#lifecycle.deploy(bytes, config, opts);
   }
 
-  /** Agents on this node, sorted by name. */
-  list(opts: ListOptions = {}): { agents: AgentView[]; total: number; next_offset?: number } {
-    const all = [...this.#registry.all()]
-      .filter((m) => !opts.status || m.record.state === opts.status)
-      .filter((m) => !opts.visible || opts.visible(m.record.name))
-      .sort((a, b) => a.record.name.localeCompare(b.record.name));
-    const offset = opts.offset ?? 0;
+  /**
+   * Agents on this node, sorted by name; a page of `limit` from `offset`, or (with `after`)
+   * from the first name after `after`. `next_after` is the page's last name when more follow.
+   */
+  list(opts: ListOptions = {}): {
+    agents: AgentView[];
+    total: number;
+    next_offset?: number;
+    next_after?: string;
+  } {
+    const all: Managed[] = [];
+    for (const name of this.#registry.sortedNames()) {
+      const m = this.#registry.get(name)!;
+      if (opts.status && m.record.state !== opts.status) continue;
+      if (opts.visible && !opts.visible(name)) continue;
+      all.push(m);
+    }
+    const after = opts.after;
+    const start = (opts.offset ?? 0) +
+      (after === undefined ? 0 : firstAfter(all, after));
     const limit = opts.limit ?? 100;
-    const page = all.slice(offset, offset + limit).map((m) => this.#registry.view(m));
+    const page = all.slice(start, start + limit).map((m) => this.#registry.view(m));
+    const more = start + limit < all.length;
     return {
       agents: page,
       total: all.length,
-      ...(offset + limit < all.length ? { next_offset: offset + limit } : {}),
+      ...(more ? { next_offset: start + limit, next_after: page[page.length - 1].name } : {}),
     };
   }
 
@@ -427,4 +443,16 @@ export class AgentManager {
       m.unregister?.();
     }
   }
+}
+
+/** The index of the first agent of `sorted` (by {@link byName}) whose name comes after `name`. */
+function firstAfter(sorted: readonly Managed[], name: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byName(sorted[mid].record.name, name) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

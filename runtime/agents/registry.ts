@@ -23,6 +23,8 @@ export interface RegistryDeps {
 export class AgentRegistry {
   readonly #agents = new Map<string, Managed>();
   readonly #byId = new Map<string, string>();
+  /** The names in {@link byName} order, made on demand and dropped when the set changes. */
+  #sorted: readonly string[] | undefined;
   #closed = false;
 
   constructor(readonly r: RegistryDeps) {}
@@ -47,6 +49,11 @@ export class AgentRegistry {
     return this.#agents.values();
   }
 
+  /** Every agent's name, sorted by {@link byName} (kept until an agent comes or goes). */
+  sortedNames(): readonly string[] {
+    return this.#sorted ??= [...this.#agents.keys()].sort(byName);
+  }
+
   /** Whether an agent of that name is managed here. */
   has(name: string): boolean {
     return this.#agents.has(name);
@@ -67,6 +74,7 @@ export class AgentRegistry {
 
   /** Lists `m` (already connected to the router, as an arrival is). */
   adopt(m: Managed): void {
+    if (!this.#agents.has(m.record.name)) this.#sorted = undefined;
     this.#agents.set(m.record.name, m);
     this.#byId.set(m.record.agent_id, m.record.name);
   }
@@ -82,7 +90,7 @@ export class AgentRegistry {
   /** Stops managing `m`: unlisted and unreachable. */
   untrack(m: Managed): void {
     m.unregister?.();
-    this.#agents.delete(m.record.name);
+    if (this.#agents.delete(m.record.name)) this.#sorted = undefined;
     this.#byId.delete(m.record.agent_id);
   }
 
@@ -152,3 +160,7 @@ export class AgentRegistry {
     });
   }
 }
+
+const collator = new Intl.Collator();
+/** The order of agent lists: by name, as `localeCompare` orders them. */
+export const byName = (a: string, b: string): number => collator.compare(a, b);

@@ -150,6 +150,11 @@ export const AgentListQuery = z.object({
   status: z.enum(AGENT_STATES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  /** A `next_cursor` of an earlier page: the page starts after it (`offset` counts from there). */
+  cursor: z.string().regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    "a next_cursor of an earlier page",
+  ).optional(),
 });
 
 /** Body of `POST /api/v1/agents/{id}/migrate`. */
@@ -227,7 +232,13 @@ export function agentRoutes(
       responses: { 200: json("A page of agents"), ...errorResponses(400, 401) },
     },
     (c) => {
-      return c.json(agents.list({ ...c.req.valid("query"), visible: readFilter(c) }));
+      const { cursor, ...q } = c.req.valid("query");
+      const { next_after, ...page } = agents.list({
+        ...q,
+        after: cursor,
+        visible: readFilter(c),
+      });
+      return c.json(next_after === undefined ? page : { ...page, next_cursor: next_after });
     },
   );
 

@@ -93,3 +93,15 @@ Deno.test("registry: a state change reaches the record and the directory", async
   assert.equal(reg.view(m).status, "stopped");
   assert.equal(reg.view(m).full_name, "a@plat");
 });
+
+Deno.test("registry: sorted names follow agents coming and going", () => {
+  const { reg } = registry();
+  const b = reg.track(record("b"));
+  reg.track(record("a"));
+  assert.deepEqual(reg.sortedNames(), ["a", "b"]);
+  reg.track(record("C"));
+  assert.deepEqual(reg.sortedNames(), ["a", "b", "C"]);
+  reg.untrack(b);
+  assert.deepEqual(reg.sortedNames(), ["a", "C"]);
+  assert.deepEqual(reg.sortedNames(), [...reg.sortedNames()].sort((x, y) => x.localeCompare(y)));
+});

@@ -138,6 +138,12 @@ Deno.test("agents, agent, stop, start, rm, migrate, cluster", () => {
     status: "running",
     all: true,
   });
+  assert.deepEqual(cmd(["agents", "--cursor", "a999"]), {
+    cmd: "agents",
+    status: undefined,
+    all: false,
+    cursor: "a999",
+  });
   assert.deepEqual(cmd(["agent", "echo"]), { cmd: "agent", id: "echo" });
   assert.deepEqual(cmd(["stop", "echo", "--grace", "3", "--no-drain"]), {
     cmd: "stop",

@@ -44,6 +44,13 @@ Deno.test("agent lists: this node's with counters, the cluster's with nodes", ()
     ].join("\n"),
   );
   assert.equal(formatAgentList({ agents: [] }), "no agents on this node");
+  const paged = formatAgentList({
+    agents: [{ name: "a1", status: "hibernated", agent_id: "agent_2" }],
+    total: 3,
+    next_offset: 1,
+    next_cursor: "a1",
+  });
+  assert.match(paged, /\(1 of 3 shown\)\n\(next page: --cursor a1\)$/);
   const all = formatDirectoryList({
     agents: [{
       name: "e",

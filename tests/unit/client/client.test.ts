@@ -77,7 +77,14 @@ Deno.test("client library against a node", async (t) => {
       assert.equal(notWasm.code, "INVALID_WASM");
 
       await client.deploy(tiny, { name: "gone" });
+      // Pages by cursor: "echo", then "gone", and no cursor after the last.
+      const first = await client.agents({ limit: 1 });
+      assert.deepEqual([first.agents.map((a) => a.name), first.next_cursor], [["echo"], "echo"]);
+      const second = await client.agents({ limit: 1, cursor: first.next_cursor });
+      assert.deepEqual(second.agents.map((a) => a.name), ["gone"]);
+      assert.equal(second.next_cursor, undefined);
       assert.equal((await client.remove("gone")).name, "gone");
+      assert.deepEqual((await client.agents()).agents.map((a) => a.name), ["echo"]);
       const missing = await refusal(client.agent("gone"));
       assert.deepEqual([missing.status, missing.code], [404, "AGENT_NOT_FOUND"]);
       assert.equal(missing.details.agent ?? missing.details.id, "gone");
