@@ -5,12 +5,19 @@ import { spawnNode } from "../support/node-process.ts";
 
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
-/** `deno task --config <repo>/deno.json cli ...` run from `cwd`, as a user would. */
+/**
+ * `deno task --config <repo>/deno.json cli ...` run from `cwd`, as a user would from a shell:
+ * without the `INIT_CWD` this test process may have inherited (npm and `npx deno task` set it to
+ * where they ran, and `deno task` keeps one that is set), so the CLI sees `cwd` as the caller's.
+ */
 async function task(cwd: string, args: string[]) {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "--config", CONFIG, "cli", ...args],
     cwd,
-    env: { NO_COLOR: "1" },
+    clearEnv: true,
+    env: { ...env, NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
