@@ -7,7 +7,7 @@
  */
 import { type AgentIdentifier, MAX_AID_NESTING } from "./agent-id.ts";
 import { fipaDateTimeToIso, readFipaDateTime } from "./fipa-datetime.ts";
-import type { AclMessage } from "./message.ts";
+import { type AclMessage, isAclWord } from "./message.ts";
 import { isPerformative } from "./performative.ts";
 import {
   ACL_MAX_DEPTH,
@@ -173,7 +173,11 @@ class Parser {
   /** A Word (`:protocol`): not a string, number or parenthesised expression (SC00070). */
   private word(param: string): string {
     const t = this.peek();
-    if (t.kind !== "word") this.expected(t, `a Word for ${param} such as fipa-request`);
+    // A word token may still not be a Word: the lexer reads `:a` as a word (it names
+    // parameters), but a Word cannot start with `:`.
+    if (t.kind !== "word" || !isAclWord(t.text)) {
+      this.expected(t, `a Word for ${param} such as fipa-request`);
+    }
     return this.expression(param);
   }
 

@@ -1,7 +1,7 @@
 // Operator bounds and bad input over real HTTP: every refusal is a 4xx in the error shape
 // naming the problem, never a 5xx (issue 11, points 6 and 7).
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../support/fast-check.ts";
 import { spawnNode } from "../support/node-process.ts";
 
 const TINY = await Deno.readFile(new URL("../../agents/dist/tiny.wasm", import.meta.url));

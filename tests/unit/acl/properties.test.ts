@@ -1,7 +1,7 @@
 // Property tests: valid models survive both wire forms; random and mutated input makes the
 // string parser return a valid model or throw AclError, never anything else.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../../support/fast-check.ts";
 import {
   AclError,
   type AclMessage,

@@ -311,5 +311,13 @@ Deno.test(":protocol is a Word (SC00070): an expression, string or number is ref
     message: /expected a Word for :protocol/,
   });
   fails("(request :protocol 42)", { line: 1, column: 20, message: /a Word for :protocol/ });
+  // The lexer reads `:a` as a word (parameter names are), but a Word cannot start with `:`;
+  // found by the property test "mutated valid messages" (it parsed to a model the schema
+  // refused).
+  fails("(request :protocol :a)", {
+    line: 1,
+    column: 20,
+    message: /expected a Word for :protocol such as fipa-request, found ':a'/,
+  });
   assert.equal(parseAclString("(request :protocol fipa-request)").protocol, "fipa-request");
 });

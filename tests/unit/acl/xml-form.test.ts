@@ -1,7 +1,7 @@
 // The XML representation (SC00071): examples in both spellings, errors, and the
 // round-trip properties the string form has.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../../support/fast-check.ts";
 import {
   AclError,
   type AclMessage,

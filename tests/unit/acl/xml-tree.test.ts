@@ -2,7 +2,7 @@
 // for plain documents) and its careful path (fast-xml-parser's validator and parser, for the
 // rest) read documents into the same tree.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../../support/fast-check.ts";
 import { aid, isXmlSafe, parseXml, toAclXml, XmlSyntaxError } from "../../../runtime/acl/mod.ts";
 import { arbAclMessage } from "../../support/acl-arbitraries.ts";
 

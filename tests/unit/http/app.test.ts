@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../../support/fast-check.ts";
 import type { Delivery } from "../../../runtime/routing/mod.ts";
 import { MessageRouter } from "../../../runtime/routing/mod.ts";
 import { createApp } from "../../../runtime/http/mod.ts";

@@ -1,7 +1,7 @@
 // The snapshot format: canonical bytes, exact round trips, and decoding that names what
 // is wrong with bytes that are not a snapshot.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../../support/fast-check.ts";
 import {
   decodeSnapshot,
   encodeSnapshot,

@@ -1,7 +1,7 @@
 // The XML envelope codec (SC00085): the JADE corpus envelope, several params, user-defined
 // slots, received stamps, errors that name the element, and build -> parse round trips.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../../support/fast-check.ts";
 import { aid } from "../../../runtime/acl/mod.ts";
 import {
   buildEnvelopeXml,
