@@ -236,14 +236,7 @@ export class RaftDriver<R = unknown> {
   /** Hands the node a message from a peer (already validated, e.g. by `decodeMessage`). */
   receive(msg: Message): void {
     if (this.#stopped) return;
-    const trace = this.#opts.trace;
-    if (trace) {
-      if (msg.type === "append" && msg.entries.length > 0) {
-        trace("append-received", msg.prevIndex + msg.entries.length, msg.from);
-      } else if (msg.type === "appendResp" && !msg.reject) {
-        trace("ack-received", msg.index, msg.from);
-      }
-    }
+    this.#traceMessage(msg, false);
     this.#node.step(msg);
     this.#kick();
   }
@@ -535,14 +528,7 @@ export class RaftDriver<R = unknown> {
   }
 
   #send(m: Message): void {
-    const trace = this.#opts.trace;
-    if (trace) {
-      if (m.type === "append" && m.entries.length > 0) {
-        trace("append-sent", m.prevIndex + m.entries.length, m.to);
-      } else if (m.type === "appendResp" && !m.reject) {
-        trace("ack-sent", m.index, m.to);
-      }
-    }
+    this.#traceMessage(m, true);
     const failed = () => {
       this.#node.reportUnreachable(m.to);
       if (m.type === "snapshot") this.#node.reportSnapshot(m.to, false);
@@ -552,6 +538,18 @@ export class RaftDriver<R = unknown> {
       if (r instanceof Promise) r.catch(failed);
     } catch {
       failed();
+    }
+  }
+
+  /** Reports an append with entries or an accepting append response, sent or received. */
+  #traceMessage(m: Message, sent: boolean): void {
+    const trace = this.#opts.trace;
+    if (!trace) return;
+    const peer = sent ? m.to : m.from;
+    if (m.type === "append" && m.entries.length > 0) {
+      trace(sent ? "append-sent" : "append-received", m.prevIndex + m.entries.length, peer);
+    } else if (m.type === "appendResp" && !m.reject) {
+      trace(sent ? "ack-sent" : "ack-received", m.index, peer);
     }
   }
 
