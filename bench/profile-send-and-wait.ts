@@ -4,7 +4,9 @@
  * `--cpu-prof` on CPU 0, wrk (64 connections) on CPU 1 for `seconds` (default 5), then the
  * node stops and its top self-time and inclusive-time functions are printed, with the CPU time
  * the node used per request (user + system, all threads).
- * Run: `deno run -A bench/profile-send-and-wait.ts [seconds] [top] [--messages]`.
+ * `--no-prof` runs without the profiler (CPU per request only); `--root=<dir>` runs the
+ * server script of another checkout (a baseline).
+ * Run: `deno run -A bench/profile-send-and-wait.ts [seconds] [top] [--messages] [--no-prof]`.
  * @module
  */
 import { inclusiveTimes, selfTimes } from "./lib/cpu-profile.ts";
@@ -14,9 +16,14 @@ import { ensureWrk, wrkPost } from "./lib/wrk.ts";
 const flags = Deno.args.filter((a) => a.startsWith("--"));
 const [seconds = "5", top = "30"] = Deno.args.filter((a) => !a.startsWith("--"));
 const messages = flags.includes("--messages");
+const prof = !flags.includes("--no-prof");
+const root = flags.find((f) => f.startsWith("--root="))?.slice("--root=".length);
 await ensureWrk();
 const dir = await Deno.makeTempDir({ prefix: "fipa-edge-prof-" });
-const script = new URL(`./servers/${messages ? "node" : "agent-node"}.ts`, import.meta.url);
+const server = `servers/${messages ? "node" : "agent-node"}.ts`;
+const script = root
+  ? new URL(`file://${root}/bench/${server}`)
+  : new URL(`./${server}`, import.meta.url);
 const child = new Deno.Command("taskset", {
   args: [
     "-c",
@@ -63,6 +70,7 @@ console.log(
 );
 child.kill("SIGTERM");
 await child.status;
+if (!prof) Deno.exit(0);
 // The main thread's profile is the one not named for a Worker.
 const file = [...Deno.readDirSync(dir)].map((e) => e.name)
   .find((f) => f.endsWith(".cpuprofile") && !f.includes("worker"));

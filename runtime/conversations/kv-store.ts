@@ -5,8 +5,26 @@ import type { Logger } from "../log/mod.ts";
 import { type TrackerState, TrackerStateSchema } from "../../protocols/mod.ts";
 import type { HistoryChanges, HistoryEntry } from "./history.ts";
 
-/** Where the message history is kept: `[...HISTORY_PREFIX, seq]` → entry. */
+/**
+ * Where earlier versions kept the message history, one key per message:
+ * `[...HISTORY_PREFIX, seq]` → entry. Still read (and removed as those messages go).
+ */
 export const HISTORY_PREFIX = ["conversations", "history"] as const;
+/**
+ * Where the message history is kept: `[...HISTORY_PAGE_PREFIX, page]` → the JSON text of an
+ * array of entries, the entries one group commit wrote (a Deno KV key costs about 16 µs of
+ * CPU to write or delete, so one key per message and one delete per message pushed out cost
+ * more than the rest of the history together). An entry written again (its outcomes settled
+ * later) is in a later page, which wins; a page is deleted once none of its entries is
+ * current.
+ */
+export const HISTORY_PAGE_PREFIX = ["conversations", "history-pages"] as const;
+/**
+ * A page holds entries up to this many characters of JSON (a Deno KV value holds at most
+ * 64 KiB; a string of characters past U+00FF takes two bytes each). A bigger entry
+ * (up to {@link MAX_STORED_ENTRY_BYTES}) gets a page of its own.
+ */
+export const HISTORY_PAGE_CHARS = 30_000;
 /** Where trackers are kept: `[...TRACKER_PREFIX, agent, conversation id]` → shard. */
 export const TRACKER_PREFIX = ["conversations", "trackers"] as const;
 
@@ -58,21 +76,63 @@ export function storedEntry(e: HistoryEntry): HistoryEntry {
   return { ...e, message, content_omitted: true };
 }
 
+/** A page number, or {@link LEGACY} for an entry under its own key of {@link HISTORY_PREFIX}. */
+type Place = number;
+const LEGACY: Place = 0;
+
 /**
  * The thin Deno KV shell under the conversation service: writes the changes of the message
- * history and of the trackers, and reads them back after a restart. Values that do not
- * validate (another version, a damaged file) are skipped and logged, never trusted.
+ * history (in pages, see {@link HISTORY_PAGE_PREFIX}) and of the trackers, and reads them back
+ * after a restart. Values that do not validate (another version, a damaged file) are skipped
+ * and logged, never trusted. It remembers which page holds each message it wrote or read, so
+ * a page goes once its last current entry is dropped or written again.
  */
 export class ConversationKv {
+  /** Where the current stored version of each entry is, by `seq`. */
+  readonly #where = new Map<number, Place>();
+  /** How many current entries each page holds. */
+  readonly #live = new Map<number, number>();
+  /** Keys to delete with the next write: pages read back with no current entry. */
+  #stale: Deno.KvKey[] = [];
+  #nextPage = 1;
+
   constructor(readonly kv: Deno.Kv, readonly log?: Logger) {}
 
   /** Reads the history (oldest first) and every tracker shard. */
   async load(): Promise<StoredConversations> {
-    const history: HistoryEntry[] = [];
+    const bySeq = new Map<number, HistoryEntry>();
     for await (const e of this.kv.list({ prefix: [...HISTORY_PREFIX] })) {
       const r = StoredEntrySchema.safeParse(parseJson(e.value));
-      if (r.success) history.push(r.data as HistoryEntry);
-      else this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
+      if (r.success) {
+        bySeq.set(r.data.seq, r.data as HistoryEntry);
+        this.#where.set(r.data.seq, LEGACY);
+      } else this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
+    }
+    for await (const e of this.kv.list({ prefix: [...HISTORY_PAGE_PREFIX] })) {
+      const page = e.key.at(-1);
+      if (typeof page !== "number" || !Number.isSafeInteger(page) || page < 1) {
+        this.#stale.push(e.key);
+        continue;
+      }
+      this.#nextPage = Math.max(this.#nextPage, page + 1);
+      const list = parseJson(e.value);
+      let live = 0;
+      for (const v of Array.isArray(list) ? list : []) {
+        const r = StoredEntrySchema.safeParse(v);
+        if (!r.success) {
+          this.log?.warn("skipped a stored history entry", { page });
+          continue;
+        }
+        if (this.#where.get(r.data.seq) === page) continue; // twice in one page: once
+        const ops: KvOp[] = [];
+        this.#release(r.data.seq, ops); // an older version of it (pages are read in order)
+        this.#stale.push(...ops.map((o) => o.key));
+        bySeq.set(r.data.seq, r.data as HistoryEntry);
+        this.#where.set(r.data.seq, page);
+        live++;
+      }
+      if (live > 0) this.#live.set(page, live + (this.#live.get(page) ?? 0));
+      else this.#stale.push(e.key);
     }
     const trackers: StoredConversations["trackers"] = [];
     for await (const e of this.kv.list({ prefix: [...TRACKER_PREFIX] })) {
@@ -82,23 +142,64 @@ export class ConversationKv {
         trackers.push({ agent, cid, state: r.data });
       } else this.log?.warn("skipped a stored tracker", { agent: String(agent) });
     }
-    return { history, trackers };
+    return { history: [...bySeq.values()].sort((a, b) => a.seq - b.seq), trackers };
   }
 
   /** Writes history and tracker changes, in as few commits as Deno KV's limits allow. */
   async write(history: HistoryChanges, trackers: readonly TrackerChange[]): Promise<void> {
+    // New pages first, deletions after: a crash in between leaves an older copy, which the
+    // newer page overrides on load, never a message lost.
     const ops: KvOp[] = [];
-    for (const seq of history.dropped) ops.push({ key: [...HISTORY_PREFIX, seq] });
+    const gone: KvOp[] = this.#stale.map((key) => ({ key }));
+    this.#stale = [];
+    for (const seq of history.dropped) this.#release(seq, gone);
+    let texts: string[] = [];
+    let seqs: number[] = [];
+    let chars = 0;
+    const close = () => {
+      if (texts.length === 0) return;
+      const page = this.#nextPage++;
+      ops.push({ key: [...HISTORY_PAGE_PREFIX, page], value: `[${texts.join(",")}]` });
+      for (const seq of seqs) this.#where.set(seq, page);
+      this.#live.set(page, seqs.length);
+      texts = [];
+      seqs = [];
+      chars = 0;
+    };
     for (const e of history.added) {
+      this.#release(e.seq, gone);
       // As JSON text: cheaper to size and to store than a structured clone.
-      ops.push({ key: [...HISTORY_PREFIX, e.seq], value: JSON.stringify(storedEntry(e)) });
+      const text = JSON.stringify(storedEntry(e));
+      if (chars > 0 && chars + text.length > HISTORY_PAGE_CHARS) close();
+      texts.push(text);
+      seqs.push(e.seq);
+      chars += text.length + 1;
     }
+    close();
     for (const [agent, cid, state] of trackers) {
       const key = [...TRACKER_PREFIX, agent, cid];
       if (state === undefined || JSON.stringify(state).length > MAX_STORED_ENTRY_BYTES) {
         ops.push({ key });
       } else ops.push({ key, value: state });
     }
-    await commitOps(this.kv, ops, "history changes");
+    await commitOps(this.kv, [...ops, ...gone], "history changes");
+  }
+
+  /** The stored version of `seq` is no longer current: its page goes with its last one. */
+  #release(seq: number, ops: KvOp[]): void {
+    const place = this.#where.get(seq);
+    if (place === undefined) return;
+    this.#where.delete(seq);
+    if (place === LEGACY) {
+      ops.push({ key: [...HISTORY_PREFIX, seq] });
+      return;
+    }
+    const left = (this.#live.get(place) ?? 1) - 1;
+    if (left > 0) {
+      this.#live.set(place, left);
+      return;
+    }
+    this.#live.delete(place);
+    ops.push({ key: [...HISTORY_PAGE_PREFIX, place] });
   }
 }
