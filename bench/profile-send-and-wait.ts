@@ -4,7 +4,7 @@
  * `--cpu-prof` on CPU 0, wrk (64 connections) on CPU 1 for `seconds` (default 5), then the
  * node stops and its top self-time and inclusive-time functions are printed, with the CPU time
  * the node used per request (user + system, all threads).
- * `--no-prof` runs without the profiler (CPU per request only); `--root=<dir>` runs the
+ * `--bare` runs the bare `Deno.serve` + `req.json()` server instead. `--no-prof` runs without the profiler (CPU per request only); `--root=<dir>` runs the
  * server script of another checkout (a baseline).
  * Run: `deno run -A bench/profile-send-and-wait.ts [seconds] [top] [--messages] [--no-prof]`.
  * @module
@@ -20,7 +20,8 @@ const prof = !flags.includes("--no-prof");
 const root = flags.find((f) => f.startsWith("--root="))?.slice("--root=".length);
 await ensureWrk();
 const dir = await Deno.makeTempDir({ prefix: "fipa-edge-prof-" });
-const server = `servers/${messages ? "node" : "agent-node"}.ts`;
+// `--bare`: the bare Deno.serve + req.json() server the benchmarks compare with.
+const server = `servers/${flags.includes("--bare") ? "bare" : messages ? "node" : "agent-node"}.ts`;
 const script = root
   ? new URL(`file://${root}/bench/${server}`)
   : new URL(`./${server}`, import.meta.url);
