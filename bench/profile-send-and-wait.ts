@@ -49,8 +49,18 @@ while (!url) {
   out += value;
   url = out.match(/LISTENING (\S+)/)?.[1];
 }
+// The bodies of the `http-messages` and `agents` benchmarks.
 const body = messages
-  ? JSON.stringify({ performative: "inform", sender: "client_001", receiver: "sink", content: "x" })
+  ? JSON.stringify({
+    performative: "request",
+    sender: "client_001",
+    receiver: "sink",
+    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    conversation_id: "conv_789",
+    reply_with: "msg_001",
+    language: "json",
+    protocol: "fipa-request",
+  })
   : JSON.stringify({
     performative: "request",
     receiver: "echo",
