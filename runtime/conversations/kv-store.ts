@@ -95,11 +95,14 @@ export class ConversationKv {
   /** Keys to delete with the next write: pages read back with no current entry. */
   #stale: Deno.KvKey[] = [];
   #nextPage = 1;
+  /** Whether the page numbers in use are known (read by {@link load} or by the first write). */
+  #numbered = false;
 
   constructor(readonly kv: Deno.Kv, readonly log?: Logger) {}
 
   /** Reads the history (oldest first) and every tracker shard. */
   async load(): Promise<StoredConversations> {
+    this.#numbered = true;
     const bySeq = new Map<number, HistoryEntry>();
     for await (const e of this.kv.list({ prefix: [...HISTORY_PREFIX] })) {
       const r = StoredEntrySchema.safeParse(parseJson(e.value));
@@ -147,6 +150,15 @@ export class ConversationKv {
 
   /** Writes history and tracker changes, in as few commits as Deno KV's limits allow. */
   async write(history: HistoryChanges, trackers: readonly TrackerChange[]): Promise<void> {
+    if (!this.#numbered) {
+      // Written to without a load: new pages go after any a previous run left.
+      this.#numbered = true;
+      const last = this.kv.list({ prefix: [...HISTORY_PAGE_PREFIX] }, { reverse: true, limit: 1 });
+      for await (const e of last) {
+        const page = e.key.at(-1);
+        if (typeof page === "number") this.#nextPage = Math.max(this.#nextPage, page + 1);
+      }
+    }
     // New pages first, deletions after: a crash in between leaves an older copy, which the
     // newer page overrides on load, never a message lost.
     const ops: KvOp[] = [];

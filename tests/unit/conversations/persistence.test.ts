@@ -152,6 +152,22 @@ Deno.test("history pages: an entry written again is read in its newest version",
   });
 });
 
+Deno.test("history pages: a store written to without a load numbers its pages after the last", async () => {
+  await withKv(async (kv) => {
+    const first = new MessageHistory({}, { trackChanges: true });
+    first.add(d(1, "c"), []);
+    await new ConversationKv(kv).write(first.takeChanges(), []);
+    const second = new MessageHistory({}, { trackChanges: true });
+    second.add(d(2, "c"), []);
+    await new ConversationKv(kv).write(second.takeChanges(), []);
+    // Both runs numbered their entry seq 1: the later page (2) wins, page 1 is not overwritten.
+    const pages = await Array.fromAsync(kv.list<string>({ prefix: [...HISTORY_PAGE_PREFIX] }));
+    assert.deepEqual(pages.map((p) => p.key.at(-1)), [1, 2]);
+    const back = await new ConversationKv(kv).load();
+    assert.deepEqual(back.history.map((e) => e.message_id), ["m2"]);
+  });
+});
+
 Deno.test("history pages: big pages split; entries kept one per key before are read and removed", async () => {
   await withKv(async (kv) => {
     const legacy = storedEntry({ ...d(1, "c"), seq: 1, receivers: [], bytes: 10 } as never);
