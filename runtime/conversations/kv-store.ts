@@ -51,6 +51,13 @@ export const StoredEntrySchema = z.object({
   content_omitted: z.literal(true).optional(),
 });
 
+/** The `seq` a stored entry claims (checked with the rest of it once it is the newest). */
+function seqOf(v: unknown): number | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const seq = (v as { seq?: unknown }).seq;
+  return typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
+}
+
 function parseJson(v: unknown): unknown {
   if (typeof v !== "string") return undefined;
   try {
@@ -103,39 +110,49 @@ export class ConversationKv {
   /** Reads the history (oldest first) and every tracker shard. */
   async load(): Promise<StoredConversations> {
     this.#numbered = true;
-    const bySeq = new Map<number, HistoryEntry>();
+    // The newest stored version of each entry (pages are listed in order, after the keys of
+    // earlier versions); only those are validated.
+    const newest = new Map<number, { value: unknown; place: Place }>();
     for await (const e of this.kv.list({ prefix: [...HISTORY_PREFIX] })) {
-      const r = StoredEntrySchema.safeParse(parseJson(e.value));
-      if (r.success) {
-        bySeq.set(r.data.seq, r.data as HistoryEntry);
-        this.#where.set(r.data.seq, LEGACY);
-      } else this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
+      const value = parseJson(e.value);
+      const seq = seqOf(value);
+      if (seq === undefined) {
+        this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
+      } else newest.set(seq, { value, place: LEGACY });
     }
+    const pages = new Set<number>();
     for await (const e of this.kv.list({ prefix: [...HISTORY_PAGE_PREFIX] })) {
       const page = e.key.at(-1);
       if (typeof page !== "number" || !Number.isSafeInteger(page) || page < 1) {
         this.#stale.push(e.key);
         continue;
       }
+      pages.add(page);
       this.#nextPage = Math.max(this.#nextPage, page + 1);
       const list = parseJson(e.value);
-      let live = 0;
-      for (const v of Array.isArray(list) ? list : []) {
-        const r = StoredEntrySchema.safeParse(v);
-        if (!r.success) {
+      for (const value of Array.isArray(list) ? list : []) {
+        const seq = seqOf(value);
+        if (seq === undefined) {
           this.log?.warn("skipped a stored history entry", { page });
           continue;
         }
-        if (this.#where.get(r.data.seq) === page) continue; // twice in one page: once
-        const ops: KvOp[] = [];
-        this.#release(r.data.seq, ops); // an older version of it (pages are read in order)
-        this.#stale.push(...ops.map((o) => o.key));
-        bySeq.set(r.data.seq, r.data as HistoryEntry);
-        this.#where.set(r.data.seq, page);
-        live++;
+        if (newest.get(seq)?.place === LEGACY) this.#stale.push([...HISTORY_PREFIX, seq]);
+        newest.set(seq, { value, place: page });
       }
-      if (live > 0) this.#live.set(page, live + (this.#live.get(page) ?? 0));
-      else this.#stale.push(e.key);
+    }
+    const history: HistoryEntry[] = [];
+    for (const [seq, { value, place }] of newest) {
+      const r = StoredEntrySchema.safeParse(value);
+      if (!r.success || r.data.seq !== seq) {
+        this.log?.warn("skipped a stored history entry", { seq });
+        continue;
+      }
+      history.push(r.data as HistoryEntry);
+      this.#where.set(seq, place);
+      if (place !== LEGACY) this.#live.set(place, (this.#live.get(place) ?? 0) + 1);
+    }
+    for (const page of pages) {
+      if (!this.#live.has(page)) this.#stale.push([...HISTORY_PAGE_PREFIX, page]);
     }
     const trackers: StoredConversations["trackers"] = [];
     for await (const e of this.kv.list({ prefix: [...TRACKER_PREFIX] })) {
@@ -145,7 +162,7 @@ export class ConversationKv {
         trackers.push({ agent, cid, state: r.data });
       } else this.log?.warn("skipped a stored tracker", { agent: String(agent) });
     }
-    return { history: [...bySeq.values()].sort((a, b) => a.seq - b.seq), trackers };
+    return { history: history.sort((a, b) => a.seq - b.seq), trackers };
   }
 
   /** Writes history and tracker changes, in as few commits as Deno KV's limits allow. */
