@@ -183,6 +183,27 @@ function applyCommand(
         component_hash: c.component_hash,
         updated_at: c.at,
       };
+      // A version that is not stateless runs as one instance.
+      if (after.manifest.stateless !== true) delete after.instances;
+      putAgent(state, after);
+      return ok(after, [{ type: "agent.updated", before, after }]);
+    }
+    case "agent.set-replicas": {
+      const before = state.agents.get(c.name);
+      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
+      const n = c.instances.length;
+      const indexes = new Set(c.instances.map((i) => i.index));
+      if (indexes.size !== n || c.instances.some((i) => i.index >= n)) {
+        return fail("unsupported-value", `instances of '${c.name}' must be indexes 0 to ${n - 1}`);
+      }
+      for (const i of c.instances) {
+        const bad = unknownNode(state, i.node);
+        if (bad) return bad;
+      }
+      const after: AgentRecord = { ...before, updated_at: c.at };
+      if (n > 1) {
+        after.instances = own(c.instances).slice().sort((a, b) => a.index - b.index);
+      } else delete after.instances;
       putAgent(state, after);
       return ok(after, [{ type: "agent.updated", before, after }]);
     }

@@ -34,7 +34,10 @@ export {
   LifecycleStateSchema,
   type ManifestSummary,
   ManifestSummarySchema,
+  MAX_REPLICAS,
   NodeIdSchema,
+  type ReplicaPlacement,
+  ReplicaPlacementSchema,
 } from "./agent-record.ts";
 export {
   type AgentVersion,
@@ -79,6 +82,7 @@ export {
   AgentMoveSchema,
   AgentRecordVersionSchema,
   AgentRegisterSchema,
+  AgentSetReplicasSchema,
   AgentSetStateSchema,
   DeploymentPutSchema,
   DfDeregisterSchema,
