@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { pollUntil } from "../../runtime/async/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
 import { callJson as call } from "../support/http.ts";
+import { runCliProcess } from "../support/cli-process.ts";
+import { FipaEdgeClient } from "../../client/mod.ts";
 
 const REPLICA = new URL("../../agents/dist/tiny-replica.wasm", import.meta.url);
 
@@ -137,12 +139,21 @@ Deno.test("replicas of a stateful agent, 0 or over the maximum are refused namin
     const missing = await call(base, "PUT", "/api/v1/agents/nobody/scale", { replicas: 2 });
     assert.equal(missing.status, 404, JSON.stringify(missing.body));
 
-    // Scaled up then back down to one: the agent runs as itself again.
-    const up = await call(base, "PUT", "/api/v1/agents/light/scale", { replicas: 2 });
-    assert.equal(up.status, 200, JSON.stringify(up.body));
-    assert.equal(up.body.replicas, 2);
-    const down = await call(base, "PUT", "/api/v1/agents/light/scale", { replicas: 1 });
-    assert.equal(down.status, 200, JSON.stringify(down.body));
+    // Scaled up with the CLI, then back down to one with the client library: the agent
+    // runs as itself again.
+    const up = await runCliProcess(["scale", "light", "--replicas", "2", "--url", base]);
+    assert.equal(up.code, 0, up.err);
+    assert.match(up.out, /scaled 'light' to 2 instances\n {2}#0 on rep2\n {2}#1 on rep2/);
+    const refused = await runCliProcess(["scale", "single", "--replicas", "2", "--url", base]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.err, /stateful/);
+    const client = new FipaEdgeClient(base);
+    await pollUntil("2 running instances", async () => {
+      const all = await instances(base, "light");
+      return all.length === 2 && all.every((i) => i.state === "running") ? true : undefined;
+    }, { timeoutMs: 20_000 });
+    const down = await client.scale("light", 1);
+    assert.deepEqual(down, { name: "light", replicas: 1, instances: [] });
     const view = await call(base, "GET", "/api/v1/agents/light");
     assert.equal(view.body.instances, undefined);
     const r = await ask(base, "light", "after-scale-down");
