@@ -24,6 +24,7 @@ import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import { decide, type DeploymentProgress, requestRollback, startDeployment } from "./decide.ts";
 import type { Strategy } from "./strategy.ts";
+import { type RollingReplicas, type RollingRun, RollingRuns } from "./rolling-run.ts";
 
 /** What the deployment service needs from the node. */
 export interface DeploymentDeps {
@@ -37,8 +38,13 @@ export interface DeploymentDeps {
     AgentManager,
     "get" | "update" | "startNext" | "setNextWeight" | "nextStats" | "stopNext"
   >;
-  /** The original bytes of a stored component, by hash. */
-  components: { original(hash: string): Promise<Uint8Array | undefined> };
+  /** The original bytes of a stored component, by hash; storing one (rolling). */
+  components: {
+    original(hash: string): Promise<Uint8Array | undefined>;
+    load?(bytes: Uint8Array): Promise<{ hash: string }>;
+  };
+  /** The replicas of stateless agents (rolling deployments across their instances). */
+  replicas?: RollingReplicas;
   events: EventBus;
   /** Clock, ms since the epoch. */
   now?: () => number;
@@ -150,6 +156,8 @@ export class DeploymentService {
   readonly #now: () => number;
   readonly #timers: Timers;
   readonly #runs = new Map<string, Run>();
+  readonly #rolling = new Map<string, RollingRun>();
+  readonly #roller?: RollingRuns;
   /** The last metrics of deployments run here (kept for the views after they end). */
   readonly #metrics = new Map<string, Record<string, VersionMetrics>>();
   #timer: unknown;
@@ -158,6 +166,13 @@ export class DeploymentService {
   constructor(readonly deps: DeploymentDeps) {
     this.#now = deps.now ?? Date.now;
     this.#timers = deps.timers ?? UNREF_TIMERS;
+    if (deps.replicas) {
+      this.#roller = new RollingRuns(
+        deps.replicas,
+        (name, change) => this.deps.agents.update(name, change),
+        this.#now,
+      );
+    }
   }
 
   /** One deployment, from any node. `404 NOT_FOUND` when the directory has none. */
@@ -184,9 +199,12 @@ export class DeploymentService {
       for (const run of [...this.#runs.values()]) {
         await this.#step(run).catch((e) => this.#abandon(run, (e as Error).message));
       }
+      for (const run of [...this.#rolling.values()]) {
+        await this.#rollingStep(run).catch((e) => this.#endRolling(run, "failed", String(e)));
+      }
     } finally {
       this.#ticking = false;
-      if (this.#runs.size === 0) this.close();
+      if (this.#runs.size === 0 && this.#rolling.size === 0) this.close();
     }
   }
 
@@ -204,6 +222,10 @@ export class DeploymentService {
       if (d.status !== "in_progress" || d.node !== self || this.#runs.has(d.id)) continue;
       const type = (d.strategy as { type?: unknown }).type;
       const sideBySide = type === "canary" || type === "blue_green";
+      // A rolling deployment's instances go back to the agent's version.
+      if (type === "rolling" && this.deps.replicas?.placement(d.agent).some((p) => p.next)) {
+        await this.deps.replicas.rollout(d.agent, undefined, []);
+      }
       const record: DeploymentRecord = {
         ...this.#finish(
           d,
@@ -230,6 +252,12 @@ export class DeploymentService {
     const source = await this.#source(agent.name, versions, req);
     if (req.strategy.type === "canary" || req.strategy.type === "blue_green") {
       return await this.#startSideBySide(agent.name, versions, source, req);
+    }
+    if (
+      req.strategy.type === "rolling" && this.#roller &&
+      (this.deps.replicas?.placement(agent.name).length ?? 0) > 1
+    ) {
+      return await this.#startRolling(agent, versions, source, req, req.strategy.batch_size);
     }
     const at = this.#iso();
     const started = startDeployment(req.strategy, this.#now());
@@ -285,6 +313,12 @@ export class DeploymentService {
       await this.#end(run, "rolled_back", "rollback requested");
       return this.#view(run.record);
     }
+    const rolling = this.#rolling.get(id);
+    if (rolling) {
+      await this.deps.replicas!.rollout(rolling.record.agent, undefined, []);
+      await this.#endRolling(rolling, "rolled_back", "rollback requested");
+      return this.#view(rolling.record);
+    }
     const d = this.#record(id);
     if (d.node !== this.deps.nodeId) {
       throw new ApiError(
@@ -332,6 +366,104 @@ export class DeploymentService {
     await this.#put(record, d.status);
     this.#publish("deployment.rolled_back", record);
     return deploymentView(record);
+  }
+
+  /**
+   * A rolling deployment of a replicated agent: the new component is stored here and its
+   * instances take it in batches of `batchSize` (see `rolling-run.ts`).
+   */
+  async #startRolling(
+    agent: { name: string; manifest: Record<string, unknown>; resource_limits: unknown },
+    versions: readonly AgentVersion[],
+    source: Run["source"],
+    req: DeploymentRequest,
+    batchSize: number,
+  ): Promise<DeploymentView> {
+    const { components } = this.deps;
+    if (!components.load) throw new ApiError("CONFLICT", "This node cannot store components", {});
+    const manifest = source.config.manifest ?? agent.manifest;
+    if ((manifest as { stateless?: boolean }).stateless !== true) {
+      throw new ApiError(
+        "CONFLICT",
+        `A rolling deployment of '${agent.name}' brings a version that is not stateless: ` +
+          "its instances could not run it (set config.manifest.stateless)",
+        { field: "config.manifest.stateless", agent: agent.name },
+      );
+    }
+    const { hash } = await components.load(source.bytes);
+    const last = versions.at(-1);
+    const label = source.config.version ?? `v${(last?.seq ?? 0) + 1}`;
+    const at = this.#iso();
+    const record: DeploymentRecord = {
+      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
+      agent: agent.name,
+      node: this.deps.nodeId,
+      strategy: JSON.parse(JSON.stringify(req.strategy)),
+      status: "in_progress",
+      stage: 0,
+      stage_started_at: at,
+      weight: 0,
+      ...(last ? { from: ref(last) } : {}),
+      to: { seq: (last?.seq ?? 0) + 1, version: label },
+      ...(req.by === undefined ? {} : { deployed_by: req.by }),
+      started_at: at,
+      updated_at: at,
+    };
+    await this.#put(record);
+    const run: RollingRun = {
+      record,
+      batchSize,
+      next: {
+        component_hash: hash,
+        config: JSON.parse(JSON.stringify({
+          manifest,
+          limits: source.config.limits ?? agent.resource_limits,
+          version: label,
+        })),
+      },
+      source: { ...source, config: { ...source.config, version: label } },
+      ...(req.by === undefined ? {} : { by: req.by }),
+    };
+    this.#rolling.set(record.id, run);
+    this.#publish("deployment.started", record);
+    this.#timer ??= this.#timers.every(() => void this.tick(), this.deps.tickMs ?? 100);
+    return this.#view(record);
+  }
+
+  async #rollingStep(run: RollingRun): Promise<void> {
+    const before = run.record.status;
+    const out = await this.#roller!.step(run);
+    if (out.type === "stage") {
+      await this.#put(out.record, before);
+      this.#publish("deployment.stage", out.record);
+    } else if (out.type === "end") await this.#endRolling(run, out.status, out.reason);
+  }
+
+  async #endRolling(
+    run: RollingRun,
+    status: "completed" | "rolled_back" | "failed",
+    reason?: string,
+  ): Promise<void> {
+    if (!this.#rolling.delete(run.record.id)) return;
+    if (status === "failed") {
+      await this.deps.replicas?.rollout(run.record.agent, undefined, []).catch(() => {});
+    }
+    const to = listVersions(this.deps.state(), run.record.agent).at(-1);
+    const record: DeploymentRecord = {
+      ...this.#finish(run.record, status, reason),
+      weight: status === "completed" ? 100 : 0,
+      ...(status === "completed" && to ? { to: ref(to) } : {}),
+    };
+    run.record = record;
+    await this.#put(record, "in_progress").catch(() => {});
+    this.#publish(
+      status === "completed"
+        ? "deployment.completed"
+        : status === "failed"
+        ? "deployment.failed"
+        : "deployment.rolled_back",
+      record,
+    );
   }
 
   /** A canary or blue-green deployment: the new version starts beside the old one. */
@@ -465,6 +597,8 @@ export class DeploymentService {
    * directory record follows within a commit), with live metrics.
    */
   #view(d: DeploymentRecord): DeploymentView {
+    const rolling = this.#rolling.get(d.id);
+    if (rolling) return deploymentView(rolling.record);
     const run = this.#runs.get(d.id);
     const metrics = run ? this.#liveMetrics(run) : this.#metrics.get(d.id);
     return { ...deploymentView(run?.record ?? d), ...(metrics ? { metrics } : {}) };

@@ -68,10 +68,24 @@ export const MAX_REPLICAS = 16;
 export const ReplicaPlacementSchema = z.strictObject({
   index: z.number().int().min(0).max(MAX_REPLICAS - 1),
   node: NodeIdSchema,
+  /** It runs the version a rolling deployment brings (the agent's `rollout`). */
+  next: z.literal(true).optional(),
 });
 
 /** One instance's place (see {@link ReplicaPlacementSchema}). */
 export type ReplicaPlacement = z.output<typeof ReplicaPlacementSchema>;
+
+/**
+ * The version a rolling deployment of a replicated agent brings, before it is recorded:
+ * its component and its config (manifest and limits, as a version's config).
+ */
+export const RolloutSchema = z.strictObject({
+  component_hash: ComponentHashSchema,
+  config: z.record(z.string().min(1).max(64), z.unknown()),
+});
+
+/** A rolling deployment's version (see {@link RolloutSchema}). */
+export type Rollout = z.output<typeof RolloutSchema>;
 
 /** One hosted agent as the AMS side of the directory knows it. */
 export interface AgentRecord {
@@ -89,6 +103,8 @@ export interface AgentRecord {
    * one instance, the agent's own on `node`.
    */
   instances?: ReplicaPlacement[];
+  /** The version a rolling deployment brings, run by the instances marked `next`. */
+  rollout?: Rollout;
   /** When the agent was registered (from the command). */
   registered_at: string;
   /** When the record last changed (from the command). */
@@ -104,6 +120,7 @@ export const AgentRecordSchema = z.strictObject({
   component_hash: ComponentHashSchema,
   owner: z.string().min(1).max(256).optional(),
   instances: z.array(ReplicaPlacementSchema).min(2).max(MAX_REPLICAS).optional(),
+  rollout: RolloutSchema.optional(),
   registered_at: InstantSchema,
   updated_at: InstantSchema,
 });

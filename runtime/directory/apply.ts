@@ -183,8 +183,11 @@ function applyCommand(
         component_hash: c.component_hash,
         updated_at: c.at,
       };
-      // A version that is not stateless runs as one instance.
+      // A version that is not stateless runs as one instance; a recorded version ends a
+      // rolling deployment's (every instance runs the agent's version again).
       if (after.manifest.stateless !== true) delete after.instances;
+      delete after.rollout;
+      if (after.instances) after.instances = after.instances.map(({ next: _, ...p }) => p);
       putAgent(state, after);
       return ok(after, [{ type: "agent.updated", before, after }]);
     }
@@ -203,7 +206,10 @@ function applyCommand(
       const after: AgentRecord = { ...before, updated_at: c.at };
       if (n > 1) {
         after.instances = own(c.instances).slice().sort((a, b) => a.index - b.index);
+        if (!c.rollout) after.instances = after.instances.map(({ next: _, ...p }) => p);
       } else delete after.instances;
+      if (n > 1 && c.rollout) after.rollout = own(c.rollout);
+      else delete after.rollout;
       putAgent(state, after);
       return ok(after, [{ type: "agent.updated", before, after }]);
     }

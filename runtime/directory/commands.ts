@@ -91,13 +91,19 @@ export const AgentRecordVersionSchema = z.strictObject({
 
 /**
  * Set where the instances of a stateless agent run: `instances` (index 0 to n - 1, each
- * once). One instance clears the placement (the agent runs as itself on its node). Fails
- * `not-registered`; `unsupported-value` when a node is not a member or an index is missing.
+ * once). One instance clears the placement (the agent runs as itself on its node). With
+ * `rollout` (a rolling deployment's version) the instances marked `next` run it; without,
+ * none does. Fails `not-registered`; `unsupported-value` when a node is not a member or an
+ * index is missing.
  */
 export const AgentSetReplicasSchema = z.strictObject({
   type: z.literal("agent.set-replicas"),
   name: AgentNameSchema,
   instances: z.array(ReplicaPlacementSchema).min(1).max(MAX_REPLICAS),
+  rollout: z.strictObject({
+    component_hash: ComponentHashSchema,
+    config: VersionConfigSchema,
+  }).optional(),
   at: InstantSchema,
 });
 

@@ -38,6 +38,8 @@ export {
   NodeIdSchema,
   type ReplicaPlacement,
   ReplicaPlacementSchema,
+  type Rollout,
+  RolloutSchema,
 } from "./agent-record.ts";
 export {
   type AgentVersion,

@@ -287,18 +287,6 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "components" }),
   });
   await agents.restore({ inDoubt: await migration.inDoubt() });
-  const deployments = new DeploymentService({
-    nodeId: config.name,
-    propose: (cmd) => cluster.propose(cmd),
-    state: () => cluster.machine.state,
-    agents,
-    components: store,
-    events,
-  });
-  // What this node had under way when it stopped ends now, saying why (see `recover`).
-  void deployments.recover().catch((e) =>
-    log.warn("could not end the deployments under way before the restart", { error: String(e) })
-  );
   const replicas = new ReplicaHost({
     self: config.name,
     platform,
@@ -322,6 +310,19 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "replicas" }),
   });
   await replicas.start();
+  const deployments = new DeploymentService({
+    nodeId: config.name,
+    propose: (cmd) => cluster.propose(cmd),
+    state: () => cluster.machine.state,
+    agents,
+    components: store,
+    replicas,
+    events,
+  });
+  // What this node had under way when it stopped ends now, saying why (see `recover`).
+  void deployments.recover().catch((e) =>
+    log.warn("could not end the deployments under way before the restart", { error: String(e) })
+  );
   conversations.restoreTrackers();
   await tasks.load();
   await migration.start();

@@ -175,6 +175,13 @@ export class ReplicaHost {
       throw new ApiError("AGENT_NOT_FOUND", `Agent '${name}' not found`, { agent: name });
     }
     requireStateless(name, rec.manifest.stateless, replicas);
+    if (rec.rollout) {
+      throw new ApiError(
+        "CONFLICT",
+        `A rolling deployment of '${name}' is under way: scale it once it ended`,
+        { agent: name, field: "replicas" },
+      );
+    }
     const current = rec.instances?.map((p) => p.node) ?? [rec.node];
     const nodes = replicas > 1 ? placementNodes(rec, this.#liveNodes(), this.deps.loads()) : [];
     const placed = replicas > 1
@@ -203,6 +210,46 @@ export class ReplicaHost {
   /** The placement of agent `name` (empty when it runs as one instance). */
   placement(name: string): ReplicaPlacement[] {
     return getAgent(this.deps.state(), name)?.instances ?? [];
+  }
+
+  /**
+   * Has the instances `indexes` of agent `name` run `next` (a rolling deployment's version:
+   * its component, loaded on this node, and config), the others the agent's version;
+   * without `next`, every instance runs the agent's version again.
+   */
+  async rollout(
+    name: string,
+    next: { component_hash: string; config: Record<string, unknown> } | undefined,
+    indexes: readonly number[],
+  ): Promise<void> {
+    const placed = this.placement(name);
+    if (placed.length < 2) {
+      throw new ApiError("CONFLICT", `Agent '${name}' runs as one instance`, { agent: name });
+    }
+    const res = await this.deps.propose({
+      type: "agent.set-replicas",
+      name,
+      instances: placed.map(({ next: _, ...p }) =>
+        next && indexes.includes(p.index) ? { ...p, next: true as const } : p
+      ),
+      ...(next ? { rollout: next } : {}),
+      at: new Date().toISOString(),
+    });
+    if (!res.ok) {
+      throw new ApiError(
+        "CONFLICT",
+        `The directory refused the instances of '${name}': ${res.message}`,
+        {
+          agent: name,
+        },
+      );
+    }
+  }
+
+  /** The index of the agent's own instance (its `Managed`, not a replica), if placed. */
+  ownIndex(name: string): number | undefined {
+    const rec = getAgent(this.deps.state(), name);
+    return rec?.instances?.find((p) => isOwn(rec, p))?.index;
   }
 
   /**
@@ -326,6 +373,7 @@ export class ReplicaHost {
           handled: v.metrics.messages_processed,
           failed: v.metrics.messages_failed,
           restarts: v.metrics.restarts,
+          component_hash: rec!.component_hash,
         });
         continue;
       }
@@ -379,41 +427,47 @@ export class ReplicaHost {
       for (const p of placed ?? []) if (p.node === self && !isOwn(rec!, p)) want.set(p.index, p);
       for (const [k, inst] of this.#local) {
         if (inst.name !== name) continue;
-        if (!want.has(inst.index) || inst.version.hash !== rec?.component_hash) {
+        const p = want.get(inst.index);
+        if (!p || inst.version.hash !== versionOf(rec!, p).hash) {
           this.#local.delete(k);
           void inst.close();
         }
       }
-      for (const index of want.keys()) {
-        if (this.#local.has(key(name, index))) continue;
-        this.#startInstance(rec!, index);
+      for (const p of want.values()) {
+        if (this.#local.has(key(name, p.index))) continue;
+        this.#startInstance(rec!, p);
       }
     }
   }
 
-  #startInstance(rec: DirectoryAgent, index: number): void {
+  #startInstance(rec: DirectoryAgent, p: ReplicaPlacement): void {
     const { deps } = this;
-    const version = listVersions(deps.state(), rec.name).findLast((v) =>
-      v.component_hash === rec.component_hash
-    );
-    if (!version) {
+    const index = p.index;
+    const want = versionOf(rec, p);
+    const version = want.config
+      ? undefined
+      : listVersions(deps.state(), rec.name).findLast((v) => v.component_hash === want.hash);
+    const config = want.config ?? version?.config;
+    if (!config) {
       deps.log.warn("no recorded version for a replica instance", { agent: rec.name, index });
       return;
     }
-    const manifest = ManifestSchema.parse(version.config.manifest ?? {});
-    const limits = LimitsSchema.parse(version.config.limits ?? {});
+    const manifest = ManifestSchema.parse(config.manifest ?? {});
+    const limits = LimitsSchema.parse(config.limits ?? {});
+    const label = version?.version ?? String(config.version ?? "next");
+    const since = version?.deployed_at ?? rec.updated_at;
     const managed: Managed = newManaged({
       agent_id: `${rec.name}#${index}`,
       name: rec.name,
-      version: version.version,
-      hash: rec.component_hash,
+      version: label,
+      hash: want.hash,
       manifest,
       limits,
       restart: { type: "immediate" } as Managed["record"]["restart"],
       state: "running",
-      deployed_at: version.deployed_at,
-      updated_at: version.deployed_at,
-      deployment_id: version.deployment_id,
+      deployed_at: since,
+      updated_at: since,
+      deployment_id: version?.deployment_id ?? "rolling",
     }, Date.now());
     const inst = new ReplicaInstance(
       {
@@ -432,12 +486,12 @@ export class ReplicaHost {
       },
       rec.name,
       index,
-      { hash: rec.component_hash, manifest, limits },
+      { hash: want.hash, manifest, limits },
       managed,
     );
     this.#local.set(key(rec.name, index), inst);
     void (async () => {
-      await this.#ensureComponent(rec);
+      await this.#ensureComponent(rec, want.hash);
       if (this.#local.get(key(rec.name, index)) === inst) await inst.start();
     })().catch((e) => {
       deps.log.warn("replica instance could not start", {
@@ -449,9 +503,8 @@ export class ReplicaHost {
     });
   }
 
-  async #ensureComponent(rec: DirectoryAgent): Promise<void> {
+  async #ensureComponent(rec: DirectoryAgent, hash: string): Promise<void> {
     const { deps } = this;
-    const hash = rec.component_hash;
     if (await deps.store.has(hash)) return;
     const from = [rec.node, ...(rec.instances ?? []).map((p) => p.node)]
       .filter((n, i, a) => n !== deps.self && a.indexOf(n) === i);
@@ -495,11 +548,15 @@ export class ReplicaHost {
       const next = placeReplicas(current.length, nodes, current);
       if (next.every((n, i) => n === current[i])) continue;
       this.#placing.add(name);
-      const instances = next.map((node, index) => ({ index, node }));
+      // A rolling deployment under way goes on: each index keeps the version it runs.
+      const instances = next.map((node, index) =>
+        rec.instances![index]?.next ? { index, node, next: true as const } : { index, node }
+      );
       this.deps.propose({
         type: "agent.set-replicas",
         name,
         instances,
+        ...(rec.rollout ? { rollout: rec.rollout } : {}),
         at: new Date().toISOString(),
       }).then((res) => {
         if (!res.ok) return;
@@ -516,6 +573,16 @@ export class ReplicaHost {
         })).finally(() => this.#placing.delete(name));
     }
   }
+}
+
+/** The component (and, for a rolling deployment's version, the config) `p` runs. */
+function versionOf(
+  rec: DirectoryAgent,
+  p: ReplicaPlacement,
+): { hash: string; config?: Record<string, unknown> } {
+  return p.next && rec.rollout
+    ? { hash: rec.rollout.component_hash, config: rec.rollout.config }
+    : { hash: rec.component_hash };
 }
 
 /** Whether `p` is the agent's own instance: the lowest index placed on the agent's node. */

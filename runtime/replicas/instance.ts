@@ -135,6 +135,7 @@ export class ReplicaInstance {
       handled: this.handled,
       failed: this.failed,
       restarts: this.restarts,
+      component_hash: this.version.hash,
     };
   }
 

@@ -31,6 +31,8 @@ export const InstanceStatsSchema = z.strictObject({
   failed: z.number().int().min(0),
   /** Times it was replaced after a failure. */
   restarts: z.number().int().min(0),
+  /** The component it runs. */
+  component_hash: ComponentHashSchema.optional(),
 }).meta({ id: "AgentInstance" });
 
 /** One instance's figures. */

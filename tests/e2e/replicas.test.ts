@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { pollUntil } from "../../runtime/async/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
-import { callJson as call } from "../support/http.ts";
+import { base64Of, callJson as call } from "../support/http.ts";
+import { buildWatComponent } from "../../agents/build/mod.ts";
 import { runCliProcess } from "../support/cli-process.ts";
 import { FipaEdgeClient } from "../../client/mod.ts";
 
@@ -158,6 +159,87 @@ Deno.test("replicas of a stateful agent, 0 or over the maximum are refused namin
     assert.equal(view.body.instances, undefined);
     const r = await ask(base, "light", "after-scale-down");
     assert.equal(r.status, 200, JSON.stringify(r.body));
+  } finally {
+    await node.stop();
+  }
+});
+
+const TINY = new URL("../../agents/dist/tiny.wasm", import.meta.url);
+const PRELUDE = new URL("../../agents/tiny/prelude.wat", import.meta.url);
+
+/** A component whose `init` traps: none of its instances ever runs. */
+async function brokenAgent(): Promise<Uint8Array> {
+  const prelude = (await Deno.readTextFile(PRELUDE))
+    .replace('(func (export "init"))', '(func (export "init") unreachable)');
+  return await buildWatComponent(`(module
+  (import "fipa:agent/messaging@0.1.0" "send-message" (func $send (param i32 i32)))
+  ${prelude}
+  (func (export "handle-message") (param $m i32) (result i32) (i32.const 0)))`);
+}
+
+async function rolling(base: string, bytes: Uint8Array, version: string) {
+  const r = await call(base, "POST", "/api/v1/deployments", {
+    agent_id: "roll",
+    wasm_module: base64Of(bytes),
+    version,
+    strategy: { type: "rolling", batch_size: 1 },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return await pollUntil("the deployment ended", async () => {
+    const d = await call(base, "GET", `/api/v1/deployments/${r.body.deployment_id}`);
+    return d.body.status !== "in_progress" ? d.body : undefined;
+  }, { timeoutMs: 30_000 });
+}
+
+Deno.test("rolling across 3 replicas: batches of one complete; a version that cannot start is rolled back", async () => {
+  const node = await spawnNode(["--name", "rep3", "--rate-limit", "off"]);
+  try {
+    const base = node.url;
+    const d = await deploy(base, { name: "roll", manifest: { stateless: true }, replicas: 3 });
+    assert.equal(d.status, 201, JSON.stringify(d.body));
+    const oldHash = d.body.hash;
+    // Every instance counts (the old version) ...
+    const before = await ask(base, "roll", "c-before");
+    assert.deepEqual(before.body.reply.content, { count: 1 });
+
+    const done = await rolling(base, await Deno.readFile(TINY), "2.0.0");
+    assert.equal(done.status, "completed", JSON.stringify(done));
+    assert.equal(done.stage, 2); // the two replicas one by one, then the agent's own
+    assert.deepEqual(done.to_version, { seq: 2, version: "2.0.0" });
+    const view = await call(base, "GET", "/api/v1/agents/roll");
+    assert.notEqual(view.body.hash, oldHash);
+    assert.deepEqual(
+      view.body.instances.map((i: { component_hash: string }) => i.component_hash),
+      [view.body.hash, view.body.hash, view.body.hash],
+    );
+    // ... and every conversation is answered by the new version (an echo) on each instance.
+    for (let i = 0; i < 15; i++) {
+      const r = await ask(base, "roll", `c-after-${i}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.reply.content, "x");
+    }
+
+    const bad = await rolling(base, await brokenAgent(), "3.0.0");
+    assert.equal(bad.status, "rolled_back", JSON.stringify(bad));
+    assert.match(bad.reason, /of the new version failed/);
+    await pollUntil("every instance back on 2.0.0 and running", async () => {
+      const v = await call(base, "GET", "/api/v1/agents/roll");
+      return v.body.instances.every((i: { component_hash: string; state: string }) =>
+          i.component_hash === view.body.hash && i.state === "running"
+        )
+        ? true
+        : undefined;
+    }, { timeoutMs: 20_000 });
+    const versions = await call(base, "GET", "/api/v1/agents/roll/versions");
+    assert.deepEqual(versions.body.versions.map((v: { version: string }) => v.version), [
+      "1.0.0",
+      "2.0.0",
+    ]);
+    for (let i = 0; i < 15; i++) {
+      const r = await ask(base, "roll", `c-back-${i}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.reply.content, "x");
+    }
   } finally {
     await node.stop();
   }
