@@ -36,15 +36,33 @@ export interface RollingReplicas {
   ): Promise<void>;
   /** The index of the agent's own instance (not a replica), if it is placed. */
   ownIndex(name: string): number | undefined;
+  /**
+   * Sends component `hash` (stored here) to every node that runs an instance of `name`, so
+   * that each can start the new version, and carry the deployment on, without this node.
+   */
+  share(name: string, hash: string): Promise<void>;
+  /** Whether this node carries on the deployments of lost nodes (the Raft leader). */
+  carrier(): boolean;
+  /** Whether `node` is lost (the leader's failure detection). */
+  lost(node: string): boolean;
+  /** The rolling deployment's version an agent's instances are taking, if any. */
+  rolloutOf(name: string): { component_hash: string; config: Record<string, unknown> } | undefined;
 }
 
 /** One rolling deployment under way on this node. */
 export interface RollingRun {
   record: DeploymentRecord;
   batchSize: number;
-  /** The new version: its component (stored here) and config. */
+  /** Time between two batches, ms. */
+  pauseMs: number;
+  /** The new version: its component (stored on a node that runs it) and config. */
   next: { component_hash: string; config: Record<string, unknown> };
-  source: { bytes: Uint8Array; config: UpdateConfig; publisherKeyId?: string };
+  /**
+   * What updates the agent's own instance at the end. Absent when another node carries the
+   * deployment on (the node that started it was lost): the version is then recorded in the
+   * directory only.
+   */
+  source?: { bytes: Uint8Array; config: UpdateConfig; publisherKeyId?: string };
   by?: string;
 }
 
@@ -68,6 +86,8 @@ export class RollingRuns {
       },
     ) => Promise<unknown>,
     readonly now: () => number,
+    /** Records `next` as the agent's version in the directory (a carried-on deployment). */
+    readonly record: (name: string, run: RollingRun) => Promise<unknown>,
   ) {}
 
   /** The instances of `run`'s agent as the pure machine sees them (the agent's own left out). */
@@ -102,7 +122,11 @@ export class RollingRuns {
   async step(run: RollingRun): Promise<RollingOutcome> {
     const name = run.record.agent;
     const instances = await this.view(run);
-    const step = nextRollingStep(run.batchSize, instances);
+    const step = nextRollingStep(run.batchSize, instances, {
+      pauseMs: run.pauseMs,
+      lastBatchMs: Date.parse(run.record.stage_started_at),
+      nowMs: this.now(),
+    });
     switch (step.type) {
       case "wait":
         return { type: "none" };
@@ -127,7 +151,8 @@ export class RollingRuns {
         await this.replicas.rollout(name, undefined, []);
         return { type: "end", status: "rolled_back", reason: step.reason };
       case "complete":
-        await this.update(name, { ...run.source, deployedBy: run.by });
+        if (run.source) await this.update(name, { ...run.source, deployedBy: run.by });
+        else await this.record(name, run);
         return { type: "end", status: "completed" };
     }
   }

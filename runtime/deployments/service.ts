@@ -19,7 +19,7 @@ import type {
   DirectoryCommand,
   DirectoryState,
 } from "../directory/mod.ts";
-import { getDeployment, listDeployments, listVersions } from "../directory/mod.ts";
+import { getAgent, getDeployment, listDeployments, listVersions } from "../directory/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import { decide, type DeploymentProgress, requestRollback, startDeployment } from "./decide.ts";
@@ -161,6 +161,7 @@ export class DeploymentService {
   /** The last metrics of deployments run here (kept for the views after they end). */
   readonly #metrics = new Map<string, Record<string, VersionMetrics>>();
   #timer: unknown;
+  #watcher: unknown;
   #ticking = false;
 
   constructor(readonly deps: DeploymentDeps) {
@@ -171,6 +172,7 @@ export class DeploymentService {
         deps.replicas,
         (name, change) => this.deps.agents.update(name, change),
         this.#now,
+        (name, run) => this.#recordRolled(name, run),
       );
     }
   }
@@ -191,6 +193,13 @@ export class DeploymentService {
     this.#timer = undefined;
   }
 
+  /** Stops the ticks and the watch for deployments to carry on. */
+  stop(): void {
+    this.close();
+    this.#timers.clear(this.#watcher);
+    this.#watcher = undefined;
+  }
+
   /** One decision step of every deployment under way here (the timer calls it). */
   async tick(): Promise<void> {
     if (this.#ticking) return;
@@ -200,7 +209,13 @@ export class DeploymentService {
         await this.#step(run).catch((e) => this.#abandon(run, (e as Error).message));
       }
       for (const run of [...this.#rolling.values()]) {
-        await this.#rollingStep(run).catch((e) => this.#endRolling(run, "failed", String(e)));
+        await this.#rollingStep(run).catch((e) => {
+          // Refused for good (the agent went, the directory refused a step): it failed;
+          // anything else (a leader election, a node asked for counts not answering) is
+          // tried again at the next tick.
+          const final = e instanceof ApiError && ["CONFLICT", "AGENT_NOT_FOUND"].includes(e.code);
+          if (final) return this.#endRolling(run, "failed", (e as Error).message);
+        });
       }
     } finally {
       this.#ticking = false;
@@ -391,6 +406,8 @@ export class DeploymentService {
       );
     }
     const { hash } = await components.load(source.bytes);
+    // Every node that runs an instance gets the component first (and can carry it on).
+    await this.deps.replicas!.share(agent.name, hash);
     const last = versions.at(-1);
     const label = source.config.version ?? `v${(last?.seq ?? 0) + 1}`;
     const at = this.#iso();
@@ -413,6 +430,7 @@ export class DeploymentService {
     const run: RollingRun = {
       record,
       batchSize,
+      pauseMs: (req.strategy as { pause?: number }).pause ?? 0,
       next: {
         component_hash: hash,
         config: JSON.parse(JSON.stringify({
@@ -428,6 +446,91 @@ export class DeploymentService {
     this.#publish("deployment.started", record);
     this.#timer ??= this.#timers.every(() => void this.tick(), this.deps.tickMs ?? 100);
     return this.#view(record);
+  }
+
+  /**
+   * Carries on, on the Raft leader, the rolling deployments whose node was lost: the
+   * deployment becomes this node's (`deployment.put`, only while it is still in progress),
+   * its state is in the directory (the record, the strategy, the agent's `rollout` and
+   * which instances run it), and the batches go on; the version is recorded in the
+   * directory at the end. One lost before its first batch (the new component was only on
+   * that node) fails. Started by the node once it runs (see {@link watch}).
+   */
+  async carryOn(): Promise<void> {
+    const replicas = this.deps.replicas;
+    if (!replicas || !this.#roller || !replicas.carrier()) return;
+    const self = this.deps.nodeId;
+    for (const d of listDeployments(this.deps.state())) {
+      if (d.status !== "in_progress" || d.node === self || this.#rolling.has(d.id)) continue;
+      const strategy = d.strategy as { type?: string; batch_size?: number; pause?: number };
+      if (strategy.type !== "rolling" || !replicas.lost(d.node)) continue;
+      const at = this.#iso();
+      const next = replicas.rolloutOf(d.agent);
+      const record: DeploymentRecord = {
+        ...d,
+        node: self,
+        updated_at: at,
+        reason: `carried on by node '${self}': node '${d.node}' was lost`,
+      };
+      const run: RollingRun = {
+        record,
+        batchSize: strategy.batch_size ?? 1,
+        pauseMs: strategy.pause ?? 0,
+        next: next ?? { component_hash: "none", config: {} },
+        ...(d.deployed_by === undefined ? {} : { by: d.deployed_by }),
+      };
+      try {
+        await this.#put(record, "in_progress");
+      } catch {
+        continue; // it ended meanwhile
+      }
+      this.#rolling.set(d.id, run);
+      this.#publish("deployment.carried_on", record);
+      if (!next) {
+        await this.#endRolling(
+          run,
+          "failed",
+          `node '${d.node}' was lost before the first batch; the agent runs the version it ran before`,
+        );
+        continue;
+      }
+      this.#timer ??= this.#timers.every(() => void this.tick(), this.deps.tickMs ?? 100);
+    }
+  }
+
+  /** Checks every `ms` (default 500) for deployments to carry on ({@link carryOn}). */
+  watch(ms = 500): void {
+    if (!this.deps.replicas) return;
+    this.#watcher ??= this.#timers.every(() => {
+      void this.carryOn().catch(() => {});
+    }, ms);
+  }
+
+  /** Records a carried-on rolling deployment's version in the directory. */
+  async #recordRolled(name: string, run: RollingRun): Promise<void> {
+    const rec = getAgent(this.deps.state(), name);
+    if (!rec) throw new ApiError("AGENT_NOT_FOUND", `Agent '${name}' not found`, { agent: name });
+    const res = await this.deps.propose({
+      type: "agent.record-version",
+      name,
+      node: rec.node,
+      ...(run.record.to ? { version: run.record.to.version } : {}),
+      component_hash: run.next.component_hash,
+      manifest: { ...rec.manifest, version: run.record.to?.version, stateless: true },
+      config: run.next.config,
+      deployment_id: run.record.id,
+      ...(run.by === undefined ? {} : { deployed_by: run.by }),
+      at: this.#iso(),
+    });
+    if (!res.ok) {
+      throw new ApiError(
+        "CONFLICT",
+        `The directory refused the version of '${name}': ${res.message}`,
+        {
+          agent: name,
+        },
+      );
+    }
   }
 
   async #rollingStep(run: RollingRun): Promise<void> {
@@ -449,8 +552,10 @@ export class DeploymentService {
       await this.deps.replicas?.rollout(run.record.agent, undefined, []).catch(() => {});
     }
     const to = listVersions(this.deps.state(), run.record.agent).at(-1);
+    // A carried-on deployment keeps saying so.
+    const why = reason ?? (run.source ? undefined : run.record.reason);
     const record: DeploymentRecord = {
-      ...this.#finish(run.record, status, reason),
+      ...this.#finish(run.record, status, why),
       weight: status === "completed" ? 100 : 0,
       ...(status === "completed" && to ? { to: ref(to) } : {}),
     };

@@ -319,6 +319,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     replicas,
     events,
   });
+  deployments.watch();
   // What this node had under way when it stopped ends now, saying why (see `recover`).
   void deployments.recover().catch((e) =>
     log.warn("could not end the deployments under way before the restart", { error: String(e) })
@@ -461,6 +462,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await outbox.stop();
         await Promise.allSettled([...inflight]);
         await migration.stop();
+        deployments.stop();
         await replicas.stop();
         await agents.close();
         await auditing.stop();

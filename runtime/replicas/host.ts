@@ -246,6 +246,43 @@ export class ReplicaHost {
     }
   }
 
+  /** Sends component `hash` (stored here) to every other node running an instance of `name`. */
+  async share(name: string, hash: string): Promise<void> {
+    const bytes = await this.deps.store.original(hash);
+    if (!bytes) {
+      throw new ApiError("CONFLICT", `Component ${hash} is not stored here`, { hash });
+    }
+    const nodes = new Set(this.placement(name).map((p) => p.node));
+    nodes.delete(this.deps.self);
+    await Promise.all([...nodes].map(async (node) => {
+      const addr = this.deps.addressOf(node);
+      if (!addr) return;
+      await this.deps.net.transfer(addr, MIGRATE_PROTOCOL, { type: "component", hash }, bytes, {
+        idleTimeoutMs: 180_000,
+      });
+    }));
+  }
+
+  /** The node of agent `name`'s own instance (its record's node). */
+  homeOf(name: string): string | undefined {
+    return getAgent(this.deps.state(), name)?.node;
+  }
+
+  /** Whether this node carries on the rolling deployments of lost nodes (the leader). */
+  carrier(): boolean {
+    return this.deps.isLeader();
+  }
+
+  /** Whether `node` is lost: not live in this node's view (meaningful on the leader). */
+  lost(node: string): boolean {
+    return !this.#liveNodes().includes(node);
+  }
+
+  /** The version a rolling deployment brings to agent `name`'s instances, if any. */
+  rolloutOf(name: string): { component_hash: string; config: Record<string, unknown> } | undefined {
+    return getAgent(this.deps.state(), name)?.rollout;
+  }
+
   /** The index of the agent's own instance (its `Managed`, not a replica), if placed. */
   ownIndex(name: string): number | undefined {
     const rec = getAgent(this.deps.state(), name);

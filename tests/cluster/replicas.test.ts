@@ -5,7 +5,7 @@
 // on a live node within the failover time; no acknowledged message is lost.
 import assert from "node:assert/strict";
 import { spawnCluster, waitFor } from "../support/cluster-procs.ts";
-import { callJson as call } from "../support/http.ts";
+import { base64Of, callJson as call } from "../support/http.ts";
 
 const REPLICA = new URL("../../agents/dist/tiny-replica.wasm", import.meta.url);
 /** The cluster's failure detection (`--dead-voter-ms`): a node silent this long is lost. */
@@ -122,6 +122,89 @@ Deno.test("3 replicas on 3 nodes: all answer, conversations stay on one instance
     });
     const r = await ask(b, "after-move");
     assert.equal(r.status, 200, JSON.stringify(r.body));
+  } finally {
+    await Promise.all(nodes.map((n) => n.proc.stop()));
+  }
+});
+
+const TINY = new URL("../../agents/dist/tiny.wasm", import.meta.url);
+
+Deno.test("a rolling deployment of a replicated agent is carried on by another node when its node is killed", async () => {
+  const nodes = await spawnCluster(["roll-a", "roll-b", "roll-c"], "rollplat", {
+    FIPA_EDGE_DEAD_VOTER_MS: String(DEAD_MS),
+  });
+  try {
+    const [a, b, c] = nodes.map((n) => n.proc.url);
+    const form = new FormData();
+    form.append("wasm", new Blob([await Deno.readFile(REPLICA)]), "replica.wasm");
+    form.append(
+      "config",
+      JSON.stringify({ name: "roll", manifest: { stateless: true }, replicas: 3 }),
+    );
+    const res = await fetch(`${a}/api/v1/agents`, { method: "POST", body: form });
+    assert.equal(res.status, 201, await res.clone().text());
+    await res.body?.cancel();
+    await waitFor("3 running instances", async () => {
+      const r = await call(b, "GET", "/api/v1/agents/roll");
+      return r.status === 200 && r.body.instances.every((i: Instance) => i.state === "running")
+        ? true
+        : undefined;
+    }, 60_000);
+
+    // Batches of one, 3 s apart: node a drives it, and is killed after the first batch.
+    const started = await call(a, "POST", "/api/v1/deployments", {
+      agent_id: "roll",
+      wasm_module: base64Of(await Deno.readFile(TINY)),
+      version: "2.0.0",
+      strategy: { type: "rolling", batch_size: 1, pause: "3s" },
+    });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    const id = started.body.deployment_id;
+    await waitFor("the first batch", async () => {
+      const d = await call(b, "GET", `/api/v1/deployments/${id}`);
+      return d.body.stage >= 1 ? true : undefined;
+    });
+    await nodes[0].proc.stop("SIGKILL");
+
+    // Another node carries it on to the end, from the directory's state.
+    const done = await waitFor("the deployment completed by another node", async () => {
+      const d = await call(b, "GET", `/api/v1/deployments/${id}`);
+      return d.body.status !== "in_progress" ? d.body : undefined;
+    }, 60_000);
+    assert.equal(done.status, "completed", JSON.stringify(done));
+    assert.notEqual(done.node, "roll-a");
+    assert.match(done.reason, /carried on by node 'roll-[bc]': node 'roll-a' was lost/);
+    const versions = await call(c, "GET", "/api/v1/agents/roll/versions");
+    assert.deepEqual(versions.body.versions.map((v: { version: string }) => v.version), [
+      "1.0.0",
+      "2.0.0",
+    ]);
+    // Every instance runs on b or c, on the new version: each conversation is echoed.
+    const view = await waitFor("every instance on a live node, running 2.0.0", async () => {
+      const r = await call(c, "GET", "/api/v1/agents/roll");
+      const hash = versions.body.versions[1].component_hash;
+      return r.body.instances.every((i: Instance & { component_hash: string }) =>
+          i.node !== "roll-a" && i.state === "running" && i.component_hash === hash
+        )
+        ? r.body
+        : undefined;
+    });
+    assert.equal(view.instances.length, 3);
+    for (let i = 0; i < 12; i++) {
+      const r = await call(
+        [b, c][i % 2],
+        "POST",
+        "/api/v1/messages/send-and-wait?timeout_ms=15000",
+        {
+          performative: "request",
+          receiver: "roll",
+          content: "x",
+          conversation_id: `after-${i}`,
+        },
+      );
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.reply.content, "x");
+    }
   } finally {
     await Promise.all(nodes.map((n) => n.proc.stop()));
   }

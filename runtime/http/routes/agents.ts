@@ -277,7 +277,24 @@ export function agentRoutes(
       request: { params: IdParam },
       responses: { 200: json("The agent"), ...errorResponses(401, 404) },
     },
-    async (c) => c.json(await withInstances(agents.get(c.req.valid("param").id), replicas)),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      let view;
+      try {
+        view = agents.get(id);
+      } catch (e) {
+        // A replicated agent of another node: its instances, from any node.
+        const placed = replicas?.placement(id) ?? [];
+        if (!(e instanceof ApiError) || e.code !== "AGENT_NOT_FOUND" || placed.length < 2) throw e;
+        return c.json({
+          name: id,
+          node: replicas!.homeOf(id),
+          replicas: placed.length,
+          instances: await replicas!.instances(id),
+        });
+      }
+      return c.json(await withInstances(view, replicas));
+    },
   );
 
   defineRoute(
