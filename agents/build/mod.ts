@@ -31,6 +31,7 @@ export const WAT_AGENTS: Record<string, string> = {
   "tiny": "tiny/echo.wat",
   "tiny-counter": "tiny/counter.wat",
   "tiny-replica": "tiny/replica.wat",
+  "tiny-burn": "tiny/burn.wat",
   "tiny-kv": "tiny/kv.wat",
   "tiny-fill": "tiny/fill.wat",
   "tiny-bidder": "tiny/bidder.wat",
