@@ -19,12 +19,16 @@ import type {
   DirectoryCommand,
   DirectoryState,
 } from "../directory/mod.ts";
-import { getAgent, getDeployment, listDeployments, listVersions } from "../directory/mod.ts";
+import { getDeployment, listDeployments, listVersions } from "../directory/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import { decide, type DeploymentProgress, requestRollback, startDeployment } from "./decide.ts";
 import type { Strategy } from "./strategy.ts";
-import { type RollingReplicas, type RollingRun, RollingRuns } from "./rolling-run.ts";
+import type { RollingReplicas } from "./rolling-run.ts";
+import { RollingDeployments } from "./rolling-deployments.ts";
+import { type DeploymentView, deploymentView, metricsOf, type VersionMetrics } from "./view.ts";
+
+export { type DeploymentView, deploymentView, type VersionMetrics } from "./view.ts";
 
 /** What the deployment service needs from the node. */
 export interface DeploymentDeps {
@@ -54,14 +58,6 @@ export interface DeploymentDeps {
   tickMs?: number;
 }
 
-/** What the API shows of one version's outcomes during a deployment. */
-export interface VersionMetrics {
-  handled: number;
-  errors: number;
-  success_rate: number;
-  p99_ms: number;
-}
-
 /** A canary or blue-green deployment under way on this node. */
 interface Run {
   record: DeploymentRecord;
@@ -86,69 +82,6 @@ export interface DeploymentRequest {
   by?: string;
 }
 
-/** A deployment as the API shows it. */
-export interface DeploymentView {
-  deployment_id: string;
-  agent_id: string;
-  node: string;
-  status: DeploymentRecord["status"];
-  strategy: Record<string, unknown>;
-  stage: number;
-  /** Share of new conversations per version label, percent. */
-  traffic: Record<string, number>;
-  from_version?: { seq: number; version: string };
-  to_version?: { seq: number; version: string };
-  reason?: string;
-  deployed_by?: string;
-  started_at: string;
-  updated_at: string;
-  finished_at?: string;
-  /** Per version label, while the node that runs it has them. */
-  metrics?: Record<string, VersionMetrics>;
-}
-
-/** The 99th percentile of `xs` (0 for none). */
-function p99(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return Math.round(
-    sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] * 1000,
-  ) /
-    1000;
-}
-
-function metricsOf(s: { handled: number; errors: number; latencies: number[] }): VersionMetrics {
-  return {
-    handled: s.handled,
-    errors: s.errors,
-    success_rate: s.handled ? (s.handled - s.errors) / s.handled : 1,
-    p99_ms: p99(s.latencies),
-  };
-}
-
-/** The API view of a deployment record. */
-export function deploymentView(d: DeploymentRecord): DeploymentView {
-  const traffic: Record<string, number> = {};
-  if (d.from) traffic[d.from.version] = 100 - d.weight;
-  if (d.to) traffic[d.to.version] = (traffic[d.to.version] ?? 0) + d.weight;
-  return {
-    deployment_id: d.id,
-    agent_id: d.agent,
-    node: d.node,
-    status: d.status,
-    strategy: d.strategy,
-    stage: d.stage,
-    traffic,
-    ...(d.from ? { from_version: d.from } : {}),
-    ...(d.to ? { to_version: d.to } : {}),
-    ...(d.reason === undefined ? {} : { reason: d.reason }),
-    ...(d.deployed_by === undefined ? {} : { deployed_by: d.deployed_by }),
-    started_at: d.started_at,
-    updated_at: d.updated_at,
-    ...(d.finished_at === undefined ? {} : { finished_at: d.finished_at }),
-  };
-}
-
 const ref = (v: AgentVersion | undefined) => v && { seq: v.seq, version: v.version };
 
 /** Creates, lists and rolls back deployments. */
@@ -156,8 +89,7 @@ export class DeploymentService {
   readonly #now: () => number;
   readonly #timers: Timers;
   readonly #runs = new Map<string, Run>();
-  readonly #rolling = new Map<string, RollingRun>();
-  readonly #roller?: RollingRuns;
+  readonly #rolling?: RollingDeployments;
   /** The last metrics of deployments run here (kept for the views after they end). */
   readonly #metrics = new Map<string, Record<string, VersionMetrics>>();
   #timer: unknown;
@@ -168,12 +100,22 @@ export class DeploymentService {
     this.#now = deps.now ?? Date.now;
     this.#timers = deps.timers ?? UNREF_TIMERS;
     if (deps.replicas) {
-      this.#roller = new RollingRuns(
-        deps.replicas,
-        (name, change) => this.deps.agents.update(name, change),
-        this.#now,
-        (name, run) => this.#recordRolled(name, run),
-      );
+      this.#rolling = new RollingDeployments({
+        nodeId: deps.nodeId,
+        state: () => deps.state(),
+        propose: (cmd) => deps.propose(cmd),
+        replicas: deps.replicas,
+        components: deps.components,
+        update: (name, change) => deps.agents.update(name, change),
+        now: () => this.#now(),
+        put: (d, expected) => this.#put(d, expected),
+        publish: (type, d) => this.#publish(type, d),
+        finish: (d, status, reason) => this.#finish(d, status, reason),
+        newRecord: (agent, req, weight, last, to) => this.#newRecord(agent, req, weight, last, to),
+        ticking: () => {
+          this.#timer ??= this.#timers.every(() => void this.tick(), this.deps.tickMs ?? 100);
+        },
+      });
     }
   }
 
@@ -208,18 +150,10 @@ export class DeploymentService {
       for (const run of [...this.#runs.values()]) {
         await this.#step(run).catch((e) => this.#abandon(run, (e as Error).message));
       }
-      for (const run of [...this.#rolling.values()]) {
-        await this.#rollingStep(run).catch((e) => {
-          // Refused for good (the agent went, the directory refused a step): it failed;
-          // anything else (a leader election, a node asked for counts not answering) is
-          // tried again at the next tick.
-          const final = e instanceof ApiError && ["CONFLICT", "AGENT_NOT_FOUND"].includes(e.code);
-          if (final) return this.#endRolling(run, "failed", (e as Error).message);
-        });
-      }
+      await this.#rolling?.tick();
     } finally {
       this.#ticking = false;
-      if (this.#runs.size === 0 && this.#rolling.size === 0) this.close();
+      if (this.#runs.size === 0 && (this.#rolling?.runs.size ?? 0) === 0) this.close();
     }
   }
 
@@ -269,27 +203,20 @@ export class DeploymentService {
       return await this.#startSideBySide(agent.name, versions, source, req);
     }
     if (
-      req.strategy.type === "rolling" && this.#roller &&
+      req.strategy.type === "rolling" && this.#rolling &&
       (this.deps.replicas?.placement(agent.name).length ?? 0) > 1
     ) {
-      return await this.#startRolling(agent, versions, source, req, req.strategy.batch_size);
+      const record = await this.#rolling.start(
+        agent,
+        versions,
+        source,
+        req,
+        req.strategy.batch_size,
+      );
+      return this.#view(record);
     }
-    const at = this.#iso();
     const started = startDeployment(req.strategy, this.#now());
-    let record: DeploymentRecord = {
-      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
-      agent: agent.name,
-      node: this.deps.nodeId,
-      strategy: JSON.parse(JSON.stringify(req.strategy)),
-      status: "in_progress",
-      stage: 0,
-      stage_started_at: at,
-      weight: 0,
-      ...(versions.length ? { from: ref(versions.at(-1)) } : {}),
-      ...(req.by === undefined ? {} : { deployed_by: req.by }),
-      started_at: at,
-      updated_at: at,
-    };
+    let record = this.#newRecord(agent.name, req, 0, versions.at(-1));
     await this.#put(record);
     this.#publish("deployment.started", record);
     try {
@@ -328,12 +255,8 @@ export class DeploymentService {
       await this.#end(run, "rolled_back", "rollback requested");
       return this.#view(run.record);
     }
-    const rolling = this.#rolling.get(id);
-    if (rolling) {
-      await this.deps.replicas!.rollout(rolling.record.agent, undefined, []);
-      await this.#endRolling(rolling, "rolled_back", "rollback requested");
-      return this.#view(rolling.record);
-    }
+    const rolled = await this.#rolling?.rollback(id);
+    if (rolled) return this.#view(rolled);
     const d = this.#record(id);
     if (d.node !== this.deps.nodeId) {
       throw new ApiError(
@@ -384,191 +307,14 @@ export class DeploymentService {
   }
 
   /**
-   * A rolling deployment of a replicated agent: the new component is stored here and its
-   * instances take it in batches of `batchSize` (see `rolling-run.ts`).
+   * Checks every `ms` (default 500) for rolling deployments of lost nodes to carry on (on
+   * the Raft leader; see `RollingDeployments.carryOn`).
    */
-  async #startRolling(
-    agent: { name: string; manifest: Record<string, unknown>; resource_limits: unknown },
-    versions: readonly AgentVersion[],
-    source: Run["source"],
-    req: DeploymentRequest,
-    batchSize: number,
-  ): Promise<DeploymentView> {
-    const { components } = this.deps;
-    if (!components.load) throw new ApiError("CONFLICT", "This node cannot store components", {});
-    const manifest = source.config.manifest ?? agent.manifest;
-    if ((manifest as { stateless?: boolean }).stateless !== true) {
-      throw new ApiError(
-        "CONFLICT",
-        `A rolling deployment of '${agent.name}' brings a version that is not stateless: ` +
-          "its instances could not run it (set config.manifest.stateless)",
-        { field: "config.manifest.stateless", agent: agent.name },
-      );
-    }
-    const { hash } = await components.load(source.bytes);
-    // Every node that runs an instance gets the component first (and can carry it on).
-    await this.deps.replicas!.share(agent.name, hash);
-    const last = versions.at(-1);
-    const label = source.config.version ?? `v${(last?.seq ?? 0) + 1}`;
-    const at = this.#iso();
-    const record: DeploymentRecord = {
-      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
-      agent: agent.name,
-      node: this.deps.nodeId,
-      strategy: JSON.parse(JSON.stringify(req.strategy)),
-      status: "in_progress",
-      stage: 0,
-      stage_started_at: at,
-      weight: 0,
-      ...(last ? { from: ref(last) } : {}),
-      to: { seq: (last?.seq ?? 0) + 1, version: label },
-      ...(req.by === undefined ? {} : { deployed_by: req.by }),
-      started_at: at,
-      updated_at: at,
-    };
-    await this.#put(record);
-    const run: RollingRun = {
-      record,
-      batchSize,
-      pauseMs: (req.strategy as { pause?: number }).pause ?? 0,
-      next: {
-        component_hash: hash,
-        config: JSON.parse(JSON.stringify({
-          manifest,
-          limits: source.config.limits ?? agent.resource_limits,
-          version: label,
-        })),
-      },
-      source: { ...source, config: { ...source.config, version: label } },
-      ...(req.by === undefined ? {} : { by: req.by }),
-    };
-    this.#rolling.set(record.id, run);
-    this.#publish("deployment.started", record);
-    this.#timer ??= this.#timers.every(() => void this.tick(), this.deps.tickMs ?? 100);
-    return this.#view(record);
-  }
-
-  /**
-   * Carries on, on the Raft leader, the rolling deployments whose node was lost: the
-   * deployment becomes this node's (`deployment.put`, only while it is still in progress),
-   * its state is in the directory (the record, the strategy, the agent's `rollout` and
-   * which instances run it), and the batches go on; the version is recorded in the
-   * directory at the end. One lost before its first batch (the new component was only on
-   * that node) fails. Started by the node once it runs (see {@link watch}).
-   */
-  async carryOn(): Promise<void> {
-    const replicas = this.deps.replicas;
-    if (!replicas || !this.#roller || !replicas.carrier()) return;
-    const self = this.deps.nodeId;
-    for (const d of listDeployments(this.deps.state())) {
-      if (d.status !== "in_progress" || d.node === self || this.#rolling.has(d.id)) continue;
-      const strategy = d.strategy as { type?: string; batch_size?: number; pause?: number };
-      if (strategy.type !== "rolling" || !replicas.lost(d.node)) continue;
-      const at = this.#iso();
-      const next = replicas.rolloutOf(d.agent);
-      const record: DeploymentRecord = {
-        ...d,
-        node: self,
-        updated_at: at,
-        reason: `carried on by node '${self}': node '${d.node}' was lost`,
-      };
-      const run: RollingRun = {
-        record,
-        batchSize: strategy.batch_size ?? 1,
-        pauseMs: strategy.pause ?? 0,
-        next: next ?? { component_hash: "none", config: {} },
-        ...(d.deployed_by === undefined ? {} : { by: d.deployed_by }),
-      };
-      try {
-        await this.#put(record, "in_progress");
-      } catch {
-        continue; // it ended meanwhile
-      }
-      this.#rolling.set(d.id, run);
-      this.#publish("deployment.carried_on", record);
-      if (!next) {
-        await this.#endRolling(
-          run,
-          "failed",
-          `node '${d.node}' was lost before the first batch; the agent runs the version it ran before`,
-        );
-        continue;
-      }
-      this.#timer ??= this.#timers.every(() => void this.tick(), this.deps.tickMs ?? 100);
-    }
-  }
-
-  /** Checks every `ms` (default 500) for deployments to carry on ({@link carryOn}). */
   watch(ms = 500): void {
     if (!this.deps.replicas) return;
     this.#watcher ??= this.#timers.every(() => {
-      void this.carryOn().catch(() => {});
+      void this.#rolling?.carryOn().catch(() => {});
     }, ms);
-  }
-
-  /** Records a carried-on rolling deployment's version in the directory. */
-  async #recordRolled(name: string, run: RollingRun): Promise<void> {
-    const rec = getAgent(this.deps.state(), name);
-    if (!rec) throw new ApiError("AGENT_NOT_FOUND", `Agent '${name}' not found`, { agent: name });
-    const res = await this.deps.propose({
-      type: "agent.record-version",
-      name,
-      node: rec.node,
-      ...(run.record.to ? { version: run.record.to.version } : {}),
-      component_hash: run.next.component_hash,
-      manifest: { ...rec.manifest, version: run.record.to?.version, stateless: true },
-      config: run.next.config,
-      deployment_id: run.record.id,
-      ...(run.by === undefined ? {} : { deployed_by: run.by }),
-      at: this.#iso(),
-    });
-    if (!res.ok) {
-      throw new ApiError(
-        "CONFLICT",
-        `The directory refused the version of '${name}': ${res.message}`,
-        {
-          agent: name,
-        },
-      );
-    }
-  }
-
-  async #rollingStep(run: RollingRun): Promise<void> {
-    const before = run.record.status;
-    const out = await this.#roller!.step(run);
-    if (out.type === "stage") {
-      await this.#put(out.record, before);
-      this.#publish("deployment.stage", out.record);
-    } else if (out.type === "end") await this.#endRolling(run, out.status, out.reason);
-  }
-
-  async #endRolling(
-    run: RollingRun,
-    status: "completed" | "rolled_back" | "failed",
-    reason?: string,
-  ): Promise<void> {
-    if (!this.#rolling.delete(run.record.id)) return;
-    if (status === "failed") {
-      await this.deps.replicas?.rollout(run.record.agent, undefined, []).catch(() => {});
-    }
-    const to = listVersions(this.deps.state(), run.record.agent).at(-1);
-    // A carried-on deployment keeps saying so.
-    const why = reason ?? (run.source ? undefined : run.record.reason);
-    const record: DeploymentRecord = {
-      ...this.#finish(run.record, status, why),
-      weight: status === "completed" ? 100 : 0,
-      ...(status === "completed" && to ? { to: ref(to) } : {}),
-    };
-    run.record = record;
-    await this.#put(record, "in_progress").catch(() => {});
-    this.#publish(
-      status === "completed"
-        ? "deployment.completed"
-        : status === "failed"
-        ? "deployment.failed"
-        : "deployment.rolled_back",
-      record,
-    );
   }
 
   /** A canary or blue-green deployment: the new version starts beside the old one. */
@@ -582,23 +328,8 @@ export class DeploymentService {
     const { version } = await this.deps.agents.startNext(agent, source, started.progress.weight);
     // The first stage runs from when the new version runs (starting it can take a while).
     started.progress.stageStartedMs = this.#now();
-    const at = this.#iso();
     const last = versions.at(-1);
-    const record: DeploymentRecord = {
-      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
-      agent,
-      node: this.deps.nodeId,
-      strategy: JSON.parse(JSON.stringify(req.strategy)),
-      status: "in_progress",
-      stage: 0,
-      stage_started_at: at,
-      weight: started.progress.weight,
-      ...(last ? { from: ref(last) } : {}),
-      to: { seq: (last?.seq ?? 0) + 1, version },
-      ...(req.by === undefined ? {} : { deployed_by: req.by }),
-      started_at: at,
-      updated_at: at,
-    };
+    const record = this.#newRecord(agent, req, started.progress.weight, last, version);
     try {
       await this.#put(record);
     } catch (e) {
@@ -702,7 +433,7 @@ export class DeploymentService {
    * directory record follows within a commit), with live metrics.
    */
   #view(d: DeploymentRecord): DeploymentView {
-    const rolling = this.#rolling.get(d.id);
+    const rolling = this.#rolling?.runs.get(d.id);
     if (rolling) return deploymentView(rolling.record);
     const run = this.#runs.get(d.id);
     const metrics = run ? this.#liveMetrics(run) : this.#metrics.get(d.id);
@@ -769,6 +500,32 @@ export class DeploymentService {
       bytes,
       config: UpdateConfigSchema.parse({ ...config, version: v.version }),
       ...(typeof publisher_key_id === "string" ? { publisherKeyId: publisher_key_id } : {}),
+    };
+  }
+
+  /** A new deployment of `agent` under way from `last` (to the version labelled `to`). */
+  #newRecord(
+    agent: string,
+    req: Pick<DeploymentRequest, "strategy" | "by">,
+    weight: number,
+    last: AgentVersion | undefined,
+    to?: string,
+  ): DeploymentRecord {
+    const at = this.#iso();
+    return {
+      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
+      agent,
+      node: this.deps.nodeId,
+      strategy: JSON.parse(JSON.stringify(req.strategy)),
+      status: "in_progress",
+      stage: 0,
+      stage_started_at: at,
+      weight,
+      ...(last ? { from: ref(last) } : {}),
+      ...(to === undefined ? {} : { to: { seq: (last?.seq ?? 0) + 1, version: to } }),
+      ...(req.by === undefined ? {} : { deployed_by: req.by }),
+      started_at: at,
+      updated_at: at,
     };
   }
 

@@ -15,6 +15,7 @@
  * @module
  */
 import { type AgentIdentifier, aid } from "../acl/mod.ts";
+import type { PeerRoute } from "../cluster/mod.ts";
 import { type TimerHandle, UNREF_TIMERS } from "../async/mod.ts";
 import {
   type AgentManager,
@@ -70,13 +71,7 @@ export interface ReplicaHostDeps {
   loads(): { id: string; load: number }[];
   router: MessageRouter;
   /** Forwards to a node (the peer route's). */
-  forward(
-    node: string,
-    d: Delivery,
-    r: AgentIdentifier,
-    local: string,
-    instance?: number,
-  ): Promise<void>;
+  forward: PeerRoute["forward"];
   net: NetNode;
   addressOf(node: string): string | undefined;
   isTrustedPeer(peer: string): boolean;

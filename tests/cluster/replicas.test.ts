@@ -18,6 +18,16 @@ interface Instance {
   handled: number;
 }
 
+/** Deploys the tiny replica agent as `name`, stateless, with 3 replicas; its view. */
+async function deployReplicated(base: string, name: string) {
+  const form = new FormData();
+  form.append("wasm", new Blob([await Deno.readFile(REPLICA)]), "replica.wasm");
+  form.append("config", JSON.stringify({ name, manifest: { stateless: true }, replicas: 3 }));
+  const res = await fetch(`${base}/api/v1/agents`, { method: "POST", body: form });
+  assert.equal(res.status, 201, await res.clone().text());
+  return await res.json();
+}
+
 async function instances(base: string): Promise<Instance[]> {
   const r = await call(base, "GET", "/api/v1/agents/rep");
   assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -39,15 +49,7 @@ Deno.test("3 replicas on 3 nodes: all answer, conversations stay on one instance
   });
   try {
     const [a, b, c] = nodes.map((n) => n.proc.url);
-    const form = new FormData();
-    form.append("wasm", new Blob([await Deno.readFile(REPLICA)]), "replica.wasm");
-    form.append(
-      "config",
-      JSON.stringify({ name: "rep", manifest: { stateless: true }, replicas: 3 }),
-    );
-    const res = await fetch(`${a}/api/v1/agents`, { method: "POST", body: form });
-    assert.equal(res.status, 201, await res.clone().text());
-    const deployed = await res.json();
+    const deployed = await deployReplicated(a, "rep");
     // Spread over the live nodes: one instance on each.
     assert.deepEqual(
       deployed.instances.map((i: Instance) => i.node).sort(),
@@ -135,15 +137,7 @@ Deno.test("a rolling deployment of a replicated agent is carried on by another n
   });
   try {
     const [a, b, c] = nodes.map((n) => n.proc.url);
-    const form = new FormData();
-    form.append("wasm", new Blob([await Deno.readFile(REPLICA)]), "replica.wasm");
-    form.append(
-      "config",
-      JSON.stringify({ name: "roll", manifest: { stateless: true }, replicas: 3 }),
-    );
-    const res = await fetch(`${a}/api/v1/agents`, { method: "POST", body: form });
-    assert.equal(res.status, 201, await res.clone().text());
-    await res.body?.cancel();
+    await deployReplicated(a, "roll");
     await waitFor("3 running instances", async () => {
       const r = await call(b, "GET", "/api/v1/agents/roll");
       return r.status === 200 && r.body.instances.every((i: Instance) => i.state === "running")
