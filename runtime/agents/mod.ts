@@ -15,6 +15,7 @@ export {
   AgentLocalNameSchema,
   type DeployConfig,
   DeployConfigSchema,
+  ReplicasSchema,
   type UpdateConfig,
   UpdateConfigSchema,
 } from "./deploy-config.ts";
@@ -52,3 +53,5 @@ export {
   messageRecord,
 } from "./agent-log.ts";
 export { declinedReply } from "./not-understood.ts";
+export { type Managed, newManaged } from "./managed.ts";
+export { failedOn } from "./mailbox.ts";

@@ -48,6 +48,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     audit: "agent.reload",
   },
   "GET /api/v1/agents/{id}/logs": { action: "read", param: "id", agent: true },
+  "PUT /api/v1/agents/{id}/scale": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.scale",
+  },
   "PUT /api/v1/agents/{id}": {
     action: "deploy",
     param: "id",
@@ -246,13 +252,13 @@ export function accessMiddleware(
 ): MiddlewareHandler<AppEnv> | undefined {
   if (access.action === "public") return undefined;
   const { action, param, agent } = access;
-  return async (c, next) => {
+  return (c, next) => {
     let target: string | undefined;
     if (param !== undefined) {
       target = c.req.param(param) ?? "";
       if (agent) target = (resolvers.get(app) ?? ((r: string) => r))(target);
     }
-    authorize(c, action, target);
-    await next();
+    authorize(c, action, target); // a refusal throws: Hono's compose turns it into the error
+    return next();
   };
 }
