@@ -67,6 +67,12 @@ function takeBatch(queue: Queued[]): Queued[] {
 export class AuditLog {
   #tail: Promise<unknown> = Promise.resolve();
   #queue: Queued[] = [];
+  /**
+   * The head as this log last wrote it, with its versionstamp: the next write checks that
+   * versionstamp instead of reading the head first (one KV read less per batch). Another
+   * writer of the same head makes the check fail; the write then reads the head again.
+   */
+  #head: { at: ChainAnchor; versionstamp: string } | undefined;
 
   constructor(
     readonly kv: Deno.Kv,
@@ -107,9 +113,9 @@ export class AuditLog {
 
   async #store(events: AuditEvent[]): Promise<AuditRecord[]> {
     for (;;) {
-      const head = await this.kv.get<ChainAnchor>(HEAD);
-      let at = head.value ?? ORIGIN;
-      const op = this.kv.atomic().check(head);
+      const head = this.#head ?? await this.#readHead();
+      let at = head.at;
+      const op = this.kv.atomic().check({ key: HEAD, versionstamp: head.versionstamp });
       const recs = events.map((ev) => {
         const rec = chainNext(at, ev);
         at = { seq: rec.seq, hash: rec.hash };
@@ -117,8 +123,18 @@ export class AuditLog {
         return rec;
       });
       const r = await op.set(HEAD, at).commit();
-      if (r.ok) return recs;
+      if (r.ok) {
+        this.#head = { at, versionstamp: r.versionstamp };
+        return recs;
+      }
+      this.#head = undefined;
     }
+  }
+
+  /** The stored head and its versionstamp (`null`: no record yet). */
+  async #readHead(): Promise<{ at: ChainAnchor; versionstamp: string | null }> {
+    const head = await this.kv.get<ChainAnchor>(HEAD);
+    return { at: head.value ?? ORIGIN, versionstamp: head.versionstamp };
   }
 
   /** Records in seq order that match `q`, one page. */

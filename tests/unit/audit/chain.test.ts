@@ -171,3 +171,32 @@ Deno.test("the KV log stores appends made during a write together, in order, and
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the KV log reads its head once, and a head another writer moved is read again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fipa-edge-audit-" });
+  const kv = await Deno.openKv(`${dir}/audit.kv`);
+  try {
+    const get = kv.get.bind(kv);
+    let reads = 0;
+    kv.get = ((key: Deno.KvKey) => {
+      reads++;
+      return get(key);
+    }) as typeof kv.get;
+    const a = new AuditLog(kv, { retentionDays: 0 });
+    const b = new AuditLog(kv, { retentionDays: 0 });
+    const append = (log: AuditLog, i: number) =>
+      log.append({ actor: "alice", action: "agent.deploy", target: `a${i}`, outcome: "ok" });
+    for (let i = 1; i <= 5; i++) await append(a, i);
+    assert.equal(reads, 1, "one head read for five appends in a row");
+    // b writes behind a's back: a's remembered head is stale, its check fails, it reads again.
+    assert.equal((await append(b, 6)).seq, 6);
+    assert.equal((await append(a, 7)).seq, 7);
+    assert.equal((await append(b, 8)).seq, 8);
+    const v = await a.verify();
+    assert.equal(v.ok, true);
+    assert.equal(v.checked, 8);
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
