@@ -54,12 +54,17 @@ export class Lifecycle {
    * Brings back the agents persisted on this node: those that were running start again from
    * their last snapshot when they have one (fresh otherwise), hibernated ones wake on their
    * next message. Agents named in `inDoubt` (a move was under way when the node stopped)
-   * come back paused, holding their messages, until {@link resolveMove} decides.
+   * come back paused, holding their messages, until {@link resolveMove} decides. Those
+   * `defer` names are tracked but not started: {@link realign} starts them.
    */
-  async restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
+  async restore(
+    opts: { inDoubt?: Iterable<string>; defer?: (r: AgentRecord) => boolean } = {},
+  ): Promise<void> {
     const doubt = new Set(opts.inDoubt ?? []);
     for (const record of await this.store.records()) {
       const m = this.registry.track(record);
+      // Its version and whether it runs here are the directory's to say (see realign).
+      if (opts.defer?.(record) && !doubt.has(record.name)) continue;
       if (doubt.has(record.name)) {
         m.hold = {
           reason: "recover",
@@ -84,6 +89,49 @@ export class Lifecycle {
         }
       }
     }
+  }
+
+  /**
+   * Brings the agent's own instance in line with what `decide` says of its record: `record`,
+   * a version to take first (its storage carries over, its memory does not; nothing is
+   * recorded in the directory, which holds it already), and whether the instance runs here
+   * (started from its last checkpoint when it keeps its version, stopped otherwise; an agent
+   * stopped or failed on purpose stays so). Under the agent's lifecycle lock; whether
+   * anything changed, or `busy`: the agent is held (moving, its Worker being replaced) or
+   * the node is closing, and nothing was done (ask again later).
+   */
+  realign(
+    ref: string,
+    decide: (current: AgentRecord) => Promise<{ run: boolean; record?: AgentRecord }>,
+  ): Promise<"changed" | "unchanged" | "busy"> {
+    const m = this.registry.find(ref);
+    return this.registry.serial(m, async () => {
+      if (m.hold || this.registry.closed) return "busy";
+      const { run, record } = await decide(m.record);
+      if (m.hold || this.registry.closed) return "busy";
+      const wanted = run && (m.record.state === "running" || m.record.state === "loaded");
+      if (!record && wanted === (m.handle !== undefined)) return "unchanged";
+      if (m.handle) {
+        await this.#drain(m.handle, 5_000);
+        await m.ckpt?.flush().catch(() => {});
+        await this.instances.drop(m);
+      }
+      if (record) {
+        await this.store.putRecord(record);
+        m.record = record;
+      }
+      if (wanted) {
+        try {
+          await this.instances.activate(
+            m,
+            record ? undefined : await this.instances.lastSnapshot(m),
+          );
+        } catch (e) {
+          this.supervisor.markFailed(m, "trap", `could not start: ${(e as Error).message}`);
+        }
+      }
+      return "changed";
+    });
   }
 
   /** Deploys a new agent from component bytes. */

@@ -23,7 +23,7 @@ import { Outgoing } from "./outgoing.ts";
 import { AgentLogs, messageRecord } from "./agent-log.ts";
 import { agentTimers, loadStoredTimers } from "./agent-timers.ts";
 import type { DurableTimers } from "../timers/mod.ts";
-import type { AgentState } from "./record.ts";
+import type { AgentRecord, AgentState } from "./record.ts";
 import { AgentRegistry, byName } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
 import type { AgentView } from "./view.ts";
@@ -175,12 +175,25 @@ export class AgentManager {
    * back paused, holding their messages, until {@link resumeAfterMove} or
    * {@link releaseMoved} decides.
    */
-  async restore(opts: { inDoubt?: Iterable<string> } = {}): Promise<void> {
+  async restore(
+    opts: { inDoubt?: Iterable<string>; defer?: (r: AgentRecord) => boolean } = {},
+  ): Promise<void> {
     await this.#lifecycle.restore(opts);
     // Their timers too: those due while the node was down fire now.
     for (const [name, table] of await loadStoredTimers(this.deps.kv, (n) => this.has(n))) {
       this.timers.load(name, table);
     }
+  }
+
+  /**
+   * Brings the agent's own instance in line with `decide` (a version to take, whether it
+   * runs here): see {@link Lifecycle.realign}. Whether anything changed (`busy`: not now).
+   */
+  realign(
+    ref: string,
+    decide: (current: AgentRecord) => Promise<{ run: boolean; record?: AgentRecord }>,
+  ): Promise<"changed" | "unchanged" | "busy"> {
+    return this.#lifecycle.realign(ref, decide);
   }
 
   /** Deploys a new agent from component bytes. */

@@ -43,7 +43,7 @@ export {
 } from "./contract.ts";
 export { type AgentView, toView } from "./view.ts";
 export { componentHashesInUse } from "./component-use.ts";
-export { automaticVersion, manifestSummary, versionConfig } from "./versions.ts";
+export { automaticVersion, manifestSummary, recordOfVersion, versionConfig } from "./versions.ts";
 export {
   AGENT_LOG_CONTENT_CHARS,
   type AgentLogEntry,

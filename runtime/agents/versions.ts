@@ -4,6 +4,8 @@
  * @module
  */
 import type { AgentVersion, ManifestSummary } from "../directory/mod.ts";
+import { LimitsSchema, ManifestSchema } from "../sandbox/mod.ts";
+import { RestartStrategySchema } from "./restart.ts";
 import type { UpdateConfig } from "./deploy-config.ts";
 import type { AgentRecord } from "./record.ts";
 
@@ -65,5 +67,33 @@ export function nextVersionRecord(
     limits: c.limits ?? current.limits,
     restart: c.restart ?? current.restart,
     hibernate_after_seconds: c.hibernate_after_seconds ?? current.hibernate_after_seconds,
+  };
+}
+
+/**
+ * The record of an agent that takes recorded version `v` (the inverse of
+ * {@link versionConfig}): its component, label, deployment and config; a config field the
+ * version lacks or that does not parse stays as in `current`.
+ */
+export function recordOfVersion(current: AgentRecord, v: AgentVersion): AgentRecord {
+  const c = v.config;
+  const manifest = ManifestSchema.safeParse(c.manifest);
+  const limits = LimitsSchema.safeParse(c.limits);
+  const restart = RestartStrategySchema.safeParse(c.restart);
+  const hibernate = typeof c.hibernate_after_seconds === "number"
+    ? c.hibernate_after_seconds
+    : current.hibernate_after_seconds;
+  const { publisher_key_id: _was, ...kept } = current;
+  return {
+    ...kept,
+    ...(typeof c.publisher_key_id === "string" ? { publisher_key_id: c.publisher_key_id } : {}),
+    hash: v.component_hash,
+    version: v.version,
+    manifest: manifest.success ? manifest.data : current.manifest,
+    limits: limits.success ? limits.data : current.limits,
+    restart: restart.success ? restart.data : current.restart,
+    ...(hibernate === undefined ? {} : { hibernate_after_seconds: hibernate }),
+    updated_at: v.deployed_at,
+    deployment_id: v.deployment_id,
   };
 }

@@ -286,7 +286,6 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     inUse: () => componentsInUse({ kv, keeper, directory: () => cluster.machine.state }),
     log: log.child({ component: "components" }),
   });
-  await agents.restore({ inDoubt: await migration.inDoubt() });
   const replicas = new ReplicaHost({
     self: config.name,
     platform,
@@ -294,6 +293,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     onDirectoryEvents: (fn) => cluster.machine.onEvents(fn),
     propose: (cmd) => cluster.propose(cmd),
     isLeader: () => cluster.status().role === "leader",
+    linearizableRead: () => cluster.linearizableRead(),
     members: () => listMembers(cluster.machine.state).map((m) => m.id),
     health: () => cluster.health(),
     deadAfterMs: config.deadVoterMs,
@@ -308,6 +308,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     agents,
     events,
     log: log.child({ component: "replicas" }),
+  });
+  // A replicated agent comes back unstarted: the replica host starts it at the directory's
+  // version once this node has caught up (it may have missed a rolling deployment).
+  await agents.restore({
+    inDoubt: await migration.inDoubt(),
+    defer: (r) => replicas.deferOwn(r.name),
   });
   await replicas.start();
   const deployments = new DeploymentService({

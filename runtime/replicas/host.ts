@@ -11,7 +11,13 @@
  *   the agent's node), fetching the component from a node that has it;
  * - on the Raft leader, places the instances again when a node is lost (silent past the
  *   cluster's failure detection, `--dead-voter-ms`) or comes back (`deployments/placement.ts`);
- * - scales (`PUT /api/v1/agents/{id}/scale`) and reports each instance (node, state, counts).
+ * - scales (`PUT /api/v1/agents/{id}/scale`) and reports each instance (node, state, counts);
+ * - keeps the agent's own instance of each stateless agent it holds in line with the
+ *   directory (`own-instance.ts`): once this node has caught up with the cluster (a
+ *   linearizable read), and at each change of the agent's record, the instance takes the
+ *   directory's newest version (its component fetched from a node that has it) and runs
+ *   only while an instance is placed here. The node restores those agents unstarted
+ *   (`deferOwn`), so one that comes back never answers with a version it no longer has.
  * @module
  */
 import { type AgentIdentifier, aid } from "../acl/mod.ts";
@@ -23,6 +29,7 @@ import {
   failedOn,
   type Managed,
   newManaged,
+  recordOfVersion,
 } from "../agents/mod.ts";
 import { type PlacementNode, placeReplicas } from "../deployments/mod.ts";
 import {
@@ -44,6 +51,7 @@ import type { Delivery, MessageRouter } from "../routing/mod.ts";
 import { LimitsSchema, ManifestSchema } from "../sandbox/mod.ts";
 import { isUnavailable, ReplicaInstance, unavailable } from "./instance.ts";
 import { liveNodes, rankInstances, spreadKey } from "./pick.ts";
+import { ownInstanceAction } from "./own-instance.ts";
 import { requireStateless } from "./stateless.ts";
 import {
   ComponentAnswerSchema,
@@ -61,6 +69,8 @@ export interface ReplicaHostDeps {
   onDirectoryEvents(fn: (evs: DirectoryEvent[]) => void): () => void;
   propose(cmd: DirectoryCommand): Promise<ApplyResult>;
   isLeader(): boolean;
+  /** Resolves once this node's directory holds everything committed before the call. */
+  linearizableRead(): Promise<void>;
   /** Member ids. */
   members(): string[];
   /** How long each other member has been silent (the leader's health view). */
@@ -108,6 +118,15 @@ export class ReplicaHost {
   readonly #placing = new Set<string>();
   #unsubscribe?: () => void;
   #timer?: TimerHandle;
+  /** This node's directory has caught up with the cluster since it started. */
+  #caughtUp = false;
+  #reading = false;
+  /** The alignment of each agent's own instance under way (one at a time per agent). */
+  readonly #aligning = new Map<string, Promise<void>>();
+  /** Agents whose own instance could not be aligned (tried again at each interval). */
+  readonly #misaligned = new Set<string>();
+  /** Agents restored unstarted (see {@link deferOwn}) and not aligned yet. */
+  readonly #deferred = new Set<string>();
 
   constructor(readonly deps: ReplicaHostDeps) {}
 
@@ -134,17 +153,97 @@ export class ReplicaHost {
         }
       }
       if (names.size) this.#reconcile(names);
+      if (this.#caughtUp) { for (const name of names) this.#alignOwn(name); }
     });
     const all: string[] = [];
     for (const [name, r] of this.deps.state().agents) if (r.instances) all.push(name);
     this.#reconcile(all);
-    this.#timer = UNREF_TIMERS.every(() => this.#maintain(), this.deps.intervalMs ?? 500);
+    this.#catchUp();
+    this.#timer = UNREF_TIMERS.every(() => {
+      this.#catchUp();
+      for (const name of this.#misaligned) if (!this.#aligning.has(name)) this.#alignOwn(name);
+      this.#maintain();
+    }, this.deps.intervalMs ?? 500);
+  }
+
+  /**
+   * Whether the node restores its agent `name` unstarted, for the host to start once the
+   * directory says which version runs where: a replicated agent in this node's view.
+   */
+  deferOwn(name: string): boolean {
+    const defer = getAgent(this.deps.state(), name)?.instances !== undefined;
+    if (defer) this.#deferred.add(name);
+    return defer;
+  }
+
+  /** Until it succeeds once: a linearizable read, then every own instance aligned. */
+  #catchUp(): void {
+    if (this.#caughtUp || this.#reading) return;
+    this.#reading = true;
+    this.deps.linearizableRead().then(() => {
+      this.#caughtUp = true;
+      for (const name of this.deps.state().agents.keys()) this.#alignOwn(name);
+    }, (e) => this.deps.log.debug("directory not caught up yet", { error: String(e) }))
+      .finally(() => this.#reading = false);
+  }
+
+  /**
+   * Aligns the agent's own instance of `name` on this node with the directory (queued):
+   * a stateless agent's, or one restored unstarted (the others are their node's alone).
+   */
+  #alignOwn(name: string): void {
+    if (!this.deps.agents.has(name)) return;
+    const stateless = getAgent(this.deps.state(), name)?.manifest.stateless === true;
+    if (!stateless && !this.#deferred.has(name)) return;
+    const next = (this.#aligning.get(name) ?? Promise.resolve()).then(async () => {
+      this.#misaligned.delete(name);
+      if (!this.deps.agents.has(name)) return;
+      let adopted: string | undefined;
+      const changed = await this.deps.agents.realign(name, async (current) => {
+        const state = this.deps.state();
+        const rec = getAgent(state, name);
+        const act = ownInstanceAction(this.deps.self, current, rec, listVersions(state, name));
+        if (!act.adopt) return { run: act.run };
+        await this.#ensureComponent(rec!, act.adopt.component_hash);
+        adopted = act.adopt.version;
+        return { run: act.run, record: recordOfVersion(current, act.adopt) };
+      });
+      if (changed === "busy") {
+        this.#misaligned.add(name);
+        return;
+      }
+      this.#deferred.delete(name);
+      if (changed === "changed") {
+        const v = this.deps.agents.get(name);
+        this.deps.log.info("own instance aligned with the directory", {
+          agent: name,
+          version: v.version,
+          status: v.status,
+        });
+        this.deps.events.publish({
+          type: "agent.realigned",
+          agent_id: name,
+          details: { node: this.deps.self, version: v.version, status: v.status, adopted },
+        });
+      }
+    }).catch((e) => {
+      this.#misaligned.add(name);
+      this.deps.log.warn("own instance not aligned with the directory", {
+        agent: name,
+        error: String(e),
+      });
+    });
+    this.#aligning.set(name, next);
+    void next.finally(() => {
+      if (this.#aligning.get(name) === next) this.#aligning.delete(name);
+    });
   }
 
   /** Stops the instances and the protocol. */
   async stop(): Promise<void> {
     UNREF_TIMERS.clear(this.#timer);
     this.#unsubscribe?.();
+    await Promise.all(this.#aligning.values());
     this.deps.agents.setSpread(undefined);
     for (const off of this.#endpoints.values()) off();
     this.#endpoints.clear();
@@ -405,7 +504,7 @@ export class ReplicaHost {
           handled: v.metrics.messages_processed,
           failed: v.metrics.messages_failed,
           restarts: v.metrics.restarts,
-          component_hash: rec!.component_hash,
+          component_hash: v.hash,
         });
         continue;
       }
@@ -538,7 +637,7 @@ export class ReplicaHost {
   async #ensureComponent(rec: DirectoryAgent, hash: string): Promise<void> {
     const { deps } = this;
     if (await deps.store.has(hash)) return;
-    const from = [rec.node, ...(rec.instances ?? []).map((p) => p.node)]
+    const from = [rec.node, ...(rec.instances ?? []).map((p) => p.node), ...deps.members()]
       .filter((n, i, a) => n !== deps.self && a.indexOf(n) === i);
     let last: unknown;
     for (const node of from) {

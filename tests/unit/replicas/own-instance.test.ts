@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { ownInstanceAction } from "../../../runtime/replicas/own-instance.ts";
+import type { AgentRecord, AgentVersion } from "../../../runtime/directory/mod.ts";
+
+const AT = "2026-01-01T00:00:00Z";
+const H1 = "sha256:" + "1".repeat(64);
+const H2 = "sha256:" + "2".repeat(64);
+
+function version(seq: number, hash: string, deployment: string): AgentVersion {
+  return {
+    seq,
+    version: `${seq}.0.0`,
+    component_hash: hash,
+    manifest: { capabilities: [], limits: {}, stateless: true },
+    config: { manifest: { stateless: true } },
+    node: "a",
+    deployment_id: deployment,
+    deployed_at: AT,
+  };
+}
+
+function record(over: Partial<AgentRecord> = {}): AgentRecord {
+  return {
+    name: "rep",
+    node: "a",
+    state: "running",
+    manifest: { capabilities: [], limits: {}, stateless: true },
+    component_hash: H2,
+    instances: [{ index: 0, node: "a" }, { index: 1, node: "b" }, { index: 2, node: "c" }],
+    registered_at: AT,
+    updated_at: AT,
+    ...over,
+  };
+}
+
+const V1 = version(1, H1, "d1");
+const V2 = version(2, H2, "d2");
+const OLD = { deployment_id: "d1", hash: H1 };
+
+Deno.test("own instance: an older recorded version takes the directory's newest and runs here", () => {
+  assert.deepEqual(ownInstanceAction("a", OLD, record(), [V1, V2]), { run: true, adopt: V2 });
+});
+
+Deno.test("own instance: the newest version held already is kept", () => {
+  assert.deepEqual(ownInstanceAction("a", { deployment_id: "d2", hash: H2 }, record(), [V1, V2]), {
+    run: true,
+  });
+});
+
+Deno.test("own instance: a version the directory has not recorded (an update under way) is kept", () => {
+  const held = { deployment_id: "d3", hash: "sha256:" + "3".repeat(64) };
+  assert.deepEqual(ownInstanceAction("a", held, record(), [V1, V2]), { run: true });
+});
+
+Deno.test("own instance: not placed on this node (moved while it was away), it does not run", () => {
+  const moved = record({
+    instances: [{ index: 0, node: "b" }, { index: 1, node: "b" }, { index: 2, node: "c" }],
+  });
+  assert.deepEqual(ownInstanceAction("a", OLD, moved, [V1, V2]), { run: false, adopt: V2 });
+  assert.deepEqual(ownInstanceAction("a", { deployment_id: "d2", hash: H2 }, moved, [V1, V2]), {
+    run: false,
+  });
+});
+
+Deno.test("own instance: an agent of another node does not run here", () => {
+  assert.equal(ownInstanceAction("a", OLD, record({ node: "b" }), [V1]).run, false);
+});
+
+Deno.test("own instance: scaled back to one instance on this node, it runs", () => {
+  assert.deepEqual(
+    ownInstanceAction("a", { deployment_id: "d2", hash: H2 }, record({ instances: undefined }), [
+      V1,
+      V2,
+    ]),
+    { run: true },
+  );
+});
+
+Deno.test("own instance: stateful agents and names the directory does not know run as restored", () => {
+  const stateful = record({ manifest: { capabilities: [], limits: {} }, node: "b" });
+  assert.deepEqual(ownInstanceAction("a", OLD, stateful, [V1, V2]), { run: true });
+  assert.deepEqual(ownInstanceAction("a", OLD, undefined, [V1, V2]), { run: true });
+});
