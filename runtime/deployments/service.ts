@@ -3,7 +3,7 @@
  * {@link requestRollback} decide, on this node's agents, and keeps every deployment in the
  * replicated directory (`deployment.put`), so that any node answers for it. A deployment
  * replaces the agent's instance (`immediate`, and `rolling` of one instance); `canary` and
- * `blue_green` start the new version as a second instance beside the first
+ * `blue_green` (refused for an agent running as several instances: `rolling` is theirs) start the new version as a second instance beside the first
  * (`AgentManager.startNext`) and move it on at each tick (`tickMs`, the one timer) with
  * {@link decide}: weights, completion (the agent is updated to the new version, then the
  * second instance stops) or rollback (the second instance stops).
@@ -197,6 +197,18 @@ export class DeploymentService {
   /** Starts a deployment and carries it out (see the module's notes on strategies). */
   async create(req: DeploymentRequest): Promise<DeploymentView> {
     const agent = this.deps.agents.get(req.agent);
+    const type = req.strategy.type;
+    if (
+      (type === "canary" || type === "blue_green") &&
+      (this.deps.replicas?.placement(agent.name).length ?? 0) > 1
+    ) {
+      throw new ApiError(
+        "CONFLICT",
+        `Agent '${agent.name}' runs as several instances: deploy it with strategy 'rolling', ` +
+          `not '${type}' (or scale it to 1 first)`,
+        { field: "strategy", strategy: type, agent: agent.name },
+      );
+    }
     const versions = listVersions(this.deps.state(), agent.name);
     const source = await this.#source(agent.name, versions, req);
     if (req.strategy.type === "canary" || req.strategy.type === "blue_green") {

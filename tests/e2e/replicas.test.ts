@@ -153,6 +153,30 @@ Deno.test("replicas of a stateful agent, 0 or over the maximum are refused namin
       const all = await instances(base, "light");
       return all.length === 2 && all.every((i) => i.state === "running") ? true : undefined;
     }, { timeoutMs: 20_000 });
+    // Canary and blue-green are refused for a replicated agent, naming `strategy`; nothing
+    // is deployed (the versions stay as they were).
+    const before = await call(base, "GET", "/api/v1/agents/light/versions");
+    for (
+      const strategy of [
+        {
+          type: "canary",
+          stages: [{ percentage: 10, duration: "1s" }, { percentage: 100, duration: "1s" }],
+        },
+        { type: "blue_green" },
+      ]
+    ) {
+      const r = await call(base, "POST", "/api/v1/deployments", {
+        agent_id: "light",
+        wasm_module: base64Of(await Deno.readFile(TINY)),
+        strategy,
+      });
+      assert.equal(r.status, 409, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, "CONFLICT");
+      assert.equal(r.body.error.details.field, "strategy");
+      assert.match(r.body.error.message, new RegExp(`rolling.*${strategy.type}`));
+    }
+    const after = await call(base, "GET", "/api/v1/agents/light/versions");
+    assert.deepEqual(after.body, before.body);
     const down = await client.scale("light", 1);
     assert.deepEqual(down, { name: "light", replicas: 1, instances: [] });
     const view = await call(base, "GET", "/api/v1/agents/light");
