@@ -1,19 +1,27 @@
 /**
  * A second instance of an agent, of the version a deployment brings (canary, blue-green):
- * started beside the running one with a copy of the agent's storage, given the new
- * conversations its weight picks (the mailbox asks {@link Managed.next}'s split), counted
- * (handled, errors, latencies) for the deployment's decisions, started again after a
- * failure, and stopped once it took nothing new and finished what it had.
+ * started beside the running one, sharing its storage (the sandbox's `SharedStorage`: the
+ * two take turns, and each sees the other's writes before its next call), given the new
+ * conversations its weight picks (the mailbox asks {@link Managed.next}'s split), its
+ * handlings made durable by the agent's own checkpointer (storage writes and at-least-once
+ * marks, acknowledged only once committed), counted (handled, errors, latencies) for the
+ * deployment's decisions, started again after a failure, and stopped once it took nothing
+ * new and finished what it had.
  * @module
  */
 import { aid } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import { TrafficSplit } from "../deployments/traffic.ts";
-import type { AgentStore } from "./agent-store.ts";
 import type { AgentInstance, AgentManagerDeps } from "./deps.ts";
 import type { Instances } from "./instances.ts";
-import { countOutcome, freshStats, isErrorReply, type Managed } from "./managed.ts";
+import {
+  countOutcome,
+  freshStats,
+  isErrorReply,
+  type Managed,
+  type NextInstance,
+} from "./managed.ts";
 import { failedOn } from "./mailbox.ts";
 import type { AgentRecord } from "./record.ts";
 
@@ -21,7 +29,6 @@ import type { AgentRecord } from "./record.ts";
 export class NextInstances {
   constructor(
     readonly deps: AgentManagerDeps,
-    readonly store: AgentStore,
     readonly instances: Instances,
   ) {}
 
@@ -47,16 +54,41 @@ export class NextInstances {
     }
   }
 
-  /** Hands `d` to the next instance (the mailbox decided it goes there). */
+  /**
+   * Hands `d` to the next instance (the mailbox decided it goes there). As with the agent's
+   * own instance, an at-least-once message is acknowledged once a checkpoint of the agent
+   * covers its handling (its storage writes and its mark), and what the handling sent is
+   * held back until then; other handlings' writes reach a checkpoint within its interval.
+   */
   deliver(m: Managed, d: Delivery): void | Promise<void> {
     const n = m.next!;
+    const name = m.record.name;
     const t0 = performance.now();
+    const durable = d.mode === "at-least-once";
+    // Whether it failed on the message without trapping: not understood, or answered with
+    // a failure it held back until durable.
+    let failedSoftly = false;
     const run = async () => {
-      const h = n.handle ?? await (n.starting ?? this.#activate(m));
-      return await h.deliver(d.message, { messageId: d.message_id });
+      const h = await this.#current(m, n);
+      const ckpt = m.ckpt;
+      if (!ckpt || h.sharedStorage === undefined || h.sharedStorage !== m.handle?.sharedStorage) {
+        throw restarting(name);
+      }
+      // Registered in the same tick as the call (so every checkpoint taken after it, a turn
+      // of the agent's instance queued behind this one, covers it).
+      const handled = h.deliver(d.message, { messageId: d.message_id, holdSends: durable });
+      handled.then((r) => {
+        failedSoftly = !r.handled || (r.held ?? []).some((s) => isErrorReply(s.message));
+      }, () => {});
+      await (durable
+        ? ckpt.durable(
+          { receiver: name, messageId: d.message_id },
+          handled.then((r) => r.held ?? []),
+        )
+        : handled.then(() => void ckpt.touched()));
     };
     const done = run().then(
-      (r) => countOutcome(n.stats.next, performance.now() - t0, !r.handled),
+      () => countOutcome(n.stats.next, performance.now() - t0, failedSoftly),
       (e) => {
         countOutcome(n.stats.next, performance.now() - t0, true);
         throw e;
@@ -88,11 +120,31 @@ export class NextInstances {
     n.handle = undefined;
   }
 
+  /**
+   * The next instance, started (again) when it has none, or when the one it has shares the
+   * storage of an instance of the agent that is gone (the agent started again from its last
+   * checkpoint: what that one saw of the storage is gone with it).
+   */
+  #current(m: Managed, n: NextInstance): Promise<AgentInstance> {
+    const h = n.handle;
+    if (h && h.sharedStorage !== undefined && h.sharedStorage === m.handle?.sharedStorage) {
+      return Promise.resolve(h);
+    }
+    if (h) {
+      n.handle = undefined;
+      h.terminate().catch(() => {});
+    }
+    return n.starting ?? this.#activate(m);
+  }
+
   #activate(m: Managed): Promise<AgentInstance> {
     const n = m.next!;
     const r = n.record;
     n.starting = (async () => {
-      const storage = await this.store.loadStorage(m.record.name);
+      const base = m.handle;
+      if (!base) throw restarting(m.record.name);
+      // One storage for both instances, owned by the agent's instance (and its checkpoints).
+      const shared = base.share();
       const host = this.instances.host(m);
       // Set once activated (a failure may be reported before).
       const box: { self?: AgentInstance } = {};
@@ -101,7 +153,7 @@ export class NextInstances {
         hash: r.hash,
         manifest: r.manifest,
         limits: r.limits,
-        storage,
+        shared,
         host: {
           ...host,
           // Its `failure`/`not-understood` replies count as errors of the new version.
@@ -122,7 +174,7 @@ export class NextInstances {
           onMigrate: () => {},
         },
       });
-      if (n.closing || m.next !== n) {
+      if (n.closing || m.next !== n || m.handle !== base) {
         await self.terminate().catch(() => {});
         throw new ApiError("AGENT_UNAVAILABLE", `The next version of '${r.name}' was stopped`, {
           agent: r.name,
@@ -133,6 +185,16 @@ export class NextInstances {
     })().finally(() => (n.starting = undefined));
     return n.starting;
   }
+}
+
+/** The agent's own instance is not there (starting again): the message is not taken. */
+function restarting(name: string): ApiError {
+  return new ApiError(
+    "AGENT_UNAVAILABLE",
+    `Agent '${name}' is starting again; its second version waits for it`,
+    { agent: name },
+    { headers: { "Retry-After": "1" } },
+  );
 }
 
 function sleep(ms: number): Promise<void> {
