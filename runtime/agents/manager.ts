@@ -10,7 +10,7 @@ import {
   type StagedArrival,
 } from "./contract.ts";
 import type { AgentManagerDeps } from "./deps.ts";
-import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
+import type { AgentUpdate, DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { Instances } from "./instances.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -280,12 +280,7 @@ export class AgentManager {
    */
   async completeNext(
     ref: string,
-    change: {
-      bytes?: Uint8Array;
-      config?: UpdateConfig;
-      publisherKeyId?: string;
-      deployedBy?: string;
-    },
+    change: AgentUpdate,
   ): Promise<AgentView> {
     const m = this.#registry.find(ref);
     const hold: Hold | undefined = m.hold
@@ -312,12 +307,7 @@ export class AgentManager {
    */
   update(
     ref: string,
-    change: {
-      bytes?: Uint8Array;
-      config?: UpdateConfig;
-      publisherKeyId?: string;
-      deployedBy?: string;
-    },
+    change: AgentUpdate,
   ): Promise<AgentView> {
     return this.#lifecycle.update(ref, change);
   }

@@ -5,40 +5,30 @@
 import assert from "node:assert/strict";
 import { pollUntil } from "../../runtime/async/mod.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
-import { base64Of as base64, callJson as call } from "../support/http.ts";
-
-const DIST = new URL("../../agents/dist/", import.meta.url);
-const COUNTER = new URL("tiny-counter.wasm", DIST);
+import { callJson as call } from "../support/http.ts";
+import {
+  deployAgent,
+  deploymentEnded as ended,
+  deploymentOf as deployment,
+  distBytes,
+  startDeployment,
+} from "../support/deployments.ts";
 
 /** Deploys the tiny counter as `name`, version 1.0.0. */
-async function deployCounter(base: string, name: string): Promise<void> {
-  const form = new FormData();
-  form.append("wasm", new Blob([await Deno.readFile(COUNTER)]), "counter.wasm");
+function deployCounter(base: string, name: string): Promise<void> {
   // A generous CPU limit: a machine loaded by parallel tests must not fail the counter (this
   // test is about what storage keeps; the limit has its own tests). No hibernation.
-  form.append(
-    "config",
-    JSON.stringify({
-      name,
-      version: "1.0.0",
-      hibernate_after_seconds: 0,
-      limits: { cpu_ms_per_call: 5_000 },
-    }),
-  );
-  const res = await fetch(`${base}/api/v1/agents`, { method: "POST", body: form });
-  assert.equal(res.status, 201, await res.text());
+  return deployAgent(base, "tiny-counter.wasm", {
+    name,
+    version: "1.0.0",
+    hibernate_after_seconds: 0,
+    limits: { cpu_ms_per_call: 5_000 },
+  });
 }
 
 /** Starts a deployment of the tiny counter again, as 2.0.0, with `strategy`. */
-async function deployNext(base: string, name: string, strategy: unknown): Promise<string> {
-  const d = await call(base, "POST", "/api/v1/deployments", {
-    agent_id: name,
-    wasm_module: base64(await Deno.readFile(COUNTER)),
-    version: "2.0.0",
-    strategy,
-  });
-  assert.equal(d.status, 201, JSON.stringify(d.body));
-  return d.body.deployment_id;
+function deployNext(base: string, name: string, strategy: unknown): Promise<string> {
+  return startDeployment(base, name, "tiny-counter.wasm", "2.0.0", strategy);
 }
 
 /** One `request` (a count) in a conversation of its own, or of `conversation_id`. */
@@ -62,21 +52,6 @@ async function stored(base: string, name: string): Promise<number> {
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const c = r.body.reply.content;
   return (typeof c === "string" ? JSON.parse(c) : c).count;
-}
-
-/** The deployment as the node shows it. */
-async function deployment(base: string, id: string) {
-  const g = await call(base, "GET", `/api/v1/deployments/${id}`);
-  assert.equal(g.status, 200, JSON.stringify(g.body));
-  return g.body;
-}
-
-/** Waits for the deployment to end; its view. */
-function ended(base: string, id: string) {
-  return pollUntil(`deployment ${id} ended`, async () => {
-    const d = await deployment(base, id);
-    return d.status === "in_progress" ? undefined : d;
-  }, { timeoutMs: 60_000, intervalMs: 50 });
 }
 
 /**
@@ -185,7 +160,7 @@ Deno.test("hot reload under load: conversations of three counts, the count in st
     }));
     await pollUntil("counts before the reload", () => statuses.length >= 30 || undefined);
     const form = new FormData();
-    form.append("wasm", new Blob([await Deno.readFile(COUNTER)]), "v2.wasm");
+    form.append("wasm", new Blob([await distBytes("tiny-counter.wasm")]), "v2.wasm");
     form.append(
       "config",
       JSON.stringify({
