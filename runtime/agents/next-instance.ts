@@ -90,7 +90,8 @@ export class NextInstances {
     const done = run().then(
       () => countOutcome(n.stats.next, performance.now() - t0, failedSoftly),
       (e) => {
-        countOutcome(n.stats.next, performance.now() - t0, true);
+        // Not taken while the agent's instance starts again: no outcome of the new version.
+        if (!notTaken.has(e)) countOutcome(n.stats.next, performance.now() - t0, true);
         throw e;
       },
     );
@@ -189,13 +190,18 @@ export class NextInstances {
 
 /** The agent's own instance is not there (starting again): the message is not taken. */
 function restarting(name: string): ApiError {
-  return new ApiError(
+  const e = new ApiError(
     "AGENT_UNAVAILABLE",
     `Agent '${name}' is starting again; its second version waits for it`,
     { agent: name },
     { headers: { "Retry-After": "1" } },
   );
+  notTaken.add(e);
+  return e;
 }
+
+/** Errors of messages the next instance did not take (they count against no version). */
+const notTaken = new WeakSet<object>();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
