@@ -113,7 +113,7 @@ export class AgentManager {
       deps,
       now,
       holding: (m) => mobility.holding(m),
-      deliverNext: (m, d) => next.deliver(m, d),
+      deliverNext: (m, d, to) => next.deliver(m, d, () => this.#mailbox.deliver(m, d, to)),
       received: (m, d) =>
         logs.append(m.record.name, messageRecord("received", d.message, d.message_id)),
       declined: (m, message) => {

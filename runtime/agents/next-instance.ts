@@ -23,6 +23,7 @@ import {
   type NextInstance,
 } from "./managed.ts";
 import { failedOn } from "./mailbox.ts";
+import { isWorkerLost } from "../sandbox/mod.ts";
 import type { AgentRecord } from "./record.ts";
 
 /** Starts, feeds and stops agents' next instances. */
@@ -59,8 +60,9 @@ export class NextInstances {
    * own instance, an at-least-once message is acknowledged once a checkpoint of the agent
    * covers its handling (its storage writes and its mark), and what the handling sent is
    * held back until then; other handlings' writes reach a checkpoint within its interval.
+   * `again` delivers `d` anew through the mailbox (after the agent's Worker was lost).
    */
-  deliver(m: Managed, d: Delivery): void | Promise<void> {
+  deliver(m: Managed, d: Delivery, again: () => void | Promise<void>): void | Promise<void> {
     const n = m.next!;
     const name = m.record.name;
     const t0 = performance.now();
@@ -90,16 +92,28 @@ export class NextInstances {
     const done = run().then(
       () => countOutcome(n.stats.next, performance.now() - t0, failedSoftly),
       (e) => {
-        // Not taken while the agent's instance starts again: no outcome of the new version.
-        if (!notTaken.has(e)) countOutcome(n.stats.next, performance.now() - t0, true);
+        // Not taken while the agent's instance starts again, or not made durable because
+        // its Worker was lost: no outcome of the new version.
+        if (!notTaken.has(e) && !isWorkerLost(e)) {
+          countOutcome(n.stats.next, performance.now() - t0, true);
+        }
         throw e;
       },
     );
-    if (d.mode === "at-least-once") return done;
-    if (d.await_handled) return done.catch((e) => Promise.reject(failedOn(m.record.name, e)));
-    done.catch((e) =>
+    // The agent's Worker was lost before a checkpoint covered this handling: nothing of it
+    // was acknowledged, and the message goes through the mailbox again (held until the
+    // agent runs again), once — as for the agent's own instance.
+    const retry = (e: unknown): void | Promise<void> => {
+      if (!isWorkerLost(e)) throw e;
+      return again();
+    };
+    if (d.mode === "at-least-once") return done.then(() => {}, retry);
+    if (d.await_handled) {
+      return done.then(() => {}, retry).catch((e) => Promise.reject(failedOn(name, e)));
+    }
+    Promise.resolve(done.then(() => {}, retry)).catch((e) =>
       this.deps.log.debug("delivery to the next version failed", {
-        agent: m.record.name,
+        agent: name,
         message_id: d.message_id,
         error: String(e),
       })
