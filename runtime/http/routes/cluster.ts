@@ -51,7 +51,8 @@ export const ClusterStatusSchema = z.object({
     id: z.string(),
     addresses: z.array(z.string()),
     role: z.string(),
-    public_key: z.string(),
+    /** Its key, from its member record; null while a configuration member has none yet. */
+    public_key: z.string().nullable(),
     match_index: z.number().nullable(),
     /** On the leader: milliseconds since it last heard from the member. */
     silent_ms: z.number().nullable(),
@@ -113,7 +114,9 @@ export function clusterRoutes(
     (c) => {
       const s = cluster.status();
       const health = s.role === "leader" ? cluster.health() : {};
-      const members = listMembers(cluster.machine.state).map((m) => ({
+      const members: z.output<typeof ClusterStatusSchema>["members"] = listMembers(
+        cluster.machine.state,
+      ).map((m) => ({
         id: m.id,
         addresses: m.addresses,
         // "none": registered but not (or no longer) in the Raft configuration.
@@ -128,6 +131,21 @@ export function clusterRoutes(
         silent_ms: m.id === s.leader ? 0 : health[m.id]?.silentMs ?? null,
         is_leader: m.id === s.leader,
       }));
+      // A member of the Raft configuration whose record is not applied yet (a founding node
+      // registers itself once it leads) is still a member: listed, with what is known of it.
+      const listed = new Set(members.map((m) => m.id));
+      for (const [id, role] of configurationRoles(s.members)) {
+        if (listed.has(id)) continue;
+        members.push({
+          id,
+          addresses: id === cluster.id ? cluster.opts.net.addresses() : [],
+          role,
+          public_key: null,
+          match_index: s.matchIndex[id] ?? null,
+          silent_ms: id === s.leader ? 0 : health[id]?.silentMs ?? null,
+          is_leader: id === s.leader,
+        });
+      }
       const body: z.output<typeof ClusterStatusSchema> = {
         self: {
           id: cluster.id,
@@ -317,4 +335,14 @@ export function clusterRoutes(
       return c.json(await cluster.removeMember(id));
     },
   );
+}
+
+/** Each member of the Raft configuration with its role, voters first. */
+function configurationRoles(
+  m: { voters: readonly string[]; learners: readonly string[] },
+): [string, "voter" | "learner"][] {
+  return [
+    ...m.voters.map((id): [string, "voter"] => [id, "voter"]),
+    ...m.learners.map((id): [string, "learner"] => [id, "learner"]),
+  ];
 }
