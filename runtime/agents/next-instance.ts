@@ -111,7 +111,7 @@ export class NextInstances {
     if (d.await_handled) {
       return done.then(() => {}, retry).catch((e) => Promise.reject(failedOn(name, e)));
     }
-    Promise.resolve(done.then(() => {}, retry)).catch((e) =>
+    done.then(() => {}, retry).catch((e) =>
       this.deps.log.debug("delivery to the next version failed", {
         agent: name,
         message_id: d.message_id,
