@@ -18,6 +18,7 @@ import { migrationBench } from "./migration.ts";
 import { mtpBench } from "./mtp.ts";
 import { protocolsBench } from "./protocols.ts";
 import { scaleBench } from "./scale.ts";
+import { replicasBench } from "./replicas.ts";
 import { type BenchResult, markdown, readResults, writeResult } from "./lib/results.ts";
 import { observabilityBench } from "./observability.ts";
 import { outboundBench } from "./outbound.ts";
@@ -45,6 +46,8 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "timers": () => timersBench(),
   "outbound": () => outboundBench(),
   "deployments": () => deploymentsBench(Deno.env.get("BENCH_QUICK") ? { roundTrips: 1000 } : {}),
+  // BENCH_QUICK=1: blocks of 2 s.
+  "replicas": () => replicasBench(Deno.env.get("BENCH_QUICK") ? { seconds: 2, blocks: 2 } : {}),
   // BENCH_SCALE_AGENTS=N sets the number of agents (default 100,000; BENCH_QUICK=1: 3,000).
   "scale": () =>
     scaleBench({

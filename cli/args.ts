@@ -74,6 +74,7 @@ export type Command =
   | { cmd: "start"; id: string }
   | { cmd: "rm"; id: string }
   | { cmd: "migrate"; id: string; node: string }
+  | { cmd: "scale"; id: string; replicas: number }
   | { cmd: "cluster" }
   | { cmd: "new"; dir: string }
   | { cmd: "build"; file: string; out?: string }
@@ -148,6 +149,8 @@ const OPTIONS = {
   status: { type: "string" },
   all: { type: "boolean", short: "a" },
   grace: { type: "string" },
+  // scale
+  replicas: { type: "string" },
   "no-drain": { type: "boolean" },
   // logs
   events: { type: "string", multiple: true },
@@ -186,6 +189,7 @@ export const COMMAND_FLAGS: Record<Command["cmd"], readonly string[]> = {
   start: [],
   rm: [],
   migrate: [],
+  scale: ["replicas"],
   cluster: [],
   logs: ["events", "agent", "performative", "conversation", "count"],
   new: [],
@@ -206,6 +210,7 @@ const POSITIONALS: Record<Command["cmd"], [string[], string[]]> = {
   start: [["id"], []],
   rm: [["id"], []],
   migrate: [["id", "node"], []],
+  scale: [["id"], []],
   cluster: [[], []],
   logs: [[], []],
   new: [["dir"], []],
@@ -426,6 +431,13 @@ function commandOf(
       return { cmd, id: args[0] };
     case "migrate":
       return { cmd, id: args[0], node: args[1] };
+    case "scale": {
+      const raw = s("replicas");
+      if (raw === undefined || !/^\d+$/.test(raw.trim())) {
+        throw new UsageError(`scale needs --replicas <n> (a whole number), not '${raw ?? ""}'`);
+      }
+      return { cmd, id: args[0], replicas: Number(raw) };
+    }
     case "cluster":
       return { cmd };
     case "new":

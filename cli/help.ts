@@ -20,6 +20,8 @@ const USAGE: Record<Command["cmd"], string> = {
   start: "start <id>",
   rm: "rm <id>                             remove an agent and its storage",
   migrate: "migrate <id> <node>                 move an agent to another cluster member",
+  scale:
+    "scale <agent> --replicas <n>        run a stateless agent as n instances over the cluster",
   cluster: "cluster                             members, leader, term, commit index",
   new:
     "new <dir>                           scaffold an agent project (agent.ts, a unit test, README)",

@@ -304,6 +304,17 @@ async function execute(
       return EXIT.ok;
     }
 
+    case "scale": {
+      print(
+        await api.scale(c.id, c.replicas, { signal }),
+        (v) =>
+          `scaled '${v.name}' to ${v.replicas} instance${v.replicas === 1 ? "" : "s"}` +
+          v.instances.map((i: { index: number; node: string }) => `\n  #${i.index} on ${i.node}`)
+            .join(""),
+      );
+      return EXIT.ok;
+    }
+
     case "migrate": {
       progress.spin(`migrating '${c.id}' to ${c.node}`);
       const v = await api.migrate(c.id, c.node, { signal });

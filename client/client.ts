@@ -24,6 +24,7 @@ import type {
   MigrationReport,
   NodeEvent,
   QueuedResult,
+  Scaled,
   SendAndWaitResult,
   SendResult,
   ServiceRegistration,
@@ -192,6 +193,17 @@ export class FipaEdgeClient {
       `/api/v1/deployments/${encodeURIComponent(id)}/rollback`,
       opts,
     );
+  }
+
+  /**
+   * Runs a stateless agent as `replicas` instances, placed over the cluster by load (1: the
+   * agent alone again). A stateful agent is refused (`CONFLICT`, field `replicas`).
+   */
+  async scale(id: string, replicas: number, opts: CallOptions = {}): Promise<Scaled> {
+    return await this.http.json<Scaled>("PUT", `${agentPath(id)}/scale`, {
+      json: { replicas },
+      signal: opts.signal,
+    });
   }
 
   /** Stops an agent: drains its mailbox within the grace period (default 30 s), then stops. */

@@ -41,11 +41,14 @@ import type { ChainVerdict } from "../runtime/audit/chain.ts";
 import type { CreateDeploymentSchema } from "../runtime/http/routes/deployments.ts";
 import type { DeploymentView } from "../runtime/deployments/service.ts";
 import type { AgentVersionsSchema } from "../runtime/http/routes/agents.ts";
+import type { ScaleResponseSchema } from "../runtime/http/routes/scale.ts";
 
 /** What `POST /api/v1/deployments` takes, as a client writes it. */
 export type DeploymentRequest = z.input<typeof CreateDeploymentSchema>;
 /** A deployment: status, stage, traffic per version, versions, reason. */
 export type Deployment = DeploymentView;
+/** What `PUT /api/v1/agents/{id}/scale` answers: the instances and their nodes. */
+export type Scaled = z.output<typeof ScaleResponseSchema>;
 /** An agent's recorded versions, oldest first. */
 export type AgentVersions = z.output<typeof AgentVersionsSchema>;
 

@@ -30,6 +30,8 @@ import { agentWit, buildWatComponent, probeWit, readWat } from "./wat.ts";
 export const WAT_AGENTS: Record<string, string> = {
   "tiny": "tiny/echo.wat",
   "tiny-counter": "tiny/counter.wat",
+  "tiny-replica": "tiny/replica.wat",
+  "tiny-burn": "tiny/burn.wat",
   "tiny-kv": "tiny/kv.wat",
   "tiny-fill": "tiny/fill.wat",
   "tiny-bidder": "tiny/bidder.wat",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ByteSizeSchema, LimitsSchema, ManifestSchema } from "../sandbox/mod.ts";
+import { MAX_REPLICAS } from "../directory/mod.ts";
 import { DEFAULT_RESTART, type RestartStrategy, RestartStrategySchema } from "./restart.ts";
 
 /** An agent's local name: unique in the cluster, addressed as `name` or `name@<platform>`. */
@@ -9,6 +10,14 @@ export const AgentLocalNameSchema = z
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
     "letters, digits and . _ - (at most 128, starting with a letter or digit); no '@'",
   );
+
+/** A number of instances: a whole number from 1 to {@link MAX_REPLICAS}. */
+export const ReplicasSchema = z.number({ error: "replicas must be a number" }).int(
+  "replicas must be a whole number",
+).min(1, "replicas must be at least 1").max(
+  MAX_REPLICAS,
+  `replicas must be at most ${MAX_REPLICAS}`,
+);
 
 const RestartInput = z.union([
   z.enum(["immediate", "backoff", "max_failures", "none"]).transform((type) =>
@@ -37,6 +46,11 @@ export const DeployConfigSchema = z.strictObject({
     memory: ByteSizeSchema.optional(),
     cpu: z.union([z.string(), z.number()]).optional(),
   }).optional(),
+  /**
+   * How many instances to run (default 1); more than one only for a stateless agent
+   * (`manifest.stateless`), at most {@link MAX_REPLICAS}.
+   */
+  replicas: ReplicasSchema.optional(),
 }).transform((c) => {
   const limits = { ...c.limits };
   if (c.resources?.memory !== undefined) limits.memory = c.resources.memory;
@@ -47,6 +61,7 @@ export const DeployConfigSchema = z.strictObject({
     limits,
     restart: c.restart as RestartStrategy,
     hibernate_after_seconds: c.hibernate_after_seconds,
+    ...(c.replicas === undefined ? {} : { replicas: c.replicas }),
   };
 });
 

@@ -23,6 +23,16 @@ export interface MailboxDeps {
   declined?(m: Managed, message: AclMessage): void;
   /** A message reached the agent's instance (its own log). */
   received?(m: Managed, d: Delivery): void;
+  /**
+   * A replicated agent (several instances): picks the instance that takes `d` and hands it
+   * over, calling `here` when it is this agent's own instance; `undefined` when the agent
+   * runs as one instance (see `replicas/host.ts`).
+   */
+  spread?(
+    m: Managed,
+    d: Delivery,
+    here: () => void | Promise<void>,
+  ): Promise<void> | undefined;
 }
 
 /** Delivers, holds and releases agents' messages. */
@@ -37,6 +47,13 @@ export class Mailbox {
    */
   deliver(m: Managed, d: Delivery, to: AgentIdentifier): void | Promise<void> {
     if (this.x.holding(m)) return this.hold(m, d, to);
+    // Several instances: THE place where a message's instance is picked.
+    const spread = this.x.spread?.(m, d, () => this.#here(m, d, to));
+    return spread ?? this.#here(m, d, to);
+  }
+
+  /** Delivers `d` to this node's instance of the agent (or its next version's). */
+  #here(m: Managed, d: Delivery, to: AgentIdentifier): void | Promise<void> {
     // Two versions side by side: THE place where a message's instance is picked.
     const next = m.next && !m.next.closing ? m.next : undefined;
     if (next && next.split.pick(d.message.conversation_id) === "next" && this.x.deliverNext) {

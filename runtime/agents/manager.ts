@@ -13,7 +13,8 @@ import type { AgentManagerDeps } from "./deps.ts";
 import type { AgentUpdate, DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { Instances } from "./instances.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import { Mailbox } from "./mailbox.ts";
+import { Mailbox, type MailboxDeps } from "./mailbox.ts";
+import type { HostCallbacks } from "../sandbox/mod.ts";
 import { NextInstances } from "./next-instance.ts";
 import type { Hold, Managed, VersionStats } from "./managed.ts";
 import { nextVersionRecord } from "./versions.ts";
@@ -70,6 +71,8 @@ export class AgentManager {
   readonly #mobility: Mobility;
   readonly #lifecycle: Lifecycle;
   readonly #next: NextInstances;
+  readonly #outgoing: Outgoing;
+  #spread?: MailboxDeps["spread"];
   /** Each agent's own log: its lines and the messages it received and sent. */
   readonly logs: AgentLogs;
   /** Agents' durable timers (the sandbox's timer service; see {@link agentTimers}). */
@@ -84,7 +87,7 @@ export class AgentManager {
       deliver: (m, d, to) => this.#mailbox.deliver(m, d, to),
     });
     const logs = this.logs = new AgentLogs(now);
-    const outgoing = new Outgoing(deps, now, logs);
+    const outgoing = this.#outgoing = new Outgoing(deps, now, logs);
     const instances = this.#instances = new Instances(deps, store, registry, now, {
       sent: (m, message, id) => outgoing.sent(m, message, id),
       failed: (m, f) => supervisor.failed(m, f),
@@ -114,6 +117,7 @@ export class AgentManager {
       now,
       holding: (m) => mobility.holding(m),
       deliverNext: (m, d, to) => next.deliver(m, d, () => this.#mailbox.deliver(m, d, to)),
+      spread: (m, d, here) => this.#spread?.(m, d, here),
       received: (m, d) =>
         logs.append(m.record.name, messageRecord("received", d.message, d.message_id)),
       declined: (m, message) => {
@@ -139,6 +143,29 @@ export class AgentManager {
       mobility,
       now,
     });
+  }
+
+  /**
+   * Sets how messages to a replicated agent are spread over its instances (the mailbox
+   * asks it first; see `replicas/host.ts`).
+   */
+  setSpread(spread: MailboxDeps["spread"]): void {
+    this.#spread = spread;
+  }
+
+  /**
+   * What an instance of `m` beside the agent's own (a replica) needs from the manager: its
+   * host callbacks (sends routed as the agent's, logs in its log) and the `not-understood`
+   * answer for a message it declined.
+   */
+  replicaSupport(m: Managed): {
+    host: HostCallbacks;
+    declined(message: AclMessage): Promise<void>;
+  } {
+    return {
+      host: this.#instances.host(m),
+      declined: (message) => this.#outgoing.declined(m, message),
+    };
   }
 
   /**

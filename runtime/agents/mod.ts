@@ -16,6 +16,7 @@ export {
   type AgentUpdate,
   type DeployConfig,
   DeployConfigSchema,
+  ReplicasSchema,
   type UpdateConfig,
   UpdateConfigSchema,
 } from "./deploy-config.ts";
@@ -53,3 +54,5 @@ export {
   messageRecord,
 } from "./agent-log.ts";
 export { declinedReply } from "./not-understood.ts";
+export { type Managed, newManaged } from "./managed.ts";
+export { failedOn } from "./mailbox.ts";

@@ -18,6 +18,7 @@ export function manifestSummary(r: AgentRecord): ManifestSummary {
       ...(r.manifest.may_migrate ? ["migration"] : []),
     ],
     limits: { memory_bytes: r.limits.memory, cpu_ms_per_call: r.limits.cpu_ms_per_call },
+    ...(r.manifest.stateless ? { stateless: true } : {}),
   };
 }
 

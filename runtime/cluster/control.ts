@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DirectoryCommandSchema, RequestIdSchema } from "../directory/mod.ts";
+import { DirectoryCommandSchema, MAX_REPLICAS, RequestIdSchema } from "../directory/mod.ts";
 
 /** The libp2p protocol for cluster control: joining, forwarded proposals and reads. */
 export const CLUSTER_PROTOCOL = "/fipa-edge/cluster/1.0.0";
@@ -69,4 +69,6 @@ export const AclForwardSchema = z.strictObject({
   mode: z.enum(["at-most-once", "at-least-once"]).optional(),
   /** Answered once the agent handled it, or with its failure (send-and-wait). */
   await_handled: z.boolean().optional(),
+  /** The instance of a replicated receiver that takes it (its index). */
+  instance: z.number().int().min(0).max(MAX_REPLICAS - 1).optional(),
 });

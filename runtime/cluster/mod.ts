@@ -11,7 +11,7 @@ export { DirectoryMachine } from "./directory-machine.ts";
 export { CLUSTER_PROTOCOL, RemoveResponseSchema } from "./control.ts";
 export { type ProposeOptions, Proposer, type ProposerDeps } from "./proposer.ts";
 export { raftApiError, raftCall } from "./raft-errors.ts";
-export { peerRoute } from "./peer-route.ts";
+export { type PeerRoute, peerRoute } from "./peer-route.ts";
 export { clusterAgentDirectory } from "./agent-directory.ts";
 export {
   type AgentControl,

@@ -5,9 +5,25 @@ import { injectTrace } from "../tracing/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { ACL_PROTOCOL, type NetNode } from "../net/mod.ts";
-import type { MessageRouter, RemoteRoute } from "../routing/mod.ts";
+import type { Delivery, MessageRouter, RemoteRoute } from "../routing/mod.ts";
 import type { Cluster } from "./cluster.ts";
 import { AclForwardSchema } from "./control.ts";
+
+/** The peer route, and its forward to a given node (replicas pick the node themselves). */
+export interface PeerRoute extends RemoteRoute {
+  /**
+   * Forwards `d` for local name `local` (receiver `r`) to `node`, to its instance
+   * `instance` of a replicated agent when given. Rejects `UNAVAILABLE` when the node
+   * cannot be reached (or its circuit is open), else with the receiving node's error.
+   */
+  forward(
+    node: string,
+    d: Delivery,
+    r: AgentIdentifier,
+    local: string,
+    instance?: number,
+  ): Promise<void>;
+}
 
 /**
  * Messages between nodes of the cluster. The route resolves a receiver through the
@@ -21,7 +37,7 @@ export async function peerRoute(opts: {
   net: NetNode;
   router: MessageRouter;
   log: Logger;
-}): Promise<RemoteRoute> {
+}): Promise<PeerRoute> {
   const { cluster, net, router, log } = opts;
   await net.handle(ACL_PROTOCOL, AclForwardSchema, async (f, ctx) => {
     if (!cluster.isTrustedPeer(ctx.peer)) {
@@ -39,6 +55,7 @@ export async function peerRoute(opts: {
       origin: "peer",
       mode: f.mode,
       ...(f.await_handled ? { await_handled: true } : {}),
+      ...(f.instance === undefined ? {} : { instance: f.instance }),
     }, to);
   });
   const breakers = new Map<string, CircuitBreaker>();
@@ -47,8 +64,52 @@ export async function peerRoute(opts: {
     if (!b) breakers.set(node, b = new CircuitBreaker({ failureThreshold: 5, cooldownMs: 2000 }));
     return b;
   };
+  const forward = async (
+    node: string,
+    d: Delivery,
+    r: AgentIdentifier,
+    local: string,
+    instance?: number,
+  ): Promise<void> => {
+    const addr = cluster.addressOf(node);
+    if (!addr) {
+      throw new ApiError("UNAVAILABLE", `Node '${node}' has no known address`, {
+        node,
+        agent: local,
+      });
+    }
+    const b = breaker(node);
+    if (!b.allow(Date.now())) {
+      throw new ApiError("UNAVAILABLE", `Node '${node}' is unreachable (circuit open)`, {
+        node,
+        agent: local,
+      }, { headers: { "Retry-After": "2" } });
+    }
+    try {
+      await net.request(addr, ACL_PROTOCOL, {
+        message_id: d.message_id,
+        accepted_at: d.accepted_at,
+        message: toAclJson(injectTrace({ ...d.message, receivers: [r] })),
+        to: local,
+        ...(d.mode ? { mode: d.mode } : {}),
+        ...(d.await_handled ? { await_handled: true } : {}),
+        ...(instance === undefined ? {} : { instance }),
+      }, {
+        timeoutMs: d.mode === "at-least-once" || d.await_handled ? 30_000 : 10_000,
+      });
+      b.success();
+    } catch (e) {
+      const transport = !(e instanceof ApiError) ||
+        ["UNAVAILABLE", "TIMEOUT", "FORBIDDEN"].includes(e.code);
+      if (transport) b.failure(Date.now());
+      else b.success();
+      log.debug("forward to peer failed", { agent: local, node, error: String(e) });
+      throw e;
+    }
+  };
   return {
     kind: "peer",
+    forward,
     resolve(to: AgentIdentifier) {
       const local = router.localName(to);
       if (local === undefined) return undefined;
@@ -58,35 +119,7 @@ export async function peerRoute(opts: {
       if (!node || node === cluster.id || !getMember(cluster.machine.state, node)) return undefined;
       const addr = cluster.addressOf(node);
       if (!addr) return undefined;
-      return async (d, r) => {
-        const b = breaker(node);
-        if (!b.allow(Date.now())) {
-          throw new ApiError("UNAVAILABLE", `Node '${node}' is unreachable (circuit open)`, {
-            node,
-            agent: local,
-          }, { headers: { "Retry-After": "2" } });
-        }
-        try {
-          await net.request(addr, ACL_PROTOCOL, {
-            message_id: d.message_id,
-            accepted_at: d.accepted_at,
-            message: toAclJson(injectTrace({ ...d.message, receivers: [r] })),
-            to: local,
-            ...(d.mode ? { mode: d.mode } : {}),
-            ...(d.await_handled ? { await_handled: true } : {}),
-          }, {
-            timeoutMs: d.mode === "at-least-once" || d.await_handled ? 30_000 : 10_000,
-          });
-          b.success();
-        } catch (e) {
-          const transport = !(e instanceof ApiError) ||
-            ["UNAVAILABLE", "TIMEOUT", "FORBIDDEN"].includes(e.code);
-          if (transport) b.failure(Date.now());
-          else b.success();
-          log.debug("forward to peer failed", { agent: local, node, error: String(e) });
-          throw e;
-        }
-      };
+      return (d, r) => forward(node, d, r, local);
     },
   };
 }

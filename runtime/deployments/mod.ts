@@ -37,3 +37,9 @@ export {
 export { MAX_AFFINITIES, type Side, type SplitCounts, TrafficSplit } from "./traffic.ts";
 export { nextRollingStep, type RollingInstance, type RollingStep } from "./rolling.ts";
 export { type PlacementNode, placeReplicas } from "./placement.ts";
+export {
+  type RollingOutcome,
+  type RollingReplicas,
+  type RollingRun,
+  RollingRuns,
+} from "./rolling-run.ts";

@@ -25,15 +25,26 @@ export type RollingStep =
   | { type: "rollback"; reason: string; ids: string[] };
 
 /**
+ * A pause between batches: the next batch is replaced no sooner than `pauseMs` after the
+ * last one was (`lastBatchMs`), `nowMs` being now.
+ */
+export interface RollingPause {
+  pauseMs: number;
+  lastBatchMs: number;
+  nowMs: number;
+}
+
+/**
  * The next step of a rolling deployment with batches of `batchSize` (≥ 1): a failed new
  * instance rolls it back (`ids`: the new instances to put back on the old version); a new
  * instance still starting is waited for (each batch healthy before the next); otherwise the
- * next `batchSize` old instances are replaced (in id order), and once none is left it is
- * complete.
+ * next `batchSize` old instances are replaced (in id order; after the first batch, once
+ * `pause` allows), and once none is left it is complete.
  */
 export function nextRollingStep(
   batchSize: number,
   instances: readonly RollingInstance[],
+  pause?: RollingPause,
 ): RollingStep {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batch_size must be a whole number ≥ 1, got ${batchSize}`);
@@ -52,6 +63,10 @@ export function nextRollingStep(
   const starting = fresh.filter((i) => i.state === "starting").map((i) => i.id).sort();
   if (starting.length) return { type: "wait", ids: starting };
   const old = instances.filter((i) => i.version === "old").map((i) => i.id).sort();
+  // After a batch, the pause (if any) runs before the next one.
+  if (old.length && fresh.length && pause && pause.nowMs < pause.lastBatchMs + pause.pauseMs) {
+    return { type: "wait", ids: [] };
+  }
   if (old.length) return { type: "replace", ids: old.slice(0, batchSize) };
   return { type: "complete" };
 }

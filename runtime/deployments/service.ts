@@ -26,6 +26,11 @@ import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import { decide, type DeploymentProgress, requestRollback, startDeployment } from "./decide.ts";
 import type { Strategy } from "./strategy.ts";
+import type { RollingReplicas } from "./rolling-run.ts";
+import { RollingDeployments } from "./rolling-deployments.ts";
+import { type DeploymentView, deploymentView, metricsOf, type VersionMetrics } from "./view.ts";
+
+export { type DeploymentView, deploymentView, type VersionMetrics } from "./view.ts";
 
 /** What the deployment service needs from the node. */
 export interface DeploymentDeps {
@@ -39,8 +44,13 @@ export interface DeploymentDeps {
     AgentManager,
     "get" | "update" | "startNext" | "setNextWeight" | "nextStats" | "stopNext" | "completeNext"
   >;
-  /** The original bytes of a stored component, by hash. */
-  components: { original(hash: string): Promise<Uint8Array | undefined> };
+  /** The original bytes of a stored component, by hash; storing one (rolling). */
+  components: {
+    original(hash: string): Promise<Uint8Array | undefined>;
+    load?(bytes: Uint8Array): Promise<{ hash: string }>;
+  };
+  /** The replicas of stateless agents (rolling deployments across their instances). */
+  replicas?: RollingReplicas;
   events: EventBus;
   /** Clock, ms since the epoch. */
   now?: () => number;
@@ -48,14 +58,6 @@ export interface DeploymentDeps {
   timers?: Timers;
   /** Time between two decisions of a deployment under way, ms (default 100). */
   tickMs?: number;
-}
-
-/** What the API shows of one version's outcomes during a deployment. */
-export interface VersionMetrics {
-  handled: number;
-  errors: number;
-  success_rate: number;
-  p99_ms: number;
 }
 
 /** A canary or blue-green deployment under way on this node. */
@@ -82,69 +84,6 @@ export interface DeploymentRequest {
   by?: string;
 }
 
-/** A deployment as the API shows it. */
-export interface DeploymentView {
-  deployment_id: string;
-  agent_id: string;
-  node: string;
-  status: DeploymentRecord["status"];
-  strategy: Record<string, unknown>;
-  stage: number;
-  /** Share of new conversations per version label, percent. */
-  traffic: Record<string, number>;
-  from_version?: { seq: number; version: string };
-  to_version?: { seq: number; version: string };
-  reason?: string;
-  deployed_by?: string;
-  started_at: string;
-  updated_at: string;
-  finished_at?: string;
-  /** Per version label, while the node that runs it has them. */
-  metrics?: Record<string, VersionMetrics>;
-}
-
-/** The 99th percentile of `xs` (0 for none). */
-function p99(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return Math.round(
-    sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] * 1000,
-  ) /
-    1000;
-}
-
-function metricsOf(s: { handled: number; errors: number; latencies: number[] }): VersionMetrics {
-  return {
-    handled: s.handled,
-    errors: s.errors,
-    success_rate: s.handled ? (s.handled - s.errors) / s.handled : 1,
-    p99_ms: p99(s.latencies),
-  };
-}
-
-/** The API view of a deployment record. */
-export function deploymentView(d: DeploymentRecord): DeploymentView {
-  const traffic: Record<string, number> = {};
-  if (d.from) traffic[d.from.version] = 100 - d.weight;
-  if (d.to) traffic[d.to.version] = (traffic[d.to.version] ?? 0) + d.weight;
-  return {
-    deployment_id: d.id,
-    agent_id: d.agent,
-    node: d.node,
-    status: d.status,
-    strategy: d.strategy,
-    stage: d.stage,
-    traffic,
-    ...(d.from ? { from_version: d.from } : {}),
-    ...(d.to ? { to_version: d.to } : {}),
-    ...(d.reason === undefined ? {} : { reason: d.reason }),
-    ...(d.deployed_by === undefined ? {} : { deployed_by: d.deployed_by }),
-    started_at: d.started_at,
-    updated_at: d.updated_at,
-    ...(d.finished_at === undefined ? {} : { finished_at: d.finished_at }),
-  };
-}
-
 const ref = (v: AgentVersion | undefined) => v && { seq: v.seq, version: v.version };
 
 /** Creates, lists and rolls back deployments. */
@@ -152,14 +91,34 @@ export class DeploymentService {
   readonly #now: () => number;
   readonly #timers: Timers;
   readonly #runs = new Map<string, Run>();
+  readonly #rolling?: RollingDeployments;
   /** The last metrics of deployments run here (kept for the views after they end). */
   readonly #metrics = new Map<string, Record<string, VersionMetrics>>();
   #timer: unknown;
+  #watcher: unknown;
   #ticking = false;
 
   constructor(readonly deps: DeploymentDeps) {
     this.#now = deps.now ?? Date.now;
     this.#timers = deps.timers ?? UNREF_TIMERS;
+    if (deps.replicas) {
+      this.#rolling = new RollingDeployments({
+        nodeId: deps.nodeId,
+        state: () => deps.state(),
+        propose: (cmd) => deps.propose(cmd),
+        replicas: deps.replicas,
+        components: deps.components,
+        update: (name, change) => deps.agents.update(name, change),
+        now: () => this.#now(),
+        put: (d, expected) => this.#put(d, expected),
+        publish: (type, d) => this.#publish(type, d),
+        finish: (d, status, reason) => this.#finish(d, status, reason),
+        newRecord: (agent, req, weight, last, to) => this.#newRecord(agent, req, weight, last, to),
+        ticking: () => {
+          this.#timer ??= this.#timers.every(() => void this.tick(), this.deps.tickMs ?? 100);
+        },
+      });
+    }
   }
 
   /** One deployment, from any node. `404 NOT_FOUND` when the directory has none. */
@@ -178,6 +137,13 @@ export class DeploymentService {
     this.#timer = undefined;
   }
 
+  /** Stops the ticks and the watch for deployments to carry on. */
+  stop(): void {
+    this.close();
+    this.#timers.clear(this.#watcher);
+    this.#watcher = undefined;
+  }
+
   /** One decision step of every deployment under way here (the timer calls it). */
   async tick(): Promise<void> {
     if (this.#ticking) return;
@@ -186,9 +152,10 @@ export class DeploymentService {
       for (const run of [...this.#runs.values()]) {
         await this.#step(run).catch((e) => this.#abandon(run, (e as Error).message));
       }
+      await this.#rolling?.tick();
     } finally {
       this.#ticking = false;
-      if (this.#runs.size === 0) this.close();
+      if (this.#runs.size === 0 && (this.#rolling?.runs.size ?? 0) === 0) this.close();
     }
   }
 
@@ -206,6 +173,10 @@ export class DeploymentService {
       if (d.status !== "in_progress" || d.node !== self || this.#runs.has(d.id)) continue;
       const type = (d.strategy as { type?: unknown }).type;
       const sideBySide = type === "canary" || type === "blue_green";
+      // A rolling deployment's instances go back to the agent's version.
+      if (type === "rolling" && this.deps.replicas?.placement(d.agent).some((p) => p.next)) {
+        await this.deps.replicas.rollout(d.agent, undefined, []);
+      }
       const record: DeploymentRecord = {
         ...this.#finish(
           d,
@@ -233,22 +204,21 @@ export class DeploymentService {
     if (req.strategy.type === "canary" || req.strategy.type === "blue_green") {
       return await this.#startSideBySide(agent.name, versions, source, req);
     }
-    const at = this.#iso();
+    if (
+      req.strategy.type === "rolling" && this.#rolling &&
+      (this.deps.replicas?.placement(agent.name).length ?? 0) > 1
+    ) {
+      const record = await this.#rolling.start(
+        agent,
+        versions,
+        source,
+        req,
+        req.strategy.batch_size,
+      );
+      return this.#view(record);
+    }
     const started = startDeployment(req.strategy, this.#now());
-    let record: DeploymentRecord = {
-      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
-      agent: agent.name,
-      node: this.deps.nodeId,
-      strategy: JSON.parse(JSON.stringify(req.strategy)),
-      status: "in_progress",
-      stage: 0,
-      stage_started_at: at,
-      weight: 0,
-      ...(versions.length ? { from: ref(versions.at(-1)) } : {}),
-      ...(req.by === undefined ? {} : { deployed_by: req.by }),
-      started_at: at,
-      updated_at: at,
-    };
+    let record = this.#newRecord(agent.name, req, 0, versions.at(-1));
     await this.#put(record);
     this.#publish("deployment.started", record);
     try {
@@ -287,6 +257,8 @@ export class DeploymentService {
       await this.#end(run, "rolled_back", "rollback requested");
       return this.#view(run.record);
     }
+    const rolled = await this.#rolling?.rollback(id);
+    if (rolled) return this.#view(rolled);
     const d = this.#record(id);
     if (d.node !== this.deps.nodeId) {
       throw new ApiError(
@@ -336,6 +308,17 @@ export class DeploymentService {
     return deploymentView(record);
   }
 
+  /**
+   * Checks every `ms` (default 500) for rolling deployments of lost nodes to carry on (on
+   * the Raft leader; see `RollingDeployments.carryOn`).
+   */
+  watch(ms = 500): void {
+    if (!this.deps.replicas) return;
+    this.#watcher ??= this.#timers.every(() => {
+      void this.#rolling?.carryOn().catch(() => {});
+    }, ms);
+  }
+
   /** A canary or blue-green deployment: the new version starts beside the old one. */
   async #startSideBySide(
     agent: string,
@@ -347,23 +330,8 @@ export class DeploymentService {
     const { version } = await this.deps.agents.startNext(agent, source, started.progress.weight);
     // The first stage runs from when the new version runs (starting it can take a while).
     started.progress.stageStartedMs = this.#now();
-    const at = this.#iso();
     const last = versions.at(-1);
-    const record: DeploymentRecord = {
-      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
-      agent,
-      node: this.deps.nodeId,
-      strategy: JSON.parse(JSON.stringify(req.strategy)),
-      status: "in_progress",
-      stage: 0,
-      stage_started_at: at,
-      weight: started.progress.weight,
-      ...(last ? { from: ref(last) } : {}),
-      to: { seq: (last?.seq ?? 0) + 1, version },
-      ...(req.by === undefined ? {} : { deployed_by: req.by }),
-      started_at: at,
-      updated_at: at,
-    };
+    const record = this.#newRecord(agent, req, started.progress.weight, last, version);
     try {
       await this.#put(record);
     } catch (e) {
@@ -469,6 +437,8 @@ export class DeploymentService {
    * directory record follows within a commit), with live metrics.
    */
   #view(d: DeploymentRecord): DeploymentView {
+    const rolling = this.#rolling?.runs.get(d.id);
+    if (rolling) return deploymentView(rolling.record);
     const run = this.#runs.get(d.id);
     const metrics = run ? this.#liveMetrics(run) : this.#metrics.get(d.id);
     return { ...deploymentView(run?.record ?? d), ...(metrics ? { metrics } : {}) };
@@ -534,6 +504,32 @@ export class DeploymentService {
       bytes,
       config: UpdateConfigSchema.parse({ ...config, version: v.version }),
       ...(typeof publisher_key_id === "string" ? { publisherKeyId: publisher_key_id } : {}),
+    };
+  }
+
+  /** A new deployment of `agent` under way from `last` (to the version labelled `to`). */
+  #newRecord(
+    agent: string,
+    req: Pick<DeploymentRequest, "strategy" | "by">,
+    weight: number,
+    last: AgentVersion | undefined,
+    to?: string,
+  ): DeploymentRecord {
+    const at = this.#iso();
+    return {
+      id: `deploy_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
+      agent,
+      node: this.deps.nodeId,
+      strategy: JSON.parse(JSON.stringify(req.strategy)),
+      status: "in_progress",
+      stage: 0,
+      stage_started_at: at,
+      weight,
+      ...(last ? { from: ref(last) } : {}),
+      ...(to === undefined ? {} : { to: { seq: (last?.seq ?? 0) + 1, version: to } }),
+      ...(req.by === undefined ? {} : { deployed_by: req.by }),
+      started_at: at,
+      updated_at: at,
     };
   }
 

@@ -85,6 +85,8 @@ const Immediate = z.strictObject({ type: z.literal("immediate") });
 const Rolling = z.strictObject({
   type: z.literal("rolling"),
   batch_size: z.number().int().min(1).max(1000).default(1),
+  /** Time between two batches (after the first), ms. */
+  pause: DurationSchema.default(0),
 });
 
 /**
@@ -123,6 +125,6 @@ export const StrategyDocSchema = z.union([
       )
         .min(1).max(20),
     }),
-    Rolling,
+    Rolling.extend({ pause: DocDuration.optional() }),
   ]),
 ]).meta({ id: "DeploymentStrategy" });

@@ -51,10 +51,41 @@ export const ManifestSummarySchema = z.strictObject({
   capabilities: z.array(z.string().min(1).max(128)).max(64).default([]),
   /** Numeric limits by name (e.g. `memory_bytes`, `fuel`). */
   limits: z.record(z.string().min(1).max(64), z.number().finite().nonnegative()).default({}),
+  /** The manifest's `stateless` flag: the agent may run as several instances (replicas). */
+  stateless: z.boolean().optional(),
 });
 
 /** A summary of an agent's manifest. */
 export type ManifestSummary = z.output<typeof ManifestSummarySchema>;
+
+/** Most instances (replicas) one stateless agent may run as. */
+export const MAX_REPLICAS = 16;
+
+/**
+ * Where one instance (replica) of a stateless agent runs: its index (0 to
+ * {@link MAX_REPLICAS} - 1, stable while the agent keeps that many) and its node.
+ */
+export const ReplicaPlacementSchema = z.strictObject({
+  index: z.number().int().min(0).max(MAX_REPLICAS - 1),
+  node: NodeIdSchema,
+  /** It runs the version a rolling deployment brings (the agent's `rollout`). */
+  next: z.literal(true).optional(),
+});
+
+/** One instance's place (see {@link ReplicaPlacementSchema}). */
+export type ReplicaPlacement = z.output<typeof ReplicaPlacementSchema>;
+
+/**
+ * The version a rolling deployment of a replicated agent brings, before it is recorded:
+ * its component and its config (manifest and limits, as a version's config).
+ */
+export const RolloutSchema = z.strictObject({
+  component_hash: ComponentHashSchema,
+  config: z.record(z.string().min(1).max(64), z.unknown()),
+});
+
+/** A rolling deployment's version (see {@link RolloutSchema}). */
+export type Rollout = z.output<typeof RolloutSchema>;
 
 /** One hosted agent as the AMS side of the directory knows it. */
 export interface AgentRecord {
@@ -67,6 +98,13 @@ export interface AgentRecord {
   component_hash: string;
   /** Who deployed it (the AMS `ownership`), when known. */
   owner?: string;
+  /**
+   * A stateless agent running as several instances: where each runs (index order). Absent:
+   * one instance, the agent's own on `node`.
+   */
+  instances?: ReplicaPlacement[];
+  /** The version a rolling deployment brings, run by the instances marked `next`. */
+  rollout?: Rollout;
   /** When the agent was registered (from the command). */
   registered_at: string;
   /** When the record last changed (from the command). */
@@ -81,6 +119,8 @@ export const AgentRecordSchema = z.strictObject({
   manifest: ManifestSummarySchema,
   component_hash: ComponentHashSchema,
   owner: z.string().min(1).max(256).optional(),
+  instances: z.array(ReplicaPlacementSchema).min(2).max(MAX_REPLICAS).optional(),
+  rollout: RolloutSchema.optional(),
   registered_at: InstantSchema,
   updated_at: InstantSchema,
 });

@@ -183,6 +183,33 @@ function applyCommand(
         component_hash: c.component_hash,
         updated_at: c.at,
       };
+      // A version that is not stateless runs as one instance; a recorded version ends a
+      // rolling deployment's (every instance runs the agent's version again).
+      if (after.manifest.stateless !== true) delete after.instances;
+      delete after.rollout;
+      if (after.instances) after.instances = after.instances.map(({ next: _, ...p }) => p);
+      putAgent(state, after);
+      return ok(after, [{ type: "agent.updated", before, after }]);
+    }
+    case "agent.set-replicas": {
+      const before = state.agents.get(c.name);
+      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
+      const n = c.instances.length;
+      const indexes = new Set(c.instances.map((i) => i.index));
+      if (indexes.size !== n || c.instances.some((i) => i.index >= n)) {
+        return fail("unsupported-value", `instances of '${c.name}' must be indexes 0 to ${n - 1}`);
+      }
+      for (const i of c.instances) {
+        const bad = unknownNode(state, i.node);
+        if (bad) return bad;
+      }
+      const after: AgentRecord = { ...before, updated_at: c.at };
+      if (n > 1) {
+        after.instances = own(c.instances).slice().sort((a, b) => a.index - b.index);
+        if (!c.rollout) after.instances = after.instances.map(({ next: _, ...p }) => p);
+      } else delete after.instances;
+      if (n > 1 && c.rollout) after.rollout = own(c.rollout);
+      else delete after.rollout;
       putAgent(state, after);
       return ok(after, [{ type: "agent.updated", before, after }]);
     }

@@ -5,7 +5,9 @@ import {
   InstantSchema,
   LifecycleStateSchema,
   ManifestSummarySchema,
+  MAX_REPLICAS,
   NodeIdSchema,
+  ReplicaPlacementSchema,
 } from "./agent-record.ts";
 import { DfAgentDescriptionSchema } from "./df-description.ts";
 import { VersionConfigSchema, VersionLabelSchema } from "./agent-version.ts";
@@ -88,6 +90,24 @@ export const AgentRecordVersionSchema = z.strictObject({
 });
 
 /**
+ * Set where the instances of a stateless agent run: `instances` (index 0 to n - 1, each
+ * once). One instance clears the placement (the agent runs as itself on its node). With
+ * `rollout` (a rolling deployment's version) the instances marked `next` run it; without,
+ * none does. Fails `not-registered`; `unsupported-value` when a node is not a member or an
+ * index is missing.
+ */
+export const AgentSetReplicasSchema = z.strictObject({
+  type: z.literal("agent.set-replicas"),
+  name: AgentNameSchema,
+  instances: z.array(ReplicaPlacementSchema).min(1).max(MAX_REPLICAS),
+  rollout: z.strictObject({
+    component_hash: ComponentHashSchema,
+    config: VersionConfigSchema,
+  }).optional(),
+  at: InstantSchema,
+});
+
+/**
  * Create or replace a deployment. With `expected_status` it only replaces one in that
  * status (fails `stale-state` otherwise, `not-registered` when there is none): two nodes
  * never both move one deployment on. Keeps at most `MAX_DEPLOYMENTS`, the oldest go first.
@@ -164,6 +184,7 @@ export const DirectoryCommandSchema = z.discriminatedUnion("type", [
   AgentMoveSchema,
   AgentDeregisterSchema,
   AgentRecordVersionSchema,
+  AgentSetReplicasSchema,
   DeploymentPutSchema,
   DfRegisterSchema,
   DfModifySchema,

@@ -34,7 +34,12 @@ export {
   LifecycleStateSchema,
   type ManifestSummary,
   ManifestSummarySchema,
+  MAX_REPLICAS,
   NodeIdSchema,
+  type ReplicaPlacement,
+  ReplicaPlacementSchema,
+  type Rollout,
+  RolloutSchema,
 } from "./agent-record.ts";
 export {
   type AgentVersion,
@@ -79,6 +84,7 @@ export {
   AgentMoveSchema,
   AgentRecordVersionSchema,
   AgentRegisterSchema,
+  AgentSetReplicasSchema,
   AgentSetStateSchema,
   DeploymentPutSchema,
   DfDeregisterSchema,

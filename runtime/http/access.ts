@@ -48,6 +48,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     audit: "agent.reload",
   },
   "GET /api/v1/agents/{id}/logs": { action: "read", param: "id", agent: true },
+  "PUT /api/v1/agents/{id}/scale": {
+    action: "deploy",
+    param: "id",
+    agent: true,
+    audit: "agent.scale",
+  },
   "PUT /api/v1/agents/{id}": {
     action: "deploy",
     param: "id",

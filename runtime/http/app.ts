@@ -39,6 +39,8 @@ import { federationRoutes } from "./routes/federation.ts";
 import { agentRoutes, MAX_COMPONENT_BYTES } from "./routes/agents.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { reloadRoutes } from "./routes/reload.ts";
+import { scaleRoutes } from "./routes/scale.ts";
+import type { ReplicaHost } from "../replicas/mod.ts";
 import type { DeploymentService } from "../deployments/mod.ts";
 import { agentLogRoutes } from "./routes/agent-logs.ts";
 import { drainRoutes, leaveRoutes } from "./routes/drain.ts";
@@ -93,6 +95,8 @@ export interface AppDeps {
   agents?: AgentManager;
   /** Deployments of agent versions; omitted means no `/api/v1/deployments` routes. */
   deployments?: DeploymentService;
+  /** Replicas of stateless agents; omitted means no `PUT /api/v1/agents/{id}/scale`. */
+  replicas?: ReplicaHost;
   /** Conversation policing; omitted means no conversation views and no message history. */
   conversations?: ConversationService;
   /** The Task API (contract net); omitted means no `/api/v1/tasks` routes. */
@@ -213,8 +217,10 @@ export function createApp(deps: AppDeps): App {
       agents: deps.agents,
       migration: deps.migration,
       publishers: deps.publishers,
+      replicas: deps.replicas,
     });
     agentLogRoutes(app, { agents: deps.agents });
+    if (deps.replicas) scaleRoutes(app, { agents: deps.agents, replicas: deps.replicas });
   }
   if (deps.agents && deps.deployments) {
     deploymentRoutes(app, {

@@ -25,6 +25,7 @@ export {
   PROTOCOL_IDS,
   type ProtocolId,
   RAFT_PROTOCOL,
+  REPLICA_PROTOCOL,
 } from "./protocol-ids.ts";
 export {
   identityFromKey,

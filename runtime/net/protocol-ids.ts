@@ -11,6 +11,8 @@ export const RAFT_PROTOCOL = "/fipa-edge/raft/1.0.0";
 export const ACL_PROTOCOL = "/fipa-edge/acl/1.0.0";
 /** Moving an agent: the signed snapshot transfer and the two-phase move. */
 export const MIGRATE_PROTOCOL = "/fipa-edge/migrate/1.0.0";
+/** Replicas of stateless agents: what each node's instances did, components they lack. */
+export const REPLICA_PROTOCOL = "/fipa-edge/replica/1.0.0";
 /** Echo, for tests and latency measurement; every node answers it. */
 export const PING_PROTOCOL = "/fipa-edge/ping/1.0.0";
 
@@ -19,6 +21,7 @@ export const PROTOCOL_IDS = [
   RAFT_PROTOCOL,
   ACL_PROTOCOL,
   MIGRATE_PROTOCOL,
+  REPLICA_PROTOCOL,
   PING_PROTOCOL,
 ] as const;
 

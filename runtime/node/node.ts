@@ -38,7 +38,8 @@ import { componentsInUse } from "./components-in-use.ts";
 import { jwtVerifier } from "./jwt-verifier.ts";
 import { trustedPublishers } from "./publishers.ts";
 import { startAuditLog } from "./audit.ts";
-import { getMember } from "../directory/mod.ts";
+import { getMember, listMembers } from "../directory/mod.ts";
+import { ReplicaHost } from "../replicas/mod.ts";
 import {
   FAULT_ENV,
   faultHook,
@@ -139,7 +140,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
 
   // Remote routes, in order: another node of the cluster, then another FIPA platform.
-  router.addRemote(await peerRoute({ cluster, net, router, log }));
+  const peers = await peerRoute({ cluster, net, router, log });
+  router.addRemote(peers);
   const inflight = new Set<Promise<unknown>>();
   const mtpDeps = defaultHttpMtpDeps();
   const representations = new RepresentationChoice();
@@ -285,14 +287,39 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "components" }),
   });
   await agents.restore({ inDoubt: await migration.inDoubt() });
+  const replicas = new ReplicaHost({
+    self: config.name,
+    platform,
+    state: () => cluster.machine.state,
+    onDirectoryEvents: (fn) => cluster.machine.onEvents(fn),
+    propose: (cmd) => cluster.propose(cmd),
+    isLeader: () => cluster.status().role === "leader",
+    members: () => listMembers(cluster.machine.state).map((m) => m.id),
+    health: () => cluster.health(),
+    deadAfterMs: config.deadVoterMs,
+    loads: () => migration.listNodes(),
+    router,
+    forward: peers.forward,
+    net,
+    addressOf: (id) => cluster.addressOf(id),
+    isTrustedPeer: (p) => cluster.isTrustedPeer(p),
+    store,
+    sandbox,
+    agents,
+    events,
+    log: log.child({ component: "replicas" }),
+  });
+  await replicas.start();
   const deployments = new DeploymentService({
     nodeId: config.name,
     propose: (cmd) => cluster.propose(cmd),
     state: () => cluster.machine.state,
     agents,
     components: store,
+    replicas,
     events,
   });
+  deployments.watch();
   // What this node had under way when it stopped ends now, saying why (see `recover`).
   void deployments.recover().catch((e) =>
     log.warn("could not end the deployments under way before the restart", { error: String(e) })
@@ -335,6 +362,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     metricsSeries: sampler.series,
     agents,
     deployments,
+    replicas,
     cluster,
     outbox,
     conversations,
@@ -434,6 +462,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await outbox.stop();
         await Promise.allSettled([...inflight]);
         await migration.stop();
+        deployments.stop();
+        await replicas.stop();
         await agents.close();
         await auditing.stop();
         platformAgents.stop();

@@ -24,6 +24,11 @@ export interface Delivery {
    * send-and-wait asks for it, so that a receiver that fails answers at once.
    */
   await_handled?: boolean;
+  /**
+   * The instance of a replicated receiver that takes it (its index), chosen by the node
+   * that forwarded it; absent: the receiving node picks (see `replicas/pick.ts`).
+   */
+  instance?: number;
 }
 
 /** Remembers which (receiver, message id) pairs were delivered at least once. */

@@ -96,6 +96,7 @@ function jsonBytes(v: unknown): number {
  * | `net` | `[]` | hosts (`host` or `host:port`) its outgoing HTTP may reach (world 0.2.0) |
  * | `files` | `[]` | directories (`{path, mode: "read" \| "read-write"}`) relative to its root in the node's data directory (world 0.2.0) |
  * | `a2a` | none | `{ skills: [...] }`: the agent is reachable as an A2A agent (see {@link A2aSkillSchema}) |
+ * | `stateless` | `false` | the agent keeps nothing between messages that matters, so it may run as several instances (`replicas`); stateful agents run as one |
  *
  * @example
  * ```ts
@@ -114,6 +115,7 @@ export const ManifestSchema = z.strictObject({
   files: z.array(FilesGrantSchema).max(32).default([]),
   permissions: LegacyPermissionsSchema.optional(),
   a2a: A2aOptInSchema.optional(),
+  stateless: z.boolean().optional(),
 }).transform(({ permissions: _legacy, ...m }) => m).refine(
   (m) => jsonBytes(m) <= MAX_MANIFEST_BYTES,
   {

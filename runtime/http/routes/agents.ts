@@ -3,9 +3,11 @@ import { z } from "zod";
 import {
   AGENT_STATES,
   type AgentManager,
+  type AgentView,
   DeployConfigSchema,
   UpdateConfigSchema,
 } from "../../agents/mod.ts";
+import { type InstanceStats, type ReplicaHost, requireStateless } from "../../replicas/mod.ts";
 import { ApiError } from "../../errors/mod.ts";
 import { checkAgentBounds } from "../../sandbox/mod.ts";
 import type { MigrationService } from "../../migration/mod.ts";
@@ -133,6 +135,16 @@ export async function checkSignature(
   });
 }
 
+/** An agent's view with its replicas and instances, when it runs as several. */
+export async function withInstances(
+  view: AgentView,
+  replicas: ReplicaHost | undefined,
+): Promise<AgentView & { replicas?: number; instances?: InstanceStats[] }> {
+  const placed = replicas?.placement(view.name) ?? [];
+  if (placed.length < 2) return view;
+  return { ...view, replicas: placed.length, instances: await replicas!.instances(view.name) };
+}
+
 /** Response of `GET /api/v1/agents/{id}/versions`. */
 export const AgentVersionsSchema = z.object({
   name: z.string(),
@@ -169,9 +181,14 @@ export const MigrateSchema = z.strictObject({
  */
 export function agentRoutes(
   app: App,
-  deps: { agents: AgentManager; migration?: MigrationService; publishers?: TrustedPublishers },
+  deps: {
+    agents: AgentManager;
+    migration?: MigrationService;
+    publishers?: TrustedPublishers;
+    replicas?: ReplicaHost;
+  },
 ): void {
-  const { agents } = deps;
+  const { agents, replicas } = deps;
   const json = (description: string) => ({
     description,
     content: { "application/json": { schema: AgentViewSchema } },
@@ -211,14 +228,23 @@ export function agentRoutes(
       const cfg = parseField(DeployConfigSchema, f.config ?? {}, "config");
       authorize(c, "deploy", cfg.name);
       checkAgentBounds(cfg, agents.deps.sandbox.bounds);
+      const n = cfg.replicas ?? 1;
+      if (n > 1) requireStateless(cfg.name, cfg.manifest.stateless, n);
+      if (n > 1 && !replicas) {
+        throw new ApiError("CONFLICT", "This node runs no replicas: replicas must be 1", {
+          field: "replicas",
+        });
+      }
       const publisherKeyId = await checkSignature(deps.publishers, f);
-      return c.json(
-        await agents.deploy(f.bytes!, cfg, {
-          publisherKeyId,
-          deployedBy: principalOf(c)?.subject,
-        }),
-        201,
-      );
+      const view = await agents.deploy(f.bytes!, cfg, {
+        publisherKeyId,
+        deployedBy: principalOf(c)?.subject,
+      });
+      if (n > 1) {
+        await replicas!.scale(view.name, n);
+        return c.json(await withInstances(view, replicas), 201);
+      }
+      return c.json(view, 201);
     },
   );
 
@@ -251,7 +277,24 @@ export function agentRoutes(
       request: { params: IdParam },
       responses: { 200: json("The agent"), ...errorResponses(401, 404) },
     },
-    (c) => c.json(agents.get(c.req.valid("param").id)),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      let view;
+      try {
+        view = agents.get(id);
+      } catch (e) {
+        // A replicated agent of another node: its instances, from any node.
+        const placed = replicas?.placement(id) ?? [];
+        if (!(e instanceof ApiError) || e.code !== "AGENT_NOT_FOUND" || placed.length < 2) throw e;
+        return c.json({
+          name: id,
+          node: replicas!.homeOf(id),
+          replicas: placed.length,
+          instances: await replicas!.instances(id),
+        });
+      }
+      return c.json(await withInstances(view, replicas));
+    },
   );
 
   defineRoute(

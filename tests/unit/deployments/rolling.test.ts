@@ -43,3 +43,23 @@ Deno.test("rolling: batch_size must be a whole number ≥ 1; nothing to replace 
   assert.deepEqual(nextRollingStep(3, []), { type: "complete" });
   assert.deepEqual(nextRollingStep(3, ["b", "a"].map(old)), { type: "replace", ids: ["a", "b"] });
 });
+
+Deno.test("rolling: the pause holds the next batch, never the first", () => {
+  const instances: RollingInstance[] = [
+    { id: "r0", version: "new", state: "running" },
+    old("r1"),
+  ];
+  const pause = { pauseMs: 3000, lastBatchMs: 10_000 };
+  assert.deepEqual(nextRollingStep(1, instances, { ...pause, nowMs: 12_999 }), {
+    type: "wait",
+    ids: [],
+  });
+  assert.deepEqual(nextRollingStep(1, instances, { ...pause, nowMs: 13_000 }), {
+    type: "replace",
+    ids: ["r1"],
+  });
+  assert.deepEqual(nextRollingStep(1, [old("r0"), old("r1")], { ...pause, nowMs: 10_001 }), {
+    type: "replace",
+    ids: ["r0"],
+  });
+});
