@@ -1,6 +1,8 @@
 /** Runs a benchmark server script as its own process, optionally pinned to one CPU. */
 export interface ServerProcess {
   url: string;
+  /** The server's process id (for its CPU time, `processCpuMs`). */
+  pid: number;
   /** What the script printed up to its `LISTENING` line. */
   banner: string;
   stop(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startServer(
   })();
   return {
     url,
+    pid: child.pid,
     banner: out,
     async stop() {
       child.kill("SIGTERM");

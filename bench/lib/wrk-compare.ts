@@ -2,6 +2,7 @@
  * Request rates of several server variants under the same wrk load, measured alternately
  * in one run (server pinned to CPU 0, wrk to CPU 1 when there are two), best of `rounds`.
  */
+import { processCpuMs } from "./node-process.ts";
 import { startServer } from "./server-process.ts";
 import { ensureWrk, wrkPost } from "./wrk.ts";
 
@@ -18,6 +19,11 @@ export interface VariantRate {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU time of the server process (all threads) per request in the timed run, µs: steadier
+   * than the rate on a machine shared with other work. The least over the rounds.
+   */
+  cpuUs: number;
 }
 
 /**
@@ -58,11 +64,15 @@ export async function compareServers(
             cpu: two ? 1 : undefined,
           });
         await load(1);
+        const cpu0 = processCpuMs(server.pid);
         const r = await load(opts.seconds ?? 5);
+        const cpuUs = (processCpuMs(server.pid) - cpu0) * 1000 / (r.rps * (opts.seconds ?? 5));
         if (r.non2xx > 0) throw new Error(`${v.name}: ${r.non2xx} non-2xx responses`);
+        const least = Math.min(cpuUs, best[v.name]?.cpuUs ?? Infinity);
         if (!best[v.name] || r.rps > best[v.name].rps) {
-          best[v.name] = { rps: r.rps, p50Ms: r.latencyP50Ms, p99Ms: r.latencyP99Ms };
+          best[v.name] = { rps: r.rps, p50Ms: r.latencyP50Ms, p99Ms: r.latencyP99Ms, cpuUs };
         }
+        best[v.name].cpuUs = least;
       } finally {
         await server.stop();
       }

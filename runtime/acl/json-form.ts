@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AclError, type AclIssue } from "./acl-error.ts";
 import { type AgentIdentifier, AgentRefSchema, isBareAid } from "./agent-id.ts";
+import { fastAclJson } from "./json-fast.ts";
 import {
   type AclMessage,
   JsonValueSchema,
@@ -99,6 +100,16 @@ function flatIssues(i: Issue, prefix: PropertyKey[]): AclIssue[] {
  * ```
  */
 export function parseAclJson(value: unknown): AclMessage {
+  return fastAclJson(value) ?? parseAclJsonBySchema(value);
+}
+
+/**
+ * {@link parseAclJson} through {@link AclJsonSchema} alone (the path of every message the
+ * hand-written happy path `fastAclJson` leaves to the schema, and of every error).
+ *
+ * @throws {AclError} naming each offending field path.
+ */
+export function parseAclJsonBySchema(value: unknown): AclMessage {
   const r = AclJsonSchema.safeParse(value);
   if (!r.success) {
     const issues = zodIssues(r.error);

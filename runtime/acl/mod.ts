@@ -47,6 +47,7 @@ export {
   type AclJsonInput,
   AclJsonSchema,
   parseAclJson,
+  parseAclJsonBySchema,
   toAclJson,
   zodIssues,
 } from "./json-form.ts";

@@ -49,10 +49,27 @@ export function messageRecord(
   };
 }
 
+/** A stored entry: the record, its sequence number and its time (ms; formatted when read). */
+interface Stored {
+  record: AgentLogRecord;
+  seq: number;
+  at: number;
+}
+
+/**
+ * One agent's entries in a ring of at most `perAgent` (the oldest overwritten in place: an
+ * append costs the same whether the log is full or not).
+ */
 interface Book {
-  entries: AgentLogEntry[];
+  ring: Stored[];
+  /** Where the oldest entry is, once the ring is full. */
+  head: number;
   next: number;
   followers: Set<(e: AgentLogEntry) => void>;
+}
+
+function entryOf(s: Stored): AgentLogEntry {
+  return { ...s.record, seq: s.seq, at: new Date(s.at).toISOString() };
 }
 
 /** The logs of this node's agents, by agent name. */
@@ -62,27 +79,40 @@ export class AgentLogs {
   constructor(
     readonly now: () => number = Date.now,
     readonly perAgent: number = DEFAULT_AGENT_LOG_ENTRIES,
-  ) {}
+  ) {
+    if (!Number.isInteger(perAgent) || perAgent < 1) {
+      throw new RangeError(`perAgent must be a positive integer, got ${perAgent}`);
+    }
+  }
 
   #book(agent: string): Book {
     let b = this.#books.get(agent);
-    if (!b) this.#books.set(agent, b = { entries: [], next: 1, followers: new Set() });
+    if (!b) this.#books.set(agent, b = { ring: [], head: 0, next: 1, followers: new Set() });
     return b;
   }
 
   /** Appends a record to `agent`'s log and hands it to its followers. */
   append(agent: string, record: AgentLogRecord): void {
     const b = this.#book(agent);
-    const entry = { ...record, seq: b.next++, at: new Date(this.now()).toISOString() };
-    b.entries.push(entry);
-    if (b.entries.length > this.perAgent) b.entries.splice(0, b.entries.length - this.perAgent);
+    const stored = { record, seq: b.next++, at: this.now() };
+    if (b.ring.length < this.perAgent) b.ring.push(stored);
+    else {
+      b.ring[b.head] = stored;
+      b.head = (b.head + 1) % this.perAgent;
+    }
+    if (b.followers.size === 0) return;
+    const entry = entryOf(stored);
     for (const f of b.followers) f(entry);
   }
 
   /** The last `limit` entries of `agent`'s log, oldest first. */
   read(agent: string, limit: number): AgentLogEntry[] {
-    const entries = this.#books.get(agent)?.entries ?? [];
-    return entries.slice(Math.max(0, entries.length - limit));
+    const b = this.#books.get(agent);
+    if (!b) return [];
+    const n = b.ring.length;
+    const out: AgentLogEntry[] = [];
+    for (let i = Math.max(0, n - limit); i < n; i++) out.push(entryOf(b.ring[(b.head + i) % n]));
+    return out;
   }
 
   /** Calls `listener` with each new entry of `agent`'s log until the returned function is called. */
@@ -97,6 +127,9 @@ export class AgentLogs {
     const b = this.#books.get(agent);
     if (!b) return;
     if (b.followers.size === 0) this.#books.delete(agent);
-    else b.entries = [];
+    else {
+      b.ring = [];
+      b.head = 0;
+    }
   }
 }

@@ -6,13 +6,15 @@ import {
 } from "../directory/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { BytesSchema, type NetNode, RAFT_PROTOCOL } from "../net/mod.ts";
+import { type NetNode, RAFT_PROTOCOL } from "../net/mod.ts";
 import {
   type ClusterStatus,
   decodeMessage,
   encodeMessage,
   KvStorage,
+  type Message,
   RaftDriver,
+  type RaftTrace,
 } from "../raft/mod.ts";
 import { z } from "zod";
 import {
@@ -27,6 +29,7 @@ import { Autopilot } from "./autopilot.ts";
 import { DirectoryMachine } from "./directory-machine.ts";
 import { type ProposeOptions, Proposer } from "./proposer.ts";
 import { raftApiError, raftCall } from "./raft-errors.ts";
+import { WRITE_TRACE_ENV, writeTraceFile } from "./write-trace.ts";
 
 /** Options of {@link Cluster.start}. */
 export interface ClusterOptions {
@@ -52,8 +55,6 @@ export interface ClusterOptions {
   deadVoterMs?: number;
 }
 
-const RaftFrame = z.object({ from: z.string().min(1).max(128), m: BytesSchema });
-
 /**
  * This node's membership in the cluster: the Raft driver with the directory as its state
  * machine, persisted in the node's Deno KV, talking to the other members over libp2p.
@@ -74,8 +75,11 @@ export class Cluster {
   #seq = 0;
   readonly #proposer: Proposer;
   #autopilot!: Autopilot;
+  /** Per-stage write timing (diagnosis only; see `write-trace.ts`). */
+  readonly #trace: RaftTrace | undefined;
 
   private constructor(readonly opts: ClusterOptions) {
+    this.#trace = writeTraceFile(Deno.env.get(WRITE_TRACE_ENV), opts.id);
     this.#proposer = new Proposer({
       proposeHere: (data) => this.#driver.propose(data),
       forward: (leader, proposal, timeoutMs) => {
@@ -123,22 +127,24 @@ export class Cluster {
     const fresh = persisted.hardState.term === 0 && persisted.entries.length === 0 &&
       !persisted.snapshot;
     const founding = fresh && this.opts.join.length === 0;
-    await net.handle(RAFT_PROTOCOL, RaftFrame, (f, ctx) => {
+    await net.handleBytes(RAFT_PROTOCOL, (bytes, ctx) => {
       if (!this.isTrustedPeer(ctx.peer)) {
         this.refused++;
-        log.warn("refused raft frame from a non-member peer", { peer: ctx.peer, claims: f.from });
+        log.warn("refused raft frame from a non-member peer", { peer: ctx.peer });
         throw new ApiError("FORBIDDEN", "not a cluster member", { peer: ctx.peer });
+      }
+      let msg: Message;
+      try {
+        msg = decodeMessage(bytes);
+      } catch (e) {
+        log.debug("bad raft frame", { peer: ctx.peer, error: (e as Error).message });
+        return;
       }
       // The authenticated peer is a way back to a sender we have no address for yet (a
       // joining node hears from the leader before its join is answered).
-      this.#peers.heardFrom(f.from, ctx.peer);
-      this.#autopilot.heard(f.from);
-      try {
-        this.#driver.receive(decodeMessage(f.m));
-      } catch (e) {
-        log.debug("bad raft frame", { from: f.from, error: (e as Error).message });
-      }
-      return null;
+      this.#peers.heardFrom(msg.from, ctx.peer);
+      this.#autopilot.heard(msg.from);
+      this.#driver.receive(msg);
     });
     await net.handle(CLUSTER_PROTOCOL, ControlRequestSchema, (req, ctx) => {
       if (req.type === "join") {
@@ -160,7 +166,7 @@ export class Cluster {
         send: (to, msg) => {
           const addr = this.addressOf(to);
           if (!addr) throw new Error(`no address for member '${to}'`);
-          return net.send(addr, RAFT_PROTOCOL, { from: id, m: encodeMessage(msg) });
+          return net.sendBytes(addr, RAFT_PROTOCOL, encodeMessage(msg));
         },
       },
       initialVoters: founding ? [id] : undefined,
@@ -178,6 +184,7 @@ export class Cluster {
         holdCampaign: !fresh,
       },
       onError: (e) => log.warn("raft", { error: String(e) }),
+      trace: this.#trace,
     });
     const tickMs = this.opts.tickMs ?? 50;
     const electionTicks = this.opts.electionTicks ?? 10;
@@ -279,8 +286,13 @@ export class Cluster {
    * @throws {ApiError} `OUTCOME_UNKNOWN` when it may or may not have committed; see
    * {@link Proposer.commit}
    */
-  propose(cmd: DirectoryCommand, opts: ProposeOptions = {}): Promise<ApplyResult> {
-    return this.#proposer.commit(this.#request(cmd), opts);
+  async propose(cmd: DirectoryCommand, opts: ProposeOptions = {}): Promise<ApplyResult> {
+    this.#trace?.("request", 0);
+    try {
+      return await this.#proposer.commit(this.#request(cmd), opts);
+    } finally {
+      this.#trace?.("result", 0);
+    }
   }
 
   /** Waits until this node's directory reflects everything committed before the call. */

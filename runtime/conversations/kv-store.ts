@@ -5,8 +5,26 @@ import type { Logger } from "../log/mod.ts";
 import { type TrackerState, TrackerStateSchema } from "../../protocols/mod.ts";
 import type { HistoryChanges, HistoryEntry } from "./history.ts";
 
-/** Where the message history is kept: `[...HISTORY_PREFIX, seq]` → entry. */
+/**
+ * Where earlier versions kept the message history, one key per message:
+ * `[...HISTORY_PREFIX, seq]` → entry. Still read (and removed as those messages go).
+ */
 export const HISTORY_PREFIX = ["conversations", "history"] as const;
+/**
+ * Where the message history is kept: `[...HISTORY_PAGE_PREFIX, page]` → the JSON text of an
+ * array of entries, the entries one group commit wrote (a Deno KV key costs about 16 µs of
+ * CPU to write or delete, so one key per message and one delete per message pushed out cost
+ * more than the rest of the history together). An entry written again (its outcomes settled
+ * later) is in a later page, which wins; a page is deleted once none of its entries is
+ * current.
+ */
+export const HISTORY_PAGE_PREFIX = ["conversations", "history-pages"] as const;
+/**
+ * A page holds entries up to this many characters of JSON (a Deno KV value holds at most
+ * 64 KiB; a string of characters past U+00FF takes two bytes each). A bigger entry
+ * (up to {@link MAX_STORED_ENTRY_BYTES}) gets a page of its own.
+ */
+export const HISTORY_PAGE_CHARS = 30_000;
 /** Where trackers are kept: `[...TRACKER_PREFIX, agent, conversation id]` → shard. */
 export const TRACKER_PREFIX = ["conversations", "trackers"] as const;
 
@@ -33,6 +51,13 @@ export const StoredEntrySchema = z.object({
   content_omitted: z.literal(true).optional(),
 });
 
+/** The `seq` a stored entry claims (checked with the rest of it once it is the newest). */
+function seqOf(v: unknown): number | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const seq = (v as { seq?: unknown }).seq;
+  return typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
+}
+
 function parseJson(v: unknown): unknown {
   if (typeof v !== "string") return undefined;
   try {
@@ -58,21 +83,76 @@ export function storedEntry(e: HistoryEntry): HistoryEntry {
   return { ...e, message, content_omitted: true };
 }
 
+/** A page number, or {@link LEGACY} for an entry under its own key of {@link HISTORY_PREFIX}. */
+type Place = number;
+const LEGACY: Place = 0;
+
 /**
  * The thin Deno KV shell under the conversation service: writes the changes of the message
- * history and of the trackers, and reads them back after a restart. Values that do not
- * validate (another version, a damaged file) are skipped and logged, never trusted.
+ * history (in pages, see {@link HISTORY_PAGE_PREFIX}) and of the trackers, and reads them back
+ * after a restart. Values that do not validate (another version, a damaged file) are skipped
+ * and logged, never trusted. It remembers which page holds each message it wrote or read, so
+ * a page goes once its last current entry is dropped or written again.
  */
 export class ConversationKv {
+  /** Where the current stored version of each entry is, by `seq`. */
+  readonly #where = new Map<number, Place>();
+  /** How many current entries each page holds. */
+  readonly #live = new Map<number, number>();
+  /** Keys to delete with the next write: pages read back with no current entry. */
+  #stale: Deno.KvKey[] = [];
+  #nextPage = 1;
+  /** Whether the page numbers in use are known (read by {@link load} or by the first write). */
+  #numbered = false;
+
   constructor(readonly kv: Deno.Kv, readonly log?: Logger) {}
 
   /** Reads the history (oldest first) and every tracker shard. */
   async load(): Promise<StoredConversations> {
-    const history: HistoryEntry[] = [];
+    this.#numbered = true;
+    // The newest stored version of each entry (pages are listed in order, after the keys of
+    // earlier versions); only those are validated.
+    const newest = new Map<number, { value: unknown; place: Place }>();
     for await (const e of this.kv.list({ prefix: [...HISTORY_PREFIX] })) {
-      const r = StoredEntrySchema.safeParse(parseJson(e.value));
-      if (r.success) history.push(r.data as HistoryEntry);
-      else this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
+      const value = parseJson(e.value);
+      const seq = seqOf(value);
+      if (seq === undefined) {
+        this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
+      } else newest.set(seq, { value, place: LEGACY });
+    }
+    const pages = new Set<number>();
+    for await (const e of this.kv.list({ prefix: [...HISTORY_PAGE_PREFIX] })) {
+      const page = e.key.at(-1);
+      if (typeof page !== "number" || !Number.isSafeInteger(page) || page < 1) {
+        this.#stale.push(e.key);
+        continue;
+      }
+      pages.add(page);
+      this.#nextPage = Math.max(this.#nextPage, page + 1);
+      const list = parseJson(e.value);
+      for (const value of Array.isArray(list) ? list : []) {
+        const seq = seqOf(value);
+        if (seq === undefined) {
+          this.log?.warn("skipped a stored history entry", { page });
+          continue;
+        }
+        if (newest.get(seq)?.place === LEGACY) this.#stale.push([...HISTORY_PREFIX, seq]);
+        newest.set(seq, { value, place: page });
+      }
+    }
+    const history: HistoryEntry[] = [];
+    for (const [seq, { value, place }] of newest) {
+      const r = StoredEntrySchema.safeParse(value);
+      if (!r.success || r.data.seq !== seq) {
+        this.log?.warn("skipped a stored history entry", { seq });
+        continue;
+      }
+      history.push(r.data as HistoryEntry);
+      this.#where.set(seq, place);
+      if (place !== LEGACY) this.#live.set(place, (this.#live.get(place) ?? 0) + 1);
+    }
+    for (const page of pages) {
+      if (!this.#live.has(page)) this.#stale.push([...HISTORY_PAGE_PREFIX, page]);
     }
     const trackers: StoredConversations["trackers"] = [];
     for await (const e of this.kv.list({ prefix: [...TRACKER_PREFIX] })) {
@@ -82,23 +162,73 @@ export class ConversationKv {
         trackers.push({ agent, cid, state: r.data });
       } else this.log?.warn("skipped a stored tracker", { agent: String(agent) });
     }
-    return { history, trackers };
+    return { history: history.sort((a, b) => a.seq - b.seq), trackers };
   }
 
   /** Writes history and tracker changes, in as few commits as Deno KV's limits allow. */
   async write(history: HistoryChanges, trackers: readonly TrackerChange[]): Promise<void> {
-    const ops: KvOp[] = [];
-    for (const seq of history.dropped) ops.push({ key: [...HISTORY_PREFIX, seq] });
-    for (const e of history.added) {
-      // As JSON text: cheaper to size and to store than a structured clone.
-      ops.push({ key: [...HISTORY_PREFIX, e.seq], value: JSON.stringify(storedEntry(e)) });
+    if (!this.#numbered) {
+      // Written to without a load: new pages go after any a previous run left.
+      this.#numbered = true;
+      const last = this.kv.list({ prefix: [...HISTORY_PAGE_PREFIX] }, { reverse: true, limit: 1 });
+      for await (const e of last) {
+        const page = e.key.at(-1);
+        if (typeof page === "number") this.#nextPage = Math.max(this.#nextPage, page + 1);
+      }
     }
+    // New pages first, deletions after: a crash in between leaves an older copy, which the
+    // newer page overrides on load, never a message lost.
+    const ops: KvOp[] = [];
+    const gone: KvOp[] = this.#stale.map((key) => ({ key }));
+    this.#stale = [];
+    for (const seq of history.dropped) this.#release(seq, gone);
+    let texts: string[] = [];
+    let seqs: number[] = [];
+    let chars = 0;
+    const close = () => {
+      if (texts.length === 0) return;
+      const page = this.#nextPage++;
+      ops.push({ key: [...HISTORY_PAGE_PREFIX, page], value: `[${texts.join(",")}]` });
+      for (const seq of seqs) this.#where.set(seq, page);
+      this.#live.set(page, seqs.length);
+      texts = [];
+      seqs = [];
+      chars = 0;
+    };
+    for (const e of history.added) {
+      this.#release(e.seq, gone);
+      // As JSON text: cheaper to size and to store than a structured clone.
+      const text = JSON.stringify(storedEntry(e));
+      if (chars > 0 && chars + text.length > HISTORY_PAGE_CHARS) close();
+      texts.push(text);
+      seqs.push(e.seq);
+      chars += text.length + 1;
+    }
+    close();
     for (const [agent, cid, state] of trackers) {
       const key = [...TRACKER_PREFIX, agent, cid];
       if (state === undefined || JSON.stringify(state).length > MAX_STORED_ENTRY_BYTES) {
         ops.push({ key });
       } else ops.push({ key, value: state });
     }
-    await commitOps(this.kv, ops, "history changes");
+    await commitOps(this.kv, [...ops, ...gone], "history changes");
+  }
+
+  /** The stored version of `seq` is no longer current: its page goes with its last one. */
+  #release(seq: number, ops: KvOp[]): void {
+    const place = this.#where.get(seq);
+    if (place === undefined) return;
+    this.#where.delete(seq);
+    if (place === LEGACY) {
+      ops.push({ key: [...HISTORY_PREFIX, seq] });
+      return;
+    }
+    const left = (this.#live.get(place) ?? 1) - 1;
+    if (left > 0) {
+      this.#live.set(place, left);
+      return;
+    }
+    this.#live.delete(place);
+    ops.push({ key: [...HISTORY_PAGE_PREFIX, place] });
   }
 }

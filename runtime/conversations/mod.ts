@@ -68,6 +68,8 @@ export {
 } from "./history-json.ts";
 export {
   ConversationKv,
+  HISTORY_PAGE_CHARS,
+  HISTORY_PAGE_PREFIX,
   HISTORY_PREFIX,
   MAX_STORED_ENTRY_BYTES,
   type StoredConversations,

@@ -252,13 +252,13 @@ export function accessMiddleware(
 ): MiddlewareHandler<AppEnv> | undefined {
   if (access.action === "public") return undefined;
   const { action, param, agent } = access;
-  return async (c, next) => {
+  return (c, next) => {
     let target: string | undefined;
     if (param !== undefined) {
       target = c.req.param(param) ?? "";
       if (agent) target = (resolvers.get(app) ?? ((r: string) => r))(target);
     }
-    authorize(c, action, target);
-    await next();
+    authorize(c, action, target); // a refusal throws: Hono's compose turns it into the error
+    return next();
   };
 }

@@ -23,16 +23,16 @@ export function headerBytes(headers: Headers): number {
 
 /** Refuses requests whose headers exceed `maxBytes` with `431 HEADERS_TOO_LARGE`. */
 export function headerLimit(maxBytes = MAX_HEADER_BYTES): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  return (c, next) => {
     const n = headerBytes(c.req.raw.headers);
-    if (n <= maxBytes) return await next();
-    return errorResponse(
+    if (n <= maxBytes) return next();
+    return Promise.resolve(errorResponse(
       c,
       new ApiError(
         "HEADERS_TOO_LARGE",
         `Request headers are ${n} bytes; at most ${maxBytes}`,
         { header_bytes: n, limit_bytes: maxBytes },
       ),
-    );
+    ));
   };
 }

@@ -91,7 +91,7 @@ function inputValidator(spec: RouteConfig): MiddlewareHandler<AppEnv> | undefine
   if (!query && !params) return undefined;
   // Without a query string the query is `{}`: parse it once here, not on every request.
   const noQuery = query?.safeParse({});
-  return async (c, next) => {
+  return (c, next) => {
     if (query) {
       const r = c.req.url.indexOf("?") < 0 ? noQuery! : query.safeParse(c.req.query());
       if (!r.success) throw invalidParameter("query", r.error, queryOf(c));
@@ -103,7 +103,7 @@ function inputValidator(spec: RouteConfig): MiddlewareHandler<AppEnv> | undefine
       if (!r.success) throw invalidParameter("path", r.error, given);
       c.req.addValidatedData("param", r.data as object);
     }
-    await next();
+    return next();
   };
 }
 

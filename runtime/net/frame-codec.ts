@@ -29,6 +29,11 @@ export const FrameKind = {
   CHUNK: 6,
   /** The transfer's payload is complete (empty body); the receiver answers RESPONSE/ERROR. */
   TRANSFER_END: 7,
+  /**
+   * A one-way message whose body is the protocol's own bytes (no JSON): the handler decodes
+   * and validates them (e.g. Raft's binary messages); no answer.
+   */
+  BYTES: 8,
 } as const;
 
 /** One of the {@link FrameKind} values. */

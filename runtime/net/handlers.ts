@@ -32,8 +32,15 @@ export type TransferHandler<H> = (
   ctx: RequestContext,
 ) => unknown | Promise<unknown>;
 
+/**
+ * Serves one raw one-way frame ({@link NetNode.sendBytes}): `body` is the sender's bytes,
+ * not yet validated; the handler must decode and validate them (and throw on bad ones).
+ */
+export type BytesHandler = (body: Uint8Array, ctx: RequestContext) => void;
+
 /** The handlers registered for one protocol id. */
 export interface ProtocolHandlers {
+  bytes?: BytesHandler;
   rpc?: { schema: z.ZodType; handler: RequestHandler<unknown> };
   transfer?: { schema: z.ZodType; handler: TransferHandler<unknown> };
 }

@@ -52,6 +52,17 @@ export async function requestLocal(
   }
 }
 
+/** Runs this node's own bytes handler (a raw one-way frame to itself). */
+export function bytesLocal(deps: LocalDeps, protocol: string, body: Uint8Array): void {
+  const handler = deps.handlers(protocol)?.bytes;
+  try {
+    if (!handler) throw new ApiError("UNAVAILABLE", `this node does not serve ${protocol}`);
+    handler(body.slice(), context(deps, protocol));
+  } catch (err) {
+    deps.logger.warn("one-way bytes handler failed", { protocol, error: errorMessage(err) });
+  }
+}
+
 /** Runs this node's own transfer handler; it reads the body's pieces directly. */
 export async function transferLocal(
   deps: LocalDeps,

@@ -44,7 +44,7 @@ export {
   type NetNodeOptions,
   NetNodeOptionsSchema,
 } from "./node-options.ts";
-export type { RequestContext, RequestHandler, TransferHandler } from "./handlers.ts";
+export type { BytesHandler, RequestContext, RequestHandler, TransferHandler } from "./handlers.ts";
 export type { TransferBody } from "./transfer-client.ts";
 export type { NetCounters } from "./counters.ts";
 export { type NetLogger, silentLogger } from "./logger.ts";

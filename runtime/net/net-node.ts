@@ -5,7 +5,7 @@
 import type { Libp2p } from "libp2p";
 import type { z } from "zod";
 import type { NetCounters } from "./counters.ts";
-import type { RequestHandler, TransferHandler } from "./handlers.ts";
+import type { BytesHandler, RequestHandler, TransferHandler } from "./handlers.ts";
 import type { NodeIdentity } from "./identity.ts";
 import type { TransferBody } from "./transfer-client.ts";
 
@@ -62,6 +62,11 @@ export interface NetNode {
     schema: S,
     handler: RequestHandler<z.output<S>>,
   ): Promise<void>;
+  /**
+   * Serves raw one-way frames of `protocol` ({@link sendBytes}): the handler gets the bytes
+   * as sent and must validate them itself (a throw is logged and the frame dropped).
+   */
+  handleBytes(protocol: string, handler: BytesHandler): Promise<void>;
   /** Serves transfers of `protocol`; the header is validated with `headerSchema`. */
   handleTransfer<S extends z.ZodType>(
     protocol: string,
@@ -83,6 +88,12 @@ export interface NetNode {
   ): Promise<T>;
   /** Sends a one-way frame; resolves once it is queued on the stream (no delivery proof). */
   send(peer: string, protocol: string, frame: unknown): Promise<void>;
+  /**
+   * Sends a one-way frame whose body is `body` as it is (no JSON encoding), for protocols
+   * with a binary form of their own; served by {@link handleBytes}. Resolves once queued.
+   * @throws {ApiError} `PAYLOAD_TOO_LARGE` beyond the frame limit, `UNAVAILABLE`
+   */
+  sendBytes(peer: string, protocol: string, body: Uint8Array): Promise<void>;
   /**
    * Sends `header` and a payload of any size in chunks over a stream of its own, with
    * backpressure, and resolves with the receiver's answer.

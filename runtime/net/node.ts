@@ -11,11 +11,11 @@ import { z } from "zod";
 import { ApiError } from "../errors/mod.ts";
 import { ChannelPool } from "./channel-pool.ts";
 import { newCounters } from "./counters.ts";
-import { FRAME_HEADER_BYTES } from "./frame-codec.ts";
+import { FRAME_HEADER_BYTES, FrameKind } from "./frame-codec.ts";
 import type { ProtocolHandlers, RequestHandler, TransferHandler } from "./handlers.ts";
 import { loadOrCreateIdentity } from "./identity.ts";
 import { createHost, stopHost } from "./libp2p-host.ts";
-import { type LocalDeps, requestLocal, transferLocal } from "./local-dispatch.ts";
+import { bytesLocal, type LocalDeps, requestLocal, transferLocal } from "./local-dispatch.ts";
 import { silentLogger } from "./logger.ts";
 import type { NetNode, RequestOptions, TransferOptions } from "./net-node.ts";
 import { type NetNodeOptions, NetNodeOptionsSchema } from "./node-options.ts";
@@ -181,6 +181,10 @@ export async function startNetNode(options: NetNodeOptions): Promise<NetNode> {
       await setHandlers(protocol, { rpc: { schema, handler: handler as RequestHandler<unknown> } });
     },
 
+    async handleBytes(protocol, handler) {
+      await setHandlers(protocol, { bytes: handler });
+    },
+
     async handleTransfer(protocol, headerSchema, handler) {
       await setHandlers(protocol, {
         transfer: { schema: headerSchema, handler: handler as TransferHandler<unknown> },
@@ -230,6 +234,25 @@ export async function startNetNode(options: NetNodeOptions): Promise<NetNode> {
       }
       const ch = await channels.get(target, protocol, opts.requestTimeoutMs);
       ch.send(body);
+    },
+
+    async sendBytes(peer, protocol, body) {
+      assertRunning();
+      if (body.byteLength + 5 > opts.maxFrameBytes) {
+        throw new ApiError(
+          "PAYLOAD_TOO_LARGE",
+          `${protocol} message of ${body.byteLength} bytes exceeds the frame limit of ` +
+            `${opts.maxFrameBytes}`,
+          { bytes: body.byteLength, limit: opts.maxFrameBytes },
+        );
+      }
+      const target = resolveTarget(peer);
+      if (target.peerId === identity.peerId) {
+        bytesLocal(local, protocol, body);
+        return;
+      }
+      const ch = await channels.get(target, protocol, opts.requestTimeoutMs);
+      ch.send(body, FrameKind.BYTES);
     },
 
     async transfer<T = unknown>(

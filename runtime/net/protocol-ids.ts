@@ -5,8 +5,11 @@
  * @module
  */
 
-/** Raft consensus RPC (vote, append entries, install snapshot). */
-export const RAFT_PROTOCOL = "/fipa-edge/raft/1.0.0";
+/**
+ * Raft consensus messages (vote, append entries, install snapshot), one-way BYTES frames in
+ * the binary form of `raft/wire.ts` (2.0.0; 1.0.0 wrapped JSON in JSON).
+ */
+export const RAFT_PROTOCOL = "/fipa-edge/raft/2.0.0";
 /** Forwarding an ACL message to the node that hosts its receiver. */
 export const ACL_PROTOCOL = "/fipa-edge/acl/1.0.0";
 /** Moving an agent: the signed snapshot transfer and the two-phase move. */

@@ -138,10 +138,13 @@ export class RpcChannel {
   }
 
   /** Sends a one-way frame; resolves once it is handed to the stream. */
-  send(body: Uint8Array): void {
+  send(
+    body: Uint8Array,
+    kind: typeof FrameKind.SEND | typeof FrameKind.BYTES = FrameKind.SEND,
+  ): void {
     if (this.closed) throw this.#unavailable();
     try {
-      this.#fs.write(FrameKind.SEND, 0, body);
+      this.#fs.write(kind, 0, body);
     } catch (err) {
       throw this.#unavailable(err);
     }

@@ -1,6 +1,6 @@
 /**
  * The answering side of a protocol: serves the frames arriving on one inbound stream.
- * A stream carries either many multiplexed REQUEST/SEND frames (answered by id, in any
+ * A stream carries either many multiplexed REQUEST/SEND/BYTES frames (answered by id, in any
  * order) or, when its first frame is TRANSFER_BEGIN, exactly one transfer.
  * @module
  */
@@ -138,6 +138,17 @@ export function serveStream(
       });
   }
 
+  /** A raw one-way frame: the protocol's handler decodes and validates the bytes. */
+  function runBytes(frame: Frame): void {
+    const handler = handlers()?.bytes;
+    try {
+      if (!handler) throw new ApiError("NOT_FOUND", `no bytes handler for ${protocol}`);
+      handler(frame.body, ctx);
+    } catch (err) {
+      deps.logger.warn("one-way bytes handler failed", { peer, protocol, error: String(err) });
+    }
+  }
+
   function beginTransfer(frame: Frame): void {
     const entry = handlers()?.transfer;
     const header = decodeBody(frame.body);
@@ -182,6 +193,7 @@ export function serveStream(
       case "rpc":
         if (frame.kind === FrameKind.REQUEST) return run(frame, false);
         if (frame.kind === FrameKind.SEND) return run(frame, true);
+        if (frame.kind === FrameKind.BYTES) return runBytes(frame);
         if (frame.kind === FrameKind.TRANSFER_BEGIN && inflight === 0 && !remoteEnded) {
           return beginTransfer(frame);
         }

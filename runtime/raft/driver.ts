@@ -71,7 +71,37 @@ export interface RaftDriverOptions<R> {
   maxCommandBytes?: number;
   /** Called with errors the driver survives (send failures are not reported). */
   onError?: (error: unknown) => void;
+  /**
+   * Called at each stage of a write's path through this node (see {@link RaftTraceStage}),
+   * with the highest log index the stage concerns; for per-stage timing
+   * (`bench/write-stages.ts`). Off (not called) by default.
+   */
+  trace?: RaftTrace;
 }
+
+/**
+ * The stages {@link RaftDriverOptions.trace} reports (the shell around the driver may add
+ * `request` / `result`, a write entering and leaving the node): `propose` (a command is in the leader's
+ * log), `append-sent` (a leader's append left for a follower), `append-received` (a follower
+ * got entries), `save` / `saved` (a ready cycle's storage write starts / is durable),
+ * `ack-sent` / `ack-received` (a follower's append response), `commit` (a cycle starts
+ * applying committed entries), `applied` (the last of them is applied).
+ */
+export type RaftTraceStage =
+  | "request"
+  | "result"
+  | "propose"
+  | "append-sent"
+  | "append-received"
+  | "save"
+  | "saved"
+  | "ack-sent"
+  | "ack-received"
+  | "commit"
+  | "applied";
+
+/** A per-stage observer of a driver (see {@link RaftDriverOptions.trace}). */
+export type RaftTrace = (stage: RaftTraceStage, index: number, peer?: string) => void;
 
 /** The cluster as one node sees it (served by `GET /api/v1/cluster`). */
 export interface ClusterStatus {
@@ -206,6 +236,7 @@ export class RaftDriver<R = unknown> {
   /** Hands the node a message from a peer (already validated, e.g. by `decodeMessage`). */
   receive(msg: Message): void {
     if (this.#stopped) return;
+    this.#traceMessage(msg, false);
     this.#node.step(msg);
     this.#kick();
   }
@@ -252,6 +283,7 @@ export class RaftDriver<R = unknown> {
       return;
     }
     const deadline = this.#ticks + this.#timeoutTicks;
+    this.#opts.trace?.("propose", tickets[tickets.length - 1].index);
     tickets.forEach((t, i) => {
       this.#waiters.proposal(t.index, t.term, deadline).then(batch[i].resolve, batch[i].reject);
     });
@@ -357,6 +389,7 @@ export class RaftDriver<R = unknown> {
     } catch (e) {
       return Promise.reject(e);
     }
+    this.#opts.trace?.("propose", ticket.index);
     const promise = this.#waiters.proposal(
       ticket.index,
       ticket.term,
@@ -436,12 +469,16 @@ export class RaftDriver<R = unknown> {
         else late.push(m);
       }
     }
+    const trace = this.#opts.trace;
     if (rd.snapshot || rd.entries.length > 0 || (rd.hardState && !commitOnly)) {
+      const savedTo = rd.entries.at(-1)?.index ?? rd.hardState?.commit ?? 0;
+      trace?.("save", savedTo);
       await this.#opts.storage.save({
         hardState: rd.hardState,
         snapshot: rd.snapshot,
         entries: rd.entries,
       });
+      trace?.("saved", savedTo);
       if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
     }
     if (rd.snapshot) {
@@ -449,7 +486,10 @@ export class RaftDriver<R = unknown> {
       this.#waiters.overtaken(rd.snapshot.meta.index);
     }
     for (const m of late) this.#send(m);
+    const lastCommitted = rd.committedEntries.at(-1)?.index;
+    if (trace && lastCommitted !== undefined) trace("commit", lastCommitted);
     for (const e of rd.committedEntries) await this.#apply(e);
+    if (trace && lastCommitted !== undefined) trace("applied", lastCommitted);
     for (const rs of rd.readStates) this.#waiters.confirmed(rs.ctx, rs.index);
     node.advance(rd);
     const applied = node.appliedIndex;
@@ -488,6 +528,7 @@ export class RaftDriver<R = unknown> {
   }
 
   #send(m: Message): void {
+    this.#traceMessage(m, true);
     const failed = () => {
       this.#node.reportUnreachable(m.to);
       if (m.type === "snapshot") this.#node.reportSnapshot(m.to, false);
@@ -497,6 +538,18 @@ export class RaftDriver<R = unknown> {
       if (r instanceof Promise) r.catch(failed);
     } catch {
       failed();
+    }
+  }
+
+  /** Reports an append with entries or an accepting append response, sent or received. */
+  #traceMessage(m: Message, sent: boolean): void {
+    const trace = this.#opts.trace;
+    if (!trace) return;
+    const peer = sent ? m.to : m.from;
+    if (m.type === "append" && m.entries.length > 0) {
+      trace(sent ? "append-sent" : "append-received", m.prevIndex + m.entries.length, peer);
+    } else if (m.type === "appendResp" && !m.reject) {
+      trace(sent ? "ack-sent" : "ack-received", m.index, peer);
     }
   }
 

@@ -65,6 +65,8 @@ export {
   RaftDriver,
   type RaftDriverOptions,
   type RaftStateMachine,
+  type RaftTrace,
+  type RaftTraceStage,
   type RaftTransport,
 } from "./driver.ts";
 export {

@@ -49,6 +49,12 @@ export interface RaftOptions {
    * before persisting them. Never enable this in production.
    */
   unsafeCountUnpersistedSelf?: boolean;
+  /**
+   * Testing only: the learners' shortcut done wrong. Learners get entries only once they
+   * commit, each with a commit index that covers it; this variant sends them every entry at
+   * once and claims it committed. Never enable this in production.
+   */
+  unsafeLearnerCommitAll?: boolean;
 }
 
 /** A confirmed linearizable read: reads at or after `index` are current as of the request. */

@@ -1,3 +1,4 @@
+import { coalesceAppends } from "./coalesce.ts";
 import {
   applyConfChange,
   EMPTY_CONF,
@@ -89,6 +90,7 @@ export class RaftNode {
   readonly #random: () => number;
   readonly #unsafeCommit: boolean;
   readonly #unsafeSelf: boolean;
+  readonly #unsafeLearners: boolean;
 
   #term: number;
   #vote: string | null;
@@ -138,6 +140,7 @@ export class RaftNode {
     this.#random = options.random ?? createRng(seedFromString(options.id)).next;
     this.#unsafeCommit = options.unsafeCommitPreviousTerm ?? false;
     this.#unsafeSelf = options.unsafeCountUnpersistedSelf ?? false;
+    this.#unsafeLearners = options.unsafeLearnerCommitAll ?? false;
     this.#campaignHeld = options.holdCampaign ?? false;
 
     const persisted = state ?? { hardState: { term: 0, vote: null, commit: 0 }, entries: [] };
@@ -369,7 +372,7 @@ export class RaftNode {
     const log = this.#log;
     const rd: Ready = {
       entries: log.unstableEntries(),
-      messages: this.#msgs,
+      messages: coalesceAppends(this.#msgs, this.#maxEntries, this.#maxBytes),
       committedEntries: log.nextCommitted(this.#maxCommitted),
       readStates: this.#readStates,
     };
@@ -843,7 +846,10 @@ export class RaftNode {
       return;
     }
     const wasPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index)) return;
+    // As etcd: a probe answered at the known match (an empty append, as a learner with
+    // nothing committed to receive gets) also ends probing.
+    const probeAcked = pr.state === "probe" && m.index === pr.match;
+    if (!pr.maybeUpdate(m.index) && !probeAcked) return;
     if (pr.state === "probe") {
       pr.becomeReplicate();
     } else if (pr.state === "snapshot" && pr.match + 1 >= this.#log.firstIndex()) {
@@ -982,9 +988,24 @@ export class RaftNode {
       pr.becomeSnapshot(snapshot.meta.index);
       return true;
     }
-    const entries = log.slice(pr.next, log.lastIndex() + 1, this.#maxEntries, this.#maxBytes);
-    if (entries.length === 0 && !sendIfEmpty) return false;
-    this.#send({ type: "append", to, prevIndex, prevTerm, entries, commit: log.committed });
+    // A learner counts in no quorum, so sending it entries before they commit buys nothing:
+    // it gets committed entries only, each with the commit index that covers it, so one
+    // message per commit reaches it instead of an append and then a commit notice.
+    const learner = this.#conf.learners.includes(to);
+    const last = learner && !this.#unsafeLearners
+      ? Math.min(log.lastIndex(), log.committed)
+      : log.lastIndex();
+    const entries = pr.next <= last
+      ? log.slice(pr.next, last + 1, this.#maxEntries, this.#maxBytes)
+      : [];
+    // An empty append still probes a learner whose last append may be lost (next beyond
+    // match); one that acknowledged everything sent needs none (heartbeats carry the commit).
+    const idle = learner && pr.state === "replicate" && pr.match >= pr.next - 1;
+    if (entries.length === 0 && (!sendIfEmpty || idle)) return false;
+    const commit = learner && this.#unsafeLearners
+      ? Math.max(log.committed, prevIndex + entries.length)
+      : log.committed;
+    this.#send({ type: "append", to, prevIndex, prevTerm, entries, commit });
     pr.sentAppend(prevIndex + entries.length, entries.length);
     return true;
   }

@@ -67,6 +67,8 @@ export interface ScenarioVariant {
   autopilot?: boolean;
   /** Save commit-index-only hard states lazily, as the driver (default: by seed, 3 in 4). */
   lazyCommit?: boolean;
+  /** Bad variant: learners get uncommitted entries marked as committed. */
+  unsafeLearnerCommitAll?: boolean;
   /** Bad variant: a restarted node takes its whole stored log as committed. */
   unsafeRestoreCommitAsLast?: boolean;
 }
@@ -125,6 +127,7 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
       checkQuorum: setup.chance(0.6),
       unsafeCommitPreviousTerm: variant.unsafeCommitPreviousTerm,
       unsafeCountUnpersistedSelf: variant.unsafeCountUnpersistedSelf,
+      unsafeLearnerCommitAll: variant.unsafeLearnerCommitAll,
     },
     faults: {
       loss: setup.pick([0, 0.01, 0.05, 0.1]),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "../../support/fast-check.ts";
 import { aid } from "../../../runtime/acl/mod.ts";
 import {
   AGENT_LOG_CONTENT_CHARS,
@@ -19,6 +20,24 @@ Deno.test("agent log: bounded per agent, oldest out first, seq keeps counting", 
   assert.deepEqual(logs.read("a", 1).map((e) => e.seq), [5]);
   assert.deepEqual(logs.read("b", 10).map((e) => e.seq), [1]);
   assert.deepEqual(logs.read("nobody", 10), []);
+});
+
+Deno.test("agent log: the ring reads as the last perAgent appends, oldest first", () => {
+  fc.assert(fc.property(
+    fc.integer({ min: 1, max: 6 }),
+    fc.integer({ min: 0, max: 20 }),
+    fc.integer({ min: 0, max: 8 }),
+    (perAgent, appends, limit) => {
+      const logs = new AgentLogs(() => 0, perAgent);
+      for (let i = 1; i <= appends; i++) {
+        logs.append("a", { kind: "log", level: "info", text: `l${i}` });
+      }
+      const want = Array.from({ length: appends }, (_, i) => i + 1)
+        .slice(-perAgent).slice(-limit || appends + 1);
+      assert.deepEqual(logs.read("a", limit).map((e) => e.seq), limit === 0 ? [] : want);
+    },
+  ));
+  assert.throws(() => new AgentLogs(Date.now, 0), /perAgent must be a positive integer, got 0/);
 });
 
 Deno.test("agent log: followers get each new entry until they leave; drop forgets", () => {

@@ -5,6 +5,7 @@ import { ConfigSchema } from "../../../runtime/config/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
 import { ACL_PROTOCOL, RAFT_PROTOCOL, startNetNode } from "../../../runtime/net/mod.ts";
 import { startNode } from "../../../runtime/node/mod.ts";
+import { encodeMessage } from "../../../runtime/raft/mod.ts";
 
 const TOKEN = "cluster-secret-0123456789";
 
@@ -38,9 +39,19 @@ Deno.test("only members speak raft and acl; joining needs the cluster token", as
     await waitFor(() => a.n.cluster.status().leader ?? undefined);
     const target = a.n.net.addresses()[0];
     const refusedBefore = a.n.cluster.refused;
+    // Raft frames are one-way: a stranger's is refused (counted), and never reaches Raft (a
+    // timeoutNow would make the node campaign in a new term).
+    const termBefore = a.n.cluster.status().term;
+    await stranger.sendBytes(
+      target,
+      RAFT_PROTOCOL,
+      encodeMessage({ type: "timeoutNow", term: termBefore + 5, from: "a", to: "a" }),
+    );
+    await waitFor(() => a.n.cluster.refused > refusedBefore || undefined);
+    assert.equal(a.n.cluster.status().term, termBefore);
     await assert.rejects(
       stranger.request(target, RAFT_PROTOCOL, { from: "x", m: new Uint8Array([1, 2, 3]) }),
-      (e: Error & { code?: string }) => e.code === "FORBIDDEN",
+      (e: Error & { code?: string }) => e.code === "NOT_FOUND",
     );
     await assert.rejects(
       stranger.request(target, ACL_PROTOCOL, {

@@ -3,6 +3,8 @@ import {
   ConversationKv,
   ConversationService,
   exportAgentConversations,
+  HISTORY_PAGE_CHARS,
+  HISTORY_PAGE_PREFIX,
   HISTORY_PREFIX,
   importAgentConversations,
   MessageHistory,
@@ -79,6 +81,112 @@ Deno.test("big contents are kept without their content", () => {
   assert.equal(storedEntry(small), small);
 });
 
+/** The seqs of the entries in the stored history pages (current or not). */
+async function storedSeqs(kv: Deno.Kv): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for await (const e of kv.list<string>({ prefix: [...HISTORY_PAGE_PREFIX] })) {
+    for (const x of JSON.parse(e.value) as { seq: number }[]) {
+      out.set(x.seq, e.key.at(-1) as number);
+    }
+  }
+  return out;
+}
+
+async function withKv(f: (kv: Deno.Kv, path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const kv = await Deno.openKv(`${dir}/kv`);
+    try {
+      await f(kv, `${dir}/kv`);
+    } finally {
+      kv.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("history pages: the store keeps the history's bounds; a page goes with its last entry", async () => {
+  await withKv(async (kv) => {
+    const h = new MessageHistory({ maxEntries: 3 }, { trackChanges: true });
+    const store = new ConversationKv(kv);
+    await store.load();
+    // Two messages per write: each write makes one page.
+    for (let i = 1; i <= 20; i += 2) {
+      h.add(d(i, "c"), []);
+      h.add(d(i + 1, "c"), []);
+      await store.write(h.takeChanges(), []);
+    }
+    const stored = await storedSeqs(kv);
+    // Kept: 18, 19, 20. Page 9 (17, 18) stays for 18; page 10 holds 19, 20.
+    assert.deepEqual([...stored.keys()].sort((a, b) => a - b), [17, 18, 19, 20]);
+    assert.deepEqual(new Set(stored.values()), new Set([9, 10]));
+    const back = await new ConversationKv(kv).load();
+    assert.deepEqual(back.history.map((e) => e.seq), [17, 18, 19, 20]);
+    const again = new MessageHistory({ maxEntries: 3 }, { trackChanges: true });
+    again.restore(back.history);
+    assert.deepEqual(again.takeChanges().dropped, [17], "the bound drops what it read too");
+  });
+});
+
+Deno.test("history pages: an entry written again is read in its newest version", async () => {
+  await withKv(async (kv) => {
+    const h = new MessageHistory({}, { trackChanges: true });
+    const store = new ConversationKv(kv);
+    await store.load();
+    const e1 = h.add(d(1, "c"), []);
+    h.add(d(2, "c"), []);
+    await store.write(h.takeChanges(), []);
+    h.settle(e1, [{ receiver: "b@p", status: "delivered" }]);
+    await store.write(h.takeChanges(), []);
+    const back = await new ConversationKv(kv).load();
+    assert.deepEqual(back.history.map((e) => [e.seq, e.receivers.length]), [[1, 1], [2, 0]]);
+    // seq → the newest page holding it: 1 in page 2, 2 in page 1.
+    assert.deepEqual([...(await storedSeqs(kv)).entries()], [[1, 2], [2, 1]]);
+    // Entry 2 goes: page 1 has no current entry left and is deleted.
+    h.discard(h.add(d(3, "c"), []));
+    const e2 = back.history[1];
+    h.discard(e2);
+    await store.write(h.takeChanges(), []);
+    assert.deepEqual([...(await storedSeqs(kv)).entries()], [[1, 2]]);
+  });
+});
+
+Deno.test("history pages: a store written to without a load numbers its pages after the last", async () => {
+  await withKv(async (kv) => {
+    const first = new MessageHistory({}, { trackChanges: true });
+    first.add(d(1, "c"), []);
+    await new ConversationKv(kv).write(first.takeChanges(), []);
+    const second = new MessageHistory({}, { trackChanges: true });
+    second.add(d(2, "c"), []);
+    await new ConversationKv(kv).write(second.takeChanges(), []);
+    // Both runs numbered their entry seq 1: the later page (2) wins, page 1 is not overwritten.
+    const pages = await Array.fromAsync(kv.list<string>({ prefix: [...HISTORY_PAGE_PREFIX] }));
+    assert.deepEqual(pages.map((p) => p.key.at(-1)), [1, 2]);
+    const back = await new ConversationKv(kv).load();
+    assert.deepEqual(back.history.map((e) => e.message_id), ["m2"]);
+  });
+});
+
+Deno.test("history pages: big pages split; entries kept one per key before are read and removed", async () => {
+  await withKv(async (kv) => {
+    const legacy = storedEntry({ ...d(1, "c"), seq: 1, receivers: [], bytes: 10 } as never);
+    await kv.set([...HISTORY_PREFIX, 1], JSON.stringify(legacy));
+    const store = new ConversationKv(kv);
+    const loaded = await store.load();
+    assert.deepEqual(loaded.history.map((e) => e.seq), [1]);
+    const h = new MessageHistory({ maxEntries: 4 }, { trackChanges: true });
+    h.restore(loaded.history);
+    const big = "x".repeat(HISTORY_PAGE_CHARS / 2);
+    for (let i = 2; i <= 5; i++) h.add(d(i, "c", big), []);
+    await store.write(h.takeChanges(), []);
+    assert.equal((await kv.get([...HISTORY_PREFIX, 1])).value, null, "pushed out: removed");
+    const pages = await Array.fromAsync(kv.list<string>({ prefix: [...HISTORY_PAGE_PREFIX] }));
+    assert.equal(pages.length, 4, "one entry of half a page's size per page");
+    for (const p of pages) assert.ok(p.value.length <= HISTORY_PAGE_CHARS + 1000);
+  });
+});
+
 Deno.test("history and open conversations survive a restart through Deno KV", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/kv`;
@@ -120,8 +228,7 @@ Deno.test("history and open conversations survive a restart through Deno KV", as
     const two = await setup();
     try {
       assert.deepEqual(two.loaded, { messages: 3, trackers: 1 });
-      const stored = await Array.fromAsync(two.kv.list({ prefix: [...HISTORY_PREFIX] }));
-      assert.equal(stored.length, 3, "the store keeps the history's bounds");
+      assert.equal((await storedSeqs(two.kv)).size >= 3, true, "every kept message is stored");
       const v = two.conv.view("c1");
       assert.equal(v?.state, "agreed", "the open conversation is back");
       const page = two.conv.messages({ conversation_id: "x", limit: 2 });

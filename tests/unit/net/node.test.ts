@@ -457,3 +457,32 @@ Deno.test("options are validated and name the bad value", async () => {
   assert.match(e.message, /\/not\/a\/multiaddr/);
   await rejectsWithCode(startNetNode({ dataDir: "/tmp/x", listen: 70000 }), "INVALID_REQUEST");
 });
+
+Deno.test("raw bytes frames: sent as they are, in order, to a peer and to the node itself", async () => {
+  const a = await startTestNode();
+  const b = await startTestNode();
+  try {
+    const got: { bytes: Uint8Array; peer: string }[] = [];
+    const onBytes = (bytes: Uint8Array, ctx: { peer: string }) => {
+      if (bytes[0] === 0xff) throw new Error("refused by the handler");
+      got.push({ bytes: Uint8Array.from(bytes), peer: ctx.peer }); // the frame may be a Buffer
+    };
+    await b.handleBytes(MIGRATE_PROTOCOL, onBytes);
+    const address = b.addresses()[0];
+    const big = patternBytes(100_000);
+    await a.sendBytes(address, MIGRATE_PROTOCOL, new Uint8Array([1, 2, 3]));
+    await a.sendBytes(address, MIGRATE_PROTOCOL, new Uint8Array([0xff])); // dropped, logged
+    await a.sendBytes(address, MIGRATE_PROTOCOL, big);
+    await waitFor(() => got.length === 2, 5000, "two frames");
+    assert.deepEqual(got[0], { bytes: new Uint8Array([1, 2, 3]), peer: a.peerId });
+    assert.equal(await sha256(got[1].bytes), await sha256(big));
+    await b.sendBytes(b.peerId, MIGRATE_PROTOCOL, new Uint8Array([9]));
+    assert.deepEqual(got[2], { bytes: new Uint8Array([9]), peer: b.peerId });
+    await rejectsWithCode(
+      a.sendBytes(address, MIGRATE_PROTOCOL, new Uint8Array(5 * 1024 * 1024)),
+      "PAYLOAD_TOO_LARGE",
+    );
+  } finally {
+    await cleanup(a, b);
+  }
+});

@@ -63,12 +63,15 @@ Deno.test("wire: every message type round-trips through bytes", () => {
 });
 
 Deno.test("wire: garbage and invalid messages are refused, naming the bad field", () => {
-  assert.throws(() => decodeMessage(new Uint8Array([0xff, 0xfe])), WireError);
+  assert.throws(() => decodeMessage(new Uint8Array([0xff, 0xfe])), /version 255/);
   assert.throws(() => decodeMessage(new TextEncoder().encode("{")), WireError);
+  assert.throws(() => decodeMessage(new Uint8Array([1, 99])), /unknown message type 99/);
+  const heartbeat = encodeMessage(samples[6]);
+  assert.throws(() => decodeMessage(heartbeat.subarray(0, heartbeat.length - 1)), /readSeq/);
+  assert.throws(() => decodeMessage(new Uint8Array([...heartbeat, 0])), /1 bytes after/);
   const bad = (patch: Record<string, unknown>, field: RegExp) => {
-    const m = { ...samples[6], ...patch };
-    const frame = new TextEncoder().encode(JSON.stringify(m));
-    assert.throws(() => decodeMessage(frame), (e: unknown) => {
+    const m = { ...samples[6], ...patch } as Message;
+    assert.throws(() => decodeMessage(encodeMessage(m)), (e: unknown) => {
       assert.ok(e instanceof WireError);
       assert.match(e.message, field);
       return true;
@@ -77,7 +80,33 @@ Deno.test("wire: garbage and invalid messages are refused, naming the bad field"
   bad({ term: -1 }, /term/);
   bad({ commit: 1.5 }, /commit/);
   bad({ from: "" }, /from/);
-  bad({ type: "gossip" }, /type/);
+  bad({ readSeq: Number.MAX_SAFE_INTEGER + 2 }, /readSeq/);
+  // An entry count the frame cannot hold is refused before anything is allocated for it.
+  const append = encodeMessage({ ...(samples[4] as Extract<Message, { type: "append" }>) });
+  const huge = append.slice();
+  const countAt = 2 + 8 + 3 + 3 + 8 * 3; // version, type, term, from, to, prevIndex/Term, commit
+  new DataView(huge.buffer).setUint32(countAt, 0xffff_ffff);
+  assert.throws(() => decodeMessage(huge), /cannot fit/);
+});
+
+Deno.test("wire: an entry's command travels as its own bytes (no JSON, no base64)", () => {
+  const data = new Uint8Array(1000).fill(7);
+  const m: Message = {
+    type: "append",
+    term: 1,
+    from: "a",
+    to: "b",
+    prevIndex: 0,
+    prevTerm: 0,
+    commit: 0,
+    entries: [{ type: "normal", index: 1, term: 1, data }],
+  };
+  const bytes = encodeMessage(m);
+  assert.ok(bytes.length < 1100, `${bytes.length} bytes for a 1000-byte command`);
+  const back = decodeMessage(bytes) as typeof m;
+  assert.deepEqual(back, m);
+  bytes.fill(0); // the decoded entry owns its bytes
+  assert.deepEqual((back.entries[0] as { data: Uint8Array }).data, data);
 });
 
 Deno.test("wire: append entries must follow prevIndex contiguously with sane terms", () => {

@@ -1,0 +1,101 @@
+/**
+ * Profiles a whole node under `wrk` on `POST /api/v1/messages/send-and-wait` (or, with
+ * `--messages`, `POST /api/v1/messages` to a node with a `sink`): the node runs with
+ * `--cpu-prof` on CPU 0, wrk (64 connections) on CPU 1 for `seconds` (default 5), then the
+ * node stops and its top self-time and inclusive-time functions are printed, with the CPU time
+ * the node used per request (user + system, all threads).
+ * `--bare` runs the bare `Deno.serve` + `req.json()` server instead. `--no-prof` runs without the profiler (CPU per request only); `--root=<dir>` runs the
+ * server script of another checkout (a baseline).
+ * Run: `deno run -A bench/profile-send-and-wait.ts [seconds] [top] [--messages] [--no-prof]`.
+ * @module
+ */
+import { inclusiveTimes, selfTimes } from "./lib/cpu-profile.ts";
+import { processCpuMs } from "./lib/node-process.ts";
+import { ensureWrk, wrkPost } from "./lib/wrk.ts";
+
+const flags = Deno.args.filter((a) => a.startsWith("--"));
+const [seconds = "5", top = "30"] = Deno.args.filter((a) => !a.startsWith("--"));
+const messages = flags.includes("--messages");
+const prof = !flags.includes("--no-prof");
+const root = flags.find((f) => f.startsWith("--root="))?.slice("--root=".length);
+await ensureWrk();
+const dir = await Deno.makeTempDir({ prefix: "fipa-edge-prof-" });
+// `--bare`: the bare Deno.serve + req.json() server the benchmarks compare with.
+const server = `servers/${flags.includes("--bare") ? "bare" : messages ? "node" : "agent-node"}.ts`;
+const script = root
+  ? new URL(`file://${root}/bench/${server}`)
+  : new URL(`./${server}`, import.meta.url);
+const child = new Deno.Command("taskset", {
+  args: [
+    "-c",
+    "0",
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--cpu-prof",
+    `--cpu-prof-dir=${dir}`,
+    script.pathname,
+  ],
+  stdout: "piped",
+  stderr: "inherit",
+  stdin: "null",
+}).spawn();
+const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+let out = "";
+let url: string | undefined;
+while (!url) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error(`node exited before listening: ${out}`);
+  out += value;
+  url = out.match(/LISTENING (\S+)/)?.[1];
+}
+// The bodies of the `http-messages` and `agents` benchmarks.
+const body = messages
+  ? JSON.stringify({
+    performative: "request",
+    sender: "client_001",
+    receiver: "sink",
+    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    conversation_id: "conv_789",
+    reply_with: "msg_001",
+    language: "json",
+    protocol: "fipa-request",
+  })
+  : JSON.stringify({
+    performative: "request",
+    receiver: "echo",
+    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    language: "json",
+  });
+const path = messages ? "/api/v1/messages" : "/api/v1/messages/send-and-wait";
+const load = { url: `${url}${path}`, body, contentType: "application/json", cpu: 1 };
+await wrkPost({ ...load, seconds: 1 });
+const cpu0 = processCpuMs(child.pid);
+const r = await wrkPost({ ...load, seconds: Number(seconds) });
+const cpu1 = processCpuMs(child.pid);
+const requests = r.rps * Number(seconds);
+console.log(
+  `${Math.round(r.rps)} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, ` +
+    `non-2xx ${r.non2xx}; node CPU ${((cpu1 - cpu0) * 1000 / requests).toFixed(0)} µs/request; ` +
+    `load ${(await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")}`,
+);
+child.kill("SIGTERM");
+await child.status;
+if (!prof) Deno.exit(0);
+// The main thread's profile is the one not named for a Worker.
+const file = [...Deno.readDirSync(dir)].map((e) => e.name)
+  .find((f) => f.endsWith(".cpuprofile") && !f.includes("worker"));
+if (!file) throw new Error(`no profile written in ${dir}`);
+const profile = JSON.parse(await Deno.readTextFile(`${dir}/${file}`));
+const print = (rows: { fn: string; ms: number; share: number }[]) => {
+  for (const x of rows.slice(0, Number(top))) {
+    console.log(
+      `${(x.share * 100).toFixed(1).padStart(5)} %  ${x.ms.toFixed(0).padStart(7)} ms  ${x.fn}`,
+    );
+  }
+};
+console.log("\nself time:");
+print(selfTimes(profile));
+console.log("\ninclusive time:");
+print(inclusiveTimes(profile));
+console.log(`\nprofile: ${dir}/${file}`);
