@@ -9,6 +9,7 @@ import { ensureAgentBuilds } from "./lib/agent-builds.ts";
 import type { BenchResult, Figure } from "./lib/results.ts";
 import { startServer } from "./lib/server-process.ts";
 import { ensureWrk, wrkPost } from "./lib/wrk.ts";
+import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
 
 const SERVER = new URL("./servers/agents-node.ts", import.meta.url);
 
@@ -16,7 +17,7 @@ function body(receiver: string): string {
   return JSON.stringify({
     performative: "request",
     receiver,
-    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    content: SAMPLE_CONTENT,
     language: "json",
   });
 }

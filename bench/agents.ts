@@ -16,6 +16,7 @@ import type { BenchResult, Figure } from "./lib/results.ts";
 import { summarize } from "./lib/stats.ts";
 import { compareServers } from "./lib/wrk-compare.ts";
 import { buildCoreModule, readWat } from "../agents/build/mod.ts";
+import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
 
 const DIST = new URL("../agents/dist/", import.meta.url);
 const SERVERS = new URL("./servers/", import.meta.url);
@@ -239,7 +240,7 @@ async function httpFigures(seconds: number, rounds: number): Promise<Figure[]> {
   const body = JSON.stringify({
     performative: "request",
     receiver: "echo",
-    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    content: SAMPLE_CONTENT,
     language: "json",
   });
   const r = await compareServers(

@@ -1,11 +1,12 @@
 import type { BenchResult } from "./lib/results.ts";
 import { compareServers } from "./lib/wrk-compare.ts";
+import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
 
 const BODY = JSON.stringify({
   performative: "request",
   sender: "client_001",
   receiver: "sink",
-  content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+  content: SAMPLE_CONTENT,
   conversation_id: "conv_789",
   reply_with: "msg_001",
   language: "json",

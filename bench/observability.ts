@@ -13,6 +13,7 @@ import { ensureAgentBuilds } from "./lib/agent-builds.ts";
 import type { BenchResult, Figure } from "./lib/results.ts";
 import { throughput } from "./lib/stats.ts";
 import { compareServers } from "./lib/wrk-compare.ts";
+import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
 
 const SERVER = new URL("./servers/observed.ts", import.meta.url);
 
@@ -51,7 +52,7 @@ export async function observabilityBench(
   const body = JSON.stringify({
     performative: "request",
     receiver: "echo",
-    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    content: SAMPLE_CONTENT,
     language: "json",
   });
   const variants = ["none", "metrics", "metrics+events", "metrics+history"];

@@ -11,7 +11,9 @@
  */
 import { inclusiveTimes, selfTimes } from "./lib/cpu-profile.ts";
 import { processCpuMs } from "./lib/node-process.ts";
+import { startServer } from "./lib/server-process.ts";
 import { ensureWrk, wrkPost } from "./lib/wrk.ts";
+import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
 
 const flags = Deno.args.filter((a) => a.startsWith("--"));
 const [seconds = "5", top = "30"] = Deno.args.filter((a) => !a.startsWith("--"));
@@ -25,37 +27,17 @@ const server = `servers/${flags.includes("--bare") ? "bare" : messages ? "node" 
 const script = root
   ? new URL(`file://${root}/bench/${server}`)
   : new URL(`./${server}`, import.meta.url);
-const child = new Deno.Command("taskset", {
-  args: [
-    "-c",
-    "0",
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--cpu-prof",
-    `--cpu-prof-dir=${dir}`,
-    script.pathname,
-  ],
-  stdout: "piped",
-  stderr: "inherit",
-  stdin: "null",
-}).spawn();
-const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let out = "";
-let url: string | undefined;
-while (!url) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`node exited before listening: ${out}`);
-  out += value;
-  url = out.match(/LISTENING (\S+)/)?.[1];
-}
+const proc = await startServer(script, 0, {
+  denoArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+});
+const { url, pid } = proc;
 // The bodies of the `http-messages` and `agents` benchmarks.
 const body = messages
   ? JSON.stringify({
     performative: "request",
     sender: "client_001",
     receiver: "sink",
-    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    content: SAMPLE_CONTENT,
     conversation_id: "conv_789",
     reply_with: "msg_001",
     language: "json",
@@ -64,23 +46,22 @@ const body = messages
   : JSON.stringify({
     performative: "request",
     receiver: "echo",
-    content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+    content: SAMPLE_CONTENT,
     language: "json",
   });
 const path = messages ? "/api/v1/messages" : "/api/v1/messages/send-and-wait";
 const load = { url: `${url}${path}`, body, contentType: "application/json", cpu: 1 };
 await wrkPost({ ...load, seconds: 1 });
-const cpu0 = processCpuMs(child.pid);
+const cpu0 = processCpuMs(pid);
 const r = await wrkPost({ ...load, seconds: Number(seconds) });
-const cpu1 = processCpuMs(child.pid);
+const cpu1 = processCpuMs(pid);
 const requests = r.rps * Number(seconds);
 console.log(
   `${Math.round(r.rps)} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, ` +
     `non-2xx ${r.non2xx}; node CPU ${((cpu1 - cpu0) * 1000 / requests).toFixed(0)} µs/request; ` +
     `load ${(await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")}`,
 );
-child.kill("SIGTERM");
-await child.status;
+await proc.stop();
 if (!prof) Deno.exit(0);
 // The main thread's profile is the one not named for a Worker.
 const file = [...Deno.readDirSync(dir)].map((e) => e.name)

@@ -4,12 +4,13 @@ import { cpuUsage } from "node:process";
 import { quantile } from "./lib/stats.ts";
 import { securedApp as app } from "./lib/secured-app.ts";
 import { compareServers, type ServerVariant } from "./lib/wrk-compare.ts";
+import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
 
 const BODY = JSON.stringify({
   performative: "request",
   sender: "client_001",
   receiver: "sink",
-  content: { action: "process", data: { key: "value", list: [1, 2, 3], text: "x".repeat(200) } },
+  content: SAMPLE_CONTENT,
   conversation_id: "conv_789",
   language: "json",
 });

@@ -9,15 +9,16 @@ export interface ServerProcess {
 }
 
 /**
- * Spawns `deno run -A <script> [args]`; the script must print `LISTENING <url>` on stdout
- * once it serves. `opts.env` adds environment variables.
+ * Spawns `deno run -A [denoArgs] <script> [args]`; the script must print `LISTENING <url>` on
+ * stdout once it serves. `opts.env` adds environment variables; `opts.denoArgs` are Deno's own
+ * flags (e.g. `--cpu-prof`).
  */
 export async function startServer(
   script: URL,
   cpu?: number,
-  opts: { args?: string[]; env?: Record<string, string> } = {},
+  opts: { args?: string[]; env?: Record<string, string>; denoArgs?: string[] } = {},
 ): Promise<ServerProcess> {
-  const args = ["run", "-A", script.pathname, ...(opts.args ?? [])];
+  const args = ["run", "-A", ...(opts.denoArgs ?? []), script.pathname, ...(opts.args ?? [])];
   const child = new Deno.Command(cpu === undefined ? Deno.execPath() : "taskset", {
     args: cpu === undefined ? args : ["-c", String(cpu), Deno.execPath(), ...args],
     env: opts.env,

@@ -79,3 +79,13 @@ export const UpdateConfigSchema = z.strictObject({
 
 /** A validated update. */
 export type UpdateConfig = z.output<typeof UpdateConfigSchema>;
+
+/** An update of an agent: a new component and/or config, and who made it. */
+export interface AgentUpdate {
+  /** The new component (absent: the agent keeps its own). */
+  bytes?: Uint8Array;
+  config?: UpdateConfig;
+  /** The signer of a new component. */
+  publisherKeyId?: string;
+  deployedBy?: string;
+}

@@ -18,6 +18,7 @@ import type {
   DeliveryResult,
   MemorySnapshot,
   NodeInfo,
+  SharedStorage,
 } from "../sandbox/mod.ts";
 import type { AgentSnapshots, HeldLog } from "./contract.ts";
 import type { FaultHook } from "./faults.ts";
@@ -65,6 +66,13 @@ export interface AgentInstance {
   checkpointLost(): void;
   /** The agent's storage as the instance sees it. */
   storageEntries(): [string, Uint8Array][];
+  /**
+   * Shares the agent's storage from now on with instances activated with it (`shared`): a
+   * deployment's second instance. The same object on every call.
+   */
+  share(): SharedStorage;
+  /** The storage this instance shares with others, once it does. */
+  readonly sharedStorage?: SharedStorage;
   /** Calls the agent's `shutdown`. */
   shutdown(): Promise<void>;
   /** Removes the instance; pending calls reject. */

@@ -8,7 +8,7 @@
 import { ApiError } from "../errors/mod.ts";
 import type { AgentStore } from "./agent-store.ts";
 import type { AgentManagerDeps } from "./deps.ts";
-import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
+import type { AgentUpdate, DeployConfig } from "./deploy-config.ts";
 import type { LifecycleStep } from "./faults.ts";
 import type { Instances } from "./instances.ts";
 import type { Managed } from "./managed.ts";
@@ -213,12 +213,7 @@ export class Lifecycle {
    */
   update(
     ref: string,
-    change: {
-      bytes?: Uint8Array;
-      config?: UpdateConfig;
-      publisherKeyId?: string;
-      deployedBy?: string;
-    },
+    change: AgentUpdate,
   ): Promise<AgentView> {
     const m = this.registry.find(ref);
     return this.registry.serial(m, async () => {

@@ -17,8 +17,8 @@ export interface MailboxDeps {
   now: () => number;
   /** Whether deliveries to `m` wait now; a hibernated agent starts waking here (mobility). */
   holding(m: Managed): boolean;
-  /** Delivers to the agent's next instance (see `next-instance.ts`). */
-  deliverNext?(m: Managed, d: Delivery): void | Promise<void>;
+  /** Delivers to the agent's next instance (see `next-instance.ts`), addressed to `to`. */
+  deliverNext?(m: Managed, d: Delivery, to: AgentIdentifier): void | Promise<void>;
   /** The agent did not understand `message` (`handle-message` returned false). */
   declined?(m: Managed, message: AclMessage): void;
   /** A message reached the agent's instance (its own log). */
@@ -57,7 +57,7 @@ export class Mailbox {
     // Two versions side by side: THE place where a message's instance is picked.
     const next = m.next && !m.next.closing ? m.next : undefined;
     if (next && next.split.pick(d.message.conversation_id) === "next" && this.x.deliverNext) {
-      return this.x.deliverNext(m, d);
+      return this.x.deliverNext(m, d, to);
     }
     const { deps } = this.x;
     m.lastActive = this.x.now();

@@ -17,7 +17,7 @@ export interface Queued extends HeldDelivery {
 
 /** Deliveries waiting while the agent is paused (waking, hibernating, moving, arriving). */
 export interface Hold {
-  reason: "wake" | "hibernate" | "move" | "arrive" | "recover" | "worker-lost";
+  reason: "wake" | "hibernate" | "move" | "arrive" | "recover" | "worker-lost" | "deploy";
   queue: Queued[];
   /** Each held message is written to the held log before it is acknowledged. */
   durable: boolean;
@@ -42,8 +42,9 @@ export interface VersionStats {
 
 /**
  * A second instance of the agent, of the version being deployed (canary, blue-green): it
- * takes the new conversations its weight gives it (`split`), never checkpoints (its
- * changes stay in its memory), and is started again after a failure.
+ * takes the new conversations its weight gives it (`split`), shares the agent's storage
+ * with the agent's instance (its writes are checkpointed by the agent's checkpointer; its
+ * memory is never checkpointed), and is started again after a failure.
  */
 export interface NextInstance {
   record: AgentRecord;

@@ -10,13 +10,13 @@ import {
   type StagedArrival,
 } from "./contract.ts";
 import type { AgentManagerDeps } from "./deps.ts";
-import type { DeployConfig, UpdateConfig } from "./deploy-config.ts";
+import type { AgentUpdate, DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { Instances } from "./instances.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Mailbox, type MailboxDeps } from "./mailbox.ts";
 import type { HostCallbacks } from "../sandbox/mod.ts";
 import { NextInstances } from "./next-instance.ts";
-import type { Managed, VersionStats } from "./managed.ts";
+import type { Hold, Managed, VersionStats } from "./managed.ts";
 import { nextVersionRecord } from "./versions.ts";
 import { Mobility } from "./mobility.ts";
 import { Outgoing } from "./outgoing.ts";
@@ -111,12 +111,12 @@ export class AgentManager {
       supervisor,
       now,
     });
-    const next = this.#next = new NextInstances(deps, store, instances);
+    const next = this.#next = new NextInstances(deps, instances);
     this.#mailbox = mobility.mailbox = new Mailbox({
       deps,
       now,
       holding: (m) => mobility.holding(m),
-      deliverNext: (m, d) => next.deliver(m, d),
+      deliverNext: (m, d, to) => next.deliver(m, d, () => this.#mailbox.deliver(m, d, to)),
       spread: (m, d, here) => this.#spread?.(m, d, here),
       received: (m, d) =>
         logs.append(m.record.name, messageRecord("received", d.message, d.message_id)),
@@ -311,6 +311,29 @@ export class AgentManager {
     return this.#next.stop(this.#registry.find(ref));
   }
 
+  /**
+   * Completes a deployment: the agent becomes its next version (`change`, as
+   * {@link update}). Its messages are held meanwhile; the second instance finishes what it
+   * has and stops, then the update's last checkpoint of the agent (which holds what both
+   * instances wrote to their one storage) is what the new version starts from, and the held
+   * messages go to it.
+   */
+  async completeNext(
+    ref: string,
+    change: AgentUpdate,
+  ): Promise<AgentView> {
+    const m = this.#registry.find(ref);
+    const hold: Hold | undefined = m.hold
+      ? undefined
+      : (m.hold = { reason: "deploy", queue: [], durable: false, front: 0 });
+    try {
+      await this.#next.stop(m);
+      return await this.#lifecycle.update(ref, change);
+    } finally {
+      if (hold && m.hold === hold) this.#mailbox.release(m);
+    }
+  }
+
   /** Whether an agent of that name is managed here. */
   has(name: string): boolean {
     return this.#registry.has(name);
@@ -324,12 +347,7 @@ export class AgentManager {
    */
   update(
     ref: string,
-    change: {
-      bytes?: Uint8Array;
-      config?: UpdateConfig;
-      publisherKeyId?: string;
-      deployedBy?: string;
-    },
+    change: AgentUpdate,
   ): Promise<AgentView> {
     return this.#lifecycle.update(ref, change);
   }
@@ -392,8 +410,13 @@ export class AgentManager {
     }));
   }
 
-  /** See {@link Mobility.hibernate}. */
+  /**
+   * See {@link Mobility.hibernate}. An agent running a second version (a deployment under
+   * way) does not hibernate: `409 CONFLICT` until the deployment ends.
+   */
   hibernate(ref: string): Promise<AgentView> {
+    const m = this.#registry.find(ref);
+    if (m.next) return Promise.reject(underDeployment(m, "hibernates"));
     return this.#mobility.hibernate(ref);
   }
 
@@ -403,16 +426,7 @@ export class AgentManager {
    */
   pauseForMove(ref: string, hop: MigrationHop): Promise<AgentCapture> {
     const m = this.#registry.find(ref);
-    if (m.next) {
-      return Promise.reject(
-        new ApiError(
-          "CONFLICT",
-          `Agent '${m.record.name}' runs a second version (${m.next.record.version}) of a ` +
-            "deployment under way: it moves once the deployment ends",
-          { agent: m.record.name },
-        ),
-      );
-    }
+    if (m.next) return Promise.reject(underDeployment(m, "moves"));
     return this.#mobility.pauseForMove(ref, hop);
   }
 
@@ -495,4 +509,14 @@ function firstAfter(sorted: readonly Managed[], name: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** `409 CONFLICT`: `m` runs a second version, so it `does` (moves, hibernates) only later. */
+function underDeployment(m: Managed, does: string): ApiError {
+  return new ApiError(
+    "CONFLICT",
+    `Agent '${m.record.name}' runs a second version (${m.next?.record.version}) of a ` +
+      `deployment under way: it ${does} once the deployment ends`,
+    { agent: m.record.name },
+  );
 }

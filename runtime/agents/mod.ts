@@ -13,6 +13,7 @@ export {
 export { type FaultHook, LIFECYCLE_STEPS, type LifecycleStep } from "./faults.ts";
 export {
   AgentLocalNameSchema,
+  type AgentUpdate,
   type DeployConfig,
   DeployConfigSchema,
   ReplicasSchema,

@@ -1,27 +1,35 @@
 /**
  * A second instance of an agent, of the version a deployment brings (canary, blue-green):
- * started beside the running one with a copy of the agent's storage, given the new
- * conversations its weight picks (the mailbox asks {@link Managed.next}'s split), counted
- * (handled, errors, latencies) for the deployment's decisions, started again after a
- * failure, and stopped once it took nothing new and finished what it had.
+ * started beside the running one, sharing its storage (the sandbox's `SharedStorage`: the
+ * two take turns, and each sees the other's writes before its next call), given the new
+ * conversations its weight picks (the mailbox asks {@link Managed.next}'s split), its
+ * handlings made durable by the agent's own checkpointer (storage writes and at-least-once
+ * marks, acknowledged only once committed), counted (handled, errors, latencies) for the
+ * deployment's decisions, started again after a failure, and stopped once it took nothing
+ * new and finished what it had.
  * @module
  */
 import { aid } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import { TrafficSplit } from "../deployments/traffic.ts";
-import type { AgentStore } from "./agent-store.ts";
 import type { AgentInstance, AgentManagerDeps } from "./deps.ts";
 import type { Instances } from "./instances.ts";
-import { countOutcome, freshStats, isErrorReply, type Managed } from "./managed.ts";
+import {
+  countOutcome,
+  freshStats,
+  isErrorReply,
+  type Managed,
+  type NextInstance,
+} from "./managed.ts";
 import { failedOn } from "./mailbox.ts";
+import { isWorkerLost } from "../sandbox/mod.ts";
 import type { AgentRecord } from "./record.ts";
 
 /** Starts, feeds and stops agents' next instances. */
 export class NextInstances {
   constructor(
     readonly deps: AgentManagerDeps,
-    readonly store: AgentStore,
     readonly instances: Instances,
   ) {}
 
@@ -47,26 +55,65 @@ export class NextInstances {
     }
   }
 
-  /** Hands `d` to the next instance (the mailbox decided it goes there). */
-  deliver(m: Managed, d: Delivery): void | Promise<void> {
+  /**
+   * Hands `d` to the next instance (the mailbox decided it goes there). As with the agent's
+   * own instance, an at-least-once message is acknowledged once a checkpoint of the agent
+   * covers its handling (its storage writes and its mark), and what the handling sent is
+   * held back until then; other handlings' writes reach a checkpoint within its interval.
+   * `again` delivers `d` anew through the mailbox (after the agent's Worker was lost).
+   */
+  deliver(m: Managed, d: Delivery, again: () => void | Promise<void>): void | Promise<void> {
     const n = m.next!;
+    const name = m.record.name;
     const t0 = performance.now();
+    const durable = d.mode === "at-least-once";
+    // Whether it failed on the message without trapping: not understood, or answered with
+    // a failure it held back until durable.
+    let failedSoftly = false;
     const run = async () => {
-      const h = n.handle ?? await (n.starting ?? this.#activate(m));
-      return await h.deliver(d.message, { messageId: d.message_id });
+      const h = await this.#current(m, n);
+      const ckpt = m.ckpt;
+      if (!ckpt || h.sharedStorage === undefined || h.sharedStorage !== m.handle?.sharedStorage) {
+        throw restarting(name);
+      }
+      // Registered in the same tick as the call (so every checkpoint taken after it, a turn
+      // of the agent's instance queued behind this one, covers it).
+      const handled = h.deliver(d.message, { messageId: d.message_id, holdSends: durable });
+      handled.then((r) => {
+        failedSoftly = !r.handled || (r.held ?? []).some((s) => isErrorReply(s.message));
+      }, () => {});
+      await (durable
+        ? ckpt.durable(
+          { receiver: name, messageId: d.message_id },
+          handled.then((r) => r.held ?? []),
+        )
+        : handled.then(() => void ckpt.touched()));
     };
     const done = run().then(
-      (r) => countOutcome(n.stats.next, performance.now() - t0, !r.handled),
+      () => countOutcome(n.stats.next, performance.now() - t0, failedSoftly),
       (e) => {
-        countOutcome(n.stats.next, performance.now() - t0, true);
+        // Not taken while the agent's instance starts again, or not made durable because
+        // its Worker was lost: no outcome of the new version.
+        if (!notTaken.has(e) && !isWorkerLost(e)) {
+          countOutcome(n.stats.next, performance.now() - t0, true);
+        }
         throw e;
       },
     );
-    if (d.mode === "at-least-once") return done;
-    if (d.await_handled) return done.catch((e) => Promise.reject(failedOn(m.record.name, e)));
-    done.catch((e) =>
+    // The agent's Worker was lost before a checkpoint covered this handling: nothing of it
+    // was acknowledged, and the message goes through the mailbox again (held until the
+    // agent runs again), once — as for the agent's own instance.
+    const retry = (e: unknown): void | Promise<void> => {
+      if (!isWorkerLost(e)) throw e;
+      return again();
+    };
+    if (d.mode === "at-least-once") return done.then(() => {}, retry);
+    if (d.await_handled) {
+      return done.then(() => {}, retry).catch((e) => Promise.reject(failedOn(name, e)));
+    }
+    done.then(() => {}, retry).catch((e) =>
       this.deps.log.debug("delivery to the next version failed", {
-        agent: m.record.name,
+        agent: name,
         message_id: d.message_id,
         error: String(e),
       })
@@ -88,11 +135,31 @@ export class NextInstances {
     n.handle = undefined;
   }
 
+  /**
+   * The next instance, started (again) when it has none, or when the one it has shares the
+   * storage of an instance of the agent that is gone (the agent started again from its last
+   * checkpoint: what that one saw of the storage is gone with it).
+   */
+  #current(m: Managed, n: NextInstance): Promise<AgentInstance> {
+    const h = n.handle;
+    if (h && h.sharedStorage !== undefined && h.sharedStorage === m.handle?.sharedStorage) {
+      return Promise.resolve(h);
+    }
+    if (h) {
+      n.handle = undefined;
+      h.terminate().catch(() => {});
+    }
+    return n.starting ?? this.#activate(m);
+  }
+
   #activate(m: Managed): Promise<AgentInstance> {
     const n = m.next!;
     const r = n.record;
     n.starting = (async () => {
-      const storage = await this.store.loadStorage(m.record.name);
+      const base = m.handle;
+      if (!base) throw restarting(m.record.name);
+      // One storage for both instances, owned by the agent's instance (and its checkpoints).
+      const shared = base.share();
       const host = this.instances.host(m);
       // Set once activated (a failure may be reported before).
       const box: { self?: AgentInstance } = {};
@@ -101,7 +168,7 @@ export class NextInstances {
         hash: r.hash,
         manifest: r.manifest,
         limits: r.limits,
-        storage,
+        shared,
         host: {
           ...host,
           // Its `failure`/`not-understood` replies count as errors of the new version.
@@ -122,7 +189,7 @@ export class NextInstances {
           onMigrate: () => {},
         },
       });
-      if (n.closing || m.next !== n) {
+      if (n.closing || m.next !== n || m.handle !== base) {
         await self.terminate().catch(() => {});
         throw new ApiError("AGENT_UNAVAILABLE", `The next version of '${r.name}' was stopped`, {
           agent: r.name,
@@ -134,6 +201,21 @@ export class NextInstances {
     return n.starting;
   }
 }
+
+/** The agent's own instance is not there (starting again): the message is not taken. */
+function restarting(name: string): ApiError {
+  const e = new ApiError(
+    "AGENT_UNAVAILABLE",
+    `Agent '${name}' is starting again; its second version waits for it`,
+    { agent: name },
+    { headers: { "Retry-After": "1" } },
+  );
+  notTaken.add(e);
+  return e;
+}
+
+/** Errors of messages the next instance did not take (they count against no version). */
+const notTaken = new WeakSet<object>();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

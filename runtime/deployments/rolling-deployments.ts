@@ -5,7 +5,6 @@
  * service owns the records' writes and events and hands them over as {@link RollingHost}.
  * @module
  */
-import type { UpdateConfig } from "../agents/mod.ts";
 import {
   type AgentVersion,
   type ApplyResult,
@@ -17,7 +16,12 @@ import {
   listVersions,
 } from "../directory/mod.ts";
 import { ApiError } from "../errors/mod.ts";
-import { type RollingReplicas, type RollingRun, RollingRuns } from "./rolling-run.ts";
+import {
+  type RollingReplicas,
+  type RollingRun,
+  RollingRuns,
+  type RollingUpdate,
+} from "./rolling-run.ts";
 import type { Strategy } from "./strategy.ts";
 
 /** What rolling deployments need from the deployment service and the node. */
@@ -30,12 +34,7 @@ export interface RollingHost {
   /** Updates the agent's own instance (on its node). */
   update(
     name: string,
-    change: {
-      bytes: Uint8Array;
-      config: UpdateConfig;
-      publisherKeyId?: string;
-      deployedBy?: string;
-    },
+    change: RollingUpdate,
   ): Promise<unknown>;
   now(): number;
   /** Writes a deployment record (`deployment.put`, only from `expected` when given). */

@@ -9,12 +9,16 @@
  * each tick.
  * @module
  */
-import type { UpdateConfig } from "../agents/mod.ts";
+import type { AgentUpdate, UpdateConfig } from "../agents/mod.ts";
 import type { DeploymentRecord, ReplicaPlacement } from "../directory/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { nextRollingStep, type RollingInstance } from "./rolling.ts";
 
 /** What a rolling deployment needs of the replicas (the node's `ReplicaHost`). */
+
+/** What a rolling deployment hands the agent's own instance: a new component with its config. */
+export type RollingUpdate = AgentUpdate & { bytes: Uint8Array; config: UpdateConfig };
+
 export interface RollingReplicas {
   /** Where the instances of `name` run (empty: one instance). */
   placement(name: string): ReplicaPlacement[];
@@ -78,12 +82,7 @@ export class RollingRuns {
     readonly replicas: RollingReplicas,
     readonly update: (
       name: string,
-      change: {
-        bytes: Uint8Array;
-        config: UpdateConfig;
-        publisherKeyId?: string;
-        deployedBy?: string;
-      },
+      change: RollingUpdate,
     ) => Promise<unknown>,
     readonly now: () => number,
     /** Records `next` as the agent's version in the directory (a carried-on deployment). */

@@ -5,8 +5,10 @@
  * replaces the agent's instance (`immediate`, and `rolling` of one instance); `canary` and
  * `blue_green` (refused for an agent running as several instances: `rolling` is theirs) start the new version as a second instance beside the first
  * (`AgentManager.startNext`) and move it on at each tick (`tickMs`, the one timer) with
- * {@link decide}: weights, completion (the agent is updated to the new version, then the
- * second instance stops) or rollback (the second instance stops).
+ * {@link decide}: weights, completion (the second instance finishes and stops, and the
+ * agent is updated to the new version, its messages held meanwhile) or rollback (the second
+ * instance stops). Both instances share the agent's one storage, so what either wrote stays
+ * the agent's whichever way the deployment ends.
  * @module
  */
 import type { AgentManager, UpdateConfig } from "../agents/mod.ts";
@@ -40,7 +42,7 @@ export interface DeploymentDeps {
   state(): DirectoryState;
   agents: Pick<
     AgentManager,
-    "get" | "update" | "startNext" | "setNextWeight" | "nextStats" | "stopNext"
+    "get" | "update" | "startNext" | "setNextWeight" | "nextStats" | "stopNext" | "completeNext"
   >;
   /** The original bytes of a stored component, by hash; storing one (rolling). */
   components: {
@@ -395,17 +397,19 @@ export class DeploymentService {
   }
 
   /**
-   * Ends a deployment under way: completed (the agent is updated to the new version, then
-   * the second instance stops) or rolled back (the second instance stops).
+   * Ends a deployment under way: completed (the second instance stops and the agent is
+   * updated to the new version: `AgentManager.completeNext`) or rolled back (the second
+   * instance stops; what it wrote to the agent's storage stays).
    */
   async #end(run: Run, status: "completed" | "rolled_back", reason?: string): Promise<void> {
     this.#runs.delete(run.record.id);
     this.#metrics.set(run.record.id, this.#liveMetrics(run));
     const name = run.record.agent;
     if (status === "completed") {
-      await this.deps.agents.update(name, { ...run.source, deployedBy: run.by });
+      await this.deps.agents.completeNext(name, { ...run.source, deployedBy: run.by });
+    } else {
+      await this.deps.agents.stopNext(name);
     }
-    await this.deps.agents.stopNext(name);
     const to = listVersions(this.deps.state(), name).at(-1);
     const record: DeploymentRecord = {
       ...this.#finish(run.record, status, reason),

@@ -9,6 +9,7 @@ import type { CheckpointDelta } from "./checkpoint-delta.ts";
 import { toWitMessage } from "./wit-message.ts";
 import { mailboxFull } from "./mailbox-full.ts";
 import { workerLostError } from "./worker-lost.ts";
+import { SharedStorage } from "./shared-storage.ts";
 
 /** What became of a delivered message. */
 export interface DeliveryResult {
@@ -48,6 +49,14 @@ interface Op {
   budgetMs: number;
   resolve(r: Reply): void;
   reject(e: Error): void;
+  /** With shared storage: false until its turn is granted (then it is sent). */
+  granted?: boolean;
+  settled?: boolean;
+}
+
+/** A call that may touch storage, from its start to its effects applied (a turn, when shared). */
+interface Ticket {
+  turn: boolean;
 }
 
 /**
@@ -61,6 +70,10 @@ export class AgentHandle {
   #slot!: number;
   #inflight: Op[] = [];
   #storage: Map<string, Uint8Array>;
+  /** Set while the storage is shared with another instance of the agent. */
+  #shared?: SharedStorage;
+  /** Calls that may touch storage, from their start until their effects are applied. */
+  readonly #tickets = new Set<Ticket>();
   #lastSnapshot?: MemorySnapshot;
   #moving?: Promise<void>;
   /** Whether the next checkpoint must list everything (a new instance, or a lost one). */
@@ -90,6 +103,31 @@ export class AgentHandle {
   /** @internal The agent's storage as the node last accepted it. */
   storageEntries(): [string, Uint8Array][] {
     return [...this.#storage];
+  }
+
+  /**
+   * The agent's storage, shared from now on with other instances that join it (see
+   * {@link SharedStorage}): this instance's calls under way count as its turns.
+   */
+  share(): SharedStorage {
+    if (this.#shared) return this.#shared;
+    const shared = this.#shared = new SharedStorage(this.#storage);
+    shared.join(this);
+    for (const t of this.#tickets) t.turn = true;
+    shared.adopt(this, this.#tickets.size);
+    return shared;
+  }
+
+  /** @internal Joins `shared` (before the instance is placed): its storage is that one. */
+  joinStorage(shared: SharedStorage): void {
+    this.#shared = shared;
+    this.#storage = shared.entries;
+    shared.join(this);
+  }
+
+  /** The storage this instance shares with others, if it does. */
+  get sharedStorage(): SharedStorage | undefined {
+    return this.#shared;
   }
 
   /** @internal */
@@ -141,9 +179,18 @@ export class AgentHandle {
   async checkpoint(): Promise<CheckpointDelta> {
     const full = this.#checkpointFull;
     const worker = this.#worker;
-    const r = await this.#request({ t: "checkpoint", id: 0, slot: 0, full }, ADMIN_BUDGET_MS);
-    if (worker === this.#worker) this.#checkpointFull = false;
-    return (r as { value: CheckpointDelta }).value;
+    const ticket = this.#ticket();
+    try {
+      const r = await this.#request(
+        { t: "checkpoint", id: 0, slot: 0, full },
+        ADMIN_BUDGET_MS,
+        ticket,
+      );
+      if (worker === this.#worker) this.#checkpointFull = false;
+      return (r as { value: CheckpointDelta }).value;
+    } finally {
+      this.#endTicket(ticket);
+    }
   }
 
   /** The last checkpoint was not committed: the next one lists everything. */
@@ -225,6 +272,7 @@ export class AgentHandle {
     if (this.#state === "terminated") return;
     const was = this.#state;
     this.#state = "terminated";
+    this.#shared?.leave(this);
     this.#rejectAll(
       new ApiError("AGENT_UNAVAILABLE", `Agent ${this.agentId.name} was terminated`, {
         agent: this.agentId.name,
@@ -252,6 +300,7 @@ export class AgentHandle {
     }
     if (this.host.onWorkerLost) {
       this.#state = "terminated";
+      this.#shared?.leave(this);
       this.#rejectAll(workerLostError(this.agentId.name, reason));
       this.cx.release(this, this.#worker);
       this.host.onWorkerLost({ agentId: this.agentId.name, reason });
@@ -274,8 +323,9 @@ export class AgentHandle {
       this.#fail("trap", `re-activation failed: ${err instanceof Error ? err.message : err}`);
       return;
     }
-    // Send again, in order, every call the dead Worker had not answered.
-    for (const op of this.#inflight) this.#send(op);
+    // Send again, in order, every call the dead Worker had not answered (and that had its
+    // turn: the others are sent when they get it).
+    for (const op of this.#inflight) if (op.granted !== false) this.#send(op);
     this.host.onRestarted?.({ agentId: this.agentId.name, fromSnapshot: !!snap });
   }
 
@@ -303,22 +353,75 @@ export class AgentHandle {
     holdSends = false,
     timer?: { id: string; tag: string },
   ): Promise<{ value: unknown; sent: number; held?: HeldSend[] }> {
-    const r = await this.#request(
-      { t: "call", id: 0, slot: 0, fn, message, ...(timer ? { timer } : {}) },
-      this.limits.cpu_ms_per_call,
-    );
-    const effects = (r as { effects?: Effect[] }).effects ?? [];
-    const held: HeldSend[] | undefined = holdSends ? [] : undefined;
-    const sent = await this.#apply(effects, held);
-    return { value: (r as { value?: unknown }).value, sent, ...(held ? { held } : {}) };
+    const ticket = this.#ticket();
+    try {
+      const r = await this.#request(
+        { t: "call", id: 0, slot: 0, fn, message, ...(timer ? { timer } : {}) },
+        this.limits.cpu_ms_per_call,
+        ticket,
+      );
+      const effects = (r as { effects?: Effect[] }).effects ?? [];
+      const held: HeldSend[] | undefined = holdSends ? [] : undefined;
+      const sent = await this.#apply(effects, held);
+      return { value: (r as { value?: unknown }).value, sent, ...(held ? { held } : {}) };
+    } finally {
+      this.#endTicket(ticket);
+    }
   }
 
-  #request(msg: ToWorker & { id: number }, budgetMs: number): Promise<Reply> {
+  #ticket(): Ticket {
+    const t: Ticket = { turn: false };
+    this.#tickets.add(t);
+    return t;
+  }
+
+  /** The call of `t` ended (its effects applied, or it failed): its turn ends. */
+  #endTicket(t: Ticket): void {
+    this.#tickets.delete(t);
+    if (!t.turn) return;
+    t.turn = false;
+    this.#shared?.exit(this);
+  }
+
+  /**
+   * Queues a request to the Worker. With `ticket` and shared storage, it waits for its turn
+   * (asked for synchronously, so turns follow call order) and carries the writes of the other
+   * instances this one has not seen.
+   */
+  #request(msg: ToWorker & { id: number }, budgetMs: number, ticket?: Ticket): Promise<Reply> {
     this.#alive();
-    return new Promise<Reply>((resolve, reject) => {
-      const op: Op = { msg, budgetMs, resolve, reject };
+    return new Promise<Reply>((res, rej) => {
+      const op: Op = {
+        msg,
+        budgetMs,
+        resolve: (r) => {
+          op.settled = true;
+          res(r);
+        },
+        reject: (e) => {
+          op.settled = true;
+          rej(e);
+        },
+      };
       this.#inflight.push(op);
-      if (!this.#moving) this.#send(op);
+      const shared = this.#shared;
+      if (!ticket || !shared) {
+        if (!this.#moving) this.#send(op);
+        return;
+      }
+      const go = () => {
+        ticket.turn = true;
+        if (op.settled || this.#shared !== shared) {
+          this.#endTicket(ticket);
+          return;
+        }
+        const patch = shared.take(this);
+        if (patch) op.msg = { ...op.msg, storage: patch } as ToWorker & { id: number };
+        op.granted = true;
+        if (!this.#moving) this.#send(op);
+      };
+      op.granted = false;
+      shared.enter(this, go);
     }).then((r) => {
       if (r.t === "failed") {
         this.#fail(r.reason, r.message);
@@ -377,11 +480,13 @@ export class AgentHandle {
           else waits.push(this.host.onSend(e.message, { messageId: e.messageId }));
           break;
         case "store":
-          this.#storage.set(e.key, e.value);
+          if (this.#shared) this.#shared.wrote(this, e.key, e.value);
+          else this.#storage.set(e.key, e.value);
           waits.push(this.host.storage?.set(e.key, e.value));
           break;
         case "delete":
-          this.#storage.delete(e.key);
+          if (this.#shared) this.#shared.wrote(this, e.key, null);
+          else this.#storage.delete(e.key);
           waits.push(this.host.storage?.delete(e.key));
           break;
         case "log":
@@ -410,6 +515,7 @@ export class AgentHandle {
         { agent: this.agentId.name, reason, message },
       ),
     );
+    this.#shared?.leave(this);
     if (this.#worker) this.cx.release(this, this.#worker);
     this.host.onFailed?.(this.#failure);
   }

@@ -6,6 +6,7 @@ import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import type { Limits, Manifest } from "./manifest.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAclMessage } from "./wit-message.ts";
+import type { StoragePatch } from "./shared-storage.ts";
 
 /** Why an agent failed. */
 export type FailureReason = "trap" | "cpu-limit" | "memory-limit" | "exit" | "watchdog";
@@ -47,10 +48,19 @@ export type ToWorker =
     message?: WitAclMessage;
     /** For `timer`: the timer that is due. */
     timer?: { id: string; tag: string };
+    /** Writes of another instance of the agent (shared storage), applied before the call. */
+    storage?: StoragePatch;
   }
   | { t: "enqueue"; id: number; slot: number; message: WitAclMessage }
   | { t: "snapshot"; id: number; slot: number }
-  | { t: "checkpoint"; id: number; slot: number; full: boolean }
+  | {
+    t: "checkpoint";
+    id: number;
+    slot: number;
+    full: boolean;
+    /** Writes of another instance of the agent, applied (and so checkpointed) first. */
+    storage?: StoragePatch;
+  }
   | { t: "drop"; id: number; slot: number };
 
 /** An effect of a call, applied by the node only if the call completed. */

@@ -104,7 +104,7 @@ export class SandboxWorker {
       if (this.#order.length === 0) this.#headSince = performance.now();
       this.#pending.set(msg.id, { resolve, reject, slot, budgetMs });
       this.#order.push(msg.id);
-      if (msg.t === "call") {
+      if (msg.t === "call" && !msg.storage) {
         // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
         // one turn of the event loop cross together (one postMessage for many). While two
         // batches posted before are unanswered, new calls wait here and cross as the next
@@ -114,6 +114,7 @@ export class SandboxWorker {
         this.#outbox.push({ id: msg.id, json: JSON.stringify(msg) });
         if (this.#outbox.length === 1) queueMicrotask(this.#flushCalls);
       } else {
+        // (A call with storage writes of another instance holds bytes: a structured clone.)
         this.#flush();
         this.worker.postMessage(msg);
       }

@@ -18,6 +18,7 @@ import type { RpcOp } from "./protocol.ts";
 import { SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAgentId } from "./wit-message.ts";
+import type { SharedStorage } from "./shared-storage.ts";
 
 type ManifestFiles = ReturnType<typeof ManifestSchema.parse>["files"];
 
@@ -100,6 +101,11 @@ export interface ActivateOptions {
   /** Call `init` after activation (default: true without a snapshot, false with one). */
   init?: boolean;
   host: HostCallbacks;
+  /**
+   * The storage of another instance of the agent to share (see `AgentHandle.share`): the
+   * instance starts with it, instead of `storage`, and takes turns with the others.
+   */
+  shared?: SharedStorage;
 }
 
 /** A snapshot of the sandbox's occupancy. */
@@ -207,6 +213,7 @@ export class Sandbox {
         : Object.entries(opts.storage),
     );
     const handle = new AgentHandle(id, opts.hash, manifest, limits, opts.host, storage, this.#cx);
+    if (opts.shared) handle.joinStorage(opts.shared);
     try {
       const placed = await this.#place(handle, opts.snapshot);
       handle.attach(placed.worker, placed.slot, opts.snapshot);

@@ -3,10 +3,16 @@
 import assert from "node:assert/strict";
 import { buildWatComponent } from "../../agents/build/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
-import { base64Of as base64, callJson as call } from "../support/http.ts";
+import { callJson as call } from "../support/http.ts";
+import { pollUntil } from "../../runtime/async/mod.ts";
+import {
+  deployAgent,
+  deploymentEnded,
+  distBytes,
+  startDeployment,
+} from "../support/deployments.ts";
 import { FipaEdgeClient, type NodeEvent } from "../../client/mod.ts";
 
-const DIST = new URL("../../agents/dist/", import.meta.url);
 const PRELUDE = new URL("../../agents/tiny/prelude.wat", import.meta.url);
 
 /** A component that traps on every message. */
@@ -33,13 +39,9 @@ async function badAgent(performative?: number): Promise<Uint8Array> {
     (i32.const 1)))`);
 }
 
-async function deployEcho(base: string, name: string) {
-  const form = new FormData();
-  form.append("wasm", new Blob([await Deno.readFile(new URL("tiny.wasm", DIST))]), "a.wasm");
-  form.append("config", JSON.stringify({ name, version: "1.0.0" }));
-  const res = await fetch(`${base}/api/v1/agents`, { method: "POST", body: form });
-  assert.equal(res.status, 201, await res.clone().text());
-  await res.body?.cancel();
+/** Deploys the tiny echo as `name`, version 1.0.0 (the old version answers with the content). */
+function deployEcho(base: string, name: string): Promise<void> {
+  return deployAgent(base, "tiny.wasm", { name, version: "1.0.0" });
 }
 
 let seq = 0;
@@ -61,22 +63,14 @@ Deno.test("canary 10 → 50 → 100 of a good version: new conversations follow 
   const node = await spawnNode(["--rate-limit", "off"]);
   try {
     await deployEcho(node.url, "can");
-    const counter = await Deno.readFile(new URL("tiny-counter.wasm", DIST));
-    const d = await call(node.url, "POST", "/api/v1/deployments", {
-      agent_id: "can",
-      wasm_module: base64(counter),
-      version: "2.0.0",
-      strategy: {
-        type: "canary",
-        stages: [
-          { percentage: 10, duration: "4s" },
-          { percentage: 50, duration: "4s" },
-          { percentage: 100, duration: "1s" },
-        ],
-      },
+    const id = await startDeployment(node.url, "can", "tiny-counter.wasm", "2.0.0", {
+      type: "canary",
+      stages: [
+        { percentage: 10, duration: "4s" },
+        { percentage: 50, duration: "4s" },
+        { percentage: 100, duration: "1s" },
+      ],
     });
-    assert.equal(d.status, 201, JSON.stringify(d.body));
-    const id = d.body.deployment_id;
     // Stage changes as the client sees them (polled), to attribute each conversation.
     const seen: { at: number; stage: number; status: string }[] = [];
     let status = "in_progress";
@@ -151,20 +145,13 @@ Deno.test("a canary that traps on every message is rolled back by itself; then t
       }
     })();
     await ready;
-    const d = await call(node.url, "POST", "/api/v1/deployments", {
-      agent_id: "bad",
-      wasm_module: base64(await trapAgent()),
-      version: "2.0.0-broken",
-      strategy: {
-        type: "canary",
-        stages: [{ percentage: 10, duration: "60s" }, { percentage: 100, duration: "0" }],
-        rollback_on_error: true,
-        error_threshold: 0.05,
-        min_samples: 10,
-      },
+    const id = await startDeployment(node.url, "bad", await trapAgent(), "2.0.0-broken", {
+      type: "canary",
+      stages: [{ percentage: 10, duration: "60s" }, { percentage: 100, duration: "0" }],
+      rollback_on_error: true,
+      error_threshold: 0.05,
+      min_samples: 10,
     });
-    assert.equal(d.status, 201, JSON.stringify(d.body));
-    const id = d.body.deployment_id;
     let status = "in_progress";
     let sent = 0;
     while (status === "in_progress" && sent < 3000) {
@@ -205,22 +192,17 @@ Deno.test("blue-green under a steady stream: every message answered once, none l
     const stream = Promise.all(Array.from({ length: 4 }, async () => {
       while (!stop) results.push(await converse(node.url, "bg"));
     }));
-    await new Promise((r) => setTimeout(r, 300));
-    const counter = await Deno.readFile(new URL("tiny-counter.wasm", DIST));
-    const d = await call(node.url, "POST", "/api/v1/deployments", {
-      agent_id: "bg",
-      wasm_module: base64(counter),
-      version: "2.0.0",
-      strategy: { type: "blue_green", rollback_window: "1s" },
+    await pollUntil("messages before the deployment", () => results.length >= 20 || undefined);
+    const id = await startDeployment(node.url, "bg", "tiny-counter.wasm", "2.0.0", {
+      type: "blue_green",
+      rollback_window: "1s",
     });
-    assert.equal(d.status, 201, JSON.stringify(d.body));
-    let status = "in_progress";
-    while (status === "in_progress") {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await call(node.url, "GET", `/api/v1/deployments/${d.body.deployment_id}`)).body
-        .status;
-    }
-    await new Promise((r) => setTimeout(r, 300));
+    const status = (await deploymentEnded(node.url, id)).status;
+    const atEnd = results.length;
+    await pollUntil(
+      "messages after the deployment",
+      () => results.length >= atEnd + 20 || undefined,
+    );
     stop = true;
     await stream;
     assert.equal(status, "completed");
@@ -270,13 +252,9 @@ Deno.test("hot reload under load: no message lost, no conversation split across 
         }
       }
     }));
-    await new Promise((r) => setTimeout(r, 300));
+    await pollUntil("messages before the reload", () => conversations.length >= 10 || undefined);
     const form = new FormData();
-    form.append(
-      "wasm",
-      new Blob([await Deno.readFile(new URL("tiny-counter.wasm", DIST))]),
-      "v2.wasm",
-    );
+    form.append("wasm", new Blob([await distBytes("tiny-counter.wasm")]), "v2.wasm");
     form.append(
       "config",
       JSON.stringify({ strategy: "graceful", version: "2.0.0", drain_seconds: 1 }),
@@ -287,13 +265,12 @@ Deno.test("hot reload under load: no message lost, no conversation split across 
     assert.equal(reload.strategy, "graceful");
     assert.equal(reload.from_version, "1.0.0");
     assert.equal(reload.to_version, "2.0.0");
-    let status = "in_progress";
-    while (status === "in_progress") {
-      await new Promise((r) => setTimeout(r, 50));
-      status =
-        (await call(node.url, "GET", `/api/v1/deployments/${reload.hot_reload_id}`)).body.status;
-    }
-    await new Promise((r) => setTimeout(r, 300));
+    const status = (await deploymentEnded(node.url, reload.hot_reload_id)).status;
+    const atEnd = conversations.length;
+    await pollUntil(
+      "conversations after the reload",
+      () => conversations.length >= atEnd + 10 || undefined,
+    );
     stop = true;
     await stream;
     assert.equal(status, "completed");
@@ -308,7 +285,7 @@ Deno.test("hot reload under load: no message lost, no conversation split across 
 
     // Bad reload config names the field.
     const bad = new FormData();
-    bad.append("wasm", new Blob([await Deno.readFile(new URL("tiny.wasm", DIST))]), "a.wasm");
+    bad.append("wasm", new Blob([await distBytes("tiny.wasm")]), "a.wasm");
     bad.append("config", JSON.stringify({ strategy: "abrupt" }));
     const r = await fetch(`${node.url}/api/v1/agents/hot/reload`, { method: "PUT", body: bad });
     assert.equal(r.status, 400);
@@ -321,27 +298,28 @@ Deno.test("hot reload under load: no message lost, no conversation split across 
 for (
   const [what, performative, timeoutMs] of [
     ["answers failure to every message", 6, 10_000],
-    ["never answers (every send-and-wait times out)", undefined, 300],
+    // The wait must outlast an old-version answer on a loaded machine (a 504 of the old
+    // version counts against it): 300 ms did not, once, at load 15.
+    ["never answers (every send-and-wait times out)", undefined, 2_000],
   ] as const
 ) {
   Deno.test(`a canary that ${what} is rolled back by itself: those are errors of its version`, async () => {
     const node = await spawnNode(["--rate-limit", "off"]);
     try {
       await deployEcho(node.url, "soft");
-      const d = await call(node.url, "POST", "/api/v1/deployments", {
-        agent_id: "soft",
-        wasm_module: base64(await badAgent(performative)),
-        version: "2.0.0-bad",
-        strategy: {
+      const id = await startDeployment(
+        node.url,
+        "soft",
+        await badAgent(performative),
+        "2.0.0-bad",
+        {
           type: "canary",
           stages: [{ percentage: 50, duration: "60s" }, { percentage: 100, duration: "0" }],
           rollback_on_error: true,
           error_threshold: 0.05,
           min_samples: 10,
         },
-      });
-      assert.equal(d.status, 201, JSON.stringify(d.body));
-      const id = d.body.deployment_id;
+      );
       let status = "in_progress";
       const answers: Record<string, number> = {};
       for (let sent = 0; status === "in_progress" && sent < 600; sent += 10) {

@@ -4,34 +4,20 @@
 import assert from "node:assert/strict";
 import { pollUntil } from "../../runtime/async/mod.ts";
 import { spawnNode } from "../support/node-process.ts";
-import { base64Of as base64, callJson as call } from "../support/http.ts";
-
-const DIST = new URL("../../agents/dist/", import.meta.url);
+import { callJson as call } from "../support/http.ts";
+import { deployAgent, deploymentOf, startDeployment } from "../support/deployments.ts";
 
 Deno.test("a canary cut short by a node kill is rolled back when the node restarts; the old version answers", async () => {
   const first = await spawnNode(["--rate-limit", "off"]);
   let second: Awaited<ReturnType<typeof spawnNode>> | undefined;
   try {
-    const form = new FormData();
-    form.append("wasm", new Blob([await Deno.readFile(new URL("tiny.wasm", DIST))]), "a.wasm");
-    form.append("config", JSON.stringify({ name: "cut", version: "1.0.0" }));
-    const res = await fetch(`${first.url}/api/v1/agents`, { method: "POST", body: form });
-    assert.equal(res.status, 201, await res.text());
-    const d = await call(first.url, "POST", "/api/v1/deployments", {
-      agent_id: "cut",
-      wasm_module: base64(await Deno.readFile(new URL("tiny-counter.wasm", DIST))),
-      version: "2.0.0",
-      strategy: {
-        type: "canary",
-        stages: [{ percentage: 50, duration: "10m" }, { percentage: 100, duration: "0" }],
-      },
+    await deployAgent(first.url, "tiny.wasm", { name: "cut", version: "1.0.0" });
+    const id = await startDeployment(first.url, "cut", "tiny-counter.wasm", "2.0.0", {
+      type: "canary",
+      stages: [{ percentage: 50, duration: "10m" }, { percentage: 100, duration: "0" }],
     });
-    assert.equal(d.status, 201, JSON.stringify(d.body));
-    const id = d.body.deployment_id;
-    assert.equal(d.body.status, "in_progress");
     // The record is committed (a read from the directory sees it) before the kill.
-    const seen = await call(first.url, "GET", `/api/v1/deployments/${id}`);
-    assert.equal(seen.body.status, "in_progress");
+    assert.equal((await deploymentOf(first.url, id)).status, "in_progress");
     await first.stop("SIGKILL", { keepData: true });
 
     second = await spawnNode(["--rate-limit", "off"], {}, { dataDir: first.dataDir });

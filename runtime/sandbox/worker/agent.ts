@@ -5,6 +5,7 @@ import { entrySize, protocolAllowed, receiverAllowed } from "../policy.ts";
 import type { Effect, ExportName, FailureReason, LogLevel, RpcOp } from "../protocol.ts";
 import type { MemorySnapshot } from "../snapshot.ts";
 import type { CheckpointDelta } from "../checkpoint-delta.ts";
+import type { StoragePatch } from "../shared-storage.ts";
 import { PageTracker } from "./page-tracker.ts";
 import { fromWitMessage, type WitAclMessage, type WitAgentId } from "../wit-message.ts";
 import { Budget, coreInstantiator } from "./core-instances.ts";
@@ -253,6 +254,26 @@ export class AgentInstance {
     const effects = this.#effects;
     this.#effects = [];
     return { value, effects };
+  }
+
+  /**
+   * Applies what another instance of the agent wrote to the storage they share (only
+   * between calls): the next checkpoint lists it as this instance's own change.
+   */
+  applyStorage(patch: StoragePatch): void {
+    for (const [key, value] of patch.set) {
+      const old = this.#storage.get(key);
+      this.#storageBytes += entrySize(key, value) - (old ? entrySize(key, old) : 0);
+      this.#storage.set(key, value);
+      this.#dirty.set(key, value);
+    }
+    for (const key of patch.del) {
+      const old = this.#storage.get(key);
+      if (!old) continue;
+      this.#storageBytes -= entrySize(key, old);
+      this.#storage.delete(key);
+      this.#dirty.set(key, null);
+    }
   }
 
   /** Copies every memory and mutable global (only between calls). */

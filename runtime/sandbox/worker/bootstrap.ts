@@ -122,6 +122,7 @@ async function handle(m: ToWorker): Promise<void> {
         return;
       }
       try {
+        if (m.storage) a.agent.applyStorage(m.storage);
         const { value, effects } = a.agent.call(m.fn, m.message, m.timer);
         post({ t: "done", id: m.id, value, effects });
       } catch (err) {
@@ -156,6 +157,7 @@ async function handle(m: ToWorker): Promise<void> {
         post({ t: "error", id: m.id, error: `no agent in slot ${m.slot}` });
         return;
       }
+      if (m.storage) a.agent.applyStorage(m.storage);
       post({ t: "done", id: m.id, value: a.agent.checkpoint(a.hash, m.full) });
       return;
     }

@@ -24,6 +24,7 @@ import {
   type DeliveryResult,
   type HostCallbacks,
   type MemorySnapshot,
+  SharedStorage,
 } from "../../../runtime/sandbox/mod.ts";
 
 const te = new TextEncoder();
@@ -153,6 +154,12 @@ export class FakeInstance implements AgentInstance {
 
   checkpointLost(): void {
     this.#full = true;
+  }
+
+  /** Shared storage (no turns: the fake runs one call at a time anyway). */
+  sharedStorage?: SharedStorage;
+  share(): SharedStorage {
+    return this.sharedStorage ??= new SharedStorage(this.storage);
   }
 
   storageEntries(): [string, Uint8Array][] {

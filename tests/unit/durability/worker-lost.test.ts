@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { pollUntil } from "../../../runtime/async/mod.ts";
+import { UpdateConfigSchema } from "../../../runtime/agents/mod.ts";
+import { watAgentBytes } from "../../../agents/build/mod.ts";
 import { RealNode } from "./real-node.ts";
 
 /** Sends `n` at-least-once increments to `to`, all at once; resolves when all are acknowledged. */
@@ -114,4 +116,48 @@ Deno.test("a Worker lost by a neighbour: the tiny counter's memory and storage k
 
 Deno.test("a Worker lost by a neighbour: the ComponentizeJS counter's memory and storage keep every acknowledged message once", async () => {
   await neighbourLosses("counter.wasm");
+});
+
+Deno.test("a Worker lost mid-canary: the storage both instances share keeps every acknowledged message once", async () => {
+  const node = await RealNode.start();
+  const stored = async () => {
+    const c = await node.ask("c", "query-ref");
+    return (typeof c === "string" ? JSON.parse(c) : c).count as number;
+  };
+  try {
+    await node.deploy("tiny-counter", "c", { limits: { cpu_ms_per_call: 5_000 } });
+    // The new version (the same counter) beside it, taking half of the new conversations.
+    await node.agents.startNext("c", {
+      bytes: await watAgentBytes("tiny-counter"),
+      config: UpdateConfigSchema.parse({ version: "2.0.0" }),
+    }, 50);
+    await node.deploy("hostile-loop", "loop", {
+      limits: { cpu_ms_per_call: 50 },
+      restart: "none",
+    });
+    assert.ok(
+      node.sandbox.stats().agentsPerWorker.includes(3),
+      `both counters and the loop share a Worker: ${JSON.stringify(node.sandbox.stats())}`,
+    );
+    await increments(node, "c", 20);
+    const stats = node.agents.nextStats("c")!;
+    assert.ok(stats.next.handled > 0 && stats.stable.handled > 0, JSON.stringify(stats));
+    const before = stats.next.handled;
+    assert.equal(await stored(), 20);
+
+    // The loop hangs the Worker of both instances: the agent's starts again from its last
+    // checkpoint (which has what both wrote), the second instance starts again on that storage.
+    await hang(node, "loop", () => increments(node, "c", 10));
+    assertReplaced(node, "c");
+    assert.equal(await stored(), 30);
+    await increments(node, "c", 10);
+    assert.ok(node.agents.nextStats("c")!.next.handled > before, "the new version handles again");
+    assert.equal(await stored(), 40);
+    for (let i = 0; i < 4; i++) assert.equal(await stored(), 40, "each instance reads 40");
+
+    await node.restart(); // a crash: no last checkpoint; the second instance is gone
+    assert.equal(await stored(), 40, "after a restart");
+  } finally {
+    await node.close();
+  }
 });
