@@ -16,7 +16,7 @@ import type { BenchResult, Figure } from "./lib/results.ts";
 import { summarize } from "./lib/stats.ts";
 import { compareServers } from "./lib/wrk-compare.ts";
 import { buildCoreModule, readWat } from "../agents/build/mod.ts";
-import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
+import { SEND_AND_WAIT_BODY } from "./lib/sample-content.ts";
 
 const DIST = new URL("../agents/dist/", import.meta.url);
 const SERVERS = new URL("./servers/", import.meta.url);
@@ -237,12 +237,7 @@ async function latencyFigures(n: number): Promise<Figure[]> {
 }
 
 async function httpFigures(seconds: number, rounds: number): Promise<Figure[]> {
-  const body = JSON.stringify({
-    performative: "request",
-    receiver: "echo",
-    content: SAMPLE_CONTENT,
-    language: "json",
-  });
+  const body = SEND_AND_WAIT_BODY;
   const r = await compareServers(
     [
       { name: "bare", script: new URL("bare.ts", SERVERS) },

@@ -1,17 +1,6 @@
 import type { BenchResult } from "./lib/results.ts";
 import { compareServers } from "./lib/wrk-compare.ts";
-import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
-
-const BODY = JSON.stringify({
-  performative: "request",
-  sender: "client_001",
-  receiver: "sink",
-  content: SAMPLE_CONTENT,
-  conversation_id: "conv_789",
-  reply_with: "msg_001",
-  language: "json",
-  protocol: "fipa-request",
-});
+import { MESSAGES_BODY as BODY } from "./lib/sample-content.ts";
 
 /**
  * `POST /api/v1/messages` requests per second against a bare `Deno.serve` handler that

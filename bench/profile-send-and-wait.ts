@@ -13,7 +13,7 @@ import { inclusiveTimes, selfTimes } from "./lib/cpu-profile.ts";
 import { processCpuMs } from "./lib/node-process.ts";
 import { startServer } from "./lib/server-process.ts";
 import { ensureWrk, wrkPost } from "./lib/wrk.ts";
-import { SAMPLE_CONTENT } from "./lib/sample-content.ts";
+import { MESSAGES_BODY, SEND_AND_WAIT_BODY } from "./lib/sample-content.ts";
 
 const flags = Deno.args.filter((a) => a.startsWith("--"));
 const [seconds = "5", top = "30"] = Deno.args.filter((a) => !a.startsWith("--"));
@@ -32,23 +32,7 @@ const proc = await startServer(script, 0, {
 });
 const { url, pid } = proc;
 // The bodies of the `http-messages` and `agents` benchmarks.
-const body = messages
-  ? JSON.stringify({
-    performative: "request",
-    sender: "client_001",
-    receiver: "sink",
-    content: SAMPLE_CONTENT,
-    conversation_id: "conv_789",
-    reply_with: "msg_001",
-    language: "json",
-    protocol: "fipa-request",
-  })
-  : JSON.stringify({
-    performative: "request",
-    receiver: "echo",
-    content: SAMPLE_CONTENT,
-    language: "json",
-  });
+const body = messages ? MESSAGES_BODY : SEND_AND_WAIT_BODY;
 const path = messages ? "/api/v1/messages" : "/api/v1/messages/send-and-wait";
 const load = { url: `${url}${path}`, body, contentType: "application/json", cpu: 1 };
 await wrkPost({ ...load, seconds: 1 });

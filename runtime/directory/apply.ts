@@ -23,6 +23,23 @@ function ok(value: ApplyOk["value"], events: DirectoryEvent[]): ApplyOk {
   return { ok: true, value, events };
 }
 
+/**
+ * The agent's record when it is registered and (when `node` is given) on `node`; else the
+ * failure that says why (`not-registered`, `stale-location`).
+ */
+function agentOn(
+  state: DirectoryState,
+  name: string,
+  node: string | undefined,
+): AgentRecord | ApplyFailure {
+  const agent = state.agents.get(name);
+  if (!agent) return fail("not-registered", `agent '${name}' is not registered`);
+  if (node !== undefined && agent.node !== node) {
+    return fail("stale-location", `agent '${name}' is on node '${agent.node}', not '${node}'`);
+  }
+  return agent;
+}
+
 /** A node is acceptable if it is a member, or if no members are known yet (bootstrap). */
 function unknownNode(state: DirectoryState, node: string): ApplyFailure | undefined {
   if (state.members.size === 0 || state.members.has(node)) return undefined;
@@ -116,14 +133,8 @@ function applyCommand(
       return ok(after, [{ type: "agent.updated", before, after }]);
     }
     case "agent.move": {
-      const before = state.agents.get(c.name);
-      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
-      if (before.node !== c.from_node) {
-        return fail(
-          "stale-location",
-          `agent '${c.name}' is on node '${before.node}', not '${c.from_node}'`,
-        );
-      }
+      const before = agentOn(state, c.name, c.from_node);
+      if ("ok" in before) return before;
       const bad = unknownNode(state, c.to_node);
       if (bad) return bad;
       const after: AgentRecord = {
@@ -136,14 +147,8 @@ function applyCommand(
       return ok(after, [{ type: "agent.updated", before, after }]);
     }
     case "agent.deregister": {
-      const agent = state.agents.get(c.name);
-      if (!agent) return fail("not-registered", `agent '${c.name}' is not registered`);
-      if (c.node !== undefined && agent.node !== c.node) {
-        return fail(
-          "stale-location",
-          `agent '${c.name}' is on node '${agent.node}', not '${c.node}'`,
-        );
-      }
+      const agent = agentOn(state, c.name, c.node);
+      if ("ok" in agent) return agent;
       deleteAgent(state, c.name);
       state.versions.delete(c.name);
       const events: DirectoryEvent[] = [{ type: "agent.deregistered", agent }];
@@ -155,14 +160,8 @@ function applyCommand(
       return ok(agent, events);
     }
     case "agent.record-version": {
-      const before = state.agents.get(c.name);
-      if (!before) return fail("not-registered", `agent '${c.name}' is not registered`);
-      if (before.node !== c.node) {
-        return fail(
-          "stale-location",
-          `agent '${c.name}' is on node '${before.node}', not '${c.node}'`,
-        );
-      }
+      const before = agentOn(state, c.name, c.node);
+      if ("ok" in before) return before;
       const kept = state.versions.get(c.name) ?? [];
       const seq = (kept.at(-1)?.seq ?? 0) + 1;
       const version: AgentVersion = deepFreeze({

@@ -9,7 +9,7 @@ import type { CheckpointDelta } from "./checkpoint-delta.ts";
 import { toWitMessage } from "./wit-message.ts";
 import { mailboxFull } from "./mailbox-full.ts";
 import { workerLostError } from "./worker-lost.ts";
-import { SharedStorage } from "./shared-storage.ts";
+import { SharedStorage } from "./storage-sharing.ts";
 
 /** What became of a delivered message. */
 export interface DeliveryResult {

@@ -118,7 +118,7 @@ export {
   type WitContent,
 } from "./wit-message.ts";
 export { mailboxFull } from "./mailbox-full.ts";
-export { SharedStorage, type StoragePatch } from "./shared-storage.ts";
+export { SharedStorage, type StoragePatch } from "./storage-sharing.ts";
 export { isWorkerLost, WORKER_LOST, workerLostError } from "./worker-lost.ts";
 export { type WasmKind, wasmKind } from "./wasm-kind.ts";
 export {

@@ -6,7 +6,7 @@ import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
 import type { Limits, Manifest } from "./manifest.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAclMessage } from "./wit-message.ts";
-import type { StoragePatch } from "./shared-storage.ts";
+import type { StoragePatch } from "./storage-sharing.ts";
 
 /** Why an agent failed. */
 export type FailureReason = "trap" | "cpu-limit" | "memory-limit" | "exit" | "watchdog";

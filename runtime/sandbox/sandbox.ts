@@ -18,7 +18,7 @@ import type { RpcOp } from "./protocol.ts";
 import { SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAgentId } from "./wit-message.ts";
-import type { SharedStorage } from "./shared-storage.ts";
+import type { SharedStorage } from "./storage-sharing.ts";
 
 type ManifestFiles = ReturnType<typeof ManifestSchema.parse>["files"];
 

@@ -5,7 +5,7 @@ import { entrySize, protocolAllowed, receiverAllowed } from "../policy.ts";
 import type { Effect, ExportName, FailureReason, LogLevel, RpcOp } from "../protocol.ts";
 import type { MemorySnapshot } from "../snapshot.ts";
 import type { CheckpointDelta } from "../checkpoint-delta.ts";
-import type { StoragePatch } from "../shared-storage.ts";
+import type { StoragePatch } from "../storage-sharing.ts";
 import { PageTracker } from "./page-tracker.ts";
 import { fromWitMessage, type WitAclMessage, type WitAgentId } from "../wit-message.ts";
 import { Budget, coreInstantiator } from "./core-instances.ts";
