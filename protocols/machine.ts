@@ -473,6 +473,7 @@ function actOnThread(
     book(th, side, msg);
     return undefined;
   }
+  if (spec.lateAnswer?.(th, side, msg)) return undefined;
   if (!spec.allowed(st, th, side).includes(act)) {
     const who = side === "initiator" ? `the initiator (${st.initiator})` : th.party;
     const legal = legalActs(st, spec, th, side);

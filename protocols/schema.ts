@@ -58,6 +58,8 @@ const ThreadSchema = z.strictObject({
   round: z.number().int().min(0),
   won: z.boolean(),
   await_final: z.boolean(),
+  // Absent from states saved before it existed.
+  call: Text.nullable().default(null),
 });
 
 /**

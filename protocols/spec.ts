@@ -56,6 +56,12 @@ export interface ProtocolSpec {
    * rule fails (e.g. a price that does not rise). Runs on the working copy.
    */
   apply(ctx: StepContext, th: Thread, side: Side, msg: MessageSeen): string | undefined;
+  /**
+   * Whether `msg` answers an earlier step of `th` than its current one (an auction
+   * bidder's answer to a call that closed before it arrived): such an act is accepted and
+   * changes nothing, since the step it answers is over. Default: never.
+   */
+  lateAnswer?(th: Thread, side: Side, msg: MessageSeen): boolean;
   /** Whether the initiator may open a thread with a new party with `act` now. */
   canJoin(st: MachineState, act: Performative): boolean;
   /** A thread's deadline passed (default: the thread times out). */
@@ -83,6 +89,7 @@ export function newThread(party: string): Thread {
     round: 0,
     won: false,
     await_final: false,
+    call: null,
   };
 }
 

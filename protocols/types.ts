@@ -102,6 +102,11 @@ export interface Thread {
   won: boolean;
   /** Brokering: every forwarded sub-protocol ended; the next relay is the final one. */
   await_final: boolean;
+  /**
+   * Auctions: the `reply_with` of the call (`cfp`) this bidder was sent last, when it
+   * carried one. An answer whose `in_reply_to` names another call answers an earlier one.
+   */
+  call: string | null;
 }
 
 /** A sub-protocol a broker or recruiter runs with target agents (SC00033/SC00034). */

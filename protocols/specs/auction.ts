@@ -11,6 +11,12 @@ const CALLABLE: ReadonlySet<string> = new Set([
   "rejected",
 ]);
 
+/**
+ * Thread states a bidder is in once it has been called: a late answer to an earlier call
+ * can arrive in any of them (the auctioneer closed that call without waiting for it).
+ */
+const CALLED: ReadonlySet<string> = new Set(["called", "passed", "bid", "accepted", "rejected"]);
+
 function auction(kind: "english" | "dutch"): ProtocolSpec {
   const name = kind === "english" ? "fipa-auction-english" : "fipa-auction-dutch";
   const rises = kind === "english";
@@ -79,6 +85,7 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
           }
           st.phase = "bidding";
           th.round = st.round;
+          th.call = msg.reply_with ?? null;
           moveTo(ctx, th, "called", false);
           return undefined;
         }
@@ -115,6 +122,10 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
           return `${msg.performative} has no place in ${name}`;
       }
     },
+    lateAnswer: (th, side, msg) =>
+      side === "participant" && (msg.performative === "propose" || msg.performative === "refuse") &&
+      th.call !== null && msg.in_reply_to !== undefined && msg.in_reply_to !== th.call &&
+      CALLED.has(th.state),
     canJoin: (st, act) => act === "inform" && st.phase !== "ended",
     onDeadline(ctx, th, deadline) {
       // No bid by the call's reply-by: the bidder passes this round, it is still in.
@@ -131,7 +142,9 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
  * the auctioneer need not wait out the deadline; the auctioneer `accept-proposal`s one bid
  * per call and `reject-proposal`s the others; `inform` (end-of-auction) to all; then a
  * `request` to the winner (a request IP) to complete the sale. Prices are checked when
- * messages carry them ({@link MessageSeen.price}).
+ * messages carry them ({@link MessageSeen.price}). An answer whose `in_reply_to` names an
+ * earlier call than the bidder's last (a call the auctioneer closed without waiting for it,
+ * as for the bidder that holds the bid) is late: accepted, it changes nothing.
  */
 export const englishAuctionSpec: ProtocolSpec = auction("english");
 

@@ -124,3 +124,37 @@ Deno.test("fipa-auction-english: refuse passes one call; the bidder stays in", (
   assert.equal(thread(next, "b2"), "passed");
   assert.ok(!isFinished(next));
 });
+
+Deno.test("fipa-auction-english: a holder's late answer to an earlier call changes nothing", () => {
+  // The auctioneer closes a call once every bidder but the holder answered; the holder's
+  // answer to that call may then arrive after the next call went out (seen in a CI run).
+  const call = (n: number, price: number) =>
+    BIDDERS.map((b) => sent(m("cfp", "auc", b, { price, reply_with: `c${n}-${b}` })));
+  let s = run(start("fipa-auction-english", "initiator"), [
+    sent(m("inform", "auc", BIDDERS)),
+    ...call(1, 100),
+    recv(m("propose", "b1", "auc", { price: 100, in_reply_to: "c1-b1" })),
+    recv(m("refuse", "b2", "auc", { in_reply_to: "c1-b2" })),
+    recv(m("refuse", "b3", "auc", { in_reply_to: "c1-b3" })),
+    sent(m("accept-proposal", "auc", "b1")),
+    ...call(2, 110),
+    recv(m("propose", "b2", "auc", { price: 110, in_reply_to: "c2-b2" })),
+    recv(m("refuse", "b3", "auc", { in_reply_to: "c2-b3" })),
+    sent(m("accept-proposal", "auc", "b2")),
+    ...call(3, 120),
+  ]).state;
+  // b1 held the bid during call 2 and answers it only now.
+  s = run(s, [recv(m("refuse", "b1", "auc", { in_reply_to: "c2-b1" }))]).state;
+  assert.equal(thread(s, "b1"), "called", "still called: its answer to call 3 is to come");
+  s = run(s, [recv(m("refuse", "b1", "auc", { in_reply_to: "c3-b1" }))]).state;
+  assert.equal(thread(s, "b1"), "passed");
+  // An answer to the current call cannot come twice; one without in_reply_to is not late.
+  assert.equal(
+    refused(s, recv(m("refuse", "b1", "auc", { in_reply_to: "c3-b1" }))).state,
+    "passed",
+  );
+  assert.equal(refused(s, recv(m("refuse", "b1", "auc"))).state, "passed");
+  // A late bid is no bid either.
+  s = run(s, [recv(m("propose", "b3", "auc", { price: 100, in_reply_to: "c1-b3" }))]).state;
+  assert.equal(thread(s, "b3"), "called");
+});
