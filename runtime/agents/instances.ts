@@ -45,11 +45,14 @@ export class Instances {
     readonly on: InstanceEvents,
   ) {}
 
-  /** Activates the agent: from a snapshot's memory when given, else fresh (with `init`). */
+  /**
+   * Activates the agent: from a snapshot's memory when given, else fresh (with `init`).
+   * `announce: false`: the directory is not told that it runs (it was told already).
+   */
   async activate(
     m: Managed,
     from?: AgentCapture,
-    opts: { snapshotStorage?: boolean } = {},
+    opts: { snapshotStorage?: boolean; announce?: boolean } = {},
   ): Promise<void> {
     const r = m.record;
     // A hibernated agent's storage is what its snapshot holds (nothing wrote to it since).
@@ -73,7 +76,7 @@ export class Instances {
     m.counters.activated_at = this.now();
     m.lastActive = this.now();
     // The last failure's reason stays on the record (shown until the next failure).
-    this.registry.setState(m, "running");
+    this.registry.setState(m, "running", opts.announce ?? true);
     // Messages the snapshot holds were accepted before it and not handled in its memory:
     // they go first, ahead of anything held meanwhile.
     if (from?.queued.length) {

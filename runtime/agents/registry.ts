@@ -139,9 +139,13 @@ export class AgentRegistry {
     u?.();
   }
 
-  /** Sets the agent's state, and tells the directory (in the background). */
-  setState(m: Managed, state: AgentState): void {
+  /**
+   * Sets the agent's state, and tells the directory (in the background) unless `announce`
+   * is false (the caller's own directory commit carries the state).
+   */
+  setState(m: Managed, state: AgentState, announce = true): void {
     m.record = { ...m.record, state, updated_at: new Date(this.r.now()).toISOString() };
+    if (!announce) return;
     this.r.deps.directory?.setState(m.record.name, state).catch((e) =>
       this.r.deps.log.warn("directory state update failed", {
         agent: m.record.name,

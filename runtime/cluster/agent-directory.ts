@@ -23,35 +23,43 @@ import type { Cluster } from "./cluster.ts";
  */
 export function clusterAgentDirectory(cluster: Cluster, platform: () => string): AgentDirectory {
   const now = () => new Date().toISOString();
-  return {
-    async register(r: AgentRecord) {
-      const res = await cluster.propose({
-        type: "agent.register",
-        name: r.name,
-        node: cluster.id,
-        state: r.state === "hibernated"
-          ? "hibernated"
-          : r.state === "unloaded"
-          ? "unloaded"
-          : r.state,
-        manifest: manifestSummary(r),
-        component_hash: r.hash,
-        at: now(),
-      });
-      if (!res.ok) {
-        if (res.reason === "already-registered") {
-          const other = getAgent(cluster.machine.state, r.name);
-          throw new ApiError(
-            "AGENT_ALREADY_EXISTS",
-            `Agent name '${r.name}' already in use${other ? ` on node '${other.node}'` : ""}`,
-            { name: r.name, node: other?.node },
-          );
+  const register = async (r: AgentRecord, first?: { deployedBy?: string }) => {
+    const res = await cluster.propose({
+      type: "agent.register",
+      name: r.name,
+      node: cluster.id,
+      state: r.state,
+      manifest: manifestSummary(r),
+      component_hash: r.hash,
+      ...(first
+        ? {
+          first_version: {
+            version: r.version,
+            config: versionConfig(r),
+            deployment_id: r.deployment_id,
+            ...(first.deployedBy === undefined ? {} : { deployed_by: first.deployedBy }),
+          },
         }
-        throw new ApiError("DEPLOYMENT_FAILED", `Directory refused '${r.name}': ${res.message}`, {
-          reason: res.reason,
-        });
+        : {}),
+      at: now(),
+    });
+    if (!res.ok) {
+      if (res.reason === "already-registered") {
+        const other = getAgent(cluster.machine.state, r.name);
+        throw new ApiError(
+          "AGENT_ALREADY_EXISTS",
+          `Agent name '${r.name}' already in use${other ? ` on node '${other.node}'` : ""}`,
+          { name: r.name, node: other?.node },
+        );
       }
-    },
+      throw new ApiError("DEPLOYMENT_FAILED", `Directory refused '${r.name}': ${res.message}`, {
+        reason: res.reason,
+      });
+    }
+  };
+  return {
+    register: (r) => register(r),
+    registerDeploy: (r, opts) => register(r, opts),
     async recordVersion(r: AgentRecord, opts: { version?: string; deployedBy?: string }) {
       const res = await cluster.propose({
         type: "agent.record-version",

@@ -40,6 +40,36 @@ function agentOn(
   return agent;
 }
 
+/**
+ * Records the next version of agent `name` (numbered after the last kept one, labelled
+ * `version` or `v<seq>`), keeping at most {@link MAX_AGENT_VERSIONS}.
+ */
+function appendVersion(
+  state: DirectoryState,
+  name: string,
+  v:
+    & Pick<
+      AgentVersion,
+      "component_hash" | "manifest" | "config" | "node" | "deployment_id" | "deployed_by"
+    >
+    & { version?: string; at: string },
+): void {
+  const kept = state.versions.get(name) ?? [];
+  const seq = (kept.at(-1)?.seq ?? 0) + 1;
+  const version: AgentVersion = deepFreeze({
+    seq,
+    version: v.version ?? `v${seq}`,
+    component_hash: v.component_hash,
+    manifest: structuredClone(v.manifest),
+    config: structuredClone(v.config),
+    node: v.node,
+    deployment_id: v.deployment_id,
+    ...(v.deployed_by === undefined ? {} : { deployed_by: v.deployed_by }),
+    deployed_at: v.at,
+  });
+  state.versions.set(name, [...kept, version].slice(-MAX_AGENT_VERSIONS));
+}
+
 /** A node is acceptable if it is a member, or if no members are known yet (bootstrap). */
 function unknownNode(state: DirectoryState, node: string): ApplyFailure | undefined {
   if (state.members.size === 0 || state.members.has(node)) return undefined;
@@ -116,6 +146,15 @@ function applyCommand(
       };
       if (c.owner !== undefined) record.owner = c.owner;
       putAgent(state, record);
+      if (c.first_version) {
+        appendVersion(state, c.name, {
+          ...c.first_version,
+          component_hash: c.component_hash,
+          manifest: c.manifest,
+          node: c.node,
+          at: c.at,
+        });
+      }
       return ok(record, [{ type: "agent.registered", agent: record }]);
     }
     case "agent.set-state": {
@@ -162,20 +201,7 @@ function applyCommand(
     case "agent.record-version": {
       const before = agentOn(state, c.name, c.node);
       if ("ok" in before) return before;
-      const kept = state.versions.get(c.name) ?? [];
-      const seq = (kept.at(-1)?.seq ?? 0) + 1;
-      const version: AgentVersion = deepFreeze({
-        seq,
-        version: c.version ?? `v${seq}`,
-        component_hash: c.component_hash,
-        manifest: structuredClone(c.manifest),
-        config: structuredClone(c.config),
-        node: c.node,
-        deployment_id: c.deployment_id,
-        ...(c.deployed_by === undefined ? {} : { deployed_by: c.deployed_by }),
-        deployed_at: c.at,
-      });
-      state.versions.set(c.name, [...kept, version].slice(-MAX_AGENT_VERSIONS));
+      appendVersion(state, c.name, c);
       const after: AgentRecord = {
         ...before,
         manifest: structuredClone(c.manifest),

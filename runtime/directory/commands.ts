@@ -15,9 +15,21 @@ import { DeploymentRecordSchema } from "./deployment-record.ts";
 import { MEMBER_ROLES, MemberSchema, PublicKeySchema } from "./member.ts";
 
 /**
+ * What `agent.register` records as the agent's first version (the rest of it, component and
+ * manifest summary, node and time, is the registration's own).
+ */
+export const FirstVersionSchema = z.strictObject({
+  version: VersionLabelSchema.optional(),
+  config: VersionConfigSchema,
+  deployment_id: z.string().min(1).max(128),
+  deployed_by: z.string().min(1).max(256).optional(),
+});
+
+/**
  * Register a hosted agent on a node. Fails `already-registered`; fails `unsupported-value`
  * when cluster members are known and `node` is not one of them (the same holds for the
- * target of `agent.move`).
+ * target of `agent.move`). With `first_version`, the same commit records the agent's next
+ * version as `agent.record-version` would (a deploy: one commit, not two).
  */
 export const AgentRegisterSchema = z.strictObject({
   type: z.literal("agent.register"),
@@ -27,6 +39,7 @@ export const AgentRegisterSchema = z.strictObject({
   manifest: ManifestSummarySchema,
   component_hash: ComponentHashSchema,
   owner: z.string().min(1).max(256).optional(),
+  first_version: FirstVersionSchema.optional(),
   at: InstantSchema,
 });
 

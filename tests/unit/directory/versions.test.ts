@@ -108,3 +108,45 @@ Deno.test("directory: a version command's config is bounded JSON", () => {
   );
   parseDirectoryCommand(recordVersion("echo@node-a", H1));
 });
+
+Deno.test("directory: a registration with first_version records the version in the same commit", () => {
+  const s = createDirectoryState();
+  const first = {
+    version: "1.0.0",
+    config: { limits: { memory: 1 << 21 } },
+    deployment_id: "deploy_a",
+    deployed_by: "alice",
+  };
+  const cmd = { ...registerAgent("echo@node-a"), first_version: first } as DirectoryCommand;
+  assert.deepEqual(parseDirectoryCommand(cmd), cmd);
+  const r = mustApply(s, cmd);
+  assert.deepEqual(r.events.map((e) => e.type), ["agent.registered"]);
+  const a = getAgent(s, "echo@node-a")!;
+  assert.deepEqual(listVersions(s, "echo@node-a"), [{
+    seq: 1,
+    version: "1.0.0",
+    component_hash: a.component_hash,
+    manifest: a.manifest,
+    config: first.config,
+    node: "node-a",
+    deployment_id: "deploy_a",
+    deployed_by: "alice",
+    deployed_at: a.registered_at,
+  }]);
+  // The next version numbers on from it; without a label it is v<seq>.
+  mustApply(s, recordVersion("echo@node-a", H2));
+  assert.deepEqual(listVersions(s, "echo@node-a").map((v) => v.version), ["1.0.0", "v2"]);
+  // A refused registration records nothing.
+  const again = apply(s, { ...cmd, first_version: { ...first, version: "9" } } as DirectoryCommand);
+  assert.equal(!again.ok && again.reason, "already-registered");
+  assert.equal(listVersions(s, "echo@node-a").length, 2);
+  // Unlabelled, it is v1; deregistering drops it with the agent.
+  mustApply(s, { type: "agent.deregister", name: "echo@node-a", at: at(30) });
+  const { version: _, ...unlabelled } = first;
+  mustApply(s, { ...registerAgent("echo@node-a"), first_version: unlabelled } as DirectoryCommand);
+  assert.deepEqual(listVersions(s, "echo@node-a").map((v) => [v.seq, v.version]), [[1, "v1"]]);
+  assert.throws(
+    () => parseDirectoryCommand({ ...cmd, first_version: { ...first, extra: 1 } }),
+    /extra/,
+  );
+});
