@@ -1,6 +1,7 @@
 import { CheckpointStore } from "./checkpoint-store.ts";
 import { deleteKeys } from "./kv-batch.ts";
 import type { AgentRecord } from "./record.ts";
+import { RecordWrites } from "./record-writes.ts";
 
 /**
  * What a node persists about its agents in Deno KV: their records (`["agents", name]`),
@@ -11,9 +12,11 @@ import type { AgentRecord } from "./record.ts";
  */
 export class AgentStore {
   readonly checkpoints: CheckpointStore;
+  readonly #records: RecordWrites;
 
   constructor(readonly kv: Deno.Kv, opts: { markTtlMs?: number } = {}) {
     this.checkpoints = new CheckpointStore(kv, opts);
+    this.#records = new RecordWrites(kv);
   }
 
   /** Every persisted record. */
@@ -23,14 +26,17 @@ export class AgentStore {
     return out;
   }
 
-  /** Writes a record. */
-  async putRecord(r: AgentRecord): Promise<void> {
-    await this.kv.set(["agents", r.name], r);
+  /**
+   * Writes a record; resolves once it is durable. Records written meanwhile (other deploys
+   * in flight) share one commit ({@link RecordWrites}).
+   */
+  putRecord(r: AgentRecord): Promise<void> {
+    return this.#records.put(r);
   }
 
   /** Deletes a record, the agent's storage and its checkpoint. */
   async deleteAgent(name: string): Promise<void> {
-    await this.kv.delete(["agents", name]);
+    await this.#records.delete(name);
     await this.checkpoints.remove(name);
     const keys: Deno.KvKey[] = [];
     for await (const e of this.kv.list({ prefix: ["agent-storage", name] })) keys.push(e.key);
