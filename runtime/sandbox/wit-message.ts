@@ -1,13 +1,8 @@
-import {
-  type AclMessage,
-  type AgentIdentifier,
-  aid,
-  isPerformative,
-  type JsonValue,
-  type Performative,
-  ReplyBySchema,
-  TEXT_PARAMS,
-} from "../acl/mod.ts";
+// The files, not acl/mod.ts: this runs in every sandbox Worker, which would otherwise load
+// the whole ACL codec (the XML form's parsers among it) on start, ~45 ms of CPU per Worker.
+import { type AgentIdentifier, aid } from "../acl/agent-id.ts";
+import { type AclMessage, type JsonValue, ReplyBySchema, TEXT_PARAMS } from "../acl/message.ts";
+import { isPerformative, type Performative } from "../acl/performative.ts";
 
 /** `agent-id` of the WIT world as the JS bindings (jco, ComponentizeJS) represent it. */
 export interface WitAgentId {

@@ -1,0 +1,50 @@
+/**
+ * What a sandbox Worker loads when it starts (every 32 agents start one): the code imports of
+ * `worker/bootstrap.ts` (`deno info --json`, type-only imports left out) hold none of the ACL
+ * codecs (the XML form's parsers, the string and JSON forms), which cost ~10 ms of CPU per
+ * Worker and which a Worker never uses.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../../../", import.meta.url);
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { code?: { specifier: string } }[];
+}
+
+/** The modules `entry` loads when it runs (its code imports, transitively). */
+async function loaded(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`deno info ${entry}: ${new TextDecoder().decode(out.stderr)}`);
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: InfoModule[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const todo = [...info.roots];
+  while (todo.length) {
+    const s = todo.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const d of bySpecifier.get(s)?.dependencies ?? []) {
+      if (d.code?.specifier) todo.push(d.code.specifier);
+    }
+  }
+  return [...seen].map((s) => s.startsWith(ROOT.href) ? s.slice(ROOT.href.length) : s);
+}
+
+Deno.test("a sandbox Worker loads no ACL codec", async () => {
+  const mods = await loaded("runtime/sandbox/worker/bootstrap.ts");
+  assert.ok(mods.includes("runtime/sandbox/worker/agent.ts"), mods.join("\n"));
+  const codecs = mods.filter((m) =>
+    /fast-xml-parser|saxes|runtime\/acl\/(mod|xml-|string-form|string-parser|json-form)/.test(m)
+  );
+  assert.deepEqual(codecs, []);
+});
