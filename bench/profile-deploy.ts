@@ -1,14 +1,15 @@
 /**
  * Profiles a node while it takes `n` deploys of the tiny component over HTTP (default 200,
- * `lanes` in flight, default 1): the node runs with `--cpu-prof`; prints the wall time per
- * deploy, the CPU time the profile sampled, and the top self-time functions.
+ * `lanes` in flight, default 1): the node runs with `--cpu-prof` (not with `top` 0); prints
+ * the wall time and the node's CPU time (all threads) per deploy, the CPU time the profile
+ * sampled, and the top self-time functions.
  * Run: `deno run -A bench/profile-deploy.ts [n] [lanes] [top]`.
  * @module
  */
 import { ensureAgentBuilds } from "./lib/agent-builds.ts";
 import { selfTimes } from "./lib/cpu-profile.ts";
 import { deployOverHttp } from "./lib/http-deploy.ts";
-import { spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
+import { processCpuMs, spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
 
 const [n = "200", lanes = "1", top = "25"] = Deno.args;
 await ensureAgentBuilds(["tiny"]);
@@ -18,21 +19,27 @@ const dataDir = await Deno.makeTempDir({ prefix: "fipa-edge-prof-data-" });
 const node = await spawnNodeProcess({
   name: "prof",
   dataDir,
-  denoFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+  denoFlags: Number(top) > 0 ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [],
 });
 try {
   await deployOverHttp(node.url, bytes, "warm");
   let next = 0;
+  const cpu0 = processCpuMs(node.child.pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Number(lanes) }, async () => {
     while (next < Number(n)) await deployOverHttp(node.url, bytes, `p${next++}`);
   }));
   const ms = performance.now() - t0;
-  console.log(`${n} deploys, ${lanes} in flight: ${Math.round(ms)} ms (${ms / Number(n)} ms each)`);
+  const cpu = processCpuMs(node.child.pid) - cpu0;
+  console.log(
+    `${n} deploys, ${lanes} in flight: ${Math.round(ms)} ms (${ms / Number(n)} ms each); ` +
+      `node CPU ${cpu} ms (${cpu / Number(n)} ms each)`,
+  );
 } finally {
   await stopNodeProcess(node, 20_000);
   await Deno.remove(dataDir, { recursive: true }).catch(() => {});
 }
+if (Number(top) > 0) console.log(`profiles in ${dir}`);
 for (const f of Deno.readDirSync(dir)) {
   const profile = JSON.parse(Deno.readTextFileSync(`${dir}/${f.name}`));
   const times = selfTimes(profile);
