@@ -45,13 +45,35 @@ function threadCpuMs(pid: number): Map<string, number> {
   return out;
 }
 
+/**
+ * Time the main thread of a process ran and waited runnable for a CPU so far
+ * (`/proc/<pid>/schedstat`), ms: much waiting means the machine's CPUs, not the node, bound it.
+ */
+function schedMs(pid: number): { ran: number; waited: number } {
+  const [ran, waited] = Deno.readTextFileSync(`/proc/${pid}/schedstat`).split(" ").map(Number);
+  return { ran: ran / 1e6, waited: waited / 1e6 };
+}
+
 await rate(alpha, foreign, Number(inFlight), 1, [alpha, beta]); // warm-up
+const sa0 = schedMs(alpha.child.pid);
+const sb0 = schedMs(beta.child.pid);
+const w0 = performance.now();
 const a0 = processCpuMs(alpha.child.pid);
 const b0 = processCpuMs(beta.child.pid);
 const ta0 = threadCpuMs(alpha.child.pid);
 const tb0 = threadCpuMs(beta.child.pid);
 const r = await rate(alpha, foreign, Number(inFlight), Number(seconds), [alpha, beta]);
 const exchanges = r.perSecond * Number(seconds);
+const wall = performance.now() - w0;
+for (
+  const [n, pid, s0] of [["alpha", alpha.child.pid, sa0], ["beta", beta.child.pid, sb0]] as const
+) {
+  const s1 = schedMs(pid);
+  console.log(
+    `${n} main thread: ran ${((s1.ran - s0.ran) / wall * 100).toFixed(0)} % of the time, ` +
+      `waited runnable for a CPU ${((s1.waited - s0.waited) / wall * 100).toFixed(0)} %`,
+  );
+}
 for (
   const [n, pid, before] of [["alpha", alpha.child.pid, ta0], [
     "beta",
