@@ -7,7 +7,13 @@
  * @module
  */
 import { selfTimes } from "./lib/cpu-profile.ts";
-import { processCpuMs, spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
+import {
+  processCpuMs,
+  schedMs,
+  spawnNodeProcess,
+  stopNodeProcess,
+  threadCpuMs,
+} from "./lib/node-process.ts";
 import { rate } from "./mtp.ts";
 
 const flags = Deno.args.filter((a) => a.startsWith("--"));
@@ -30,30 +36,6 @@ const beta = await spawnNodeProcess({
   denoFlags: denoFlags("beta"),
 });
 const foreign = { name: "echo@beta", addresses: [`${beta.url}/acc`] };
-/** CPU time per thread of a process so far (`/proc/<pid>/task`), ms by thread name. */
-function threadCpuMs(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
-        .replace(/\d+$/, "#");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
-    } catch { /* the thread ended */ }
-  }
-  return out;
-}
-
-/**
- * Time the main thread of a process ran and waited runnable for a CPU so far
- * (`/proc/<pid>/schedstat`), ms: much waiting means the machine's CPUs, not the node, bound it.
- */
-function schedMs(pid: number): { ran: number; waited: number } {
-  const [ran, waited] = Deno.readTextFileSync(`/proc/${pid}/schedstat`).split(" ").map(Number);
-  return { ran: ran / 1e6, waited: waited / 1e6 };
-}
-
 await rate(alpha, foreign, Number(inFlight), 1, [alpha, beta]); // warm-up
 const sa0 = schedMs(alpha.child.pid);
 const sb0 = schedMs(beta.child.pid);
