@@ -16,7 +16,7 @@ const WITH_SUBS: ReadonlySet<string> = new Set(["fipa-brokering", "fipa-recruiti
 const PROXY_ANSWERS = new WeakMap<TrackerState, boolean>();
 
 /** Whether a shard holds a brokering or recruiting conversation under way. */
-function holdsProxy(st: TrackerState): boolean {
+export function holdsProxy(st: TrackerState): boolean {
   let answer = PROXY_ANSWERS.get(st);
   if (answer === undefined) {
     answer = Object.values(st.active).some((c) => WITH_SUBS.has(c.machine.protocol));
@@ -63,7 +63,8 @@ export class SubConversationLinks {
 
   /**
    * For a message of a conversation `agent` has no tracker for: the shard among `shards`
-   * (its brokering or recruiting conversations under way) that takes it as a new
+   * (its brokering or recruiting conversations under way, as `TrackerStore.proxyShards`
+   * gives them; others are skipped) that takes it as a new
    * sub-conversation, with the tracking result; `undefined` when none does.
    */
   findParent(
