@@ -38,7 +38,13 @@ try {
     await cnet();
     const t0 = performance.now();
     const c0 = processCpuMs(Deno.pid);
-    for (let i = 0; i < runs; i++) await cnet();
+    for (let i = 0; i < runs; i++) {
+      const r0 = performance.now();
+      await cnet();
+      if (flags.includes("--each")) {
+        console.log(`run ${i}: ${(performance.now() - r0).toFixed(1)} ms`);
+      }
+    }
     const cpu = processCpuMs(Deno.pid) - c0;
     const wall = performance.now() - t0;
     console.log(
