@@ -40,9 +40,13 @@ try {
     const c0 = processCpuMs(Deno.pid);
     for (let i = 0; i < runs; i++) {
       const r0 = performance.now();
+      const rc = processCpuMs(Deno.pid);
       await cnet();
       if (flags.includes("--each")) {
-        console.log(`run ${i}: ${(performance.now() - r0).toFixed(1)} ms`);
+        console.log(
+          `run ${i}: ${(performance.now() - r0).toFixed(1)} ms wall, ` +
+            `${processCpuMs(Deno.pid) - rc} ms CPU`,
+        );
       }
     }
     const cpu = processCpuMs(Deno.pid) - c0;
@@ -104,6 +108,11 @@ try {
   // --request-first: the order of the protocols benchmark (conversations, then contract nets).
   if (flags.includes("--request-first")) {
     await requests();
+    // `--settle`: let the node finish what the conversations left (writes) first.
+    if (flags.includes("--settle")) {
+      await node.conversations.flush();
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     await cnets();
   } else {
     await cnets();

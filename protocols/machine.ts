@@ -184,11 +184,18 @@ export function expected(state: MachineState): ExpectedMove[] {
 
 // ---------------------------------------------------------------------------------------
 
+/** How specs start and step nested machines (one object for every step). */
+const NESTED: StepContext["nested"] = {
+  start,
+  step,
+  openingOf: (p) => SPECS[p].opening[0],
+};
+
 function context(st: MachineState, spec: ProtocolSpec): StepContext {
   return {
     st,
     effects: [],
-    nested: { start, step, openingOf: (p) => SPECS[p].opening[0] },
+    nested: NESTED,
     violate(reason, got, th, side) {
       const v: Violation = {
         protocol: st.protocol,
