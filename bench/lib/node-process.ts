@@ -113,6 +113,30 @@ export function processCpuMs(pid: number): number {
   return ticks * 10;
 }
 
+/** CPU time per thread of a process so far (`/proc/<pid>/task`), ms by thread name. */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+        .replace(/\d+$/, "#");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
+/**
+ * Time the main thread of a process ran and waited runnable for a CPU so far
+ * (`/proc/<pid>/schedstat`), ms: much waiting means the machine's CPUs, not the node, bound it.
+ */
+export function schedMs(pid: number): { ran: number; waited: number } {
+  const [ran, waited] = Deno.readTextFileSync(`/proc/${pid}/schedstat`).split(" ").map(Number);
+  return { ran: ran / 1e6, waited: waited / 1e6 };
+}
+
 /** The machine's CPU time so far (`/proc/stat`), busy and in total, in clock ticks. */
 export function machineCpuTicks(): { busy: number; total: number } {
   const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
