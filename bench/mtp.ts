@@ -57,7 +57,7 @@ async function bareRate(inFlight: number, seconds: number): Promise<number> {
 }
 
 /** One send-and-wait from `node`'s API; resolves with its wall time in ms. */
-async function roundTrip(node: NodeProcess, receiver: unknown): Promise<number> {
+export async function roundTrip(node: NodeProcess, receiver: unknown): Promise<number> {
   const t0 = performance.now();
   const res = await fetch(`${node.url}/api/v1/messages/send-and-wait?timeout_ms=10000`, {
     method: "POST",
@@ -79,7 +79,7 @@ async function sample(node: NodeProcess, receiver: unknown, n: number): Promise<
 }
 
 /** What {@link rate} measured. */
-interface Rate {
+export interface Rate {
   perSecond: number;
   /** p50 of the exchanges' wall times, ms. */
   p50: number;
@@ -96,7 +96,7 @@ interface Rate {
  * (after a short warm-up), the p50 of their wall times in ms, and the CPU time the node
  * processes `cpuOf` used per exchange.
  */
-async function rate(
+export async function rate(
   node: NodeProcess,
   receiver: unknown,
   inFlight: number,

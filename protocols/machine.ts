@@ -93,12 +93,15 @@ export function start(protocol: string, role: Role, init: StartInit = {}): Machi
  */
 export function step(state: MachineState, event: ProtocolEvent): StepResult {
   const spec = SPECS[state.protocol];
-  const st = clonePlain(state);
+  const st = workingCopy(state, spec, event);
   const ctx = context(st, spec);
   switch (event.type) {
     case "message": {
       const v = onMessage(ctx, spec, event.message, event.direction);
-      if (v !== undefined) return { ok: false, violation: v };
+      if (v !== undefined) {
+        OWNED.delete(st);
+        return { ok: false, violation: v };
+      }
       st.steps += 1;
       break;
     }
@@ -112,11 +115,36 @@ export function step(state: MachineState, event: ProtocolEvent): StepResult {
       throw new TypeError(`unknown protocol event type '${(event as { type: unknown }).type}'`);
   }
   spec.settle?.(ctx);
+  OWNED.delete(st);
   const view = viewThreads(st);
   const finished = st.initiator !== null && view.length > 0 && view.every((t) => t.terminal);
   if (finished && !st.finished) ctx.effects.push({ type: "finished" });
   st.finished = finished;
   return { ok: true, state: st, effects: ctx.effects };
+}
+
+/**
+ * The threads a copy-on-write step made its own (copies of shared threads, threads it
+ * added), by its working copy; only while the step runs.
+ */
+const OWNED = new WeakMap<MachineState, Set<Thread>>();
+
+/**
+ * The state a step works on: a deep copy, or, for a message to a spec whose acts change only
+ * the thread they act on ({@link ProtocolSpec.threadLocal}), a copy of the machine and of
+ * its lists whose threads are shared with `state` until the step writes one
+ * ({@link findThread} copies it then): a step then costs O(1) copies instead of O(threads).
+ */
+function workingCopy(state: MachineState, spec: ProtocolSpec, event: ProtocolEvent): MachineState {
+  if (event.type !== "message" || spec.threadLocal !== true) return clonePlain(state);
+  const st: MachineState = {
+    ...state,
+    aliases: [...state.aliases],
+    threads: [...state.threads],
+    subs: [...state.subs],
+  };
+  OWNED.set(st, new Set());
+  return st;
 }
 
 /** Whether the conversation (from this machine's viewpoint) has ended. */
@@ -156,11 +184,18 @@ export function expected(state: MachineState): ExpectedMove[] {
 
 // ---------------------------------------------------------------------------------------
 
+/** How specs start and step nested machines (one object for every step). */
+const NESTED: StepContext["nested"] = {
+  start,
+  step,
+  openingOf: (p) => SPECS[p].opening[0],
+};
+
 function context(st: MachineState, spec: ProtocolSpec): StepContext {
   return {
     st,
     effects: [],
-    nested: { start, step, openingOf: (p) => SPECS[p].opening[0] },
+    nested: NESTED,
     violate(reason, got, th, side) {
       const v: Violation = {
         protocol: st.protocol,
@@ -195,8 +230,28 @@ function isInitiatorSide(st: MachineState, name: string): boolean {
   return name === st.initiator || st.aliases.includes(name);
 }
 
+/**
+ * The thread of `party`, to be written: in a copy-on-write step ({@link workingCopy}), a
+ * shared thread is first replaced with its own copy.
+ */
 function findThread(st: MachineState, party: string): Thread | undefined {
-  return st.threads.find((t) => t.party === party);
+  const i = st.threads.findIndex((t) => t.party === party);
+  if (i < 0) return undefined;
+  const th = st.threads[i];
+  const owned = OWNED.get(st);
+  if (owned === undefined || owned.has(th)) return th;
+  const mine = { ...th };
+  st.threads[i] = mine;
+  owned.add(mine);
+  return mine;
+}
+
+/** Adds a new thread for `party` (its own in a copy-on-write step). */
+function addThread(st: MachineState, party: string): Thread {
+  const th = newThread(party);
+  st.threads.push(th);
+  OWNED.get(st)?.add(th);
+  return th;
 }
 
 function unique(xs: string[]): string[] {
@@ -381,8 +436,7 @@ function open(ctx: StepContext, spec: ProtocolSpec, msg: MessageSeen): Violation
   }
   st.phase = "open";
   for (const r of receivers) {
-    const th = newThread(r);
-    st.threads.push(th);
+    const th = addThread(st, r);
     const v = actOnThread(ctx, spec, th, "initiator", msg);
     if (v !== undefined) return v;
   }
@@ -412,8 +466,7 @@ function fromInitiator(
       if (st.threads.length >= MAX_PARTICIPANTS) {
         return ctx.violate(`too many participants (at most ${MAX_PARTICIPANTS})`, act);
       }
-      th = newThread(r);
-      st.threads.push(th);
+      th = addThread(st, r);
     }
     const v = actOnThread(ctx, spec, th, "initiator", msg);
     if (v !== undefined) return v;

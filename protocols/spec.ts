@@ -75,6 +75,15 @@ export interface ProtocolSpec {
   settle?(ctx: StepContext): void;
   /** Extra expected moves beyond the threads' own (e.g. a broker's forwarding). */
   extraMoves?(st: MachineState): { from: string; to: string; performatives: Performative[] }[];
+  /**
+   * Whether a message changes at most the thread {@link apply} is given (and the machine's
+   * own scalar fields), never another thread nor a sub-protocol, and the spec has no
+   * {@link route} or {@link settle}: then a step copies only the threads it acts on and
+   * shares the others with the state before (a contract net with n bidders would otherwise
+   * copy all n threads on each of its ~3n messages). Default: false (the whole state is
+   * copied).
+   */
+  threadLocal?: boolean;
 }
 
 /** A fresh thread for `party`, before the opening act is applied. */
@@ -149,5 +158,6 @@ export function tableSpec(
       return undefined;
     },
     canJoin: (st, act) => !st.finished && opening.includes(act),
+    threadLocal: true,
   };
 }

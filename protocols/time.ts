@@ -6,11 +6,25 @@
 
 const HAS_ZONE = /(?:[zZ]|[+-]\d\d:?\d\d)$/;
 
+/** Most date-times {@link isoToMillis} remembers (all are forgotten beyond it). */
+const PARSED_MAX = 1024;
+/**
+ * Date-times parsed lately: the same few deadlines are read again and again (every message
+ * of a conversation reschedules it, reading each party's `reply_by`), and parsing one costs
+ * a regular expression and `Date.parse`.
+ */
+const PARSED = new Map<string, number>();
+
 /** Milliseconds since the epoch for an ISO 8601 date-time, or `NaN` when unparsable. */
 export function isoToMillis(iso: string): number {
+  let ms = PARSED.get(iso);
+  if (ms !== undefined) return ms;
   const s = iso.trim();
   const withZone = HAS_ZONE.test(s) || !s.includes("T") ? s : `${s}Z`;
-  return Date.parse(withZone);
+  ms = Date.parse(withZone);
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(iso, ms);
+  return ms;
 }
 
 /** ISO 8601 (UTC) for milliseconds since the epoch. */

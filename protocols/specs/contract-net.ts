@@ -69,6 +69,8 @@ function contractNet(iterated: boolean): ProtocolSpec {
     canJoin: (st, act) =>
       act === "cfp" && !st.finished && st.round <= 1 &&
       !st.threads.some((t) => EVALUATED.has(t.state) || t.round > 1),
+    // `apply` changes only the thread it is given, and the machine's round and final flag.
+    threadLocal: true,
   };
 }
 

@@ -16,12 +16,18 @@ export interface AgentIdentifier {
   user_params: Record<string, string>;
 }
 
+/** What an agent name may hold: no whitespace and no parentheses. */
+const AGENT_NAME = /^[^\s()]+$/;
+/** Most addresses one identifier may list, and the longest address. */
+const MAX_ADDRESSES = 64;
+const MAX_ADDRESS_LENGTH = 2048;
+
 /** A FIPA agent name: non-empty, no whitespace and no parentheses (an SC00070 Word). */
 export const AgentNameSchema = z
   .string()
   .min(1, "agent name must not be empty")
   .max(1024, "agent name must be at most 1024 characters")
-  .regex(/^[^\s()]+$/, "agent name must not contain whitespace or parentheses");
+  .regex(AGENT_NAME, "agent name must not contain whitespace or parentheses");
 
 /**
  * How deep agent identifiers nest through `resolvers`: an identifier is level 1, its
@@ -47,7 +53,7 @@ function identifierAt(level: number): z.ZodType<AgentIdentifier> {
     );
   return z.object({
     name: AgentNameSchema,
-    addresses: z.array(z.string().min(1).max(2048)).max(64).default([]),
+    addresses: z.array(z.string().min(1).max(MAX_ADDRESS_LENGTH)).max(MAX_ADDRESSES).default([]),
     resolvers: resolvers.default([]),
     user_params: z.record(z.string().min(1), z.string()).default({}),
   }) as unknown as z.ZodType<AgentIdentifier>;
@@ -60,6 +66,48 @@ function identifierAt(level: number): z.ZodType<AgentIdentifier> {
 export const AgentIdentifierSchema: z.ZodType<AgentIdentifier> = identifierAt(1).meta({
   id: "AgentIdentifier",
 });
+
+/**
+ * Whether `o` is an ordinary object literal (`Object.prototype`, no symbol keys), as zod
+ * reads a record or object and gives one back.
+ */
+export function isPlainRecord(o: unknown): o is Record<string, unknown> {
+  if (typeof o !== "object" || o === null) return false;
+  return Object.getPrototypeOf(o) === Object.prototype &&
+    Object.getOwnPropertySymbols(o).length === 0;
+}
+
+/** Whether every own key of `o` is one of `keys`. */
+export function hasOnlyKeys(o: object, keys: ReadonlySet<string>): boolean {
+  for (const k of Object.keys(o)) if (!keys.has(k)) return false;
+  return true;
+}
+
+const AID_KEYS: ReadonlySet<string> = new Set(["name", "addresses", "resolvers", "user_params"]);
+
+/**
+ * Whether `v` certainly passes {@link AgentIdentifierSchema} and comes out of it unchanged
+ * (every field present, no other key), at nesting `level` (1 for an identifier, 2 for its
+ * resolvers...). A hand-written walk, many times cheaper than the schema on the message
+ * path; `false` does not mean invalid: ask the schema then, for its verdict and its message.
+ */
+export function isCanonicalAid(v: unknown, level = 1): v is AgentIdentifier {
+  if (!isPlainRecord(v) || !hasOnlyKeys(v, AID_KEYS)) return false;
+  const { name, addresses, resolvers, user_params } = v;
+  if (typeof name !== "string" || name.length > 1024 || !AGENT_NAME.test(name)) return false;
+  if (!Array.isArray(addresses) || addresses.length > MAX_ADDRESSES) return false;
+  for (const a of addresses) {
+    if (typeof a !== "string" || a.length < 1 || a.length > MAX_ADDRESS_LENGTH) return false;
+  }
+  const maxResolvers = level < MAX_AID_NESTING ? MAX_RESOLVERS : 0;
+  if (!Array.isArray(resolvers) || resolvers.length > maxResolvers) return false;
+  for (const r of resolvers) if (!isCanonicalAid(r, level + 1)) return false;
+  if (!isPlainRecord(user_params)) return false;
+  for (const k of Object.keys(user_params)) {
+    if (k.length < 1 || typeof user_params[k] !== "string") return false;
+  }
+  return true;
+}
 
 /**
  * Schema that accepts either a bare name (`"echo@node-a"`) or an identifier object and

@@ -26,7 +26,10 @@ export {
   AgentNameSchema,
   AgentRefSchema,
   aid,
+  hasOnlyKeys,
   isBareAid,
+  isCanonicalAid,
+  isPlainRecord,
   MAX_AID_NESTING,
 } from "./agent-id.ts";
 export {

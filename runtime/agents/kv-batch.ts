@@ -14,6 +14,11 @@ export interface KvOp {
   value?: unknown;
   /** Milliseconds until Deno KV drops the entry (sets only). */
   expireIn?: number;
+  /**
+   * The length of `value` as JSON, when the caller measured it already: sizing the commits
+   * then does not serialize the value once more.
+   */
+  jsonChars?: number;
 }
 
 /** Budget of one atomic commit, kept well inside Deno KV's limits. */
@@ -30,6 +35,7 @@ function valueBytes(op: KvOp): number {
   if (v instanceof Uint8Array) return v.length + 16;
   if (typeof v === "string") return v.length * 3 + 16;
   if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return 16;
+  if (op.jsonChars !== undefined) return op.jsonChars + 64;
   return JSON.stringify(v, (_k, x) => typeof x === "bigint" ? x.toString() : x).length + 64;
 }
 

@@ -56,7 +56,7 @@ export interface Designate {
 
 /** What the guard reads: trackers, links and names, never changed by {@link decide}. */
 export interface GuardView {
-  trackers: Pick<TrackerStore, "get" | "shards" | "fresh">;
+  trackers: Pick<TrackerStore, "get" | "proxyShards" | "fresh">;
   links: Pick<SubConversationLinks, "shardOf" | "findParent">;
   replyTo: Pick<ReplyToDesignations, "redirect">;
   canon: CanonicalName;
@@ -173,7 +173,7 @@ function track(
   const shard = view.links.shardOf(name, cid);
   const before = view.trackers.get(name, shard);
   if (before === undefined) {
-    const parent = view.links.findParent(view.trackers.shards(name), direction, seen);
+    const parent = view.links.findParent(view.trackers.proxyShards(name), direction, seen);
     if (parent !== undefined) {
       return { shard: parent.shard, before: parent.before, r: parent.result, link: parent.shard };
     }

@@ -83,6 +83,10 @@ export function storedEntry(e: HistoryEntry): HistoryEntry {
   return { ...e, message, content_omitted: true };
 }
 
+function shardKey(agent: string, cid: string): string {
+  return `${agent}\u0000${cid}`;
+}
+
 /** A page number, or {@link LEGACY} for an entry under its own key of {@link HISTORY_PREFIX}. */
 type Place = number;
 const LEGACY: Place = 0;
@@ -104,6 +108,13 @@ export class ConversationKv {
   #nextPage = 1;
   /** Whether the page numbers in use are known (read by {@link load} or by the first write). */
   #numbered = false;
+  /**
+   * The tracker shards in the store (`agent\u0000cid`), once {@link load} listed them: a
+   * shard forgotten before it was ever written (a conversation that began and was pushed out
+   * of its agent's bounds between two writes) then costs no delete. Without a load, every
+   * forgotten shard is deleted.
+   */
+  #shards: Set<string> | undefined;
 
   constructor(readonly kv: Deno.Kv, readonly log?: Logger) {}
 
@@ -155,13 +166,16 @@ export class ConversationKv {
       if (!this.#live.has(page)) this.#stale.push([...HISTORY_PAGE_PREFIX, page]);
     }
     const trackers: StoredConversations["trackers"] = [];
+    const shards = new Set<string>();
     for await (const e of this.kv.list({ prefix: [...TRACKER_PREFIX] })) {
       const [agent, cid] = e.key.slice(TRACKER_PREFIX.length);
+      shards.add(shardKey(String(agent), String(cid)));
       const r = TrackerStateSchema.safeParse(e.value);
       if (r.success && typeof agent === "string" && typeof cid === "string") {
         trackers.push({ agent, cid, state: r.data });
       } else this.log?.warn("skipped a stored tracker", { agent: String(agent) });
     }
+    this.#shards = shards;
     return { history: history.sort((a, b) => a.seq - b.seq), trackers };
   }
 
@@ -205,13 +219,25 @@ export class ConversationKv {
       chars += text.length + 1;
     }
     close();
+    // Shards deleted: forgotten as stored only once the deletes landed (a failed write
+    // deletes them again next time); shards written: noted as stored at once.
+    const deleted: string[] = [];
+    const shards = this.#shards;
     for (const [agent, cid, state] of trackers) {
       const key = [...TRACKER_PREFIX, agent, cid];
-      if (state === undefined || JSON.stringify(state).length > MAX_STORED_ENTRY_BYTES) {
+      const jsonChars = state === undefined ? 0 : JSON.stringify(state).length;
+      const k = shardKey(agent, cid);
+      if (state === undefined || jsonChars > MAX_STORED_ENTRY_BYTES) {
+        if (shards !== undefined && !shards.has(k)) continue;
         ops.push({ key });
-      } else ops.push({ key, value: state });
+        deleted.push(k);
+      } else {
+        ops.push({ key, value: state, jsonChars });
+        shards?.add(k);
+      }
     }
     await commitOps(this.kv, [...ops, ...gone], "history changes");
+    for (const k of deleted) shards?.delete(k);
   }
 
   /** The stored version of `seq` is no longer current: its page goes with its last one. */

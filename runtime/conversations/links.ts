@@ -9,20 +9,15 @@ import {
 const WITH_SUBS: ReadonlySet<string> = new Set(["fipa-brokering", "fipa-recruiting"]);
 
 /**
- * The answers of {@link holdsProxy}, by state: a tracker state is never changed once made
- * (every step makes a new one), so its answer holds as long as the state lives. Every message
- * that opens a conversation asks it of all the agent's shards under way.
+ * Whether a shard holds a brokering or recruiting conversation under way. Asked once per
+ * stored state (the tracker store keeps the answer as its index of such shards); a shard
+ * holds the conversations of one id, so this looks at one or two of them.
  */
-const PROXY_ANSWERS = new WeakMap<TrackerState, boolean>();
-
-/** Whether a shard holds a brokering or recruiting conversation under way. */
-function holdsProxy(st: TrackerState): boolean {
-  let answer = PROXY_ANSWERS.get(st);
-  if (answer === undefined) {
-    answer = Object.values(st.active).some((c) => WITH_SUBS.has(c.machine.protocol));
-    PROXY_ANSWERS.set(st, answer);
+export function holdsProxy(st: TrackerState): boolean {
+  for (const key in st.active) {
+    if (WITH_SUBS.has(st.active[key].machine.protocol)) return true;
   }
-  return answer;
+  return false;
 }
 
 /**
@@ -63,7 +58,8 @@ export class SubConversationLinks {
 
   /**
    * For a message of a conversation `agent` has no tracker for: the shard among `shards`
-   * (its brokering or recruiting conversations under way) that takes it as a new
+   * (its brokering or recruiting conversations under way, as `TrackerStore.proxyShards`
+   * gives them; others are skipped) that takes it as a new
    * sub-conversation, with the tracking result; `undefined` when none does.
    */
   findParent(

@@ -44,7 +44,8 @@ export class NoticeSender {
 
   /** Whether a message is a notice under way (not to be checked by the guard). */
   exempt(messageId: string): boolean {
-    return this.#exempt.has(messageId);
+    // Mostly none is under way: no need to hash the id (a fresh string on every message).
+    return this.#exempt.size > 0 && this.#exempt.has(messageId);
   }
 
   /** Routes the notice when this node should tell its initiator; returns whether it did. */

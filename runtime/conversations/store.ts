@@ -4,6 +4,7 @@ import {
   type TrackerLimits,
   type TrackerState,
 } from "../../protocols/mod.ts";
+import { holdsProxy } from "./links.ts";
 
 /** One agent's conversations: each conversation id has its own small tracker state. */
 interface AgentShards {
@@ -11,6 +12,12 @@ interface AgentShards {
   active: Map<string, TrackerState>;
   /** Shards whose conversations all ended, least recently ended first. */
   finished: Map<string, TrackerState>;
+  /**
+   * The ids of the shards under way that hold a brokering or recruiting conversation, in
+   * the order of `active` (what {@link TrackerStore.proxyShards} goes through, instead of
+   * every shard of the agent on every new conversation).
+   */
+  proxies: Set<string>;
 }
 
 function isActive(st: TrackerState): boolean {
@@ -82,17 +89,22 @@ export class TrackerStore {
    */
   put(agent: string, cid: string, state: TrackerState): { evicted: string[]; dropped: string[] } {
     let a = this.#agents.get(agent);
-    if (a === undefined) this.#agents.set(agent, a = { active: new Map(), finished: new Map() });
+    if (a === undefined) {
+      this.#agents.set(agent, a = { active: new Map(), finished: new Map(), proxies: new Set() });
+    }
     a.active.delete(cid);
     a.finished.delete(cid);
+    a.proxies.delete(cid);
     this.#touch(agent, cid);
     const evicted: string[] = [];
     const dropped: string[] = [];
     if (isActive(state)) {
       a.active.set(cid, state);
+      if (holdsProxy(state)) a.proxies.add(cid);
       while (a.active.size > this.limits.maxActive) {
         const oldest = a.active.keys().next().value!;
         a.active.delete(oldest);
+        a.proxies.delete(oldest);
         evicted.push(oldest);
       }
     } else if (state.finished.length > 0) {
@@ -114,6 +126,7 @@ export class TrackerStore {
     if (a === undefined) return;
     a.active.delete(cid);
     a.finished.delete(cid);
+    a.proxies.delete(cid);
     this.#touch(agent, cid);
     if (a.active.size === 0 && a.finished.size === 0) this.#agents.delete(agent);
   }
@@ -144,6 +157,17 @@ export class TrackerStore {
     if (a === undefined) return;
     yield* a.active;
     yield* a.finished;
+  }
+
+  /**
+   * An agent's shards under way that hold a brokering or recruiting conversation (those
+   * that may take a message of another conversation as a sub-conversation), as
+   * `[cid, state]`, least recently used first.
+   */
+  *proxyShards(agent: string): Generator<[string, TrackerState]> {
+    const a = this.#agents.get(agent);
+    if (a === undefined) return;
+    for (const cid of a.proxies) yield [cid, a.active.get(cid)!];
   }
 
   /** Every shard with a conversation under way, as `[agent, cid, state]`. */

@@ -26,13 +26,19 @@ export class EventBus {
     return this.#subs.size > 0;
   }
 
-  /** Publishes an event, stamping `timestamp` and `node` when missing. */
+  /**
+   * Publishes an event, stamping `timestamp` and `node` when missing (only when a
+   * subscriber's filter takes it: filters never look at either).
+   */
   publish(event: Omit<NodeEvent, "timestamp"> & { timestamp?: string }): void {
     if (this.#subs.size === 0) return;
-    const e = { ...event, timestamp: event.timestamp ?? this.now().toISOString() } as NodeEvent;
-    e.node ??= this.node;
+    let e: NodeEvent | undefined;
     for (const { filter, listener } of this.#subs.values()) {
-      if (!matches(e, filter)) continue;
+      if (!matches(e ?? event as NodeEvent, filter)) continue;
+      if (e === undefined) {
+        e = { ...event, timestamp: event.timestamp ?? this.now().toISOString() } as NodeEvent;
+        e.node ??= this.node;
+      }
       try {
         listener(e);
       } catch (err) {

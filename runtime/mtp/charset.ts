@@ -22,7 +22,8 @@ const WINDOWS_1252 = new Set(["windows-1252", "cp1252"]);
 export function decodeLatin1(bytes: Uint8Array): string {
   let out = "";
   for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    // `apply` takes the bytes as they are: a spread would run the iterator byte by byte.
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
   }
   return out;
 }

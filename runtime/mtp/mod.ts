@@ -39,6 +39,7 @@ export {
   envelopeReceivers,
   EnvelopeSchema,
   type EnvelopeView,
+  isCanonicalEnvelope,
   type ReceivedStamp,
   ReceivedStampSchema,
 } from "./envelope-model.ts";

@@ -38,6 +38,7 @@ export const DEFAULT_MULTIPART_LIMITS: Readonly<MultipartLimits> = Object.freeze
 /** The preamble JADE writes before the first delimiter; harmless to any MIME reader. */
 export const JADE_PREAMBLE = "This is not part of the MIME multipart encoded message.";
 
+const ENCODER = new TextEncoder();
 const CR = 13;
 const LF = 10;
 const DASH = 45;
@@ -72,7 +73,8 @@ function nextDelimiter(
     const hit = bytes.indexOf(DASH, i);
     if (hit < 0 || hit > bytes.length - dash.length) return undefined;
     i = hit + 1;
-    if ((hit !== 0 && bytes[hit - 1] !== LF) || !startsWithAt(bytes, dash, hit)) continue;
+    if (bytes[hit + 1] !== DASH || (hit !== 0 && bytes[hit - 1] !== LF)) continue;
+    if (!startsWithAt(bytes, dash, hit)) continue;
     let j = hit + dash.length;
     if (bytes[j] === DASH && bytes[j + 1] === DASH) return { at: hit, next: j + 2, close: true };
     while (bytes[j] === SP || bytes[j] === HT) j++;
@@ -184,7 +186,7 @@ export function parseMultipart(
     });
   }
   const boundary = multipartBoundary(contentType);
-  const dash = new TextEncoder().encode(`--${boundary}`);
+  const dash = ENCODER.encode(`--${boundary}`);
   let d = nextDelimiter(body, dash, 0);
   if (!d) throw malformed(`no delimiter --${boundary} found`);
   const parts: MimePart[] = [];
@@ -240,27 +242,41 @@ export function buildMultipart(
   preamble: string = JADE_PREAMBLE,
 ): BuiltMultipart {
   if (!BOUNDARY.test(boundary)) throw new RangeError(`'${boundary}' is not a valid MIME boundary`);
-  const enc = new TextEncoder();
-  const dash = enc.encode(`--${boundary}`);
-  const chunks: Uint8Array[] = [];
-  if (preamble) chunks.push(enc.encode(`${preamble}\r\n`));
+  const delimiter = `--${boundary}`;
+  let dash: Uint8Array | undefined;
+  // The text between the bodies, and the bodies, in order; encoded once into one buffer.
+  const pieces: (string | Uint8Array)[] = [];
+  let before = preamble ? `${preamble}\r\n` : "";
   for (const p of parts) {
     if (/[\r\n]/.test(p.contentType)) throw new RangeError("Content-Type must be one line");
-    const body = typeof p.body === "string" ? enc.encode(p.body) : p.body;
-    for (let i = body.indexOf(DASH); i >= 0; i = body.indexOf(DASH, i + 1)) {
-      if (startsWithAt(body, dash, i)) {
-        throw new RangeError(`boundary '${boundary}' occurs inside a part`);
-      }
-    }
-    chunks.push(enc.encode(`--${boundary}\r\nContent-Type: ${p.contentType}\r\n\r\n`), body);
-    chunks.push(enc.encode("\r\n"));
+    // The delimiter is ASCII: a string holds it exactly when its UTF-8 bytes do.
+    const inside = typeof p.body === "string"
+      ? p.body.includes(delimiter)
+      : occursIn(p.body, dash ??= ENCODER.encode(delimiter));
+    if (inside) throw new RangeError(`boundary '${boundary}' occurs inside a part`);
+    pieces.push(`${before}${delimiter}\r\nContent-Type: ${p.contentType}\r\n\r\n`, p.body);
+    before = "\r\n";
   }
-  chunks.push(enc.encode(`--${boundary}--\r\n`));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  pieces.push(`${before}${delimiter}--\r\n`);
+  // At most 3 bytes per UTF-16 unit of text.
+  let size = 0;
+  for (const x of pieces) size += typeof x === "string" ? x.length * 3 : x.length;
+  const out = new Uint8Array(size);
   let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  for (const x of pieces) {
+    if (typeof x === "string") at += ENCODER.encodeInto(x, out.subarray(at)).written;
+    else {
+      out.set(x, at);
+      at += x.length;
+    }
   }
-  return { contentType: `multipart/mixed ; boundary="${boundary}"`, body: out };
+  return { contentType: `multipart/mixed ; boundary="${boundary}"`, body: out.subarray(0, at) };
+}
+
+/** Whether `pattern` (which starts with two dashes) occurs anywhere in `bytes`. */
+function occursIn(bytes: Uint8Array, pattern: Uint8Array): boolean {
+  for (let i = bytes.indexOf(DASH); i >= 0; i = bytes.indexOf(DASH, i + 1)) {
+    if (bytes[i + 1] === DASH && startsWithAt(bytes, pattern, i)) return true;
+  }
+  return false;
 }

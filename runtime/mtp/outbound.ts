@@ -23,6 +23,8 @@ import type { EnvelopeParams } from "./envelope-model.ts";
 import { ACL_STRING_REPRESENTATION } from "./names.ts";
 import { buildMultipart } from "./multipart.ts";
 
+const ENCODER = new TextEncoder();
+
 /** Retry behaviour of {@link sendHttpMtp}, per receiver address. */
 export interface RetryPolicy {
   /** Attempts per address, the first one included. */
@@ -129,7 +131,7 @@ export function buildHttpMtpRequest(
   }
   const xml = input.representation === ACL_XML_REPRESENTATION;
   const payload = xml ? toAclXml(message) : toAclString(message);
-  const bytes = new TextEncoder().encode(payload);
+  const bytes = ENCODER.encode(payload);
   const envelope: EnvelopeParams = {
     index: 1,
     to: [envelopeAid(receiver)],

@@ -43,7 +43,9 @@ export interface ParticipantRecord {
 
 /**
  * A contract net seen from its initiator: plain JSON, changed only by the functions of this
- * module (pure: time comes in as arguments).
+ * module (pure: time comes in as arguments), which never change a state in place but return
+ * a new one (sharing what did not change): a state once made can be kept as it is (the task
+ * service writes it to the store later without copying it).
  */
 export interface CnetState {
   v: 1;

@@ -199,10 +199,13 @@ export class TaskService {
     if (this.#commit === undefined || this.#closed) return;
     if (gone) this.#dirty.set(task.id, undefined);
     else {
+      // A shallow copy is the task as it is now: its fields are replaced, never changed
+      // in place (the spec is as created; a contract net's state is a new object at each
+      // step, see CnetState), so nothing needs a deep copy.
       const cnet = this.#cnet(task);
       const { run: _run, cnet: _cnet, ...rest } = task;
-      const stored: StoredTask = structuredClone(rest);
-      if (cnet !== undefined) stored.cnet = structuredClone(cnet);
+      const stored: StoredTask = rest;
+      if (cnet !== undefined) stored.cnet = cnet;
       this.#dirty.set(task.id, stored);
     }
     this.#commit.soon();
@@ -330,14 +333,15 @@ export class TaskService {
     this.#mark(task);
     run.bidTimer = this.#timers.set(() => run.closeBidding(), opts.max_wait_seconds * 1000);
     try {
-      for (const m of out) {
-        const to = m.receivers[0].name;
-        try {
-          await this.#send(m);
-        } catch (e) {
-          run.state = cnetUnreachable(run.state, to, (e as Error).message);
+      // All the cfps at once (routed, and so checked by the guard, in order): the
+      // sandbox takes the calls for each Worker in one go instead of one by one.
+      const sent = await this.#sendAll(out);
+      sent.forEach((r, i) => {
+        if (r.status === "rejected") {
+          const to = out[i].receivers[0].name;
+          run.state = cnetUnreachable(run.state, to, (r.reason as Error).message);
         }
-      }
+      });
       if (biddingClosed(run.state)) run.closeBidding();
       await bidding.promise;
     } finally {
@@ -414,6 +418,14 @@ export class TaskService {
     });
   }
 
+  /**
+   * Routes `messages` in order without waiting for each to be delivered before the next;
+   * resolves once all were, with each one's outcome.
+   */
+  #sendAll(messages: readonly Delivery["message"][]): Promise<PromiseSettledResult<void>[]> {
+    return Promise.allSettled(messages.map((m) => this.#send(m)));
+  }
+
   #onMessage(task: Task, run: Run, d: Delivery): void {
     if (task.run !== run) {
       throw new ApiError("AGENT_NOT_FOUND", `Task '${task.id}' takes no more messages`, {
@@ -454,18 +466,15 @@ export class TaskService {
     if (run.state.phase === "bidding") {
       const step = cnetAward(run.state);
       run.state = step.state;
-      for (const m of step.out) {
-        try {
-          await this.#send(m);
-        } catch (e) {
-          if (m.performative === "accept-proposal") {
-            run.state = cnetGiveUp(
-              run.state,
-              `the accepted bidder is unreachable: ${(e as Error).message}`,
-            );
-          }
+      const sent = await this.#sendAll(step.out);
+      sent.forEach((r, i) => {
+        if (r.status === "rejected" && step.out[i].performative === "accept-proposal") {
+          run.state = cnetGiveUp(
+            run.state,
+            `the accepted bidder is unreachable: ${(r.reason as Error).message}`,
+          );
         }
-      }
+      });
     }
     task.awarded_at = this.#iso();
     this.#deps.events?.publish({

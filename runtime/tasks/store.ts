@@ -129,10 +129,11 @@ export class TaskKv {
     const ops: KvOp[] = [];
     for (const [id, t] of changes) {
       const key = [...TASK_PREFIX, id];
-      if (t !== undefined && JSON.stringify(t).length > MAX_TASK_BYTES) {
+      const jsonChars = t === undefined ? 0 : JSON.stringify(t).length;
+      if (jsonChars > MAX_TASK_BYTES) {
         this.log?.warn("task too big to keep across restarts", { task_id: id });
         ops.push({ key });
-      } else ops.push(t === undefined ? { key } : { key, value: t });
+      } else ops.push(t === undefined ? { key } : { key, value: t, jsonChars });
     }
     await commitOps(this.kv, ops, "task changes");
   }

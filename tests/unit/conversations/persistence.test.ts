@@ -59,7 +59,11 @@ Deno.test("a tracker store with trackChanges names the shards stored and forgott
   });
   const st = (cid: string) => {
     const s = store.fresh("a@p");
-    s.active[`${cid}|x`] = { conversation_id: cid, touched: 1 } as never;
+    s.active[`${cid}|x`] = {
+      conversation_id: cid,
+      touched: 1,
+      machine: { protocol: "fipa-request" },
+    } as never;
     return s;
   };
   store.put("a@p", "c1", st("c1"));
@@ -126,6 +130,35 @@ Deno.test("history pages: the store keeps the history's bounds; a page goes with
     const again = new MessageHistory({ maxEntries: 3 }, { trackChanges: true });
     again.restore(back.history);
     assert.deepEqual(again.takeChanges().dropped, [17], "the bound drops what it read too");
+  });
+});
+
+Deno.test("tracker shards: one forgotten before it was ever written costs no delete; stored ones are deleted", async () => {
+  await withKv(async (kv) => {
+    const deleted: string[] = [];
+    const atomic = kv.atomic.bind(kv);
+    kv.atomic = () => {
+      const a = atomic();
+      const del = a.delete.bind(a);
+      a.delete = (key) => {
+        if (key[0] === "conversations" && key[1] === "trackers") deleted.push(String(key[3]));
+        return del(key);
+      };
+      return a;
+    };
+    const state = new TrackerStore(DEFAULT_TRACKER_LIMITS).fresh("a@p");
+    const none = new MessageHistory({}, { trackChanges: true }).takeChanges();
+    await new ConversationKv(kv).write(none, [["a@p", "old", state]]);
+    const store = new ConversationKv(kv);
+    await store.load();
+    await store.write(none, [["a@p", "c1", state], ["a@p", "never", undefined]]);
+    assert.deepEqual(deleted, [], "a shard the store never held is not deleted");
+    await store.write(none, [["a@p", "c1", undefined], ["a@p", "old", undefined]]);
+    assert.deepEqual(deleted.sort(), ["c1", "old"]);
+    assert.deepEqual((await new ConversationKv(kv).load()).trackers, []);
+    // Without a load, the store cannot know: every forgotten shard is deleted.
+    await new ConversationKv(kv).write(none, [["a@p", "never", undefined]]);
+    assert.deepEqual(deleted.sort(), ["c1", "never", "old"]);
   });
 });
 

@@ -43,3 +43,31 @@ Deno.test("the store keeps per-agent bounds over conversations and merges them f
   assert.deepEqual(copy.dropAgent("a@p").sort(), ["f3", "f4", "o2", "o3", "o4"]);
   assert.equal(copy.size, 0);
 });
+
+Deno.test("the store lists an agent's brokering shards under way (the only ones new conversations may join)", () => {
+  const store = new TrackerStore(DEFAULT_TRACKER_LIMITS);
+  const step = (cid: string, performative: "proxy" | "agree") => {
+    const seen = { conversation_id: cid, protocol: "fipa-brokering", performative } as const;
+    const r = trackMessage(
+      store.get("a@p", cid) ?? store.fresh("a@p"),
+      performative === "proxy" ? "received" : "sent",
+      performative === "proxy"
+        ? { ...seen, from: "c@p", to: ["a@p"] }
+        : { ...seen, from: "a@p", to: ["c@p"] },
+    );
+    assert.ok(r.ok);
+    store.put("a@p", cid, r.state);
+  };
+  step("b1", "proxy");
+  for (let i = 0; i < 5; i++) open(store, `f${i}`, i % 2 === 0);
+  step("b2", "proxy");
+  step("b1", "agree"); // used again: now the most recent
+  const ids = () => [...store.proxyShards("a@p")].map(([cid]) => cid);
+  assert.deepEqual(ids(), ["b2", "b1"]);
+  assert.equal([...store.proxyShards("a@p")][0][1], store.get("a@p", "b2"));
+  store.drop("a@p", "b2");
+  assert.deepEqual(ids(), ["b1"]);
+  store.put("a@p", "b1", store.fresh("a@p"));
+  assert.deepEqual(ids(), []);
+  assert.deepEqual([...store.proxyShards("nobody@p")], []);
+});

@@ -27,6 +27,14 @@ Deno.test("ops past one commit's limits are split into groups that each fit", ()
   assert.equal(groups.flat().length, ops.length);
 });
 
+Deno.test("an op's measured JSON length sizes it (the value is not serialized again)", () => {
+  const value = { toJSON: () => assert.fail("serialized again") };
+  const op: KvOp = { key: ["t", 1], value, jsonChars: 500_000 };
+  assert.equal(fitsOneCommit([op]), true);
+  assert.equal(fitsOneCommit([op, { ...op, key: ["t", 2] }]), false);
+  assert.equal(splitCommits([op, { ...op, key: ["t", 2] }]).length, 2);
+});
+
 Deno.test("a batch larger than one Deno KV commit lands whole, with its final ops", async () => {
   const { kv } = await tempKv();
   try {

@@ -1,4 +1,4 @@
-import { expected, isFinished, start } from "../../../protocols/mod.ts";
+import { expected, isFinished, start, step } from "../../../protocols/mod.ts";
 import { assert, at, m, obs, recv, refused, run, sent, thread } from "./helpers.ts";
 
 const DEADLINE = "2030-01-01T12:00:00Z";
@@ -102,4 +102,29 @@ Deno.test("fipa-contract-net: cancel, not-understood, late proposal after the de
   assert.equal(thread(s, "p3"), "timed-out");
   assert.ok(isFinished(s));
   assert.equal(refused(s, recv(m("propose", "p3", "m"))).state, "timed-out");
+});
+
+Deno.test("fipa-contract-net: a step copies only the thread it acts on (shares the others)", () => {
+  const bidders = Array.from({ length: 50 }, (_, i) => `p${i}`);
+  const { state } = run(start("fipa-contract-net", "initiator"), [
+    sent(m("cfp", "m", bidders, { reply_by: DEADLINE })),
+  ]);
+  const before = JSON.stringify(state);
+  const r = step(state, recv(m("propose", "p7", "m")));
+  assert.ok(r.ok);
+  assert.equal(JSON.stringify(state), before, "the state before is not modified");
+  assert.equal(thread(r.state, "p7"), "proposed");
+  assert.notEqual(r.state.threads[7], state.threads[7], "the thread acted on is a copy");
+  const shared = r.state.threads.filter((t, i) => t === state.threads[i]).length;
+  assert.equal(shared, bidders.length - 1, "the other threads are shared, not copied");
+  assert.notEqual(r.state.threads, state.threads);
+});
+
+Deno.test("fipa-english-auction: a step on a protocol that changes other threads copies all", () => {
+  const { state } = run(start("fipa-auction-english", "initiator"), [
+    sent(m("inform", "a", ["b1", "b2"])),
+  ]);
+  const r = step(state, sent(m("cfp", "a", ["b1", "b2"], { price: 10 })));
+  assert.ok(r.ok);
+  assert.ok(r.state.threads.every((t, i) => t !== state.threads[i]));
 });

@@ -147,6 +147,44 @@ Deno.test("the best of three bids wins, the others are rejected, the result comp
   }
 });
 
+Deno.test("the cfps go out together: a participant slow to take its cfp holds up no other", async () => {
+  const s = setup({ b1: { cfp: "propose", price: 10 }, b2: { cfp: "propose", price: 20 } });
+  const release = Promise.withResolvers<void>();
+  s.router.register("slow", {
+    deliver: async (d) => {
+      await release.promise;
+      await s.router.route({
+        message_id: crypto.randomUUID(),
+        accepted_at: new Date().toISOString(),
+        origin: "agent",
+        message: {
+          performative: "refuse",
+          sender: aid("slow@p"),
+          receivers: [d.message.sender!],
+          content: "busy",
+          conversation_id: d.message.conversation_id,
+          in_reply_to: d.message.reply_with,
+          protocol: d.message.protocol,
+        },
+      });
+    },
+  });
+  try {
+    const t = s.tasks.create(create({ name: "x", participants: ["slow", "b1", "b2"] }));
+    const r = s.tasks.distribute(t.task_id, opts({ max_wait_seconds: 5, wait_for_result: true }));
+    // While the first participant has not taken its cfp, the others have theirs.
+    assert.deepEqual(s.got.get("b1")!.map((m) => m.performative), ["cfp"]);
+    assert.deepEqual(s.got.get("b2")!.map((m) => m.performative), ["cfp"]);
+    release.resolve();
+    const done = await r;
+    assert.equal(done.status, "completed");
+    assert.equal(done.assigned_to, "b1@p");
+    assert.equal(done.refusals_received, 1);
+  } finally {
+    s.close();
+  }
+});
+
 Deno.test("refusals, silence and a late bid: the award waits for the deadline", async () => {
   const timers = new ManualTimers();
   const s = setup(
