@@ -1,4 +1,4 @@
-import { CheckpointStore } from "./checkpoint-store.ts";
+import { CheckpointStore, type CheckpointStoreOptions } from "./checkpoint-store.ts";
 import { deleteKeys } from "./kv-batch.ts";
 import type { AgentRecord } from "./record.ts";
 import { RecordWrites } from "./record-writes.ts";
@@ -14,7 +14,7 @@ export class AgentStore {
   readonly checkpoints: CheckpointStore;
   readonly #records: RecordWrites;
 
-  constructor(readonly kv: Deno.Kv, opts: { markTtlMs?: number } = {}) {
+  constructor(readonly kv: Deno.Kv, opts: CheckpointStoreOptions = {}) {
     this.checkpoints = new CheckpointStore(kv, opts);
     this.#records = new RecordWrites(kv);
   }
@@ -47,27 +47,7 @@ export class AgentStore {
 
   /** The agent's storage as stored (after finishing a commit a crash interrupted). */
   async loadStorage(name: string): Promise<Map<string, Uint8Array>> {
-    await this.checkpoints.recover(name);
-    const out = new Map<string, Uint8Array>();
-    for await (const e of this.kv.list<number>({ prefix: ["agent-storage", name] })) {
-      const key = e.key[2] as string;
-      const n = e.value;
-      const parts: Uint8Array[] = [];
-      for (let i = 0; i < n; i++) {
-        const c = await this.kv.get<Uint8Array>(["agent-storage-chunk", name, key, i]);
-        if (!c.value) throw new Error(`agent ${name}: storage key '${key}' lost chunk ${i}`);
-        parts.push(c.value);
-      }
-      const size = parts.reduce((s, p) => s + p.length, 0);
-      const v = new Uint8Array(size);
-      let o = 0;
-      for (const p of parts) {
-        v.set(p, o);
-        o += p.length;
-      }
-      out.set(key, v);
-    }
-    return out;
+    return (await this.checkpoints.read(name, { memory: false })).storage;
   }
 
   /**

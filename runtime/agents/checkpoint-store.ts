@@ -48,8 +48,12 @@ export class CheckpointStore {
   readonly #batch: KvBatch;
   readonly #index = new Map<string, Index>();
 
-  constructor(readonly kv: Deno.Kv, readonly opts: { markTtlMs?: number } = {}) {
-    this.#batch = new KvBatch(kv, "ckpt-batch");
+  /** Serves {@link read} (see {@link CheckpointStoreOptions.reader}). */
+  readonly #reader: Deno.Kv;
+
+  constructor(readonly kv: Deno.Kv, readonly opts: CheckpointStoreOptions = {}) {
+    this.#reader = opts.reader ?? kv;
+    this.#batch = new KvBatch(kv, "ckpt-batch", this.#reader);
   }
 
   /**
@@ -133,11 +137,38 @@ export class CheckpointStore {
 
   /** The agent's last checkpoint (memory and globals), if it has one. */
   async load(name: string): Promise<Checkpoint | undefined> {
-    await this.#batch.recover(name);
+    return (await this.read(name)).checkpoint;
+  }
+
+  /**
+   * The agent's last checkpoint (unless `memory` is false) and its storage, after finishing
+   * a commit a crash interrupted. Deno KV gets every read at once (head, pages, storage
+   * counts and chunks, and the redo log's pointer), not one after the other: this is what
+   * waking an agent waits for. Nothing else writes the agent's keys meanwhile (its instance
+   * is gone and its last commit ended); a redo log that recovery applies is read again.
+   *
+   * @throws {Error} naming the storage key whose chunk is missing.
+   */
+  async read(name: string, opts: { memory?: boolean } = {}): Promise<StoredAgent> {
+    const memory = opts.memory ?? true;
     this.#index.delete(name);
-    const h = (await this.kv.get<Head>(["ckpt", name])).value;
-    if (!h) return undefined;
-    const ix = await this.#indexOf(name);
+    const [applied, first] = await Promise.all([
+      this.#batch.recover(name),
+      this.#fetch(name, memory),
+    ]);
+    const got = applied ? await this.#fetch(name, memory) : first;
+    const counts = new Map<string, number>();
+    for (const e of got.counts) counts.set(e.key[2] as string, e.value);
+    const storage = assembleStorage(name, counts, got.chunks);
+    if (!memory) return { checkpoint: undefined, storage };
+    const pages = new Set<string>();
+    for (const e of got.pages) {
+      const [, , i, m, n] = e.key as [string, string, number, number, number];
+      pages.add(`${i}/${m}/${n}`);
+    }
+    const h = got.head;
+    this.#index.set(name, { pages, chunks: counts, seq: h?.seq ?? 0 });
+    if (!h) return { checkpoint: undefined, storage };
     const instances: MemorySnapshot["instances"] = Array.from({ length: h.instances }, () => ({
       memories: [],
       globals: [],
@@ -149,20 +180,27 @@ export class CheckpointStore {
       instances[m.inst].memories.push({ index: m.index, bytes });
     }
     for (const g of h.globals) instances[g.inst].globals.push({ index: g.index, value: g.value });
-    for await (const e of this.kv.list<Uint8Array>({ prefix: ["ckpt-page", name] })) {
+    for (const e of got.pages) {
       const [, , i, m, n] = e.key as [string, string, number, number, number];
       const buf = buffers.get(`${i}/${m}`);
       const at = n * CHECKPOINT_PAGE_BYTES;
       if (!buf || at >= buf.length) continue; // a page past the memory's end (stale)
       buf.set(e.value.subarray(0, Math.min(e.value.length, buf.length - at)), at);
     }
-    return { seq: ix.seq, memory: { hash: h.hash, instances } };
+    return { checkpoint: { seq: h.seq, memory: { hash: h.hash, instances } }, storage };
   }
 
-  /** Finishes what a crash left half-done for `name` (an applied-but-unfinished commit). */
-  async recover(name: string): Promise<void> {
-    await this.#batch.recover(name);
-    this.#index.delete(name);
+  /** The agent's keys, read concurrently (pages and head only with `memory`). */
+  async #fetch(name: string, memory: boolean) {
+    const kv = this.#reader;
+    const list = <T>(prefix: Deno.KvKey) => Array.fromAsync(kv.list<T>({ prefix }));
+    const [head, pages, counts, chunks] = await Promise.all([
+      memory ? kv.get<Head>(["ckpt", name]) : undefined,
+      memory ? list<Uint8Array>(["ckpt-page", name]) : [],
+      list<number>(["agent-storage", name]),
+      list<Uint8Array>(["agent-storage-chunk", name]),
+    ]);
+    return { head: head?.value ?? undefined, pages, counts, chunks };
   }
 
   /** Forgets the agent's checkpoint (its storage is the caller's to delete). */
@@ -196,6 +234,73 @@ export class CheckpointStore {
     this.#index.set(name, ix);
     return ix;
   }
+}
+
+/** Options of a {@link CheckpointStore}. */
+export interface CheckpointStoreOptions {
+  /** How long a handled message's duplicate mark is kept (default 24 h). */
+  markTtlMs?: number;
+  /**
+   * A second connection to the same Deno KV database for {@link CheckpointStore.read}
+   * (default: the store's own). Deno KV runs one connection's operations one at a time, so
+   * on the writing connection a wake's reads wait behind every write queued before them
+   * (other agents' checkpoints, Raft, history); SQLite lets a second connection read
+   * meanwhile. It sees every commit that has resolved: {@link CheckpointStore.read} is
+   * called once the agent's own writes ended.
+   */
+  reader?: Deno.Kv;
+}
+
+/** What {@link CheckpointStore.read} finds of an agent. */
+export interface StoredAgent {
+  /** Its last checkpoint, if it has one (and memory was asked for). */
+  checkpoint: Checkpoint | undefined;
+  /** Its storage, key by key. */
+  storage: Map<string, Uint8Array>;
+}
+
+/**
+ * Joins each storage key's chunks (`counts[key]` of them; chunks past the count are stale
+ * and ignored).
+ *
+ * @throws {Error} naming the key whose chunk is missing.
+ */
+function assembleStorage(
+  name: string,
+  counts: ReadonlyMap<string, number>,
+  chunks: readonly Deno.KvEntry<Uint8Array>[],
+): Map<string, Uint8Array> {
+  const parts = new Map<string, Uint8Array[]>();
+  for (const e of chunks) {
+    const key = e.key[2] as string;
+    const i = e.key[3] as number;
+    const n = counts.get(key);
+    if (n === undefined || i >= n) continue;
+    let p = parts.get(key);
+    if (!p) parts.set(key, p = []);
+    p[i] = e.value;
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const [key, n] of counts) {
+    const p = parts.get(key) ?? [];
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      if (!p[i]) throw new Error(`agent ${name}: storage key '${key}' lost chunk ${i}`);
+      size += p[i].length;
+    }
+    if (n === 1) {
+      out.set(key, p[0]);
+      continue;
+    }
+    const v = new Uint8Array(size);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      v.set(p[i], at);
+      at += p[i].length;
+    }
+    out.set(key, v);
+  }
+  return out;
 }
 
 /**

@@ -104,6 +104,11 @@ export interface ComponentLoader {
 /** What the manager needs from the node. */
 export interface AgentManagerDeps {
   kv: Deno.Kv;
+  /**
+   * A second connection to the same database, for the reads of waking and restoring agents
+   * (see `CheckpointStoreOptions.reader`); default `kv`. The node opens and closes it.
+   */
+  kvReader?: Deno.Kv;
   store: ComponentLoader;
   sandbox: AgentSandbox;
   router: MessageRouter;

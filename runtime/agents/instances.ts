@@ -238,9 +238,9 @@ export class Instances {
   async lastSnapshot(m: Managed): Promise<AgentCapture | undefined> {
     await m.committing;
     try {
-      const c = await this.store.checkpoints.load(m.record.name);
+      const { checkpoint: c, storage: stored } = await this.store.checkpoints.read(m.record.name);
       if (c && c.memory.hash === m.record.hash) {
-        const storage = [...(await this.store.loadStorage(m.record.name))].sort(byKey);
+        const storage = [...stored].sort(byKey);
         return {
           record: m.record,
           memory: c.memory,

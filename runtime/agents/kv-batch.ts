@@ -126,7 +126,15 @@ export class KvBatch {
   /** Logs being written by this process now: not stale, whatever recover finds. */
   readonly #writing = new Set<string>();
 
-  constructor(readonly kv: Deno.Kv, readonly prefix: string) {}
+  /**
+   * `reader` (default `kv`) serves {@link recover}'s reads: a second connection to the same
+   * database, so that they do not queue behind this node's writes.
+   */
+  constructor(
+    readonly kv: Deno.Kv,
+    readonly prefix: string,
+    readonly reader: Deno.Kv = kv,
+  ) {}
 
   /**
    * Makes `ops` and `final` durable together: `final` (small: the caller's pointer
@@ -152,15 +160,21 @@ export class KvBatch {
     await this.#apply(owner, pointer);
   }
 
-  /** Applies a log left by a crash after its switch; removes logs that never switched. */
-  async recover(owner: string): Promise<void> {
-    const p = await this.kv.get<Pending>([this.prefix, owner, "pending"]);
+  /**
+   * Applies a log left by a crash after its switch; removes logs that never switched.
+   * Resolves with whether it applied one (what the owner's keys hold changed).
+   */
+  async recover(owner: string): Promise<boolean> {
+    const [p, logs] = await Promise.all([
+      this.reader.get<Pending>([this.prefix, owner, "pending"]),
+      Array.fromAsync(this.reader.list({ prefix: [this.prefix, owner, "log"] })),
+    ]);
     if (p.value) await this.#apply(owner, p.value);
-    const stale: Deno.KvKey[] = [];
-    for await (const e of this.kv.list({ prefix: [this.prefix, owner, "log"] })) {
-      if (!this.#writing.has(e.key[3] as string)) stale.push(e.key);
-    }
+    const stale = logs.map((e) => e.key).filter((k) =>
+      k[3] !== p.value?.seq && !this.#writing.has(k[3] as string)
+    );
     await deleteKeys(this.kv, stale);
+    return p.value !== null;
   }
 
   /** Forgets every log and pointer of `owner`. */

@@ -80,7 +80,7 @@ export class AgentManager {
 
   constructor(readonly deps: AgentManagerDeps) {
     const now = deps.now ?? Date.now;
-    const store = new AgentStore(deps.kv);
+    const store = new AgentStore(deps.kv, { reader: deps.kvReader });
     const registry = this.#registry = new AgentRegistry({
       deps,
       now,

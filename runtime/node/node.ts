@@ -95,6 +95,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   await Deno.mkdir(config.dataDir, { recursive: true });
   const kvPath = `${config.dataDir}/${KV_FILE}`;
   const kv = await Deno.openKv(kvPath);
+  // Reads that must not queue behind the node's writes (waking agents).
+  const kvReader = await Deno.openKv(kvPath);
   const platform = config.platform ?? config.name;
   const router = new MessageRouter(platform);
   router.addAlias(config.name);
@@ -196,6 +198,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const held = new KvHeldLog(kv);
   const agents: AgentManager = new AgentManager({
     kv,
+    kvReader,
     store,
     sandbox,
     router,
@@ -479,6 +482,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await net.stop();
         await conversations.flush();
         await tasks.flush();
+        kvReader.close();
         kv.close();
         log.info("stopped", { node: config.name });
       })();

@@ -130,3 +130,92 @@ Deno.test("replacing storage and deleting the agent leave nothing of the old one
     kv.close();
   }
 });
+
+/** `kv` with its reads counted (`reads.n`). */
+function countingReads(kv: Deno.Kv): { kv: Deno.Kv; reads: { n: number } } {
+  const reads = { n: 0 };
+  const proxy = new Proxy(kv, {
+    get(target, p) {
+      const v = Reflect.get(target, p, target);
+      if (p === "get" || p === "getMany" || p === "list") reads.n++;
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { kv: proxy, reads };
+}
+
+Deno.test("a wake's read goes to the reader connection and finds what the writer committed", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const writer = await Deno.openKv(path);
+  const reader = await Deno.openKv(path);
+  try {
+    const counted = countingReads(writer);
+    const store = new AgentStore(counted.kv, { reader });
+    const te = new TextEncoder();
+    const big = new Uint8Array(100_000).map((_, i) => i % 251); // 4 chunks
+    await store.checkpoints.commit(
+      "a",
+      delta(
+        [{ n: 1, bytes: page(5) }],
+        { set: [["k", te.encode("v")], ["big", big]], del: [] },
+        true,
+      ),
+    );
+    counted.reads.n = 0;
+    const { checkpoint, storage } = await store.checkpoints.read("a");
+    assert.equal(counted.reads.n, 0, "no read queued behind the writer's operations");
+    const mem = checkpoint!.memory.instances[0].memories[0].bytes;
+    assert.deepEqual([mem[0], mem[P], mem[2 * P]], [0, 5, 0]);
+    assert.deepEqual(storage.get("big"), big);
+    assert.deepEqual(storage.get("k"), te.encode("v"));
+    // The next checkpoint (a delta) builds on what the read found.
+    await store.checkpoints.commit("a", delta([{ n: 1, bytes: null }], { set: [], del: ["big"] }));
+    const again = await store.checkpoints.read("a");
+    assert.equal(again.checkpoint!.seq, 2);
+    assert.equal(again.checkpoint!.memory.instances[0].memories[0].bytes[P], 0);
+    assert.deepEqual([...again.storage.keys()], ["k"]);
+    const chunks = [];
+    for await (const e of writer.list({ prefix: ["agent-storage-chunk", "a", "big"] })) {
+      chunks.push(e.key);
+    }
+    assert.deepEqual(chunks, [], "the big value's chunks went with it");
+  } finally {
+    reader.close();
+    writer.close();
+  }
+});
+
+Deno.test("a read finishes a commit a crash left switched, and finds what it wrote", async () => {
+  const { store, kv } = await openStore();
+  try {
+    const te = new TextEncoder();
+    await store.checkpoints.commit(
+      "a",
+      delta([{ n: 0, bytes: page(1) }], { set: [["k", te.encode("old")]], del: [] }, true),
+    );
+    // A crash after the switch of a commit that went through the redo log: the log and its
+    // pointer are there, nothing of it was applied.
+    await kv.set(["ckpt-batch", "a", "log", "s", 0], [
+      { key: ["ckpt-page", "a", 0, 0, 0], value: page(2) },
+      { key: ["agent-storage-chunk", "a", "k", 0], value: te.encode("new") },
+    ]);
+    await kv.set(["ckpt-batch", "a", "pending"], { seq: "s", entries: 1 });
+    const { checkpoint, storage } = await store.checkpoints.read("a");
+    assert.equal(checkpoint!.memory.instances[0].memories[0].bytes[0], 2);
+    assert.deepEqual(storage.get("k"), te.encode("new"));
+    assert.equal((await kv.get(["ckpt-batch", "a", "pending"])).value, null);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("a storage key whose chunk is missing is an error naming the key", async () => {
+  const { store, kv } = await openStore();
+  try {
+    await store.replaceStorage("a", [["big", new Uint8Array(70_000)]]);
+    await kv.delete(["agent-storage-chunk", "a", "big", 1]);
+    await assert.rejects(store.loadStorage("a"), /storage key 'big' lost chunk 1/);
+  } finally {
+    kv.close();
+  }
+});
