@@ -4,26 +4,13 @@
  * file (type-only imports count: they tie folders together just the same).
  */
 import assert from "node:assert/strict";
+import { denoInfo, REPO_ROOT as ROOT } from "../support/deno-info.ts";
 
 const ENTRY_POINTS = ["main.ts", "cli/main.ts"];
-const ROOT = new URL("../../", import.meta.url);
-
-/** One module of `deno info --json`: its specifier and what it imports (code and types). */
-interface InfoModule {
-  specifier: string;
-  dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
-}
 
 /** The repository's own files and their imports among themselves. */
 async function importGraph(entry: string): Promise<Map<string, string[]>> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", entry],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`deno info ${entry}: ${new TextDecoder().decode(out.stderr)}`);
-  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
+  const info = await denoInfo(entry);
   const own = (s: string) => s.startsWith(ROOT.href);
   const graph = new Map<string, string[]>();
   for (const m of info.modules) {

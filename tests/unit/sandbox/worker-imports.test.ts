@@ -5,27 +5,11 @@
  * Worker and which a Worker never uses.
  */
 import assert from "node:assert/strict";
-
-const ROOT = new URL("../../../", import.meta.url);
-
-interface InfoModule {
-  specifier: string;
-  dependencies?: { code?: { specifier: string } }[];
-}
+import { denoInfo, repoPath } from "../../support/deno-info.ts";
 
 /** The modules `entry` loads when it runs (its code imports, transitively). */
 async function loaded(entry: string): Promise<string[]> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", entry],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`deno info ${entry}: ${new TextDecoder().decode(out.stderr)}`);
-  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    roots: string[];
-    modules: InfoModule[];
-  };
+  const info = await denoInfo(entry);
   const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
   const seen = new Set<string>();
   const todo = [...info.roots];
@@ -37,7 +21,7 @@ async function loaded(entry: string): Promise<string[]> {
       if (d.code?.specifier) todo.push(d.code.specifier);
     }
   }
-  return [...seen].map((s) => s.startsWith(ROOT.href) ? s.slice(ROOT.href.length) : s);
+  return [...seen].map(repoPath);
 }
 
 Deno.test("a sandbox Worker loads no ACL codec", async () => {
