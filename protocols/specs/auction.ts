@@ -1,6 +1,6 @@
 import type { Performative } from "../../runtime/acl/mod.ts";
 import { moveTo, type ProtocolSpec, timeOut } from "../spec.ts";
-import type { MachineState, Thread } from "../types.ts";
+import type { MachineState, MessageSeen, Side, Thread } from "../types.ts";
 
 /** Thread states in which a bidder may be called (again) or told the auction ended. */
 const CALLABLE: ReadonlySet<string> = new Set([
@@ -11,11 +11,36 @@ const CALLABLE: ReadonlySet<string> = new Set([
   "rejected",
 ]);
 
+/** Thread states of a bidder while the auction runs, once it has been called. */
+const BIDDING: ReadonlySet<string> = new Set(["called", "passed", "bid", "accepted", "rejected"]);
+
+/** Thread states of a bidder once the auction ended (without or with a payment phase). */
+const ENDED: ReadonlySet<string> = new Set(["won", "closed"]);
+const PAYING: ReadonlySet<string> = new Set([
+  "payment-requested",
+  "payment-agreed",
+  "paid",
+  "payment-refused",
+  "payment-failed",
+]);
+
 /**
- * Thread states a bidder is in once it has been called: a late answer to an earlier call
- * can arrive in any of them (the auctioneer closed that call without waiting for it).
+ * Whether a bidder's `propose` or `refuse` answers a call that is over (the auctioneer
+ * closes a call without waiting for the bidder that holds the bid, so its answer may come
+ * after the next call, or after the end of the auction): while the auction runs, one whose
+ * `in_reply_to` names another call than the bidder's last; once it ended, one that answers
+ * a call (any, before a payment request; the last call, during payment, where a `refuse`
+ * in reply to the payment request is the winner's refusal to pay).
  */
-const CALLED: ReadonlySet<string> = new Set(["called", "passed", "bid", "accepted", "rejected"]);
+function isLateAnswer(th: Thread, side: Side, msg: MessageSeen): boolean {
+  if (side !== "participant") return false;
+  if (msg.performative !== "propose" && msg.performative !== "refuse") return false;
+  if (th.call === null || msg.in_reply_to === undefined) return false;
+  if (BIDDING.has(th.state)) return msg.in_reply_to !== th.call;
+  if (ENDED.has(th.state)) return true;
+  if (PAYING.has(th.state)) return msg.in_reply_to === th.call;
+  return false;
+}
 
 function auction(kind: "english" | "dutch"): ProtocolSpec {
   const name = kind === "english" ? "fipa-auction-english" : "fipa-auction-dutch";
@@ -122,10 +147,7 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
           return `${msg.performative} has no place in ${name}`;
       }
     },
-    lateAnswer: (th, side, msg) =>
-      side === "participant" && (msg.performative === "propose" || msg.performative === "refuse") &&
-      th.call !== null && msg.in_reply_to !== undefined && msg.in_reply_to !== th.call &&
-      CALLED.has(th.state),
+    lateAnswer: isLateAnswer,
     canJoin: (st, act) => act === "inform" && st.phase !== "ended",
     onDeadline(ctx, th, deadline) {
       // No bid by the call's reply-by: the bidder passes this round, it is still in.
@@ -142,9 +164,9 @@ function auction(kind: "english" | "dutch"): ProtocolSpec {
  * the auctioneer need not wait out the deadline; the auctioneer `accept-proposal`s one bid
  * per call and `reject-proposal`s the others; `inform` (end-of-auction) to all; then a
  * `request` to the winner (a request IP) to complete the sale. Prices are checked when
- * messages carry them ({@link MessageSeen.price}). An answer whose `in_reply_to` names an
- * earlier call than the bidder's last (a call the auctioneer closed without waiting for it,
- * as for the bidder that holds the bid) is late: accepted, it changes nothing.
+ * messages carry them ({@link MessageSeen.price}). An answer to a call that is over (one
+ * the auctioneer closed without waiting for the bidder holding the bid) is late: accepted, it
+ * changes nothing ({@link isLateAnswer}).
  */
 export const englishAuctionSpec: ProtocolSpec = auction("english");
 

@@ -158,3 +158,43 @@ Deno.test("fipa-auction-english: a holder's late answer to an earlier call chang
   s = run(s, [recv(m("propose", "b3", "auc", { price: 100, in_reply_to: "c1-b3" }))]).state;
   assert.equal(thread(s, "b3"), "called");
 });
+
+Deno.test("fipa-auction-english: the holder's answer to the last call may come after the end", () => {
+  // The last call closes on the other bidders' refusals; the auction ends and the winner is
+  // asked to pay before the holder's own answer to that call arrives (seen in a CI run).
+  const call = (n: number, price: number) =>
+    BIDDERS.map((b) => sent(m("cfp", "auc", b, { price, reply_with: `c${n}-${b}` })));
+  const ended = run(start("fipa-auction-english", "initiator"), [
+    sent(m("inform", "auc", BIDDERS)),
+    ...call(1, 100),
+    recv(m("propose", "b1", "auc", { price: 100, in_reply_to: "c1-b1" })),
+    recv(m("refuse", "b2", "auc", { in_reply_to: "c1-b2" })),
+    recv(m("refuse", "b3", "auc", { in_reply_to: "c1-b3" })),
+    sent(m("accept-proposal", "auc", "b1")),
+    ...call(2, 110),
+    recv(m("refuse", "b2", "auc", { in_reply_to: "c2-b2" })),
+    recv(m("refuse", "b3", "auc", { in_reply_to: "c2-b3" })),
+    sent(m("inform", "auc", BIDDERS)),
+  ]).state;
+  assert.equal(thread(ended, "b1"), "won");
+  assert.ok(isFinished(ended));
+  // Before the payment request: the late answer changes nothing, the conversation stays over.
+  const late = run(ended, [recv(m("refuse", "b1", "auc", { in_reply_to: "c2-b1" }))]).state;
+  assert.equal(thread(late, "b1"), "won");
+  assert.ok(isFinished(late));
+  // During the payment: the late answer is no refusal to pay; the payment still completes.
+  const paying = run(ended, [sent(m("request", "auc", "b1", { reply_with: "pay" }))]).state;
+  const paid = run(paying, [
+    recv(m("refuse", "b1", "auc", { in_reply_to: "c2-b1" })),
+    recv(m("inform", "b1", "auc", { in_reply_to: "pay" })),
+  ]).state;
+  assert.equal(thread(paid, "b1"), "paid");
+  assert.ok(isFinished(paid));
+  // A refusal in reply to the payment request (or without in_reply_to) is one.
+  const refused = run(paying, [recv(m("refuse", "b1", "auc", { in_reply_to: "pay" }))]).state;
+  assert.equal(thread(refused, "b1"), "payment-refused");
+  assert.equal(
+    thread(run(paying, [recv(m("refuse", "b1", "auc"))]).state, "b1"),
+    "payment-refused",
+  );
+});
