@@ -120,6 +120,15 @@ export class Cluster {
     return this.opts.id;
   }
 
+  /**
+   * Resolves once the directory holds everything this node knew committed when it started
+   * (its persisted commit index; the rest comes from the leader): a restarted node decides
+   * on it which agents it restores, and how.
+   */
+  appliedAsAtStart(): Promise<void> {
+    return this.#driver.appliedAsAtOpen();
+  }
+
   async #start(): Promise<void> {
     const { id, net, log, kv } = this.opts;
     this.#storage = new KvStorage(kv, { prefix: ["raft"] });

@@ -313,7 +313,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     log: log.child({ component: "replicas" }),
   });
   // A replicated agent comes back unstarted: the replica host starts it at the directory's
-  // version once this node has caught up (it may have missed a rolling deployment).
+  // version once this node has caught up (it may have missed a rolling deployment). Which
+  // agents are replicated is read from the directory as this node last knew it.
+  await cluster.appliedAsAtStart();
   await agents.restore({
     inDoubt: await migration.inDoubt(),
     defer: (r) => replicas.deferOwn(r.name),

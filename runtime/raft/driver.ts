@@ -165,12 +165,15 @@ export class RaftDriver<R = unknown> {
   #soft: SoftState = { leader: null, role: "follower" };
   /** Term and vote as last persisted. */
   #durable: { term: number; vote: string | null };
+  /** The commit index this node had persisted when it opened. */
+  readonly #openCommit: number;
 
   private constructor(node: RaftNode, opts: RaftDriverOptions<R>) {
     this.id = opts.id;
     this.#node = node;
     const st = node.status();
     this.#durable = { term: st.term, vote: st.vote };
+    this.#openCommit = st.commitIndex;
     this.#opts = opts;
     this.#timers = opts.timers ?? REAL_TIMERS;
     this.#timeoutTicks = opts.requestTimeoutTicks ?? 5 * (opts.raft?.electionTicks ?? 10);
@@ -372,6 +375,19 @@ export class RaftDriver<R = unknown> {
       confPending: st.confIndex > st.commitIndex,
       matchIndex,
     };
+  }
+
+  /**
+   * Resolves once the state machine has applied every entry this node knew committed when it
+   * opened (its persisted commit index): a restarted node's state then holds at least what it
+   * held when it stopped, so its shell can decide on it as it starts (which agents to restore,
+   * and how). Local: it needs no peer. Resolves at once on a stopped driver.
+   */
+  async appliedAsAtOpen(): Promise<void> {
+    while (!this.#stopped && this.#node.appliedIndex < this.#openCommit) {
+      this.#kick();
+      await this.#idle;
+    }
   }
 
   /** Resolves when the current ready cycle (if any) is done; for tests and shutdown. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualTimers } from "../../../runtime/async/mod.ts";
 import {
+  confOf,
   decodeMessage,
   encodeMessage,
   KvStorage,
@@ -229,6 +230,41 @@ Deno.test("driver: a node reopened from its KV file resumes where it stopped", a
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("driver: a reopened node applies what it knew committed before it starts ticking", async () => {
+  // Its shell decides on the state machine as it starts (a node restores its agents by the
+  // directory), before any tick or peer: what it knew committed when it stopped must be there.
+  // Three entries in its log, two known committed (the third awaits the leader's word).
+  const entry = (index: number, value: string) => ({
+    type: "normal" as const,
+    index,
+    term: 1,
+    data: enc.encode(put("k", value)),
+  });
+  const storage = new MemoryStorage({
+    hardState: { term: 1, vote: "a", commit: 2 },
+    snapshot: {
+      meta: { index: 0, term: 0, conf: confOf(["a", "b", "c"]) },
+      data: new Uint8Array(),
+    },
+    entries: [entry(1, "v1"), entry(2, "v2"), entry(3, "v3")],
+  });
+  const sm = new KvSm();
+  const d = await RaftDriver.open({
+    id: "b",
+    storage,
+    transport: { send: () => {} },
+    stateMachine: sm,
+    tickMs: 0,
+  });
+  try {
+    await d.appliedAsAtOpen();
+    assert.equal(sm.map.get("k"), "v2");
+    assert.equal(d.status().appliedIndex, 2);
+  } finally {
+    await d.stop();
   }
 });
 
