@@ -18,15 +18,24 @@ export interface AgentIdentifier {
 
 /** What an agent name may hold: no whitespace and no parentheses. */
 const AGENT_NAME = /^[^\s()]+$/;
-/** Most addresses one identifier may list, and the longest address. */
-const MAX_ADDRESSES = 64;
-const MAX_ADDRESS_LENGTH = 2048;
+/** The longest agent name. */
+const MAX_NAME_LENGTH = 1024;
+/** Most addresses one identifier may list. */
+export const MAX_ADDRESSES = 64;
+/** The longest address. */
+export const MAX_ADDRESS_LENGTH = 2048;
+
+/** Whether `v` is a name {@link AgentNameSchema} accepts (without asking the schema). */
+export function isAgentName(v: unknown): v is string {
+  return typeof v === "string" && v.length >= 1 && v.length <= MAX_NAME_LENGTH &&
+    AGENT_NAME.test(v);
+}
 
 /** A FIPA agent name: non-empty, no whitespace and no parentheses (an SC00070 Word). */
 export const AgentNameSchema = z
   .string()
   .min(1, "agent name must not be empty")
-  .max(1024, "agent name must be at most 1024 characters")
+  .max(MAX_NAME_LENGTH, `agent name must be at most ${MAX_NAME_LENGTH} characters`)
   .regex(AGENT_NAME, "agent name must not contain whitespace or parentheses");
 
 /**
@@ -38,7 +47,8 @@ export const AgentNameSchema = z
 export const MAX_AID_NESTING = 16;
 
 /** Most resolvers one identifier may list. */
-const MAX_RESOLVERS = 16;
+/** Most resolvers one identifier may list. */
+export const MAX_RESOLVERS = 16;
 
 /**
  * The identifier schema at nesting `level`. The levels are distinct schemas, so validation
@@ -94,7 +104,7 @@ const AID_KEYS: ReadonlySet<string> = new Set(["name", "addresses", "resolvers",
 export function isCanonicalAid(v: unknown, level = 1): v is AgentIdentifier {
   if (!isPlainRecord(v) || !hasOnlyKeys(v, AID_KEYS)) return false;
   const { name, addresses, resolvers, user_params } = v;
-  if (typeof name !== "string" || name.length > 1024 || !AGENT_NAME.test(name)) return false;
+  if (!isAgentName(name)) return false;
   if (!Array.isArray(addresses) || addresses.length > MAX_ADDRESSES) return false;
   for (const a of addresses) {
     if (typeof a !== "string" || a.length < 1 || a.length > MAX_ADDRESS_LENGTH) return false;

@@ -8,19 +8,21 @@
  * property tests, that they agree where it returns a model.
  * @module
  */
-import { type AgentIdentifier, MAX_AID_NESTING } from "./agent-id.ts";
+import {
+  type AgentIdentifier,
+  isAgentName,
+  MAX_ADDRESS_LENGTH,
+  MAX_ADDRESSES,
+  MAX_AID_NESTING,
+  MAX_RESOLVERS,
+} from "./agent-id.ts";
 import { type AclMessage, isAclWord, isJsonValue, ReplyBySchema, TEXT_PARAMS } from "./message.ts";
 import { isPerformative, type Performative } from "./performative.ts";
 
-/** What `AgentNameSchema` allows: 1 to 1024 characters, no whitespace or parentheses. */
-const NAME = /^[^\s()]+$/;
 /** `ReplyBySchema`'s own pattern (a zod string format is exactly its regex test). */
 const REPLY_BY: RegExp = ReplyBySchema._zod.def.pattern ?? /(?!)/;
 const MAX_TEXT = 65536;
 const MAX_RECEIVERS = 1024;
-const MAX_RESOLVERS = 16;
-const MAX_ADDRESSES = 64;
-const MAX_ADDRESS = 2048;
 
 /** The fields of the JSON form (`AclJsonSchema` is strict: any other key is refused). */
 const FIELDS: ReadonlySet<string> = new Set([
@@ -40,10 +42,6 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function isName(v: unknown): v is string {
-  return typeof v === "string" && v.length >= 1 && v.length <= 1024 && NAME.test(v);
-}
-
 function isEmptyPlain(v: unknown): boolean {
   if (!isPlain(v)) return false;
   for (const _ in v) return false;
@@ -52,13 +50,13 @@ function isEmptyPlain(v: unknown): boolean {
 
 /** An identifier object at nesting `level` (as `identifierAt(level)`), or `undefined`. */
 function identifier(v: unknown, level: number): AgentIdentifier | undefined {
-  if (!isPlain(v) || !isName(v.name)) return undefined;
+  if (!isPlain(v) || !isAgentName(v.name)) return undefined;
   const addresses: string[] = [];
   if (v.addresses !== undefined) {
     const a = v.addresses;
     if (!Array.isArray(a) || a.length > MAX_ADDRESSES) return undefined;
     for (const x of a) {
-      if (typeof x !== "string" || x.length < 1 || x.length > MAX_ADDRESS) return undefined;
+      if (typeof x !== "string" || x.length < 1 || x.length > MAX_ADDRESS_LENGTH) return undefined;
       addresses.push(x);
     }
   }
@@ -80,7 +78,7 @@ function identifier(v: unknown, level: number): AgentIdentifier | undefined {
 /** An agent reference (a name or an identifier object), or `undefined`. */
 function agentRef(v: unknown): AgentIdentifier | undefined {
   if (typeof v === "string") {
-    return isName(v) ? { name: v, addresses: [], resolvers: [], user_params: {} } : undefined;
+    return isAgentName(v) ? { name: v, addresses: [], resolvers: [], user_params: {} } : undefined;
   }
   return identifier(v, 1);
 }

@@ -26,14 +26,12 @@ import type { AgentRecord, AgentState } from "./record.ts";
 
 /** How the manager tells the cluster about its agents; absent on a lone node. */
 export interface AgentDirectory {
-  /** Claims the name cluster-wide; throws `AGENT_ALREADY_EXISTS` if it is taken. */
-  register(record: AgentRecord): Promise<void>;
   /**
-   * Claims the name as {@link register} does and, in the same commit, records the record as
-   * the agent's first version (labelled `record.version`) deployed by `deployedBy`: a deploy
-   * pays one directory commit, not two. The directory shows `record.state` from then on.
+   * Claims the name cluster-wide in `record.state` and, in the same commit, records `record`
+   * as the agent's first version (labelled `record.version`) deployed by `deployedBy`: a
+   * deploy pays one directory commit. Throws `AGENT_ALREADY_EXISTS` if the name is taken.
    */
-  registerDeploy?(record: AgentRecord, opts: { deployedBy?: string }): Promise<void>;
+  register(record: AgentRecord, opts: { deployedBy?: string }): Promise<void>;
   setState(name: string, state: AgentState): Promise<void>;
   /**
    * Records a deploy or update that took effect as the agent's next version (labelled

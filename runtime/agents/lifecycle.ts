@@ -170,22 +170,17 @@ export class Lifecycle {
     }
     const m = this.registry.track(record);
     const directory = this.deps.directory;
-    // One directory commit when the directory can: the claim, the state the deploy brings
-    // the agent to and its first version together (a failure below deregisters it all).
-    const oneCommit = directory?.registerDeploy !== undefined;
     // Whether the name may be ours in the directory: not when the directory refused it
     // (another node's agent has it, and deregistering would delete that agent).
     let claimed = false;
     try {
       await this.#step("deploy.register", record.name);
       claimed = directory !== undefined;
-      if (oneCommit) {
-        await directory!.registerDeploy!({ ...record, state: "running" }, {
-          deployedBy: opts.deployedBy,
-        });
-      } else await directory?.register(record);
+      // One directory commit: the claim, the state the deploy brings the agent to and its
+      // first version together (a failure below deregisters it all).
+      await directory?.register({ ...record, state: "running" }, { deployedBy: opts.deployedBy });
       await this.#step("deploy.activate", record.name);
-      await this.instances.activate(m, undefined, { announce: !oneCommit });
+      await this.instances.activate(m, undefined, { announce: false });
       await this.#step("deploy.persist", record.name);
       await this.store.putRecord(m.record);
     } catch (e) {
@@ -204,7 +199,6 @@ export class Lifecycle {
       }
       throw e;
     }
-    if (!oneCommit) await this.#recordVersion(record, record.version, opts.deployedBy);
     this.deps.events.publish({
       type: "agent.deployed",
       agent_id: record.name,

@@ -23,7 +23,7 @@ import type { Cluster } from "./cluster.ts";
  */
 export function clusterAgentDirectory(cluster: Cluster, platform: () => string): AgentDirectory {
   const now = () => new Date().toISOString();
-  const register = async (r: AgentRecord, first?: { deployedBy?: string }) => {
+  const register = async (r: AgentRecord, first: { deployedBy?: string }) => {
     const res = await cluster.propose({
       type: "agent.register",
       name: r.name,
@@ -31,16 +31,12 @@ export function clusterAgentDirectory(cluster: Cluster, platform: () => string):
       state: r.state,
       manifest: manifestSummary(r),
       component_hash: r.hash,
-      ...(first
-        ? {
-          first_version: {
-            version: r.version,
-            config: versionConfig(r),
-            deployment_id: r.deployment_id,
-            ...(first.deployedBy === undefined ? {} : { deployed_by: first.deployedBy }),
-          },
-        }
-        : {}),
+      first_version: {
+        version: r.version,
+        config: versionConfig(r),
+        deployment_id: r.deployment_id,
+        ...(first.deployedBy === undefined ? {} : { deployed_by: first.deployedBy }),
+      },
       at: now(),
     });
     if (!res.ok) {
@@ -58,8 +54,7 @@ export function clusterAgentDirectory(cluster: Cluster, platform: () => string):
     }
   };
   return {
-    register: (r) => register(r),
-    registerDeploy: (r, opts) => register(r, opts),
+    register,
     async recordVersion(r: AgentRecord, opts: { version?: string; deployedBy?: string }) {
       const res = await cluster.propose({
         type: "agent.record-version",

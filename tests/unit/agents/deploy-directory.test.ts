@@ -1,6 +1,5 @@
-// What a deploy asks of the directory: with a directory that can claim the name and record the
-// first version together (`registerDeploy`, as the cluster's can), one write: the claim in the
-// state the deploy brings the agent to, with its version; nothing after activation. Fake
+// What a deploy asks of the directory: one write, the claim in the state the deploy brings the
+// agent to, with its first version; nothing after activation. Fake
 // sandbox, in-memory Deno KV, real router.
 import assert from "node:assert/strict";
 import {
@@ -16,13 +15,8 @@ function recordingDirectory() {
   const calls: string[] = [];
   const registered = new Map<string, AgentRecord>();
   const directory: AgentDirectory = {
-    register: (r) => {
-      calls.push(`register ${r.name} ${r.state}`);
-      registered.set(r.name, r);
-      return Promise.resolve();
-    },
-    registerDeploy: (r, opts) => {
-      calls.push(`registerDeploy ${r.name} ${r.state} ${r.version} by ${opts.deployedBy}`);
+    register: (r, opts) => {
+      calls.push(`register ${r.name} ${r.state} ${r.version} by ${opts.deployedBy}`);
       registered.set(r.name, r);
       return Promise.resolve();
     },
@@ -56,7 +50,7 @@ Deno.test("a deploy is one directory write: the claim with the running state and
       { deployedBy: "alice" },
     );
     assert.equal(view.status, "running");
-    assert.deepEqual(d.calls, ["registerDeploy a running 1.2.0 by alice"]);
+    assert.deepEqual(d.calls, ["register a running 1.2.0 by alice"]);
     assert.equal((await h.kv.get<AgentRecord>(["agents", "a"])).value?.state, "running");
   } finally {
     await h.close();
@@ -69,22 +63,10 @@ Deno.test("a deploy whose activation fails after the one-write claim deregisters
   try {
     h.sandbox.refuse = () => new ApiError("DEPLOYMENT_FAILED", "no instance");
     await assert.rejects(h.deploy("b"), /no instance/);
-    assert.deepEqual(d.calls, ["registerDeploy b running 1.0.0 by undefined", "deregister b"]);
+    assert.deepEqual(d.calls, ["register b running 1.0.0 by undefined", "deregister b"]);
     assert.equal(d.registered.size, 0);
     assert.equal((await h.kv.get(["agents", "b"])).value, null);
     assert.equal(h.router.hasLocal("b"), false);
-  } finally {
-    await h.close();
-  }
-});
-
-Deno.test("a directory without registerDeploy gets the claim, the state and the version apart", async () => {
-  const d = recordingDirectory();
-  delete (d.directory as Partial<AgentDirectory>).registerDeploy;
-  const h = await harness({ directory: d.directory });
-  try {
-    await h.deploy("c");
-    assert.deepEqual(d.calls, ["register c loaded", "setState c running", "recordVersion c"]);
   } finally {
     await h.close();
   }

@@ -84,7 +84,7 @@ Deno.test("registry: an operation queued behind the agent's removal finds it gon
 
 Deno.test("registry: a state change reaches the record and the directory", async () => {
   const { reg, cluster } = registry();
-  await cluster.directory("n1").register(record("a"));
+  await cluster.directory("n1").register(record("a"), {});
   const m = reg.track(record("a"));
   reg.setState(m, "stopped");
   assert.equal(m.record.state, "stopped");

@@ -43,10 +43,10 @@ function record(name: string): AgentRecord {
   };
 }
 
-Deno.test("cluster directory: registerDeploy claims the name and records its first version in one commit", async () => {
+Deno.test("cluster directory: register claims the name and records its first version in one commit", async () => {
   const { cluster, state, proposed } = fakeCluster();
   const dir = clusterAgentDirectory(cluster, () => "plat");
-  await dir.registerDeploy!(record("a"), { deployedBy: "alice" });
+  await dir.register(record("a"), { deployedBy: "alice" });
   assert.deepEqual(proposed.map((c) => c.type), ["agent.register"]);
   assert.equal(getAgent(state, "a")?.state, "running");
   const [v] = listVersions(state, "a");
@@ -56,9 +56,6 @@ Deno.test("cluster directory: registerDeploy claims the name and records its fir
   assert.equal(v.component_hash, record("a").hash);
   assert.deepEqual((v.config as { limits: { memory: number } }).limits.memory, 1 << 22);
   // A taken name is refused as before, and records nothing more.
-  await assert.rejects(dir.registerDeploy!(record("a"), {}), /already in use on node 'n1'/);
+  await assert.rejects(dir.register(record("a"), {}), /already in use on node 'n1'/);
   assert.equal(listVersions(state, "a").length, 1);
-  // A plain register records no version.
-  await dir.register(record("b"));
-  assert.equal(listVersions(state, "b").length, 0);
 });

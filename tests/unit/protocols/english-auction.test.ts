@@ -125,19 +125,26 @@ Deno.test("fipa-auction-english: refuse passes one call; the bidder stays in", (
   assert.ok(!isFinished(next));
 });
 
+/** Call `n` at `price`, one `cfp` per bidder, each with its own `reply_with` (`c<n>-<bidder>`). */
+const call = (n: number, price: number) =>
+  BIDDERS.map((b) => sent(m("cfp", "auc", b, { price, reply_with: `c${n}-${b}` })));
+
+/** The auction opened, b1's bid of call 1 accepted, call 2 out (b1 holds the bid). */
+const b1HoldsAtCall2 = () => [
+  sent(m("inform", "auc", BIDDERS)),
+  ...call(1, 100),
+  recv(m("propose", "b1", "auc", { price: 100, in_reply_to: "c1-b1" })),
+  recv(m("refuse", "b2", "auc", { in_reply_to: "c1-b2" })),
+  recv(m("refuse", "b3", "auc", { in_reply_to: "c1-b3" })),
+  sent(m("accept-proposal", "auc", "b1")),
+  ...call(2, 110),
+];
+
 Deno.test("fipa-auction-english: a holder's late answer to an earlier call changes nothing", () => {
   // The auctioneer closes a call once every bidder but the holder answered; the holder's
   // answer to that call may then arrive after the next call went out (seen in a CI run).
-  const call = (n: number, price: number) =>
-    BIDDERS.map((b) => sent(m("cfp", "auc", b, { price, reply_with: `c${n}-${b}` })));
   let s = run(start("fipa-auction-english", "initiator"), [
-    sent(m("inform", "auc", BIDDERS)),
-    ...call(1, 100),
-    recv(m("propose", "b1", "auc", { price: 100, in_reply_to: "c1-b1" })),
-    recv(m("refuse", "b2", "auc", { in_reply_to: "c1-b2" })),
-    recv(m("refuse", "b3", "auc", { in_reply_to: "c1-b3" })),
-    sent(m("accept-proposal", "auc", "b1")),
-    ...call(2, 110),
+    ...b1HoldsAtCall2(),
     recv(m("propose", "b2", "auc", { price: 110, in_reply_to: "c2-b2" })),
     recv(m("refuse", "b3", "auc", { in_reply_to: "c2-b3" })),
     sent(m("accept-proposal", "auc", "b2")),
@@ -162,16 +169,8 @@ Deno.test("fipa-auction-english: a holder's late answer to an earlier call chang
 Deno.test("fipa-auction-english: the holder's answer to the last call may come after the end", () => {
   // The last call closes on the other bidders' refusals; the auction ends and the winner is
   // asked to pay before the holder's own answer to that call arrives (seen in a CI run).
-  const call = (n: number, price: number) =>
-    BIDDERS.map((b) => sent(m("cfp", "auc", b, { price, reply_with: `c${n}-${b}` })));
   const ended = run(start("fipa-auction-english", "initiator"), [
-    sent(m("inform", "auc", BIDDERS)),
-    ...call(1, 100),
-    recv(m("propose", "b1", "auc", { price: 100, in_reply_to: "c1-b1" })),
-    recv(m("refuse", "b2", "auc", { in_reply_to: "c1-b2" })),
-    recv(m("refuse", "b3", "auc", { in_reply_to: "c1-b3" })),
-    sent(m("accept-proposal", "auc", "b1")),
-    ...call(2, 110),
+    ...b1HoldsAtCall2(),
     recv(m("refuse", "b2", "auc", { in_reply_to: "c2-b2" })),
     recv(m("refuse", "b3", "auc", { in_reply_to: "c2-b3" })),
     sent(m("inform", "auc", BIDDERS)),
