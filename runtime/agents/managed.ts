@@ -101,8 +101,8 @@ export interface Managed {
   failures: FailureRecord;
   unregister?: () => void;
   restartTimer?: TimerHandle;
-  /** Serializes lifecycle operations on this agent. */
-  busy: Promise<unknown>;
+  /** Serializes lifecycle operations on this agent; resolves to nothing (keeps no result). */
+  busy: Promise<void>;
   /** Set while deliveries wait instead of reaching the agent. */
   hold?: Hold;
   /** Ends the lifecycle lock a move holds. */

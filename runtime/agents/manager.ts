@@ -398,16 +398,25 @@ export class AgentManager {
     this.#mobility.migrateHandler = handler;
   }
 
-  /** Each agent's state, last activity and idle limit (for the hibernation scheduler). */
+  /**
+   * Each running agent's state, last activity and idle limit (for the hibernation
+   * scheduler, which only ever hibernates running agents): the sleepers, most of the agents
+   * on a node of many, cost it nothing.
+   */
   activity(): AgentActivity[] {
-    return [...this.#registry.all()].map((m) => ({
-      name: m.record.name,
-      state: m.record.state,
-      last_active_ms: Math.max(m.lastActive, m.counters.last_message_at ?? 0),
-      hibernate_after_seconds: m.record.hibernate_after_seconds ??
-        DEFAULT_HIBERNATE_AFTER_SECONDS,
-      pending: (m.handle?.pending ?? 0) + (m.hold?.queue.length ?? 0),
-    }));
+    const out: AgentActivity[] = [];
+    for (const m of this.#registry.all()) {
+      if (m.record.state !== "running") continue;
+      out.push({
+        name: m.record.name,
+        state: m.record.state,
+        last_active_ms: Math.max(m.lastActive, m.counters.last_message_at ?? 0),
+        hibernate_after_seconds: m.record.hibernate_after_seconds ??
+          DEFAULT_HIBERNATE_AFTER_SECONDS,
+        pending: (m.handle?.pending ?? 0) + (m.hold?.queue.length ?? 0),
+      });
+    }
+    return out;
   }
 
   /**

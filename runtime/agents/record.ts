@@ -1,5 +1,5 @@
 import type { Limits, Manifest } from "../sandbox/mod.ts";
-import { LIFECYCLE_STATES, type LifecycleState } from "../directory/mod.ts";
+import { interned, LIFECYCLE_STATES, type LifecycleState } from "../directory/mod.ts";
 import type { RestartStrategy } from "./restart.ts";
 
 /**
@@ -50,4 +50,19 @@ export interface AgentCounters {
 export function newAgentId(): string {
   const b = crypto.getRandomValues(new Uint8Array(12));
   return `agent_${Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * `record` with the parts many agents of one component repeat (manifest, limits, restart
+ * strategy, component hash) shared, frozen, with the other records that repeat them: what a
+ * node keeps of each of 100,000 agents of one component is then mostly its name and times.
+ */
+export function withSharedParts(record: AgentRecord): AgentRecord {
+  return {
+    ...record,
+    hash: interned.string(record.hash),
+    manifest: interned.object(record.manifest),
+    limits: interned.object(record.limits),
+    restart: interned.object(record.restart),
+  };
 }

@@ -8,7 +8,7 @@ import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
 import { type Managed, newManaged } from "./managed.ts";
-import type { AgentRecord, AgentState } from "./record.ts";
+import { type AgentRecord, type AgentState, withSharedParts } from "./record.ts";
 import { type AgentView, toView } from "./view.ts";
 
 /** What the registry needs: the node's router, directory and log, a clock, and the mailbox. */
@@ -66,7 +66,7 @@ export class AgentRegistry {
 
   /** Starts managing `record`: listed, and reachable through the router. */
   track(record: AgentRecord): Managed {
-    const m = newManaged(record, this.r.now());
+    const m = newManaged(withSharedParts(record), this.r.now());
     this.adopt(m);
     this.connect(m);
     return m;
@@ -121,7 +121,9 @@ export class AgentRegistry {
       return op();
     };
     const run = m.busy.then(guarded, guarded);
-    m.busy = run.catch(() => {});
+    // The lock waits for the operation but keeps nothing of its result: an agent's last
+    // operation (often a whole view) must not stay in memory while it sleeps.
+    m.busy = run.then(ignore, ignore);
     return run;
   }
 
@@ -164,6 +166,8 @@ export class AgentRegistry {
     });
   }
 }
+
+const ignore = (): void => {};
 
 const collator = new Intl.Collator();
 /** The order of agent lists: by name, as `localeCompare` orders them. */

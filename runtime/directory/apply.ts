@@ -12,6 +12,7 @@ import {
 } from "./state.ts";
 import { compareCodeUnits } from "./sorted-names.ts";
 import { deepFreeze } from "./deep-freeze.ts";
+import { interned } from "./intern.ts";
 import { type AgentVersion, MAX_AGENT_VERSIONS } from "./agent-version.ts";
 import { MAX_DEPLOYMENTS } from "./deployment-record.ts";
 
@@ -59,10 +60,11 @@ function appendVersion(
   const version: AgentVersion = deepFreeze({
     seq,
     version: v.version ?? `v${seq}`,
-    component_hash: v.component_hash,
-    manifest: structuredClone(v.manifest),
-    config: structuredClone(v.config),
-    node: v.node,
+    // Shared with every other version of equal parts (see intern.ts): frozen copies.
+    component_hash: interned.string(v.component_hash),
+    manifest: interned.object(v.manifest),
+    config: interned.object(v.config),
+    node: interned.string(v.node),
     deployment_id: v.deployment_id,
     ...(v.deployed_by === undefined ? {} : { deployed_by: v.deployed_by }),
     deployed_at: v.at,

@@ -144,4 +144,5 @@ export {
   SNAPSHOT_FORMAT,
 } from "./snapshot.ts";
 export { canonicalJson } from "./canonical-json.ts";
+export { interned, JsonInterner } from "./intern.ts";
 export { type DirectoryReader, directoryReader, type DirectoryReaderOptions } from "./reader.ts";

@@ -2,6 +2,7 @@ import type { AgentRecord, LifecycleState } from "./agent-record.ts";
 import type { AgentVersion } from "./agent-version.ts";
 import type { DeploymentRecord } from "./deployment-record.ts";
 import { deepFreeze } from "./deep-freeze.ts";
+import { interned } from "./intern.ts";
 import type { DfAgentDescription } from "./df-description.ts";
 import type { Member } from "./member.ts";
 import type { RememberedOutcome } from "./results.ts";
@@ -83,9 +84,24 @@ export function putAgent(state: DirectoryState, record: AgentRecord): void {
   } else {
     insertSorted(state.agentNames, record.name);
   }
-  state.agents.set(record.name, deepFreeze(record));
+  state.agents.set(record.name, deepFreeze(shared(record)));
   addTo(state.agentsByNode, record.node, record.name);
   addTo(state.agentsByState, record.state, record.name);
+}
+
+/**
+ * `record` with the parts that many agents repeat (manifest summary, component hash, node)
+ * shared with the other records that repeat them: a directory of 100,000 agents of one
+ * component holds one manifest summary.
+ */
+function shared(record: AgentRecord): AgentRecord {
+  const manifest = interned.object(record.manifest);
+  const hash = interned.string(record.component_hash);
+  const node = interned.string(record.node);
+  if (
+    manifest === record.manifest && hash === record.component_hash && node === record.node
+  ) return record;
+  return { ...record, manifest, component_hash: hash, node };
 }
 
 /** Removes an agent record and its index entries. */

@@ -384,7 +384,9 @@ export class Sandbox {
   async #pick(key: string, p: WorkerPermissions, avoid?: SandboxWorker): Promise<SandboxWorker> {
     for (;;) {
       // Spread agents over `spreadWorkers` Workers first (one per core), then fill the
-      // least loaded Worker that has room; empty Workers (spares) are used last.
+      // fullest Worker that has room, so that agents that stop or hibernate leave whole
+      // Workers empty (retired by #trim, their heaps given back) instead of every Worker
+      // part full; empty Workers (spares) are used last.
       let best: SandboxWorker | undefined;
       let spare: SandboxWorker | undefined;
       let hosting = 0;
@@ -393,7 +395,7 @@ export class Sandbox {
         if (w.slots.size > 0) hosting++;
         if (w.slots.size >= this.#capacity(key)) continue;
         if (w.slots.size === 0) spare ??= w;
-        else if (!best || w.slots.size < best.slots.size) best = w;
+        else if (!best || w.slots.size > best.slots.size) best = w;
       }
       if (spare && (!best || hosting < this.spreadWorkers)) best = spare;
       if (this.#closed) throw new ApiError("UNAVAILABLE", "sandbox is closed");

@@ -12,12 +12,15 @@ Deno.test("mobility: a hibernated agent wakes on its next message with its memor
     for (let i = 0; i < 3; i++) await h.send("sleepy", "tick", { await_handled: true });
     const v = await h.agents.hibernate("sleepy");
     assert.equal(v.status, "hibernated");
+    // The hibernation scheduler's list leaves sleepers out (it only hibernates running ones).
+    assert.deepEqual(h.agents.activity().map((a) => a.name), []);
     assert.equal(h.sandbox.live("sleepy").length, 0);
     assert.ok(h.snapshots.saved.has("sleepy"));
     await h.send("sleepy", "tick", { mode: "at-least-once" });
     assert.equal(h.agents.get("sleepy").status, "running");
     const [woken] = h.sandbox.live("sleepy");
     assert.equal(woken.count, 4);
+    assert.deepEqual(h.agents.activity().map((a) => a.name), ["sleepy"]);
   } finally {
     await h.close();
   }

@@ -33,6 +33,10 @@ Deno.test("registry: an agent is found by name, full name and id, and reached th
     accepted_at: new Date(0).toISOString(),
   });
   assert.deepEqual(delivered, ["echo:hi"]);
+  // Agents of one component share what they repeat (one copy for 100,000 sleepers).
+  const other = reg.track(record("other"));
+  assert.equal(other.record.manifest, m.record.manifest);
+  assert.equal(other.record.limits, m.record.limits);
   reg.untrack(m);
   assert.equal(reg.has("echo"), false);
   assert.equal(router.hasLocal("echo"), false);
@@ -60,6 +64,8 @@ Deno.test("registry: operations on one agent run one at a time, in order; a fail
   await assert.rejects(second, /2 failed/);
   assert.equal(await third, 3);
   assert.deepEqual(log, ["1 start", "1 end", "3"]);
+  // The lock keeps nothing of the last result (a sleeping agent must not hold its last view).
+  assert.equal(await m.busy, undefined);
 });
 
 Deno.test("registry: an operation queued behind the agent's removal finds it gone; a lock holds others", async () => {

@@ -76,6 +76,7 @@ export class Recorder {
 export async function setup(
   opts: {
     maxAgentsPerWorker?: number;
+    spareWorkers?: number;
     watchdogGraceMs?: number;
     instrument?: boolean;
     sharedWorkerCpuMs?: number;
@@ -89,6 +90,7 @@ export async function setup(
     store,
     nodeId: "n1",
     maxAgentsPerWorker: opts.maxAgentsPerWorker,
+    spareWorkers: opts.spareWorkers,
     watchdogGraceMs: opts.watchdogGraceMs,
     watchdogIntervalMs: 20,
     sharedWorkerCpuMs: opts.sharedWorkerCpuMs,

@@ -126,6 +126,33 @@ Deno.test("agents share Workers, up to the configured number", async () => {
   }
 });
 
+Deno.test("a new agent fills the fullest Worker with room, so stopped agents leave Workers empty", async () => {
+  const s = await setup({ maxAgentsPerWorker: 3, spareWorkers: 0 });
+  try {
+    const hash = await s.wat("tiny");
+    const rec = new Recorder();
+    const agents = [];
+    for (let i = 0; i < 9; i++) {
+      agents.push(await s.sandbox.activate({ agentId: `e${i}@n1`, hash, host: rec.host() }));
+    }
+    const sorted = () => [...s.sandbox.stats().agentsPerWorker].sort();
+    assert.deepEqual(sorted(), [3, 3, 3]);
+    // The first Worker keeps one agent, the second two: the newcomer joins the second.
+    for (const i of [0, 1, 3]) await agents[i].terminate();
+    assert.deepEqual(sorted(), [1, 2, 3]);
+    agents.push(await s.sandbox.activate({ agentId: "x@n1", hash, host: rec.host() }));
+    assert.deepEqual(sorted(), [1, 3, 3]);
+    // The last agent of the first Worker stops: that Worker is retired (no spare kept).
+    await agents[2].terminate();
+    assert.deepEqual(sorted(), [3, 3]);
+    assert.equal(s.sandbox.stats().workers, 2);
+    await agents[9].deliver(request("x@n1", "still here"));
+    assert.equal(rec.sent.at(-1)?.content, "still here");
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("activation validates manifest and limits, naming the field", async () => {
   const s = await setup();
   try {
