@@ -24,7 +24,7 @@ import { AgentLogs, messageRecord } from "./agent-log.ts";
 import { agentTimers, loadStoredTimers } from "./agent-timers.ts";
 import type { DurableTimers } from "../timers/mod.ts";
 import type { AgentRecord, AgentState } from "./record.ts";
-import { AgentRegistry, byName } from "./registry.ts";
+import { AgentRegistry, firstAfterName } from "./registry.ts";
 import { RestartSupervisor } from "./supervisor.ts";
 import type { AgentView } from "./view.ts";
 import type { AgentVersion } from "../directory/mod.ts";
@@ -215,22 +215,25 @@ export class AgentManager {
     next_offset?: number;
     next_after?: string;
   } {
-    const all: Managed[] = [];
-    for (const name of this.#registry.sortedNames()) {
-      const m = this.#registry.get(name)!;
-      if (opts.status && m.record.state !== opts.status) continue;
-      if (opts.visible && !opts.visible(name)) continue;
-      all.push(m);
+    // The names, sorted; only with a filter is every agent looked at (to count the total).
+    let names = this.#registry.sortedNames();
+    if (opts.status || opts.visible) {
+      names = names.filter((name) =>
+        (!opts.status || this.#registry.get(name)!.record.state === opts.status) &&
+        (!opts.visible || opts.visible(name))
+      );
     }
     const after = opts.after;
     const start = (opts.offset ?? 0) +
-      (after === undefined ? 0 : firstAfter(all, after));
+      (after === undefined ? 0 : firstAfterName(names, after));
     const limit = opts.limit ?? 100;
-    const page = all.slice(start, start + limit).map((m) => this.#registry.view(m));
-    const more = start + limit < all.length;
+    const page = names.slice(start, start + limit).map((name) =>
+      this.#registry.view(this.#registry.get(name)!)
+    );
+    const more = start + limit < names.length;
     return {
       agents: page,
-      total: all.length,
+      total: names.length,
       ...(more ? { next_offset: start + limit, next_after: page[page.length - 1].name } : {}),
     };
   }
@@ -506,18 +509,6 @@ export class AgentManager {
       m.unregister?.();
     }
   }
-}
-
-/** The index of the first agent of `sorted` (by {@link byName}) whose name comes after `name`. */
-function firstAfter(sorted: readonly Managed[], name: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (byName(sorted[mid].record.name, name) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** `409 CONFLICT`: `m` runs a second version, so it `does` (moves, hibernates) only later. */

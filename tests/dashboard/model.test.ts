@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   addConversation,
   addMigration,
+  agentCount,
   agentRows,
   deploymentRows,
   describeDirectoryChange,
@@ -172,6 +173,21 @@ Deno.test("agent rows join the directory with this node's counters", () => {
     ["f", "b", "hibernated", false, undefined],
   ]);
   assert.deepEqual(agentRows(null, null, "a"), []);
+});
+
+Deno.test("the agent count is the lists' total, not the rows of their first page", () => {
+  assert.deepEqual(agentCount({ total: 100_000 }, { total: 60_000 }, 1000), {
+    total: 100_000,
+    shown: 1000,
+    partial: true,
+  });
+  assert.deepEqual(agentCount(null, { total: 60_000 }, 1000), {
+    total: 60_000,
+    shown: 1000,
+    partial: true,
+  });
+  assert.deepEqual(agentCount({ total: 3 }, null, 3), { total: 3, shown: 3, partial: false });
+  assert.deepEqual(agentCount(null, null, 0), { total: 0, shown: 0, partial: false });
 });
 
 Deno.test("member rows mark the leader and this node; helpers", () => {

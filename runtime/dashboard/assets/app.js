@@ -3,6 +3,7 @@
 import {
   addConversation,
   addMigration,
+  agentCount,
   agentRows,
   chartModel,
   deploymentRows,
@@ -193,10 +194,11 @@ function render() {
   );
 
   const rows = agentRows(ui.directory, ui.local, self);
-  $("sum-agents").textContent = ui.directory || ui.local ? String(rows.length) : "–";
-  $("agents-source").textContent = ui.directory
-    ? "(whole cluster, from the directory; ● = on this node)"
-    : "(this node)";
+  const count = agentCount(ui.directory, ui.local, rows.length);
+  $("sum-agents").textContent = ui.directory || ui.local ? String(count.total) : "–";
+  $("agents-source").textContent =
+    (ui.directory ? "(whole cluster, from the directory; ● = on this node)" : "(this node)") +
+    (count.partial ? ` — the first ${count.shown} of ${count.total}` : "");
   $("agents").replaceChildren(
     ...(rows.length
       ? rows.map((a) =>

@@ -223,6 +223,20 @@ export function agentRows(directory, local, self) {
   return rows.sort((a, b) => a.node.localeCompare(b.node) || a.name.localeCompare(b.name));
 }
 
+/**
+ * How many agents there are, against the rows the table shows: the lists the page reads are
+ * pages (the first 1,000 names), so a node of 100,000 agents shows 1,000 rows and must say
+ * that there are 100,000 (the directory's total for the cluster, else this node's).
+ * @param {{total?: number} | null | undefined} directory
+ * @param {{total?: number} | null | undefined} local
+ * @param {number} shown rows in the table
+ */
+export function agentCount(directory, local, shown) {
+  const listed = directory ?? local;
+  const total = typeof listed?.total === "number" ? Math.max(listed.total, shown) : shown;
+  return { total, shown, partial: shown < total };
+}
+
 /** @param {string} name @param {string} node @param {string} state @param {any} own @param {boolean} here */
 function row(name, node, state, own, here) {
   const m = own && own.metrics ? own.metrics : undefined;

@@ -111,3 +111,17 @@ Deno.test("registry: sorted names follow agents coming and going", () => {
   assert.deepEqual(reg.sortedNames(), ["a", "C"]);
   assert.deepEqual(reg.sortedNames(), [...reg.sortedNames()].sort((x, y) => x.localeCompare(y)));
 });
+
+Deno.test("registry: sorted names stay in order through many arrivals and departures", () => {
+  const { reg } = registry();
+  // A fixed shuffle of 3,000 names, listed after each arrival and departure of a batch.
+  const names = Array.from({ length: 3000 }, (_, i) => `n${(i * 7919) % 3000}`);
+  const tracked = new Map<string, ReturnType<typeof reg.track>>();
+  for (let i = 0; i < names.length; i++) {
+    tracked.set(names[i], reg.track(record(names[i])));
+    if (i % 250 === 0) reg.sortedNames();
+  }
+  for (let i = 0; i < names.length; i += 3) reg.untrack(tracked.get(names[i])!);
+  const left = names.filter((_, i) => i % 3 !== 0);
+  assert.deepEqual(reg.sortedNames(), [...left].sort((x, y) => x.localeCompare(y)));
+});
