@@ -187,12 +187,17 @@ export class Lifecycle {
       // leaves a record that the directory already shows running here, which the node's
       // restart restores; a failed activation deletes it below.
       written = true;
-      const persisted = this.store.putRecord({ ...record, state: "running" });
+      const stored: AgentRecord = { ...record, state: "running" };
+      const persisted = this.store.putRecord(stored);
       const activated = this.#step("deploy.activate", record.name)
         .then(() => this.instances.activate(m, undefined, { announce: false }));
       const [p, a] = await Promise.allSettled([persisted, activated]);
       if (a.status === "rejected") throw a.reason;
       if (p.status === "rejected") throw p.reason;
+      // The activation set the state the stored record holds, and a later time: the record
+      // in memory is the one stored (a later write of it, e.g. an update's undo, then
+      // rewrites what is stored).
+      m.record = { ...m.record, updated_at: stored.updated_at };
     } catch (e) {
       if (e instanceof ApiError && e.code === "AGENT_ALREADY_EXISTS") claimed = false;
       this.registry.untrack(m);
