@@ -2,7 +2,7 @@ import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { deliveryFailureMessage } from "../mtp/mod.ts";
 import { newMessageId } from "./message-id.ts";
-import type { MessageRouter } from "./router.ts";
+import type { Delivery, MessageRouter } from "./router.ts";
 import type { RepresentationChoice } from "../mtp/mod.ts";
 
 /** Hands a message from another platform to its receivers (see {@link foreignAcceptor}). */
@@ -13,11 +13,19 @@ export type AcceptForeign = (
 ) => Promise<void>;
 
 /**
- * What the ACC does with a message another platform handed us (after answering `200`):
- * routes one copy per envelope receiver; a receiver that cannot be reached (no such agent,
- * a refused delivery) makes our AMS send the sender a FIPA `failure`
- * `((action <ams> (ACLMessage)) (MTS-error <receiver> (internal-error "...")))` (SC00067),
- * which goes back over the MTP like any message, so the sender does not wait forever.
+ * What the ACC does with a message another platform handed us (before answering `200`).
+ *
+ * At most once (default): routes one copy per envelope receiver into its mailbox; a receiver
+ * that cannot be reached (no such agent, a refused delivery) makes our AMS send the sender a
+ * FIPA `failure` `((action <ams> (ACLMessage)) (MTS-error <receiver> (internal-error "...")))`
+ * (SC00067), which goes back over the MTP like any message, so the sender does not wait
+ * forever.
+ *
+ * At least once (`enqueue` given, `--mtp-delivery at-least-once`): stores the message, with
+ * the envelope's receivers, through `enqueue` (the outbox that `?delivery=at-least-once` API
+ * messages take: retries, dead letters, duplicate marks) and resolves once it is durable; a
+ * receiver still unreachable when it is dead-lettered is reported with the same `failure`
+ * by {@link deadLettered}.
  */
 export function foreignAcceptor(opts: {
   router: MessageRouter;
@@ -26,9 +34,12 @@ export function foreignAcceptor(opts: {
   addresses: () => string[];
   /** Learns which representation each platform speaks (see `RepresentationChoice`). */
   representations?: RepresentationChoice;
+  /** Stores an at-least-once delivery (the outbox); absent: at most once. */
+  enqueue?: (d: Delivery) => Promise<void>;
 }): {
   accept: AcceptForeign;
   reject: (from: AgentIdentifier, receivers: AgentIdentifier[], why: string) => Promise<void>;
+  deadLettered: (message: AclMessage, pending: AgentIdentifier[], why: string) => Promise<void>;
 } {
   const { router, log } = opts;
   const report = async (message: AclMessage, to: AgentIdentifier, why: string) => {
@@ -52,6 +63,15 @@ export function foreignAcceptor(opts: {
   };
   const accept: AcceptForeign = async (message, receivers, info) => {
     if (info) opts.representations?.seen(message.sender, info.representation);
+    if (opts.enqueue) {
+      await opts.enqueue({
+        message_id: newMessageId(),
+        message: { ...message, receivers },
+        accepted_at: new Date().toISOString(),
+        origin: "mtp",
+      });
+      return;
+    }
     for (const to of receivers) {
       try {
         await router.route({
@@ -78,5 +98,8 @@ export function foreignAcceptor(opts: {
       await report(original, to, why);
     }
   };
-  return { accept, reject };
+  const deadLettered = async (message: AclMessage, pending: AgentIdentifier[], why: string) => {
+    for (const to of pending) await report(message, to, why);
+  };
+  return { accept, reject, deadLettered };
 }
