@@ -22,10 +22,11 @@ export type AcceptForeign = (
  * forever.
  *
  * At least once (`enqueue` given, `--mtp-delivery at-least-once`): stores the message, with
- * the envelope's receivers, through `enqueue` (the outbox that `?delivery=at-least-once` API
- * messages take: retries, dead letters, duplicate marks) and resolves once it is durable; a
- * receiver still unreachable when it is dead-lettered is reported with the same `failure`
- * by {@link deadLettered}.
+ * the envelope's receivers that a route reaches, through `enqueue` (the outbox that
+ * `?delivery=at-least-once` API messages take: retries, dead letters, duplicate marks) and
+ * resolves once it is durable; receivers no route reaches get the same `failure` at once,
+ * and those the outbox gave up on when it dead-lettered the message get it from
+ * `deadLettered`.
  */
 export function foreignAcceptor(opts: {
   router: MessageRouter;
@@ -64,12 +65,24 @@ export function foreignAcceptor(opts: {
   const accept: AcceptForeign = async (message, receivers, info) => {
     if (info) opts.representations?.seen(message.sender, info.representation);
     if (opts.enqueue) {
-      await opts.enqueue({
-        message_id: newMessageId(),
-        message: { ...message, receivers },
-        accepted_at: new Date().toISOString(),
-        origin: "mtp",
-      });
+      // Receivers no route reaches are told at once, as at most once; the rest is stored.
+      const reached = receivers.filter((to) => router.reaches(to));
+      if (reached.length) {
+        await opts.enqueue({
+          message_id: newMessageId(),
+          message: { ...message, receivers: reached },
+          accepted_at: new Date().toISOString(),
+          origin: "mtp",
+        });
+      }
+      for (const to of receivers) {
+        if (reached.includes(to)) continue;
+        log.warn("undeliverable message from another platform", {
+          receiver: to.name,
+          sender: message.sender?.name,
+        });
+        await report(message, to, `Agent '${to.name}' not found`);
+      }
       return;
     }
     for (const to of receivers) {

@@ -118,11 +118,33 @@ Deno.test("at least once: accept resolves once the message is stored, then it is
   }
 });
 
-Deno.test("at least once: an unknown receiver is not reported at once, but when it is dead-lettered", async () => {
-  const { out, outbox, foreign, close } = await setupDurable();
+Deno.test("at least once: a receiver no route reaches is reported at once and not stored", async () => {
+  const { local, out, outbox, foreign, close } = await setupDurable();
   try {
     await foreign.accept(MSG, [aid("nobody@edge")]);
-    assert.equal(out.length, 0);
+    assert.equal(out.length, 1);
+    assert.match(
+      out[0].message.content as string,
+      /MTS-error \(agent-identifier :name nobody@edge\)/,
+    );
+    assert.deepEqual(await outbox.pending(), []);
+    // With a reachable receiver besides, only that one is stored.
+    await foreign.accept(MSG, [aid("nobody@edge"), aid("echo@edge")]);
+    assert.equal(out.length, 2);
+    const [entry] = await outbox.pending();
+    assert.deepEqual(entry.pending, [aid("echo@edge")]);
+    await pollUntil("delivered", () => local.length === 1 || undefined);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("at least once: a receiver that keeps refusing is dead-lettered, then its sender is told", async () => {
+  const { router, out, outbox, foreign, close } = await setupDurable();
+  router.register("full", { deliver: () => Promise.reject(new Error("mailbox full")) });
+  try {
+    await foreign.accept(MSG, [aid("full@edge")]);
+    assert.equal(out.length, 0, "not reported while it is retried");
     await pollUntil("reported", () => out.length === 1 || undefined);
     const [dead] = await outbox.deadLetters();
     assert.equal(dead.origin, "mtp");
@@ -130,7 +152,8 @@ Deno.test("at least once: an unknown receiver is not reported at once, but when 
     assert.equal(f.performative, "failure");
     assert.deepEqual(f.receivers, [FROM]);
     assert.equal(f.in_reply_to, "r1");
-    assert.match(f.content as string, /MTS-error \(agent-identifier :name nobody@edge\)/);
+    assert.match(f.content as string, /MTS-error \(agent-identifier :name full@edge\)/);
+    assert.match(f.content as string, /mailbox full/);
   } finally {
     await close();
   }
