@@ -1,4 +1,5 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
+import { TimeoutSlots } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { newMessageId } from "./message-id.ts";
 import { PendingReply, ReplyInbox } from "./reply-inbox.ts";
@@ -65,8 +66,15 @@ export class ReplyWaiters {
   /**
    * @param home this node's name: senders are qualified with it (`caller@<home>`), so that
    *   replies from agents on other nodes of the cluster find their way back here.
+   * @param timeouts the waits' timeouts (default: real timers in slots of
+   *   `DEFAULT_SLOT_MS`: a wait times out at most that much late, and thousands of waits
+   *   share a few timers).
    */
-  constructor(readonly router: MessageRouter, readonly home: string = router.platform) {}
+  constructor(
+    readonly router: MessageRouter,
+    readonly home: string = router.platform,
+    readonly timeouts: TimeoutSlots = new TimeoutSlots(),
+  ) {}
 
   /**
    * Called with each request (as routed, with its `conversation_id`) whose wait ended in
@@ -103,7 +111,7 @@ export class ReplyWaiters {
     const inbox = this.#openInbox(address.local, pending);
     try {
       const message_id = newMessageId();
-      pending.startTimeout(opts.timeoutMs, message_id);
+      pending.startTimeout(opts.timeoutMs, message_id, this.timeouts);
       const routed = this.#routeRequest(message_id, request, pending);
       const reply = await pending.settled.catch((e) => {
         if (e instanceof ApiError && e.code === "TIMEOUT") this.onTimeout?.(request);
