@@ -113,10 +113,13 @@ export class ReplyWaiters {
       const message_id = newMessageId();
       pending.startTimeout(opts.timeoutMs, message_id, this.timeouts);
       const routed = this.#routeRequest(message_id, request, pending);
-      const reply = await pending.settled.catch((e) => {
+      let reply: Delivery;
+      try {
+        reply = await pending.settled;
+      } catch (e) {
         if (e instanceof ApiError && e.code === "TIMEOUT") this.onTimeout?.(request);
         throw e;
-      });
+      }
       return {
         message_id,
         receivers: (await routed) ?? [],
