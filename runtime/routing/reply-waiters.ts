@@ -61,7 +61,8 @@ export function withCorrelation(message: AclMessage, sender: AgentIdentifier): A
  */
 export class ReplyWaiters {
   readonly #inboxes = new Map<string, ReplyInbox>();
-  readonly #unregister = new WeakMap<ReplyInbox, () => void>();
+  /** Each open inbox's removal from the router (a Map: a WeakMap entry per request costs more). */
+  readonly #unregister = new Map<ReplyInbox, () => void>();
 
   /**
    * @param home this node's name: senders are qualified with it (`caller@<home>`), so that
@@ -205,6 +206,7 @@ export class ReplyWaiters {
     inbox.remove(pending);
     if (inbox.size > 0 || this.#inboxes.get(inbox.localName) !== inbox) return;
     this.#unregister.get(inbox)?.();
+    this.#unregister.delete(inbox);
     this.#inboxes.delete(inbox.localName);
   }
 }
