@@ -1,6 +1,7 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import { TimeoutSlots } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
+import { isoTime } from "./iso-time.ts";
 import { newMessageId } from "./message-id.ts";
 import { PendingReply, ReplyInbox } from "./reply-inbox.ts";
 import type { Delivery, MessageRouter, RouteOutcome } from "./router.ts";
@@ -191,7 +192,7 @@ export class ReplyWaiters {
       return await this.router.route({
         message_id,
         message: request,
-        accepted_at: new Date().toISOString(),
+        accepted_at: isoTime(),
         origin: "http",
         await_handled: true,
       });
