@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { ApiError } from "../errors/mod.ts";
 import { type Action, OPEN_PRINCIPAL, permits, type Principal, rolesFor } from "../security/mod.ts";
 import type { App, AppEnv } from "./env.ts";
@@ -208,7 +208,7 @@ export function principalOf(c: Context<AppEnv>): Principal | undefined {
 
 /**
  * Throws `403 FORBIDDEN` unless the caller may do `action` (to `target`, an agent name).
- * Handlers call it for targets named in the body; {@link accessMiddleware} does the rest.
+ * Handlers call it for targets named in the body; {@link accessCheck} does the rest.
  */
 export function authorize(c: Context<AppEnv>, action: Action, target?: string): void {
   if (target !== undefined) (c as AccessContext)[TARGET] = target;
@@ -247,20 +247,23 @@ export function setAgentResolver(app: App, resolve: (ref: string) => string): vo
   resolvers.set(app, resolve);
 }
 
-/** The middleware that enforces a row of the table (before parameter validation). */
-export function accessMiddleware(
+/**
+ * The check that enforces a row of the table (before parameter validation; `defineRoute`
+ * runs it in the route's first middleware): throws `403 FORBIDDEN` for a caller the row
+ * refuses; `undefined` for a public row.
+ */
+export function accessCheck(
   app: App,
   access: RouteAccess,
-): MiddlewareHandler<AppEnv> | undefined {
+): ((c: Context<AppEnv>) => void) | undefined {
   if (access.action === "public") return undefined;
   const { action, param, agent } = access;
-  return (c, next) => {
+  return (c) => {
     let target: string | undefined;
     if (param !== undefined) {
       target = c.req.param(param) ?? "";
       if (agent) target = (resolvers.get(app) ?? ((r: string) => r))(target);
     }
     authorize(c, action, target); // a refusal throws: Hono's compose turns it into the error
-    return next();
   };
 }
