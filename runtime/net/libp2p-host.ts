@@ -7,7 +7,7 @@
  */
 import "./deno-compat.ts";
 import { noiseOneWrite } from "./noise-one-write.ts";
-import { yamux } from "@chainsafe/libp2p-yamux";
+import { yamuxLazyWindow } from "./yamux-lazy-window.ts";
 import type { PeerId } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2p, type Libp2pOptions } from "libp2p";
@@ -37,7 +37,7 @@ export async function createHost(init: HostInit): Promise<Libp2p> {
     addresses: { listen: listenAddrs(options) },
     transports: [tcp()],
     connectionEncrypters: [noiseOneWrite()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamuxLazyWindow()],
     peerDiscovery,
     connectionManager: {
       // libp2p's default (5 per second per host) refuses cluster bursts and test suites

@@ -9,9 +9,9 @@ import { Waiters } from "./waiters.ts";
 
 /**
  * The shell around a {@link RaftNode}: owns the tick timer, runs ready cycles in order
- * (send a leader's appends, persist, send the rest, apply), and turns proposals and reads
- * into promises (kept by {@link Waiters}). Storage, transport, state machine and timers
- * are injected. Failures are {@link RaftError}s; mapping them onto HTTP is the caller's job.
+ * (send a leader's appends, persist while applying what was already committed, send the
+ * rest), and turns proposals and reads into promises (kept by {@link Waiters}). Storage,
+ * transport, state machine and timers are injected. Failures are {@link RaftError}s; mapping them onto HTTP is the caller's job.
  * @module
  */
 
@@ -472,11 +472,18 @@ export class RaftDriver<R = unknown> {
     // it commits a configuration change or an entry the state machine pins (membership): a
     // node restarted without it would not know its peers, refuse their frames, and never
     // learn the commit from them.
-    const commitOnly = rd.hardState !== undefined && early && rd.entries.length === 0 &&
-      !rd.committedEntries.some((e) =>
-        e.type === "conf" ||
-        (e.type === "normal" && this.#opts.stateMachine.mustPersistCommit?.(e) === true)
-      );
+    const pinned = early && rd.committedEntries.some((e) =>
+      e.type === "conf" ||
+      (e.type === "normal" && this.#opts.stateMachine.mustPersistCommit?.(e) === true)
+    );
+    const commitOnly = rd.hardState !== undefined && early && rd.entries.length === 0 && !pinned;
+    // Apply while saving (as etcd's server does): what `committedEntries` holds is already
+    // durable on a quorum (the core counts the leader's own entries only once advance()
+    // reports them saved), so it is applied, and its proposers answered, while this cycle's
+    // new entries are being saved, instead of after that save. Not when the cycle installs a
+    // snapshot (the entries follow it) or changes the term or vote, nor for a pinned commit
+    // (a configuration change or membership command applies only once its commit is durable).
+    const applyEarly = early && !pinned;
     let late = rd.messages;
     if (early) {
       late = [];
@@ -486,15 +493,24 @@ export class RaftDriver<R = unknown> {
       }
     }
     const trace = this.#opts.trace;
+    let saving: Promise<void> | undefined;
     if (rd.snapshot || rd.entries.length > 0 || (rd.hardState && !commitOnly)) {
       const savedTo = rd.entries.at(-1)?.index ?? rd.hardState?.commit ?? 0;
       trace?.("save", savedTo);
-      await this.#opts.storage.save({
-        hardState: rd.hardState,
-        snapshot: rd.snapshot,
-        entries: rd.entries,
-      });
-      trace?.("saved", savedTo);
+      saving = (async () => {
+        await this.#opts.storage.save({
+          hardState: rd.hardState,
+          snapshot: rd.snapshot,
+          entries: rd.entries,
+        });
+        trace?.("saved", savedTo);
+      })();
+      // Awaited below; until then a failure must not count as an unhandled rejection.
+      saving.catch(() => {});
+    }
+    if (applyEarly) await this.#applyCommitted(rd.committedEntries);
+    if (saving) {
+      await saving;
       if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
     }
     if (rd.snapshot) {
@@ -502,10 +518,7 @@ export class RaftDriver<R = unknown> {
       this.#waiters.overtaken(rd.snapshot.meta.index);
     }
     for (const m of late) this.#send(m);
-    const lastCommitted = rd.committedEntries.at(-1)?.index;
-    if (trace && lastCommitted !== undefined) trace("commit", lastCommitted);
-    for (const e of rd.committedEntries) await this.#apply(e);
-    if (trace && lastCommitted !== undefined) trace("applied", lastCommitted);
+    if (!applyEarly) await this.#applyCommitted(rd.committedEntries);
     for (const rs of rd.readStates) this.#waiters.confirmed(rs.ctx, rs.index);
     node.advance(rd);
     const applied = node.appliedIndex;
@@ -515,6 +528,16 @@ export class RaftDriver<R = unknown> {
       const data = await this.#opts.stateMachine.snapshot();
       await this.#opts.storage.compact(node.compact(applied, data));
     }
+  }
+
+  /** Applies committed entries in order, answering their proposers. */
+  async #applyCommitted(entries: readonly Entry[]): Promise<void> {
+    const last = entries.at(-1)?.index;
+    if (last === undefined) return;
+    const trace = this.#opts.trace;
+    trace?.("commit", last);
+    for (const e of entries) await this.#apply(e);
+    trace?.("applied", last);
   }
 
   #changesTermOrVote(rd: Ready): boolean {

@@ -68,7 +68,8 @@ export class AgentHandle {
   #failure?: AgentFailureInfo;
   #worker!: SandboxWorker;
   #slot!: number;
-  #inflight: Op[] = [];
+  /** Calls queued or running, in call order (a set: each settles in O(1)). */
+  #inflight = new Set<Op>();
   #storage: Map<string, Uint8Array>;
   /** Set while the storage is shared with another instance of the agent. */
   #shared?: SharedStorage;
@@ -151,7 +152,7 @@ export class AgentHandle {
 
   /** Messages delivered and not yet handled. */
   get pending(): number {
-    return this.#inflight.length;
+    return this.#inflight.size;
   }
 
   /**
@@ -249,10 +250,10 @@ export class AgentHandle {
       });
     }
     this.#alive();
-    if (this.#inflight.length) {
+    if (this.#inflight.size) {
       throw new ApiError("CONFLICT", `Agent ${this.agentId.name} has calls in progress`, {
         agent: this.agentId.name,
-        pending: this.#inflight.length,
+        pending: this.#inflight.size,
       });
     }
     const old = this.#worker;
@@ -331,7 +332,7 @@ export class AgentHandle {
 
   #checkMailbox(): void {
     this.#alive();
-    if (this.#inflight.length >= this.limits.mailbox) {
+    if (this.#inflight.size >= this.limits.mailbox) {
       throw mailboxFull(this.agentId.name, this.limits.mailbox);
     }
   }
@@ -403,7 +404,7 @@ export class AgentHandle {
           rej(e);
         },
       };
-      this.#inflight.push(op);
+      this.#inflight.add(op);
       const shared = this.#shared;
       if (!ticket || !shared) {
         if (!this.#moving) this.#send(op);
@@ -441,13 +442,13 @@ export class AgentHandle {
     w.request(msg, this.#slot, op.budgetMs).then(
       (r) => {
         if (w !== this.#worker) return; // answered by a Worker we left: ignore
-        this.#inflight.splice(this.#inflight.indexOf(op), 1);
+        this.#inflight.delete(op);
         op.resolve(r);
       },
       (err) => {
         if (w !== this.#worker || w.alive) {
           if (w === this.#worker) {
-            this.#inflight.splice(this.#inflight.indexOf(op), 1);
+            this.#inflight.delete(op);
             op.reject(err);
           }
         }
@@ -522,7 +523,7 @@ export class AgentHandle {
 
   #rejectAll(err: Error): void {
     const ops = this.#inflight;
-    this.#inflight = [];
+    this.#inflight = new Set();
     for (const op of ops) op.reject(err);
   }
 }

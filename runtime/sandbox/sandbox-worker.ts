@@ -169,8 +169,10 @@ export class SandboxWorker {
       this.#batchEnds.shift();
       this.#flushCalls();
     }
-    const i = this.#order.indexOf(id);
-    if (i >= 0) this.#order.splice(i, 1);
+    // Answered in order: almost always the oldest (shift is O(1), a search is not).
+    const i = this.#order[0] === id ? 0 : this.#order.indexOf(id);
+    if (i === 0) this.#order.shift();
+    else if (i > 0) this.#order.splice(i, 1);
     if (i === 0) this.#headSince = performance.now();
     if (m.t === "error") p.reject(new Error(m.error));
     else p.resolve(m as Reply);

@@ -228,3 +228,66 @@ Deno.test("bad variant: learners told that uncommitted entries are committed is 
 Deno.test("learners with committed entries only: the same seeds pass", () => {
   for (let seed = 0; seed < 40; seed++) runScenario(seed, { autopilot: true });
 });
+
+/**
+ * Committed entries are applied (and their clients answered) while the node's next save is
+ * still pending: safe only because an entry counts as committed once it is durable on a
+ * quorum. Three voters, pipelined saves. With `unsafe`, a follower acknowledges an append
+ * before its save: the leader `a` commits X with `b`'s unsaved copy, applies it and answers
+ * the client; `a` then goes down, `b` crashes before its save completes and, with `c`
+ * (which never got X), elects a leader that puts its own entry where X was.
+ */
+function earlyAck(unsafe: boolean): SimCluster {
+  const c = new SimCluster({
+    seed: 13,
+    pipeline: true,
+    raft: { preVote: false, checkQuorum: false },
+  });
+  c.unsafeEarlyAcks = unsafe;
+  const [a, b, cc] = c.addFounders(["a", "b", "c"]);
+  a.raft!.campaign();
+  a.process();
+  c.settle();
+  assert.equal(a.raft!.role, "leader");
+  const base = a.raft!.lastIndex;
+  assert.equal(cc.raft!.commitIndex, base);
+
+  // X reaches b only; b's save of it stays pending, a's own save completes.
+  a.put(c.history.invoke(0, "put", "k", "X"));
+  for (let i = 0; i < 10; i++) {
+    for (let m = c.net.next(Infinity); m; m = c.net.next(Infinity)) {
+      if (m.to !== "c") c.deliver(m);
+    }
+    if (a.saving) a.flush();
+  }
+  assert.ok(b.saving, "b's save of X is pending");
+  const x = c.history.ops.find((o) => o.value === "X")!;
+  assert.equal(x.status, unsafe ? "ok" : "pending", unsafe ? "X answered" : "X not answered");
+
+  // a goes down; b crashes before its save completes; b and c elect a leader without X.
+  c.crash("a");
+  c.crash("b");
+  c.restart("b");
+  assert.equal(b.raft!.lastIndex, base, "the crash lost X on b");
+  b.raft!.campaign();
+  b.process();
+  c.settle((m) => m.to !== "a");
+  for (let i = 0; i < 5; i++) c.tickAll();
+  return c;
+}
+
+Deno.test("bad variant: acknowledging an append before its save, with apply during the save, is caught", () => {
+  assert.throws(() => earlyAck(true), (e: unknown) => {
+    assert.ok(e instanceof InvariantViolation, String(e));
+    assert.match(e.message, /leader completeness|state machine safety/);
+    return true;
+  });
+});
+
+Deno.test("apply during the save with acks after it: the unsaved X is never acknowledged", () => {
+  const c = earlyAck(false);
+  const b = c.node("b").raft!;
+  assert.equal(b.role, "leader");
+  const x = c.history.ops.find((o) => o.value === "X")!;
+  assert.notEqual(x.status, "ok", "X was never acknowledged");
+});

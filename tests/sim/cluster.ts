@@ -73,6 +73,8 @@ export class SimCluster {
   lazyCommit = false;
   /** Bad variant: a restart takes its whole stored log as committed. */
   unsafeRestoreCommitAsLast = false;
+  /** Bad variant: append responses go out before the save they acknowledge. */
+  unsafeEarlyAcks = false;
   readonly #opts: ClusterOptions;
 
   /** Creates an empty cluster. */
@@ -89,6 +91,7 @@ export class SimCluster {
     history: this.history,
     lazyCommit: () => this.lazyCommit,
     unsafeRestoreCommitAsLast: () => this.unsafeRestoreCommitAsLast,
+    unsafeEarlyAcks: () => this.unsafeEarlyAcks,
     onConfApplied: (_node: string, entry: ConfEntry) => {
       if (!this.lastConf || entry.index > this.lastConf.index) {
         this.lastConf = { index: entry.index, entry };

@@ -71,6 +71,8 @@ export interface ScenarioVariant {
   unsafeLearnerCommitAll?: boolean;
   /** Bad variant: a restarted node takes its whole stored log as committed. */
   unsafeRestoreCommitAsLast?: boolean;
+  /** Bad variant: append responses go out before the save they acknowledge (pipelined). */
+  unsafeEarlyAcks?: boolean;
 }
 
 /** What a run did. */
@@ -145,6 +147,7 @@ export function runScenario(seed: number, variant: ScenarioVariant = {}): Scenar
   cluster.holdCampaignOnRestart = autopilot;
   cluster.lazyCommit = variant.lazyCommit ?? setup.chance(0.75);
   cluster.unsafeRestoreCommitAsLast = variant.unsafeRestoreCommitAsLast ?? false;
+  cluster.unsafeEarlyAcks = variant.unsafeEarlyAcks ?? false;
   const policy: AutopilotPolicy = {
     targetVoters: nodes,
     deadAfterMs: DEAD_TICKS * TICK,

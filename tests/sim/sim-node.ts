@@ -16,7 +16,8 @@ import { decodePut, encodePut, KvMachine } from "./kv-machine.ts";
  * machine, run synchronously (each ready cycle is persisted, sent and applied at once), and
  * the client operations it is serving. A crash drops everything but the storage. In
  * pipelined mode a save completes only later ({@link SimNode.flush}), as with a real disk:
- * a leader's appends go out before it, and a crash meanwhile loses the write.
+ * a leader's appends go out before it, entries already committed apply (and answer their
+ * clients) meanwhile, and a crash meanwhile loses the write.
  * @module
  */
 
@@ -37,6 +38,11 @@ export interface SimNodeEnv {
    * that was not saved could be recovered as the last index).
    */
   unsafeRestoreCommitAsLast(): boolean;
+  /**
+   * Bad variant: with committed entries applied while a save is pending, a node also sends
+   * its append responses before its save (acknowledging entries it may still lose).
+   */
+  unsafeEarlyAcks(): boolean;
 }
 
 interface PendingWrite {
@@ -64,7 +70,7 @@ export class SimNode {
   #readWaits: { index: number; op: Op }[] = [];
   #leaderTerm = -1;
   #pipeline: boolean;
-  #pending: { rd: Ready; late: Message[]; prevTerm: number } | null = null;
+  #pending: { rd: Ready; late: Message[]; prevTerm: number; applied: boolean } | null = null;
   #durable: { term: number; vote: string | null } = { term: 0, vote: null };
 
   /** @param storage durable state; `compactEvery` applied entries between snapshots */
@@ -182,7 +188,7 @@ export class SimNode {
     const p = this.#pending;
     if (!p || !this.raft) return;
     this.#pending = null;
-    this.#finish(this.raft, p.rd, p.late, p.prevTerm);
+    this.#finish(this.raft, p.rd, p.late, p.prevTerm, p.applied);
     this.process();
   }
 
@@ -218,11 +224,18 @@ export class SimNode {
         if (early) {
           late = [];
           for (const m of rd.messages) {
-            if (m.type === "append" || m.type === "heartbeat") env.send(m);
+            if (
+              m.type === "append" || m.type === "heartbeat" ||
+              (m.type === "appendResp" && env.unsafeEarlyAcks())
+            ) env.send(m);
             else late.push(m);
           }
         }
-        this.#pending = { rd, late, prevTerm };
+        // As the driver: committed entries apply (and answer their clients) while the save
+        // is pending, unless a configuration change is among them.
+        const applied = early && !rd.committedEntries.some((e) => e.type === "conf");
+        if (applied) this.#applyCommitted(rd);
+        this.#pending = { rd, late, prevTerm, applied };
         return;
       }
       this.#finish(raft, rd, rd.messages, prevTerm);
@@ -233,21 +246,9 @@ export class SimNode {
     }
   }
 
-  /** True if `rd`'s only durable change is the commit index and saving it is lazy. */
-  #commitOnly(rd: Ready): boolean {
-    const hs = rd.hardState;
-    return this.#env.lazyCommit() && hs !== undefined && !rd.snapshot &&
-      rd.entries.length === 0 && hs.term === this.#durable.term && hs.vote === this.#durable.vote;
-  }
-
-  /** Persists `rd`, sends `msgs`, applies, and reports it all to the core. */
-  #finish(raft: RaftNode, rd: Ready, msgs: readonly Message[], prevTerm: number): void {
+  /** Applies `rd`'s committed entries and answers the clients of those written here. */
+  #applyCommitted(rd: Ready): void {
     const env = this.#env;
-    if (rd.snapshot) this.sm.restore(rd.snapshot.data);
-    if (rd.entries.length > 0) env.checker.onPersist(this.id, rd.entries, prevTerm);
-    this.storage.save(this.#commitOnly(rd) ? { ...rd, hardState: undefined } : rd);
-    if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
-    for (const m of msgs) env.send(m);
     for (const e of rd.committedEntries) {
       env.checker.onApply(this.id, e);
       if (e.type === "normal") this.sm.apply(decodePut(e.data));
@@ -259,6 +260,33 @@ export class SimNode {
         else env.history.fail(w.op);
       }
     }
+  }
+
+  /** True if `rd`'s only durable change is the commit index and saving it is lazy. */
+  #commitOnly(rd: Ready): boolean {
+    const hs = rd.hardState;
+    return this.#env.lazyCommit() && hs !== undefined && !rd.snapshot &&
+      rd.entries.length === 0 && hs.term === this.#durable.term && hs.vote === this.#durable.vote;
+  }
+
+  /**
+   * Persists `rd`, sends `msgs`, applies (unless `applied` early), and reports it all to
+   * the core.
+   */
+  #finish(
+    raft: RaftNode,
+    rd: Ready,
+    msgs: readonly Message[],
+    prevTerm: number,
+    applied = false,
+  ): void {
+    const env = this.#env;
+    if (rd.snapshot) this.sm.restore(rd.snapshot.data);
+    if (rd.entries.length > 0) env.checker.onPersist(this.id, rd.entries, prevTerm);
+    this.storage.save(this.#commitOnly(rd) ? { ...rd, hardState: undefined } : rd);
+    if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
+    for (const m of msgs) env.send(m);
+    if (!applied) this.#applyCommitted(rd);
     for (const rs of rd.readStates) {
       const op = this.#reads.get(rs.ctx);
       if (op) {

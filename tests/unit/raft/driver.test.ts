@@ -367,6 +367,61 @@ Deno.test("driver: a leader's appends go out before its save, votes only after; 
   await d.stop();
 });
 
+Deno.test("driver: a committed entry is applied and answered while the next batch is being saved", async () => {
+  const storage = new GatedStorage();
+  const d = await RaftDriver.open({
+    id: "a",
+    storage,
+    transport: { send: () => {} },
+    stateMachine: new KvSm(),
+    initialVoters: ["a", "b", "c"],
+    tickMs: 0,
+    raft: { electionTicks: 10, preVote: false },
+  });
+  const flush = () => new Promise((r) => setTimeout(r, 0));
+  const ack = (index: number) =>
+    d.receive({
+      type: "appendResp",
+      from: "b",
+      to: "a",
+      term: 1,
+      index,
+      reject: false,
+      rejectHint: 0,
+      logTerm: 1,
+    });
+  d.campaign();
+  await d.whenIdle();
+  d.receive({ type: "voteResp", from: "b", to: "a", term: 1, granted: true });
+  await d.whenIdle();
+  ack(1);
+  await d.whenIdle();
+  assert.equal(d.status().commitIndex, 1);
+
+  storage.hold = true;
+  let xDone = false;
+  const x = d.propose(put("x", "1")).then((r) => {
+    xDone = true;
+    return r;
+  });
+  await flush();
+  assert.equal(storage.pending, 1, "x is being saved");
+  ack(2);
+  const y = d.propose(put("y", "1")); // queued behind x's save
+  await flush();
+  storage.release(); // x is durable here and on b: committed; y's save starts
+  for (let i = 0; i < 5 && !xDone; i++) await flush();
+  assert.equal(storage.pending, 1, "y is being saved");
+  assert.ok(xDone, "x was answered while y's save was in progress");
+  assert.equal(await x, null);
+  assert.equal(d.status().appliedIndex, 1, "the core learns of the apply with the cycle");
+  storage.hold = false;
+  storage.release();
+  ack(3);
+  assert.equal(await y, null);
+  await d.stop();
+});
+
 /** Memory storage whose saves take a while, recording what each save held. */
 class SlowStorage extends MemoryStorage {
   saves: { entries: number; hard: boolean }[] = [];
