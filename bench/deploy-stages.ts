@@ -2,7 +2,8 @@
  * Times the stages of a deploy over HTTP on a node in this process: `n` sequential
  * `POST /api/v1/agents` of the tiny component (default 500), each stage timed by wrapping
  * the method that does it (component load, the directory's commits, activation, the KV
- * record), the rest (multipart, zod, the response) as "HTTP and the rest". Prints the mean
+ * record), the rest (multipart, zod, the response) as "HTTP and the rest", and counts the
+ * Deno KV commits made meanwhile (background ones included: checkpoints). Prints the mean
  * per stage for the first and the last `window` deploys (default 100), so that work growing
  * with the number of agents shows.
  * Run: `deno run -A bench/deploy-stages.ts [n] [window]`.
@@ -52,6 +53,12 @@ timed(AgentStore.prototype, "loadStorage", () => "loadStorage (KV)");
 timed(AgentStore.prototype, "putRecord", () => "putRecord (KV)");
 timed(AgentManager.prototype, "deploy", () => "AgentManager.deploy (all)");
 timed(AuditLog.prototype, "append", () => "audit record (KV)");
+// Deno KV commits (all of the node's connections), counted per deploy rather than timed.
+const commit = Deno.AtomicOperation.prototype.commit;
+Deno.AtomicOperation.prototype.commit = function () {
+  add("Deno KV commits (count, not ms)", 1);
+  return commit.call(this);
+};
 
 const bn = await startBenchNode({ name: "stages" });
 try {

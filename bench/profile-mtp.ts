@@ -3,7 +3,8 @@
  * `--cpu-prof`, `inFlight` send-and-waits from alpha's API to `echo@beta` over the HTTP MTP
  * run for `seconds`, then both nodes stop and the top self-time functions of each node's main
  * thread are printed, with the exchanges/s and the CPU each node used per exchange.
- * Run: `deno run -A bench/profile-mtp.ts [seconds] [inFlight] [top] [--no-prof]`.
+ * Run: `deno run -A bench/profile-mtp.ts [seconds] [inFlight] [top] [--no-prof] [--durable]`;
+ * `--durable` runs both nodes with `--mtp-delivery at-least-once` (`/acc` stores first).
  * @module
  */
 import { selfTimes } from "./lib/cpu-profile.ts";
@@ -19,6 +20,7 @@ import { rate } from "./mtp.ts";
 const flags = Deno.args.filter((a) => a.startsWith("--"));
 const [seconds = "5", inFlight = "16", top = "25"] = Deno.args.filter((a) => !a.startsWith("--"));
 const prof = !flags.includes("--no-prof");
+const args = flags.includes("--durable") ? ["--mtp-delivery", "at-least-once"] : [];
 const profDir = await Deno.makeTempDir({ prefix: "fipa-edge-prof-mtp-" });
 const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
 const denoFlags = (n: string) => prof ? ["--cpu-prof", `--cpu-prof-dir=${profDir}/${n}`] : [];
@@ -27,6 +29,7 @@ const alpha = await spawnNodeProcess({
   platform: "alpha",
   dataDir: dirs[0],
   denoFlags: denoFlags("alpha"),
+  args,
 });
 const beta = await spawnNodeProcess({
   name: "b1",
@@ -34,6 +37,7 @@ const beta = await spawnNodeProcess({
   dataDir: dirs[1],
   sampleAgents: true,
   denoFlags: denoFlags("beta"),
+  args,
 });
 const foreign = { name: "echo@beta", addresses: [`${beta.url}/acc`] };
 await rate(alpha, foreign, Number(inFlight), 1, [alpha, beta]); // warm-up

@@ -1,7 +1,7 @@
 import { CheckpointStore, type CheckpointStoreOptions } from "./checkpoint-store.ts";
 import { deleteKeys } from "./kv-batch.ts";
 import type { AgentRecord } from "./record.ts";
-import { RecordWrites } from "./record-writes.ts";
+import { KvWriter } from "./kv-writer.ts";
 
 /**
  * What a node persists about its agents in Deno KV: their records (`["agents", name]`),
@@ -12,11 +12,11 @@ import { RecordWrites } from "./record-writes.ts";
  */
 export class AgentStore {
   readonly checkpoints: CheckpointStore;
-  readonly #records: RecordWrites;
+  readonly #writer: KvWriter;
 
   constructor(readonly kv: Deno.Kv, opts: CheckpointStoreOptions = {}) {
     this.checkpoints = new CheckpointStore(kv, opts);
-    this.#records = new RecordWrites(kv);
+    this.#writer = KvWriter.of(kv);
   }
 
   /** Every persisted record. */
@@ -27,16 +27,22 @@ export class AgentStore {
   }
 
   /**
-   * Writes a record; resolves once it is durable. Records written meanwhile (other deploys
-   * in flight) share one commit ({@link RecordWrites}).
+   * Writes a record; resolves once it is durable. Writes asked for meanwhile on the same
+   * connection (other deploys' records, checkpoints, audit records) share one commit
+   * ({@link KvWriter}); a put and a later delete of the same name land in that order.
    */
-  putRecord(r: AgentRecord): Promise<void> {
-    return this.#records.put(r);
+  async putRecord(r: AgentRecord): Promise<void> {
+    await this.#writer.set([{ key: ["agents", r.name], value: r }], "agent records");
+  }
+
+  /** Deletes the record of `name` (after any write of it asked for before). */
+  async deleteRecord(name: string): Promise<void> {
+    await this.#writer.set([{ key: ["agents", name] }], "agent records");
   }
 
   /** Deletes a record, the agent's storage and its checkpoint. */
   async deleteAgent(name: string): Promise<void> {
-    await this.#records.delete(name);
+    await this.deleteRecord(name);
     await this.checkpoints.remove(name);
     const keys: Deno.KvKey[] = [];
     for await (const e of this.kv.list({ prefix: ["agent-storage", name] })) keys.push(e.key);

@@ -8,85 +8,13 @@
  * @module
  */
 
-/** One mutation: a set (`value` present) or a delete. */
-export interface KvOp {
-  key: Deno.KvKey;
-  value?: unknown;
-  /** Milliseconds until Deno KV drops the entry (sets only). */
-  expireIn?: number;
-  /**
-   * The length of `value` as JSON, when the caller measured it already: sizing the commits
-   * then does not serialize the value once more.
-   */
-  jsonChars?: number;
-}
+import { fitsOneCommit, keyBytes, type KvOp, splitCommits, valueBytes } from "./kv-ops.ts";
+import { KvWriter } from "./kv-writer.ts";
 
-/** Budget of one atomic commit, kept well inside Deno KV's limits. */
-const MAX_OPS = 400;
-const MAX_VALUE_BYTES = 600_000;
-const MAX_KEY_BYTES = 60_000;
+export { fitsOneCommit, type KvOp, splitCommits } from "./kv-ops.ts";
+
 /** Payload of one redo log entry (values are limited to 64 KiB). */
 const LOG_ENTRY_BYTES = 48_000;
-
-/** Rough size of an op's value and key as Deno KV counts them. */
-function valueBytes(op: KvOp): number {
-  const v = op.value;
-  if (v === undefined) return 0;
-  if (v instanceof Uint8Array) return v.length + 16;
-  if (typeof v === "string") return v.length * 3 + 16;
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return 16;
-  if (op.jsonChars !== undefined) return op.jsonChars + 64;
-  return JSON.stringify(v, (_k, x) => typeof x === "bigint" ? x.toString() : x).length + 64;
-}
-
-function keyBytes(key: Deno.KvKey): number {
-  let n = 4;
-  for (const p of key) n += typeof p === "string" ? p.length * 3 + 2 : 10;
-  return n;
-}
-
-/** Whether `ops` fit in one atomic commit. */
-export function fitsOneCommit(ops: readonly KvOp[]): boolean {
-  if (ops.length > MAX_OPS) return false;
-  let v = 0;
-  let k = 0;
-  for (const op of ops) {
-    v += valueBytes(op);
-    k += keyBytes(op.key);
-  }
-  return v <= MAX_VALUE_BYTES && k <= MAX_KEY_BYTES;
-}
-
-/** Splits `ops` into groups that each fit in one commit, in order. */
-export function splitCommits(ops: readonly KvOp[]): KvOp[][] {
-  const out: KvOp[][] = [];
-  let cur: KvOp[] = [];
-  let v = 0;
-  let k = 0;
-  for (const op of ops) {
-    const ov = valueBytes(op);
-    const ok = keyBytes(op.key);
-    if (
-      cur.length > 0 &&
-      (cur.length >= MAX_OPS || v + ov > MAX_VALUE_BYTES || k + ok > MAX_KEY_BYTES)
-    ) {
-      out.push(cur);
-      cur = [];
-      v = 0;
-      k = 0;
-    }
-    cur.push(op);
-    v += ov;
-    k += ok;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
-function addTo(atomic: Deno.AtomicOperation, op: KvOp): void {
-  if (op.value === undefined) atomic.delete(op.key);
-  else atomic.set(op.key, op.value, op.expireIn !== undefined ? { expireIn: op.expireIn } : {});
-}
 
 /** Deletes `keys` in as few commits as Deno KV's limits allow. */
 export async function deleteKeys(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Promise<void> {
@@ -95,7 +23,7 @@ export async function deleteKeys(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Prom
 
 /**
  * Commits `ops` in order, in as few commits as Deno KV's limits allow (not atomically as a
- * whole: each group is).
+ * whole: each group is), through the connection's group commit ({@link KvWriter}).
  *
  * @throws {Error} naming `what` when Deno KV refuses a commit.
  */
@@ -104,12 +32,8 @@ export async function commitOps(
   ops: readonly KvOp[],
   what = "changes",
 ): Promise<void> {
-  for (const group of splitCommits(ops)) {
-    const a = kv.atomic();
-    for (const op of group) addTo(a, op);
-    const r = await a.commit();
-    if (!r.ok) throw new Error(`Deno KV refused a commit of ${group.length} ${what}`);
-  }
+  const writer = KvWriter.of(kv);
+  for (const group of splitCommits(ops)) await writer.set(group, what);
 }
 
 /** The pointer to an unapplied redo log. */
@@ -199,10 +123,7 @@ export class KvBatch {
 
   async #commitGroup(ops: readonly KvOp[]): Promise<void> {
     if (ops.length === 0) return;
-    const a = this.kv.atomic();
-    for (const op of ops) addTo(a, op);
-    const r = await a.commit();
-    if (!r.ok) throw new Error(`Deno KV refused a commit of ${ops.length} mutations`);
+    await KvWriter.of(this.kv).set(ops, "mutations");
   }
 }
 

@@ -173,22 +173,45 @@ export class Lifecycle {
     // Whether the name may be ours in the directory: not when the directory refused it
     // (another node's agent has it, and deregistering would delete that agent).
     let claimed = false;
+    // Whether the record may be stored (and must be deleted if the deploy fails).
+    let written = false;
     try {
       await this.#step("deploy.register", record.name);
       claimed = directory !== undefined;
       // One directory commit: the claim, the state the deploy brings the agent to and its
       // first version together (a failure below deregisters it all).
       await directory?.register({ ...record, state: "running" }, { deployedBy: opts.deployedBy });
-      await this.#step("deploy.activate", record.name);
-      await this.instances.activate(m, undefined, { announce: false });
       await this.#step("deploy.persist", record.name);
-      await this.store.putRecord(m.record);
+      // The record is written while the agent activates (one Deno KV commit less on the
+      // way to the answer). Only once the name is ours: a crash before the activation ends
+      // leaves a record that the directory already shows running here, which the node's
+      // restart restores; a failed activation deletes it below.
+      written = true;
+      const stored: AgentRecord = { ...record, state: "running" };
+      const persisted = this.store.putRecord(stored);
+      const activated = this.#step("deploy.activate", record.name)
+        .then(() => this.instances.activate(m, undefined, { announce: false }));
+      const [p, a] = await Promise.allSettled([persisted, activated]);
+      if (a.status === "rejected") throw a.reason;
+      if (p.status === "rejected") throw p.reason;
+      // The activation set the state the stored record holds, and a later time: the record
+      // in memory is the one stored (a later write of it, e.g. an update's undo, then
+      // rewrites what is stored).
+      m.record = { ...m.record, updated_at: stored.updated_at };
     } catch (e) {
       if (e instanceof ApiError && e.code === "AGENT_ALREADY_EXISTS") claimed = false;
       this.registry.untrack(m);
       this.instances.closeCheckpoints(m);
       await m.handle?.terminate().catch(() => {});
       m.handle = undefined;
+      if (written) {
+        await this.store.deleteRecord(record.name).catch((err) =>
+          this.deps.log.warn("record delete after a failed deploy failed", {
+            agent: record.name,
+            error: String(err),
+          })
+        );
+      }
       if (claimed) {
         await this.deps.directory?.deregister(record.name).catch((err) =>
           this.deps.log.warn("directory deregister after a failed deploy failed", {

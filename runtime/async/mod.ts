@@ -2,12 +2,14 @@
  * Small async helpers for shells (never for pure cores): {@link pollUntil}, the one timer
  * interface with its real and manual implementations, and the pure retry schedule
  * {@link backoffDelay} (used by the MTP sender, the at-least-once outbox and agent restarts),
- * and {@link GroupCommit} (writes of what changed, batched while one is under way).
+ * {@link GroupCommit} (writes of what changed, batched while one is under way) and
+ * {@link TimeoutSlots} (coarse timeouts of many waits sharing a few timers).
  * @module
  */
 export { backoffDelay, type BackoffSchedule } from "./backoff.ts";
 export { GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 export { pollUntil } from "./poll.ts";
+export { DEFAULT_SLOT_MS, type SlotTimeout, TimeoutSlots } from "./timeout-slots.ts";
 export {
   ManualTimers,
   REAL_TIMERS,

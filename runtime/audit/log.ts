@@ -1,3 +1,5 @@
+import type { KvOp } from "../agents/kv-ops.ts";
+import { KvWriter } from "../agents/kv-writer.ts";
 import {
   type AuditEvent,
   type AuditOutcome,
@@ -115,14 +117,20 @@ export class AuditLog {
     for (;;) {
       const head = this.#head ?? await this.#readHead();
       let at = head.at;
-      const op = this.kv.atomic().check({ key: HEAD, versionstamp: head.versionstamp });
+      const ops: KvOp[] = [];
       const recs = events.map((ev) => {
         const rec = chainNext(at, ev);
         at = { seq: rec.seq, hash: rec.hash };
-        op.set([...REC, rec.seq], rec);
+        ops.push({ key: [...REC, rec.seq], value: rec });
         return rec;
       });
-      const r = await op.set(HEAD, at).commit();
+      ops.push({ key: HEAD, value: at });
+      // The connection's group commit: this write may share its commit with others (agents'
+      // records, checkpoints); the check on the head still decides for this write alone.
+      const r = await KvWriter.of(this.kv).commit({
+        checks: [{ key: HEAD, versionstamp: head.versionstamp }],
+        ops,
+      });
       if (r.ok) {
         this.#head = { at, versionstamp: r.versionstamp };
         return recs;

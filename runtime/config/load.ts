@@ -175,6 +175,12 @@ export const SETTINGS = [
     help: "at-least-once first retry delay, ms (doubling)",
   },
   {
+    key: "mtpDelivery",
+    flag: "mtp-delivery",
+    env: "FIPA_EDGE_MTP_DELIVERY",
+    help: "what POST /acc answers 200 after: at-most-once|at-least-once (stored first)",
+  },
+  {
     key: "maxAgentMemory",
     flag: "max-agent-memory",
     env: "FIPA_EDGE_MAX_AGENT_MEMORY",

@@ -38,6 +38,7 @@ export const DEFAULTS = {
   sampleAgents: "on",
   deliveryMaxAttempts: 8,
   deliveryRetryMs: 200,
+  mtpDelivery: "at-most-once",
   maxAgentMemory: DEFAULT_AGENT_BOUNDS.memory,
   maxAgentCpuMs: DEFAULT_AGENT_BOUNDS.cpuMsPerCall,
   maxAgentMailbox: DEFAULT_AGENT_BOUNDS.mailbox,
@@ -178,6 +179,12 @@ export const ConfigSchema = z.strictObject({
   deliveryMaxAttempts: z.coerce.number().int().min(1).max(1000).default(8),
   /** At-least-once delivery: first retry delay (doubling up to 30 s), ms. */
   deliveryRetryMs: z.coerce.number().int().min(1).max(600_000).default(200),
+  /**
+   * What `POST /acc` (FIPA HTTP MTP) answers 200 after: `at-most-once` (default, as JADE)
+   * once the message is in the receivers' mailboxes; `at-least-once` once it is stored in the
+   * at-least-once outbox (retries, dead letters, duplicate marks), so a crash loses nothing.
+   */
+  mtpDelivery: z.enum(["at-most-once", "at-least-once"]).default(DEFAULTS.mtpDelivery),
   /** The largest `limits.memory` any agent may ask for, bytes (or "256MiB"). */
   maxAgentMemory: ByteSizeSchema.pipe(z.number().min(1 << 20).max(2 ** 40))
     .default(DEFAULTS.maxAgentMemory),

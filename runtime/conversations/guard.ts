@@ -177,6 +177,13 @@ function track(
     if (parent !== undefined) {
       return { shard: parent.shard, before: parent.before, r: parent.result, link: parent.shard };
     }
+    // No conversation of this id and no protocol named: nothing to check or to keep, as
+    // `trackMessage` answers on a fresh tracker (an untracked exchange, e.g. a plain request
+    // and its reply), without its copy of the state per message.
+    if (seen.protocol === undefined) {
+      const state = view.trackers.fresh(name);
+      return { shard, before, r: { ok: true, state, tracked: false, effects: [] } };
+    }
   }
   return { shard, before, r: trackMessage(before ?? view.trackers.fresh(name), direction, seen) };
 }

@@ -33,11 +33,14 @@ export class SubConversationLinks {
 
   /** The shard holding conversation `cid` of `agent`: its outer conversation's, or its own. */
   shardOf(agent: string, cid: string): string {
+    // Without links (no brokering or recruiting under way), no key to build per message.
+    if (this.#links.size === 0) return cid;
     return this.#links.get(`${agent}\u0000${cid}`) ?? cid;
   }
 
   /** The outer conversation of a linked sub-conversation, if any. */
   parentOf(agent: string, cid: string): string | undefined {
+    if (this.#links.size === 0) return undefined;
     return this.#links.get(`${agent}\u0000${cid}`);
   }
 

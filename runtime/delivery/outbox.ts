@@ -32,6 +32,8 @@ export interface OutboxEntry {
   attempts: number;
   next_at: number;
   last_error?: string;
+  /** Where it came from (absent: an HTTP client, as before this field existed). */
+  origin?: Delivery["origin"];
 }
 
 /** A message that ran out of retries. */
@@ -51,6 +53,12 @@ export class Outbox {
   readonly #running = new Set<Promise<void>>();
   readonly #policy: OutboxPolicy;
   #stopped = false;
+  /**
+   * Called once a message was moved to the dead-letter queue (after it is stored there), e.g.
+   * to tell the sender of a message from another platform with a FIPA `failure`. Errors it
+   * throws are logged.
+   */
+  onDeadLetter?: (dead: DeadLetter) => void | Promise<void>;
 
   constructor(
     readonly deps: {
@@ -87,6 +95,7 @@ export class Outbox {
       pending: d.message.receivers,
       attempts: 0,
       next_at: this.#now(),
+      ...(d.origin === undefined || d.origin === "http" ? {} : { origin: d.origin }),
     };
     const r = await this.deps.kv.atomic()
       .check({ key: ["outbox", d.message_id], versionstamp: null })
@@ -126,7 +135,7 @@ export class Outbox {
           message_id: e.message_id,
           accepted_at: e.accepted_at,
           message: { ...message, receivers: [to] },
-          origin: "http",
+          origin: e.origin ?? "http",
           mode: "at-least-once",
         });
       } catch (err) {
@@ -164,6 +173,14 @@ export class Outbox {
         details: { attempts: next.attempts, error: lastError },
       });
       await this.#countDead();
+      try {
+        await this.onDeadLetter?.(dead);
+      } catch (err) {
+        this.deps.log.error("dead-letter hook failed", {
+          message_id: e.message_id,
+          error: String(err),
+        });
+      }
       return;
     }
     next.next_at = this.#now() + backoffDelay(this.#policy as RetryPolicy, next.attempts);

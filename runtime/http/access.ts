@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { ApiError } from "../errors/mod.ts";
 import { type Action, OPEN_PRINCIPAL, permits, type Principal, rolesFor } from "../security/mod.ts";
 import type { App, AppEnv } from "./env.ts";
@@ -186,12 +186,16 @@ export function openApiSecurity(access: RouteAccess): Record<string, string[]>[]
   return [{ bearerAuth: roles }, { caxtonToken: roles }];
 }
 
-// Keyed by the context, not the request: middleware such as the body limit replace c.req.raw.
-const principals = new WeakMap<Context<AppEnv>, Principal>();
+// Kept on the context, not the request (middleware such as the body limit replace
+// c.req.raw), under symbols of this module: a property every context gets the same way costs
+// less per request than a WeakMap entry (and its ephemeron for the GC) or Hono's `c.set()`.
+const PRINCIPAL = Symbol("principal");
+const TARGET = Symbol("target");
+type AccessContext = Context<AppEnv> & { [PRINCIPAL]?: Principal; [TARGET]?: string };
 
 /** Records who made the request of `c` (the authentication middleware does). */
 export function setPrincipal(c: Context<AppEnv>, p: Principal): void {
-  principals.set(c, p);
+  (c as AccessContext)[PRINCIPAL] = p;
 }
 
 /**
@@ -199,15 +203,15 @@ export function setPrincipal(c: Context<AppEnv>, p: Principal): void {
  * middleware, in tests) has no principal: it is refused rather than treated as open.
  */
 export function principalOf(c: Context<AppEnv>): Principal | undefined {
-  return principals.get(c);
+  return (c as AccessContext)[PRINCIPAL];
 }
 
 /**
  * Throws `403 FORBIDDEN` unless the caller may do `action` (to `target`, an agent name).
- * Handlers call it for targets named in the body; {@link accessMiddleware} does the rest.
+ * Handlers call it for targets named in the body; {@link accessCheck} does the rest.
  */
 export function authorize(c: Context<AppEnv>, action: Action, target?: string): void {
-  if (target !== undefined) targets.set(c, target);
+  if (target !== undefined) (c as AccessContext)[TARGET] = target;
   const p = principalOf(c) ?? { ...OPEN_PRINCIPAL, roles: [], via: "static" as const };
   const d = permits(p, action, target);
   if (d.ok) return;
@@ -231,11 +235,9 @@ export function readFilter(c: Context<AppEnv>): ((name: string) => boolean) | un
   return (name) => permits(p, "read", name).ok;
 }
 
-const targets = new WeakMap<Context<AppEnv>, string>();
-
 /** The agent the request acted on, as the last access check named it. */
 export function targetOf(c: Context<AppEnv>): string | undefined {
-  return targets.get(c);
+  return (c as AccessContext)[TARGET];
 }
 
 const resolvers = new WeakMap<App, (ref: string) => string>();
@@ -245,20 +247,23 @@ export function setAgentResolver(app: App, resolve: (ref: string) => string): vo
   resolvers.set(app, resolve);
 }
 
-/** The middleware that enforces a row of the table (before parameter validation). */
-export function accessMiddleware(
+/**
+ * The check that enforces a row of the table (before parameter validation; `defineRoute`
+ * runs it in the route's first middleware): throws `403 FORBIDDEN` for a caller the row
+ * refuses; `undefined` for a public row.
+ */
+export function accessCheck(
   app: App,
   access: RouteAccess,
-): MiddlewareHandler<AppEnv> | undefined {
+): ((c: Context<AppEnv>) => void) | undefined {
   if (access.action === "public") return undefined;
   const { action, param, agent } = access;
-  return (c, next) => {
+  return (c) => {
     let target: string | undefined;
     if (param !== undefined) {
       target = c.req.param(param) ?? "";
       if (agent) target = (resolvers.get(app) ?? ((r: string) => r))(target);
     }
     authorize(c, action, target); // a refusal throws: Hono's compose turns it into the error
-    return next();
   };
 }

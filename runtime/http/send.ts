@@ -2,6 +2,7 @@ import { type AclMessage, toAclJson } from "../acl/mod.ts";
 import type { Outbox } from "../delivery/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import {
+  isoTime,
   type MessageRouter,
   newMessageId,
   type ReplyWaiters,
@@ -36,7 +37,7 @@ export async function sendMessage(
   message: AclMessage,
   opts: { delivery?: "at-most-once" | "at-least-once"; messageId?: string } = {},
 ): Promise<SendAnswer> {
-  const accepted_at = new Date().toISOString();
+  const accepted_at = isoTime();
   const message_id = opts.messageId ?? newMessageId();
   if (opts.delivery === "at-least-once") {
     if (!deps.outbox) {

@@ -1,4 +1,4 @@
-import { aid } from "../acl/mod.ts";
+import { aid, parseAclJson } from "../acl/mod.ts";
 import { DeploymentService } from "../deployments/mod.ts";
 import { AgentManager } from "../agents/mod.ts";
 import {
@@ -338,15 +338,20 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   conversations.restoreTrackers();
   await tasks.load();
   await migration.start();
-  await outbox.start();
-  collector.start();
-
   const foreign = foreignAcceptor({
     router,
     log,
     addresses: () => [accUrl()],
     representations,
+    ...(config.mtpDelivery === "at-least-once" ? { enqueue: (d) => outbox.enqueue(d) } : {}),
   });
+  // A message from another platform that ran out of retries: its sender hears of it.
+  outbox.onDeadLetter = (dead) =>
+    dead.origin === "mtp"
+      ? foreign.deadLettered(parseAclJson(dead.message), dead.pending, dead.last_error ?? "")
+      : undefined;
+  await outbox.start();
+  collector.start();
 
   const waiters = new ReplyWaiters(router, config.name);
   // A reply that never came counts against the version of the agent that had the request.

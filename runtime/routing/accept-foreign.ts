@@ -2,7 +2,7 @@ import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { deliveryFailureMessage } from "../mtp/mod.ts";
 import { newMessageId } from "./message-id.ts";
-import type { MessageRouter } from "./router.ts";
+import type { Delivery, MessageRouter } from "./router.ts";
 import type { RepresentationChoice } from "../mtp/mod.ts";
 
 /** Hands a message from another platform to its receivers (see {@link foreignAcceptor}). */
@@ -13,11 +13,20 @@ export type AcceptForeign = (
 ) => Promise<void>;
 
 /**
- * What the ACC does with a message another platform handed us (after answering `200`):
- * routes one copy per envelope receiver; a receiver that cannot be reached (no such agent,
- * a refused delivery) makes our AMS send the sender a FIPA `failure`
- * `((action <ams> (ACLMessage)) (MTS-error <receiver> (internal-error "...")))` (SC00067),
- * which goes back over the MTP like any message, so the sender does not wait forever.
+ * What the ACC does with a message another platform handed us (before answering `200`).
+ *
+ * At most once (default): routes one copy per envelope receiver into its mailbox; a receiver
+ * that cannot be reached (no such agent, a refused delivery) makes our AMS send the sender a
+ * FIPA `failure` `((action <ams> (ACLMessage)) (MTS-error <receiver> (internal-error "...")))`
+ * (SC00067), which goes back over the MTP like any message, so the sender does not wait
+ * forever.
+ *
+ * At least once (`enqueue` given, `--mtp-delivery at-least-once`): stores the message, with
+ * the envelope's receivers that a route reaches, through `enqueue` (the outbox that
+ * `?delivery=at-least-once` API messages take: retries, dead letters, duplicate marks) and
+ * resolves once it is durable; receivers no route reaches get the same `failure` at once,
+ * and those the outbox gave up on when it dead-lettered the message get it from
+ * `deadLettered`.
  */
 export function foreignAcceptor(opts: {
   router: MessageRouter;
@@ -26,9 +35,12 @@ export function foreignAcceptor(opts: {
   addresses: () => string[];
   /** Learns which representation each platform speaks (see `RepresentationChoice`). */
   representations?: RepresentationChoice;
+  /** Stores an at-least-once delivery (the outbox); absent: at most once. */
+  enqueue?: (d: Delivery) => Promise<void>;
 }): {
   accept: AcceptForeign;
   reject: (from: AgentIdentifier, receivers: AgentIdentifier[], why: string) => Promise<void>;
+  deadLettered: (message: AclMessage, pending: AgentIdentifier[], why: string) => Promise<void>;
 } {
   const { router, log } = opts;
   const report = async (message: AclMessage, to: AgentIdentifier, why: string) => {
@@ -52,6 +64,27 @@ export function foreignAcceptor(opts: {
   };
   const accept: AcceptForeign = async (message, receivers, info) => {
     if (info) opts.representations?.seen(message.sender, info.representation);
+    if (opts.enqueue) {
+      // Receivers no route reaches are told at once, as at most once; the rest is stored.
+      const reached = receivers.filter((to) => router.reaches(to));
+      if (reached.length) {
+        await opts.enqueue({
+          message_id: newMessageId(),
+          message: { ...message, receivers: reached },
+          accepted_at: new Date().toISOString(),
+          origin: "mtp",
+        });
+      }
+      for (const to of receivers) {
+        if (reached.includes(to)) continue;
+        log.warn("undeliverable message from another platform", {
+          receiver: to.name,
+          sender: message.sender?.name,
+        });
+        await report(message, to, `Agent '${to.name}' not found`);
+      }
+      return;
+    }
     for (const to of receivers) {
       try {
         await router.route({
@@ -78,5 +111,8 @@ export function foreignAcceptor(opts: {
       await report(original, to, why);
     }
   };
-  return { accept, reject };
+  const deadLettered = async (message: AclMessage, pending: AgentIdentifier[], why: string) => {
+    for (const to of pending) await report(message, to, why);
+  };
+  return { accept, reject, deadLettered };
 }

@@ -1,4 +1,5 @@
 import type { AclMessage, AgentIdentifier } from "../acl/mod.ts";
+import type { SlotTimeout, TimeoutSlots } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery, LocalEndpoint } from "./router.ts";
 
@@ -34,7 +35,7 @@ export function replyVerdict(
  */
 export class PendingReply {
   readonly #settled = Promise.withResolvers<Delivery>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timeout: { slots: TimeoutSlots; slot: SlotTimeout } | undefined;
   #done = false;
 
   constructor(readonly wanted: ReplyWanted) {
@@ -62,15 +63,18 @@ export class PendingReply {
     if (this.#end()) this.#settled.reject(error);
   }
 
-  /** Ends the wait with `504 TIMEOUT` (naming `messageId`) after `timeoutMs`. */
-  startTimeout(timeoutMs: number, messageId: string): void {
+  /**
+   * Ends the wait with `504 TIMEOUT` (naming `messageId`) after `timeoutMs` (or up to a slot
+   * of `slots` later: the waits of a node share a few timers).
+   */
+  startTimeout(timeoutMs: number, messageId: string, slots: TimeoutSlots): void {
     if (this.#done) return;
-    this.#timer = setTimeout(() => this.#timedOut(timeoutMs, messageId), timeoutMs);
+    const slot = slots.add(() => this.#timedOut(timeoutMs, messageId), timeoutMs);
+    this.#timeout = { slots, slot };
   }
 
   /** Stops the timer (the caller is done with the wait, settled or not). */
   dispose(): void {
-    clearTimeout(this.#timer);
     this.#end();
   }
 
@@ -86,7 +90,11 @@ export class PendingReply {
   #end(): boolean {
     if (this.#done) return false;
     this.#done = true;
-    clearTimeout(this.#timer);
+    const t = this.#timeout;
+    if (t !== undefined) {
+      this.#timeout = undefined;
+      t.slots.cancel(t.slot);
+    }
     return true;
   }
 }

@@ -1,5 +1,7 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
+import { TimeoutSlots } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
+import { isoTime } from "./iso-time.ts";
 import { newMessageId } from "./message-id.ts";
 import { PendingReply, ReplyInbox } from "./reply-inbox.ts";
 import type { Delivery, MessageRouter, RouteOutcome } from "./router.ts";
@@ -60,13 +62,21 @@ export function withCorrelation(message: AclMessage, sender: AgentIdentifier): A
  */
 export class ReplyWaiters {
   readonly #inboxes = new Map<string, ReplyInbox>();
-  readonly #unregister = new WeakMap<ReplyInbox, () => void>();
+  /** Each open inbox's removal from the router (a Map: a WeakMap entry per request costs more). */
+  readonly #unregister = new Map<ReplyInbox, () => void>();
 
   /**
    * @param home this node's name: senders are qualified with it (`caller@<home>`), so that
    *   replies from agents on other nodes of the cluster find their way back here.
+   * @param timeouts the waits' timeouts (default: real timers in slots of
+   *   `DEFAULT_SLOT_MS`: a wait times out at most that much late, and thousands of waits
+   *   share a few timers).
    */
-  constructor(readonly router: MessageRouter, readonly home: string = router.platform) {}
+  constructor(
+    readonly router: MessageRouter,
+    readonly home: string = router.platform,
+    readonly timeouts: TimeoutSlots = new TimeoutSlots(),
+  ) {}
 
   /**
    * Called with each request (as routed, with its `conversation_id`) whose wait ended in
@@ -103,12 +113,15 @@ export class ReplyWaiters {
     const inbox = this.#openInbox(address.local, pending);
     try {
       const message_id = newMessageId();
-      pending.startTimeout(opts.timeoutMs, message_id);
+      pending.startTimeout(opts.timeoutMs, message_id, this.timeouts);
       const routed = this.#routeRequest(message_id, request, pending);
-      const reply = await pending.settled.catch((e) => {
+      let reply: Delivery;
+      try {
+        reply = await pending.settled;
+      } catch (e) {
         if (e instanceof ApiError && e.code === "TIMEOUT") this.onTimeout?.(request);
         throw e;
-      });
+      }
       return {
         message_id,
         receivers: (await routed) ?? [],
@@ -179,7 +192,7 @@ export class ReplyWaiters {
       return await this.router.route({
         message_id,
         message: request,
-        accepted_at: new Date().toISOString(),
+        accepted_at: isoTime(),
         origin: "http",
         await_handled: true,
       });
@@ -194,6 +207,7 @@ export class ReplyWaiters {
     inbox.remove(pending);
     if (inbox.size > 0 || this.#inboxes.get(inbox.localName) !== inbox) return;
     this.#unregister.get(inbox)?.();
+    this.#unregister.delete(inbox);
     this.#inboxes.delete(inbox.localName);
   }
 }

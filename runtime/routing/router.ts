@@ -92,6 +92,11 @@ export interface RemoteRoute {
   ): ((delivery: Delivery, to: AgentIdentifier) => Promise<void>) | undefined;
 }
 
+/** Where {@link MessageRouter} sends a message for one receiver. */
+type Target =
+  | { kind: "local"; ep: LocalEndpoint }
+  | { kind: string; send: (d: Delivery, to: AgentIdentifier) => Promise<void> };
+
 /**
  * Routes messages to the agents that take them. An agent is addressed by its local name
  * (`echo`) or its full name (`echo@<platform>`); both reach the same endpoint.
@@ -283,17 +288,28 @@ export class MessageRouter {
     return out;
   }
 
+  /**
+   * Whether a route reaches `to` now (a local endpoint or a remote route that takes it), as
+   * {@link route} decides before delivering; it delivers nothing.
+   */
+  reaches(to: AgentIdentifier): boolean {
+    return this.#target(to) !== undefined;
+  }
+
+  #target(r: AgentIdentifier): Target | undefined {
+    const ep = this.resolve(r);
+    if (ep) return { kind: "local", ep };
+    for (const route of this.#remote) {
+      const send = route.resolve(r);
+      if (send) return { kind: route.kind, send };
+    }
+    return undefined;
+  }
+
   async #route(delivery: Delivery): Promise<RouteOutcome[]> {
-    type Target =
-      | { kind: "local"; ep: LocalEndpoint }
-      | { kind: string; send: (d: Delivery, to: AgentIdentifier) => Promise<void> };
     const targets: [AgentIdentifier, Target][] = delivery.message.receivers.map((r) => {
-      const ep = this.resolve(r);
-      if (ep) return [r, { kind: "local", ep }];
-      for (const route of this.#remote) {
-        const send = route.resolve(r);
-        if (send) return [r, { kind: route.kind, send }];
-      }
+      const t = this.#target(r);
+      if (t) return [r, t];
       throw new ApiError("AGENT_NOT_FOUND", `Agent '${r.name}' not found`, {
         agent: r.name,
         platform: this.platform,

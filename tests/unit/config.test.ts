@@ -124,3 +124,20 @@ Deno.test("--voters: default 5, from a flag, a variable or the file; an even cou
       err instanceof ConfigError && /flag --voters: "4" is invalid: must be odd/.test(err.message),
   );
 });
+
+Deno.test("--mtp-delivery: default at-most-once, from a flag, a variable or the file; others refused", () => {
+  const d = loadConfig([], noEnv);
+  assert.ok(!d.help && d.config.mtpDelivery === "at-most-once");
+  const f = loadConfig(["--mtp-delivery", "at-least-once"], noEnv);
+  assert.ok(!f.help && f.config.mtpDelivery === "at-least-once");
+  const e = loadConfig([], (k) => k === "FIPA_EDGE_MTP_DELIVERY" ? "at-least-once" : undefined);
+  assert.ok(!e.help && e.config.mtpDelivery === "at-least-once");
+  const c = loadConfig(["--config", "c.json"], noEnv, () => '{"mtpDelivery": "at-least-once"}');
+  assert.ok(!c.help && c.config.mtpDelivery === "at-least-once");
+  assert.throws(
+    () => loadConfig(["--mtp-delivery", "exactly-once"], noEnv),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /flag --mtp-delivery: "exactly-once" is invalid/.test(err.message),
+  );
+});

@@ -16,7 +16,8 @@ import { errorResponses } from "../schemas.ts";
 export interface AccDeps {
   /**
    * Takes a message that arrived over the HTTP MTP for `receivers` (the envelope's, which
-   * override the ACL receivers). Resolves once it is handed to the transport; receivers that
+   * override the ACL receivers). Resolves once it is handed to the transport (in the
+   * mailboxes, or stored in the outbox with `--mtp-delivery at-least-once`); receivers that
    * turn out unknown are the transport's to report back (a FIPA `failure` from our AMS).
    */
   acceptForeign(

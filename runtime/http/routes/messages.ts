@@ -201,15 +201,22 @@ export function messageRoutes(
       const { message, form } = await readAclBody(c);
       requireReceivers(message, form);
       mayWrite(c, message);
-      const { replyMessage, ...answer } = await sendAndWait(deps.waiters, message, {
+      const r = await sendAndWait(deps.waiters, message, {
         timeoutMs: q.timeout_ms,
         waitFor: q.wait_for,
       });
       if ((c.req.header("accept") ?? "").includes("text/fipa-acl")) {
         c.header("Content-Type", "text/fipa-acl; charset=utf-8");
-        return c.body(toAclString(replyMessage));
+        return c.body(toAclString(r.replyMessage));
       }
-      return c.json(answer);
+      // Built field by field (not `{ replyMessage, ...answer }`: an object rest copies slowly).
+      return c.json({
+        message_id: r.message_id,
+        receivers: r.receivers,
+        reply_message_id: r.reply_message_id,
+        elapsed_ms: r.elapsed_ms,
+        reply: r.reply,
+      });
     },
   );
 }

@@ -200,3 +200,17 @@ Deno.test("a move's pause that fails at any step leaves the agent running and un
     await h.close();
   }
 });
+
+Deno.test("a deploy stores the record it keeps in memory (written while the agent activates)", async () => {
+  // A clock that moves on every read: any record built at another moment differs.
+  let t = Date.parse("2026-01-01T00:00:00Z");
+  const h = await harness({ cluster: new FakeCluster(), now: () => (t += 7) });
+  try {
+    await h.deploy("r");
+    const stored = (await h.kv.get<Record<string, unknown>>(["agents", "r"])).value;
+    assert.equal(stored?.state, "running");
+    assert.equal(stored?.updated_at, h.agents.get("r").updated_at);
+  } finally {
+    await h.close();
+  }
+});

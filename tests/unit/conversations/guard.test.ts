@@ -129,3 +129,24 @@ Deno.test("guard: a tracked receiver of an opening that names reply_to agents is
   assert.ok(r2.ok);
   assert.deepEqual(r2.designate, []);
 });
+
+Deno.test("guard: a plain request and its reply (no protocol, no conversation known) pass and store nothing", () => {
+  const { v, trackers } = view();
+  for (
+    const m of [
+      msg("request", "a", "b", { conversation_id: "plain" }),
+      msg("inform", "b", "a", { conversation_id: "plain", in_reply_to: "r1" }),
+      msg("query-if", "a", "b", { conversation_id: "plain", protocol: "no-such-protocol" }),
+    ]
+  ) {
+    const r = decide(v, delivery(m), local(m));
+    assert.ok(r.ok);
+    assert.deepEqual(
+      r.steps.map((s) => [s.agent, s.shard, s.store]).sort(),
+      [["a@p", "plain", false], ["b@p", "plain", false]],
+    );
+    for (const s of r.steps) assert.deepEqual(s.state, trackers.fresh(s.agent));
+    apply(trackers, r);
+  }
+  assert.equal(trackers.size, 0);
+});

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { type AclMessage, aid } from "../../../runtime/acl/mod.ts";
+import { type AclMessage, aid, parseAclJson } from "../../../runtime/acl/mod.ts";
+import { pollUntil } from "../../../runtime/async/mod.ts";
+import { Outbox } from "../../../runtime/delivery/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
 import { RepresentationChoice } from "../../../runtime/mtp/mod.ts";
 import { type Delivery, foreignAcceptor, MessageRouter } from "../../../runtime/routing/mod.ts";
@@ -66,4 +68,93 @@ Deno.test("a failure is never answered with a failure; the representation used i
   await foreign.reject(FROM, [aid("echo@edge")], "ACL representation 'x' is not supported");
   assert.equal(out.length, 1);
   assert.match(out[0].message.content as string, /not supported/);
+});
+
+/** The acceptor at least once: a real outbox on an in-memory KV, one attempt per message. */
+async function setupDurable() {
+  const s = setup();
+  const kv = await Deno.openKv(":memory:");
+  const outbox = new Outbox({
+    kv,
+    router: s.router,
+    log: silentLogger,
+    policy: { maxAttempts: 1, initialDelayMs: 1 },
+  });
+  const foreign = foreignAcceptor({
+    router: s.router,
+    log: silentLogger,
+    addresses: () => ["http://edge:8080/acc"],
+    enqueue: (d) => outbox.enqueue(d),
+  });
+  outbox.onDeadLetter = (dead) =>
+    foreign.deadLettered(parseAclJson(dead.message), dead.pending, dead.last_error ?? "");
+  const close = async () => {
+    await outbox.stop();
+    kv.close();
+  };
+  return { ...s, kv, outbox, foreign, close };
+}
+
+Deno.test("at least once: accept resolves once the message is stored, then it is delivered from the outbox as an MTP message", async () => {
+  const { local, outbox, foreign, close } = await setupDurable();
+  try {
+    await foreign.accept(MSG, [aid("echo@edge")]);
+    // Stored before anything reached the mailbox, with the envelope's receivers.
+    assert.equal(local.length, 0);
+    const [entry] = await outbox.pending();
+    assert.equal(entry.origin, "mtp");
+    assert.deepEqual(entry.pending, [aid("echo@edge")]);
+    await pollUntil("delivered", () => local.length === 1 || undefined);
+    assert.equal(local[0].origin, "mtp");
+    assert.equal(local[0].mode, "at-least-once");
+    assert.equal(local[0].message_id, entry.message_id);
+    assert.equal(local[0].message.content, "ping");
+    await pollUntil(
+      "the outbox empty",
+      async () => (await outbox.pending()).length === 0 || undefined,
+    );
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("at least once: a receiver no route reaches is reported at once and not stored", async () => {
+  const { local, out, outbox, foreign, close } = await setupDurable();
+  try {
+    await foreign.accept(MSG, [aid("nobody@edge")]);
+    assert.equal(out.length, 1);
+    assert.match(
+      out[0].message.content as string,
+      /MTS-error \(agent-identifier :name nobody@edge\)/,
+    );
+    assert.deepEqual(await outbox.pending(), []);
+    // With a reachable receiver besides, only that one is stored.
+    await foreign.accept(MSG, [aid("nobody@edge"), aid("echo@edge")]);
+    assert.equal(out.length, 2);
+    const [entry] = await outbox.pending();
+    assert.deepEqual(entry.pending, [aid("echo@edge")]);
+    await pollUntil("delivered", () => local.length === 1 || undefined);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("at least once: a receiver that keeps refusing is dead-lettered, then its sender is told", async () => {
+  const { router, out, outbox, foreign, close } = await setupDurable();
+  router.register("full", { deliver: () => Promise.reject(new Error("mailbox full")) });
+  try {
+    await foreign.accept(MSG, [aid("full@edge")]);
+    assert.equal(out.length, 0, "not reported while it is retried");
+    await pollUntil("reported", () => out.length === 1 || undefined);
+    const [dead] = await outbox.deadLetters();
+    assert.equal(dead.origin, "mtp");
+    const f = out[0].message;
+    assert.equal(f.performative, "failure");
+    assert.deepEqual(f.receivers, [FROM]);
+    assert.equal(f.in_reply_to, "r1");
+    assert.match(f.content as string, /MTS-error \(agent-identifier :name full@edge\)/);
+    assert.match(f.content as string, /mailbox full/);
+  } finally {
+    await close();
+  }
 });

@@ -3,6 +3,7 @@
 // reply; the wait also ends on a delivery failure or at the timeout.
 import assert from "node:assert/strict";
 import { type AclMessage, aid, type Performative } from "../../../runtime/acl/mod.ts";
+import { DEFAULT_SLOT_MS, ManualTimers, TimeoutSlots } from "../../../runtime/async/mod.ts";
 import { ApiError } from "../../../runtime/errors/mod.ts";
 import {
   type Delivery,
@@ -266,4 +267,41 @@ Deno.test("send-and-wait to another platform waits as http-…@<platform>, not @
   );
   assert.equal(r.reply.message.performative, "inform");
   assert.match(requests[0].sender!.name, /^http-[0-9a-f]{8}@edge$/);
+});
+
+Deno.test("waits in flight share a few timers, and each still ends at its timeout", async () => {
+  const router = new MessageRouter("n1");
+  router.register("silent", { deliver() {} });
+  const timers = new ManualTimers();
+  const waiters = new ReplyWaiters(
+    router,
+    "n1",
+    new TimeoutSlots({ timers, now: () => timers.now() }),
+  );
+  const waits = Array.from(
+    { length: 100 },
+    () =>
+      refusal(waiters.sendAndWait(request({ receivers: [aid("silent")] }), { timeoutMs: 1000 })),
+  );
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(timers.pending, 1, "100 waits of the same timeout, one timer");
+  timers.advance(999);
+  await new Promise((r) => setTimeout(r, 0));
+  timers.advance(DEFAULT_SLOT_MS);
+  const errors = await Promise.all(waits);
+  assert.deepEqual(new Set(errors.map((e) => e.code)), new Set(["TIMEOUT"]));
+  assert.equal(timers.pending, 0);
+});
+
+Deno.test("a wait that ends before its timeout clears its slot's timer", async () => {
+  const { waiters } = setup();
+  const timers = new ManualTimers();
+  const w = new ReplyWaiters(
+    waiters.router,
+    "n1",
+    new TimeoutSlots({ timers, now: () => timers.now() }),
+  );
+  await w.sendAndWait(request(), { timeoutMs: 5000 });
+  assert.equal(timers.pending, 0);
+  assert.equal(w.timeouts.size, 0);
 });

@@ -92,6 +92,21 @@ Deno.test("others go through the first remote route that takes them, in the orde
   assert.equal(got.get("a")!.length, 1);
 });
 
+Deno.test("reaches tells what route would take, delivering nothing", () => {
+  const { router, got } = setup("a");
+  const sent: string[] = [];
+  router.addRemote({
+    kind: "peer",
+    resolve: (to) =>
+      to.name.endsWith("@q") ? () => (sent.push(to.name), Promise.resolve()) : undefined,
+  });
+  assert.equal(router.reaches(aid("a")), true);
+  assert.equal(router.reaches(aid("x@q")), true);
+  assert.equal(router.reaches(aid("nobody")), false);
+  assert.deepEqual(sent, []);
+  assert.equal(got.get("a")?.length ?? 0, 0);
+});
+
 Deno.test("guards see the local receivers before any delivery, and may refuse the message", async () => {
   const { router, got } = setup("a", "b");
   router.addRemote({ kind: "peer", resolve: () => () => Promise.resolve() });

@@ -1,0 +1,190 @@
+/**
+ * The node-wide group commit of Deno KV writes: {@link KvWriter}.
+ * @module
+ */
+import {
+  addTo,
+  keyBytes,
+  type KvOp,
+  MAX_KEY_BYTES,
+  MAX_OPS,
+  MAX_VALUE_BYTES,
+  valueBytes,
+} from "./kv-ops.ts";
+
+/** One writer's atomic write: its checks and its mutations, committed together or not at all. */
+export interface KvWrite {
+  /** Versionstamp checks, as `Deno.AtomicOperation.check` takes them. */
+  checks?: readonly Deno.AtomicCheck[];
+  /** The mutations, applied in order. */
+  ops: readonly KvOp[];
+}
+
+/** Checks one commit carries at most (Deno KV allows 100). */
+const MAX_CHECKS = 64;
+
+interface Queued {
+  write: KvWrite;
+  resolve(r: Deno.KvCommitResult | Deno.KvCommitError): void;
+  reject(e: unknown): void;
+}
+
+/** A key as a string that two equal keys share (for the conflict test of a batch). */
+function keyId(key: Deno.KvKey): string {
+  let s = "";
+  for (const p of key) {
+    s += p instanceof Uint8Array ? `u${p.join(",")}` : `${typeof p}:${String(p)}`;
+    s += "\u0000";
+  }
+  return s;
+}
+
+/** The writers of each connection: one per `Deno.Kv`, whoever asks for it. */
+const writers = new WeakMap<Deno.Kv, KvWriter>();
+
+/**
+ * Group commit of a Deno KV connection's writes, shared by everything that writes through
+ * it (agents' records, checkpoints, the audit trail, history and tasks through
+ * `commitOps`): while one commit runs, the writes asked for meanwhile queue, and the next
+ * commit carries as many of them as fit in one atomic operation, in the order they were
+ * asked (Deno KV applies mutations in order: a later write to the same key wins). Deno KV
+ * syncs to disk once per commit whatever it holds, so writers in flight share that cost
+ * instead of paying it one after another.
+ *
+ * Each write keeps its own semantics: its promise resolves once the commit that carried it
+ * is durable, with that commit's result (all writes of a commit share its versionstamp, which
+ * is the one their keys carry). A write whose checks hit a key that an earlier write of the
+ * batch checks or changes starts the next commit, so that its checks see what the earlier
+ * writes did. When a commit of several writes fails (a check did not hold, or Deno KV threw),
+ * nothing of it is stored, and each of its writes is committed again on its own: only a write
+ * whose own checks fail gets `{ ok: false }`, and only one that Deno KV refuses on its own
+ * rejects; the others are not failed for a neighbour's fault.
+ *
+ * @example
+ * ```ts
+ * const w = KvWriter.of(kv); // the same writer for every caller of this connection
+ * await Promise.all([w.set([{ key: ["a"], value: 1 }]), w.set([{ key: ["b"], value: 2 }])]);
+ * ```
+ */
+export class KvWriter {
+  #queue: Queued[] = [];
+  #running = false;
+  /** Commits made so far (tests and benchmarks read it). */
+  commits = 0;
+
+  /** Use {@link KvWriter.of}: a second writer of the same connection would not share commits. */
+  private constructor(readonly kv: Deno.Kv) {}
+
+  /** The writer of `kv`, made on first use. */
+  static of(kv: Deno.Kv): KvWriter {
+    let w = writers.get(kv);
+    if (!w) {
+      w = new KvWriter(kv);
+      writers.set(kv, w);
+    }
+    return w;
+  }
+
+  /**
+   * Commits `write` atomically with the writes asked for meanwhile; resolves with the result
+   * of the commit that carried it (`{ ok: false }`: one of its own checks did not hold, and
+   * nothing of it was stored).
+   *
+   * @throws what Deno KV threw when it refused this write on its own (too large, a bad key).
+   */
+  commit(write: KvWrite): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ write, resolve, reject });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  /**
+   * Commits `ops` (no checks) as one write; resolves with the versionstamp once durable.
+   *
+   * @throws {Error} naming `what` when Deno KV refused them.
+   */
+  async set(ops: readonly KvOp[], what = "changes"): Promise<string> {
+    const r = await this.commit({ ops });
+    if (!r.ok) throw new Error(`Deno KV refused a commit of ${ops.length} ${what}`);
+    return r.versionstamp;
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#take();
+        if (batch.length === 1) {
+          await this.#alone(batch[0]);
+          continue;
+        }
+        let r: Deno.KvCommitResult | Deno.KvCommitError | undefined;
+        try {
+          r = await this.#commitAll(batch.map((q) => q.write));
+        } catch {
+          r = undefined;
+        }
+        if (r?.ok) { for (const q of batch) q.resolve(r); }
+        else for (const q of batch) await this.#alone(q);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** Commits one write on its own and settles it with what that gave. */
+  async #alone(q: Queued): Promise<void> {
+    try {
+      q.resolve(await this.#commitAll([q.write]));
+    } catch (e) {
+      q.reject(e);
+    }
+  }
+
+  #commitAll(writes: readonly KvWrite[]): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    const a = this.kv.atomic();
+    for (const w of writes) {
+      if (w.checks?.length) a.check(...w.checks);
+      for (const op of w.ops) addTo(a, op);
+    }
+    this.commits++;
+    return a.commit();
+  }
+
+  /** The oldest queued writes that go in one commit (at least one). */
+  #take(): Queued[] {
+    if (this.#queue.length === 1) return this.#queue.splice(0, 1);
+    const touched = new Set<string>();
+    let ops = 0;
+    let checks = 0;
+    let values = 0;
+    let keys = 0;
+    let n = 0;
+    for (; n < this.#queue.length; n++) {
+      const w = this.#queue[n].write;
+      const wChecks = w.checks ?? [];
+      let wValues = 0;
+      let wKeys = 0;
+      for (const op of w.ops) {
+        wValues += valueBytes(op);
+        wKeys += keyBytes(op.key);
+      }
+      for (const c of wChecks) wKeys += keyBytes(c.key);
+      if (
+        n > 0 && (
+          ops + w.ops.length > MAX_OPS || checks + wChecks.length > MAX_CHECKS ||
+          values + wValues > MAX_VALUE_BYTES || keys + wKeys > MAX_KEY_BYTES ||
+          wChecks.some((c) => touched.has(keyId(c.key)))
+        )
+      ) break;
+      ops += w.ops.length;
+      checks += wChecks.length;
+      values += wValues;
+      keys += wKeys;
+      for (const c of wChecks) touched.add(keyId(c.key));
+      for (const op of w.ops) touched.add(keyId(op.key));
+    }
+    return this.#queue.splice(0, n);
+  }
+}
