@@ -26,6 +26,11 @@ export interface ClusterBenchOptions {
   largeNodes?: number;
   /** Writes whose visibility on every node of the large cluster is timed (default 30). */
   visibility?: number;
+  /**
+   * Only the large cluster against the 3-node one (no etcd, no failover): the rows of
+   * issue 18's 25-node goals, in a few minutes (default false).
+   */
+  largeOnly?: boolean;
 }
 
 /** Milliseconds from a write sent to the leader until every node serves it locally. */
@@ -107,6 +112,23 @@ async function fipaFailover(): Promise<number> {
   }
 }
 
+/** The 3-node cluster's steady state. */
+async function threeNodes(
+  o: Required<ClusterBenchOptions>,
+  log: (s: string) => void,
+): Promise<SteadyState> {
+  const fc = await startFipaCluster();
+  try {
+    const leader = await fc.leader();
+    const c = fipaWriter(fc.nodes.map((n) => n.url), fc.platform);
+    const ours = await steady(c, leader, o);
+    log(`fipa-edge steady state: ${Math.round(ours.rate)} writes/s`);
+    return ours;
+  } finally {
+    await fc.stop();
+  }
+}
+
 /** The large cluster's steady state and the time for a write to be visible everywhere. */
 async function largeCluster(
   o: Required<ClusterBenchOptions>,
@@ -128,6 +150,71 @@ async function largeCluster(
   }
 }
 
+/** The rows of the large cluster against the 3-node one. */
+function largeFigures(
+  o: Required<ClusterBenchOptions>,
+  large: SteadyState & { visible: number[] },
+  ours: SteadyState,
+): Figure[] {
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  const S = summarize(ours.latencies);
+  const L = summarize(large.latencies);
+  const v = summarize(large.visible);
+  const n = o.largeNodes;
+  const shape = `${n} nodes: 5 voters, ${n - 5} learners (--voters 5), all on loopback`;
+  return [
+    {
+      name: `${n} nodes vs 3: commit latency, 1 client, p50`,
+      value: L.p50,
+      unit: "ms",
+      baseline: { name: "the 3-node cluster above", value: S.p50, unit: "ms" },
+      ratio: L.p50 / S.p50,
+      goal: "≤ 1.5",
+      note: `${shape}; p99 ${r3(L.p99)} ms vs ${r3(S.p99)} ms`,
+    },
+    {
+      name: `${n} nodes vs 3: commits per second, ${o.clients} clients`,
+      value: large.rate,
+      unit: "writes/s",
+      baseline: { name: "the 3-node cluster above", value: ours.rate, unit: "writes/s" },
+      ratio: large.rate / ours.rate,
+      goal: "≥ 0.7",
+      note: `${shape}; ${n} processes share the 2 CPUs`,
+    },
+    {
+      name: `${n} nodes: a leader write visible on all ${n}, p50`,
+      value: v.p50,
+      unit: "ms",
+      note: `p99 ${r3(v.p99)} ms, n=${o.visibility}: from the write sent to the leader ` +
+        `until every node's local GET /api/v1/services finds it (polled every 2 ms)`,
+    },
+  ];
+}
+
+/** {@link ClusterBenchOptions.largeOnly}: the 3-node and the large cluster, nothing else. */
+async function largeOnlyBench(
+  o: Required<ClusterBenchOptions>,
+  log: (s: string) => void,
+): Promise<BenchResult> {
+  const loads = [Deno.loadavg()[0]];
+  const ours = await threeNodes(o, log);
+  const large = await largeCluster(o, log);
+  loads.push(Deno.loadavg()[0]);
+  return {
+    // Its own results file: a partial run must not replace the whole benchmark's.
+    id: "cluster-large",
+    title: `Cluster: ${o.largeNodes} nodes vs 3 (BENCH_CLUSTER_LARGE_ONLY: no etcd, no failover)`,
+    figures: [...largeFigures(o, large, ours), {
+      name: "machine load during the run (1-minute load average, highest of start and end)",
+      value: Math.max(...loads),
+      unit: "",
+      note: `start ${loads[0].toFixed(1)}, end ${
+        loads[1].toFixed(1)
+      } on ${navigator.hardwareConcurrency} CPUs`,
+    }],
+  };
+}
+
 /** Runs the cluster benchmark (installs etcd-server with apt-get when missing). */
 export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<BenchResult> {
   const o: Required<ClusterBenchOptions> = {
@@ -137,9 +224,11 @@ export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<Benc
     trials: opts.trials ?? 3,
     largeNodes: opts.largeNodes ?? 25,
     visibility: opts.visibility ?? 30,
+    largeOnly: opts.largeOnly ?? false,
   };
-  const version = await ensureEtcd();
   const log = (s: string) => console.error(`  cluster: ${s}`);
+  if (o.largeOnly) return await largeOnlyBench(o, log);
+  const version = await ensureEtcd();
   // Other work on the machine skews absolute figures (ratios less so): the run reports it.
   const loads = [Deno.loadavg()[0]];
 
@@ -161,16 +250,7 @@ export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<Benc
   }
   log(`etcd steady state: ${Math.round(etcdGrpc.rate)} writes/s`);
 
-  const fc = await startFipaCluster();
-  let ours: SteadyState;
-  try {
-    const leader = await fc.leader();
-    const c = fipaWriter(fc.nodes.map((n) => n.url), fc.platform);
-    ours = await steady(c, leader, o);
-  } finally {
-    await fc.stop();
-  }
-  log(`fipa-edge steady state: ${Math.round(ours.rate)} writes/s`);
+  const ours = await threeNodes(o, log);
 
   let large: (SteadyState & { visible: number[] }) | undefined;
   let largeError: string | undefined;
@@ -276,38 +356,6 @@ export async function clusterBench(opts: ClusterBenchOptions = {}): Promise<Benc
       note: `the run failed: ${largeError.slice(0, 300)}`,
     });
   }
-  if (large) {
-    const L = summarize(large.latencies);
-    const v = summarize(large.visible);
-    const n = o.largeNodes;
-    const shape = `${n} nodes: 5 voters, ${n - 5} learners (--voters 5), all on loopback`;
-    figures.push(
-      {
-        name: `${n} nodes vs 3: commit latency, 1 client, p50`,
-        value: L.p50,
-        unit: "ms",
-        baseline: { name: "the 3-node cluster above", value: s.p50, unit: "ms" },
-        ratio: L.p50 / s.p50,
-        goal: "≤ 1.5",
-        note: `${shape}; p99 ${r3(L.p99)} ms vs ${r3(s.p99)} ms`,
-      },
-      {
-        name: `${n} nodes vs 3: commits per second, ${o.clients} clients`,
-        value: large.rate,
-        unit: "writes/s",
-        baseline: { name: "the 3-node cluster above", value: ours.rate, unit: "writes/s" },
-        ratio: large.rate / ours.rate,
-        goal: "≥ 0.7",
-        note: `${shape}; ${n} processes share the 2 CPUs`,
-      },
-      {
-        name: `${n} nodes: a leader write visible on all ${n}, p50`,
-        value: v.p50,
-        unit: "ms",
-        note: `p99 ${r3(v.p99)} ms, n=${o.visibility}: from the write sent to the leader ` +
-          `until every node's local GET /api/v1/services finds it (polled every 2 ms)`,
-      },
-    );
-  }
+  if (large) figures.push(...largeFigures(o, large, ours));
   return { id: "cluster", title: "Cluster: Raft directory writes vs etcd (3 members)", figures };
 }

@@ -31,11 +31,15 @@ const BENCHES: Record<string, () => Promise<BenchResult> | BenchResult> = {
   "protocols": () => protocolsBench(),
   "agents": () => agentsBench(),
   "agent-load": () => agentLoadBench(),
-  // BENCH_QUICK=1: fewer samples and one failover trial, for a shared machine.
+  // BENCH_QUICK=1: fewer samples and one failover trial, for a shared machine;
+  // BENCH_CLUSTER_LARGE_ONLY=1: only the 25-node cluster against the 3-node one.
   "cluster": () =>
-    clusterBench(
-      Deno.env.get("BENCH_QUICK") ? { commits: 300, seconds: 3, trials: 1, visibility: 10 } : {},
-    ),
+    clusterBench({
+      ...(Deno.env.get("BENCH_QUICK")
+        ? { commits: 300, seconds: 3, trials: 1, visibility: 10 }
+        : {}),
+      largeOnly: Deno.env.get("BENCH_CLUSTER_LARGE_ONLY") === "1",
+    }),
   "observability": () => observabilityBench(),
   "migration": () => migrationBench(),
   "durability": () => durabilityBench(),

@@ -80,7 +80,13 @@ export {
   parseFault,
 } from "./fault.ts";
 export { dueForHibernation, Hibernator, type HibernatorDeps, nextDue } from "./hibernation.ts";
-export { localAvailableMemory, localLoad, NodeLoad, type NodeLoadDeps } from "./node-load.ts";
+export {
+  localAvailableMemory,
+  localLoad,
+  NodeLoad,
+  type NodeLoadDeps,
+  refreshPeriodMs,
+} from "./node-load.ts";
 export {
   arrivalKey,
   type ClusterPort,

@@ -34,7 +34,10 @@ export interface NodeLoadDeps {
   /** Agents on this node. */
   agentCount(): number;
   log: Logger;
-  /** Refresh period (default 2000 ms). */
+  /**
+   * Refresh period in a small cluster (default 2000 ms); see {@link refreshPeriodMs} for a
+   * large one.
+   */
   intervalMs?: number;
   /**
    * Members asked per refresh (default 4), in turn: a large cluster costs each node a
@@ -44,9 +47,23 @@ export interface NodeLoadDeps {
   perRound?: number;
 }
 
+/** Other members per period of {@link refreshPeriodMs}. */
+const MEMBERS_PER_PERIOD = 8;
+
+/**
+ * Milliseconds between refresh rounds with `others` other members: `baseMs` up to 8 of them,
+ * one more `baseMs` per 8 beyond (25 nodes: 6 s). The rounds of the whole cluster then stay
+ * about constant as it grows, instead of growing with its size (25 nodes each asking 4 others
+ * every 2 s made 50 pings and 50 stats requests a second, more frames than a learner's Raft
+ * traffic when idle); loads are 1-minute averages and change slowly.
+ */
+export function refreshPeriodMs(others: number, baseMs: number): number {
+  return baseMs * Math.max(1, Math.ceil(others / MEMBERS_PER_PERIOD));
+}
+
 /**
  * What `list-nodes` tells agents: each member's load, free memory and the round trip to it
- * measured with the net ping. Other members are asked every `intervalMs` in the
+ * (that of the stats request, one round trip per member asked). Other members are asked every `intervalMs` in the
  * background, so {@link list} answers at once from the last figures.
  */
 export class NodeLoad {
@@ -93,11 +110,12 @@ export class NodeLoad {
       const addr = this.deps.addressOf(id);
       if (!addr) return;
       try {
-        const latency = await this.deps.net.ping(addr);
+        const t0 = performance.now();
         const s = await this.deps.net.request(addr, MIGRATE_PROTOCOL, { type: "stats" }, {
           timeoutMs: 2000,
           responseSchema: StatsAnswerSchema,
         });
+        const latency = performance.now() - t0;
         this.#known.set(id, { ...s, latency_ms: Math.round(latency * 1000) / 1000 });
       } catch (e) {
         this.#known.delete(id);
@@ -112,7 +130,9 @@ export class NodeLoad {
       if (this.#stopped) return;
       this.#round = this.refresh().finally(() => {
         this.#round = undefined;
-        if (!this.#stopped) this.#timer = setTimeout(tick, this.deps.intervalMs ?? 2000);
+        if (this.#stopped) return;
+        const others = this.deps.members().filter((m) => m !== this.deps.self).length;
+        this.#timer = setTimeout(tick, refreshPeriodMs(others, this.deps.intervalMs ?? 2000));
       });
     };
     this.#timer = setTimeout(tick, 0);
