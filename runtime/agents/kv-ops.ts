@@ -16,6 +16,11 @@ export interface KvOp {
    * then does not serialize the value once more.
    */
   jsonChars?: number;
+  /**
+   * The bytes `value` takes in Deno KV, when the caller measured them (a string known to be
+   * one byte per character, say): sizing the commits then does not guess.
+   */
+  bytes?: number;
 }
 
 /** Budget of one atomic commit, kept well inside Deno KV's limits. */
@@ -29,6 +34,7 @@ export const MAX_KEY_BYTES = 60_000;
 export function valueBytes(op: KvOp): number {
   const v = op.value;
   if (v === undefined) return 0;
+  if (op.bytes !== undefined) return op.bytes + 16;
   if (v instanceof Uint8Array) return v.length + 16;
   if (typeof v === "string") return v.length * 3 + 16;
   if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return 16;

@@ -25,7 +25,11 @@ export const HISTORY_PAGE_PREFIX = ["conversations", "history-pages"] as const;
  * (up to {@link MAX_STORED_ENTRY_BYTES}) gets a page of its own.
  */
 export const HISTORY_PAGE_CHARS = 30_000;
-/** Where trackers are kept: `[...TRACKER_PREFIX, agent, conversation id]` → shard. */
+/**
+ * Where trackers are kept: `[...TRACKER_PREFIX, agent, conversation id]` → the shard as JSON
+ * text (its size is measured as JSON anyway, and a string costs Deno KV no structured clone
+ * of its own). Shards stored as values by earlier versions are still read.
+ */
 export const TRACKER_PREFIX = ["conversations", "trackers"] as const;
 
 /**
@@ -81,6 +85,11 @@ export function storedEntry(e: HistoryEntry): HistoryEntry {
   if (e.bytes <= MAX_STORED_ENTRY_BYTES) return e;
   const { content: _omitted, ...message } = e.message;
   return { ...e, message, content_omitted: true };
+}
+
+/** Bytes a string takes in Deno KV: one per character, two each once any is past U+00FF. */
+function textBytes(text: string): number {
+  return /[\u0100-\uffff]/.test(text) ? text.length * 2 : text.length;
 }
 
 function shardKey(agent: string, cid: string): string {
@@ -170,7 +179,8 @@ export class ConversationKv {
     for await (const e of this.kv.list({ prefix: [...TRACKER_PREFIX] })) {
       const [agent, cid] = e.key.slice(TRACKER_PREFIX.length);
       shards.add(shardKey(String(agent), String(cid)));
-      const r = TrackerStateSchema.safeParse(e.value);
+      const value = typeof e.value === "string" ? parseJson(e.value) : e.value;
+      const r = TrackerStateSchema.safeParse(value);
       if (r.success && typeof agent === "string" && typeof cid === "string") {
         trackers.push({ agent, cid, state: r.data });
       } else this.log?.warn("skipped a stored tracker", { agent: String(agent) });
@@ -225,14 +235,15 @@ export class ConversationKv {
     const shards = this.#shards;
     for (const [agent, cid, state] of trackers) {
       const key = [...TRACKER_PREFIX, agent, cid];
-      const jsonChars = state === undefined ? 0 : JSON.stringify(state).length;
+      const text = state === undefined ? undefined : JSON.stringify(state);
+      const bytes = text === undefined ? 0 : textBytes(text);
       const k = shardKey(agent, cid);
-      if (state === undefined || jsonChars > MAX_STORED_ENTRY_BYTES) {
+      if (text === undefined || bytes > MAX_STORED_ENTRY_BYTES) {
         if (shards !== undefined && !shards.has(k)) continue;
         ops.push({ key });
         deleted.push(k);
       } else {
-        ops.push({ key, value: state, jsonChars });
+        ops.push({ key, value: text, bytes });
         shards?.add(k);
       }
     }

@@ -6,6 +6,7 @@ import {
   ConversationKv,
   MessageHistory,
   trackedFromAcl,
+  TRACKER_PREFIX,
   TrackerStore,
 } from "../../../runtime/conversations/mod.ts";
 import { ConversationPersistence } from "../../../runtime/conversations/persistence.ts";
@@ -69,6 +70,36 @@ Deno.test("persistence: changes are written in group commits and read back after
     await b.p.flush();
     const c = parts(kv);
     assert.equal(await c.p.load(), 0);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("persistence: shards are stored as JSON text; shards stored as values are still read", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const a = parts(kv);
+    const opening = (cid: string) =>
+      trackedFromAcl(
+        msg("request", "a", "b", { protocol: "fipa-request", conversation_id: cid }),
+        (n) => n,
+        "2030-01-01T00:00:00.000Z",
+      );
+    const r1 = trackMessage(a.trackers.fresh("a@p"), "sent", opening("c1"));
+    const r2 = trackMessage(a.trackers.fresh("a@p"), "sent", opening("c2"));
+    assert.ok(r1.ok && r2.ok);
+    a.trackers.put("a@p", "c1", r1.state);
+    a.p.soon();
+    await a.p.flush();
+    const stored = await kv.get([...TRACKER_PREFIX, "a@p", "c1"]);
+    assert.equal(typeof stored.value, "string");
+    assert.deepEqual(JSON.parse(stored.value as string), r1.state);
+    // As an earlier version kept it: the state itself.
+    await kv.set([...TRACKER_PREFIX, "a@p", "c2"], r2.state);
+    const b = parts(kv);
+    assert.equal(await b.p.load(), 2);
+    const loaded = b.p.takeLoadedTrackers();
+    assert.deepEqual(loaded.map((t) => [t.cid, t.state]), [["c1", r1.state], ["c2", r2.state]]);
   } finally {
     kv.close();
   }

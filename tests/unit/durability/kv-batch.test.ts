@@ -35,6 +35,14 @@ Deno.test("an op's measured JSON length sizes it (the value is not serialized ag
   assert.equal(splitCommits([op, { ...op, key: ["t", 2] }]).length, 2);
 });
 
+Deno.test("a string's measured bytes size it (not three bytes a character)", () => {
+  // 250,000 one-byte characters: two fit in one commit as measured, not as guessed.
+  const op: KvOp = { key: ["t", 1], value: "x".repeat(250_000), bytes: 250_000 };
+  assert.equal(fitsOneCommit([op, { ...op, key: ["t", 2] }]), true);
+  assert.equal(fitsOneCommit([{ key: ["t", 1], value: op.value }]), false, "guessed: too big");
+  assert.equal(splitCommits([op, { ...op, key: ["t", 2] }, { ...op, key: ["t", 3] }]).length, 2);
+});
+
 Deno.test("a batch larger than one Deno KV commit lands whole, with its final ops", async () => {
   const { kv } = await tempKv();
   try {

@@ -244,3 +244,43 @@ Deno.test("tracker: pure and serializable", () => {
   const next = ok(trackMessage(copy, "sent", msg("accept-proposal", ME, "a@n")));
   assert.equal(viewConversation(next, "c1")?.participants[0].state, "accepted");
 });
+
+/** Freezes a value and everything it holds (a step that changes it in place throws). */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+Deno.test("tracker: steps never change the state they are given, its finished list included", () => {
+  const request = (cid: string) =>
+    msg("request", ME, "b@n", cid, { protocol: "fipa-request", timestamp: "2030-01-01T00:00:00Z" });
+  const limits = { maxActive: 1, maxFinished: 2, idleMs: 1000 };
+  let t = createTracker(ME, limits);
+  // Two ended conversations, so finishing another pushes one out of the finished list.
+  for (const cid of ["f1", "f2"]) {
+    t = ok(trackMessage(deepFreeze(t), "sent", request(cid)));
+    t = ok(trackMessage(deepFreeze(t), "received", msg("inform", "b@n", ME, cid)));
+  }
+  assert.equal(t.finished.length, 2);
+  // Completion, a late message to an ended conversation, a violation, an eviction.
+  t = ok(trackMessage(deepFreeze(t), "sent", request("c1")));
+  t = ok(trackMessage(deepFreeze(t), "received", msg("inform", "b@n", ME, "c1")));
+  t = ok(trackMessage(deepFreeze(t), "sent", request("c2")));
+  const bad = trackMessage(deepFreeze(t), "sent", msg("inform", ME, "b@n", "c2"));
+  assert.ok(!bad.ok);
+  t = ok(trackMessage(deepFreeze(bad.state), "sent", request("c3")));
+  t = ok(trackMessage(deepFreeze(t), "sent", request("c4")));
+  assert.deepEqual(t.finished.map((c) => [c.conversation_id, c.ended?.by]), [
+    ["c2", "violation"],
+    ["c3", "evicted"],
+  ]);
+  // The clock's steps: a timeout and idle expiry.
+  t = trackTimeout(deepFreeze(t), "c4").state;
+  t = ok(trackMessage(deepFreeze(t), "sent", request("c5")));
+  const idle = trackDeadline(deepFreeze(t), "2030-01-01T01:00:00Z");
+  assert.ok(idle.state !== t);
+  assert.deepEqual(Object.keys(idle.state.active), []);
+});
