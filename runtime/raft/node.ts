@@ -874,7 +874,8 @@ export class RaftNode {
     pr.recentActive = true;
     pr.probeSent = false;
     if (pr.state === "replicate" && pr.inflight.length >= pr.maxInflight) pr.inflight.shift();
-    if (pr.match < this.#log.lastIndex()) this.#sendAppend(m.from);
+    // The one place a replicating learner gets an empty append: its last append may be lost.
+    if (pr.match < this.#log.lastIndex()) this.#sendAppend(m.from, true, true);
     if (m.readSeq > 0) this.#respondReads(this.#reads.ack(m.from, m.readSeq, this.#conf.voters));
   }
 
@@ -973,8 +974,12 @@ export class RaftNode {
     }
   }
 
-  /** Sends `to` what it misses (entries or the snapshot); false if nothing was sent. */
-  #sendAppend(to: string, sendIfEmpty = true): boolean {
+  /**
+   * Sends `to` what it misses (entries or the snapshot); false if nothing was sent.
+   * `sendIfEmpty`: an append without entries may go (a probe); `probeLearner`: even to a
+   * replicating learner with an append in flight (only a heartbeat answer asks for that).
+   */
+  #sendAppend(to: string, sendIfEmpty = true, probeLearner = false): boolean {
     if (this.#role !== "leader") return false;
     const pr = this.#progress.get(to);
     if (!pr || pr.isPaused()) return false;
@@ -998,9 +1003,12 @@ export class RaftNode {
     const entries = pr.next <= last
       ? log.slice(pr.next, last + 1, this.#maxEntries, this.#maxBytes)
       : [];
-    // An empty append still probes a learner whose last append may be lost (next beyond
-    // match); one that acknowledged everything sent needs none (heartbeats carry the commit).
-    const idle = learner && pr.state === "replicate" && pr.match >= pr.next - 1;
+    // A replicating learner needs no empty append: heartbeats carry the commit, and one whose
+    // append is in flight gets the next committed entries as they commit. Only a heartbeat
+    // answer (`probeLearner`) probes one whose last append may be lost (next beyond match);
+    // sending it on every proposal doubled a learner's messages under load.
+    const idle = learner && pr.state === "replicate" &&
+      (pr.match >= pr.next - 1 || !probeLearner);
     if (entries.length === 0 && (!sendIfEmpty || idle)) return false;
     const commit = learner && this.#unsafeLearners
       ? Math.max(log.committed, prevIndex + entries.length)

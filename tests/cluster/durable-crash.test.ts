@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { pollUntil } from "../../runtime/async/mod.ts";
+import { counterCount } from "../support/http.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
@@ -39,20 +40,6 @@ function send(base: string, receiver: string, id: string): Promise<number> {
     await r.body?.cancel();
     return r.status;
   });
-}
-
-async function ask(base: string, receiver: string, performative: string): Promise<number> {
-  const res = await fetch(`${base}/api/v1/messages/send-and-wait?timeout_ms=10000`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ performative, receiver, content: "count?" }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body));
-  const content = typeof body.reply.content === "string"
-    ? JSON.parse(body.reply.content)
-    : body.reply.content;
-  return content.count;
 }
 
 /** Sends a round, killing the node right after `killAfter` acknowledgements; returns the unanswered ids. */
@@ -107,12 +94,12 @@ async function crashRounds(file: string): Promise<void> {
         // throttled with 429 would never see the outbox drain.
       }, { timeoutMs: 30_000, intervalMs: 1_500 });
       assert.equal(
-        await ask(node.url, "c", "query-ref"),
+        await counterCount(node.url, "c", "query-ref"),
         total,
         `round ${round} (kill after ${killAfter}): storage`,
       );
       assert.equal(
-        await ask(node.url, "c", "query-if"),
+        await counterCount(node.url, "c", "query-if"),
         total,
         `round ${round} (kill after ${killAfter}): memory`,
       );

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { aid } from "../../runtime/acl/mod.ts";
 import { pollUntil } from "../../runtime/async/mod.ts";
 import { buildHttpMtpRequest } from "../../runtime/mtp/mod.ts";
+import { counterCount } from "../support/http.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
@@ -44,21 +45,6 @@ async function postAcc(base: string, n: number): Promise<number> {
   return res.status;
 }
 
-/** The counter's count: in storage (`query-ref`) or in memory (`query-if`). */
-async function count(base: string, performative: "query-ref" | "query-if"): Promise<number> {
-  const res = await fetch(`${base}/api/v1/messages/send-and-wait?timeout_ms=10000`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ performative, receiver: "c", content: "count?" }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body));
-  const content = typeof body.reply.content === "string"
-    ? JSON.parse(body.reply.content)
-    : body.reply.content;
-  return content.count;
-}
-
 async function outboxState(base: string): Promise<{ pending: number; total: number }> {
   const res = await fetch(`${base}/api/v1/dead-letters`);
   const { pending, total } = await res.json();
@@ -85,8 +71,12 @@ Deno.test("--mtp-delivery at-least-once: a message /acc answered 200 for survive
         if (r.pending === 0 && r.total === 0) return true;
         throw new Error(`outbox/dead letters: ${JSON.stringify(r)}`);
       }, { timeoutMs: 30_000, intervalMs: 1_500 });
-      assert.equal(await count(node.url, "query-ref"), round, `round ${round}: storage`);
-      assert.equal(await count(node.url, "query-if"), round, `round ${round}: memory`);
+      assert.equal(
+        await counterCount(node.url, "c", "query-ref"),
+        round,
+        `round ${round}: storage`,
+      );
+      assert.equal(await counterCount(node.url, "c", "query-if"), round, `round ${round}: memory`);
     }
   } finally {
     await node.stop("SIGKILL");
@@ -101,7 +91,7 @@ Deno.test("--mtp-delivery default (at-most-once): /acc answers once the message 
     assert.equal(await postAcc(node.url, 1), 200);
     assert.deepEqual(await outboxState(node.url), { pending: 0, total: 0 });
     // The mailbox is first in, first out: the question comes after the request.
-    assert.equal(await count(node.url, "query-if"), 1);
+    assert.equal(await counterCount(node.url, "c", "query-if"), 1);
   } finally {
     await node.stop("SIGKILL");
   }

@@ -21,3 +21,25 @@ export function base64Of(bytes: Uint8Array): string {
   }
   return btoa(s);
 }
+
+/**
+ * The count of the sample counter agent `receiver` (send-and-wait, asserting a 200): kept in its
+ * storage (`query-ref`) or in its memory (`query-if`).
+ */
+export async function counterCount(
+  base: string,
+  receiver: string,
+  performative: "query-ref" | "query-if",
+): Promise<number> {
+  const { status, body } = await callJson(
+    base,
+    "POST",
+    "/api/v1/messages/send-and-wait?timeout_ms=10000",
+    { performative, receiver, content: "count?" },
+  );
+  if (status !== 200) throw new Error(`count of ${receiver}: ${status} ${JSON.stringify(body)}`);
+  const content = typeof body.reply.content === "string"
+    ? JSON.parse(body.reply.content)
+    : body.reply.content;
+  return content.count;
+}

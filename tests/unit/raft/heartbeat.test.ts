@@ -65,3 +65,40 @@ Deno.test("heartbeats: voters get one every interval whatever the learners", () 
   assert.equal(hb.get("c"), 8);
   assert.equal(hb.get("l1"), 4, "5 learners: every 2 intervals");
 });
+
+/** The appends `node` sends to `to` until it has nothing ready: the entry count of each. */
+function appendsTo(node: RaftNode, to: string): number[] {
+  const sent: number[] = [];
+  while (node.hasReady()) {
+    const rd = node.ready();
+    for (const m of rd.messages as Message[]) {
+      if (m.type === "append" && m.to === to) sent.push(m.entries.length);
+    }
+    node.advance(rd);
+  }
+  return sent;
+}
+
+Deno.test("a replicating learner with an append in flight gets no empty append per proposal; a heartbeat answer still probes it", () => {
+  const a = leaderWith(["l1"]);
+  const ack = (index: number) =>
+    a.step({
+      type: "appendResp",
+      from: "l1",
+      to: "a",
+      term: a.term,
+      index,
+      reject: false,
+      rejectHint: 0,
+      logTerm: 0,
+    });
+  ack(a.commitIndex); // the learner matches: it replicates from now on
+  appendsTo(a, "l1");
+  a.propose("x");
+  assert.deepEqual(appendsTo(a, "l1"), [1], "the committed entry, nothing before it");
+  a.propose("y"); // the append with x is still in flight
+  assert.deepEqual(appendsTo(a, "l1"), [1], "only y once committed, no empty probe");
+  // The append with x or y may be lost: the learner's heartbeat answer brings a probe.
+  a.step({ type: "heartbeatResp", from: "l1", to: "a", term: a.term, readSeq: 0 });
+  assert.deepEqual(appendsTo(a, "l1"), [0], "an empty probe after a heartbeat answer");
+});
