@@ -14,7 +14,7 @@ import { createApp } from "../../runtime/http/mod.ts";
 import { silentLogger } from "../../runtime/log/mod.ts";
 import { createNodeMetrics } from "../../runtime/metrics/mod.ts";
 import { MessageRouter } from "../../runtime/routing/mod.ts";
-import { ComponentStore, Sandbox } from "../../runtime/sandbox/mod.ts";
+import { ComponentStore, DEFAULT_AGENT_BOUNDS, Sandbox } from "../../runtime/sandbox/mod.ts";
 import { BENCH_LIMITS } from "../lib/bench-node.ts";
 
 const variant = Deno.args[0] ?? "none";
@@ -32,7 +32,12 @@ if (variant === "metrics+events") {
   events.subscribe({}, (e) => void (serialized += JSON.stringify(e).length));
 }
 const store = ComponentStore.forDataDir(dir);
-const sandbox = new Sandbox({ store, nodeId: "obs" });
+// The bench's limits (a large mailbox) are within this node's bounds, as for bench nodes.
+const sandbox = new Sandbox({
+  store,
+  nodeId: "obs",
+  bounds: { ...DEFAULT_AGENT_BOUNDS, mailbox: BENCH_LIMITS.mailbox },
+});
 const agents = new AgentManager({
   kv,
   store,
