@@ -88,4 +88,4 @@ export {
   AnalyzeRequestSchema,
   type AnalyzeResult,
 } from "./analyze.ts";
-export { isoToMillis } from "./time.ts";
+export { isoToMillis, millisToIso } from "./time.ts";

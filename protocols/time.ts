@@ -27,9 +27,21 @@ export function isoToMillis(iso: string): number {
   return ms;
 }
 
-/** ISO 8601 (UTC) for milliseconds since the epoch. */
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/**
+ * ISO 8601 (UTC) for milliseconds since the epoch, as `toISOString` gives it (and, like it,
+ * a `RangeError` for an invalid time). The text of the last millisecond asked is kept: the
+ * `accepted_at` of each routed message asks the same millisecond many times in a burst, and
+ * a `toISOString` costs 1-2 µs, more than the rest of a routing step.
+ */
 export function millisToIso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 /** Whether deadline `deadline` has passed at instant `at` (`deadline <= at`). */

@@ -8,7 +8,8 @@
 import { type AclMessage, aid, notUnderstoodReply } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import { deliveryFailureMessage } from "../mtp/mod.ts";
-import { isoTime, newMessageId } from "../routing/mod.ts";
+import { newMessageId } from "../routing/mod.ts";
+import { millisToIso } from "../../protocols/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
 import type { Managed } from "./managed.ts";
 import { declinedReply } from "./not-understood.ts";
@@ -49,7 +50,7 @@ export class Outgoing {
       const out = await this.deps.router.route({
         message_id: messageId,
         message,
-        accepted_at: isoTime(this.now()),
+        accepted_at: millisToIso(this.now()),
         origin: "agent",
       });
       for (const o of out) {

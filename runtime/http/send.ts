@@ -1,8 +1,8 @@
 import { type AclMessage, toAclJson } from "../acl/mod.ts";
 import type { Outbox } from "../delivery/mod.ts";
 import { ApiError } from "../errors/mod.ts";
+import { millisToIso } from "../../protocols/mod.ts";
 import {
-  isoTime,
   type MessageRouter,
   newMessageId,
   type ReplyWaiters,
@@ -37,7 +37,7 @@ export async function sendMessage(
   message: AclMessage,
   opts: { delivery?: "at-most-once" | "at-least-once"; messageId?: string } = {},
 ): Promise<SendAnswer> {
-  const accepted_at = isoTime();
+  const accepted_at = millisToIso(Date.now());
   const message_id = opts.messageId ?? newMessageId();
   if (opts.delivery === "at-least-once") {
     if (!deps.outbox) {

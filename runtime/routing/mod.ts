@@ -38,7 +38,6 @@ export {
   type RouteOutcome,
 } from "./router.ts";
 export { newMessageId } from "./message-id.ts";
-export { isoTime } from "./iso-time.ts";
 export {
   hasHttpAddress,
   mtpRoute,

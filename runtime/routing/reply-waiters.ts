@@ -1,7 +1,7 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import { TimeoutSlots } from "../async/mod.ts";
 import { ApiError } from "../errors/mod.ts";
-import { isoTime } from "./iso-time.ts";
+import { millisToIso } from "../../protocols/mod.ts";
 import { newMessageId } from "./message-id.ts";
 import { PendingReply, ReplyInbox } from "./reply-inbox.ts";
 import type { Delivery, MessageRouter, RouteOutcome } from "./router.ts";
@@ -192,7 +192,7 @@ export class ReplyWaiters {
       return await this.router.route({
         message_id,
         message: request,
-        accepted_at: isoTime(),
+        accepted_at: millisToIso(Date.now()),
         origin: "http",
         await_handled: true,
       });

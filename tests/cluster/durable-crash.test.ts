@@ -7,8 +7,7 @@
  * exactly once, whatever the kill interrupted.
  */
 import assert from "node:assert/strict";
-import { pollUntil } from "../../runtime/async/mod.ts";
-import { counterCount } from "../support/http.ts";
+import { counterCount, waitOutboxEmpty } from "../support/http.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
@@ -86,13 +85,7 @@ async function crashRounds(file: string): Promise<void> {
       node = await spawnNode(["--name", "crash"], {}, { dataDir });
       for (const id of unanswered) assert.equal(await send(node.url, "c", id), 202, id);
       total += ROUND;
-      await pollUntil(`round ${round}: the outbox empty`, async () => {
-        const r = await (await fetch(`${node.url}/api/v1/dead-letters`)).json();
-        if (r.pending === 0 && r.total === 0) return true;
-        throw new Error(`outbox/dead letters: ${JSON.stringify(r)}`);
-        // One look per 1.5 s: the node allows 50 system requests a minute, and a poll
-        // throttled with 429 would never see the outbox drain.
-      }, { timeoutMs: 30_000, intervalMs: 1_500 });
+      await waitOutboxEmpty(node.url, `round ${round}`);
       assert.equal(
         await counterCount(node.url, "c", "query-ref"),
         total,

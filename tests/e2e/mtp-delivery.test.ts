@@ -6,9 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { aid } from "../../runtime/acl/mod.ts";
-import { pollUntil } from "../../runtime/async/mod.ts";
 import { buildHttpMtpRequest } from "../../runtime/mtp/mod.ts";
-import { counterCount } from "../support/http.ts";
+import { callJson, counterCount, waitOutboxEmpty } from "../support/http.ts";
 import { type NodeProcess, spawnNode } from "../support/node-process.ts";
 
 const DIST = new URL("../../agents/dist/", import.meta.url);
@@ -45,13 +44,6 @@ async function postAcc(base: string, n: number): Promise<number> {
   return res.status;
 }
 
-async function outboxState(base: string): Promise<{ pending: number; total: number }> {
-  const res = await fetch(`${base}/api/v1/dead-letters`);
-  const { pending, total } = await res.json();
-  assert.equal(res.status, 200);
-  return { pending, total };
-}
-
 function start(dataDir: string, extra: string[]): Promise<NodeProcess> {
   return spawnNode(["--name", "n1", "--platform", "plat", ...extra], {}, { dataDir });
 }
@@ -66,11 +58,7 @@ Deno.test("--mtp-delivery at-least-once: a message /acc answered 200 for survive
       assert.equal(await postAcc(node.url, round), 200);
       await node.stop("SIGKILL", { keepData: true });
       node = await start(dataDir, flags);
-      await pollUntil(`round ${round}: the outbox empty`, async () => {
-        const r = await outboxState(node.url);
-        if (r.pending === 0 && r.total === 0) return true;
-        throw new Error(`outbox/dead letters: ${JSON.stringify(r)}`);
-      }, { timeoutMs: 30_000, intervalMs: 1_500 });
+      await waitOutboxEmpty(node.url, `round ${round}`);
       assert.equal(
         await counterCount(node.url, "c", "query-ref"),
         round,
@@ -89,7 +77,9 @@ Deno.test("--mtp-delivery default (at-most-once): /acc answers once the message 
   try {
     await deployCounter(node.url);
     assert.equal(await postAcc(node.url, 1), 200);
-    assert.deepEqual(await outboxState(node.url), { pending: 0, total: 0 });
+    const { status, body } = await callJson(node.url, "GET", "/api/v1/dead-letters");
+    assert.equal(status, 200);
+    assert.deepEqual({ pending: body.pending, total: body.total }, { pending: 0, total: 0 });
     // The mailbox is first in, first out: the question comes after the request.
     assert.equal(await counterCount(node.url, "c", "query-if"), 1);
   } finally {

@@ -1,3 +1,5 @@
+import { pollUntil } from "../../runtime/async/mod.ts";
+
 /** A JSON call to a node's HTTP API: its status and parsed body. */
 export async function callJson(
   base: string,
@@ -42,4 +44,17 @@ export async function counterCount(
     ? JSON.parse(body.reply.content)
     : body.reply.content;
   return content.count;
+}
+
+/**
+ * Waits until the node's at-least-once outbox is empty and holds no dead letter
+ * (`GET /api/v1/dead-letters`: `pending` and `total` both 0). One look per 1.5 s: a node allows
+ * 50 system requests a minute, and a poll throttled with 429 would never see it drain.
+ */
+export async function waitOutboxEmpty(base: string, what: string, timeoutMs = 30_000) {
+  await pollUntil(`${what}: the outbox empty`, async () => {
+    const { status, body } = await callJson(base, "GET", "/api/v1/dead-letters");
+    if (status === 200 && body.pending === 0 && body.total === 0) return true;
+    throw new Error(`outbox/dead letters: ${status} ${JSON.stringify(body)}`);
+  }, { timeoutMs, intervalMs: 1_500 });
 }
