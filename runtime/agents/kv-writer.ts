@@ -39,6 +39,18 @@ function keyId(key: Deno.KvKey): string {
   return s;
 }
 
+/**
+ * Resolves once the continuations that the settled writes' promises woke have run (their
+ * promise jobs, and what those ask for without waiting on I/O), so that the writes they ask
+ * for next join the next commit instead of following it one commit later: e.g. the Raft
+ * driver's next save, asked right after its previous save is durable, and the audit record
+ * of the writes that save's cycle answered. One `setImmediate` hop (a few µs), taken only
+ * after a commit.
+ */
+function afterContinuations(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The writers of each connection: one per `Deno.Kv`, whoever asks for it. */
 const writers = new WeakMap<Deno.Kv, KvWriter>();
 
@@ -117,6 +129,7 @@ export class KvWriter {
         const batch = this.#take();
         if (batch.length === 1) {
           await this.#alone(batch[0]);
+          await afterContinuations();
           continue;
         }
         let r: Deno.KvCommitResult | Deno.KvCommitError | undefined;
@@ -127,6 +140,7 @@ export class KvWriter {
         }
         if (r?.ok) { for (const q of batch) q.resolve(r); }
         else for (const q of batch) await this.#alone(q);
+        await afterContinuations();
       }
     } finally {
       this.#running = false;
