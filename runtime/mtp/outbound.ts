@@ -20,7 +20,7 @@ import type { AclRepresentation } from "./representation.ts";
 import { backoffDelay } from "../async/mod.ts";
 import { buildEnvelopeXml } from "./envelope-build.ts";
 import type { EnvelopeParams } from "./envelope-model.ts";
-import { ACL_STRING_REPRESENTATION } from "./names.ts";
+import { ACL_STRING_REPRESENTATION, MESSAGE_ID_PARAM } from "./names.ts";
 import { buildMultipart } from "./multipart.ts";
 
 const ENCODER = new TextEncoder();
@@ -90,6 +90,11 @@ export interface HttpMtpRequestInput {
   comments?: string;
   /** The ACL representation of the payload; default the string one (SC00070). */
   representation?: AclRepresentation;
+  /**
+   * Our id of the message, written as the envelope's {@link MESSAGE_ID_PARAM}; every attempt
+   * and retry of the message must carry the same one (the receiver deduplicates on it).
+   */
+  messageId?: string;
 }
 
 /** A ready HTTP MTP request. */
@@ -111,7 +116,8 @@ function envelopeAid(id: AgentIdentifier): AgentIdentifier {
  * Builds the HTTP MTP request that carries `msg` to `receiver` (pure). The envelope names the
  * one receiver in `to` and `intended-receiver`, the sender in `from`, representation
  * `fipa.acl.rep.string.std` (or `fipa.acl.rep.xml.std` when `input.representation` asks for
- * it), the payload length in bytes, `payload-encoding` UTF-8 and the date. The payload is
+ * it), the payload length in bytes, `payload-encoding` UTF-8, the date and, when given, our
+ * message id ({@link MESSAGE_ID_PARAM}). The payload is
  * `toAclString(msg)` (or `toAclXml(msg)`) in UTF-8; the ACL receivers stay as written.
  *
  * @example
@@ -142,6 +148,7 @@ export function buildHttpMtpRequest(
     payload_encoding: "UTF-8",
     date: input.date.toISOString(),
     intended_receiver: [envelopeAid(receiver)],
+    ...(input.messageId ? { user_defined: { [MESSAGE_ID_PARAM]: input.messageId } } : {}),
   };
   const built = buildMultipart(input.boundary, [
     { contentType: "application/xml", body: buildEnvelopeXml(envelope) },
@@ -201,6 +208,8 @@ export interface SendOptions {
   comments?: string;
   /** See {@link HttpMtpRequestInput.representation}. */
   representation?: AclRepresentation;
+  /** See {@link HttpMtpRequestInput.messageId}. */
+  messageId?: string;
 }
 
 /** Whether a status is worth retrying at the same address: 408, 429 and 5xx. */
@@ -296,6 +305,7 @@ export async function sendHttpMtp(
     platformAddresses: options.platformAddresses,
     comments: options.comments,
     representation: options.representation,
+    messageId: options.messageId,
   });
   for (const address of addresses) {
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {

@@ -8,6 +8,7 @@ import {
   DEFAULT_RETRY_POLICY,
   defaultHttpMtpDeps,
   type HttpMtpClientDeps,
+  MESSAGE_ID_PARAM,
   parseHttpMtpRequest,
   sendHttpMtp,
 } from "../../../runtime/mtp/mod.ts";
@@ -85,6 +86,25 @@ Deno.test("the built request parses back: envelope fields, payload, receivers", 
   assert.equal(got.payload, toAclString({ ...msg, sender }));
   assert.deepEqual(got.message.sender, sender);
   assert.equal(got.message.content, msg.content);
+});
+
+Deno.test("our message id goes in the envelope's X-message-id, the same on every attempt; none without one", async () => {
+  const { deps, calls } = fakeDeps({ "http://jade-1:7778/acc": [503, 200] });
+  const r = await sendHttpMtp(msg, receiver, deps, { messageId: "msg_abc" });
+  assert.equal(r.ok, true);
+  assert.equal(calls.length, 2);
+  for (const c of calls) {
+    const got = parseHttpMtpRequest(
+      (c.init.headers as Record<string, string>)["content-type"],
+      c.init.body as Uint8Array,
+    );
+    assert.equal(got.messageId, "msg_abc");
+    assert.deepEqual(got.effective.user_defined, { [MESSAGE_ID_PARAM]: "msg_abc" });
+  }
+  const plain = buildHttpMtpRequest(msg, receiver, { date: NOW, boundary: "b-1" });
+  const got = parseHttpMtpRequest(plain.headers["content-type"], plain.body);
+  assert.equal(got.messageId, undefined);
+  assert.equal(got.effective.user_defined, undefined);
 });
 
 Deno.test("retries with backoff and succeeds after failures", async () => {
