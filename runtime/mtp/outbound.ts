@@ -17,7 +17,7 @@ import {
   toAclXml,
 } from "../acl/mod.ts";
 import type { AclRepresentation } from "./representation.ts";
-import { backoffDelay } from "../async/mod.ts";
+import { backoffDelay, TimeoutSlots } from "../async/mod.ts";
 import { buildEnvelopeXml } from "./envelope-build.ts";
 import type { EnvelopeParams } from "./envelope-model.ts";
 import { ACL_STRING_REPRESENTATION, MESSAGE_ID_PARAM } from "./names.ts";
@@ -35,7 +35,10 @@ export interface RetryPolicy {
   factor: number;
   /** Upper bound of one wait, in ms (also caps a server's `Retry-After`). */
   maxDelayMs: number;
-  /** Time allowed for one attempt (connect, send, response headers), in ms. */
+  /**
+   * Time allowed for one attempt (connect, send, response headers), in ms; the attempt is
+   * aborted at most `DEFAULT_SLOT_MS` (8 ms) later (timeouts are grouped, see `TimeoutSlots`).
+   */
   timeoutMs: number;
 }
 
@@ -60,7 +63,15 @@ export interface HttpMtpClientDeps {
   now: () => Date;
   /** A fresh MIME boundary (random in production). */
   boundary: () => string;
+  /**
+   * Where each attempt's timeout is set (one timer per few ms of attempts, not one each);
+   * default one shared by all senders.
+   */
+  timeouts?: TimeoutSlots;
 }
+
+/** The attempt timeouts of senders whose deps bring none. */
+const SHARED_TIMEOUTS = new TimeoutSlots();
 
 /** Production dependencies: global `fetch`, `setTimeout`, the system clock, random boundaries. */
 export function defaultHttpMtpDeps(): HttpMtpClientDeps {
@@ -239,7 +250,8 @@ async function attemptOnce(
   timeoutMs: number,
 ): Promise<{ status: number; retryAfter?: number } | { error: string }> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error("timed out")), timeoutMs);
+  const timeouts = deps.timeouts ?? SHARED_TIMEOUTS;
+  const timeout = timeouts.add(() => abort.abort(new Error("timed out")), timeoutMs);
   try {
     const res = await deps.fetch(address, {
       method: "POST",
@@ -249,13 +261,16 @@ async function attemptOnce(
       signal: abort.signal,
     });
     await res.body?.cancel();
-    return { status: res.status, retryAfter: retryAfterMs(res) };
+    // Retry-After only matters for a status that is retried (read no header otherwise).
+    return isRetryableStatus(res.status)
+      ? { status: res.status, retryAfter: retryAfterMs(res) }
+      : { status: res.status };
   } catch (e) {
     return {
       error: abort.signal.aborted ? `timed out after ${timeoutMs} ms` : (e as Error).message,
     };
   } finally {
-    clearTimeout(timer);
+    timeouts.cancel(timeout);
   }
 }
 

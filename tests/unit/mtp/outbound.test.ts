@@ -2,6 +2,7 @@
 // real local listener standing in for a JADE platform.
 import assert from "node:assert/strict";
 import { type AclMessage, aid, toAclString } from "../../../runtime/acl/mod.ts";
+import { ManualTimers, TimeoutSlots } from "../../../runtime/async/mod.ts";
 import {
   backoffDelay,
   buildHttpMtpRequest,
@@ -209,6 +210,41 @@ Deno.test("an attempt that hangs is aborted after timeoutMs", async () => {
     attempt: 1,
     error: "timed out after 20 ms",
   }]);
+});
+
+Deno.test("attempts in flight share their timeout timers; a hung one is still aborted", async () => {
+  const timers = new ManualTimers();
+  const timeouts = new TimeoutSlots({ timers, now: () => timers.now() });
+  const answers: (() => void)[] = [];
+  const held = (init: RequestInit) =>
+    new Promise<Response>((resolve, reject) => {
+      answers.push(() => resolve(new Response(null, { status: 200 })));
+      init.signal!.addEventListener("abort", () => reject(init.signal!.reason));
+    });
+  const one = aid("bob@jade", ["http://jade-1:7778/acc"]);
+  const script = { "http://jade-1:7778/acc": Array.from({ length: 11 }, () => held) };
+  const { deps } = fakeDeps(script);
+  const sends = Array.from(
+    { length: 11 },
+    () =>
+      sendHttpMtp(msg, one, { ...deps, timeouts }, { retry: { maxAttempts: 1, timeoutMs: 100 } }),
+  );
+  await Promise.resolve();
+  assert.equal(timeouts.size, 11);
+  assert.equal(timers.pending, 1, "one timer for the attempts of one slot");
+  for (const answer of answers.splice(0, 10)) answer();
+  const done = await Promise.all(sends.slice(0, 10));
+  assert.ok(done.every((r) => r.ok));
+  assert.equal(timeouts.size, 1);
+  let settled = false;
+  sends[10].then(() => settled = true);
+  timers.advance(99);
+  await Promise.resolve();
+  assert.equal(settled, false, "not aborted before its timeout");
+  timers.advance(8); // at most a slot late
+  const hung = await sends[10];
+  assert.ok(!hung.ok && /timed out after 100 ms/.test(hung.reason));
+  assert.equal(timers.pending, 0, "no timer left once nothing is in flight");
 });
 
 Deno.test("a real local listener standing in for JADE receives a parseable message", async () => {
