@@ -17,6 +17,7 @@ import { summarize } from "./lib/stats.ts";
 import { compareServers } from "./lib/wrk-compare.ts";
 import { buildCoreModule, readWat } from "../agents/build/mod.ts";
 import { SEND_AND_WAIT_BODY } from "./lib/sample-content.ts";
+import { AGENTS_PER_WORKER } from "../runtime/sandbox/sandbox.ts";
 
 const DIST = new URL("../agents/dist/", import.meta.url);
 const SERVERS = new URL("./servers/", import.meta.url);
@@ -124,7 +125,7 @@ async function activationFigures(n: number): Promise<Figure[]> {
       ratio: fresh.p50 / inst.p50,
       goal: "p50 ≤ 5 ms",
       note: `p90 ${r3(fresh.p90 / 1000)} ms, p99 ${r3(fresh.p99 / 1000)} ms (the slow ones ` +
-        `wait for a new Worker: 32 agents per Worker); bare Worker round trip p50 ` +
+        `wait for a new Worker: ${AGENTS_PER_WORKER} agents per Worker); bare Worker round trip p50 ` +
         `${r3(rt.p50)} µs; n=${n}`,
     },
     {

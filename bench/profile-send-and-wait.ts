@@ -7,9 +7,11 @@
  * thread waited runnable for a CPU.
  * `--bare` runs the bare `Deno.serve` + `req.json()` server instead; `--unpinned` lets the node
  * use every CPU; `--no-prof` runs without the profiler (CPU per request only); `--root=<dir>`
- * runs the server script of another checkout (a baseline).
+ * runs the server script of another checkout (a baseline); `--agents=<n>` spreads the load
+ * round-robin over n tiny echo agents (the `agent-load` benchmark's node). The node prints
+ * its host ↔ Worker postMessage counts (calls per post) on stderr as it stops.
  * Run: `deno run -A bench/profile-send-and-wait.ts [seconds] [top] [--messages] [--no-prof]
- * [--unpinned]`.
+ * [--unpinned] [--agents=<n>]`.
  * @module
  */
 import { inclusiveTimes, selfTimes } from "./lib/cpu-profile.ts";
@@ -23,23 +25,30 @@ const [seconds = "5", top = "30"] = Deno.args.filter((a) => !a.startsWith("--"))
 const messages = flags.includes("--messages");
 const prof = !flags.includes("--no-prof");
 const root = flags.find((f) => f.startsWith("--root="))?.slice("--root=".length);
+const agents = Number(flags.find((f) => f.startsWith("--agents="))?.slice("--agents=".length));
 await ensureWrk();
 const dir = await Deno.makeTempDir({ prefix: "fipa-edge-prof-" });
 // `--bare`: the bare Deno.serve + req.json() server the benchmarks compare with.
-const server = `servers/${flags.includes("--bare") ? "bare" : messages ? "node" : "agent-node"}.ts`;
+const server = `servers/${
+  flags.includes("--bare") ? "bare" : messages ? "node" : agents ? "agents-node" : "agent-node"
+}.ts`;
 const script = root
   ? new URL(`file://${root}/bench/${server}`)
   : new URL(`./${server}`, import.meta.url);
 // `--unpinned`: the node may run on both CPUs (its main thread and its Workers then do not
 // take the CPU from one another; wrk stays on CPU 1).
 const proc = await startServer(script, flags.includes("--unpinned") ? undefined : 0, {
-  denoArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+  denoArgs: prof ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [],
+  args: agents ? [String(agents)] : [],
 });
 const { url, pid } = proc;
 // The bodies of the `http-messages` and `agents` benchmarks.
 const body = messages ? MESSAGES_BODY : SEND_AND_WAIT_BODY;
 const path = messages ? "/api/v1/messages" : "/api/v1/messages/send-and-wait";
-const load = { url: `${url}${path}`, body, contentType: "application/json", cpu: 1 };
+const bodies = agents
+  ? Array.from({ length: agents }, (_, i) => SEND_AND_WAIT_BODY.replace('"echo"', `"echo${i}"`))
+  : undefined;
+const load = { url: `${url}${path}`, body, bodies, contentType: "application/json", cpu: 1 };
 await wrkPost({ ...load, seconds: 1 });
 const cpu0 = processCpuMs(pid);
 const threads0 = threadCpuMs(pid);

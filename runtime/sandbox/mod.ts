@@ -39,6 +39,7 @@ export {
 export { type TranspileOutput, type Transpiler, WorkerTranspiler } from "./transpiler.ts";
 export {
   type ActivateOptions,
+  AGENTS_PER_WORKER,
   GRANT_CHECK_FAULT,
   Sandbox,
   type SandboxOptions,

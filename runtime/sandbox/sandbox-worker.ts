@@ -17,6 +17,13 @@ interface Pending {
  */
 const MAX_BATCHES = 2;
 
+/**
+ * Counts of postMessage crossings between the node and its sandbox Workers (all Workers of
+ * the process), for benchmarks and tests: `callPosts` posts carried `calls` calls to Workers,
+ * `replyPosts` posts carried `replies` messages back.
+ */
+export const crossings = { callPosts: 0, calls: 0, replyPosts: 0, replies: 0 };
+
 /** Answers a Worker's synchronous question. */
 export type RpcHandler = (slot: number, op: RpcOp, arg: string) => unknown;
 
@@ -63,8 +70,14 @@ export class SandboxWorker {
       const data: FromWorker | FromWorker[] = typeof e.data === "string"
         ? JSON.parse(e.data)
         : e.data;
-      if (Array.isArray(data)) { for (const m of data) this.#receive(m, ready); }
-      else this.#receive(data, ready);
+      crossings.replyPosts++;
+      if (Array.isArray(data)) {
+        crossings.replies += data.length;
+        for (const m of data) this.#receive(m, ready);
+      } else {
+        crossings.replies++;
+        this.#receive(data, ready);
+      }
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
@@ -116,6 +129,8 @@ export class SandboxWorker {
       } else {
         // (A call with storage writes of another instance holds bytes: a structured clone.)
         this.#flush();
+        crossings.callPosts++;
+        crossings.calls++;
         this.worker.postMessage(msg);
       }
       this.onBusy();
@@ -136,6 +151,8 @@ export class SandboxWorker {
     const out = this.#outbox;
     this.#outbox = [];
     this.#batchEnds.push(out[out.length - 1].id);
+    crossings.callPosts++;
+    crossings.calls += out.length;
     this.worker.postMessage(
       out.length === 1 ? out[0].json : `[${out.map((c) => c.json).join(",")}]`,
     );

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../../../runtime/errors/mod.ts";
 import {
+  AGENTS_PER_WORKER,
   decodeMemorySnapshot,
   encodeMemorySnapshot,
   ManifestSchema,
@@ -121,6 +122,25 @@ Deno.test("agents share Workers, up to the configured number", async () => {
       rec.sent.map((m) => m.sender?.name).sort(),
       agents.map((_, i) => `e${i}@n1`).sort(),
     );
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("by default, 40 agents share one Worker (load over many agents wakes few Workers)", async () => {
+  const s = await setup({ spareWorkers: 0 });
+  try {
+    assert.equal(s.sandbox.maxAgentsPerWorker, AGENTS_PER_WORKER);
+    assert.ok(AGENTS_PER_WORKER >= 40, String(AGENTS_PER_WORKER));
+    const hash = await s.wat("tiny");
+    const rec = new Recorder();
+    const agents = [];
+    for (let i = 0; i < 40; i++) {
+      agents.push(await s.sandbox.activate({ agentId: `e${i}@n1`, hash, host: rec.host() }));
+    }
+    assert.deepEqual(s.sandbox.stats().agentsPerWorker, [40]);
+    await Promise.all(agents.map((a, i) => a.deliver(request(`e${i}@n1`, `m${i}`))));
+    assert.deepEqual(rec.sent.map((m) => m.content).sort(), agents.map((_, i) => `m${i}`).sort());
   } finally {
     await s.close();
   }

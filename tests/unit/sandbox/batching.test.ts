@@ -1,0 +1,44 @@
+// Calls made in one turn cross to their Worker together, and the Worker's answers come back
+// together: fewer postMessage crossings than calls, each call still answered on its own,
+// in order per agent.
+import assert from "node:assert/strict";
+import { crossings } from "../../../runtime/sandbox/sandbox-worker.ts";
+import { Recorder, request, setup } from "./helpers.ts";
+
+Deno.test("concurrent calls to one Worker cross in fewer posts than calls, each answered", async () => {
+  const s = await setup();
+  try {
+    const hash = await s.wat("tiny");
+    const rec = new Recorder();
+    const names = ["a@n1", "b@n1", "c@n1"];
+    const agents = await Promise.all(
+      names.map((n) => s.sandbox.activate({ agentId: n, hash, host: rec.host() })),
+    );
+    assert.equal(s.sandbox.stats().agentsPerWorker.filter((n) => n > 0).length, 1);
+    const before = { ...crossings };
+    const n = 60;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => agents[i % 3].deliver(request(names[i % 3], `m${i}`))),
+    );
+    const calls = crossings.calls - before.calls;
+    const callPosts = crossings.callPosts - before.callPosts;
+    const replies = crossings.replies - before.replies;
+    const replyPosts = crossings.replyPosts - before.replyPosts;
+    assert.equal(calls, n, "every call crossed once");
+    assert.ok(callPosts < n / 2, `${n} calls took ${callPosts} posts`);
+    assert.equal(replies, n, "every call was answered once");
+    assert.ok(replyPosts < n / 2, `${n} replies took ${replyPosts} posts`);
+    // Each call is answered on its own, and each agent's calls ran in the order made.
+    assert.ok(results.every((r) => r.handled && r.sent === 1), JSON.stringify(results));
+    for (let a = 0; a < 3; a++) {
+      const expected = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === a)
+        .map((i) => `m${i}`);
+      assert.deepEqual(
+        rec.sent.filter((m) => m.sender?.name === names[a]).map((m) => m.content),
+        expected,
+      );
+    }
+  } finally {
+    await s.close();
+  }
+});
