@@ -140,13 +140,16 @@ export class HttpTally {
     type: "counter" | "histogram",
     values: () => TallyValue[],
   ): TallyMetric {
-    return {
+    const metric: TallyMetric = {
       name,
       help,
       type,
       aggregator: "sum",
-      get: () => Promise.resolve({ name, help, type, aggregator: "sum", values: values() }),
+      // The registry may rename a metric (OpenMetrics drops a counter's `_total`): read it.
+      get: () =>
+        Promise.resolve({ name: metric.name, help, type, aggregator: "sum", values: values() }),
       reset: () => this.reset(),
     };
+    return metric;
   }
 }
