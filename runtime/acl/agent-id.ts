@@ -1,20 +1,7 @@
 import { z } from "zod";
+import { type AgentIdentifier, aid } from "./aid.ts";
 
-/**
- * A FIPA agent identifier (SC00023 §6.1.1): a globally unique name, optional transport
- * addresses (e.g. `http://host:7778/acc`), optional resolvers (name services, themselves
- * agent identifiers) and user-defined slots.
- */
-export interface AgentIdentifier {
-  /** Unique name, `local@platform`, e.g. `echo@node-a`. */
-  name: string;
-  /** Transport addresses, in order of preference. */
-  addresses: string[];
-  /** Agent identifiers of name resolution services. */
-  resolvers: AgentIdentifier[];
-  /** User-defined slots, keyed by name without the leading colon (e.g. `X-role`). */
-  user_params: Record<string, string>;
-}
+export { type AgentIdentifier, aid } from "./aid.ts";
 
 /** What an agent name may hold: no whitespace and no parentheses. */
 const AGENT_NAME = /^[^\s()]+$/;
@@ -133,11 +120,6 @@ export const AgentRefSchema: z.ZodType<AgentIdentifier, unknown> = z.union([
   AgentNameSchema.transform((name): AgentIdentifier => aid(name)),
   AgentIdentifierSchema,
 ]);
-
-/** Builds an agent identifier from a name and optional addresses. */
-export function aid(name: string, addresses: string[] = []): AgentIdentifier {
-  return { name, addresses, resolvers: [], user_params: {} };
-}
 
 /** Whether an identifier carries nothing but its name (so the JSON form can be a string). */
 export function isBareAid(id: AgentIdentifier): boolean {

@@ -16,11 +16,9 @@ import {
   MAX_AID_NESTING,
   MAX_RESOLVERS,
 } from "./agent-id.ts";
-import { type AclMessage, isAclWord, isJsonValue, ReplyBySchema, TEXT_PARAMS } from "./message.ts";
+import { type AclMessage, isAclWord, isJsonValue, isReplyBy, TEXT_PARAMS } from "./message.ts";
 import { isPerformative, type Performative } from "./performative.ts";
 
-/** `ReplyBySchema`'s own pattern (a zod string format is exactly its regex test). */
-const REPLY_BY: RegExp = ReplyBySchema._zod.def.pattern ?? /(?!)/;
 const MAX_TEXT = 65536;
 const MAX_RECEIVERS = 1024;
 
@@ -147,8 +145,7 @@ export function fastAclJson(value: unknown): AclMessage | undefined {
   const replyBy = value.reply_by;
   if (replyBy !== undefined && replyBy !== null) {
     if (typeof replyBy !== "string") return undefined;
-    REPLY_BY.lastIndex = 0;
-    if (!REPLY_BY.test(replyBy)) return undefined;
+    if (!isReplyBy(replyBy)) return undefined;
     if (replyBy) msg.reply_by = replyBy;
   }
   if (value.user_params !== undefined && !isEmptyPlain(value.user_params)) return undefined;

@@ -3,6 +3,8 @@ import { type AgentIdentifier, AgentIdentifierSchema } from "./agent-id.ts";
 import { type Performative, PERFORMATIVES } from "./performative.ts";
 import { atomKind, clip } from "./string-lexer.ts";
 
+export { isReplyBy, REPLY_BY_PATTERN, TEXT_PARAMS } from "./message-fields.ts";
+
 /** Any JSON value: the content of a message in JSON form may be structured. */
 export type JsonValue =
   | string
@@ -131,14 +133,3 @@ export const AclMessageSchema: z.ZodType<AclMessage> = z.object({
   reply_by: ReplyBySchema.optional(),
   user_params: z.record(z.string().min(1), z.string()).optional(),
 }) as unknown as z.ZodType<AclMessage>;
-
-/** The optional string-valued parameters, in the order the string form writes them. */
-export const TEXT_PARAMS = [
-  "language",
-  "encoding",
-  "ontology",
-  "protocol",
-  "conversation_id",
-  "reply_with",
-  "in_reply_to",
-] as const;

@@ -212,9 +212,17 @@ export class CheckpointStore {
     await deleteKeys(this.kv, keys);
   }
 
-  /** Forgets what is cached of `name` (its storage was written outside checkpoints). */
+  /**
+   * Forgets what is cached of `name`: its storage was written outside checkpoints, or its
+   * instance ended (a sleeper keeps no index, ~0.5 KiB; its wake's {@link read} rebuilds it).
+   */
   invalidate(name: string): void {
     this.#index.delete(name);
+  }
+
+  /** How many agents' indexes (pages and storage chunks) are kept in memory. */
+  get indexed(): number {
+    return this.#index.size;
   }
 
   async #indexOf(name: string): Promise<Index> {

@@ -91,6 +91,7 @@ export class Instances {
   async drop(m: Managed): Promise<void> {
     const h = m.handle;
     this.closeCheckpoints(m);
+    this.store.checkpoints.invalidate(m.record.name); // the next instance reads it again
     m.handle = undefined;
     await h?.terminate().catch(() => {});
   }

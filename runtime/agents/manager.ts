@@ -66,6 +66,7 @@ export interface ListOptions {
  */
 export class AgentManager {
   readonly #registry: AgentRegistry;
+  readonly #store: AgentStore;
   readonly #instances: Instances;
   readonly #mailbox: Mailbox;
   readonly #mobility: Mobility;
@@ -80,7 +81,7 @@ export class AgentManager {
 
   constructor(readonly deps: AgentManagerDeps) {
     const now = deps.now ?? Date.now;
-    const store = new AgentStore(deps.kv, { reader: deps.kvReader });
+    const store = this.#store = new AgentStore(deps.kv, { reader: deps.kvReader });
     const registry = this.#registry = new AgentRegistry({
       deps,
       now,
@@ -383,15 +384,22 @@ export class AgentManager {
     return r;
   }
 
-  /** Mailbox depth and state counts, for metrics. */
-  stats(): { byState: Record<string, number>; mailbox: Record<string, number> } {
+  /**
+   * Mailbox depth and state counts, for metrics, and how many agents' checkpoint indexes
+   * are kept in memory (those with an instance: a sleeper keeps none).
+   */
+  stats(): {
+    byState: Record<string, number>;
+    mailbox: Record<string, number>;
+    checkpointIndexes: number;
+  } {
     const byState: Record<string, number> = {};
     const mailbox: Record<string, number> = {};
     for (const m of this.#registry.all()) {
       byState[m.record.state] = (byState[m.record.state] ?? 0) + 1;
       if (m.handle) mailbox[m.record.name] = m.handle.pending;
     }
-    return { byState, mailbox };
+    return { byState, mailbox, checkpointIndexes: this.#store.checkpoints.indexed };
   }
 
   // ---- hibernation and moves (see Mobility) ----

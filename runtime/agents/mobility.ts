@@ -91,6 +91,7 @@ export class Mobility {
         return this.registry.view(m);
       }
       this.instances.closeCheckpoints(m);
+      this.store.checkpoints.invalidate(m.record.name); // a sleeper keeps no index
       m.handle = undefined;
       this.registry.setState(m, "hibernated");
       m.hold = undefined;

@@ -1,11 +1,13 @@
 /**
- * Creating and stopping the libp2p node itself: TCP + Noise (one socket write per encrypted
- * frame: `noise-one-write.ts`) + Yamux, the connection gater, the raised inbound-connection
+ * Creating and stopping the libp2p node itself: TCP (a turn's writes to one connection in
+ * one socket write: `cork-writes.ts`) + Noise (one socket write per encrypted frame:
+ * `noise-one-write.ts`) + Yamux, the connection gater, the raised inbound-connection
  * rate limit, and a shutdown that is bounded and leaves no timer or channel behind (so the
  * Deno process can exit).
  * @module
  */
 import "./deno-compat.ts";
+import { corkWrites } from "./cork-writes.ts";
 import { noiseOneWrite } from "./noise-one-write.ts";
 import { yamuxLazyWindow } from "./yamux-lazy-window.ts";
 import type { PeerId } from "@libp2p/interface";
@@ -36,7 +38,7 @@ export async function createHost(init: HostInit): Promise<Libp2p> {
     privateKey: identity.privateKey,
     addresses: { listen: listenAddrs(options) },
     transports: [tcp()],
-    connectionEncrypters: [noiseOneWrite()],
+    connectionEncrypters: [corkWrites(noiseOneWrite())],
     streamMuxers: [yamuxLazyWindow()],
     peerDiscovery,
     connectionManager: {

@@ -484,12 +484,18 @@ export class RaftDriver<R = unknown> {
     // snapshot (the entries follow it) or changes the term or vote, nor for a pinned commit
     // (a configuration change or membership command applies only once its commit is durable).
     const applyEarly = early && !pinned;
+    // Voters' appends first: the commit waits for them. A learner counts in no quorum and
+    // gets committed entries only, so its appends go out after this cycle's apply has
+    // answered the writers (20 learners are 20 socket writes a writer need not wait for).
     let late = rd.messages;
+    const afterApply: Message[] = [];
     if (early) {
       late = [];
+      const learners = node.conf.learners;
       for (const m of rd.messages) {
-        if (m.type === "append" || m.type === "heartbeat") this.#send(m);
-        else late.push(m);
+        if (m.type !== "append" && m.type !== "heartbeat") late.push(m);
+        else if (learners.includes(m.to)) afterApply.push(m);
+        else this.#send(m);
       }
     }
     const trace = this.#opts.trace;
@@ -509,6 +515,7 @@ export class RaftDriver<R = unknown> {
       saving.catch(() => {});
     }
     if (applyEarly) await this.#applyCommitted(rd.committedEntries);
+    for (const m of afterApply) this.#send(m);
     if (saving) {
       await saving;
       if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };

@@ -5,6 +5,17 @@
  * @module
  */
 import { z } from "zod";
+import { badSegments, type GrantedDir, tidy } from "./grant-decisions.ts";
+
+export {
+  decidePath,
+  decideUrl,
+  type GrantedDir,
+  grantedDirs,
+  type NetDecision,
+  type PathDecision,
+  within,
+} from "./grant-decisions.ts";
 
 const HOST = String
   .raw`(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])`;
@@ -22,19 +33,6 @@ export const NetGrantSchema = z.string().trim().toLowerCase().max(300).refine(
   },
 );
 
-/** Whether a path has a `..` or empty segment, a NUL, or a backslash. */
-function badSegments(p: string): boolean {
-  return p.includes("\0") || p.includes("\\") ||
-    p.split("/").some((s, i, all) => s === ".." || (s === "" && i > 0 && i < all.length - 1));
-}
-
-/** Removes `./` segments and a trailing slash. */
-function tidy(p: string): string {
-  const abs = p.startsWith("/");
-  const parts = p.split("/").filter((s) => s !== "" && s !== ".");
-  return (abs ? "/" : "") + parts.join("/") || (abs ? "/" : ".");
-}
-
 /**
  * One `files` grant: a directory relative to the agent's root in the node's data directory
  * (`"."` is the root itself), or an absolute one inside the node's `agent-files-allow`.
@@ -47,108 +45,6 @@ export const FilesGrantSchema = z.strictObject({
 });
 /** A validated `files` grant. */
 export type FilesGrant = z.infer<typeof FilesGrantSchema>;
-
-/** A granted directory, absolute, with its mode. */
-export interface GrantedDir {
-  dir: string;
-  mode: "read" | "read-write";
-  /** The grant as the manifest wrote it (for error messages). */
-  grant: string;
-}
-
-/** The directories `files` grants, absolute: relative ones under `root`. Pure. */
-export function grantedDirs(files: readonly FilesGrant[], root: string): GrantedDir[] {
-  return files.map((f) => ({
-    dir: f.path.startsWith("/") ? f.path : f.path === "." ? root : `${root}/${f.path}`,
-    mode: f.mode,
-    grant: f.path,
-  }));
-}
-
-/** Whether `path` is `dir` or lies below it (both absolute and tidy). */
-export function within(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
-}
-
-/** The decision about a path an agent named: the absolute path and its grant, or why not. */
-export type PathDecision =
-  | { ok: true; path: string; dir: GrantedDir }
-  | { ok: false; error: string };
-
-/**
- * Resolves a path an agent names in a `files` call (relative to its root; absolute only
- * inside an absolute grant) and checks it against its grants: `..` segments are refused,
- * and writing needs a `read-write` grant. Symbolic links are checked by the caller. Pure.
- */
-export function decidePath(
-  path: string,
-  access: "read" | "write",
-  dirs: readonly GrantedDir[],
-  root: string,
-): PathDecision {
-  const shown = JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}...` : path);
-  if (path === "" || path.length > 4096) return { ok: false, error: `invalid path ${shown}` };
-  if (badSegments(path)) {
-    return {
-      ok: false,
-      error: `path ${shown} is refused: it has a ".." or empty segment, a NUL or a backslash`,
-    };
-  }
-  const abs = path.startsWith("/") ? tidy(path) : tidy(`${root}/${path}`);
-  const inside = dirs.filter((d) => within(abs, d.dir));
-  const fit = inside.find((d) => access === "read" || d.mode === "read-write");
-  if (fit) return { ok: true, path: abs, dir: fit };
-  const granted = dirs.length ? dirs.map((d) => `${d.grant} (${d.mode})`).join(", ") : "none";
-  if (inside.length) {
-    return {
-      ok: false,
-      error: `writing ${shown} is not granted: the manifest's files grant ` +
-        `${inside.map((d) => d.grant).join(", ")} is read-only (needs mode "read-write")`,
-    };
-  }
-  return {
-    ok: false,
-    error: `${access} access to ${shown} is not granted (the manifest's files grants ${granted})`,
-  };
-}
-
-/** Default port of a URL scheme. */
-function defaultPort(protocol: string): number {
-  return protocol === "https:" ? 443 : 80;
-}
-
-/** The decision about a URL an agent fetches: its `host:port`, or why it is refused. */
-export type NetDecision = { ok: true; target: string } | {
-  ok: false;
-  error: string;
-  target?: string;
-};
-
-/**
- * Checks a URL against the manifest's `net` grants: only `http:` and `https:`, and only a
- * host (any port) or `host:port` the manifest lists. Pure.
- */
-export function decideUrl(url: string, net: readonly string[]): NetDecision {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return { ok: false, error: `invalid URL ${JSON.stringify(url.slice(0, 200))}` };
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    return { ok: false, error: `URL scheme ${u.protocol} is not supported (http: or https:)` };
-  }
-  const host = u.hostname.toLowerCase();
-  const port = u.port ? Number(u.port) : defaultPort(u.protocol);
-  const target = `${host}:${port}`;
-  if (net.some((g) => g === host || g === target)) return { ok: true, target };
-  return {
-    ok: false,
-    target,
-    error: `net access to ${target} is not granted (the manifest's net grants ` +
-      `${net.length ? net.join(", ") : "nothing"}; add "${target}" to manifest.net)`,
-  };
-}
 
 /** The Deno permissions of an agent Worker: from its grants only; nothing else, ever. */
 export interface WorkerPermissions {

@@ -1,8 +1,10 @@
-// The files, not acl/mod.ts: this runs in every sandbox Worker, which would otherwise load
-// the whole ACL codec (the XML form's parsers among it) on start, ~45 ms of CPU per Worker.
-import { type AgentIdentifier, aid } from "../acl/agent-id.ts";
-import { type AclMessage, type JsonValue, ReplyBySchema, TEXT_PARAMS } from "../acl/message.ts";
-import { isPerformative, type Performative } from "../acl/performative.ts";
+// The schema-free files, not acl/mod.ts nor the files with schemas: this runs in every
+// sandbox Worker, which would otherwise load the whole ACL codec (the XML form's parsers
+// among it, ~10 ms of CPU per Worker start) and zod (~13 ms).
+import { type AgentIdentifier, aid } from "../acl/aid.ts";
+import type { AclMessage, JsonValue } from "../acl/message.ts";
+import { isReplyBy, TEXT_PARAMS } from "../acl/message-fields.ts";
+import { isPerformative, type Performative } from "../acl/performative-set.ts";
 
 /** `agent-id` of the WIT world as the JS bindings (jco, ComponentizeJS) represent it. */
 export interface WitAgentId {
@@ -160,7 +162,7 @@ function check(m: AclMessage): string | undefined {
     const v = m[k];
     if (v !== undefined && v.length > MAX_TEXT) return `${k}: longer than ${MAX_TEXT} characters`;
   }
-  if (m.reply_by !== undefined && !ReplyBySchema.safeParse(m.reply_by).success) {
+  if (m.reply_by !== undefined && !isReplyBy(m.reply_by)) {
     return `reply-by: not an ISO 8601 date-time: ${clip(m.reply_by)}`;
   }
   for (const k of Object.keys(m.user_params ?? {})) {

@@ -221,20 +221,25 @@ export class SimNode {
         const early = !rd.snapshot &&
           !(hs && (hs.term !== this.#durable.term || hs.vote !== this.#durable.vote));
         let late = rd.messages;
+        const afterApply: Message[] = [];
         if (early) {
           late = [];
+          const learners = raft.conf.learners;
           for (const m of rd.messages) {
             if (
               m.type === "append" || m.type === "heartbeat" ||
               (m.type === "appendResp" && env.unsafeEarlyAcks())
-            ) env.send(m);
-            else late.push(m);
+            ) {
+              if (learners.includes(m.to)) afterApply.push(m);
+              else env.send(m);
+            } else late.push(m);
           }
         }
         // As the driver: committed entries apply (and answer their clients) while the save
-        // is pending, unless a configuration change is among them.
+        // is pending, unless a configuration change is among them; learners' appends follow.
         const applied = early && !rd.committedEntries.some((e) => e.type === "conf");
         if (applied) this.#applyCommitted(rd);
+        for (const m of afterApply) env.send(m);
         this.#pending = { rd, late, prevTerm, applied };
         return;
       }

@@ -10,7 +10,7 @@ import { PageTracker } from "./page-tracker.ts";
 import { fromWitMessage, type WitAclMessage, type WitAgentId } from "../wit-message.ts";
 import { Budget, coreInstantiator } from "./core-instances.ts";
 import { wasiImports } from "./wasi.ts";
-import { decideUrl, grantedDirs } from "../grants.ts";
+import { decideUrl, grantedDirs } from "../grant-decisions.ts";
 import { AgentFiles, type Refusal } from "./files.ts";
 import type { HttpBridge, HttpRequest, HttpResponse } from "./http.ts";
 

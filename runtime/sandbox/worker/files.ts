@@ -8,7 +8,7 @@
  * activation) and kept up to date by these calls.
  * @module
  */
-import { decidePath, type GrantedDir, within } from "../grants.ts";
+import { decidePath, type GrantedDir, within } from "../grant-decisions.ts";
 
 /** A refusal by the agent's grants: reported to the node (log line and metric). */
 export interface Refusal {

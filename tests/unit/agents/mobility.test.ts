@@ -68,3 +68,27 @@ Deno.test("mobility: a committed move hands the held messages over and the agent
     await h.close();
   }
 });
+
+Deno.test("mobility: a hibernated agent keeps no checkpoint index; waking reads it again", async () => {
+  const h = await harness();
+  try {
+    // An at-least-once message resolves once a checkpoint made its handling durable.
+    for (const n of ["a", "b", "c"]) {
+      await h.deploy(n);
+      await h.send(n, "tick", { mode: "at-least-once" });
+    }
+    assert.equal(h.agents.stats().checkpointIndexes, 3);
+    await h.agents.hibernate("a");
+    await h.agents.hibernate("b");
+    assert.equal(h.agents.stats().checkpointIndexes, 1);
+    // The woken agent's checkpoints go on from the stored ones (its memory, then a delta).
+    await h.send("a", "tick", { mode: "at-least-once" });
+    assert.equal(h.agents.stats().checkpointIndexes, 2);
+    await h.send("a", "tick", { mode: "at-least-once" });
+    await h.agents.hibernate("a");
+    await h.send("a", "tick", { mode: "at-least-once" });
+    assert.equal(h.sandbox.live("a")[0].count, 4);
+  } finally {
+    await h.close();
+  }
+});

@@ -528,3 +528,65 @@ Deno.test("driver: the commit of a pinned entry is saved before it applies; othe
     await bus.stop();
   }
 });
+
+Deno.test("driver: a leader sends its learners' appends after the apply that answers the writer", async () => {
+  const bus = new Bus();
+  const events: string[] = [];
+  const conf = confOf(["a", "b", "c"], ["l"]);
+  for (const id of ["a", "b", "c", "l"]) {
+    const storage = new MemoryStorage();
+    await storage.save({
+      snapshot: { meta: { index: 0, term: 0, conf }, data: new Uint8Array() },
+      entries: [],
+    });
+    const sm = new KvSm();
+    const apply = sm.apply.bind(sm);
+    sm.apply = (e) => {
+      events.push(`${id} apply ${JSON.parse(dec.decode(e.data)).key}`);
+      return apply(e);
+    };
+    const inner = bus.transport(id);
+    const d = await RaftDriver.open({
+      id,
+      storage,
+      stateMachine: sm,
+      transport: {
+        send: (to, m) => {
+          if (m.type === "append" && m.entries.length > 0) events.push(`${id} append->${to}`);
+          return inner.send(to, m);
+        },
+      },
+      tickMs: 0,
+      raft: { electionTicks: 10 },
+      requestTimeoutTicks: 30,
+    });
+    bus.drivers.set(id, d);
+    d.start();
+  }
+  try {
+    const leader = await electedLeader(bus);
+    await leader.propose(put("warm", "up"));
+    await bus.tick(3);
+    assert.equal(bus.drivers.get("l")!.status().appliedIndex, leader.status().appliedIndex);
+    events.length = 0;
+    let answeredAt = -1;
+    const x = leader.propose(put("x", "1")).then(() => answeredAt = events.length);
+    await x;
+    await bus.settle();
+    const L = leader.id;
+    const mine = events.filter((e) => e.startsWith(`${L} `));
+    const applied = mine.indexOf(`${L} apply x`);
+    const toLearner = mine.indexOf(`${L} append->l`);
+    assert.ok(applied >= 0 && toLearner >= 0, `applied and sent to the learner: ${mine}`);
+    assert.ok(toLearner > applied, `the learner's append after the apply: ${mine}`);
+    assert.ok(
+      answeredAt >= 0 && answeredAt <= events.indexOf(`${L} append->l`),
+      `the writer was answered before the learner's append was sent: ${answeredAt} ${events}`,
+    );
+    const voters = ["a", "b", "c"].filter((v) => v !== L).map((v) => `${L} append->${v}`);
+    for (const v of voters) assert.ok(mine.indexOf(v) < applied, `${v} before the apply: ${mine}`);
+    assert.equal(bus.drivers.get("l")!.status().appliedIndex, leader.status().appliedIndex);
+  } finally {
+    await bus.stop();
+  }
+});
