@@ -27,8 +27,7 @@ export interface ObservabilityBenchOptions {
 function metricUpdatesUs(): number {
   const m = createNodeMetrics("bench");
   const ops = throughput(() => {
-    m.httpRequests.inc({ method: "POST", route: "/api/v1/messages/send-and-wait", status: "200" });
-    m.httpDuration.observe({ method: "POST", route: "/api/v1/messages/send-and-wait" }, 0.0012);
+    m.http.record("POST", "/api/v1/messages/send-and-wait", 200, 0.0012);
     m.messagesIn.inc({ performative: "request", source: "local" });
     m.messageLatency.observe({ agent_kind: "wasm" }, 0.00021);
     m.messagesOut.inc({ performative: "inform", destination: "local" });

@@ -57,17 +57,31 @@ export interface TrackedConversation {
   parent?: string;
 }
 
-/** A tracker's whole state: plain JSON, goes into the agent's snapshot. */
+/**
+ * A tracker's whole state, in the working form the steps take and return. Its stored
+ * (snapshot, JSON) form is {@link TrackerStateJson}: convert with {@link trackerStateToJson}
+ * and {@link trackerStateFromJson}.
+ */
 export interface TrackerState {
   v: 1;
   agent: string;
   limits: TrackerLimits;
   /** Logical clock, bumped on every change. */
   clock: number;
-  /** Conversations under way, keyed `<role>|<conversation_id>`. */
-  active: Record<string, TrackedConversation>;
+  /**
+   * Conversations under way, keyed `<role>|<conversation_id>`, in the order they were first
+   * stored. A Map, not an object: a property name per conversation id would cost V8 a new
+   * hidden class and an internalized key for every conversation.
+   */
+  active: Map<string, TrackedConversation>;
   /** Ended conversations, least recently ended first. */
   finished: TrackedConversation[];
+}
+
+/** A {@link TrackerState} as plain JSON: what snapshots and the store keep. */
+export interface TrackerStateJson extends Omit<TrackerState, "active"> {
+  /** Conversations under way, keyed `<role>|<conversation_id>`. */
+  active: Record<string, TrackedConversation>;
 }
 
 /** What the shell around the tracker should do or know. */
@@ -124,8 +138,11 @@ export type TrackResult =
 const ROLE = z.enum(["initiator", "participant"]);
 const Iso = z.string().max(64);
 
-/** Schema of a {@link TrackerState} (check a snapshot before restoring it). */
-export const TrackerStateSchema: z.ZodType<TrackerState> = z.strictObject({
+/**
+ * Schema of a {@link TrackerStateJson} (check a snapshot before restoring it, then
+ * {@link trackerStateFromJson}).
+ */
+export const TrackerStateSchema: z.ZodType<TrackerStateJson> = z.strictObject({
   v: z.literal(1),
   agent: AgentNameSchema,
   limits: z.strictObject({
@@ -140,7 +157,7 @@ export const TrackerStateSchema: z.ZodType<TrackerState> = z.strictObject({
     z.lazy(() => ConversationSchema),
   ),
   finished: z.array(z.lazy(() => ConversationSchema)),
-}) as unknown as z.ZodType<TrackerState>;
+}) as unknown as z.ZodType<TrackerStateJson>;
 
 const ConversationSchema = z.strictObject({
   conversation_id: z.string(),
@@ -181,9 +198,22 @@ export function createTracker(agent: string, limits: Partial<TrackerLimits> = {}
     agent,
     limits: { ...DEFAULT_TRACKER_LIMITS, ...limits },
     clock: 0,
-    active: {},
+    active: new Map(),
     finished: [],
   };
+}
+
+/** The plain JSON form of a tracker state (shares its conversation records). */
+export function trackerStateToJson(state: TrackerState): TrackerStateJson {
+  return { ...state, active: Object.fromEntries(state.active) };
+}
+
+/**
+ * The working form of a tracker state from its JSON form (validated with
+ * {@link TrackerStateSchema}); shares its conversation records.
+ */
+export function trackerStateFromJson(json: TrackerStateJson): TrackerState {
+  return { ...json, active: new Map(Object.entries(json.active)) };
 }
 
 function keyOf(role: "initiator" | "participant", conversationId: string): string {
@@ -265,10 +295,7 @@ function finish(
   out: TrackerEffect[],
 ): void {
   const key = keyOf(c.role, c.conversation_id);
-  if (Object.hasOwn(st.active, key) && st.active[key] === c) {
-    const { [key]: _gone, ...rest } = st.active;
-    st.active = rest;
-  }
+  if (st.active.get(key) === c) st.active.delete(key);
   const ended: TrackedConversation = { ...c, ended: { by, violation } };
   st.finished = [
     ...st.finished.filter((f) => !(f.conversation_id === c.conversation_id && f.role === c.role)),
@@ -281,16 +308,16 @@ function finish(
 }
 
 function evictIfFull(st: TrackerState, out: TrackerEffect[]): void {
-  const keys = Object.keys(st.active);
-  if (keys.length <= st.limits.maxActive) return;
-  const lru = keys.map((k) => st.active[k]).sort((a, b) => a.touched - b.touched);
-  for (const c of lru.slice(0, keys.length - st.limits.maxActive)) {
+  const size = st.active.size;
+  if (size <= st.limits.maxActive) return;
+  const lru = [...st.active.values()].sort((a, b) => a.touched - b.touched);
+  for (const c of lru.slice(0, size - st.limits.maxActive)) {
     finish(st, c, "evicted", null, out);
   }
 }
 
 function copy(state: TrackerState): TrackerState {
-  return { ...state, active: { ...state.active }, finished: [...state.finished] };
+  return { ...state, active: new Map(state.active), finished: [...state.finished] };
 }
 
 /**
@@ -314,15 +341,17 @@ export function trackMessage(
   const st = copy(state);
   st.clock += 1;
   const event = { type: "message" as const, direction, message: msg };
-  const active = (["initiator", "participant"] as const)
-    .map((r) => st.active[keyOf(r, cid)])
-    .filter((c): c is TrackedConversation => c !== undefined);
+  const active: TrackedConversation[] = [];
+  const asInitiator = st.active.get(keyOf("initiator", cid));
+  if (asInitiator !== undefined) active.push(asInitiator);
+  const asParticipant = st.active.get(keyOf("participant", cid));
+  if (asParticipant !== undefined) active.push(asParticipant);
   const target = pick(active, st.agent, direction, msg);
   const protocol = msg.protocol === undefined ? undefined : parseProtocolName(msg.protocol);
   const newRole = direction === "sent" ? "initiator" : "participant";
   /** Whether the message validly opens a new conversation in the role it would give. */
   const opensNew = () =>
-    protocol !== undefined && st.active[keyOf(newRole, cid)] === undefined &&
+    protocol !== undefined && !st.active.has(keyOf(newRole, cid)) &&
     step(start(protocol, newRole, { self: st.agent }), event).ok;
 
   if (target !== undefined) {
@@ -335,7 +364,7 @@ export function trackMessage(
     if (!r.ok) {
       const c = { ...target, touched: st.clock };
       appendTrail(c, trailEntry(direction, msg), st.limits.maxTrail);
-      st.active[keyOf(c.role, cid)] = c;
+      st.active.set(keyOf(c.role, cid), c);
       finish(st, c, "violation", r.violation, effects);
       return { ok: false, state: st, violation: r.violation, effects };
     }
@@ -346,7 +375,7 @@ export function trackMessage(
       last_at: msg.timestamp ?? target.last_at,
     };
     appendTrail(c, trailEntry(direction, msg), st.limits.maxTrail);
-    st.active[keyOf(c.role, cid)] = c;
+    st.active.set(keyOf(c.role, cid), c);
     effects.push(...expiryEffects(c, st.agent, r.effects, "deadline"));
     if (r.state.finished) finish(st, c, "completed", null, effects);
     return { ok: true, state: st, tracked: true, effects };
@@ -361,7 +390,7 @@ export function trackMessage(
       last_at: msg.timestamp ?? outer.conversation.last_at,
     };
     appendTrail(c, trailEntry(direction, msg), st.limits.maxTrail);
-    st.active[keyOf(c.role, c.conversation_id)] = c;
+    st.active.set(keyOf(c.role, c.conversation_id), c);
     effects.push(...expiryEffects(c, st.agent, outer.effects, "deadline"));
     if (outer.state.finished) finish(st, c, "completed", null, effects);
     return { ok: true, state: st, tracked: true, effects, linked_to: c.conversation_id };
@@ -384,7 +413,7 @@ export function trackMessage(
         st.finished = [...st.finished, c];
       } else {
         c.ended = null;
-        st.active[keyOf(c.role, cid)] = c;
+        st.active.set(keyOf(c.role, cid), c);
         evictIfFull(st, effects);
       }
       return { ok: true, state: st, tracked: true, effects };
@@ -415,7 +444,7 @@ function linkedConversation(
   event: { type: "message"; direction: Direction; message: MessageSeen },
   cid: string,
 ): { conversation: TrackedConversation; state: MachineState; effects: Effect[] } | undefined {
-  const proxies = Object.values(st.active).filter((c) => WITH_SUBS.has(c.machine.protocol));
+  const proxies = [...st.active.values()].filter((c) => WITH_SUBS.has(c.machine.protocol));
   if (proxies.length === 0) return undefined;
   const ordered = [
     ...proxies.filter((c) => hasSub(c.machine, cid)),
@@ -460,7 +489,7 @@ function begin(
     finish(st, c, "violation", r.violation, effects);
     return { ok: false, state: st, violation: r.violation, effects };
   }
-  st.active[keyOf(role, cid)] = c;
+  st.active.set(keyOf(role, cid), c);
   effects.push({ type: "conversation-started", conversation_id: cid, role, protocol });
   if (r.state.finished) finish(st, c, "completed", null, effects);
   else evictIfFull(st, effects);
@@ -488,7 +517,7 @@ export function trackDeadline(
   const effects: TrackerEffect[] = [];
   if (!Number.isFinite(atMs)) return { state, effects };
   let st: TrackerState | undefined;
-  for (const [key, conv] of Object.entries(state.active)) {
+  for (const [key, conv] of state.active) {
     const lastMs = conv.last_at === null ? NaN : isoToMillis(conv.last_at);
     const idle = state.limits.idleMs !== null && Number.isFinite(lastMs) &&
       atMs - lastMs >= state.limits.idleMs;
@@ -498,7 +527,7 @@ export function trackDeadline(
     const r = step(conv.machine, idle ? { type: "timeout" } : { type: "deadline", at });
     if (!r.ok) continue;
     const c: TrackedConversation = { ...conv, machine: r.state, touched: st.clock };
-    st.active[key] = c;
+    st.active.set(key, c);
     const expiries = expiryEffects(c, st.agent, r.effects, idle ? "idle" : "deadline");
     effects.push(...expiries);
     if (r.state.finished) {
@@ -521,14 +550,14 @@ export function trackTimeout(
   let st: TrackerState | undefined;
   for (const role of ["initiator", "participant"] as const) {
     const key = keyOf(role, conversationId);
-    const conv = state.active[key];
+    const conv = state.active.get(key);
     if (conv === undefined) continue;
     st ??= copy(state);
     st.clock += 1;
     const r = step(conv.machine, { type: "timeout", party });
     if (!r.ok) continue;
     const c: TrackedConversation = { ...conv, machine: r.state, touched: st.clock };
-    st.active[key] = c;
+    st.active.set(key, c);
     effects.push(...expiryEffects(c, st.agent, r.effects, "timeout"));
     if (r.state.finished) finish(st, c, "expired", null, effects);
   }
@@ -545,13 +574,13 @@ export function conversationsWithId(
 ): TrackedConversation[] {
   const out: TrackedConversation[] = [];
   for (const role of ["initiator", "participant"] as const) {
-    const c = state.active[keyOf(role, conversationId)];
+    const c = state.active.get(keyOf(role, conversationId));
     if (c !== undefined) out.push(c);
   }
   for (const c of [...state.finished].reverse()) {
     if (c.conversation_id === conversationId) out.push(c);
   }
-  const outer = [...Object.values(state.active), ...[...state.finished].reverse()];
+  const outer = [...state.active.values(), ...[...state.finished].reverse()];
   for (const c of outer) {
     for (const sub of c.machine.subs) {
       if (sub.conversation_id !== conversationId || sub.machine === null) continue;
@@ -570,7 +599,7 @@ export function conversationsWithId(
 export function activeConversations(
   state: TrackerState,
 ): { conversation_id: string; role: "initiator" | "participant"; protocol: ProtocolName }[] {
-  return Object.values(state.active).map((c) => ({
+  return [...state.active.values()].map((c) => ({
     conversation_id: c.conversation_id,
     role: c.role,
     protocol: c.machine.protocol,

@@ -32,7 +32,7 @@ export function nextDue(
 ): number | undefined {
   let due = Infinity;
   const idle = opts.idle === false ? null : state.limits.idleMs;
-  for (const c of Object.values(state.active)) {
+  for (const c of state.active.values()) {
     due = Math.min(due, machineDue(c.machine));
     if (idle !== null && c.last_at !== null) {
       const last = isoToMillis(c.last_at);

@@ -197,7 +197,7 @@ function withLink(
 
 /** Whether a tracker holds any conversation (worth keeping). */
 function tracks(st: TrackerState): boolean {
-  return st.finished.length > 0 || Object.keys(st.active).length > 0;
+  return st.finished.length > 0 || st.active.size > 0;
 }
 
 const OPENINGS = new Map<string, readonly string[]>();

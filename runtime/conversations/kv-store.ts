@@ -2,7 +2,12 @@ import { z } from "zod";
 import { AclMessageSchema } from "../acl/mod.ts";
 import { commitOps, type KvOp } from "../agents/kv-batch.ts";
 import type { Logger } from "../log/mod.ts";
-import { type TrackerState, TrackerStateSchema } from "../../protocols/mod.ts";
+import {
+  type TrackerState,
+  trackerStateFromJson,
+  TrackerStateSchema,
+  trackerStateToJson,
+} from "../../protocols/mod.ts";
 import type { HistoryChanges, HistoryEntry } from "./history.ts";
 
 /**
@@ -182,7 +187,7 @@ export class ConversationKv {
       const value = typeof e.value === "string" ? parseJson(e.value) : e.value;
       const r = TrackerStateSchema.safeParse(value);
       if (r.success && typeof agent === "string" && typeof cid === "string") {
-        trackers.push({ agent, cid, state: r.data });
+        trackers.push({ agent, cid, state: trackerStateFromJson(r.data) });
       } else this.log?.warn("skipped a stored tracker", { agent: String(agent) });
     }
     this.#shards = shards;
@@ -235,7 +240,7 @@ export class ConversationKv {
     const shards = this.#shards;
     for (const [agent, cid, state] of trackers) {
       const key = [...TRACKER_PREFIX, agent, cid];
-      const text = state === undefined ? undefined : JSON.stringify(state);
+      const text = state === undefined ? undefined : JSON.stringify(trackerStateToJson(state));
       const bytes = text === undefined ? 0 : textBytes(text);
       const k = shardKey(agent, cid);
       if (text === undefined || bytes > MAX_STORED_ENTRY_BYTES) {

@@ -14,8 +14,8 @@ const WITH_SUBS: ReadonlySet<string> = new Set(["fipa-brokering", "fipa-recruiti
  * holds the conversations of one id, so this looks at one or two of them.
  */
 export function holdsProxy(st: TrackerState): boolean {
-  for (const key in st.active) {
-    if (WITH_SUBS.has(st.active[key].machine.protocol)) return true;
+  for (const c of st.active.values()) {
+    if (WITH_SUBS.has(c.machine.protocol)) return true;
   }
   return false;
 }

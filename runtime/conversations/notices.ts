@@ -35,7 +35,7 @@ const AUCTIONS: ReadonlySet<string> = new Set(["fipa-auction-english", "fipa-auc
 function conversationsWith(st: TrackerState, cid: string): TrackedConversation[] {
   const out: TrackedConversation[] = [];
   for (const role of ["initiator", "participant"] as const) {
-    const c = st.active[`${role}|${cid}`];
+    const c = st.active.get(`${role}|${cid}`);
     if (c !== undefined) out.push(c);
   }
   return out;
@@ -46,7 +46,7 @@ function findAfter(
   key: string,
   c: TrackedConversation,
 ): TrackedConversation | undefined {
-  return after.active[key] ??
+  return after.active.get(key) ??
     after.finished.findLast((f) => f.conversation_id === c.conversation_id && f.role === c.role);
 }
 
@@ -94,7 +94,7 @@ export function deadlineNotices(
       deadlines: [...deadlines],
     });
   }
-  for (const [key, c] of Object.entries(before.active)) {
+  for (const [key, c] of before.active) {
     if (c.role !== "initiator" || !AUCTIONS.has(c.machine.protocol)) continue;
     const next = findAfter(after, key, c);
     if (next === undefined || next === c) continue;

@@ -7,7 +7,7 @@ import type { Delivery, MessageRouter, RouteOutcome } from "../routing/mod.ts";
 import {
   DEFAULT_TRACKER_LIMITS,
   type TrackerLimits,
-  type TrackerState,
+  type TrackerStateJson,
   violationError,
 } from "../../protocols/mod.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
@@ -309,7 +309,7 @@ export class ConversationService {
   }
 
   /** The state of an agent's tracker (plain JSON, for its snapshot), if it has one. */
-  getTrackerState(agent: string): TrackerState | undefined {
+  getTrackerState(agent: string): TrackerStateJson | undefined {
     return this.#trackers.store.merged(this.#canon(agent));
   }
 

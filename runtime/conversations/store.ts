@@ -3,6 +3,7 @@ import {
   type TrackedConversation,
   type TrackerLimits,
   type TrackerState,
+  type TrackerStateJson,
 } from "../../protocols/mod.ts";
 import { holdsProxy } from "./links.ts";
 
@@ -21,8 +22,7 @@ interface AgentShards {
 }
 
 function isActive(st: TrackerState): boolean {
-  for (const _ in st.active) return true;
-  return false;
+  return st.active.size > 0;
 }
 
 /**
@@ -45,11 +45,14 @@ function isActive(st: TrackerState): boolean {
  */
 export class TrackerStore {
   readonly #agents = new Map<string, AgentShards>();
-  /** Shards changed since the last {@link takeChanged} (`agent\u0000cid`), when tracked. */
-  #changed: Set<string> | undefined;
+  /**
+   * Shards changed since the last {@link takeChanged}, by agent then conversation id (no
+   * key built per message), when tracked.
+   */
+  #changed: Map<string, Set<string>> | undefined;
 
   constructor(readonly limits: TrackerLimits, opts: { trackChanges?: boolean } = {}) {
-    if (opts.trackChanges) this.#changed = new Set();
+    if (opts.trackChanges) this.#changed = new Map();
   }
 
   /**
@@ -59,16 +62,20 @@ export class TrackerStore {
    */
   takeChanged(): [string, string][] {
     if (this.#changed === undefined) return [];
-    const out = [...this.#changed].map((k) => {
-      const i = k.indexOf("\u0000");
-      return [k.slice(0, i), k.slice(i + 1)] as [string, string];
-    });
+    const out: [string, string][] = [];
+    for (const [agent, cids] of this.#changed) {
+      for (const cid of cids) out.push([agent, cid]);
+    }
     this.#changed.clear();
     return out;
   }
 
   #touch(agent: string, cid: string): void {
-    this.#changed?.add(`${agent}\u0000${cid}`);
+    const changed = this.#changed;
+    if (changed === undefined) return;
+    let cids = changed.get(agent);
+    if (cids === undefined) changed.set(agent, cids = new Set());
+    cids.add(cid);
   }
 
   /** A new, empty shard state for `agent`. */
@@ -183,30 +190,33 @@ export class TrackerStore {
     let finished = 0;
     for (const a of this.#agents.values()) {
       for (const st of [...a.active.values(), ...a.finished.values()]) {
-        active += Object.keys(st.active).length;
+        active += st.active.size;
         finished += st.finished.length;
       }
     }
     return { active, finished };
   }
 
-  /** An agent's whole tracker state (its shards merged), if it has any conversation. */
-  merged(agent: string): TrackerState | undefined {
+  /**
+   * An agent's whole tracker state (its shards merged) as plain JSON, for its snapshot, if
+   * it has any conversation.
+   */
+  merged(agent: string): TrackerStateJson | undefined {
     const a = this.#agents.get(agent);
     if (a === undefined) return undefined;
     const active: Record<string, TrackedConversation> = {};
     const finished: TrackedConversation[] = [];
     let clock = 0;
     for (const st of [...a.finished.values(), ...a.active.values()]) {
-      Object.assign(active, st.active);
+      for (const [key, c] of st.active) active[key] = c;
       finished.push(...st.finished);
       clock = Math.max(clock, st.clock);
     }
     return { v: 1, agent, limits: { ...this.limits }, clock, active, finished };
   }
 
-  /** Replaces an agent's conversations with those of a whole tracker state. */
-  replace(agent: string, state: TrackerState): void {
+  /** Replaces an agent's conversations with those of a whole tracker state (plain JSON). */
+  replace(agent: string, state: TrackerStateJson): void {
     this.dropAgent(agent);
     const shards = new Map<string, TrackerState>();
     const shard = (cid: string) => {
@@ -219,7 +229,7 @@ export class TrackerStore {
     };
     for (const c of state.finished) shard(c.conversation_id).finished.push(c);
     const byUse = Object.entries(state.active).sort(([, x], [, y]) => x.touched - y.touched);
-    for (const [key, c] of byUse) shard(c.conversation_id).active[key] = c;
+    for (const [key, c] of byUse) shard(c.conversation_id).active.set(key, c);
     for (const [cid, s] of shards) this.put(agent, cid, s);
   }
 }

@@ -10,6 +10,7 @@ import {
   trackDeadline,
   type TrackerEffect,
   type TrackerState,
+  type TrackerStateJson,
   TrackerStateSchema,
   trackTimeout,
 } from "../../protocols/mod.ts";
@@ -121,7 +122,7 @@ export class Trackers {
   }
 
   /** Replaces an agent's tracker with a whole (validated) state, due times included. */
-  replace(name: string, state: TrackerState): void {
+  replace(name: string, state: TrackerStateJson): void {
     this.drop(name);
     this.#o.store.replace(name, { ...state, agent: name });
     for (const [cid, shard] of [...this.#o.store.shards(name)]) this.#schedule(name, cid, shard);
@@ -184,7 +185,7 @@ export class Trackers {
   sweep(nowMs: number): void {
     const at = new Date(nowMs).toISOString();
     for (const [name, cid, before] of [...this.#o.store.activeShards()]) {
-      if (Object.values(before.active).every((c) => LONG_LIVED.has(c.machine.protocol))) continue;
+      if (before.active.values().every((c) => LONG_LIVED.has(c.machine.protocol))) continue;
       this.expire(name, cid, before, at);
     }
     this.collect();
@@ -209,7 +210,7 @@ export function parseTrackerState(
   name: string,
   state: unknown,
   canon: CanonicalName,
-): TrackerState {
+): TrackerStateJson {
   const r = TrackerStateSchema.safeParse(state);
   if (!r.success) {
     const issues = zodIssues(r.error);

@@ -13,9 +13,7 @@ export function httpMetrics(m: NodeMetrics): MiddlewareHandler<AppEnv> {
       await next();
     } finally {
       const route = c.req.routePath || "unmatched";
-      const method = c.req.method;
-      m.httpRequests.inc({ method, route, status: String(c.res.status) });
-      m.httpDuration.observe({ method, route }, (performance.now() - t0) / 1000);
+      m.http.record(c.req.method, route, c.res.status, (performance.now() - t0) / 1000);
     }
   };
 }

@@ -1,4 +1,5 @@
 import client from "prom-client";
+import { HttpTally } from "./http-tally.ts";
 import { bucketsOf, type HistogramValue } from "./quantile.ts";
 import type { MetricsReading } from "./series.ts";
 
@@ -9,10 +10,14 @@ import type { MetricsReading } from "./series.ts";
  */
 export interface NodeMetrics {
   registry: client.Registry;
-  httpRequests: client.Counter<"method" | "route" | "status">;
+  /**
+   * HTTP requests by method, route and status, and their duration by method and route
+   * (`fipa_edge_http_requests_total`, `fipa_edge_http_request_duration_seconds`): counted
+   * locally, rendered at scrape time.
+   */
+  http: HttpTally;
   /** Event WebSockets closed because their client did not read (send buffer full). */
   wsSlowClientsClosed: client.Counter;
-  httpDuration: client.Histogram<"method" | "route">;
   messagesIn: client.Counter<"performative" | "source">;
   messagesOut: client.Counter<"performative" | "destination">;
   messageLatency: client.Histogram<"agent_kind">;
@@ -70,22 +75,24 @@ export function createNodeMetrics(node: string): NodeMetrics {
   const registry = new client.Registry();
   registry.setDefaultLabels({ node });
   const registers = [registry];
+  const http = new HttpTally(LATENCY_BUCKETS);
+  // prom-client's registry takes any metric with a name, help, type, get() and reset().
+  registry.registerMetric(
+    http.counter(
+      "fipa_edge_http_requests_total",
+      "HTTP requests by method, route and status",
+    ) as unknown as client.Metric,
+  );
+  registry.registerMetric(
+    http.histogram(
+      "fipa_edge_http_request_duration_seconds",
+      "HTTP request duration",
+    ) as unknown as client.Metric,
+  );
   return {
     registry,
     collectors: [],
-    httpRequests: new client.Counter({
-      name: "fipa_edge_http_requests_total",
-      help: "HTTP requests by method, route and status",
-      labelNames: ["method", "route", "status"],
-      registers,
-    }),
-    httpDuration: new client.Histogram({
-      name: "fipa_edge_http_request_duration_seconds",
-      help: "HTTP request duration",
-      labelNames: ["method", "route"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
+    http,
     wsSlowClientsClosed: new client.Counter({
       name: "fipa_edge_ws_slow_clients_closed_total",
       help: "Event WebSockets closed (1013) because the client did not read",

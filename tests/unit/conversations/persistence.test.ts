@@ -59,11 +59,11 @@ Deno.test("a tracker store with trackChanges names the shards stored and forgott
   });
   const st = (cid: string) => {
     const s = store.fresh("a@p");
-    s.active[`${cid}|x`] = {
+    s.active.set(`${cid}|x`, {
       conversation_id: cid,
       touched: 1,
       machine: { protocol: "fipa-request" },
-    } as never;
+    } as never);
     return s;
   };
   store.put("a@p", "c1", st("c1"));

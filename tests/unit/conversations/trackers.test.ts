@@ -7,6 +7,7 @@ import { EventBus, type NodeEvent } from "../../../runtime/events/mod.ts";
 import {
   DEFAULT_TRACKER_LIMITS,
   type TrackerLimits,
+  trackerStateToJson,
   trackMessage,
 } from "../../../protocols/mod.ts";
 import {
@@ -144,7 +145,10 @@ Deno.test("trackers: the sweep expires idle conversations only", () => {
   assert.deepEqual(s.notices.map((n) => [n.to, n.conversation_id, n.reason]), [
     ["a@p", "c1", "idle"],
   ]);
-  assert.ok(s.store.get("a@p", "c2")!.active["initiator|c2"], "a subscription does not go idle");
+  assert.ok(
+    s.store.get("a@p", "c2")!.active.get("initiator|c2"),
+    "a subscription does not go idle",
+  );
 });
 
 Deno.test("trackers: trackers no longer wanted go first, then the oldest beyond the bound", () => {
@@ -165,7 +169,7 @@ Deno.test("trackers: a snapshot's state replaces the tracker with its due times;
   const s = setup();
   const replyBy = new Date(T0 + 5000).toISOString();
   const o = opened(s.store, "a", "b", "c1", { reply_by: replyBy });
-  const json = JSON.parse(JSON.stringify(o.state));
+  const json = JSON.parse(JSON.stringify(trackerStateToJson(o.state)));
   s.trackers.replace("a@p", parseTrackerState("a@p", json, canon));
   assert.equal(s.due.get("a@p", "c1"), T0 + 5000);
   assert.equal(s.store.merged("a@p")?.active["initiator|c1"]?.conversation_id, "c1");
