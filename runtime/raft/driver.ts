@@ -2,6 +2,7 @@ import { REAL_TIMERS, type TimerHandle, type Timers } from "../async/mod.ts";
 import { confOf } from "./conf.ts";
 import { RaftError } from "./errors.ts";
 import { MAX_ENTRY_DATA_BYTES } from "./kv-storage.ts";
+import { RELEASED_SNAPSHOT_DATA } from "./log.ts";
 import type { ConfChange, ConfState, Entry, Message, NormalEntry } from "./messages.ts";
 import { RaftNode, type RaftOptions, type Ready, type Role, type SoftState } from "./node.ts";
 import type { RaftStorage } from "./storage.ts";
@@ -199,6 +200,7 @@ export class RaftDriver<R = unknown> {
       await opts.stateMachine.restore(state.snapshot.data);
     }
     const node = new RaftNode({ ...opts.raft, id: opts.id }, state);
+    if (opts.storage.readSnapshot) node.releaseSnapshotData(); // stored: read back when sent
     const { voters } = node.conf;
     if (voters.length === 1 && voters[0] === opts.id) node.releaseCampaign(); // nobody to hear
     return new RaftDriver(node, opts);
@@ -516,6 +518,7 @@ export class RaftDriver<R = unknown> {
     if (rd.snapshot) {
       await this.#opts.stateMachine.restore(rd.snapshot.data);
       this.#waiters.overtaken(rd.snapshot.meta.index);
+      if (this.#opts.storage.readSnapshot) node.releaseSnapshotData();
     }
     for (const m of late) this.#send(m);
     if (!applyEarly) await this.#applyCommitted(rd.committedEntries);
@@ -527,6 +530,7 @@ export class RaftDriver<R = unknown> {
     if (applied - node.snapshotIndex >= threshold) {
       const data = await this.#opts.stateMachine.snapshot();
       await this.#opts.storage.compact(node.compact(applied, data));
+      if (this.#opts.storage.readSnapshot) node.releaseSnapshotData();
     }
   }
 
@@ -567,6 +571,10 @@ export class RaftDriver<R = unknown> {
   }
 
   #send(m: Message): void {
+    if (m.type === "snapshot" && m.snapshot.data === RELEASED_SNAPSHOT_DATA) {
+      void this.#sendStoredSnapshot(m);
+      return;
+    }
     this.#traceMessage(m, true);
     const failed = () => {
       this.#node.reportUnreachable(m.to);
@@ -577,6 +585,27 @@ export class RaftDriver<R = unknown> {
       if (r instanceof Promise) r.catch(failed);
     } catch {
       failed();
+    }
+  }
+
+  /**
+   * Sends a snapshot message whose bytes the log released (they are stored), reading them
+   * back from storage. If the stored snapshot is no longer the one the message names (a
+   * newer compaction) or cannot be read, the send counts as failed and the core retries.
+   */
+  async #sendStoredSnapshot(m: Extract<Message, { type: "snapshot" }>): Promise<void> {
+    const { index, term } = m.snapshot.meta;
+    let stored;
+    try {
+      stored = await this.#opts.storage.readSnapshot?.();
+    } catch (e) {
+      this.#opts.onError?.(e);
+    }
+    if (this.#stopped) return;
+    if (stored?.meta.index === index && stored.meta.term === term) {
+      this.#send({ ...m, snapshot: stored });
+    } else {
+      this.#node.reportSnapshot(m.to, false);
     }
   }
 

@@ -233,6 +233,58 @@ Deno.test("driver: a node reopened from its KV file resumes where it stopped", a
   }
 });
 
+/** Memory storage that counts the snapshots read back from it. */
+class CountingStorage extends MemoryStorage {
+  reads = 0;
+  override readSnapshot() {
+    this.reads++;
+    return super.readSnapshot();
+  }
+}
+
+Deno.test("driver: a lagging follower gets the snapshot read back from storage, not kept in memory", async () => {
+  const bus = new Bus();
+  const sms = new Map<string, KvSm>();
+  const storages = new Map<string, CountingStorage>();
+  for (const id of ["a", "b", "c"]) {
+    const sm = new KvSm();
+    const storage = new CountingStorage();
+    sms.set(id, sm);
+    storages.set(id, storage);
+    const d = await RaftDriver.open({
+      id,
+      storage,
+      transport: bus.transport(id),
+      stateMachine: sm,
+      initialVoters: ["a", "b", "c"],
+      tickMs: 0,
+      raft: { electionTicks: 10 },
+      requestTimeoutTicks: 30,
+      snapshotThreshold: 5,
+    });
+    bus.drivers.set(id, d);
+    d.start();
+  }
+  try {
+    const leader = await electedLeader(bus);
+    const lagging = ["a", "b", "c"].find((id) => id !== leader.id)!;
+    bus.down.add(lagging);
+    for (let i = 0; i < 12; i++) await leader.propose(put(`k${i}`, `v${i}`));
+    assert.ok(leader.status().snapshotIndex >= 10, "the leader compacted past the lagging node");
+    bus.down.delete(lagging);
+    for (let i = 0; i < 30 && sms.get(lagging)!.map.get("k11") !== "v11"; i++) await bus.tick();
+    assert.deepEqual(sms.get(lagging)!.map, sms.get(leader.id)!.map, "caught up by snapshot");
+    assert.ok(storages.get(leader.id)!.reads > 0, "the leader read its stored snapshot back");
+    assert.ok(
+      bus.drivers.get(lagging)!.status().snapshotIndex >= leader.status().snapshotIndex - 5,
+      "the follower stored the snapshot it installed",
+    );
+    assert.equal(await leader.propose(put("k0", "w")), "v0", "and the cluster goes on");
+  } finally {
+    await bus.stop();
+  }
+});
+
 Deno.test("driver: a reopened node applies what it knew committed before it starts ticking", async () => {
   // Its shell decides on the state machine as it starts (a node restores its agents by the
   // directory), before any tick or peer: what it knew committed when it stopped must be there.
