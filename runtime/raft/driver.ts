@@ -3,7 +3,7 @@ import { confOf } from "./conf.ts";
 import { RaftError } from "./errors.ts";
 import { MAX_ENTRY_DATA_BYTES } from "./kv-storage.ts";
 import { RELEASED_SNAPSHOT_DATA } from "./log.ts";
-import type { ConfChange, ConfState, Entry, Message, NormalEntry } from "./messages.ts";
+import type { ConfChange, ConfState, Entry, Message, NormalEntry, Snapshot } from "./messages.ts";
 import { RaftNode, type RaftOptions, type Ready, type Role, type SoftState } from "./node.ts";
 import type { RaftStorage } from "./storage.ts";
 import { Waiters } from "./waiters.ts";
@@ -159,6 +159,10 @@ export class RaftDriver<R = unknown> {
   #busy = false;
   #idle: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** Snapshot messages being read back from storage before they go out. */
+  readonly #snapshotSends = new Set<Promise<void>>();
+  /** The read those sends share (one copy of the bytes however many followers lag). */
+  #snapshotRead: Promise<Snapshot | undefined> | undefined;
   #readSeq = 0;
   readonly #waiters = new Waiters();
   /** Proposals that arrived while a ready cycle ran: proposed together before the next one. */
@@ -218,12 +222,16 @@ export class RaftDriver<R = unknown> {
     }
   }
 
-  /** Stops ticking, waits for the current ready cycle, and fails every waiting request. */
+  /**
+   * Stops ticking, waits for the current ready cycle and for snapshots being read back to
+   * send, and fails every waiting request.
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#stopTimer();
     await this.#idle;
+    await Promise.allSettled(this.#snapshotSends);
     const stopped = new RaftError("STOPPED", `raft node ${this.id} stopped`);
     for (const q of this.#queued.splice(0)) q.reject(stopped);
     this.#waiters.failAll(stopped);
@@ -572,7 +580,13 @@ export class RaftDriver<R = unknown> {
 
   #send(m: Message): void {
     if (m.type === "snapshot" && m.snapshot.data === RELEASED_SNAPSHOT_DATA) {
-      void this.#sendStoredSnapshot(m);
+      const sending = this.#sendStoredSnapshot(m);
+      this.#snapshotSends.add(sending);
+      const done = () => {
+        this.#snapshotSends.delete(sending);
+        if (this.#snapshotSends.size === 0) this.#snapshotRead = undefined;
+      };
+      sending.then(done, done);
       return;
     }
     this.#traceMessage(m, true);
@@ -597,14 +611,17 @@ export class RaftDriver<R = unknown> {
     const { index, term } = m.snapshot.meta;
     let stored;
     try {
-      stored = await this.#opts.storage.readSnapshot?.();
+      this.#snapshotRead ??= Promise.resolve(this.#opts.storage.readSnapshot?.());
+      stored = await this.#snapshotRead;
     } catch (e) {
+      this.#snapshotRead = undefined;
       this.#opts.onError?.(e);
     }
     if (this.#stopped) return;
     if (stored?.meta.index === index && stored.meta.term === term) {
       this.#send({ ...m, snapshot: stored });
     } else {
+      if (!stored || stored.meta.index < index) this.#snapshotRead = undefined; // read too early
       this.#node.reportSnapshot(m.to, false);
     }
   }
