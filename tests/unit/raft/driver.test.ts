@@ -242,30 +242,46 @@ class CountingStorage extends MemoryStorage {
   }
 }
 
-Deno.test("driver: a lagging follower gets the snapshot read back from storage, not kept in memory", async () => {
+/** KV storage that counts the snapshots read back from it. */
+class CountingKvStorage extends KvStorage {
+  reads = 0;
+  override readSnapshot() {
+    this.reads++;
+    return super.readSnapshot();
+  }
+}
+
+/**
+ * Three nodes on `storage(id)` (snapshot every 5 entries); one is down while the leader
+ * writes and compacts past it, then comes back: it must catch up by a snapshot that the
+ * leader reads back from its storage (the log no longer holds the bytes).
+ */
+async function lagBehindSnapshot(
+  storage: (id: string) => Promise<MemoryStorage & { reads: number } | CountingKvStorage>,
+): Promise<void> {
   const bus = new Bus();
   const sms = new Map<string, KvSm>();
-  const storages = new Map<string, CountingStorage>();
-  for (const id of ["a", "b", "c"]) {
-    const sm = new KvSm();
-    const storage = new CountingStorage();
-    sms.set(id, sm);
-    storages.set(id, storage);
-    const d = await RaftDriver.open({
-      id,
-      storage,
-      transport: bus.transport(id),
-      stateMachine: sm,
-      initialVoters: ["a", "b", "c"],
-      tickMs: 0,
-      raft: { electionTicks: 10 },
-      requestTimeoutTicks: 30,
-      snapshotThreshold: 5,
-    });
-    bus.drivers.set(id, d);
-    d.start();
-  }
+  const storages = new Map<string, { reads: number }>();
   try {
+    for (const id of ["a", "b", "c"]) {
+      const sm = new KvSm();
+      const s = await storage(id);
+      sms.set(id, sm);
+      storages.set(id, s);
+      const d = await RaftDriver.open({
+        id,
+        storage: s,
+        transport: bus.transport(id),
+        stateMachine: sm,
+        initialVoters: ["a", "b", "c"],
+        tickMs: 0,
+        raft: { electionTicks: 10 },
+        requestTimeoutTicks: 30,
+        snapshotThreshold: 5,
+      });
+      bus.drivers.set(id, d);
+      d.start();
+    }
     const leader = await electedLeader(bus);
     const lagging = ["a", "b", "c"].find((id) => id !== leader.id)!;
     bus.down.add(lagging);
@@ -282,6 +298,25 @@ Deno.test("driver: a lagging follower gets the snapshot read back from storage, 
     assert.equal(await leader.propose(put("k0", "w")), "v0", "and the cluster goes on");
   } finally {
     await bus.stop();
+  }
+}
+
+Deno.test("driver: a lagging follower gets the snapshot read back from storage, not kept in memory", async () => {
+  await lagBehindSnapshot(() => Promise.resolve(new CountingStorage()));
+});
+
+Deno.test("driver: ... the same on KV storage, closed only after the reads in flight", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "raft-driver-snap-" });
+  const opened: KvStorage[] = [];
+  try {
+    await lagBehindSnapshot(async (id) => {
+      const s = new CountingKvStorage(await Deno.openKv(`${dir}/${id}.kv`), {}, true);
+      opened.push(s);
+      return s;
+    });
+  } finally {
+    for (const s of opened) s.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
