@@ -10,6 +10,7 @@
 import { selfTimes } from "./lib/cpu-profile.ts";
 import {
   processCpuMs,
+  processRunMs,
   schedMs,
   spawnNodeProcess,
   stopNodeProcess,
@@ -48,8 +49,10 @@ const a0 = processCpuMs(alpha.child.pid);
 const b0 = processCpuMs(beta.child.pid);
 const ta0 = threadCpuMs(alpha.child.pid);
 const tb0 = threadCpuMs(beta.child.pid);
+const d0 = processRunMs(Deno.pid);
 const r = await rate(alpha, foreign, Number(inFlight), Number(seconds), [alpha, beta]);
 const exchanges = r.perSecond * Number(seconds);
+const driverUs = (processRunMs(Deno.pid) - d0) * 1000 / exchanges;
 const wall = performance.now() - w0;
 for (
   const [n, pid, s0] of [["alpha", alpha.child.pid, sa0], ["beta", beta.child.pid, sb0]] as const
@@ -80,7 +83,8 @@ const per = (ms: number) => (ms * 1000 / exchanges).toFixed(0);
 console.log(
   `${r.perSecond.toFixed(0)} exchanges/s, p50 ${r.p50.toFixed(2)} ms, ${inFlight} in flight; ` +
     `CPU/exchange alpha ${per(processCpuMs(alpha.child.pid) - a0)} µs, ` +
-    `beta ${per(processCpuMs(beta.child.pid) - b0)} µs; machine busy ` +
+    `beta ${per(processCpuMs(beta.child.pid) - b0)} µs, this driver ${driverUs.toFixed(0)} µs; ` +
+    `machine busy ` +
     `${(r.machineBusy * 100).toFixed(0)} %; load ${
       (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")
     }`,

@@ -36,7 +36,7 @@ import {
   type EnvelopeView,
 } from "./envelope-model.ts";
 import { MtpError } from "./mtp-error.ts";
-import { ACL_STRING_REPRESENTATION } from "./names.ts";
+import { ACL_STRING_REPRESENTATION, MESSAGE_ID_PARAM } from "./names.ts";
 import { type MimePart, type MultipartLimits, parseMultipart } from "./multipart.ts";
 
 /** Part types accepted for the envelope (the spec's, JADE's and a common alias). */
@@ -105,6 +105,11 @@ export interface InboundMessage {
   warnings: string[];
   /** The ACL representation of the payload (lower case), e.g. `fipa.acl.rep.xml.std`. */
   representation: string;
+  /**
+   * The sending platform's id of the message (the envelope's {@link MESSAGE_ID_PARAM}, the
+   * same on its retries), when it gave a non-empty one.
+   */
+  messageId?: string;
 }
 
 function partType(part: MimePart): string {
@@ -219,7 +224,17 @@ export function parseHttpMtpRequest(
     }
     throw e;
   }
-  return { envelope, effective, payload, message, receivers, warnings, representation: repr };
+  const messageId = effective.user_defined?.[MESSAGE_ID_PARAM] || undefined;
+  return {
+    envelope,
+    effective,
+    payload,
+    message,
+    receivers,
+    warnings,
+    representation: repr,
+    ...(messageId ? { messageId } : {}),
+  };
 }
 
 /**

@@ -29,7 +29,12 @@
  * @module
  */
 export { MtpError, type MtpFailureReason } from "./mtp-error.ts";
-export { ACL_STRING_REPRESENTATION, HTTP_MTP_NAME, XML_ENVELOPE_REPRESENTATION } from "./names.ts";
+export {
+  ACL_STRING_REPRESENTATION,
+  HTTP_MTP_NAME,
+  MESSAGE_ID_PARAM,
+  XML_ENVELOPE_REPRESENTATION,
+} from "./names.ts";
 export { formatFipaDate, parseFipaDate } from "./fipa-date.ts";
 export {
   effectiveEnvelope,

@@ -17,10 +17,10 @@ import {
   toAclXml,
 } from "../acl/mod.ts";
 import type { AclRepresentation } from "./representation.ts";
-import { backoffDelay } from "../async/mod.ts";
+import { backoffDelay, TimeoutSlots } from "../async/mod.ts";
 import { buildEnvelopeXml } from "./envelope-build.ts";
 import type { EnvelopeParams } from "./envelope-model.ts";
-import { ACL_STRING_REPRESENTATION } from "./names.ts";
+import { ACL_STRING_REPRESENTATION, MESSAGE_ID_PARAM } from "./names.ts";
 import { buildMultipart } from "./multipart.ts";
 
 const ENCODER = new TextEncoder();
@@ -35,7 +35,10 @@ export interface RetryPolicy {
   factor: number;
   /** Upper bound of one wait, in ms (also caps a server's `Retry-After`). */
   maxDelayMs: number;
-  /** Time allowed for one attempt (connect, send, response headers), in ms. */
+  /**
+   * Time allowed for one attempt (connect, send, response headers), in ms; the attempt is
+   * aborted at most `DEFAULT_SLOT_MS` (8 ms) later (timeouts are grouped, see `TimeoutSlots`).
+   */
   timeoutMs: number;
 }
 
@@ -60,7 +63,15 @@ export interface HttpMtpClientDeps {
   now: () => Date;
   /** A fresh MIME boundary (random in production). */
   boundary: () => string;
+  /**
+   * Where each attempt's timeout is set (one timer per few ms of attempts, not one each);
+   * default one shared by all senders.
+   */
+  timeouts?: TimeoutSlots;
 }
+
+/** The attempt timeouts of senders whose deps bring none. */
+const SHARED_TIMEOUTS = new TimeoutSlots();
 
 /** Production dependencies: global `fetch`, `setTimeout`, the system clock, random boundaries. */
 export function defaultHttpMtpDeps(): HttpMtpClientDeps {
@@ -90,6 +101,11 @@ export interface HttpMtpRequestInput {
   comments?: string;
   /** The ACL representation of the payload; default the string one (SC00070). */
   representation?: AclRepresentation;
+  /**
+   * Our id of the message, written as the envelope's {@link MESSAGE_ID_PARAM}; every attempt
+   * and retry of the message must carry the same one (the receiver deduplicates on it).
+   */
+  messageId?: string;
 }
 
 /** A ready HTTP MTP request. */
@@ -111,7 +127,8 @@ function envelopeAid(id: AgentIdentifier): AgentIdentifier {
  * Builds the HTTP MTP request that carries `msg` to `receiver` (pure). The envelope names the
  * one receiver in `to` and `intended-receiver`, the sender in `from`, representation
  * `fipa.acl.rep.string.std` (or `fipa.acl.rep.xml.std` when `input.representation` asks for
- * it), the payload length in bytes, `payload-encoding` UTF-8 and the date. The payload is
+ * it), the payload length in bytes, `payload-encoding` UTF-8, the date and, when given, our
+ * message id ({@link MESSAGE_ID_PARAM}). The payload is
  * `toAclString(msg)` (or `toAclXml(msg)`) in UTF-8; the ACL receivers stay as written.
  *
  * @example
@@ -142,6 +159,7 @@ export function buildHttpMtpRequest(
     payload_encoding: "UTF-8",
     date: input.date.toISOString(),
     intended_receiver: [envelopeAid(receiver)],
+    ...(input.messageId ? { user_defined: { [MESSAGE_ID_PARAM]: input.messageId } } : {}),
   };
   const built = buildMultipart(input.boundary, [
     { contentType: "application/xml", body: buildEnvelopeXml(envelope) },
@@ -201,6 +219,8 @@ export interface SendOptions {
   comments?: string;
   /** See {@link HttpMtpRequestInput.representation}. */
   representation?: AclRepresentation;
+  /** See {@link HttpMtpRequestInput.messageId}. */
+  messageId?: string;
 }
 
 /** Whether a status is worth retrying at the same address: 408, 429 and 5xx. */
@@ -230,7 +250,8 @@ async function attemptOnce(
   timeoutMs: number,
 ): Promise<{ status: number; retryAfter?: number } | { error: string }> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error("timed out")), timeoutMs);
+  const timeouts = deps.timeouts ?? SHARED_TIMEOUTS;
+  const timeout = timeouts.add(() => abort.abort(new Error("timed out")), timeoutMs);
   try {
     const res = await deps.fetch(address, {
       method: "POST",
@@ -240,13 +261,16 @@ async function attemptOnce(
       signal: abort.signal,
     });
     await res.body?.cancel();
-    return { status: res.status, retryAfter: retryAfterMs(res) };
+    // Retry-After only matters for a status that is retried (read no header otherwise).
+    return isRetryableStatus(res.status)
+      ? { status: res.status, retryAfter: retryAfterMs(res) }
+      : { status: res.status };
   } catch (e) {
     return {
       error: abort.signal.aborted ? `timed out after ${timeoutMs} ms` : (e as Error).message,
     };
   } finally {
-    clearTimeout(timer);
+    timeouts.cancel(timeout);
   }
 }
 
@@ -296,6 +320,7 @@ export async function sendHttpMtp(
     platformAddresses: options.platformAddresses,
     comments: options.comments,
     representation: options.representation,
+    messageId: options.messageId,
   });
   for (const address of addresses) {
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {

@@ -151,10 +151,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     router,
     log,
     inflight,
-    send: (msg, to) =>
+    send: (msg, to, messageId) =>
       sendHttpMtp(msg, to, mtpDeps, {
         platformAddresses: [accUrl()],
         representation: representations.for(to),
+        messageId,
       }),
   }));
   router.addRemote(a2aRoute({ router, log: log.child({ component: "a2a" }), inflight }));

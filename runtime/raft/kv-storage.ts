@@ -1,3 +1,5 @@
+import type { KvOp } from "../agents/kv-ops.ts";
+import { KvWriter } from "../agents/kv-writer.ts";
 import { entrySize } from "./log.ts";
 import {
   type ConfState,
@@ -21,8 +23,12 @@ import { z } from "zod";
  * | `[...P, "chunk", gen, i]` | snapshot bytes, in chunks of at most {@link SNAPSHOT_CHUNK_BYTES} |
  * | `[...P, "log", index]` | `{ epoch, entry }` |
  *
- * Every write goes through `kv.atomic()`. A cycle's entries and hard state are one atomic
- * commit when they fit Deno KV's limits (1000 mutations, ~800 KiB); larger cycles are split
+ * Every write goes through the connection's group commit (`KvWriter.of(kv)`, shared with the
+ * node's other writers of the same KV: the audit trail, agents' records), so a Raft save and,
+ * say, an audit record asked for while another commit runs share the next commit and its one
+ * sync; each write stays atomic and durable when its promise resolves, and writes asked for
+ * one after another are committed in that order. A cycle's entries and hard state are one
+ * atomic write when they fit Deno KV's limits (1000 mutations, ~800 KiB); larger cycles are split
  * so that every crash point leaves a valid log: stale entries are deleted before new ones
  * are written, in index order, with the hard state last. A snapshot is written chunk by
  * chunk under a fresh generation and becomes current when its metadata is committed.
@@ -256,8 +262,10 @@ export class KvStorage implements RaftStorage {
       size: data.length,
       epoch,
     };
-    const res = await this.#kv.atomic().set(this.#key("snap"), rec).commit();
-    if (!res.ok) throw new Error("raft kv: snapshot metadata commit failed");
+    const res = await KvWriter.of(this.#kv).commit({
+      ops: [{ key: this.#key("snap"), value: rec }],
+    });
+    if (!res.ok) throw new Error(`raft kv: snapshot metadata commit of generation ${gen} failed`);
     this.#gen = gen;
     this.#epoch = epoch;
     this.#snapIndex = meta.index;
@@ -292,26 +300,30 @@ export class KvStorage implements RaftStorage {
     await this.#commitBatches(keys);
   }
 
-  /** Commits mutations in as few atomic operations as Deno KV's limits allow, in order. */
+  /**
+   * Commits mutations in as few atomic writes as Deno KV's limits allow, in order, each
+   * through the connection's group commit (it may share a commit with other writers' writes).
+   */
   async #commitBatches(muts: readonly Mutation[]): Promise<void> {
-    let op = this.#kv.atomic();
-    let count = 0;
+    const writer = KvWriter.of(this.#kv);
+    let ops: KvOp[] = [];
     let bytes = 0;
     const flush = async () => {
-      if (count === 0) return;
-      const res = await op.commit();
-      if (!res.ok) throw new Error("raft kv: atomic commit failed");
-      op = this.#kv.atomic();
-      count = 0;
+      if (ops.length === 0) return;
+      const n = ops.length;
+      const res = await writer.commit({ ops });
+      if (!res.ok) throw new Error(`raft kv: atomic commit of ${n} mutations failed`);
+      ops = [];
       bytes = 0;
     };
     for (const m of muts) {
-      if (count > 0 && (count + 1 > MAX_MUTATIONS || bytes + m.bytes > MAX_BATCH_BYTES)) {
+      if (ops.length > 0 && (ops.length + 1 > MAX_MUTATIONS || bytes + m.bytes > MAX_BATCH_BYTES)) {
         await flush();
       }
-      if (m.value === undefined) op.delete(m.key);
-      else op.set(m.key, m.value);
-      count++;
+      // `bytes`: the size is known, so the group commit's sizing does not serialize the value.
+      ops.push(
+        m.value === undefined ? { key: m.key } : { key: m.key, value: m.value, bytes: m.bytes },
+      );
       bytes += m.bytes;
     }
     await flush();

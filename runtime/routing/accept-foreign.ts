@@ -1,7 +1,7 @@
 import { type AclMessage, type AgentIdentifier, aid } from "../acl/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { deliveryFailureMessage } from "../mtp/mod.ts";
-import { newMessageId } from "./message-id.ts";
+import { foreignMessageId, newMessageId } from "./message-id.ts";
 import type { Delivery, MessageRouter } from "./router.ts";
 import type { RepresentationChoice } from "../mtp/mod.ts";
 
@@ -9,7 +9,7 @@ import type { RepresentationChoice } from "../mtp/mod.ts";
 export type AcceptForeign = (
   message: AclMessage,
   receivers: AgentIdentifier[],
-  info?: { representation: string },
+  info?: { representation: string; messageId?: string },
 ) => Promise<void>;
 
 /**
@@ -26,7 +26,9 @@ export type AcceptForeign = (
  * `?delivery=at-least-once` API messages take: retries, dead letters, duplicate marks) and
  * resolves once it is durable; receivers no route reaches get the same `failure` at once,
  * and those the outbox gave up on when it dead-lettered the message get it from
- * `deadLettered`.
+ * `deadLettered`. When the sender gave the message an id (`info.messageId`, the envelope's
+ * `X-message-id`), it is stored under {@link foreignMessageId}, so the sender's retry of a
+ * message we already took is dropped as a duplicate instead of delivered again.
  */
 export function foreignAcceptor(opts: {
   router: MessageRouter;
@@ -69,7 +71,13 @@ export function foreignAcceptor(opts: {
       const reached = receivers.filter((to) => router.reaches(to));
       if (reached.length) {
         await opts.enqueue({
-          message_id: newMessageId(),
+          message_id: info?.messageId
+            ? await foreignMessageId(
+              message.sender?.name ?? "",
+              info.messageId,
+              receivers.map((r) => r.name),
+            )
+            : newMessageId(),
           message: { ...message, receivers: reached },
           accepted_at: new Date().toISOString(),
           origin: "mtp",

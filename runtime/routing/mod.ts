@@ -37,7 +37,7 @@ export {
   type RouteObserver,
   type RouteOutcome,
 } from "./router.ts";
-export { newMessageId } from "./message-id.ts";
+export { foreignMessageId, newMessageId } from "./message-id.ts";
 export {
   hasHttpAddress,
   mtpRoute,

@@ -4,8 +4,15 @@ import { deliveryFailureMessage, type SendResult } from "../mtp/mod.ts";
 import { injectTrace } from "../tracing/mod.ts";
 import type { Delivery, MessageRouter, RemoteRoute } from "./router.ts";
 
-/** Sends one message to one foreign receiver over the HTTP MTP (retries included). */
-export type MtpSender = (msg: AclMessage, to: AgentIdentifier) => Promise<SendResult>;
+/**
+ * Sends one message to one foreign receiver over the HTTP MTP (retries included); `messageId`
+ * is the delivery's id, to be written in the envelope so the receiver can drop retries.
+ */
+export type MtpSender = (
+  msg: AclMessage,
+  to: AgentIdentifier,
+  messageId: string,
+) => Promise<SendResult>;
 
 /** Whether an identifier carries an address the HTTP MTP can use. */
 export function hasHttpAddress(to: AgentIdentifier): boolean {
@@ -75,7 +82,7 @@ export function mtpRoute(opts: {
       if (router.localName(to) !== undefined || !hasHttpAddress(to)) return undefined;
       return (d, r) => {
         const out = outwardMessage(router, { ...d.message, receivers: [r] });
-        const p = send(injectTrace(out), r).then(
+        const p = send(injectTrace(out), r, d.message_id).then(
           (res) => report(d, r, res),
           (e) => log.error("MTP send crashed", { error: (e as Error).message }),
         );

@@ -3,6 +3,7 @@
  * a message another platform handed us survives a SIGKILL of the node right after the 200:
  * after a restart on the same data directory the agent has it exactly once. With the default
  * (`at-most-once`) the 200 comes once the message is in the mailbox and nothing is stored.
+ * A sender's retry of a message (same envelope `X-message-id`) is taken once.
  */
 import assert from "node:assert/strict";
 import { aid } from "../../runtime/acl/mod.ts";
@@ -26,8 +27,11 @@ async function deployCounter(base: string): Promise<void> {
   assert.equal(res.status, 201, await res.text());
 }
 
-/** POSTs one `request` for the counter `c@plat` to the node's `/acc`; returns the status. */
-async function postAcc(base: string, n: number): Promise<number> {
+/**
+ * POSTs one `request` for the counter `c@plat` to the node's `/acc`, with the sender's
+ * `messageId` in the envelope when given; returns the status.
+ */
+async function postAcc(base: string, n: number, messageId?: string): Promise<number> {
   const req = buildHttpMtpRequest(
     {
       performative: "request",
@@ -37,7 +41,7 @@ async function postAcc(base: string, n: number): Promise<number> {
       conversation_id: `acc-${n}`,
     },
     aid("c@plat", [`${base}/acc`]),
-    { date: new Date(), boundary: `b-${n}` },
+    { date: new Date(), boundary: `b-${n}`, ...(messageId ? { messageId } : {}) },
   );
   const res = await fetch(`${base}/acc`, { method: "POST", headers: req.headers, body: req.body });
   await res.body?.cancel();
@@ -84,5 +88,37 @@ Deno.test("--mtp-delivery default (at-most-once): /acc answers once the message 
     assert.equal(await counterCount(node.url, "c", "query-if"), 1);
   } finally {
     await node.stop("SIGKILL");
+  }
+});
+
+Deno.test("--mtp-delivery at-least-once: a sender's retries of one message (same X-message-id) are taken once, even after a restart", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "fipa-edge-mtp-dedup-" });
+  const flags = ["--mtp-delivery", "at-least-once"];
+  let node = await start(dataDir, flags);
+  try {
+    await deployCounter(node.url);
+    // Retried at once (the first may still be queued), then after it was handled.
+    assert.equal(await postAcc(node.url, 1, "m-1"), 200);
+    assert.equal(await postAcc(node.url, 2, "m-1"), 200);
+    await waitOutboxEmpty(node.url, "first");
+    assert.equal(await postAcc(node.url, 3, "m-1"), 200);
+    await waitOutboxEmpty(node.url, "retry");
+    assert.equal(await counterCount(node.url, "c", "query-ref"), 1, "after retries: storage");
+    // A retry after a restart (the answer to the last one was lost) is still a duplicate.
+    await node.stop("SIGKILL", { keepData: true });
+    node = await start(dataDir, flags);
+    assert.equal(await postAcc(node.url, 4, "m-1"), 200);
+    await waitOutboxEmpty(node.url, "after restart");
+    assert.equal(await counterCount(node.url, "c", "query-ref"), 1, "after restart: storage");
+    assert.equal(await counterCount(node.url, "c", "query-if"), 1, "after restart: memory");
+    // Another id, and messages with no id, are new messages.
+    assert.equal(await postAcc(node.url, 5, "m-2"), 200);
+    assert.equal(await postAcc(node.url, 6), 200);
+    assert.equal(await postAcc(node.url, 7), 200);
+    await waitOutboxEmpty(node.url, "new ones");
+    assert.equal(await counterCount(node.url, "c", "query-ref"), 4, "new ones: storage");
+  } finally {
+    await node.stop("SIGKILL");
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });

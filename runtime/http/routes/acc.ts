@@ -23,7 +23,7 @@ export interface AccDeps {
   acceptForeign(
     message: AclMessage,
     receivers: AgentIdentifier[],
-    info?: { representation: string },
+    info?: { representation: string; messageId?: string },
   ): Promise<void>;
   /**
    * A message arrived in an ACL representation we do not read: tell its sender (the
@@ -70,6 +70,7 @@ export function accRoutes(app: App, deps: AccDeps): void {
         deps.checkSender?.(got.message);
         await deps.acceptForeign(got.message, got.receivers, {
           representation: got.representation,
+          ...(got.messageId ? { messageId: got.messageId } : {}),
         });
         return mtpResponse();
       } catch (e) {

@@ -2,12 +2,14 @@
 // real local listener standing in for a JADE platform.
 import assert from "node:assert/strict";
 import { type AclMessage, aid, toAclString } from "../../../runtime/acl/mod.ts";
+import { ManualTimers, TimeoutSlots } from "../../../runtime/async/mod.ts";
 import {
   backoffDelay,
   buildHttpMtpRequest,
   DEFAULT_RETRY_POLICY,
   defaultHttpMtpDeps,
   type HttpMtpClientDeps,
+  MESSAGE_ID_PARAM,
   parseHttpMtpRequest,
   sendHttpMtp,
 } from "../../../runtime/mtp/mod.ts";
@@ -85,6 +87,25 @@ Deno.test("the built request parses back: envelope fields, payload, receivers", 
   assert.equal(got.payload, toAclString({ ...msg, sender }));
   assert.deepEqual(got.message.sender, sender);
   assert.equal(got.message.content, msg.content);
+});
+
+Deno.test("our message id goes in the envelope's X-message-id, the same on every attempt; none without one", async () => {
+  const { deps, calls } = fakeDeps({ "http://jade-1:7778/acc": [503, 200] });
+  const r = await sendHttpMtp(msg, receiver, deps, { messageId: "msg_abc" });
+  assert.equal(r.ok, true);
+  assert.equal(calls.length, 2);
+  for (const c of calls) {
+    const got = parseHttpMtpRequest(
+      (c.init.headers as Record<string, string>)["content-type"],
+      c.init.body as Uint8Array,
+    );
+    assert.equal(got.messageId, "msg_abc");
+    assert.deepEqual(got.effective.user_defined, { [MESSAGE_ID_PARAM]: "msg_abc" });
+  }
+  const plain = buildHttpMtpRequest(msg, receiver, { date: NOW, boundary: "b-1" });
+  const got = parseHttpMtpRequest(plain.headers["content-type"], plain.body);
+  assert.equal(got.messageId, undefined);
+  assert.equal(got.effective.user_defined, undefined);
 });
 
 Deno.test("retries with backoff and succeeds after failures", async () => {
@@ -189,6 +210,41 @@ Deno.test("an attempt that hangs is aborted after timeoutMs", async () => {
     attempt: 1,
     error: "timed out after 20 ms",
   }]);
+});
+
+Deno.test("attempts in flight share their timeout timers; a hung one is still aborted", async () => {
+  const timers = new ManualTimers();
+  const timeouts = new TimeoutSlots({ timers, now: () => timers.now() });
+  const answers: (() => void)[] = [];
+  const held = (init: RequestInit) =>
+    new Promise<Response>((resolve, reject) => {
+      answers.push(() => resolve(new Response(null, { status: 200 })));
+      init.signal!.addEventListener("abort", () => reject(init.signal!.reason));
+    });
+  const one = aid("bob@jade", ["http://jade-1:7778/acc"]);
+  const script = { "http://jade-1:7778/acc": Array.from({ length: 11 }, () => held) };
+  const { deps } = fakeDeps(script);
+  const sends = Array.from(
+    { length: 11 },
+    () =>
+      sendHttpMtp(msg, one, { ...deps, timeouts }, { retry: { maxAttempts: 1, timeoutMs: 100 } }),
+  );
+  await Promise.resolve();
+  assert.equal(timeouts.size, 11);
+  assert.equal(timers.pending, 1, "one timer for the attempts of one slot");
+  for (const answer of answers.splice(0, 10)) answer();
+  const done = await Promise.all(sends.slice(0, 10));
+  assert.ok(done.every((r) => r.ok));
+  assert.equal(timeouts.size, 1);
+  let settled = false;
+  sends[10].then(() => settled = true);
+  timers.advance(99);
+  await Promise.resolve();
+  assert.equal(settled, false, "not aborted before its timeout");
+  timers.advance(8); // at most a slot late
+  const hung = await sends[10];
+  assert.ok(!hung.ok && /timed out after 100 ms/.test(hung.reason));
+  assert.equal(timers.pending, 0, "no timer left once nothing is in flight");
 });
 
 Deno.test("a real local listener standing in for JADE receives a parseable message", async () => {

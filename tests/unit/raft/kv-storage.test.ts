@@ -6,6 +6,8 @@ import {
   type PersistedState,
   SNAPSHOT_CHUNK_BYTES,
 } from "../../../runtime/raft/mod.ts";
+import { KvWriter } from "../../../runtime/agents/kv-writer.ts";
+import { AuditLog } from "../../../runtime/audit/mod.ts";
 
 const enc = new TextEncoder();
 const normal = (index: number, term: number, text = `e${index}@${term}`): Entry => ({
@@ -173,4 +175,39 @@ Deno.test("kv storage: refuses entries too large for a KV value and writes befor
       s.close();
     }
   });
+});
+
+Deno.test("kv storage: a save shares the node's group commit with an audit record", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const storage = new KvStorage(kv);
+    await storage.load();
+    const audit = new AuditLog(kv, { retentionDays: 0 });
+    await audit.append({ actor: "t", action: "first", target: "x", outcome: "ok" });
+    const writer = KvWriter.of(kv);
+    // A commit in flight: what is asked for meanwhile waits for the next commit.
+    const busy = writer.set([{ key: ["other"], value: 1 }]);
+    const saved = storage.save({
+      entries: [normal(1, 1)],
+      hardState: { term: 1, vote: "a", commit: 0 },
+    });
+    const recorded = audit.append({ actor: "t", action: "second", target: "x", outcome: "ok" });
+    await Promise.all([busy, saved, recorded]);
+    const entry = await kv.get(["raft", "log", 1]);
+    const hard = await kv.get(["raft", "hard"]);
+    const rec = await kv.get(["audit", "r", 2]);
+    assert.ok(entry.versionstamp && rec.versionstamp);
+    assert.equal(
+      entry.versionstamp,
+      rec.versionstamp,
+      "the entry and the audit record share one commit",
+    );
+    assert.equal(hard.versionstamp, entry.versionstamp);
+    assert.deepEqual((await audit.verify()).ok, true);
+    // The shared commit is durable for both: reopening sees the entry.
+    const again = new KvStorage(kv);
+    assert.deepEqual((await again.load()).entries.map((e) => e.index), [1]);
+  } finally {
+    kv.close();
+  }
 });

@@ -4,7 +4,12 @@ import { pollUntil } from "../../../runtime/async/mod.ts";
 import { Outbox } from "../../../runtime/delivery/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
 import { RepresentationChoice } from "../../../runtime/mtp/mod.ts";
-import { type Delivery, foreignAcceptor, MessageRouter } from "../../../runtime/routing/mod.ts";
+import {
+  type Delivery,
+  foreignAcceptor,
+  foreignMessageId,
+  MessageRouter,
+} from "../../../runtime/routing/mod.ts";
 
 /** A router for platform `edge` with `echo` and a remote route that records what leaves. */
 function setup() {
@@ -154,6 +159,35 @@ Deno.test("at least once: a receiver that keeps refusing is dead-lettered, then 
     assert.equal(f.in_reply_to, "r1");
     assert.match(f.content as string, /MTS-error \(agent-identifier :name full@edge\)/);
     assert.match(f.content as string, /mailbox full/);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("foreignMessageId: the same for a retry, distinct per sender, id and receiver set", async () => {
+  const id = await foreignMessageId("buyer@jade", "m-1", ["echo@edge", "c@edge"]);
+  assert.match(id, /^mtp_[0-9a-f]{32}$/);
+  assert.equal(await foreignMessageId("buyer@jade", "m-1", ["c@edge", "echo@edge"]), id);
+  const others = await Promise.all([
+    foreignMessageId("seller@jade", "m-1", ["echo@edge", "c@edge"]),
+    foreignMessageId("buyer@jade", "m-2", ["echo@edge", "c@edge"]),
+    foreignMessageId("buyer@jade", "m-1", ["echo@edge"]),
+    // No join of the parts can make two inputs one.
+    foreignMessageId("buyer@jadem-1", "", ["echo@edge", "c@edge"]),
+  ]);
+  assert.equal(new Set([id, ...others]).size, 5);
+});
+
+Deno.test("at least once: a message the sender gave an id is stored under the id derived from it; none: a fresh one", async () => {
+  const { local, foreign, close } = await setupDurable();
+  try {
+    const info = { representation: "fipa.acl.rep.string.std", messageId: "m-1" };
+    await foreign.accept(MSG, [aid("echo@edge")], info);
+    await foreign.accept(MSG, [aid("echo@edge")]);
+    await pollUntil("delivered", () => local.length === 2 || undefined);
+    const want = await foreignMessageId(FROM.name, "m-1", ["echo@edge"]);
+    assert.deepEqual(local.map((d) => d.message_id).filter((m) => m === want), [want]);
+    assert.match(local.find((d) => d.message_id !== want)!.message_id, /^msg_/);
   } finally {
     await close();
   }

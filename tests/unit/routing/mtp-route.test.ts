@@ -11,13 +11,15 @@ function delivery(message: AclMessage): Delivery {
 Deno.test("a foreign receiver with an http address is forwarded over the MTP", async () => {
   const router = new MessageRouter("node1");
   const sent: AclMessage[] = [];
+  const ids: string[] = [];
   const inflight = new Set<Promise<unknown>>();
   router.addRemote(mtpRoute({
     router,
     log: silentLogger,
     inflight,
-    send: (msg, to) => {
+    send: (msg, to, messageId) => {
       sent.push(msg);
+      ids.push(messageId);
       return Promise.resolve({
         ok: true,
         receiver: to,
@@ -35,6 +37,8 @@ Deno.test("a foreign receiver with an http address is forwarded over the MTP", a
   assert.deepEqual(out, [{ receiver: "bob@jade:1099/JADE", status: "forwarded", via: "mtp" }]);
   await Promise.all([...inflight]);
   assert.equal(sent.length, 1);
+  // The delivery's id goes with it (into the envelope), for the receiver to drop retries.
+  assert.deepEqual(ids, ["msg_1"]);
   // Without an address, or for our own platform, the MTP route does not apply.
   await assert.rejects(
     router.route(delivery({ performative: "inform", receivers: [aid("bob@jade")] })),
