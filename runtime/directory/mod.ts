@@ -143,6 +143,6 @@ export {
   snapshot,
   SNAPSHOT_FORMAT,
 } from "./snapshot.ts";
-export { canonicalJson } from "./canonical-json.ts";
+export { canonicalJson, canonicalJsonPieces } from "./canonical-json.ts";
 export { interned, JsonInterner } from "./intern.ts";
 export { type DirectoryReader, directoryReader, type DirectoryReaderOptions } from "./reader.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AgentNameSchema } from "../acl/mod.ts";
 import { type AgentRecord, AgentRecordSchema } from "./agent-record.ts";
-import { canonicalJson } from "./canonical-json.ts";
+import { canonicalJsonPieces } from "./canonical-json.ts";
 import { type DfAgentDescription, DfAgentDescriptionSchema } from "./df-description.ts";
 import { MemberSchema } from "./member.ts";
 import { AgentVersionSchema, MAX_AGENT_VERSIONS } from "./agent-version.ts";
@@ -63,7 +63,8 @@ function sortedValues<T>(map: Map<string, T>): T[] {
 /**
  * The state as canonical bytes: UTF-8 canonical JSON (sorted keys, records in key order,
  * remembered requests oldest first).
- * The same state always gives the same bytes, on every replica. O(n log n).
+ * The same state always gives the same bytes, on every replica. O(n log n). Written a group
+ * of records at a time (never the whole document as one string).
  */
 export function snapshot(state: DirectoryState): Uint8Array {
   const doc = {
@@ -80,7 +81,26 @@ export function snapshot(state: DirectoryState): Uint8Array {
     })),
     deployments: [...state.deployments.values()],
   };
-  return new TextEncoder().encode(canonicalJson(doc));
+  return utf8(canonicalJsonPieces(doc));
+}
+
+/** UTF-8 bytes of the concatenated `pieces`, encoding each as it comes. */
+function utf8(pieces: Iterable<string>): Uint8Array {
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    const bytes = encoder.encode(piece);
+    parts.push(bytes);
+    size += bytes.length;
+  }
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 function unique(kind: string, keys: string[]): void {

@@ -2,7 +2,8 @@ import { REAL_TIMERS, type TimerHandle, type Timers } from "../async/mod.ts";
 import { confOf } from "./conf.ts";
 import { RaftError } from "./errors.ts";
 import { MAX_ENTRY_DATA_BYTES } from "./kv-storage.ts";
-import type { ConfChange, ConfState, Entry, Message, NormalEntry } from "./messages.ts";
+import { RELEASED_SNAPSHOT_DATA } from "./log.ts";
+import type { ConfChange, ConfState, Entry, Message, NormalEntry, Snapshot } from "./messages.ts";
 import { RaftNode, type RaftOptions, type Ready, type Role, type SoftState } from "./node.ts";
 import type { RaftStorage } from "./storage.ts";
 import { Waiters } from "./waiters.ts";
@@ -158,6 +159,10 @@ export class RaftDriver<R = unknown> {
   #busy = false;
   #idle: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** Snapshot messages being read back from storage before they go out. */
+  readonly #snapshotSends = new Set<Promise<void>>();
+  /** The read those sends share (one copy of the bytes however many followers lag). */
+  #snapshotRead: Promise<Snapshot | undefined> | undefined;
   #readSeq = 0;
   readonly #waiters = new Waiters();
   /** Proposals that arrived while a ready cycle ran: proposed together before the next one. */
@@ -199,6 +204,7 @@ export class RaftDriver<R = unknown> {
       await opts.stateMachine.restore(state.snapshot.data);
     }
     const node = new RaftNode({ ...opts.raft, id: opts.id }, state);
+    if (opts.storage.readSnapshot) node.releaseSnapshotData(); // stored: read back when sent
     const { voters } = node.conf;
     if (voters.length === 1 && voters[0] === opts.id) node.releaseCampaign(); // nobody to hear
     return new RaftDriver(node, opts);
@@ -216,12 +222,16 @@ export class RaftDriver<R = unknown> {
     }
   }
 
-  /** Stops ticking, waits for the current ready cycle, and fails every waiting request. */
+  /**
+   * Stops ticking, waits for the current ready cycle and for snapshots being read back to
+   * send, and fails every waiting request.
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#stopTimer();
     await this.#idle;
+    await Promise.allSettled(this.#snapshotSends);
     const stopped = new RaftError("STOPPED", `raft node ${this.id} stopped`);
     for (const q of this.#queued.splice(0)) q.reject(stopped);
     this.#waiters.failAll(stopped);
@@ -523,6 +533,7 @@ export class RaftDriver<R = unknown> {
     if (rd.snapshot) {
       await this.#opts.stateMachine.restore(rd.snapshot.data);
       this.#waiters.overtaken(rd.snapshot.meta.index);
+      if (this.#opts.storage.readSnapshot) node.releaseSnapshotData();
     }
     for (const m of late) this.#send(m);
     if (!applyEarly) await this.#applyCommitted(rd.committedEntries);
@@ -534,6 +545,7 @@ export class RaftDriver<R = unknown> {
     if (applied - node.snapshotIndex >= threshold) {
       const data = await this.#opts.stateMachine.snapshot();
       await this.#opts.storage.compact(node.compact(applied, data));
+      if (this.#opts.storage.readSnapshot) node.releaseSnapshotData();
     }
   }
 
@@ -574,6 +586,16 @@ export class RaftDriver<R = unknown> {
   }
 
   #send(m: Message): void {
+    if (m.type === "snapshot" && m.snapshot.data === RELEASED_SNAPSHOT_DATA) {
+      const sending = this.#sendStoredSnapshot(m);
+      this.#snapshotSends.add(sending);
+      const done = () => {
+        this.#snapshotSends.delete(sending);
+        if (this.#snapshotSends.size === 0) this.#snapshotRead = undefined;
+      };
+      sending.then(done, done);
+      return;
+    }
     this.#traceMessage(m, true);
     const failed = () => {
       this.#node.reportUnreachable(m.to);
@@ -584,6 +606,30 @@ export class RaftDriver<R = unknown> {
       if (r instanceof Promise) r.catch(failed);
     } catch {
       failed();
+    }
+  }
+
+  /**
+   * Sends a snapshot message whose bytes the log released (they are stored), reading them
+   * back from storage. If the stored snapshot is no longer the one the message names (a
+   * newer compaction) or cannot be read, the send counts as failed and the core retries.
+   */
+  async #sendStoredSnapshot(m: Extract<Message, { type: "snapshot" }>): Promise<void> {
+    const { index, term } = m.snapshot.meta;
+    let stored;
+    try {
+      this.#snapshotRead ??= Promise.resolve(this.#opts.storage.readSnapshot?.());
+      stored = await this.#snapshotRead;
+    } catch (e) {
+      this.#snapshotRead = undefined;
+      this.#opts.onError?.(e);
+    }
+    if (this.#stopped) return;
+    if (stored?.meta.index === index && stored.meta.term === term) {
+      this.#send({ ...m, snapshot: stored });
+    } else {
+      if (!stored || stored.meta.index < index) this.#snapshotRead = undefined; // read too early
+      this.#node.reportSnapshot(m.to, false);
     }
   }
 

@@ -198,6 +198,21 @@ export class KvStorage implements RaftStorage {
     if (last !== undefined) this.#lastIndex = last;
   }
 
+  /**
+   * Reads back the current snapshot, metadata and bytes. Rejects if a compaction replaced it
+   * while it was being read (its chunks are gone); the caller may try again.
+   */
+  async readSnapshot(): Promise<Snapshot | undefined> {
+    this.#assertLoaded();
+    const raw = (await this.#kv.get(this.#key("snap"))).value;
+    if (raw === null) return undefined;
+    const rec = SnapRecordSchema.parse(raw);
+    return {
+      meta: { index: rec.index, term: rec.term, conf: rec.conf },
+      data: await this.#readChunks(rec),
+    };
+  }
+
   /** Stores a local snapshot and deletes the log entries it covers. */
   async compact(snapshot: Snapshot): Promise<void> {
     this.#assertLoaded();

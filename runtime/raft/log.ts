@@ -13,6 +13,13 @@ export function entrySize(e: Entry): number {
   return e.type === "normal" ? e.data.length + 48 : 96;
 }
 
+/**
+ * The `data` of a snapshot whose bytes the log no longer holds ({@link RaftLog.releaseSnapshotData}):
+ * a snapshot message carrying it (by identity) must have its bytes read back from storage
+ * before it goes out.
+ */
+export const RELEASED_SNAPSHOT_DATA: Uint8Array = new Uint8Array(0);
+
 /** The last configuration in a log and the index it was set at. */
 export interface LastConf {
   /** The configuration. */
@@ -62,9 +69,21 @@ export class RaftLog {
     return this.#snapshot;
   }
 
-  /** The latest snapshot with its data, as sent to a follower that lags behind it. */
+  /**
+   * The latest snapshot with its data, as sent to a follower that lags behind it (the data
+   * is {@link RELEASED_SNAPSHOT_DATA} once released).
+   */
   snapshot(): Snapshot {
     return { meta: this.#snapshot, data: this.#snapshotData };
+  }
+
+  /**
+   * Drops the latest snapshot's bytes from memory (the shell has them durable and reads them
+   * back when a follower needs them): {@link snapshot} then returns
+   * {@link RELEASED_SNAPSHOT_DATA} as its data, until the next compaction or restore.
+   */
+  releaseSnapshotData(): void {
+    this.#snapshotData = RELEASED_SNAPSHOT_DATA;
   }
 
   /** The first index still held as an entry. */

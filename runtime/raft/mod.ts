@@ -53,6 +53,7 @@ export {
   type SoftState,
 } from "./node.ts";
 export { createRng, type Rng, seedFromString } from "./prng.ts";
+export { RELEASED_SNAPSHOT_DATA } from "./log.ts";
 export { emptyState, MemoryStorage, type RaftStorage, type StorageUpdate } from "./storage.ts";
 export {
   KvStorage,

@@ -330,6 +330,16 @@ export class RaftNode {
     return this.#log.compact(index, data);
   }
 
+  /**
+   * Drops the latest snapshot's bytes from memory. For a shell whose storage holds that
+   * snapshot durably and can read it back: a snapshot message then carries
+   * `RELEASED_SNAPSHOT_DATA` (see `log.ts`), and the shell must put the stored bytes in its
+   * place before sending it.
+   */
+  releaseSnapshotData(): void {
+    this.#log.releaseSnapshotData();
+  }
+
   /** Lets a node started with `holdCampaign` campaign again (no leader could be found). */
   releaseCampaign(): void {
     this.#campaignHeld = false;

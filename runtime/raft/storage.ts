@@ -30,6 +30,11 @@ export interface RaftStorage {
    * equal or newer snapshot is already stored.
    */
   compact(snapshot: Snapshot): void | Promise<void>;
+  /**
+   * Reads back the stored snapshot (`undefined` when none is stored). A storage that has it
+   * lets the node drop the snapshot's bytes from memory once they are stored.
+   */
+  readSnapshot?(): Snapshot | undefined | Promise<Snapshot | undefined>;
 }
 
 /** An empty persisted state: term 0, no vote, no snapshot, no entries. */
@@ -87,6 +92,11 @@ export class MemoryStorage implements RaftStorage {
     if (this.#snapshot && snapshot.meta.index <= this.#snapshot.meta.index) return;
     this.#snapshot = snapshot;
     this.#entries = this.#entries.filter((e) => e.index > snapshot.meta.index);
+  }
+
+  /** The stored snapshot. */
+  readSnapshot(): Snapshot | undefined {
+    return this.#snapshot;
   }
 
   /** Number of entries held (for tests of compaction). */

@@ -6,6 +6,7 @@ import {
   RaftNode,
   type RaftOptions,
   type Ready,
+  RELEASED_SNAPSHOT_DATA,
 } from "../../runtime/raft/mod.ts";
 import type { History, Op } from "./history.ts";
 import type { InvariantChecker } from "./invariants.ts";
@@ -106,6 +107,7 @@ export class SimNode {
     this.raft = new RaftNode(options, state);
     this.sm = new KvMachine();
     if (state.snapshot) this.sm.restore(state.snapshot.data);
+    this.raft.releaseSnapshotData(); // as the driver: the stored snapshot is read when sent
     this.#leaderTerm = -1;
     this.process();
   }
@@ -289,8 +291,9 @@ export class SimNode {
     if (rd.snapshot) this.sm.restore(rd.snapshot.data);
     if (rd.entries.length > 0) env.checker.onPersist(this.id, rd.entries, prevTerm);
     this.storage.save(this.#commitOnly(rd) ? { ...rd, hardState: undefined } : rd);
+    if (rd.snapshot) raft.releaseSnapshotData();
     if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
-    for (const m of msgs) env.send(m);
+    for (const m of msgs) this.#send(m);
     if (!applied) this.#applyCommitted(rd);
     for (const rs of rd.readStates) {
       const op = this.#reads.get(rs.ctx);
@@ -310,6 +313,25 @@ export class SimNode {
     }
     if (raft.appliedIndex - raft.snapshotIndex >= this.#compactEvery) {
       this.storage.compact(raft.compact(raft.appliedIndex, this.sm.snapshot()));
+      raft.releaseSnapshotData();
     }
+  }
+
+  /**
+   * Sends `m`; a snapshot whose bytes the log released gets them from storage, as the
+   * driver does (a stored snapshot other than the one named counts as a failed send).
+   */
+  #send(m: Message): void {
+    if (m.type === "snapshot" && m.snapshot.data === RELEASED_SNAPSHOT_DATA) {
+      const stored = this.storage.readSnapshot();
+      if (
+        stored?.meta.index !== m.snapshot.meta.index || stored.meta.term !== m.snapshot.meta.term
+      ) {
+        this.raft?.reportSnapshot(m.to, false);
+        return;
+      }
+      m = { ...m, snapshot: stored };
+    }
+    this.#env.send(m);
   }
 }

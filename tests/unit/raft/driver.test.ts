@@ -233,6 +233,93 @@ Deno.test("driver: a node reopened from its KV file resumes where it stopped", a
   }
 });
 
+/** Memory storage that counts the snapshots read back from it. */
+class CountingStorage extends MemoryStorage {
+  reads = 0;
+  override readSnapshot() {
+    this.reads++;
+    return super.readSnapshot();
+  }
+}
+
+/** KV storage that counts the snapshots read back from it. */
+class CountingKvStorage extends KvStorage {
+  reads = 0;
+  override readSnapshot() {
+    this.reads++;
+    return super.readSnapshot();
+  }
+}
+
+/**
+ * Three nodes on `storage(id)` (snapshot every 5 entries); one is down while the leader
+ * writes and compacts past it, then comes back: it must catch up by a snapshot that the
+ * leader reads back from its storage (the log no longer holds the bytes).
+ */
+async function lagBehindSnapshot(
+  storage: (id: string) => Promise<MemoryStorage & { reads: number } | CountingKvStorage>,
+): Promise<void> {
+  const bus = new Bus();
+  const sms = new Map<string, KvSm>();
+  const storages = new Map<string, { reads: number }>();
+  try {
+    for (const id of ["a", "b", "c"]) {
+      const sm = new KvSm();
+      const s = await storage(id);
+      sms.set(id, sm);
+      storages.set(id, s);
+      const d = await RaftDriver.open({
+        id,
+        storage: s,
+        transport: bus.transport(id),
+        stateMachine: sm,
+        initialVoters: ["a", "b", "c"],
+        tickMs: 0,
+        raft: { electionTicks: 10 },
+        requestTimeoutTicks: 30,
+        snapshotThreshold: 5,
+      });
+      bus.drivers.set(id, d);
+      d.start();
+    }
+    const leader = await electedLeader(bus);
+    const lagging = ["a", "b", "c"].find((id) => id !== leader.id)!;
+    bus.down.add(lagging);
+    for (let i = 0; i < 12; i++) await leader.propose(put(`k${i}`, `v${i}`));
+    assert.ok(leader.status().snapshotIndex >= 10, "the leader compacted past the lagging node");
+    bus.down.delete(lagging);
+    for (let i = 0; i < 30 && sms.get(lagging)!.map.get("k11") !== "v11"; i++) await bus.tick();
+    assert.deepEqual(sms.get(lagging)!.map, sms.get(leader.id)!.map, "caught up by snapshot");
+    assert.ok(storages.get(leader.id)!.reads > 0, "the leader read its stored snapshot back");
+    assert.ok(
+      bus.drivers.get(lagging)!.status().snapshotIndex >= leader.status().snapshotIndex - 5,
+      "the follower stored the snapshot it installed",
+    );
+    assert.equal(await leader.propose(put("k0", "w")), "v0", "and the cluster goes on");
+  } finally {
+    await bus.stop();
+  }
+}
+
+Deno.test("driver: a lagging follower gets the snapshot read back from storage, not kept in memory", async () => {
+  await lagBehindSnapshot(() => Promise.resolve(new CountingStorage()));
+});
+
+Deno.test("driver: ... the same on KV storage, closed only after the reads in flight", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "raft-driver-snap-" });
+  const opened: KvStorage[] = [];
+  try {
+    await lagBehindSnapshot(async (id) => {
+      const s = new CountingKvStorage(await Deno.openKv(`${dir}/${id}.kv`), {}, true);
+      opened.push(s);
+      return s;
+    });
+  } finally {
+    for (const s of opened) s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("driver: a reopened node applies what it knew committed before it starts ticking", async () => {
   // Its shell decides on the state machine as it starts (a node restores its agents by the
   // directory), before any tick or peer: what it knew committed when it stopped must be there.

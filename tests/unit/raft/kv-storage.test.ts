@@ -120,6 +120,26 @@ Deno.test("kv storage: compaction stores a chunked snapshot and deletes covered 
   });
 });
 
+Deno.test("kv storage: readSnapshot reads back the current snapshot, chunks and all", async () => {
+  await withKvFile(async (path) => {
+    const data = new Uint8Array(3 * SNAPSHOT_CHUNK_BYTES + 7);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+    const conf = confOf(["a", "b"]);
+    await session(path, async (s) => {
+      assert.equal(await s.readSnapshot(), undefined, "none stored yet");
+      await s.save({ entries: range(1, 6, 1) });
+      await s.compact({ meta: { index: 4, term: 1, conf }, data });
+      assert.deepEqual(await s.readSnapshot(), { meta: { index: 4, term: 1, conf }, data });
+      const installed = { meta: { index: 9, term: 2, conf }, data: enc.encode("leader's") };
+      await s.save({ snapshot: installed, entries: [] });
+      assert.deepEqual(await s.readSnapshot(), installed);
+    });
+    await session(path, async (s) => {
+      assert.deepEqual((await s.readSnapshot())?.meta, { index: 9, term: 2, conf }, "reopened");
+    });
+  });
+});
+
 Deno.test("kv storage: an installed snapshot discards the whole log, even after a crash", async () => {
   await withKvFile(async (path) => {
     const conf = confOf(["a", "b"]);
