@@ -7,7 +7,7 @@ import type { AgentIdentifier } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
-import { type Managed, newManaged } from "./managed.ts";
+import { type Managed, newManaged, SETTLED } from "./managed.ts";
 import { type AgentRecord, type AgentState, withSharedParts } from "./record.ts";
 import { type AgentView, toView } from "./view.ts";
 
@@ -132,7 +132,12 @@ export class AgentRegistry {
     const run = m.busy.then(guarded, guarded);
     // The lock waits for the operation but keeps nothing of its result: an agent's last
     // operation (often a whole view) must not stay in memory while it sleeps.
-    m.busy = run.then(ignore, ignore);
+    const idle = run.then(ignore, ignore);
+    m.busy = idle;
+    // Once it has ended, a sleeper shares one settled lock instead of keeping its own promise.
+    void idle.then(() => {
+      if (m.busy === idle) m.busy = SETTLED;
+    });
     return run;
   }
 
