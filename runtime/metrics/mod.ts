@@ -5,6 +5,7 @@
  */
 export {
   createNodeMetrics,
+  LATENCY_BUCKETS,
   METRICS_CONTENT_TYPE,
   type NodeMetrics,
   readMetrics,

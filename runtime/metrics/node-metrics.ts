@@ -42,7 +42,8 @@ export interface NodeMetrics {
   collectors: (() => void | Promise<void>)[];
 }
 
-const LATENCY_BUCKETS = [
+/** Histogram buckets (seconds) of the node's latency metrics, HTTP and agent calls. */
+export const LATENCY_BUCKETS = [
   0.00005,
   0.0001,
   0.00025,

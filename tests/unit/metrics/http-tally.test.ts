@@ -3,7 +3,7 @@
 // requests, and bad bounds are refused.
 import assert from "node:assert/strict";
 import client from "prom-client";
-import { createNodeMetrics, renderMetrics } from "../../../runtime/metrics/mod.ts";
+import { createNodeMetrics, LATENCY_BUCKETS, renderMetrics } from "../../../runtime/metrics/mod.ts";
 import { HttpTally } from "../../../runtime/metrics/http-tally.ts";
 
 /** The sample lines of a Prometheus text exposition, labels sorted, as a sorted list. */
@@ -42,24 +42,7 @@ Deno.test("http tally: a scrape renders what prom-client's counter and histogram
     name: "fipa_edge_http_request_duration_seconds",
     help: "HTTP request duration",
     labelNames: ["method", "route"],
-    buckets: [
-      0.00005,
-      0.0001,
-      0.00025,
-      0.0005,
-      0.001,
-      0.0025,
-      0.005,
-      0.01,
-      0.025,
-      0.05,
-      0.1,
-      0.25,
-      0.5,
-      1,
-      2.5,
-      5,
-    ],
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
   for (const [method, route, status, s] of REQUESTS) {
