@@ -1,6 +1,6 @@
 // DueQueue: names by the time each is due (a heap with lazy deletion), against a plain map.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../support/fast-check.ts";
 import { DueQueue } from "../../runtime/async/mod.ts";
 
 Deno.test("DueQueue: takes due names earliest first; a new time replaces the old one", () => {

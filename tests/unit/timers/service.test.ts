@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "../../support/fast-check.ts";
 import { ManualTimers } from "../../../runtime/async/mod.ts";
 import { type AgentTimer, DurableTimers, type TimerTable } from "../../../runtime/timers/mod.ts";
 
