@@ -65,7 +65,8 @@ interface Book {
   /** Where the oldest entry is, once the ring is full. */
   head: number;
   next: number;
-  followers: Set<(e: AgentLogEntry) => void>;
+  /** Live readers; made by the first {@link AgentLogs.follow} (most agents never have one). */
+  followers?: Set<(e: AgentLogEntry) => void>;
 }
 
 function entryOf(s: Stored): AgentLogEntry {
@@ -87,7 +88,7 @@ export class AgentLogs {
 
   #book(agent: string): Book {
     let b = this.#books.get(agent);
-    if (!b) this.#books.set(agent, b = { ring: [], head: 0, next: 1, followers: new Set() });
+    if (!b) this.#books.set(agent, b = { ring: [], head: 0, next: 1 });
     return b;
   }
 
@@ -100,7 +101,7 @@ export class AgentLogs {
       b.ring[b.head] = stored;
       b.head = (b.head + 1) % this.perAgent;
     }
-    if (b.followers.size === 0) return;
+    if (!b.followers) return;
     const entry = entryOf(stored);
     for (const f of b.followers) f(entry);
   }
@@ -118,15 +119,27 @@ export class AgentLogs {
   /** Calls `listener` with each new entry of `agent`'s log until the returned function is called. */
   follow(agent: string, listener: (e: AgentLogEntry) => void): () => void {
     const b = this.#book(agent);
-    b.followers.add(listener);
-    return () => void b.followers.delete(listener);
+    const followers = b.followers ??= new Set();
+    followers.add(listener);
+    return () => {
+      followers.delete(listener);
+      if (followers.size > 0 || b.followers !== followers) return;
+      b.followers = undefined;
+      // A book kept only for its followers (no entry, or dropped) goes with the last of them.
+      if (b.ring.length === 0 && this.#books.get(agent) === b) this.#books.delete(agent);
+    };
+  }
+
+  /** How many agents have a log book here (entries or followers): what the logs keep. */
+  get books(): number {
+    return this.#books.size;
   }
 
   /** Forgets `agent`'s log (removed, or moved away); its followers stay until they leave. */
   drop(agent: string): void {
     const b = this.#books.get(agent);
     if (!b) return;
-    if (b.followers.size === 0) this.#books.delete(agent);
+    if (!b.followers) this.#books.delete(agent);
     else {
       b.ring = [];
       b.head = 0;

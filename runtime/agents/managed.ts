@@ -113,6 +113,9 @@ export interface Managed {
   lastActive: number;
 }
 
+/** The lifecycle lock of an agent with no operation under way: one settled promise for all. */
+export const SETTLED: Promise<void> = Promise.resolve();
+
 /** A fresh {@link Managed} for `record`, with no instance. */
 export function newManaged(
   record: AgentRecord,
@@ -123,7 +126,7 @@ export function newManaged(
     record,
     counters: { messages_processed: 0, messages_failed: 0, total_latency_ms: 0, restarts: 0 },
     failures: { times: [], consecutive: 0 },
-    busy: Promise.resolve(),
+    busy: SETTLED,
     history,
     lastActive: now,
   };

@@ -417,17 +417,20 @@ export class AgentManager {
   activity(): AgentActivity[] {
     const out: AgentActivity[] = [];
     for (const m of this.#registry.all()) {
-      if (m.record.state !== "running") continue;
-      out.push({
-        name: m.record.name,
-        state: m.record.state,
-        last_active_ms: Math.max(m.lastActive, m.counters.last_message_at ?? 0),
-        hibernate_after_seconds: m.record.hibernate_after_seconds ??
-          DEFAULT_HIBERNATE_AFTER_SECONDS,
-        pending: (m.handle?.pending ?? 0) + (m.hold?.queue.length ?? 0),
-      });
+      if (m.record.state === "running") out.push(activityOf(m));
     }
     return out;
+  }
+
+  /** One agent's {@link activity}, or undefined unless it is here and running. */
+  activityOf(name: string): AgentActivity | undefined {
+    const m = this.#registry.get(name);
+    return m?.record.state === "running" ? activityOf(m) : undefined;
+  }
+
+  /** See {@link AgentRegistry.takeActivated} (the hibernation scheduler's feed). */
+  takeActivated(): string[] {
+    return this.#registry.takeActivated();
   }
 
   /**
@@ -517,6 +520,17 @@ export class AgentManager {
       m.unregister?.();
     }
   }
+}
+
+/** What the hibernation scheduler needs to know of running agent `m`. */
+function activityOf(m: Managed): AgentActivity {
+  return {
+    name: m.record.name,
+    state: m.record.state,
+    last_active_ms: Math.max(m.lastActive, m.counters.last_message_at ?? 0),
+    hibernate_after_seconds: m.record.hibernate_after_seconds ?? DEFAULT_HIBERNATE_AFTER_SECONDS,
+    pending: (m.handle?.pending ?? 0) + (m.hold?.queue.length ?? 0),
+  };
 }
 
 /** `409 CONFLICT`: `m` runs a second version, so it `does` (moves, hibernates) only later. */

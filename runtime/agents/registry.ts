@@ -7,7 +7,7 @@ import type { AgentIdentifier } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Delivery } from "../routing/mod.ts";
 import type { AgentManagerDeps } from "./deps.ts";
-import { type Managed, newManaged } from "./managed.ts";
+import { type Managed, newManaged, SETTLED } from "./managed.ts";
 import { type AgentRecord, type AgentState, withSharedParts } from "./record.ts";
 import { type AgentView, toView } from "./view.ts";
 
@@ -28,6 +28,8 @@ export class AgentRegistry {
    * and go (a binary search and one move each, not a sort of 100,000 names per deploy).
    */
   #sorted: string[] | undefined;
+  /** Names set running since {@link takeActivated} last ran (the hibernation scheduler's feed). */
+  readonly #activated = new Set<string>();
   #closed = false;
 
   constructor(readonly r: RegistryDeps) {}
@@ -50,6 +52,17 @@ export class AgentRegistry {
   /** Every agent managed here. */
   all(): IterableIterator<Managed> {
     return this.#agents.values();
+  }
+
+  /**
+   * The agents set running (activated, woken, arrived) since the last call, each once; the
+   * first call returns every agent running so far. What the hibernation scheduler looks at
+   * besides the agents it already waits on.
+   */
+  takeActivated(): string[] {
+    const out = [...this.#activated];
+    this.#activated.clear();
+    return out;
   }
 
   /** Every agent's name, sorted by {@link byName} (read it before the set changes again). */
@@ -82,6 +95,7 @@ export class AgentRegistry {
     }
     this.#agents.set(m.record.name, m);
     this.#byId.set(m.record.agent_id, m.record.name);
+    if (m.record.state === "running") this.#activated.add(m.record.name);
   }
 
   /** Makes the router hand `m`'s messages to the mailbox. */
@@ -101,6 +115,7 @@ export class AgentRegistry {
       else this.#sorted = undefined; // not where it should be: sorted again on demand
     }
     this.#byId.delete(m.record.agent_id);
+    this.#activated.delete(m.record.name);
   }
 
   /**
@@ -132,7 +147,12 @@ export class AgentRegistry {
     const run = m.busy.then(guarded, guarded);
     // The lock waits for the operation but keeps nothing of its result: an agent's last
     // operation (often a whole view) must not stay in memory while it sleeps.
-    m.busy = run.then(ignore, ignore);
+    const idle = run.then(ignore, ignore);
+    m.busy = idle;
+    // Once it has ended, a sleeper shares one settled lock instead of keeping its own promise.
+    void idle.then(() => {
+      if (m.busy === idle) m.busy = SETTLED;
+    });
     return run;
   }
 
@@ -156,6 +176,7 @@ export class AgentRegistry {
    */
   setState(m: Managed, state: AgentState, announce = true): void {
     m.record = { ...m.record, state, updated_at: new Date(this.r.now()).toISOString() };
+    if (state === "running") this.#activated.add(m.record.name);
     if (!announce) return;
     this.r.deps.directory?.setState(m.record.name, state).catch((e) =>
       this.r.deps.log.warn("directory state update failed", {

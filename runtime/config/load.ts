@@ -223,6 +223,18 @@ export const SETTINGS = [
     help: "agents with a longer cpu_ms_per_call get their own Worker",
   },
   {
+    key: "agentsPerWorker",
+    flag: "agents-per-worker",
+    env: "FIPA_EDGE_AGENTS_PER_WORKER",
+    help: "agents sharing one sandbox Worker at most",
+  },
+  {
+    key: "spreadWorkers",
+    flag: "spread-workers",
+    env: "FIPA_EDGE_SPREAD_WORKERS",
+    help: "sandbox Workers agents are spread over before any is filled",
+  },
+  {
     key: "componentGraceSeconds",
     flag: "component-grace-seconds",
     env: "FIPA_EDGE_COMPONENT_GRACE_SECONDS",

@@ -14,4 +14,5 @@ export {
   RateSchema,
 } from "./schema.ts";
 export { agentBounds } from "./agent-bounds.ts";
+export { workerSharing } from "./worker-sharing.ts";
 export { ConfigError, helpText, loadConfig, type LoadResult } from "./load.ts";

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { ByteSizeSchema } from "../sandbox/manifest.ts";
 import { DEFAULT_AGENT_BOUNDS } from "../sandbox/bounds.ts";
+import {
+  AGENTS_PER_WORKER,
+  MAX_AGENTS_PER_WORKER,
+  MAX_SPREAD_WORKERS,
+  SPREAD_WORKERS,
+} from "../sandbox/worker-sharing.ts";
 
 /** A list setting given as repeated values or comma-separated ones. */
 function splitList(v: unknown): unknown {
@@ -46,6 +52,8 @@ export const DEFAULTS = {
   agentNetAllow: [] as string[],
   agentFilesAllow: [] as string[],
   sharedWorkerCpuMs: 1000,
+  agentsPerWorker: AGENTS_PER_WORKER,
+  spreadWorkers: SPREAD_WORKERS,
   componentGraceSeconds: 600,
   dfFederateWith: [] as string[],
   dfFederationTimeoutMs: 5000,
@@ -226,6 +234,17 @@ export const ConfigSchema = z.strictObject({
   /** Agents whose `cpu_ms_per_call` is above this get a Worker of their own. */
   sharedWorkerCpuMs: z.coerce.number().int().min(1).max(600_000).default(
     DEFAULTS.sharedWorkerCpuMs,
+  ),
+  /**
+   * Agents sharing one sandbox Worker at most (fewer: more, smaller Workers, e.g. for many
+   * cores; more: fewer heaps to collect).
+   */
+  agentsPerWorker: z.coerce.number().int().min(1).max(MAX_AGENTS_PER_WORKER).default(
+    DEFAULTS.agentsPerWorker,
+  ),
+  /** Sandbox Workers agents are spread over before any is filled (e.g. one per core). */
+  spreadWorkers: z.coerce.number().int().min(1).max(MAX_SPREAD_WORKERS).default(
+    DEFAULTS.spreadWorkers,
   ),
   /** Components no agent or snapshot uses are deleted after this long, seconds. */
   componentGraceSeconds: z.coerce.number().min(0).max(86_400 * 365).default(

@@ -1,10 +1,13 @@
 /**
  * Scale to zero: agents idle for their configured time (`hibernate_after_seconds`, default
  * 300 s, 0 = never) are snapshotted and their sandbox instances freed.
- * {@link dueForHibernation} is the pure rule; {@link Hibernator} runs it on a timer.
+ * {@link dueForHibernation} is the pure rule (one agent: {@link idleDecision}); {@link Hibernator}
+ * runs it on a timer, over a {@link DueQueue} of the agents to look at next.
  * @module
  */
 import type { AgentActivity } from "./capture.ts";
+import { idleDecision } from "./idle-decision.ts";
+import { DueQueue } from "../async/mod.ts";
 import type { Logger } from "../log/mod.ts";
 
 /**
@@ -19,10 +22,7 @@ import type { Logger } from "../log/mod.ts";
  */
 export function dueForHibernation(agents: AgentActivity[], nowMs: number): string[] {
   return agents
-    .filter((a) =>
-      a.state === "running" && a.pending === 0 && a.hibernate_after_seconds > 0 &&
-      nowMs - a.last_active_ms >= a.hibernate_after_seconds * 1000
-    )
+    .filter((a) => idleDecision(a, nowMs, 0).kind === "hibernate")
     .map((a) => a.name)
     .sort();
 }
@@ -39,26 +39,43 @@ export function nextDue(agents: AgentActivity[]): number | undefined {
 
 /** What a {@link Hibernator} drives. */
 export interface HibernatorDeps {
-  agents: { activity(): AgentActivity[]; hibernate(name: string): Promise<unknown> };
+  agents: {
+    /** One agent's activity now, or undefined when it is not on this node. */
+    activityOf(name: string): AgentActivity | undefined;
+    /**
+     * The agents that became running since the last call (activations, arrivals), each
+     * once; the first call returns every agent running so far.
+     */
+    takeActivated(): string[];
+    hibernate(name: string): Promise<unknown>;
+  };
   log: Logger;
   /** Clock, ms since the epoch. */
   now?: () => number;
-  /** Longest pause between two looks (default 1000 ms). */
+  /**
+   * Longest pause between two looks (default 1000 ms); also how long an agent due but busy
+   * (messages pending, or its hibernation refused) waits before it is looked at again.
+   */
   maxIntervalMs?: number;
 }
 
 /**
  * Looks for idle agents and hibernates them, waking up when the next one may be due (at
- * most every `maxIntervalMs`). One pass at a time; `stop()` ends it.
+ * most every `maxIntervalMs`). One pass at a time; `stop()` ends it. A pass reads the
+ * activity of the agents activated since the last pass and of those whose time in its
+ * {@link DueQueue} has come, so its cost does not grow with the agents that just run.
  */
 export class Hibernator {
   #timer?: ReturnType<typeof setTimeout>;
   #running?: Promise<void>;
   #stopped = false;
   readonly #now: () => number;
+  readonly #retryMs: number;
+  readonly #queue = new DueQueue();
 
   constructor(readonly deps: HibernatorDeps) {
     this.#now = deps.now ?? Date.now;
+    this.#retryMs = deps.maxIntervalMs ?? 1000;
   }
 
   /** Starts looking. */
@@ -66,18 +83,35 @@ export class Hibernator {
     this.#schedule(0);
   }
 
+  /** How many agents it waits on (running ones that may hibernate), for tests and metrics. */
+  get watched(): number {
+    return this.#queue.size;
+  }
+
   /** Hibernates every agent due now; resolves with their names. */
   async pass(): Promise<string[]> {
-    const due = dueForHibernation(this.deps.agents.activity(), this.#now());
+    const { agents } = this.deps;
+    const now = this.#now();
+    for (const name of agents.takeActivated()) this.#queue.watch(name, now);
+    const due: string[] = [];
+    for (const name of this.#queue.takeDue(now)) {
+      const d = idleDecision(agents.activityOf(name), now, this.#retryMs);
+      if (d.kind === "hibernate") due.push(name);
+      else if (d.kind === "wait") this.#queue.watch(name, d.at);
+    }
     const done: string[] = [];
-    for (const name of due) {
+    for (const name of due.sort()) {
       if (this.#stopped) break;
       try {
-        await this.deps.agents.hibernate(name);
+        await agents.hibernate(name);
         done.push(name);
       } catch (e) {
         this.deps.log.debug("hibernation skipped", { agent: name, error: String(e) });
       }
+      // Still running (a message came meanwhile, or it was refused): looked at again later.
+      const d = idleDecision(agents.activityOf(name), this.#now(), this.#retryMs);
+      if (d.kind === "wait") this.#queue.watch(name, d.at);
+      else if (d.kind === "hibernate") this.#queue.watch(name, this.#now() + this.#retryMs);
     }
     return done;
   }
@@ -94,9 +128,10 @@ export class Hibernator {
     this.#timer = setTimeout(() => {
       this.#running = this.pass().then(() => {}, () => {}).finally(() => {
         this.#running = undefined;
-        const next = nextDue(this.deps.agents.activity());
-        const max = this.deps.maxIntervalMs ?? 1000;
-        const wait = next === undefined ? max : Math.min(max, Math.max(10, next - this.#now()));
+        const next = this.#queue.next();
+        const wait = next === undefined
+          ? this.#retryMs
+          : Math.min(this.#retryMs, Math.max(10, next - this.#now()));
         this.#schedule(wait);
       });
     }, ms);

@@ -80,6 +80,7 @@ export {
   parseFault,
 } from "./fault.ts";
 export { dueForHibernation, Hibernator, type HibernatorDeps, nextDue } from "./hibernation.ts";
+export { type IdleDecision, idleDecision } from "./idle-decision.ts";
 export {
   localAvailableMemory,
   localLoad,

@@ -9,7 +9,7 @@ import {
   mountPlatformAgents,
   peerRoute,
 } from "../cluster/mod.ts";
-import { agentBounds, type Config } from "../config/mod.ts";
+import { agentBounds, type Config, workerSharing } from "../config/mod.ts";
 import { KvDeduper, Outbox } from "../delivery/mod.ts";
 import { EventBus } from "../events/mod.ts";
 import { createApp, hostedCheck } from "../http/mod.ts";
@@ -178,7 +178,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     nodeId: config.name,
     spareWorkers: 2,
     bounds: agentBounds(config),
-    sharedWorkerCpuMs: config.sharedWorkerCpuMs,
+    ...workerSharing(config),
     agentFilesDir: `${config.dataDir.replace(/\/+$/, "")}/agent-files`,
     skipGrantCheck: Deno.env.get(FAULT_ENV) === GRANT_CHECK_FAULT,
     // Agents' timers live in the agent manager (below; called only once agents run).

@@ -41,11 +41,15 @@ export {
   type ActivateOptions,
   AGENTS_PER_WORKER,
   GRANT_CHECK_FAULT,
+  MAX_AGENTS_PER_WORKER,
+  MAX_SPREAD_WORKERS,
   Sandbox,
   type SandboxOptions,
   type SandboxStats,
   SHARED_WORKER_CPU_MS,
+  SPREAD_WORKERS,
 } from "./sandbox.ts";
+export { checkWorkerSharing } from "./worker-sharing.ts";
 export {
   type AgentBounds,
   BOUND_SETTINGS,

@@ -19,6 +19,15 @@ import { SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { WitAgentId } from "./wit-message.ts";
 import type { SharedStorage } from "./storage-sharing.ts";
+import {
+  AGENTS_PER_WORKER,
+  checkWorkerSharing,
+  MAX_AGENTS_PER_WORKER,
+  MAX_SPREAD_WORKERS,
+  SPREAD_WORKERS,
+} from "./worker-sharing.ts";
+
+export { AGENTS_PER_WORKER, MAX_AGENTS_PER_WORKER, MAX_SPREAD_WORKERS, SPREAD_WORKERS };
 
 type ManifestFiles = ReturnType<typeof ManifestSchema.parse>["files"];
 
@@ -33,13 +42,17 @@ export interface SandboxOptions {
   store: ComponentStore;
   /** Id of this node (`get-current-node`). */
   nodeId: string;
-  /** Agents sharing one Worker at most (default {@link AGENTS_PER_WORKER}). */
+  /**
+   * Agents sharing one Worker at most (default {@link AGENTS_PER_WORKER}; 1 to
+   * {@link MAX_AGENTS_PER_WORKER}; the node's `agentsPerWorker`).
+   */
   maxAgentsPerWorker?: number;
   /** Idle Workers kept ready per permission set, so activation needs no Worker start (default 1). */
   spareWorkers?: number;
   /**
-   * Workers to spread agents over before filling any of them (default 1: co-located agents
-   * talk faster, and the main thread, not the Workers, bounds throughput so far).
+   * Workers to spread agents over before filling any of them (default {@link SPREAD_WORKERS}:
+   * co-located agents talk faster, and the main thread, not the Workers, bounds throughput so
+   * far; 1 to {@link MAX_SPREAD_WORKERS}; the node's `spreadWorkers`).
    */
   spreadWorkers?: number;
   /**
@@ -79,16 +92,6 @@ export interface SandboxOptions {
  * Worker's Deno permissions refuse on their own.
  */
 export const GRANT_CHECK_FAULT = "sandbox:no-grant-check";
-
-/**
- * Default of {@link SandboxOptions.maxAgentsPerWorker}. Load spread over many agents is
- * cheaper in few Workers: each Worker woken for a call costs a thread switch, its own cold
- * V8 heap and caches, and its own garbage collection, and the calls a main-thread turn posts
- * to one Worker cross together only if they go to the same Worker. Measured on 2 cores with
- * send-and-wait over 1,000 tiny agents: 32 to a Worker (32 Workers) cost ~260 µs of CPU per
- * request, 256 to a Worker (4 Workers) ~160 µs, against ~115 µs for one agent.
- */
-export const AGENTS_PER_WORKER = 256;
 
 /** Default of {@link SandboxOptions.sharedWorkerCpuMs}: the default `cpu_ms_per_call`. */
 export const SHARED_WORKER_CPU_MS = 1000;
@@ -165,12 +168,14 @@ export class Sandbox {
   #closed = false;
   #spawning = new Map<string, Promise<SandboxWorker>>();
 
+  /** @throws {RangeError} for a `maxAgentsPerWorker` or `spreadWorkers` out of bounds. */
   constructor(opts: SandboxOptions) {
     this.store = opts.store;
     this.nodeId = opts.nodeId;
     this.maxAgentsPerWorker = opts.maxAgentsPerWorker ?? AGENTS_PER_WORKER;
     this.spareWorkers = opts.spareWorkers ?? 1;
-    this.spreadWorkers = opts.spreadWorkers ?? 1;
+    this.spreadWorkers = opts.spreadWorkers ?? SPREAD_WORKERS;
+    checkWorkerSharing(this);
     this.watchdogGraceMs = opts.watchdogGraceMs ?? 1000;
     this.watchdogIntervalMs = opts.watchdogIntervalMs ?? 100;
     this.bounds = opts.bounds ?? DEFAULT_AGENT_BOUNDS;

@@ -1,13 +1,15 @@
 /**
  * The node's durable timers (the shell around {@link TimerTable}): agents set and cancel
  * timers through the sandbox's `timers` imports; one real timer waits for the earliest due
- * one of any agent; a due timer is taken from its table (so it fires once) and handed to
+ * one of any agent (agents in a {@link DueQueue} by their earliest timer, so setting,
+ * cancelling and firing a timer cost O(log n) of the agents with timers, not a walk over
+ * them); a due timer is taken from its table (so it fires once) and handed to
  * `fire`, which wakes the agent if it hibernates and calls its `on-timer`. Changed tables are
  * written through `save` in batches: one write at a time, holding every table changed since
  * the write before it began (one Deno KV operation per tick, not one per agent).
  * @module
  */
-import type { TimerHandle, Timers } from "../async/mod.ts";
+import { DueQueue, type TimerHandle, type Timers } from "../async/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   addTimer,
@@ -53,6 +55,8 @@ function localName(agent: string): string {
 /** Every agent's timers on this node; implements the sandbox's `TimerService`. */
 export class DurableTimers {
   readonly #tables = new Map<string, TimerTable>();
+  /** The agents with timers by their earliest timer's due time. */
+  readonly #due = new DueQueue();
   /** Agents whose table changed since the last batch began. */
   readonly #dirty = new Set<string>();
   /** The batch not started yet: later changes join it. */
@@ -78,7 +82,7 @@ export class DurableTimers {
       this.#max(name),
     );
     if (!r.ok) return r;
-    this.#tables.set(name, r.table);
+    this.#set(name, r.table);
     this.#persist(name);
     this.#arm();
     return { ok: true, id };
@@ -108,7 +112,7 @@ export class DurableTimers {
    */
   load(name: string, table: TimerTable | undefined, opts: { persist?: boolean } = {}): void {
     if (!table || table.timers.length === 0) return;
-    this.#tables.set(name, table);
+    this.#set(name, table);
     if (opts.persist) this.#persist(name);
     this.#arm();
   }
@@ -120,14 +124,14 @@ export class DurableTimers {
    */
   take(name: string): TimerTable | undefined {
     const t = this.#tables.get(name);
-    this.#tables.delete(name);
+    this.#set(name, undefined);
     this.#arm();
     return t;
   }
 
   /** Forgets `name`'s timers, here and in storage (removed, or moved away). */
   drop(name: string): Promise<void> {
-    this.#tables.delete(name);
+    this.#set(name, undefined);
     this.#arm();
     return this.#persist(name);
   }
@@ -145,9 +149,16 @@ export class DurableTimers {
     return (typeof max === "function" ? max(name) : max) ?? DEFAULT_MAX_TIMERS;
   }
 
-  #set(name: string, table: TimerTable): void {
-    if (table.timers.length === 0) this.#tables.delete(name);
-    else this.#tables.set(name, table);
+  /** Keeps `name`'s table (none: it has no timers left) and its place in the due queue. */
+  #set(name: string, table: TimerTable | undefined): void {
+    const at = table && nextDue(table);
+    if (at === undefined) {
+      this.#tables.delete(name);
+      this.#due.forget(name);
+    } else {
+      this.#tables.set(name, table!);
+      this.#due.watch(name, at);
+    }
   }
 
   /**
@@ -178,8 +189,7 @@ export class DurableTimers {
   /** Sets the one real timer for the earliest due timer of any agent. */
   #arm(): void {
     if (this.#closed) return;
-    let at = Infinity;
-    for (const t of this.#tables.values()) at = Math.min(at, nextDue(t) ?? Infinity);
+    const at = this.#due.next() ?? Infinity;
     if (this.#armed?.at === at) return;
     this.deps.timers.clear(this.#armed?.handle);
     this.#armed = undefined;
@@ -193,9 +203,10 @@ export class DurableTimers {
     this.#armed = undefined;
     if (this.#closed) return;
     const now = this.deps.now();
-    for (const [name, table] of [...this.#tables]) {
+    for (const name of this.#due.takeDue(now)) {
+      const table = this.#tables.get(name);
+      if (!table) continue;
       const { due, table: rest } = takeDue(table, now);
-      if (due.length === 0) continue;
       this.#set(name, rest);
       for (const t of due) {
         this.deps.fire(name, t).catch((e) =>

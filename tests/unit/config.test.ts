@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { ConfigError, DEFAULTS, loadConfig } from "../../runtime/config/mod.ts";
+import { ConfigError, DEFAULTS, loadConfig, workerSharing } from "../../runtime/config/mod.ts";
+import {
+  AGENTS_PER_WORKER,
+  ComponentStore,
+  MAX_AGENTS_PER_WORKER,
+  Sandbox,
+} from "../../runtime/sandbox/mod.ts";
 
 const noEnv = () => undefined;
 
@@ -140,4 +146,67 @@ Deno.test("--mtp-delivery: default at-most-once, from a flag, a variable or the 
       err instanceof ConfigError &&
       /flag --mtp-delivery: "exactly-once" is invalid/.test(err.message),
   );
+});
+
+Deno.test("--agents-per-worker and --spread-workers: defaults, flag, variable, file; bounds refused", () => {
+  const d = loadConfig([], noEnv);
+  assert.ok(!d.help);
+  if (d.help) return;
+  assert.equal(d.config.agentsPerWorker, AGENTS_PER_WORKER);
+  assert.equal(d.config.spreadWorkers, 1);
+  const f = loadConfig(["--agents-per-worker", "64", "--spread-workers", "4"], noEnv);
+  assert.ok(!f.help && f.config.agentsPerWorker === 64 && f.config.spreadWorkers === 4);
+  const env: Record<string, string> = {
+    FIPA_EDGE_AGENTS_PER_WORKER: "8",
+    FIPA_EDGE_SPREAD_WORKERS: "2",
+  };
+  const e = loadConfig([], (k) => env[k]);
+  assert.ok(!e.help && e.config.agentsPerWorker === 8 && e.config.spreadWorkers === 2);
+  const c = loadConfig(
+    ["--config", "c.json"],
+    noEnv,
+    () => '{"agentsPerWorker": 16, "spreadWorkers": 3}',
+  );
+  assert.ok(!c.help && c.config.agentsPerWorker === 16 && c.config.spreadWorkers === 3);
+  for (const bad of ["0", "1.5", "many", String(MAX_AGENTS_PER_WORKER + 1)]) {
+    assert.throws(
+      () => loadConfig(["--agents-per-worker", bad], noEnv),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message.includes(`flag --agents-per-worker: "${bad}" is invalid`),
+    );
+  }
+  assert.throws(
+    () => loadConfig([], (k) => k === "FIPA_EDGE_SPREAD_WORKERS" ? "0" : undefined),
+    /FIPA_EDGE_SPREAD_WORKERS: "0" is invalid/,
+  );
+  assert.throws(
+    () => loadConfig(["--config", "c.json"], noEnv, () => `{"spreadWorkers": ${1e6}}`),
+    /key 'spreadWorkers': 1000000 is invalid/,
+  );
+});
+
+Deno.test("the Worker sharing settings reach the sandbox; out of bounds the sandbox refuses them", async () => {
+  const r = loadConfig(["--agents-per-worker", "3", "--spread-workers", "2"], noEnv);
+  assert.ok(!r.help);
+  if (r.help) return;
+  const dir = await Deno.makeTempDir({ prefix: "fipa-edge-config-" });
+  try {
+    const store = new ComponentStore({ dir });
+    const sandbox = new Sandbox({ store, nodeId: "n1", ...workerSharing(r.config) });
+    assert.equal(sandbox.maxAgentsPerWorker, 3);
+    assert.equal(sandbox.spreadWorkers, 2);
+    assert.equal(sandbox.sharedWorkerCpuMs, r.config.sharedWorkerCpuMs);
+    await sandbox.close();
+    assert.throws(
+      () => new Sandbox({ store, nodeId: "n1", maxAgentsPerWorker: 0 }),
+      (e: unknown) => e instanceof RangeError && /maxAgentsPerWorker .* got 0/.test(e.message),
+    );
+    assert.throws(
+      () => new Sandbox({ store, nodeId: "n1", spreadWorkers: 2.5 }),
+      (e: unknown) => e instanceof RangeError && /spreadWorkers .* got 2\.5/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -74,3 +74,30 @@ Deno.test("agent log: a message record names act, parties, conversation; content
   }, "m2");
   assert.equal(j.kind === "sent" && j.content, '{"n":1}');
 });
+
+Deno.test("agent log: a follower leaves no book behind; a dropped log goes with its last follower", () => {
+  const logs = new AgentLogs(() => 0, 3);
+  const seen: number[] = [];
+  // Following an agent that has logged nothing, then leaving, keeps nothing.
+  const leave = logs.follow("quiet", (e) => seen.push(e.seq));
+  assert.equal(logs.books, 1);
+  leave();
+  assert.equal(logs.books, 0);
+  // A log with entries stays when its follower leaves, and still takes followers.
+  logs.append("a", { kind: "log", level: "info", text: "one" });
+  const leaveA = logs.follow("a", (e) => seen.push(e.seq));
+  logs.append("a", { kind: "log", level: "info", text: "two" });
+  leaveA();
+  leaveA();
+  logs.append("a", { kind: "log", level: "info", text: "three" });
+  assert.deepEqual(seen, [2]);
+  assert.deepEqual(logs.read("a", 10).map((e) => e.seq), [1, 2, 3]);
+  const again: number[] = [];
+  const leaveAgain = logs.follow("a", (e) => again.push(e.seq));
+  // Dropped while followed: the book stays for the follower, then goes when it leaves.
+  logs.drop("a");
+  assert.equal(logs.books, 1);
+  assert.deepEqual(logs.read("a", 10), []);
+  leaveAgain();
+  assert.equal(logs.books, 0);
+});

@@ -9,11 +9,18 @@ Deno.test("mobility: a hibernated agent wakes on its next message with its memor
   const h = await harness();
   try {
     await h.deploy("sleepy");
+    // The hibernation scheduler is told of each activation once, and reads one agent alone.
+    assert.deepEqual(h.agents.takeActivated(), ["sleepy"]);
+    assert.deepEqual(h.agents.takeActivated(), []);
+    assert.equal(h.agents.activityOf("sleepy")?.state, "running");
     for (let i = 0; i < 3; i++) await h.send("sleepy", "tick", { await_handled: true });
+    assert.deepEqual(h.agents.takeActivated(), [], "messages are not activations");
     const v = await h.agents.hibernate("sleepy");
     assert.equal(v.status, "hibernated");
     // The hibernation scheduler's list leaves sleepers out (it only hibernates running ones).
     assert.deepEqual(h.agents.activity().map((a) => a.name), []);
+    assert.equal(h.agents.activityOf("sleepy"), undefined);
+    assert.deepEqual(h.agents.takeActivated(), []);
     assert.equal(h.sandbox.live("sleepy").length, 0);
     assert.ok(h.snapshots.saved.has("sleepy"));
     await h.send("sleepy", "tick", { mode: "at-least-once" });
@@ -21,6 +28,7 @@ Deno.test("mobility: a hibernated agent wakes on its next message with its memor
     const [woken] = h.sandbox.live("sleepy");
     assert.equal(woken.count, 4);
     assert.deepEqual(h.agents.activity().map((a) => a.name), ["sleepy"]);
+    assert.deepEqual(h.agents.takeActivated(), ["sleepy"], "woken: the scheduler is told");
   } finally {
     await h.close();
   }

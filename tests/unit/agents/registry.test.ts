@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { aid } from "../../../runtime/acl/mod.ts";
 import { AgentRegistry } from "../../../runtime/agents/registry.ts";
+import { SETTLED } from "../../../runtime/agents/managed.ts";
 import type { ApiError } from "../../../runtime/errors/mod.ts";
 import { silentLogger } from "../../../runtime/log/mod.ts";
 import { MessageRouter } from "../../../runtime/routing/mod.ts";
@@ -66,6 +67,10 @@ Deno.test("registry: operations on one agent run one at a time, in order; a fail
   assert.deepEqual(log, ["1 start", "1 end", "3"]);
   // The lock keeps nothing of the last result (a sleeping agent must not hold its last view).
   assert.equal(await m.busy, undefined);
+  // Once the lock is free, every agent shares one settled promise (none kept per sleeper).
+  await null;
+  assert.equal(m.busy, SETTLED);
+  assert.equal(reg.track(record("b")).busy, SETTLED);
 });
 
 Deno.test("registry: an operation queued behind the agent's removal finds it gone; a lock holds others", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "../../support/fast-check.ts";
 import { ManualTimers } from "../../../runtime/async/mod.ts";
 import { type AgentTimer, DurableTimers, type TimerTable } from "../../../runtime/timers/mod.ts";
 
@@ -140,4 +141,60 @@ Deno.test("durable timers: each agent's own limit (its limits.timers)", () => {
   });
   for (const tag of ["a", "b", "c"]) assert.equal(svc.set("big@p", { tag, dueAtMs: 10 }).ok, true);
   assert.equal(svc.set("big@p", { tag: "d", dueAtMs: 10 }).ok, false);
+});
+
+Deno.test("durable timers: over many agents, every timer fires once, at its due time (property)", () => {
+  type Op =
+    | { op: "set"; agent: number; ahead: number }
+    | { op: "cancel"; pick: number }
+    | { op: "drop"; agent: number }
+    | { op: "advance"; ms: number };
+  const agent = fc.integer({ min: 0, max: 30 });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      arbitrary: fc.record({ op: fc.constant("set" as const), agent, ahead: fc.nat(300) }),
+      weight: 5,
+    },
+    { arbitrary: fc.record({ op: fc.constant("cancel" as const), pick: fc.nat() }), weight: 1 },
+    { arbitrary: fc.record({ op: fc.constant("drop" as const), agent }), weight: 1 },
+    { arbitrary: fc.record({ op: fc.constant("advance" as const), ms: fc.nat(200) }), weight: 2 },
+  );
+  fc.assert(fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+    const { timers, fired, svc } = setup({ max: 1000 });
+    const pending = new Map<string, { agent: string; due: number }>();
+    const check = () => {
+      for (const f of fired.splice(0)) {
+        const want = pending.get(f.t.id);
+        assert.ok(want, `timer ${f.t.id} fired once, not cancelled or dropped`);
+        assert.equal(f.agent, want.agent);
+        assert.equal(f.at, want.due, "fired at its due time");
+        pending.delete(f.t.id);
+      }
+      for (const [id, p] of pending) assert.ok(p.due > timers.now(), `${id} due, not fired`);
+    };
+    for (const o of ops) {
+      if (o.op === "set") {
+        const due = timers.now() + o.ahead;
+        const r = svc.set(`a${o.agent}@p`, { tag: "t", dueAtMs: due });
+        assert.ok(r.ok);
+        pending.set(r.id, { agent: `a${o.agent}`, due });
+      } else if (o.op === "cancel") {
+        const ids = [...pending.keys()];
+        if (ids.length === 0) continue;
+        const id = ids[o.pick % ids.length];
+        assert.equal(svc.cancel(`${pending.get(id)!.agent}@p`, id), true);
+        pending.delete(id);
+      } else if (o.op === "drop") {
+        svc.drop(`a${o.agent}`).catch(() => {});
+        for (const [id, p] of pending) if (p.agent === `a${o.agent}`) pending.delete(id);
+      } else {
+        timers.advance(o.ms);
+        check();
+      }
+      assert.ok(timers.pending <= 1, "one real timer");
+    }
+    timers.advance(1000);
+    check();
+    assert.equal(pending.size, 0);
+  }));
 });
