@@ -101,6 +101,11 @@ export class RaftNode {
   readonly #log: RaftLog;
   #conf: ConfState = EMPTY_CONF;
   #confIndex = 0;
+  /**
+   * The index of the last configuration change this node knew committed as leader: a paced
+   * learner that lacks it gets it at once (see `#sendAppend`).
+   */
+  #confCommitted = 0;
 
   #electionElapsed = 0;
   #heartbeatElapsed = 0;
@@ -978,6 +983,7 @@ export class RaftNode {
     if (mi <= log.committed) return false;
     if (log.term(mi) !== this.#term && !this.#unsafeCommit) return false;
     log.commitTo(mi);
+    if (this.#confIndex <= mi) this.#confCommitted = Math.max(this.#confCommitted, this.#confIndex);
     if (log.term(log.committed) === this.#term && this.#readsBeforeCommit.length > 0) {
       const waiting = this.#readsBeforeCommit;
       this.#readsBeforeCommit = [];
@@ -1053,9 +1059,11 @@ export class RaftNode {
       : log.lastIndex();
     // A paced learner's entries wait for its pace (see learnerPaceTicks), unless half a
     // message is waiting: that bounds how far behind pacing keeps it (the autopilot promotes
-    // caught-up learners only). A heartbeat answer may still probe it, with no entries.
+    // caught-up learners only), or they hold a committed configuration change: a learner
+    // learns the members' roles at once, as a voter does. A heartbeat answer may still
+    // probe it, with no entries.
     const paced = learner && pr.state === "replicate" && this.#learnerPaceTicks > 0 &&
-      !unpaced && last - pr.next + 1 < this.#learnerBurst;
+      !unpaced && last - pr.next + 1 < this.#learnerBurst && pr.next > this.#confCommitted;
     const entries = !paced && pr.next <= last
       ? log.slice(pr.next, last + 1, this.#maxEntries, this.#maxBytes)
       : [];

@@ -95,6 +95,20 @@ Deno.test("learner pace: a learner promoted to voter gets what it misses at once
   assert.equal(l1.sm.get("k"), "p");
 });
 
+Deno.test("learner pace: a committed configuration change reaches a paced learner at once", () => {
+  const { leader, l1, settle } = pacedCluster({ learnerPaceTicks: 10 });
+  leader.raft!.proposeConfChange({ type: "removeNode", node: "n3" });
+  leader.process();
+  settle();
+  assert.deepEqual(leader.raft!.conf.voters, ["n1", "n2"]);
+  assert.deepEqual(
+    l1.raft!.conf.voters,
+    ["n1", "n2"],
+    "the learner knows the roles without a tick",
+  );
+  assert.equal(l1.raft!.commitIndex, leader.raft!.commitIndex);
+});
+
 Deno.test("learner pace: a negative or fractional pace is refused, naming the value", () => {
   for (const bad of [-1, 0.5]) {
     assert.throws(
