@@ -31,6 +31,16 @@ import { type ProposeOptions, Proposer } from "./proposer.ts";
 import { raftApiError, raftCall } from "./raft-errors.ts";
 import { WRITE_TRACE_ENV, writeTraceFile } from "./write-trace.ts";
 
+/**
+ * Ticks between the leader's appends to a replicating learner (`RaftOptions.learnerPaceTicks`):
+ * one tick (50 ms at the default tick). Learners count in no quorum, so a write's commit never
+ * waits for them; paced, each gets what committed during the tick in one append instead of one
+ * per commit (on 25 nodes, 20 learners, those appends cost 20-25 ms of CPU per write). A
+ * learner's local reads may lag up to one more tick; its `consistent=true` reads still wait for
+ * nothing more than before (a learner asking for a read index gets its entries at once).
+ */
+export const LEARNER_PACE_TICKS = 1;
+
 /** Options of {@link Cluster.start}. */
 export interface ClusterOptions {
   /** This node's member id (its node name). */
@@ -190,6 +200,7 @@ export class Cluster {
       raft: {
         electionTicks: this.opts.electionTicks ?? 10,
         heartbeatTicks: 1,
+        learnerPaceTicks: LEARNER_PACE_TICKS,
         holdCampaign: !fresh,
       },
       onError: (e) => log.warn("raft", { error: String(e) }),

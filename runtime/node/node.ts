@@ -313,13 +313,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     events,
     log: log.child({ component: "replicas" }),
   });
-  // A replicated agent comes back unstarted: the replica host starts it at the directory's
-  // version once this node has caught up (it may have missed a rolling deployment). Which
-  // agents are replicated is read from the directory as this node last knew it.
+  // A stateless or replicated agent comes back unstarted: the replica host starts it at the
+  // directory's version once this node has caught up (it may have missed a rolling
+  // deployment). Which agents are replicated is read from the directory as this node knew it
+  // at start, which may lag (see `restoresUnstarted`); the local record says stateless.
   await cluster.appliedAsAtStart();
   await agents.restore({
     inDoubt: await migration.inDoubt(),
-    defer: (r) => replicas.deferOwn(r.name),
+    defer: (r) => replicas.deferOwn(r),
   });
   await replicas.start();
   const deployments = new DeploymentService({

@@ -28,6 +28,14 @@ export interface RaftOptions {
   maxBytesPerMessage?: number;
   /** Most unacknowledged appends per follower while pipelining. */
   maxInflight?: number;
+  /**
+   * Ticks between a leader's appends to a replicating learner (default 0: each commit goes to
+   * it at once). A learner counts in no quorum, so with a pace it gets everything committed
+   * since its last append in one append per pace instead of one per commit. It is sent at
+   * once when it is at least half an append message (`maxEntriesPerMessage`) behind, when it
+   * asked for a read index, and while it is probed or installing a snapshot (unchanged).
+   */
+  learnerPaceTicks?: number;
   /** Most committed entries handed out per ready. */
   maxCommittedPerReady?: number;
   /**

@@ -87,6 +87,8 @@ export class RaftNode {
   readonly #maxBytes: number;
   readonly #maxInflight: number;
   readonly #maxCommitted: number;
+  readonly #learnerPaceTicks: number;
+  readonly #learnerBurst: number;
   readonly #random: () => number;
   readonly #unsafeCommit: boolean;
   readonly #unsafeSelf: boolean;
@@ -99,10 +101,16 @@ export class RaftNode {
   readonly #log: RaftLog;
   #conf: ConfState = EMPTY_CONF;
   #confIndex = 0;
+  /**
+   * The index of the last configuration change this node knew committed as leader: a paced
+   * learner that lacks it gets it at once (see `#sendAppend`).
+   */
+  #confCommitted = 0;
 
   #electionElapsed = 0;
   #heartbeatElapsed = 0;
   #learnerHeartbeatElapsed = 0;
+  #learnerPaceElapsed = 0;
   #randomizedTimeout = 0;
   #votes = new Map<string, boolean>();
   #progress = new Map<string, Progress>();
@@ -137,6 +145,13 @@ export class RaftNode {
     this.#maxBytes = options.maxBytesPerMessage ?? 1 << 20;
     this.#maxInflight = options.maxInflight ?? 64;
     this.#maxCommitted = options.maxCommittedPerReady ?? 1024;
+    this.#learnerPaceTicks = options.learnerPaceTicks ?? 0;
+    if (!Number.isInteger(this.#learnerPaceTicks) || this.#learnerPaceTicks < 0) {
+      throw new RangeError(
+        `learnerPaceTicks (${options.learnerPaceTicks}) must be an integer >= 0`,
+      );
+    }
+    this.#learnerBurst = Math.ceil(this.#maxEntries / 2);
     this.#random = options.random ?? createRng(seedFromString(options.id)).next;
     this.#unsafeCommit = options.unsafeCommitPreviousTerm ?? false;
     this.#unsafeSelf = options.unsafeCountUnpersistedSelf ?? false;
@@ -518,6 +533,7 @@ export class RaftNode {
     this.#electionElapsed = 0;
     this.#heartbeatElapsed = 0;
     this.#learnerHeartbeatElapsed = 0;
+    this.#learnerPaceElapsed = 0;
     this.#randomizedTimeout = this.#electionTicks +
       Math.floor(this.#random() * this.#electionTicks);
     this.#votes.clear();
@@ -595,6 +611,10 @@ export class RaftNode {
     for (const pr of this.#progress.values()) {
       if (pr.state === "snapshot" && ++pr.snapshotTicks >= this.#electionTicks) pr.becomeProbe();
     }
+    if (this.#learnerPaceTicks > 0 && ++this.#learnerPaceElapsed >= this.#learnerPaceTicks) {
+      this.#learnerPaceElapsed = 0;
+      this.#paceLearners();
+    }
     this.#learnerHeartbeatElapsed++;
     const learners = this.#learnerHeartbeatElapsed >= this.#learnerHeartbeatTicks();
     if (learners) this.#learnerHeartbeatElapsed = 0;
@@ -610,12 +630,23 @@ export class RaftNode {
    * Ticks between heartbeats to learners: they vote in nothing and need heartbeats only to
    * learn the commit index when an append was lost and to be seen alive, so their interval
    * grows with their number (one more heartbeat interval per 4 learners), up to half an
-   * election timeout (the autopilot's health window is two). Appends still go at once.
+   * election timeout (the autopilot's health window is two). Appends go at once, or at the
+   * learners' pace (see `learnerPaceTicks`).
    */
   #learnerHeartbeatTicks(): number {
     const grown = Math.ceil(this.#conf.learners.length / 4) * this.#heartbeatTicks;
     const cap = Math.max(this.#heartbeatTicks, Math.floor(this.#electionTicks / 2));
     return Math.max(this.#heartbeatTicks, Math.min(grown, cap));
+  }
+
+  /**
+   * The learners' pace is up (see `learnerPaceTicks`): each replicating learner gets, in one
+   * append (more only when the message limits cut it), everything committed since its last.
+   */
+  #paceLearners(): void {
+    for (const id of this.#conf.learners) {
+      while (this.#sendAppend(id, { ifEmpty: false, unpaced: true }));
+    }
   }
 
   #hup(transfer: boolean): void {
@@ -872,7 +903,7 @@ export class RaftNode {
     } else if (wasPaused) {
       this.#sendAppend(m.from);
     }
-    while (this.#sendAppend(m.from, false));
+    while (this.#sendAppend(m.from, { ifEmpty: false }));
     if (m.from === this.#transferee && pr.match === this.#log.lastIndex()) {
       this.#send({ type: "timeoutNow", to: m.from });
     }
@@ -885,7 +916,7 @@ export class RaftNode {
     pr.probeSent = false;
     if (pr.state === "replicate" && pr.inflight.length >= pr.maxInflight) pr.inflight.shift();
     // The one place a replicating learner gets an empty append: its last append may be lost.
-    if (pr.match < this.#log.lastIndex()) this.#sendAppend(m.from, true, true);
+    if (pr.match < this.#log.lastIndex()) this.#sendAppend(m.from, { probeLearner: true });
     if (m.readSeq > 0) this.#respondReads(this.#reads.ack(m.from, m.readSeq, this.#conf.voters));
   }
 
@@ -903,7 +934,13 @@ export class RaftNode {
   #respondReads(reads: PendingRead[]): void {
     for (const r of reads) {
       if (r.from === this.id) this.#readStates.push({ ctx: r.ctx, index: r.index });
-      else this.#send({ type: "readIndexResp", to: r.from, ctx: r.ctx, index: r.index });
+      else {
+        // A paced learner gets its entries now: its read waits to apply up to `r.index`.
+        if (this.#conf.learners.includes(r.from)) {
+          this.#sendAppend(r.from, { ifEmpty: false, unpaced: true });
+        }
+        this.#send({ type: "readIndexResp", to: r.from, ctx: r.ctx, index: r.index });
+      }
     }
   }
 
@@ -946,6 +983,7 @@ export class RaftNode {
     if (mi <= log.committed) return false;
     if (log.term(mi) !== this.#term && !this.#unsafeCommit) return false;
     log.commitTo(mi);
+    if (this.#confIndex <= mi) this.#confCommitted = Math.max(this.#confCommitted, this.#confIndex);
     if (log.term(log.committed) === this.#term && this.#readsBeforeCommit.length > 0) {
       const waiting = this.#readsBeforeCommit;
       this.#readsBeforeCommit = [];
@@ -986,10 +1024,19 @@ export class RaftNode {
 
   /**
    * Sends `to` what it misses (entries or the snapshot); false if nothing was sent.
-   * `sendIfEmpty`: an append without entries may go (a probe); `probeLearner`: even to a
-   * replicating learner with an append in flight (only a heartbeat answer asks for that).
+   * `ifEmpty` (default true): an append without entries may go (a probe); `probeLearner`:
+   * even to a replicating learner with an append in flight (only a heartbeat answer asks for
+   * that); `unpaced`: a replicating learner gets its entries now, not at its pace (see
+   * `learnerPaceTicks`).
    */
-  #sendAppend(to: string, sendIfEmpty = true, probeLearner = false): boolean {
+  #sendAppend(
+    to: string,
+    { ifEmpty = true, probeLearner = false, unpaced = false }: {
+      ifEmpty?: boolean;
+      probeLearner?: boolean;
+      unpaced?: boolean;
+    } = {},
+  ): boolean {
     if (this.#role !== "leader") return false;
     const pr = this.#progress.get(to);
     if (!pr || pr.isPaused()) return false;
@@ -1010,7 +1057,14 @@ export class RaftNode {
     const last = learner && !this.#unsafeLearners
       ? Math.min(log.lastIndex(), log.committed)
       : log.lastIndex();
-    const entries = pr.next <= last
+    // A paced learner's entries wait for its pace (see learnerPaceTicks), unless half a
+    // message is waiting: that bounds how far behind pacing keeps it (the autopilot promotes
+    // caught-up learners only), or they hold a committed configuration change: a learner
+    // learns the members' roles at once, as a voter does. A heartbeat answer may still
+    // probe it, with no entries.
+    const paced = learner && pr.state === "replicate" && this.#learnerPaceTicks > 0 &&
+      !unpaced && last - pr.next + 1 < this.#learnerBurst && pr.next > this.#confCommitted;
+    const entries = !paced && pr.next <= last
       ? log.slice(pr.next, last + 1, this.#maxEntries, this.#maxBytes)
       : [];
     // A replicating learner needs no empty append: heartbeats carry the commit, and one whose
@@ -1019,7 +1073,7 @@ export class RaftNode {
     // sending it on every proposal doubled a learner's messages under load.
     const idle = learner && pr.state === "replicate" &&
       (pr.match >= pr.next - 1 || !probeLearner);
-    if (entries.length === 0 && (!sendIfEmpty || idle)) return false;
+    if (entries.length === 0 && (!ifEmpty || idle)) return false;
     const commit = learner && this.#unsafeLearners
       ? Math.max(log.committed, prevIndex + entries.length)
       : log.committed;

@@ -25,6 +25,7 @@ import type { PeerRoute } from "../cluster/mod.ts";
 import { type TimerHandle, UNREF_TIMERS } from "../async/mod.ts";
 import {
   type AgentManager,
+  type AgentRecord,
   type AgentSandbox,
   failedOn,
   type Managed,
@@ -51,7 +52,7 @@ import type { Delivery, MessageRouter } from "../routing/mod.ts";
 import { LimitsSchema, ManifestSchema } from "../sandbox/mod.ts";
 import { isUnavailable, ReplicaInstance, unavailable } from "./instance.ts";
 import { liveNodes, rankInstances, spreadKey } from "./pick.ts";
-import { ownInstanceAction } from "./own-instance.ts";
+import { ownInstanceAction, restoresUnstarted } from "./own-instance.ts";
 import { requireStateless } from "./stateless.ts";
 import {
   ComponentAnswerSchema,
@@ -167,12 +168,12 @@ export class ReplicaHost {
   }
 
   /**
-   * Whether the node restores its agent `name` unstarted, for the host to start once the
-   * directory says which version runs where: a replicated agent in this node's view.
+   * Whether the node restores its agent (`held`: its local record) unstarted, for the host to
+   * start once the directory says which version runs where (see `restoresUnstarted`).
    */
-  deferOwn(name: string): boolean {
-    const defer = getAgent(this.deps.state(), name)?.instances !== undefined;
-    if (defer) this.#deferred.add(name);
+  deferOwn(held: AgentRecord): boolean {
+    const defer = restoresUnstarted(held, getAgent(this.deps.state(), held.name));
+    if (defer) this.#deferred.add(held.name);
     return defer;
   }
 
@@ -182,7 +183,9 @@ export class ReplicaHost {
     this.#reading = true;
     this.deps.linearizableRead().then(() => {
       this.#caughtUp = true;
-      for (const name of this.deps.state().agents.keys()) this.#alignOwn(name);
+      // The deferred ones too: the directory may not know an agent this node holds.
+      const names = new Set([...this.deps.state().agents.keys(), ...this.#deferred]);
+      for (const name of names) this.#alignOwn(name);
     }, (e) => this.deps.log.debug("directory not caught up yet", { error: String(e) }))
       .finally(() => this.#reading = false);
   }

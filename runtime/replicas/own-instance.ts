@@ -25,6 +25,22 @@ export interface OwnInstanceAction {
 }
 
 /**
+ * Whether a node restores its agent unstarted, for the replica host to start once the node
+ * has caught up with the directory (see {@link ownInstanceAction}): a stateless agent as this
+ * node holds it (`held`: its local record), or one replicated in the directory as this node
+ * knows it at start (`record`). The local record counts on its own because that view may lag
+ * what the node knew when it stopped (its stored commit index may lag: the agent, or its
+ * instances, may be missing), and a replicated agent started on it would answer with a
+ * version a rolling deployment carried on elsewhere has replaced.
+ */
+export function restoresUnstarted(
+  held: { manifest: { stateless?: boolean } },
+  record: DirectoryAgent | undefined,
+): boolean {
+  return held.manifest.stateless === true || record?.instances !== undefined;
+}
+
+/**
  * The action for this node's (`self`) own instance of an agent, from the directory's record
  * of it (`record`, undefined when the directory does not know the name) and its recorded
  * versions (oldest first):

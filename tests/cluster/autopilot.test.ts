@@ -115,13 +115,26 @@ Deno.test({
         throw new Error(`${(e as Error).message}; ${seen}\n${first.proc.logs().slice(-4000)}`);
       });
       console.log(`cluster of ${NODES} up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      // Every node knows the leader and shows each member's role.
+      // Every node knows the leader and shows each member's role (the roles come with the
+      // configuration change, which may reach a node after the member's record).
+      const rolesOf = (v: View) => Object.fromEntries(v.members.map((m) => [m.id, m.role]));
+      const showsRoles = (v: View) => {
+        const roles = rolesOf(v);
+        return settled.voters.every((id) => roles[id] === "voter") &&
+          settled.learners.every((id) => roles[id] === "learner");
+      };
       for (const n of nodes) {
-        const v = await waitFor(`${n.name} knows the leader`, async () => {
+        let last: View | undefined;
+        const v = await waitFor(`${n.name} knows the leader and every member's role`, async () => {
           const v = await view(n);
-          return v.leader === settled.leader && v.members.length === NODES ? v : undefined;
-        }, 30_000);
-        const roles = Object.fromEntries(v.members.map((m) => [m.id, m.role]));
+          if (v.leader !== settled.leader || v.members.length !== NODES) return undefined;
+          last = v;
+          return showsRoles(v) ? v : undefined;
+        }, 30_000).catch((e) => {
+          if (last) return last; // the assertions below name the member whose role is wrong
+          throw e;
+        });
+        const roles = rolesOf(v);
         for (const id of settled.voters) assert.equal(roles[id], "voter", `${n.name}: ${id}`);
         for (const id of settled.learners) assert.equal(roles[id], "learner", `${n.name}: ${id}`);
       }

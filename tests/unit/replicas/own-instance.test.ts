@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ownInstanceAction } from "../../../runtime/replicas/own-instance.ts";
+import { ownInstanceAction, restoresUnstarted } from "../../../runtime/replicas/own-instance.ts";
 import type { AgentRecord, AgentVersion } from "../../../runtime/directory/mod.ts";
 
 const AT = "2026-01-01T00:00:00Z";
@@ -80,4 +80,17 @@ Deno.test("own instance: stateful agents and names the directory does not know r
   const stateful = record({ manifest: { capabilities: [], limits: {} }, node: "b" });
   assert.deepEqual(ownInstanceAction("a", OLD, stateful, [V1, V2]), { run: true });
   assert.deepEqual(ownInstanceAction("a", OLD, undefined, [V1, V2]), { run: true });
+});
+
+Deno.test("restoresUnstarted: a stateless agent waits for the directory even when the view does not know it", () => {
+  const held = (stateless?: boolean) => ({
+    manifest: stateless === undefined ? {} : { stateless },
+  });
+  // The view at start lags (stored commit index): the agent, or its instances, are missing.
+  assert.equal(restoresUnstarted(held(true), undefined), true);
+  assert.equal(restoresUnstarted(held(true), record({ instances: undefined })), true);
+  assert.equal(restoresUnstarted(held(false), record()), true);
+  // A stateful agent not replicated in the view is its node's alone: it starts at once.
+  assert.equal(restoresUnstarted(held(false), undefined), false);
+  assert.equal(restoresUnstarted(held(), record({ instances: undefined })), false);
 });
