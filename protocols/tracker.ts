@@ -260,6 +260,29 @@ function trailEntry(direction: Direction, msg: TrackedMessage): TrailEntry {
   };
 }
 
+/**
+ * A conversation record after a step: a new record (the one before is shared by the state
+ * before), written out field by field, which V8 builds faster than a spread with overrides.
+ */
+function stepped(
+  c: TrackedConversation,
+  machine: MachineState,
+  touched: number,
+  lastAt: string | null,
+): TrackedConversation {
+  return {
+    conversation_id: c.conversation_id,
+    role: c.role,
+    machine,
+    trail: c.trail,
+    trail_dropped: c.trail_dropped,
+    started_at: c.started_at,
+    last_at: lastAt,
+    touched,
+    ended: c.ended,
+  };
+}
+
 function appendTrail(c: TrackedConversation, entry: TrailEntry, max: number): void {
   c.trail = [...c.trail, entry];
   if (c.trail.length > max) {
@@ -269,15 +292,19 @@ function appendTrail(c: TrackedConversation, entry: TrailEntry, max: number): vo
   }
 }
 
+const NO_EFFECTS: readonly TrackerEffect[] = Object.freeze([]);
+
 /** Turns machine expiries into one "tell the initiator" effect. */
 function expiryEffects(
   c: TrackedConversation,
   agent: string,
   effects: Effect[],
   reason: "deadline" | "timeout" | "idle",
-): TrackerEffect[] {
+): readonly TrackerEffect[] {
+  // Mostly no thread timed out: no list to build to find that out.
+  if (!effects.some((e) => e.type === "timed-out")) return NO_EFFECTS;
   const timedOut = effects.flatMap((e) => e.type === "timed-out" ? [e.party] : []);
-  if (timedOut.length === 0 || c.machine.initiator === null) return [];
+  if (timedOut.length === 0 || c.machine.initiator === null) return NO_EFFECTS;
   return [{
     type: "notify-initiator",
     conversation_id: c.conversation_id,
@@ -299,7 +326,8 @@ function finish(
 ): void {
   const key = keyOf(c.role, c.conversation_id);
   if (st.active.get(key) === c) st.active.delete(key);
-  const ended: TrackedConversation = { ...c, ended: { by, violation } };
+  const ended = stepped(c, c.machine, c.touched, c.last_at);
+  ended.ended = { by, violation };
   st.finished = [
     ...st.finished.filter((f) => !(f.conversation_id === c.conversation_id && f.role === c.role)),
     ended,
@@ -367,12 +395,7 @@ export function trackMessage(
       finish(st, c, "violation", r.violation, effects);
       return { ok: false, state: st, violation: r.violation, effects };
     }
-    const c: TrackedConversation = {
-      ...target,
-      machine: r.state,
-      touched: st.clock,
-      last_at: msg.timestamp ?? target.last_at,
-    };
+    const c = stepped(target, r.state, st.clock, msg.timestamp ?? target.last_at);
     appendTrail(c, trailEntry(direction, msg), st.limits.maxTrail);
     st.active.set(keyOf(c.role, cid), c);
     effects.push(...expiryEffects(c, st.agent, r.effects, "deadline"));
