@@ -93,29 +93,33 @@ export function start(protocol: string, role: Role, init: StartInit = {}): Machi
  */
 export function step(state: MachineState, event: ProtocolEvent): StepResult {
   const spec = SPECS[state.protocol];
-  const st = workingCopy(state, spec, event);
+  const cow = event.type === "message" && spec.threadLocal === true;
+  const st = cow ? shallowCopy(state) : clonePlain(state);
   const ctx = context(st, spec);
-  switch (event.type) {
-    case "message": {
-      const v = onMessage(ctx, spec, event.message, event.direction);
-      if (v !== undefined) {
-        OWNED.delete(st);
-        return { ok: false, violation: v };
+  // A step may run inside another's (a sub-protocol's): each restores the one before.
+  const outer = owning;
+  owning = cow ? { st, threads: undefined } : undefined;
+  try {
+    switch (event.type) {
+      case "message": {
+        const v = onMessage(ctx, spec, event.message, event.direction);
+        if (v !== undefined) return { ok: false, violation: v };
+        st.steps += 1;
+        break;
       }
-      st.steps += 1;
-      break;
+      case "deadline":
+        onDeadline(ctx, spec, event.at);
+        break;
+      case "timeout":
+        onTimeout(ctx, event.party);
+        break;
+      default:
+        throw new TypeError(`unknown protocol event type '${(event as { type: unknown }).type}'`);
     }
-    case "deadline":
-      onDeadline(ctx, spec, event.at);
-      break;
-    case "timeout":
-      onTimeout(ctx, event.party);
-      break;
-    default:
-      throw new TypeError(`unknown protocol event type '${(event as { type: unknown }).type}'`);
+    spec.settle?.(ctx);
+  } finally {
+    owning = outer;
   }
-  spec.settle?.(ctx);
-  OWNED.delete(st);
   const view = viewThreads(st);
   const finished = st.initiator !== null && view.length > 0 && view.every((t) => t.terminal);
   if (finished && !st.finished) ctx.effects.push({ type: "finished" });
@@ -124,29 +128,28 @@ export function step(state: MachineState, event: ProtocolEvent): StepResult {
 }
 
 /**
- * The threads a copy-on-write step made its own (copies of shared threads, threads it
- * added), by its working copy; only while the step runs.
+ * The copy-on-write step running now (its working copy) and the threads it made its own
+ * (copies of shared threads, threads it added; none yet: `undefined`); `undefined` when the
+ * running step works on a deep copy. Set only while a step runs (no map of working copies).
  */
-const OWNED = new WeakMap<MachineState, Set<Thread>>();
+let owning: { st: MachineState; threads: Set<Thread> | undefined } | undefined;
 
 /**
- * The state a step works on: a deep copy, or, for a message to a spec whose acts change only
- * the thread they act on ({@link ProtocolSpec.threadLocal}), a copy of the machine and of
- * its lists whose threads are shared with `state` until the step writes one
- * ({@link findThread} copies it then): a step then costs O(1) copies instead of O(threads).
+ * The state a copy-on-write step works on (for a message to a spec whose acts change only
+ * the thread they act on, {@link ProtocolSpec.threadLocal}; other steps work on a deep
+ * copy): a copy of the machine and of its lists whose threads are shared with `state` until
+ * the step writes one ({@link findThread} copies it then): a step then costs O(1) copies
+ * instead of O(threads).
  */
-function workingCopy(state: MachineState, spec: ProtocolSpec, event: ProtocolEvent): MachineState {
-  if (event.type !== "message" || spec.threadLocal !== true) return clonePlain(state);
+function shallowCopy(state: MachineState): MachineState {
   // `slice`, not a spread: a contract net's initiator copies its list of threads (one per
   // bidder) on every message, and a spread goes through the array iterator.
-  const st: MachineState = {
+  return {
     ...state,
     aliases: state.aliases.slice(),
     threads: state.threads.slice(),
     subs: state.subs.slice(),
   };
-  OWNED.set(st, new Set());
-  return st;
 }
 
 /** Whether the conversation (from this machine's viewpoint) has ended. */
@@ -233,7 +236,7 @@ function isInitiatorSide(st: MachineState, name: string): boolean {
 }
 
 /**
- * The thread of `party`, to be written: in a copy-on-write step ({@link workingCopy}), a
+ * The thread of `party`, to be written: in a copy-on-write step ({@link shallowCopy}), a
  * shared thread is first replaced with its own copy.
  */
 function findThread(st: MachineState, party: string): Thread | undefined {
@@ -242,11 +245,11 @@ function findThread(st: MachineState, party: string): Thread | undefined {
   while (i < threads.length && threads[i].party !== party) i++;
   if (i === threads.length) return undefined;
   const th = threads[i];
-  const owned = OWNED.get(st);
-  if (owned === undefined || owned.has(th)) return th;
+  const cow = owning;
+  if (cow === undefined || cow.st !== st || cow.threads?.has(th)) return th;
   const mine = { ...th };
   st.threads[i] = mine;
-  owned.add(mine);
+  (cow.threads ??= new Set()).add(mine);
   return mine;
 }
 
@@ -254,7 +257,8 @@ function findThread(st: MachineState, party: string): Thread | undefined {
 function addThread(st: MachineState, party: string): Thread {
   const th = newThread(party);
   st.threads.push(th);
-  OWNED.get(st)?.add(th);
+  const cow = owning;
+  if (cow !== undefined && cow.st === st) (cow.threads ??= new Set()).add(th);
   return th;
 }
 

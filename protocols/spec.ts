@@ -50,7 +50,7 @@ export interface ProtocolSpec {
   /** Acts the initiator may open the conversation with. */
   opening: readonly Performative[];
   /** Protocol acts (not meta acts) legal on `th` for `side` now. */
-  allowed(st: MachineState, th: Thread, side: Side): Performative[];
+  allowed(st: MachineState, th: Thread, side: Side): readonly Performative[];
   /**
    * Applies an act that {@link allowed} admits; returns a reason when a message-level
    * rule fails (e.g. a price that does not rise). Runs on the working copy.
@@ -131,6 +131,8 @@ export function timeOut(ctx: StepContext, th: Thread, deadline: ThreadDeadline |
   moveTo(ctx, th, "timed-out", true);
 }
 
+const NO_ACTS: readonly Performative[] = Object.freeze([]);
+
 /** Thread transitions: per state, per side, act → next state. */
 export type TransitionTable = Partial<
   Record<ThreadStateName, Partial<Record<Side, Partial<Record<Performative, ThreadStateName>>>>>
@@ -147,10 +149,18 @@ export function tableSpec(
 ): ProtocolSpec {
   const opening = Object.keys(table.idle?.initiator ?? {}) as Performative[];
   const terminalSet: ReadonlySet<string> = new Set(terminal);
+  // The acts of each state and side, listed once (not an array per message).
+  const acts = new Map<string, Record<Side, readonly Performative[]>>();
+  for (const [state, sides] of Object.entries(table)) {
+    acts.set(state, {
+      initiator: Object.freeze(Object.keys(sides?.initiator ?? {}) as Performative[]),
+      participant: Object.freeze(Object.keys(sides?.participant ?? {}) as Performative[]),
+    });
+  }
   return {
     name,
     opening,
-    allowed: (_st, th, side) => Object.keys(table[th.state]?.[side] ?? {}) as Performative[],
+    allowed: (_st, th, side) => acts.get(th.state)?.[side] ?? NO_ACTS,
     apply(ctx, th, side, msg) {
       const next = table[th.state]?.[side]?.[msg.performative];
       if (next === undefined) return `no transition for ${msg.performative} in ${th.state}`;

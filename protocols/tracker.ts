@@ -216,6 +216,9 @@ export function trackerStateFromJson(json: TrackerStateJson): TrackerState {
   return { ...json, active: new Map(Object.entries(json.active)) };
 }
 
+/** A message event as the tracker feeds it to machines. */
+type MessageEvent = { type: "message"; direction: Direction; message: TrackedMessage };
+
 function keyOf(role: "initiator" | "participant", conversationId: string): string {
   return `${role}|${conversationId}`;
 }
@@ -257,6 +260,29 @@ function trailEntry(direction: Direction, msg: TrackedMessage): TrailEntry {
   };
 }
 
+/**
+ * A conversation record after a step: a new record (the one before is shared by the state
+ * before), written out field by field, which V8 builds faster than a spread with overrides.
+ */
+function stepped(
+  c: TrackedConversation,
+  machine: MachineState,
+  touched: number,
+  lastAt: string | null,
+): TrackedConversation {
+  return {
+    conversation_id: c.conversation_id,
+    role: c.role,
+    machine,
+    trail: c.trail,
+    trail_dropped: c.trail_dropped,
+    started_at: c.started_at,
+    last_at: lastAt,
+    touched,
+    ended: c.ended,
+  };
+}
+
 function appendTrail(c: TrackedConversation, entry: TrailEntry, max: number): void {
   // One copy per message, of what stays (a contract net's initiator has a full trail).
   const drop = Math.max(0, c.trail.length + 1 - max);
@@ -271,15 +297,19 @@ function appendTrail(c: TrackedConversation, entry: TrailEntry, max: number): vo
   c.trail_dropped += drop;
 }
 
+const NO_EFFECTS: readonly TrackerEffect[] = Object.freeze([]);
+
 /** Turns machine expiries into one "tell the initiator" effect. */
 function expiryEffects(
   c: TrackedConversation,
   agent: string,
   effects: Effect[],
   reason: "deadline" | "timeout" | "idle",
-): TrackerEffect[] {
+): readonly TrackerEffect[] {
+  // Mostly no thread timed out: no list to build to find that out.
+  if (!effects.some((e) => e.type === "timed-out")) return NO_EFFECTS;
   const timedOut = effects.flatMap((e) => e.type === "timed-out" ? [e.party] : []);
-  if (timedOut.length === 0 || c.machine.initiator === null) return [];
+  if (timedOut.length === 0 || c.machine.initiator === null) return NO_EFFECTS;
   return [{
     type: "notify-initiator",
     conversation_id: c.conversation_id,
@@ -301,7 +331,8 @@ function finish(
 ): void {
   const key = keyOf(c.role, c.conversation_id);
   if (st.active.get(key) === c) st.active.delete(key);
-  const ended: TrackedConversation = { ...c, ended: { by, violation } };
+  const ended = stepped(c, c.machine, c.touched, c.last_at);
+  ended.ended = { by, violation };
   st.finished = [
     ...st.finished.filter((f) => !(f.conversation_id === c.conversation_id && f.role === c.role)),
     ended,
@@ -345,7 +376,7 @@ export function trackMessage(
   }
   const st = copy(state);
   st.clock += 1;
-  const event = { type: "message" as const, direction, message: msg };
+  const event: MessageEvent = { type: "message", direction, message: msg };
   const active: TrackedConversation[] = [];
   const asInitiator = st.active.get(keyOf("initiator", cid));
   if (asInitiator !== undefined) active.push(asInitiator);
@@ -354,17 +385,13 @@ export function trackMessage(
   const target = pick(active, st.agent, direction, msg);
   const protocol = msg.protocol === undefined ? undefined : parseProtocolName(msg.protocol);
   const newRole = direction === "sent" ? "initiator" : "participant";
-  /** Whether the message validly opens a new conversation in the role it would give. */
-  const opensNew = () =>
-    protocol !== undefined && !st.active.has(keyOf(newRole, cid)) &&
-    step(start(protocol, newRole, { self: st.agent }), event).ok;
 
   if (target !== undefined) {
     const r = step(target.machine, event);
-    if (!r.ok && target.role !== newRole && protocol !== undefined && opensNew()) {
+    if (!r.ok && target.role !== newRole && opensNew(st, cid, newRole, protocol, event)) {
       // The same id, opened anew by this agent in its other role (e.g. a participant that
       // starts its own sub-conversation under the id it was given).
-      return begin(st, cid, newRole, protocol, direction, msg, effects);
+      return begin(st, cid, newRole, protocol!, event, effects);
     }
     if (!r.ok) {
       const c = { ...target, touched: st.clock };
@@ -373,12 +400,7 @@ export function trackMessage(
       finish(st, c, "violation", r.violation, effects);
       return { ok: false, state: st, violation: r.violation, effects };
     }
-    const c: TrackedConversation = {
-      ...target,
-      machine: r.state,
-      touched: st.clock,
-      last_at: msg.timestamp ?? target.last_at,
-    };
+    const c = stepped(target, r.state, st.clock, msg.timestamp ?? target.last_at);
     appendTrail(c, trailEntry(direction, msg), st.limits.maxTrail);
     st.active.set(keyOf(c.role, cid), c);
     effects.push(...expiryEffects(c, st.agent, r.effects, "deadline"));
@@ -402,7 +424,7 @@ export function trackMessage(
   }
 
   // A finished conversation with this id: late messages are checked against it.
-  const done = [...st.finished].reverse().find((f) => f.conversation_id === cid);
+  const done = lastWithId(st.finished, cid);
   if (done !== undefined) {
     const r = step(done.machine, event);
     if (r.ok) {
@@ -423,11 +445,36 @@ export function trackMessage(
       }
       return { ok: true, state: st, tracked: true, effects };
     }
-    if (!opensNew()) return { ok: false, state, violation: r.violation, effects };
+    if (!opensNew(st, cid, newRole, protocol, event)) {
+      return { ok: false, state, violation: r.violation, effects };
+    }
   }
 
   if (protocol === undefined) return { ok: true, state, tracked: false, effects };
-  return begin(st, cid, newRole, protocol, direction, msg, effects);
+  return begin(st, cid, newRole, protocol, event, effects);
+}
+
+/** Whether the message validly opens a new conversation in the role it would give. */
+function opensNew(
+  st: TrackerState,
+  cid: string,
+  role: "initiator" | "participant",
+  protocol: ProtocolName | undefined,
+  event: MessageEvent,
+): boolean {
+  return protocol !== undefined && !st.active.has(keyOf(role, cid)) &&
+    step(start(protocol, role, { self: st.agent }), event).ok;
+}
+
+/** The most recently ended conversation with this id (no copy of the list). */
+function lastWithId(
+  finished: readonly TrackedConversation[],
+  cid: string,
+): TrackedConversation | undefined {
+  for (let i = finished.length - 1; i >= 0; i--) {
+    if (finished[i].conversation_id === cid) return finished[i];
+  }
+  return undefined;
 }
 
 /** Protocols whose conversations hold sub-conversations (with ids of their own). */
@@ -449,8 +496,9 @@ function linkedConversation(
   event: { type: "message"; direction: Direction; message: MessageSeen },
   cid: string,
 ): { conversation: TrackedConversation; state: MachineState; effects: Effect[] } | undefined {
+  // Mostly none is under way: no list to build to find that out.
+  if (!st.active.values().some((c) => WITH_SUBS.has(c.machine.protocol))) return undefined;
   const proxies = [...st.active.values()].filter((c) => WITH_SUBS.has(c.machine.protocol));
-  if (proxies.length === 0) return undefined;
   const ordered = [
     ...proxies.filter((c) => hasSub(c.machine, cid)),
     ...proxies.filter((c) => !hasSub(c.machine, cid)),
@@ -471,11 +519,10 @@ function begin(
   cid: string,
   role: "initiator" | "participant",
   protocol: ProtocolName,
-  direction: Direction,
-  msg: TrackedMessage,
+  event: MessageEvent,
   effects: TrackerEffect[],
 ): TrackResult {
-  const event = { type: "message" as const, direction, message: msg };
+  const { direction, message: msg } = event;
   const machine = start(protocol, role, { self: st.agent });
   const r = step(machine, event);
   const c: TrackedConversation = {

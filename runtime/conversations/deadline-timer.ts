@@ -58,6 +58,7 @@ export class DeadlineTimer {
 
   /** The due time of a shard, if it has one. */
   get(agent: string, cid: string): number | undefined {
+    if (this.#due.size === 0) return undefined;
     return this.#due.get(key(agent, cid));
   }
 
@@ -66,6 +67,8 @@ export class DeadlineTimer {
    * for it when it is earlier than the one armed.
    */
   set(agent: string, cid: string, due: number | undefined): void {
+    // Most conversations never have a deadline: no key to build to forget none.
+    if (due === undefined && this.#due.size === 0) return;
     const k = key(agent, cid);
     if (due === undefined) this.#due.delete(k);
     else this.#due.set(k, due);
@@ -74,6 +77,7 @@ export class DeadlineTimer {
 
   /** Forgets a shard's due time. */
   delete(agent: string, cid: string): void {
+    if (this.#due.size === 0) return;
     this.#due.delete(key(agent, cid));
   }
 

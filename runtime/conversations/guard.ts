@@ -56,7 +56,7 @@ export interface Designate {
 
 /** What the guard reads: trackers, links and names, never changed by {@link decide}. */
 export interface GuardView {
-  trackers: Pick<TrackerStore, "get" | "proxyShards" | "fresh">;
+  trackers: Pick<TrackerStore, "get" | "proxyShards" | "hasProxies" | "fresh">;
   links: Pick<SubConversationLinks, "shardOf" | "findParent">;
   replyTo: Pick<ReplyToDesignations, "redirect">;
   canon: CanonicalName;
@@ -92,7 +92,7 @@ export function decide(
   const cid = msg.conversation_id;
   if (cid === undefined || cid === "") return { ok: true, steps: [], designate: [] };
   const seen = trackedFromAcl(msg, view.canon, d.accepted_at);
-  const staged = new Map<string, Omit<GuardStep, "store">>();
+  const staged = new Map<string, GuardStep>();
   const designate: Designate[] = [];
   if (d.origin === undefined || d.origin === "agent" || d.origin === "platform") {
     const sender = msg.sender === undefined ? undefined : view.localName(msg.sender);
@@ -103,13 +103,7 @@ export function decide(
       if (!r.ok && before === undefined && !opens(seen)) {
         // A continuation of a conversation this node never saw open (it began on
         // another node, or before a restart, or was forgotten): not checkable.
-        staged.set(name, {
-          agent: name,
-          shard,
-          before,
-          state: view.trackers.fresh(name),
-          effects: [],
-        });
+        staged.set(name, stepOf(name, shard, before, view.trackers.fresh(name), [], undefined));
       } else if (!r.ok) {
         const step = {
           agent: name,
@@ -121,10 +115,7 @@ export function decide(
         };
         return { ok: false, agent: name, violation: r.violation, step, designate };
       } else {
-        staged.set(
-          name,
-          withLink({ agent: name, shard, before, state: r.state, effects: r.effects }, t.link),
-        );
+        staged.set(name, stepOf(name, shard, before, r.state, r.effects, t.link));
       }
     }
   }
@@ -140,19 +131,51 @@ export function decide(
       continue;
     }
     if (!r.ok) return { ok: false, agent: name, violation: r.violation, designate };
-    staged.set(
-      name,
-      withLink({ agent: name, shard, before, state: r.state, effects: r.effects }, t.link),
-    );
+    staged.set(name, stepOf(name, shard, before, r.state, r.effects, t.link));
     if (r.tracked && seen.reply_to !== undefined && seen.reply_to.length > 0) {
       designate.push({ agent: name, seen });
     }
   }
-  const steps = [...staged.values()].map((s) => ({
-    ...s,
-    store: s.before !== undefined ? s.state !== s.before : tracks(s.state),
-  }));
-  return { ok: true, steps, designate };
+  return { ok: true, steps: [...staged.values()], designate };
+}
+
+/**
+ * Whether {@link decide} would find nothing to do for a message: it names no protocol, and
+ * no tracker of its local sender or receivers holds its conversation or a brokering or
+ * recruiting conversation that could take it (so `decide` would pass it with steps that
+ * store nothing). A cheap test the guard makes first: a plain request and its reply
+ * (send-and-wait's) then cost no tracked message, fresh tracker or result. Pure.
+ *
+ * @example
+ * ```ts
+ * if (!untouched(view, delivery, localReceivers)) apply(decide(view, delivery, localReceivers));
+ * ```
+ */
+export function untouched(
+  view: GuardView,
+  d: Delivery,
+  local: readonly AgentIdentifier[],
+): boolean {
+  const msg = d.message;
+  const cid = msg.conversation_id;
+  if (cid === undefined || cid === "") return true;
+  if (msg.protocol !== undefined) return false;
+  if (d.origin === undefined || d.origin === "agent" || d.origin === "platform") {
+    const sender = msg.sender === undefined ? undefined : view.localName(msg.sender);
+    if (sender !== undefined && view.isTracked(sender) && knows(view, sender, cid)) return false;
+  }
+  for (const to of local) {
+    const l = view.localName(to);
+    if (l !== undefined && view.isTracked(l) && knows(view, l, cid)) return false;
+  }
+  return true;
+}
+
+/** Whether a local agent's tracker has conversation `cid`, or may take it as a sub. */
+function knows(view: GuardView, local: string, cid: string): boolean {
+  const name = `${local}@${view.platform}`;
+  return view.trackers.hasProxies(name) ||
+    view.trackers.get(name, view.links.shardOf(name, cid)) !== undefined;
 }
 
 type Tracked = { shard: string; before?: TrackerState; r: TrackResult; link?: string };
@@ -188,11 +211,19 @@ function track(
   return { shard, before, r: trackMessage(before ?? view.trackers.fresh(name), direction, seen) };
 }
 
-function withLink(
-  s: Omit<GuardStep, "store" | "link">,
+/** A step of `agent`'s tracker: stored when it changed, or is a new one worth keeping. */
+function stepOf(
+  agent: string,
+  shard: string,
+  before: TrackerState | undefined,
+  state: TrackerState,
+  effects: TrackerEffect[],
   link: string | undefined,
-): Omit<GuardStep, "store"> {
-  return link === undefined ? s : { ...s, link };
+): GuardStep {
+  const store = before !== undefined ? state !== before : tracks(state);
+  const s: GuardStep = { agent, shard, before, state, effects, store };
+  if (link !== undefined) s.link = link;
+  return s;
 }
 
 /** Whether a tracker holds any conversation (worth keeping). */

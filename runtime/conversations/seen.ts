@@ -38,13 +38,15 @@ export function trackedFromAcl(
   canon: CanonicalName,
   acceptedAt: string,
 ): TrackedMessage {
-  const s = seenFromAcl(msg, ANONYMOUS_SENDER);
-  const out: TrackedMessage = {
-    ...s,
-    from: canon(s.from),
-    to: s.to.map(canon),
-    timestamp: acceptedAt,
-  };
-  if (s.reply_to !== undefined) out.reply_to = s.reply_to.map(canon);
+  // `seenFromAcl` gives a new object with new lists: canonicalized in place, no copies.
+  const out: TrackedMessage = seenFromAcl(msg, ANONYMOUS_SENDER);
+  out.from = canon(out.from);
+  const to = out.to;
+  for (let i = 0; i < to.length; i++) to[i] = canon(to[i]);
+  out.timestamp = acceptedAt;
+  const replyTo = out.reply_to;
+  if (replyTo !== undefined) {
+    for (let i = 0; i < replyTo.length; i++) replyTo[i] = canon(replyTo[i]);
+  }
   return out;
 }

@@ -12,7 +12,7 @@ import {
 } from "../../protocols/mod.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
 import { type ConversationDetails, mergeViews } from "./details.ts";
-import { decide, type GuardView } from "./guard.ts";
+import { decide, type GuardView, untouched } from "./guard.ts";
 import {
   type HistoryEntry,
   type HistoryLimits,
@@ -253,7 +253,7 @@ export class ConversationService {
    * as it was, since it never gets the message).
    */
   check(d: Delivery, local: readonly AgentIdentifier[]): void {
-    if (this.#notices.exempt(d.message_id)) return;
+    if (this.#notices.exempt(d.message_id) || untouched(this.#guard, d, local)) return;
     const r = decide(this.#guard, d, local);
     for (const { agent, seen } of r.designate) this.#replyTo.designate(agent, seen);
     if (!r.ok) {

@@ -123,7 +123,8 @@ export class TrackerStore {
       }
     }
     if (a.active.size === 0 && a.finished.size === 0) this.#agents.delete(agent);
-    for (const gone of [...evicted, ...dropped]) this.#touch(agent, gone);
+    for (const gone of evicted) this.#touch(agent, gone);
+    for (const gone of dropped) this.#touch(agent, gone);
     return { evicted, dropped };
   }
 
@@ -175,6 +176,12 @@ export class TrackerStore {
     const a = this.#agents.get(agent);
     if (a === undefined) return;
     for (const cid of a.proxies) yield [cid, a.active.get(cid)!];
+  }
+
+  /** Whether an agent has a brokering or recruiting conversation under way. */
+  hasProxies(agent: string): boolean {
+    const a = this.#agents.get(agent);
+    return a !== undefined && a.proxies.size > 0;
   }
 
   /** Every shard with a conversation under way, as `[agent, cid, state]`. */

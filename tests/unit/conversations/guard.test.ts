@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { aid } from "../../../runtime/acl/mod.ts";
 import { DEFAULT_TRACKER_LIMITS } from "../../../protocols/mod.ts";
 import { canonicalNames, TrackerStore } from "../../../runtime/conversations/mod.ts";
-import { decide, type GuardView, opens } from "../../../runtime/conversations/guard.ts";
+import { decide, type GuardView, opens, untouched } from "../../../runtime/conversations/guard.ts";
 import { SubConversationLinks } from "../../../runtime/conversations/links.ts";
 import { ReplyToDesignations } from "../../../runtime/conversations/reply-to.ts";
 import { type Delivery, MessageRouter } from "../../../runtime/routing/mod.ts";
@@ -149,4 +149,68 @@ Deno.test("guard: a plain request and its reply (no protocol, no conversation kn
     apply(trackers, r);
   }
   assert.equal(trackers.size, 0);
+});
+
+/** Asserts that a decision passes the message and asks for nothing to be stored. */
+function assertNothingToDo(r: ReturnType<typeof decide>): void {
+  assert.ok(r.ok);
+  assert.deepEqual(r.designate, []);
+  for (const s of r.steps) {
+    assert.equal(s.store, false, `${s.agent}: a step to store`);
+    assert.equal(s.link, undefined);
+  }
+}
+
+Deno.test("guard: untouched answers for messages without a protocol in conversations no tracker holds, as decide does", () => {
+  const { v, trackers } = view();
+  const cases = [
+    msg("inform", "a", "b", { conversation_id: undefined }),
+    msg("request", "a", "b", { conversation_id: "plain" }),
+    msg("inform", "b", "a", { conversation_id: "plain", in_reply_to: "r1" }),
+    msg("inform", "x@elsewhere", "b", { conversation_id: "plain" }),
+  ];
+  for (const m of cases) {
+    for (const origin of ["agent", "http", "peer"] as const) {
+      assert.equal(untouched(v, delivery(m, origin), local(m)), true);
+      assertNothingToDo(decide(v, delivery(m, origin), local(m)));
+    }
+  }
+  // A protocol named: always decided.
+  const named = msg("request", "a", "b", { ...REQ, conversation_id: "n" });
+  assert.equal(untouched(v, delivery(named), local(named)), false);
+  assert.equal(trackers.size, 0);
+});
+
+Deno.test("guard: a message without a protocol in a conversation a tracker holds is not untouched", () => {
+  const { v, trackers } = view(["a", "b"]);
+  const open = msg("request", "a", "b", REQ);
+  apply(trackers, decide(v, delivery(open), local(open)));
+  // b's answer without a protocol is checked by b's (sender) and a's (receiver) trackers.
+  const answer = msg("inform", "b", "a", { in_reply_to: "r1" });
+  assert.equal(untouched(v, delivery(answer), local(answer)), false);
+  const r = decide(v, delivery(answer), local(answer));
+  assert.ok(r.ok);
+  assert.ok(r.steps.some((s) => s.store));
+  // As the receiver only (sent by an HTTP client): a's tracker still holds c1.
+  const viaHttp = msg("inform", "client", "a", { in_reply_to: "r1" });
+  assert.equal(untouched(v, delivery(viaHttp, "http"), local(viaHttp)), false);
+  // Another conversation, and an agent whose tracker is not checked: untouched.
+  const other = msg("inform", "b", "a", { conversation_id: "c2" });
+  assert.equal(untouched(v, delivery(other), local(other)), true);
+  const { v: onlyC } = view(["c"]);
+  assert.equal(untouched({ ...onlyC, trackers }, delivery(answer), local(answer)), true);
+});
+
+Deno.test("guard: an agent with a brokering conversation under way may take any conversation as a sub", () => {
+  const { v, trackers } = view(["i", "br", "t"]);
+  const B = { protocol: "fipa-brokering", conversation_id: "C" };
+  for (const m of [msg("proxy", "i", "br", B), msg("agree", "br", "i", B)]) {
+    apply(trackers, decide(v, delivery(m), local(m)));
+  }
+  assert.equal(trackers.hasProxies("br@p"), true);
+  // The broker forwards under a new id without naming a protocol: its tracker decides.
+  const fwd = msg("request", "br", "t", { conversation_id: "C-sub" });
+  assert.equal(untouched(v, delivery(fwd), local(fwd)), false);
+  const unrelated = msg("request", "t", "x@elsewhere", { conversation_id: "other" });
+  assert.equal(untouched(v, delivery(unrelated), local(unrelated)), true);
 });
