@@ -9,9 +9,11 @@
  * use every CPU; `--no-prof` runs without the profiler (CPU per request only); `--root=<dir>`
  * runs the server script of another checkout (a baseline); `--agents=<n>` spreads the load
  * round-robin over n tiny echo agents (the `agent-load` benchmark's node). The node prints
- * its host ↔ Worker postMessage counts (calls per post) on stderr as it stops.
- * Run: `deno run -A bench/profile-send-and-wait.ts [seconds] [top] [--messages] [--no-prof]
- * [--unpinned] [--agents=<n>]`.
+ * its host ↔ Worker postMessage counts (calls per post) on stderr as it stops. With
+ * `--messages`, `--route-only` mounts the route without metrics, audit and conversations (see
+ * `servers/node.ts`).
+ * Run: `deno run -A bench/profile-send-and-wait.ts [seconds] [top] [--messages [--route-only]]
+ * [--no-prof] [--unpinned] [--agents=<n>]`.
  * @module
  */
 import { inclusiveTimes, selfTimes } from "./lib/cpu-profile.ts";
@@ -39,7 +41,11 @@ const script = root
 // take the CPU from one another; wrk stays on CPU 1).
 const proc = await startServer(script, flags.includes("--unpinned") ? undefined : 0, {
   denoArgs: prof ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [],
-  args: agents ? [String(agents)] : [],
+  args: agents
+    ? [String(agents)]
+    : messages && flags.includes("--route-only")
+    ? ["route-only"]
+    : [],
 });
 const { url, pid } = proc;
 // The bodies of the `http-messages` and `agents` benchmarks.

@@ -23,7 +23,9 @@ import {
   type TokenGrant,
   type TrustedPublishers,
 } from "../security/mod.ts";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "./body-limit.ts";
+import { chain } from "./chain.ts";
 import { headerLimit } from "./header-limit.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { notFound, onError } from "./errors.ts";
@@ -137,7 +139,6 @@ export function createApp(deps: AppDeps): App {
     });
   }
   if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
-  app.use("*", headerLimit());
   const authenticator = new Authenticator(
     new StaticTokens([
       ...legacyGrants(deps.adminTokens ?? [], deps.readTokens ?? []),
@@ -145,8 +146,10 @@ export function createApp(deps: AppDeps): App {
     ]),
     deps.jwt,
   );
-  app.use(
-    "*",
+  // The app-wide checks of every request, in this order, as one middleware (`chain.ts`):
+  // header size, token, rate limit, body size.
+  const checks: MiddlewareHandler<AppEnv>[] = [headerLimit()];
+  checks.push(
     auth({
       authenticator,
       // Foreign FIPA platforms cannot send our tokens: the ACC is as public as /health.
@@ -178,9 +181,8 @@ export function createApp(deps: AppDeps): App {
       }
     });
   }
-  if (deps.rateLimits) app.use("*", rateLimit(deps.rateLimits));
-  app.use(
-    "*",
+  if (deps.rateLimits) checks.push(rateLimit(deps.rateLimits));
+  checks.push(
     bodyLimit(deps.maxBodyBytes, [
       { method: "POST", path: /^\/api\/v1\/agents\/?$/, maxBytes: MAX_COMPONENT_BYTES },
       { method: "PUT", path: /^\/api\/v1\/agents\/[^/]+$/, maxBytes: MAX_COMPONENT_BYTES },
@@ -193,6 +195,7 @@ export function createApp(deps: AppDeps): App {
       },
     ]),
   );
+  app.use("*", chain(...checks));
   app.onError(onError(deps.log));
   app.notFound(notFound);
 

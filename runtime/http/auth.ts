@@ -1,6 +1,11 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { ApiError } from "../errors/mod.ts";
-import type { Authenticator, AuthFailure, AuthResult } from "../security/mod.ts";
+import {
+  type Authenticator,
+  type AuthFailure,
+  type AuthResult,
+  OPEN_PRINCIPAL,
+} from "../security/mod.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { setPrincipal } from "./access.ts";
@@ -71,6 +76,12 @@ export function auth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
   return (c, next) => {
     if (publicPaths.has(c.req.path)) return next();
     if (patterns.some((p) => p.test(c.req.path))) return next();
+    // An open API admits every caller as the open principal, whatever it sends: its token
+    // headers are not read.
+    if (authenticator.open) {
+      setPrincipal(c, OPEN_PRINCIPAL);
+      return next();
+    }
     // Browsers cannot set headers on a WebSocket: /ws also takes ?token=.
     const token = requestToken((h) => c.req.header(h)) ??
       (c.req.path === "/ws" ? c.req.query("token") : undefined);

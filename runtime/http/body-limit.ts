@@ -19,10 +19,22 @@ export function bodyLimit(
     if (!h) limits.set(maxBytes, h = oneLimit(maxBytes));
     return h;
   };
+  // A declared length within every limit passes without looking for the route's own limit.
+  const least = Math.min(defaultMax, ...overrides.map((o) => o.maxBytes));
   return (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && Number(declared) <= least && isByteCount(declared)) {
+      return next();
+    }
     const o = overrides.find((o) => o.method === c.req.method && o.path.test(c.req.path));
     return forLimit(o?.maxBytes ?? defaultMax)(c, next);
   };
+}
+
+/** Whether a `Content-Length` value is a byte count (as `Number` reads it: `oneLimit`). */
+function isByteCount(declared: string): boolean {
+  const n = Number(declared);
+  return Number.isSafeInteger(n) && n >= 0;
 }
 
 function oneLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
@@ -38,7 +50,7 @@ function oneLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
     const declared = c.req.header("content-length");
     if (declared !== undefined) {
       const n = Number(declared);
-      if (!Number.isSafeInteger(n) || n < 0) {
+      if (!isByteCount(declared)) {
         return Promise.resolve(
           errorResponse(
             c,

@@ -50,7 +50,9 @@ export function rateLimit(
   const limiters = Object.fromEntries(
     Object.entries(limits).map(([k, r]) => [k, new KeyedLimiter(r)]),
   ) as Record<EndpointClass, KeyedLimiter>;
-  return async (c, next) => {
+  // Not an async function, and `return next()`: it runs in the app's chain of checks
+  // (`chain.ts`), which hands a later check's response back through it.
+  return (c, next) => {
     const cls = endpointClass(c.req.method, c.req.path);
     if (!cls) return next();
     const d = limiters[cls].check(clientKey(c), now());
@@ -67,10 +69,10 @@ export function rateLimit(
       res.headers.set("X-RateLimit-Limit", String(d.limit));
       res.headers.set("X-RateLimit-Remaining", String(d.remaining));
       res.headers.set("X-RateLimit-Reset", String(d.resetEpochSeconds));
-      return res;
+      return Promise.resolve(res);
     }
     // Before next(): headers set on a finished response make Hono rebuild it (slow path).
     setHeaders(c, d);
-    await next();
+    return next();
   };
 }

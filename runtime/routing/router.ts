@@ -164,8 +164,9 @@ export class MessageRouter {
   }
 
   async #deliverLocal(ep: LocalEndpoint, d: Delivery, to: AgentIdentifier): Promise<RouteOutcome> {
-    const local = this.localName(to) ?? to.name;
     if (d.mode === "at-least-once" && this.#deduper) {
+      // The receiver's local name keys its duplicate marks (at most once needs none).
+      const local = this.localName(to) ?? to.name;
       const key = `${local}\u0000${d.message_id}`;
       const running = this.#inflight.get(key);
       if (running) {
