@@ -6,7 +6,8 @@
  * Deno KV commits made meanwhile (background ones included: checkpoints). Prints the mean
  * per stage for the first and the last `window` deploys (default 100), so that work growing
  * with the number of agents shows.
- * Run: `deno run -A bench/deploy-stages.ts [n] [window]`.
+ * `start` (default `on-deploy`) is the deploys' `start`: `on-message` deploys them asleep.
+ * Run: `deno run -A bench/deploy-stages.ts [n] [window] [start]`.
  * @module
  */
 import { ensureAgentBuilds } from "./lib/agent-builds.ts";
@@ -19,7 +20,8 @@ import { Cluster } from "../runtime/cluster/mod.ts";
 import { AuditLog } from "../runtime/audit/mod.ts";
 import { AgentManager } from "../runtime/agents/mod.ts";
 
-const [n = 500, window = 100] = Deno.args.map(Number);
+const [n = 500, window = 100] = Deno.args.slice(0, 2).map(Number);
+const start = Deno.args[2] ?? "on-deploy";
 await ensureAgentBuilds(["tiny"]);
 const bytes = await Deno.readFile(new URL("../agents/dist/tiny.wasm", import.meta.url));
 
@@ -65,7 +67,7 @@ try {
   await deployOverHttp(bn.node.url, bytes, "warm");
   for (let i = 0; i < n; i++) {
     current = i;
-    add("HTTP round trip (total)", await deployOverHttp(bn.node.url, bytes, `s${i}`));
+    add("HTTP round trip (total)", await deployOverHttp(bn.node.url, bytes, `s${i}`, { start }));
   }
   current = -1;
 } finally {
@@ -76,7 +78,9 @@ const mean = (xs: number[], from: number, to: number) => {
   for (let i = from; i < to; i++) s += xs[i] ?? 0;
   return s / (to - from);
 };
-console.log(`${n} sequential deploys; mean ms per deploy, first ${window} | last ${window}`);
+console.log(
+  `${n} sequential deploys (start ${start}); mean ms per deploy, first ${window} | last ${window}`,
+);
 for (const [stage, xs] of spent) {
   const a = mean(xs, 0, window).toFixed(3).padStart(8);
   const b = mean(xs, n - window, n).toFixed(3).padStart(8);

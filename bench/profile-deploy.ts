@@ -1,17 +1,23 @@
 /**
  * Profiles a node while it takes `n` deploys of the tiny component over HTTP (default 200,
  * `lanes` in flight, default 1): the node runs with `--cpu-prof` (not with `top` 0); prints
- * the wall time and the node's CPU time (all threads) per deploy, the CPU time the profile
- * sampled, and the top self-time functions.
- * Run: `deno run -A bench/profile-deploy.ts [n] [lanes] [top]`.
+ * the wall time and the node's CPU time per deploy (all threads, then by thread), the CPU
+ * time the profile sampled, and the top self-time functions.
+ * `start` (default `on-deploy`) is the deploys' `start`: `on-message` deploys them asleep.
+ * Run: `deno run -A bench/profile-deploy.ts [n] [lanes] [top] [start]`.
  * @module
  */
 import { ensureAgentBuilds } from "./lib/agent-builds.ts";
 import { selfTimes } from "./lib/cpu-profile.ts";
 import { deployOverHttp } from "./lib/http-deploy.ts";
-import { processCpuMs, spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
+import {
+  processCpuMs,
+  spawnNodeProcess,
+  stopNodeProcess,
+  threadCpuMs,
+} from "./lib/node-process.ts";
 
-const [n = "200", lanes = "1", top = "25"] = Deno.args;
+const [n = "200", lanes = "1", top = "25", start = "on-deploy"] = Deno.args;
 await ensureAgentBuilds(["tiny"]);
 const bytes = await Deno.readFile(new URL("../agents/dist/tiny.wasm", import.meta.url));
 const dir = await Deno.makeTempDir({ prefix: "fipa-edge-prof-" });
@@ -25,16 +31,24 @@ try {
   await deployOverHttp(node.url, bytes, "warm");
   let next = 0;
   const cpu0 = processCpuMs(node.child.pid);
+  const threads0 = threadCpuMs(node.child.pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Number(lanes) }, async () => {
-    while (next < Number(n)) await deployOverHttp(node.url, bytes, `p${next++}`);
+    while (next < Number(n)) await deployOverHttp(node.url, bytes, `p${next++}`, { start });
   }));
   const ms = performance.now() - t0;
   const cpu = processCpuMs(node.child.pid) - cpu0;
   console.log(
-    `${n} deploys, ${lanes} in flight: ${Math.round(ms)} ms (${ms / Number(n)} ms each); ` +
+    `${n} deploys (start ${start}), ${lanes} in flight: ${Math.round(ms)} ms (${
+      ms / Number(n)
+    } ms each); ` +
       `node CPU ${cpu} ms (${cpu / Number(n)} ms each)`,
   );
+  // By thread (live threads; ticks of 10 ms): which side of the node the deploys cost.
+  for (const [thread, ms] of threadCpuMs(node.child.pid)) {
+    const d = ms - (threads0.get(thread) ?? 0);
+    if (d > 0) console.log(`  ${thread}: ${(d / Number(n)).toFixed(3)} ms per deploy`);
+  }
 } finally {
   await stopNodeProcess(node, 20_000);
   await Deno.remove(dataDir, { recursive: true }).catch(() => {});

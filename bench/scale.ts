@@ -1,16 +1,20 @@
 /**
  * Issue 14, "many agents, few awake": one node process (`main.ts`), N tiny agents of one
- * component deployed over HTTP, all but `awake` of them hibernated, then every agent called
+ * component deployed over HTTP, all but `awake` of them asleep, then every agent called
  * once (`send-and-wait`), so that the directory and KV are shown to stay correct at that
- * scale. Figures: time to create 1,000 agents over HTTP (sequential and concurrent), the
- * deploy of all N, node RSS per idle agent and in total, and the wake of a hibernated agent
- * by a message against a message to an awake one, measured in the same run.
+ * scale. The first 2,000 and a sample of 1,000 more are deployed awake and then hibernated
+ * (the old way, for its figure), the rest are deployed asleep (`"start": "on-message"`:
+ * registered, never activated). Figures: time to create 1,000 agents over HTTP (sequential
+ * and concurrent), the deploy of all N, wall and node CPU per deploy asleep against deploy
+ * then hibernate, node RSS per idle agent and in total, and the wake of a sleeping agent by
+ * a message against a message to an awake one, measured in the same run.
  *
- * `BENCH_SCALE_AGENTS` sets N (default 100,000); `BENCH_QUICK=1` runs N = 3,000.
+ * `BENCH_SCALE_AGENTS` sets N (default 100,000); `BENCH_QUICK=1` runs N = 3,000;
+ * `BENCH_SCALE_PROFILE_DIR=<dir>` runs the node with `--cpu-prof` into that directory.
  * @module
  */
 import { ensureAgentBuilds } from "./lib/agent-builds.ts";
-import { spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
+import { processCpuMs, spawnNodeProcess, stopNodeProcess } from "./lib/node-process.ts";
 import type { BenchResult, Figure } from "./lib/results.ts";
 import { summarize } from "./lib/stats.ts";
 
@@ -22,7 +26,7 @@ export interface ScaleBenchOptions {
   awake?: number;
   /** HTTP requests in flight while deploying, hibernating and calling (default 8). */
   concurrency?: number;
-  /** Hibernated agents woken for the latency figure (default 500). */
+  /** Sleeping agents woken for the latency figure (default 500). */
   wakes?: number;
 }
 
@@ -60,10 +64,15 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
   await ensureAgentBuilds(["tiny"]);
   const bytes = await Deno.readFile(new URL("../agents/dist/tiny.wasm", import.meta.url));
   const dataDir = await Deno.makeTempDir({ prefix: "fipa-edge-bench-scale-" });
-  const node = await spawnNodeProcess({ name: "scale", dataDir });
+  const profileDir = Deno.env.get("BENCH_SCALE_PROFILE_DIR");
+  const node = await spawnNodeProcess({
+    name: "scale",
+    dataDir,
+    denoFlags: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+  });
   const pid = node.child.pid;
   const api = `${node.url}/api/v1`;
-  const deploy = async (name: string) => {
+  const deploy = async (name: string, asleep = false) => {
     const form = new FormData();
     form.append("wasm", new Blob([bytes as BlobPart]), "tiny.wasm");
     form.append(
@@ -73,6 +82,7 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
         // Only explicit hibernation: the figures must not depend on idle timers.
         hibernate_after_seconds: 0,
         limits: { send_rate: 1_000_000, send_burst: 1_000_000 },
+        ...(asleep ? { start: "on-message" } : {}),
       }),
     );
     const res = await fetch(`${api}/agents`, { method: "POST", body: form });
@@ -116,7 +126,7 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
     await pool(first, second, conc, (i) => deploy(`a${i}`));
     const parMs = second > first ? performance.now() - t0 : NaN;
     step(`${second - first} concurrent deploys`, t0);
-    // The rest, hibernating as we go (oldest first) so that at most `awake` stay awake.
+    // The first `second - awake` hibernated (oldest first), so that at most `awake` stay awake.
     t0 = performance.now();
     let hibernated = 0;
     const hibernateUpTo = async (deployed: number) => {
@@ -130,22 +140,39 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
     };
     await hibernateUpTo(second);
     const rssBase = await rssOf(pid);
-    // Small batches: at most `awake` + `batch` agents are awake while the rest is deployed.
+    // A sample the old way, in small batches (at most `awake` + `batch` agents awake): deploy
+    // awake, then hibernate. The `awake` deployed last stay awake.
     const batch = 100;
-    for (let d = second; d < n; d += batch) {
-      await pool(d, Math.min(n, d + batch), conc, (i) => deploy(`a${i}`));
-      await hibernateUpTo(Math.min(n, d + batch));
+    const oldN = Math.max(0, Math.min(1000, n - second));
+    const awakeEnd = second + oldN;
+    let cpu0 = processCpuMs(pid);
+    let t1 = performance.now();
+    for (let d = second; d < awakeEnd; d += batch) {
+      await pool(d, Math.min(awakeEnd, d + batch), conc, (i) => deploy(`a${i}`));
+      await hibernateUpTo(Math.min(awakeEnd, d + batch));
     }
+    const oldMs = performance.now() - t1;
+    const oldCpu = processCpuMs(pid) - cpu0;
+    // The rest asleep: registered (directory, record, component), never activated.
+    cpu0 = processCpuMs(pid);
+    t1 = performance.now();
+    await pool(awakeEnd, n, conc, (i) => deploy(`a${i}`, true));
+    const asleepN = n - awakeEnd;
+    const asleepMs = performance.now() - t1;
+    const asleepCpu = processCpuMs(pid) - cpu0;
     const restMs = performance.now() - t0;
-    step(`deploy and hibernate up to ${n}`, t0);
+    step(`deploy up to ${n} (${asleepN} asleep)`, t0);
     const deployAllMs = seqMs + (Number.isNaN(parMs) ? 0 : parMs) + restMs;
     const rssAll = await rssOf(pid);
-    // Wake latency: hibernated agents (spread over all of them) vs awake ones.
+    // The sleepers: hibernated, or never started; the awake ones are [awakeEnd - awake, awakeEnd).
+    const sleepers: number[] = [];
+    for (let i = 0; i < n; i++) if (i < awakeEnd - awake || i >= awakeEnd) sleepers.push(i);
+    // Wake latency: sleepers (spread over all of them) vs awake ones.
     const awakeMs: number[] = [];
-    for (let i = 0; i < 200; i++) awakeMs.push(await call(`a${n - 1 - (i % awake)}`));
+    for (let i = 0; i < 200; i++) awakeMs.push(await call(`a${awakeEnd - 1 - (i % awake)}`));
     const wakeMs: number[] = [];
-    const stride = Math.max(1, Math.floor((n - awake) / Math.max(1, wakes)));
-    for (let k = 0; k < wakes; k++) wakeMs.push(await call(`a${k * stride}`));
+    const stride = Math.max(1, Math.floor(sleepers.length / Math.max(1, wakes)));
+    for (let k = 0; k < wakes; k++) wakeMs.push(await call(`a${sleepers[k * stride]}`));
     // Every agent answers; the sleepers (woken by the call) go back to sleep a batch at a
     // time, so that no more than `awake` + `batch` + `wakes` are awake at once.
     t0 = performance.now();
@@ -154,15 +181,14 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
       await call(`a${i}`);
       answered++;
     };
-    const sleepers = n - awake;
-    for (let d = 0; d < sleepers; d += batch) {
-      const to = Math.min(sleepers, d + batch);
-      await pool(d, to, conc, answer);
-      await pool(d, to, conc, async (i) => {
-        await post(`/agents/a${i}/hibernate`);
+    for (let d = 0; d < sleepers.length; d += batch) {
+      const part = sleepers.slice(d, d + batch);
+      await pool(0, part.length, conc, (k) => answer(part[k]));
+      await pool(0, part.length, conc, async (k) => {
+        await post(`/agents/a${part[k]}/hibernate`);
       });
     }
-    await pool(sleepers, n, conc, answer);
+    await pool(awakeEnd - awake, awakeEnd, conc, answer);
     step(`all ${n} answered`, t0);
     const rssEnd = await rssOf(pid);
     const wake = summarize(wakeMs);
@@ -203,7 +229,24 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
         value: deployAllMs / 1000,
         unit: "s",
         goal: "100,000 in ≤ 120 s",
-        note: `includes the ${n - awake} hibernations; ${r3(deployAllMs / n)} ms per agent`,
+        note: `${r3(deployAllMs / n)} ms per agent; ${asleepN} deployed asleep ` +
+          `("start": "on-message"); the first ${awakeEnd} deployed awake, ` +
+          `${Math.max(0, awakeEnd - awake)} of them then hibernated`,
+      },
+      {
+        name: `deploy one tiny agent asleep ("start": "on-message"), ${conc} in flight: ` +
+          `node CPU per deploy`,
+        value: asleepN > 0 ? asleepCpu / asleepN : NaN,
+        unit: "ms",
+        baseline: {
+          name: `deploy, then hibernate (${oldN} agents, same run): node CPU per agent`,
+          value: oldN > 0 ? oldCpu / oldN : NaN,
+          unit: "ms",
+        },
+        ratio: asleepN > 0 && oldN > 0 ? (asleepCpu / asleepN) / (oldCpu / oldN) : NaN,
+        goal: "≤ 1.2 ms per deploy",
+        note: `wall per agent: ${r3(asleepMs / asleepN)} ms asleep, ${r3(oldMs / oldN)} ms ` +
+          `deploy then hibernate (process CPU, all threads, ticks of 10 ms)`,
       },
       {
         name: `node RSS with ${n} agents deployed, ${awake} awake`,
@@ -216,17 +259,18 @@ export async function scaleBench(opts: ScaleBenchOptions = {}): Promise<BenchRes
           `${Math.round(rssEnd / MiB)} MiB`,
       },
       {
-        name: "RSS per hibernated tiny agent (node RSS growth past 1,000 awake, per agent)",
+        name: "RSS per sleeping tiny agent (node RSS growth past 1,000 awake, per agent)",
         value: n > first ? (rssAll - rss1000) / 1024 / (n - first) : NaN,
         unit: "KiB",
         goal: "≤ 18 KiB (2 GB at 100,000 with 1,000 awake at 316 KiB)",
         note: `an upper bound: (RSS with ${n} deployed, ${awake} awake − RSS with ${first} ` +
           `awake) / ${n - first}; ${second} were awake at once on the way and Worker heaps do ` +
           `not give memory back (RSS with ${second} deployed, ${awake} awake: ` +
-          `${Math.round(rssBase / MiB)} MiB); deployed and hibernated ${batch} at a time`,
+          `${Math.round(rssBase / MiB)} MiB); ${oldN} deployed and hibernated ${batch} at a ` +
+          `time, ${asleepN} deployed asleep`,
       },
       {
-        name: "wake a hibernated tiny agent by a message (HTTP send-and-wait), p50",
+        name: "wake a sleeping tiny agent by a message (HTTP send-and-wait), p50",
         value: wake.p50,
         unit: "ms",
         baseline: { name: "the same call to an awake agent (p50)", value: hot.p50, unit: "ms" },

@@ -41,8 +41,9 @@ const DETAILS: Partial<Record<Command["cmd"], string>> = {
   deploy: [
     "Uploads the component (multipart 'wasm' and 'config') to POST /api/v1/agents. --config is",
     "the deploy config as JSON or @file.json (name, version, manifest, limits, restart,",
-    "hibernate_after_seconds); --name and --version override its fields. --sign-key signs the",
-    "component with an Ed25519 private key (PEM), for nodes that trust its publisher.",
+    "hibernate_after_seconds, start: 'on-message' deploys it asleep); --name and --version",
+    "override its fields. --sign-key signs the component with an Ed25519 private key (PEM),",
+    "for nodes that trust its publisher.",
     "With --strategy the agent exists already: the component goes to POST /api/v1/deployments",
     "as its next version (--version labels it; --config holds config changes), and the",
     "deployment is printed (its id is what 'rollback' takes).",

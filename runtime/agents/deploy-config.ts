@@ -27,6 +27,17 @@ const RestartInput = z.union([
 ]);
 
 /**
+ * When a deployed agent first runs: `on-deploy` (the default) activates it before the deploy
+ * answers; `on-message` registers it asleep (scale to zero at deploy: state `hibernated`,
+ * no instance) and its first message, timer or `POST /api/v1/agents/{id}/start` starts it
+ * fresh (`init` runs then).
+ */
+export const START_MODES = ["on-deploy", "on-message"] as const;
+
+/** One of {@link START_MODES}. */
+export type StartMode = typeof START_MODES[number];
+
+/**
  * The `config` part of a deployment (`POST /api/v1/agents`). Beyond our own fields it takes
  * the Caxton shape: `resources.memory` is the memory limit, and `strategy` (a deployment
  * strategy) must be `immediate`, the only one a single instance can follow.
@@ -51,6 +62,19 @@ export const DeployConfigSchema = z.strictObject({
    * (`manifest.stateless`), at most {@link MAX_REPLICAS}.
    */
   replicas: ReplicasSchema.optional(),
+  /** When it first runs (default `on-deploy`): see {@link START_MODES}. */
+  start: z.enum(START_MODES, {
+    error: (i) =>
+      `start must be one of ${START_MODES.map((m) => `'${m}'`).join(", ")}, not ${
+        JSON.stringify(i.input)
+      }`,
+  }).optional(),
+}).refine((c) => c.start !== "on-message" || (c.replicas ?? 1) === 1, {
+  error: (i) =>
+    `start 'on-message' applies to one instance; replicas is ${
+      (i.input as { replicas?: number }).replicas
+    }`,
+  path: ["start"],
 }).transform((c) => {
   const limits = { ...c.limits };
   if (c.resources?.memory !== undefined) limits.memory = c.resources.memory;
@@ -62,6 +86,7 @@ export const DeployConfigSchema = z.strictObject({
     restart: c.restart as RestartStrategy,
     hibernate_after_seconds: c.hibernate_after_seconds,
     ...(c.replicas === undefined ? {} : { replicas: c.replicas }),
+    ...(c.start === "on-message" ? { start: c.start } : {}),
   };
 });
 

@@ -146,7 +146,11 @@ export class Lifecycle {
     });
   }
 
-  /** Deploys a new agent from component bytes. */
+  /**
+   * Deploys a new agent from component bytes: activated before it answers, or (with
+   * `start: "on-message"`) registered asleep, as a hibernated agent without a snapshot that
+   * its first message wakes fresh.
+   */
   async deploy(
     bytes: Uint8Array,
     config: DeployConfig,
@@ -157,6 +161,16 @@ export class Lifecycle {
       throw new ApiError("AGENT_ALREADY_EXISTS", `Agent name '${config.name}' already in use`, {
         name: config.name,
       });
+    }
+    // Deployed asleep: registered without an instance; its first message wakes it (fresh,
+    // `init` then), which needs what wakes hibernated agents.
+    const asleep = config.start === "on-message";
+    if (asleep && !this.deps.snapshots) {
+      throw new ApiError(
+        "UNAVAILABLE",
+        `this node keeps no snapshots, so agent '${config.name}' cannot start 'on-message'`,
+        { name: config.name, field: "start" },
+      );
     }
     const { hash } = await this.deps.store.load(bytes);
     const at = new Date(this.now()).toISOString();
@@ -192,24 +206,25 @@ export class Lifecycle {
       claimed = directory !== undefined;
       // One directory commit: the claim, the state the deploy brings the agent to and its
       // first version together (a failure below deregisters it all).
-      await directory?.register({ ...record, state: "running" }, { deployedBy: opts.deployedBy });
+      const state = asleep ? "hibernated" : "running";
+      await directory?.register({ ...record, state }, { deployedBy: opts.deployedBy });
       await this.#step("deploy.persist", record.name);
       // The record is written while the agent activates (one Deno KV commit less on the
       // way to the answer). Only once the name is ours: a crash before the activation ends
       // leaves a record that the directory already shows running here, which the node's
       // restart restores; a failed activation deletes it below.
       written = true;
-      const stored: AgentRecord = { ...record, state: "running" };
+      const stored: AgentRecord = { ...record, state };
       const persisted = this.store.putRecord(stored);
-      const activated = this.#step("deploy.activate", record.name)
+      const activated = asleep ? undefined : this.#step("deploy.activate", record.name)
         .then(() => this.instances.activate(m, undefined, { announce: false }));
       const [p, a] = await Promise.allSettled([persisted, activated]);
       if (a.status === "rejected") throw a.reason;
       if (p.status === "rejected") throw p.reason;
       // The activation set the state the stored record holds, and a later time: the record
       // in memory is the one stored (a later write of it, e.g. an update's undo, then
-      // rewrites what is stored).
-      m.record = { ...m.record, updated_at: stored.updated_at };
+      // rewrites what is stored). Asleep, it is a hibernated agent without a snapshot.
+      m.record = { ...m.record, state, updated_at: stored.updated_at };
     } catch (e) {
       if (e instanceof ApiError && e.code === "AGENT_ALREADY_EXISTS") claimed = false;
       this.registry.untrack(m);

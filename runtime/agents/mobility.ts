@@ -160,11 +160,14 @@ export class Mobility {
       for (const q of hold.queue) await this.deps.held?.append(name, q);
       await this.#step("move.capture", name);
       let capture: AgentCapture;
+      const last = m.handle ? undefined : await this.instances.lastSnapshot(m);
+      // Never started (deployed asleep), or its snapshot is of another component: it starts
+      // here fresh, as its next message would have woken it, and moves as it is then.
+      if (!m.handle && !last) await this.instances.activate(m);
       if (m.handle) {
         await m.ckpt?.flush();
         capture = await this.instances.capture(m, m.handle);
       } else {
-        const last = await this.instances.lastSnapshot(m);
         if (!last) {
           throw new ApiError("CONFLICT", `Agent '${name}' is hibernated without a snapshot`, {
             agent: name,

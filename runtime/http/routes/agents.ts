@@ -200,7 +200,9 @@ export function agentRoutes(
         schema: z.object({
           wasm: z.string().meta({ format: "binary", description: "the component (.wasm)" }),
           config: z.string().meta({
-            description: "JSON: name, version, manifest, limits, restart",
+            description: "JSON: name, version, manifest, limits, restart, start " +
+              "('on-deploy', the default: activated before the answer; 'on-message': " +
+              "registered asleep, listed as hibernated, started fresh by its first message)",
           }),
           signature: z.string().optional().meta({
             description: "detached Ed25519 signature (base64) over the component's SHA-256",
@@ -219,7 +221,7 @@ export function agentRoutes(
       summary: "Deploy an agent: multipart 'wasm' (a component) and 'config' (JSON)",
       request: { body: form },
       responses: {
-        201: json("Deployed and running"),
+        201: json("Deployed: running, or hibernated (asleep) with start 'on-message'"),
         ...errorResponses(400, 401, 403, 409, 413, 415, 429, 500),
       },
     },
@@ -400,7 +402,7 @@ export function agentRoutes(
     {
       method: "post",
       path: "/api/v1/agents/{id}/start",
-      summary: "Start a stopped or failed agent again",
+      summary: "Start a stopped, failed or hibernated agent (a sleeper starts fresh)",
       request: { params: IdParam },
       responses: { 200: json("Running"), ...errorResponses(401, 403, 404, 500) },
     },

@@ -94,3 +94,21 @@ Deno.test("the ComponentizeJS counter moves with its JS heap, and back", async (
     await stopAll([a, b]);
   }
 });
+
+Deno.test("an agent deployed asleep moves: started on the source, it counts from 1 on the target", async () => {
+  const [a, b] = await startCluster(["sa", "sb"], { seed: ["tiny-counter.wasm"] });
+  const probe = new Probe(a);
+  try {
+    await deploy(a, "tiny-counter.wasm", { name: "dozy", start: "on-message" });
+    assert.equal(a.n.agents.get("dozy").status, "hibernated");
+    const report = await a.n.migration.migrate("dozy", "sb");
+    assert.equal(report.to, "sb");
+    assert.equal(locationOf(a, "dozy"), "sb");
+    assert.ok(!a.n.agents.has("dozy"));
+    assert.equal(b.n.agents.get("dozy").status, "running");
+    assert.equal(await probe.ask("dozy@mp"), 1, "fresh: init ran once, no message before");
+  } finally {
+    probe.close();
+    await stopAll([a, b]);
+  }
+});
