@@ -8,6 +8,7 @@
 import { type FromWorker, RPC_BYTES, RPC_HEADER, type RpcOp, type ToWorker } from "../protocol.ts";
 import { AgentFailure, AgentInstance, type ComponentCode } from "./agent.ts";
 import { HttpBridge } from "./http.ts";
+import { speedUpGlue } from "./glue-speedups.ts";
 
 const components = new Map<string, ComponentCode>();
 const agents = new Map<number, { agent: AgentInstance; hash: string }>();
@@ -88,7 +89,9 @@ async function handle(m: ToWorker): Promise<void> {
       rpcData = new Uint8Array(m.rpc, RPC_HEADER, RPC_BYTES - RPC_HEADER);
       return;
     case "component": {
-      const url = URL.createObjectURL(new Blob([m.glue], { type: "text/javascript" }));
+      const url = URL.createObjectURL(
+        new Blob([speedUpGlue(m.glue)], { type: "text/javascript" }),
+      );
       try {
         const mod = await import(url);
         components.set(m.hash, { instantiate: mod.instantiate, modules: m.modules });
