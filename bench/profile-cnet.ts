@@ -3,7 +3,8 @@
  * `bidders` tiny bidders through the Task API (`runs` of them, one at a time), then tracked
  * FIPA Request conversations with the tiny echo (64 in flight, `seconds`). Prints the
  * wall time and the process's CPU time per contract net and per conversation, and the
- * machine load. Run it with `--cpu-prof` to see where the main thread's time goes:
+ * machine load. Run it with `--cpu-prof` to see where the main thread's time goes
+ * (`--cnet-only`: no bare round, so that the profile holds contract nets alone):
  *
  * `deno run -A --cpu-prof --cpu-prof-dir=/tmp/prof-cnet bench/profile-cnet.ts [bidders] [runs] [seconds]`
  * then `deno run -R bench/lib/cpu-profile.ts /tmp/prof-cnet/<main>.cpuprofile 30`.
@@ -56,6 +57,8 @@ try {
         `${(cpu / runs).toFixed(1)} ms/run CPU (all threads); load ${load()}`,
     );
     // The baseline: one bare cfp round to the same bidders (no protocol, no conversation).
+    // `--cnet-only`: none (a profile of contract nets alone).
+    if (flags.includes("--cnet-only")) return;
     const c = prober(node, "profile-bare");
     try {
       const t1 = performance.now();

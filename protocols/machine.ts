@@ -137,11 +137,13 @@ const OWNED = new WeakMap<MachineState, Set<Thread>>();
  */
 function workingCopy(state: MachineState, spec: ProtocolSpec, event: ProtocolEvent): MachineState {
   if (event.type !== "message" || spec.threadLocal !== true) return clonePlain(state);
+  // `slice`, not a spread: a contract net's initiator copies its list of threads (one per
+  // bidder) on every message, and a spread goes through the array iterator.
   const st: MachineState = {
     ...state,
-    aliases: [...state.aliases],
-    threads: [...state.threads],
-    subs: [...state.subs],
+    aliases: state.aliases.slice(),
+    threads: state.threads.slice(),
+    subs: state.subs.slice(),
   };
   OWNED.set(st, new Set());
   return st;
@@ -235,9 +237,11 @@ function isInitiatorSide(st: MachineState, name: string): boolean {
  * shared thread is first replaced with its own copy.
  */
 function findThread(st: MachineState, party: string): Thread | undefined {
-  const i = st.threads.findIndex((t) => t.party === party);
-  if (i < 0) return undefined;
-  const th = st.threads[i];
+  const threads = st.threads;
+  let i = 0;
+  while (i < threads.length && threads[i].party !== party) i++;
+  if (i === threads.length) return undefined;
+  const th = threads[i];
   const owned = OWNED.get(st);
   if (owned === undefined || owned.has(th)) return th;
   const mine = { ...th };
@@ -285,6 +289,17 @@ function legalActs(st: MachineState, spec: ProtocolSpec, th: Thread, side: Side)
   return acts;
 }
 
+/** The last `reply_by` found valid: a fan-out (a cfp to every bidder) repeats one. */
+let validReplyByText: string | undefined;
+
+/** Whether a `reply_by` is an ISO 8601 date-time ({@link ReplyBySchema}); remembers the last. */
+function validReplyBy(text: string): boolean {
+  if (text === validReplyByText) return true;
+  if (!ReplyBySchema.safeParse(text).success) return false;
+  validReplyByText = text;
+  return true;
+}
+
 function checkShape(ctx: StepContext, msg: MessageSeen): Violation | undefined {
   const act = msg.performative;
   if (!Array.isArray(msg.to) || msg.to.length === 0) {
@@ -295,7 +310,7 @@ function checkShape(ctx: StepContext, msg: MessageSeen): Violation | undefined {
       return ctx.violate(`'${String(name).slice(0, 80)}' is not a valid agent name`, act);
     }
   }
-  if (msg.reply_by !== undefined && !ReplyBySchema.safeParse(msg.reply_by).success) {
+  if (msg.reply_by !== undefined && !validReplyBy(msg.reply_by)) {
     return ctx.violate(
       `reply_by '${String(msg.reply_by).slice(0, 80)}' is not an ISO 8601 date-time`,
       act,

@@ -258,12 +258,17 @@ function trailEntry(direction: Direction, msg: TrackedMessage): TrailEntry {
 }
 
 function appendTrail(c: TrackedConversation, entry: TrailEntry, max: number): void {
-  c.trail = [...c.trail, entry];
-  if (c.trail.length > max) {
-    const drop = c.trail.length - max;
-    c.trail = c.trail.slice(drop);
-    c.trail_dropped += drop;
+  // One copy per message, of what stays (a contract net's initiator has a full trail).
+  const drop = Math.max(0, c.trail.length + 1 - max);
+  if (drop > c.trail.length) {
+    // `max` 0: the entry goes too.
+    c.trail = [];
+  } else {
+    const trail = c.trail.slice(drop);
+    trail.push(entry);
+    c.trail = trail;
   }
+  c.trail_dropped += drop;
 }
 
 /** Turns machine expiries into one "tell the initiator" effect. */

@@ -21,7 +21,10 @@ export function timersKey(name: string): Deno.KvKey {
   return ["agent-timers", name];
 }
 
-/** How long a due timer waits for its agent to end a pause (waking, moving, arriving). */
+/**
+ * How long a due timer waits for its agent to end a pause (waking, moving, arriving, or
+ * waiting to be aligned with the directory after a restart: `Managed.unaligned`).
+ */
 const PAUSE_WAIT_MS = 60_000;
 
 /** What the timers need from the other parts of the manager. */
@@ -75,10 +78,11 @@ async function fireInto(p: AgentTimerParts, name: string, t: AgentTimer): Promis
   if (!fire) throw new Error("this node's sandbox has no timers");
   let m = p.get(name);
   if (!m) throw new ApiError("AGENT_NOT_FOUND", `Agent '${name}' is not on this node`);
-  if (p.holding(m)) {
+  // Restored unstarted, it fires at the version the directory says (once aligned).
+  if (p.holding(m) || m.unaligned) {
     await pollUntil(`agent '${name}' ready for timer ${t.id}`, () => {
       m = p.get(name);
-      return !m || !m.hold ? true : undefined;
+      return !m || (!m.hold && !m.unaligned) ? true : undefined;
     }, { timeoutMs: PAUSE_WAIT_MS, intervalMs: 2 });
     if (!m) throw new ApiError("AGENT_NOT_FOUND", `Agent '${name}' left this node`);
   }

@@ -30,6 +30,24 @@ export const MAX_VALUE_BYTES = 600_000;
 /** Bytes of keys one commit carries at most (Deno KV allows 80 KB). */
 export const MAX_KEY_BYTES = 60_000;
 
+/**
+ * Bytes a string takes as a Deno KV value: one per character, two each once any is past
+ * U+00FF (V8 keeps it as a two-byte string then).
+ */
+export function textBytes(text: string): number {
+  return /[\u0100-\uffff]/.test(text) ? text.length * 2 : text.length;
+}
+
+/** A value kept as JSON text, parsed; `undefined` when it is not a string of valid JSON. */
+export function parseJsonText(v: unknown): unknown {
+  if (typeof v !== "string") return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Rough size of an op's value as Deno KV counts it. */
 export function valueBytes(op: KvOp): number {
   const v = op.value;

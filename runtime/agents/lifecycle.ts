@@ -55,7 +55,8 @@ export class Lifecycle {
    * their last snapshot when they have one (fresh otherwise), hibernated ones wake on their
    * next message. Agents named in `inDoubt` (a move was under way when the node stopped)
    * come back paused, holding their messages, until {@link resolveMove} decides. Those
-   * `defer` names are tracked but not started: {@link realign} starts them.
+   * `defer` names are tracked but not started, nor woken, nor moved: {@link realign} starts
+   * them (a message to a hibernated one waits for it, then wakes it at the version it says).
    */
   async restore(
     opts: { inDoubt?: Iterable<string>; defer?: (r: AgentRecord) => boolean } = {},
@@ -64,7 +65,10 @@ export class Lifecycle {
     for (const record of await this.store.records()) {
       const m = this.registry.track(record);
       // Its version and whether it runs here are the directory's to say (see realign).
-      if (opts.defer?.(record) && !doubt.has(record.name)) continue;
+      if (opts.defer?.(record) && !doubt.has(record.name)) {
+        m.unaligned = true;
+        continue;
+      }
       if (doubt.has(record.name)) {
         m.hold = {
           reason: "recover",
@@ -98,19 +102,26 @@ export class Lifecycle {
    * (started from its last checkpoint when it keeps its version, stopped otherwise; an agent
    * stopped or failed on purpose stays so). Under the agent's lifecycle lock; whether
    * anything changed, or `busy`: the agent is held (moving, its Worker being replaced) or
-   * the node is closing, and nothing was done (ask again later).
+   * the node is closing, and nothing was done (ask again later). Once not busy, the agent
+   * is aligned: a restored agent's messages held meanwhile go to it (waking it, hibernated,
+   * at the version decided; see `Mobility.aligned`).
    */
   realign(
     ref: string,
     decide: (current: AgentRecord) => Promise<{ run: boolean; record?: AgentRecord }>,
   ): Promise<"changed" | "unchanged" | "busy"> {
     const m = this.registry.find(ref);
+    // Messages held for the alignment itself (`align`) do not make it busy.
+    const busy = () => (m.hold !== undefined && m.hold.reason !== "align") || this.registry.closed;
     return this.registry.serial(m, async () => {
-      if (m.hold || this.registry.closed) return "busy";
+      if (busy()) return "busy";
       const { run, record } = await decide(m.record);
-      if (m.hold || this.registry.closed) return "busy";
+      if (busy()) return "busy";
       const wanted = run && (m.record.state === "running" || m.record.state === "loaded");
-      if (!record && wanted === (m.handle !== undefined)) return "unchanged";
+      if (!record && wanted === (m.handle !== undefined)) {
+        this.mobility.aligned(m);
+        return "unchanged";
+      }
       if (m.handle) {
         await this.#drain(m.handle, 5_000);
         await m.ckpt?.flush().catch(() => {});
@@ -130,6 +141,7 @@ export class Lifecycle {
           this.supervisor.markFailed(m, "trap", `could not start: ${(e as Error).message}`);
         }
       }
+      this.mobility.aligned(m);
       return "changed";
     });
   }
@@ -324,11 +336,22 @@ export class Lifecycle {
     });
   }
 
-  /** Starts a stopped or failed agent again (fresh instance, storage kept). */
+  /**
+   * Starts a stopped or failed agent again (fresh instance, storage kept). `UNAVAILABLE`
+   * (retry) while a restored agent waits for {@link realign}: its version is not known yet.
+   */
   resume(ref: string): Promise<AgentView> {
     const m = this.registry.find(ref);
     return this.registry.serial(m, async () => {
       if (m.handle) return this.registry.view(m);
+      if (m.unaligned) {
+        throw new ApiError(
+          "UNAVAILABLE",
+          `Agent '${m.record.name}' starts once this node has caught up with the directory (restarted)`,
+          { agent: m.record.name },
+          { headers: { "Retry-After": "1" } },
+        );
+      }
       this.supervisor.cancel(m);
       const before = m.record;
       const failures = m.failures;

@@ -15,9 +15,20 @@ export interface Queued extends HeldDelivery {
   settle?: (handled: Promise<void>) => void;
 }
 
-/** Deliveries waiting while the agent is paused (waking, hibernating, moving, arriving). */
+/**
+ * Deliveries waiting while the agent is paused (waking, hibernating, moving, arriving, or
+ * asked to wake before its node has aligned it with the directory: `align`).
+ */
 export interface Hold {
-  reason: "wake" | "hibernate" | "move" | "arrive" | "recover" | "worker-lost" | "deploy";
+  reason:
+    | "wake"
+    | "hibernate"
+    | "move"
+    | "arrive"
+    | "recover"
+    | "worker-lost"
+    | "deploy"
+    | "align";
   queue: Queued[];
   /** Each held message is written to the held log before it is acknowledged. */
   durable: boolean;
@@ -111,6 +122,12 @@ export interface Managed {
   history: MigrationHop[];
   /** Last message or activation, ms since the epoch. */
   lastActive: number;
+  /**
+   * Restored unstarted after a restart: its version, and whether it runs here, are the
+   * directory's to say once the node has caught up (`Lifecycle.realign` ends this). Until
+   * then it neither wakes (a message holds, `align`, and wakes it after) nor moves.
+   */
+  unaligned?: boolean;
 }
 
 /** The lifecycle lock of an agent with no operation under way: one settled promise for all. */

@@ -133,6 +133,14 @@ export class Mobility {
           agent: name,
         });
       }
+      // It would carry a version the directory may have replaced while this node was away.
+      if (m.unaligned) {
+        throw new ApiError(
+          "CONFLICT",
+          `Agent '${name}' moves once this node has caught up with the directory (restarted)`,
+          { agent: name },
+        );
+      }
       const hibernated = !m.handle && m.record.state === "hibernated";
       if (!hibernated && (!m.handle || m.record.state !== "running")) {
         throw new ApiError(
@@ -377,23 +385,46 @@ export class Mobility {
     return this.registry.get(name)?.hold?.reason === "arrive";
   }
 
-  /** Whether deliveries to `m` are held now; a hibernated agent starts waking here. */
+  /**
+   * Whether deliveries to `m` are held now; a hibernated agent starts waking here, unless it
+   * is not aligned with the directory yet (see {@link aligned}): then it holds until then.
+   */
   holding(m: Managed): boolean {
     if (m.hold) return true;
-    if (
-      !m.handle && m.record.state === "hibernated" && this.deps.snapshots && !this.registry.closed
-    ) {
-      this.#wake(m);
+    if (this.#wakes(m)) {
+      if (m.unaligned) m.hold = { reason: "align", queue: [], durable: false, front: 0 };
+      else this.#wake(m);
       return true;
     }
     return false;
   }
 
-  /** Holds a delivery; durable holds resolve once it is in the held log. */
-  /** Wakes a hibernated agent from its last snapshot, then hands it what it held. */
-  #wake(m: Managed): void {
+  /**
+   * The agent is aligned with the directory (its version is the directory's: see
+   * `Lifecycle.realign`, which calls this under the agent's lifecycle lock): if messages
+   * asked it to wake meanwhile, it wakes now, at that version, and gets them, in order.
+   */
+  aligned(m: Managed): void {
+    if (m.unaligned) m.unaligned = undefined;
+    const hold = m.hold;
+    if (hold?.reason !== "align") return;
+    if (this.#wakes(m)) this.#wake(m, hold.queue);
+    else this.mailbox.release(m);
+  }
+
+  /** Whether a message wakes `m`: hibernated, without an instance, on an open node. */
+  #wakes(m: Managed): boolean {
+    return !m.handle && m.record.state === "hibernated" && this.deps.snapshots !== undefined &&
+      !this.registry.closed;
+  }
+
+  /**
+   * Wakes a hibernated agent from its last snapshot, then hands it what it held (`queue`:
+   * what an `align` hold gathered first).
+   */
+  #wake(m: Managed, queue: Queued[] = []): void {
     const t0 = performance.now();
-    const hold: Hold = { reason: "wake", queue: [], durable: false, front: 0 };
+    const hold: Hold = { reason: "wake", queue, durable: false, front: 0 };
     m.hold = hold;
     this.registry.serial(m, async () => {
       if (m.hold !== hold) return; // a move took the agent (and the held messages) over

@@ -2,10 +2,18 @@ import { isoToMillis, type MachineState, type TrackerState } from "../../protoco
 
 function machineDue(m: MachineState): number {
   let due = Infinity;
+  // The threads of one conversation mostly wait on the same `reply_by` (a contract net's
+  // cfp to every bidder): the same text is read once per machine, not once per thread.
+  let lastIso: string | undefined;
+  let lastAt = NaN;
   for (const t of m.threads) {
     if (t.deadline === null || t.terminal) continue;
-    const at = isoToMillis(t.deadline.at);
-    if (Number.isFinite(at) && at < due) due = at;
+    const iso = t.deadline.at;
+    if (iso !== lastIso) {
+      lastIso = iso;
+      lastAt = isoToMillis(iso);
+    }
+    if (Number.isFinite(lastAt) && lastAt < due) due = lastAt;
   }
   for (const s of m.subs) {
     if (s.machine !== null && !s.finished) due = Math.min(due, machineDue(s.machine));

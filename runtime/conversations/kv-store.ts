@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AclMessageSchema } from "../acl/mod.ts";
 import { commitOps, type KvOp } from "../agents/kv-batch.ts";
+import { parseJsonText, textBytes } from "../agents/kv-ops.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   type TrackerState,
@@ -67,15 +68,6 @@ function seqOf(v: unknown): number | undefined {
   return typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
 }
 
-function parseJson(v: unknown): unknown {
-  if (typeof v !== "string") return undefined;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return undefined;
-  }
-}
-
 /** What a store holds after a restart. */
 export interface StoredConversations {
   history: HistoryEntry[];
@@ -90,11 +82,6 @@ export function storedEntry(e: HistoryEntry): HistoryEntry {
   if (e.bytes <= MAX_STORED_ENTRY_BYTES) return e;
   const { content: _omitted, ...message } = e.message;
   return { ...e, message, content_omitted: true };
-}
-
-/** Bytes a string takes in Deno KV: one per character, two each once any is past U+00FF. */
-function textBytes(text: string): number {
-  return /[\u0100-\uffff]/.test(text) ? text.length * 2 : text.length;
 }
 
 function shardKey(agent: string, cid: string): string {
@@ -139,7 +126,7 @@ export class ConversationKv {
     // earlier versions); only those are validated.
     const newest = new Map<number, { value: unknown; place: Place }>();
     for await (const e of this.kv.list({ prefix: [...HISTORY_PREFIX] })) {
-      const value = parseJson(e.value);
+      const value = parseJsonText(e.value);
       const seq = seqOf(value);
       if (seq === undefined) {
         this.log?.warn("skipped a stored history entry", { key: String(e.key.at(-1)) });
@@ -154,7 +141,7 @@ export class ConversationKv {
       }
       pages.add(page);
       this.#nextPage = Math.max(this.#nextPage, page + 1);
-      const list = parseJson(e.value);
+      const list = parseJsonText(e.value);
       for (const value of Array.isArray(list) ? list : []) {
         const seq = seqOf(value);
         if (seq === undefined) {
@@ -184,7 +171,7 @@ export class ConversationKv {
     for await (const e of this.kv.list({ prefix: [...TRACKER_PREFIX] })) {
       const [agent, cid] = e.key.slice(TRACKER_PREFIX.length);
       shards.add(shardKey(String(agent), String(cid)));
-      const value = typeof e.value === "string" ? parseJson(e.value) : e.value;
+      const value = typeof e.value === "string" ? parseJsonText(e.value) : e.value;
       const r = TrackerStateSchema.safeParse(value);
       if (r.success && typeof agent === "string" && typeof cid === "string") {
         trackers.push({ agent, cid, state: trackerStateFromJson(r.data) });

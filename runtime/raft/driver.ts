@@ -3,7 +3,15 @@ import { confOf } from "./conf.ts";
 import { RaftError } from "./errors.ts";
 import { MAX_ENTRY_DATA_BYTES } from "./kv-storage.ts";
 import { RELEASED_SNAPSHOT_DATA } from "./log.ts";
-import type { ConfChange, ConfState, Entry, Message, NormalEntry, Snapshot } from "./messages.ts";
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  HardState,
+  Message,
+  NormalEntry,
+  Snapshot,
+} from "./messages.ts";
 import { RaftNode, type RaftOptions, type Ready, type Role, type SoftState } from "./node.ts";
 import type { RaftStorage } from "./storage.ts";
 import { Waiters } from "./waiters.ts";
@@ -172,13 +180,17 @@ export class RaftDriver<R = unknown> {
   #durable: { term: number; vote: string | null };
   /** The commit index this node had persisted when it opened. */
   readonly #openCommit: number;
+  /** The hard state of the last ready cycle done (its commit index may not be saved). */
+  #lastHard: HardState | undefined;
+  /** The commit index last saved (or loaded). */
+  #savedCommit: number;
 
   private constructor(node: RaftNode, opts: RaftDriverOptions<R>) {
     this.id = opts.id;
     this.#node = node;
     const st = node.status();
     this.#durable = { term: st.term, vote: st.vote };
-    this.#openCommit = st.commitIndex;
+    this.#openCommit = this.#savedCommit = st.commitIndex;
     this.#opts = opts;
     this.#timers = opts.timers ?? REAL_TIMERS;
     this.#timeoutTicks = opts.requestTimeoutTicks ?? 5 * (opts.raft?.electionTicks ?? 10);
@@ -224,7 +236,8 @@ export class RaftDriver<R = unknown> {
 
   /**
    * Stops ticking, waits for the current ready cycle and for snapshots being read back to
-   * send, and fails every waiting request.
+   * send, saves the commit index a cycle left unsaved (see {@link #saveCommit}), and fails
+   * every waiting request.
    */
   async stop(): Promise<void> {
     if (this.#stopped) return;
@@ -232,6 +245,7 @@ export class RaftDriver<R = unknown> {
     this.#stopTimer();
     await this.#idle;
     await Promise.allSettled(this.#snapshotSends);
+    await this.#saveCommit();
     const stopped = new RaftError("STOPPED", `raft node ${this.id} stopped`);
     for (const q of this.#queued.splice(0)) q.reject(stopped);
     this.#waiters.failAll(stopped);
@@ -425,6 +439,26 @@ export class RaftDriver<R = unknown> {
     return promise;
   }
 
+  /**
+   * At a clean stop: saves the commit index of the last ready cycle done when a cycle that
+   * only moved it left it unsaved (they are saved lazily), so that the node, reopened,
+   * applies as much as it knew committed before it starts (`appliedAsAtOpen`). Safe: that
+   * index was committed, and every entry up to it is stored (a cycle saves its entries with
+   * its hard state, and one that only moves the commit index has no new entries). Its term
+   * and vote are the stored ones (a cycle that changes them saves them). A failed save is
+   * reported (`onError`) and changes nothing: the stored commit index only lags.
+   */
+  async #saveCommit(): Promise<void> {
+    const hard = this.#lastHard;
+    if (!hard || hard.commit <= this.#savedCommit) return;
+    try {
+      await this.#opts.storage.save({ hardState: hard, entries: [] });
+      this.#savedCommit = hard.commit;
+    } catch (e) {
+      this.#opts.onError?.(e);
+    }
+  }
+
   #stoppedError(): RaftError {
     return new RaftError("STOPPED", `raft node ${this.id} is stopped`);
   }
@@ -528,7 +562,10 @@ export class RaftDriver<R = unknown> {
     for (const m of afterApply) this.#send(m);
     if (saving) {
       await saving;
-      if (rd.hardState) this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
+      if (rd.hardState) {
+        this.#durable = { term: rd.hardState.term, vote: rd.hardState.vote };
+        this.#savedCommit = rd.hardState.commit;
+      }
     }
     if (rd.snapshot) {
       await this.#opts.stateMachine.restore(rd.snapshot.data);
@@ -539,6 +576,7 @@ export class RaftDriver<R = unknown> {
     if (!applyEarly) await this.#applyCommitted(rd.committedEntries);
     for (const rs of rd.readStates) this.#waiters.confirmed(rs.ctx, rs.index);
     node.advance(rd);
+    if (rd.hardState) this.#lastHard = rd.hardState;
     const applied = node.appliedIndex;
     this.#waiters.applied(applied);
     const threshold = this.#opts.snapshotThreshold ?? 1000;

@@ -17,7 +17,8 @@
  *   linearizable read), and at each change of the agent's record, the instance takes the
  *   directory's newest version (its component fetched from a node that has it) and runs
  *   only while an instance is placed here. The node restores those agents unstarted
- *   (`deferOwn`), so one that comes back never answers with a version it no longer has.
+ *   (`deferOwn`; a hibernated one is not woken either: its messages wait for the alignment,
+ *   which wakes it), so one that comes back never answers with a version it no longer has.
  * @module
  */
 import { type AgentIdentifier, aid } from "../acl/mod.ts";

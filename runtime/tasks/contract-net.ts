@@ -55,6 +55,12 @@ export interface CnetState {
   /** Proposals so far (gives bids their arrival order). */
   seq: number;
   participants: Record<string, ParticipantRecord>;
+  /**
+   * How many participants are still `called` (kept with each change, so that whether the
+   * bidding is over is known without going through every participant on every answer);
+   * absent in states kept by earlier versions, which are counted instead.
+   */
+  called?: number;
   winner: string | null;
   result: JsonValue | null;
   failure: string | null;
@@ -93,6 +99,22 @@ function copy(st: CnetState): CnetState {
   return { ...st, participants: { ...st.participants } };
 }
 
+/** Participants still `called` (counted for a state of an earlier version). */
+function calledCount(st: CnetState): number {
+  if (st.called !== undefined) return st.called;
+  let n = 0;
+  for (const p of Object.values(st.participants)) if (p.state === "called") n++;
+  return n;
+}
+
+/** Sets a participant's record on a copy (`next`), keeping the count of those `called`. */
+function setParticipant(next: CnetState, name: string, rec: ParticipantRecord): void {
+  const delta = (rec.state === "called" ? 1 : 0) -
+    (next.participants[name]?.state === "called" ? 1 : 0);
+  if (delta !== 0) next.called = calledCount(next) + delta;
+  next.participants[name] = rec;
+}
+
 /**
  * Opens a contract net: a `cfp` to each participant, with the bidding deadline as
  * `reply_by`.
@@ -116,6 +138,7 @@ export function cnetStart(opts: CnetOptions): CnetStep {
     phase: "bidding",
     seq: 0,
     participants,
+    called: Object.keys(participants).length,
     winner: null,
     result: null,
     failure: null,
@@ -129,9 +152,9 @@ export function cnetStart(opts: CnetOptions): CnetStep {
   return { state: st, out };
 }
 
-/** Whether every participant has answered the cfp (or dropped out). */
+/** Whether every participant has answered the cfp (or dropped out). O(1). */
 export function biddingClosed(st: CnetState): boolean {
-  return Object.values(st.participants).every((p) => p.state !== "called");
+  return calledCount(st) === 0;
 }
 
 /** A participant the cfp could not reach drops out. */
@@ -139,7 +162,7 @@ export function cnetUnreachable(st: CnetState, party: string, reason: string): C
   const p = st.participants[party];
   if (p === undefined || p.state !== "called") return st;
   const next = copy(st);
-  next.participants[party] = { ...p, state: "unreachable", reason };
+  setParticipant(next, party, { ...p, state: "unreachable", reason });
   return next;
 }
 
@@ -154,10 +177,10 @@ export function cnetTimedOut(st: CnetState, parties: readonly string[]): CnetSta
     if (p === undefined) continue;
     if (p.state === "called") {
       next ??= copy(st);
-      next.participants[party] = { ...p, state: "timed-out", reason: "no answer by reply_by" };
+      setParticipant(next, party, { ...p, state: "timed-out", reason: "no answer by reply_by" });
     } else if (p.state === "accepted" && st.phase === "awarded") {
       next ??= copy(st);
-      next.participants[party] = { ...p, state: "failed", reason: "no result in time" };
+      setParticipant(next, party, { ...p, state: "failed", reason: "no result in time" });
       next.phase = "failed";
       next.failure = `${party} sent no result in time`;
     }
@@ -187,7 +210,7 @@ export function cnetReceive(st: CnetState, from: string, msg: AclMessage, at: st
       if (st.phase !== "bidding") {
         rec.state = "rejected";
         rec.reason = "late proposal";
-        next.participants[from] = rec;
+        setParticipant(next, from, rec);
         const out = [
           message(next, "reject-proposal", from, {
             task_id: st.opts.task_id,
@@ -203,7 +226,7 @@ export function cnetReceive(st: CnetState, from: string, msg: AclMessage, at: st
       rec.state = "not-understood";
       rec.reason = reasonOf(msg.content) ?? "not understood";
     } else return { state: st, out: [] };
-    next.participants[from] = rec;
+    setParticipant(next, from, rec);
     return { state: next, out: [] };
   }
   if (p.state === "accepted" && st.phase === "awarded") {
@@ -217,7 +240,7 @@ export function cnetReceive(st: CnetState, from: string, msg: AclMessage, at: st
       next.phase = "failed";
       next.failure = `${from} answered ${act}: ${rec.reason}`;
     } else return { state: st, out: [] };
-    next.participants[from] = rec;
+    setParticipant(next, from, rec);
     return { state: next, out: [] };
   }
   return { state: st, out: [] };
@@ -249,14 +272,14 @@ export function cnetAward(st: CnetState): CnetStep {
       accepted: best.content,
     }, st.opts.result_by === undefined ? {} : { reply_by: st.opts.result_by }),
   ];
-  next.participants[best.agent] = { ...next.participants[best.agent], state: "accepted" };
+  setParticipant(next, best.agent, { ...next.participants[best.agent], state: "accepted" });
   for (const b of bids) {
     if (b.agent === best.agent) continue;
     out.push(message(next, "reject-proposal", b.agent, {
       task_id: st.opts.task_id,
       reason: `another proposal was accepted (${st.opts.strategy})`,
     }));
-    next.participants[b.agent] = { ...next.participants[b.agent], state: "rejected" };
+    setParticipant(next, b.agent, { ...next.participants[b.agent], state: "rejected" });
   }
   return { state: next, out };
 }
@@ -268,7 +291,7 @@ export function cnetGiveUp(st: CnetState, reason: string): CnetState {
   next.phase = "failed";
   next.failure = reason;
   if (st.winner !== null) {
-    next.participants[st.winner] = { ...next.participants[st.winner], state: "failed", reason };
+    setParticipant(next, st.winner, { ...next.participants[st.winner], state: "failed", reason });
   }
   return next;
 }

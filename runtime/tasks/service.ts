@@ -5,6 +5,7 @@ import { ApiError } from "../errors/mod.ts";
 import type { EventBus } from "../events/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type Delivery, type MessageRouter, newMessageId } from "../routing/mod.ts";
+import { millisToIso } from "../../protocols/mod.ts";
 import {
   biddingClosed,
   cnetAward,
@@ -372,8 +373,9 @@ export class TaskService {
     if (this.#closed) throw new ApiError("UNAVAILABLE", "node is shutting down");
   }
 
+  /** The clock as ISO 8601 (each cfp and award stamps it: the text is kept per millisecond). */
   #iso(): string {
-    return new Date(this.#now()).toISOString();
+    return millisToIso(this.#now());
   }
 
   #find(id: string): Task {

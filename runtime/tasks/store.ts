@@ -1,11 +1,17 @@
 import { z } from "zod";
 import { JsonValueSchema } from "../acl/mod.ts";
 import { commitOps, type KvOp } from "../agents/kv-batch.ts";
+import { parseJsonText, textBytes } from "../agents/kv-ops.ts";
 import type { Logger } from "../log/mod.ts";
 import type { CnetState } from "./contract-net.ts";
 import { type CreateTask, CreateTaskSchema } from "./schema.ts";
 
-/** Where tasks are kept: `[...TASK_PREFIX, task id]` → {@link StoredTask}. */
+/**
+ * Where tasks are kept: `[...TASK_PREFIX, task id]` → {@link StoredTask} as JSON text (its
+ * size is measured as JSON anyway, and a string costs Deno KV no structured clone of a
+ * contract net's hundred participants). Tasks stored as values by earlier versions are
+ * still read.
+ */
 export const TASK_PREFIX = ["tasks", "v1"] as const;
 
 /** Largest task kept (a Deno KV value holds at most 64 KiB). */
@@ -46,6 +52,7 @@ const CnetStateSchema = z.looseObject({
   phase: z.enum(["bidding", "awarded", "completed", "failed"]),
   seq: z.number(),
   participants: z.record(z.string(), z.looseObject({ state: z.string() })),
+  called: z.number().int().nonnegative().optional(),
   winner: z.string().nullable(),
   result: JsonValueSchema.nullable(),
   failure: z.string().nullable(),
@@ -102,7 +109,9 @@ export class TaskKv {
   async load(): Promise<StoredTask[]> {
     const out: StoredTask[] = [];
     for await (const e of this.kv.list({ prefix: [...TASK_PREFIX] })) {
-      const r = StoredTaskSchema.safeParse(e.value);
+      const r = StoredTaskSchema.safeParse(
+        typeof e.value === "string" ? parseJsonText(e.value) : e.value,
+      );
       const spec = r.success ? CreateTaskSchema.safeParse(r.data.spec) : undefined;
       if (r.success && spec?.success) {
         out.push({ ...r.data, spec: spec.data, cnet: r.data.cnet as CnetState | undefined });
@@ -129,11 +138,12 @@ export class TaskKv {
     const ops: KvOp[] = [];
     for (const [id, t] of changes) {
       const key = [...TASK_PREFIX, id];
-      const jsonChars = t === undefined ? 0 : JSON.stringify(t).length;
-      if (jsonChars > MAX_TASK_BYTES) {
+      const text = t === undefined ? undefined : JSON.stringify(t);
+      const bytes = text === undefined ? 0 : textBytes(text);
+      if (bytes > MAX_TASK_BYTES) {
         this.log?.warn("task too big to keep across restarts", { task_id: id });
         ops.push({ key });
-      } else ops.push(t === undefined ? { key } : { key, value: t, jsonChars });
+      } else ops.push(text === undefined ? { key } : { key, value: text, bytes });
     }
     await commitOps(this.kv, ops, "task changes");
   }

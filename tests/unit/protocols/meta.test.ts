@@ -58,6 +58,11 @@ Deno.test("message shape: bad names, bad reply_by, no receivers", () => {
   assert.match(refused(s, obs(m("request", "a b", "c"))).reason, /not a valid agent name/);
   assert.match(refused(s, obs(m("request", "a", "b", { reply_by: "soon" }))).reason, /ISO 8601/);
   assert.match(refused(s, obs(m("request", "a", []))).reason, /at least one receiver/);
+  // A valid reply_by is remembered (a fan-out repeats it); others are still checked.
+  const valid = "2030-01-01T00:00:30.000Z";
+  run(s, [obs(m("request", "a", "b", { reply_by: valid }))]);
+  assert.match(refused(s, obs(m("request", "a", "b", { reply_by: "later" }))).reason, /ISO 8601/);
+  run(s, [obs(m("request", "a", "b", { reply_by: valid }))]);
   assert.match(refused(s, obs(m("request", "a", "a"))).reason, /other agent/);
 });
 

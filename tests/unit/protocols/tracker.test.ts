@@ -226,6 +226,17 @@ Deno.test("tracker: memory is bounded (active LRU eviction, finished LRU, trail)
   assert.equal(v?.trail_dropped, 3);
 });
 
+Deno.test("tracker: a trail of at most 0 messages keeps none and counts them all", () => {
+  let t = createTracker(ME, { maxTrail: 0 });
+  t = ok(
+    trackMessage(t, "sent", msg("subscribe", ME, "s@n", "s0", { protocol: "fipa-subscribe" })),
+  );
+  t = ok(trackMessage(t, "received", msg("inform", "s@n", ME, "s0")));
+  const v = viewConversation(t, "s0");
+  assert.deepEqual(v?.trail, []);
+  assert.equal(v?.trail_dropped, 2);
+});
+
 Deno.test("tracker: pure and serializable", () => {
   let t = ok(
     trackMessage(

@@ -616,6 +616,41 @@ Deno.test("driver: the commit of a pinned entry is saved before it applies; othe
   }
 });
 
+Deno.test("driver: a clean stop saves the commit index saved lazily; reopened, a node applies it before it starts", async () => {
+  const bus = new Bus();
+  const storages = await startSlowTrio(bus, () => new KvSm());
+  try {
+    const leader = await electedLeader(bus);
+    await leader.propose(put("warm", "up"));
+    await bus.tick(3);
+    // A plain entry, committed and applied everywhere: no node saved its commit index yet.
+    await leader.propose(put("k", "v"));
+    await bus.tick(3);
+    const at = leader.status().commitIndex;
+    const stored = () => [...storages.values()].map((s) => s.load().hardState.commit);
+    assert.ok(stored().every((c) => c < at), `${stored()} (commit ${at})`);
+    const known = [...bus.drivers.values()].map((d) => d.status().commitIndex);
+    assert.deepEqual(known, [at, at, at]);
+    // Stopped cleanly: each saved what it knew committed.
+    await bus.stop();
+    assert.deepEqual(stored(), [at, at, at]);
+    // Reopened alone (no peer, no tick), a node's state holds the entry.
+    const sm = new KvSm();
+    const b = await RaftDriver.open({
+      id: "b",
+      storage: storages.get("b")!,
+      transport: { send: () => {} },
+      stateMachine: sm,
+      tickMs: 0,
+    });
+    await b.appliedAsAtOpen();
+    assert.equal(sm.map.get("k"), "v");
+    await b.stop();
+  } finally {
+    await bus.stop();
+  }
+});
+
 Deno.test("driver: a leader sends its learners' appends after the apply that answers the writer", async () => {
   const bus = new Bus();
   const events: string[] = [];

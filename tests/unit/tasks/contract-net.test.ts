@@ -145,3 +145,25 @@ Deno.test("strategies order bids by cost, arrival or time", () => {
   assert.equal(chooseBest([], "best_bid"), undefined);
   assert.deepEqual(bidFacts("12.5"), { cost: 12.5, time: null, confidence: null });
 });
+
+Deno.test("the participants still called are counted as they answer; an older state without the count is counted whole", () => {
+  let st = open().state;
+  assert.equal(st.called, 3);
+  st = cnetUnreachable(st, "c@n", "gone");
+  assert.equal(st.called, 2);
+  st = cnetReceive(st, "a@n", answer("propose", "a@n", 10), AT).state;
+  st = cnetReceive(st, "a@n", answer("propose", "a@n", 9), AT).state;
+  assert.equal(st.called, 1, "a second answer of the same bidder counts once");
+  assert.equal(biddingClosed(st), false);
+  const { called: _, ...older } = st;
+  assert.equal(biddingClosed(older), false);
+  const timed = cnetTimedOut(older, ["b@n", "b@n"]);
+  assert.equal(timed.called, 0);
+  assert.equal(biddingClosed(timed), true);
+  const answered = cnetReceive(older, "b@n", answer("refuse", "b@n"), AT).state;
+  assert.equal(answered.called, 0);
+  assert.equal(biddingClosed(answered), true);
+  // Awarding and its outcome never touch the count (no one is called again).
+  const award = cnetAward(answered);
+  assert.equal(award.state.called, 0);
+});

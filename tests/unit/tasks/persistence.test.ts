@@ -7,6 +7,7 @@ import {
   DistributeSchema,
   restartDecision,
   type StoredTask,
+  TASK_PREFIX,
   TaskKv,
   TaskService,
 } from "../../../runtime/tasks/mod.ts";
@@ -180,5 +181,29 @@ Deno.test("tasks created in the same millisecond keep their order across a resta
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tasks are kept as JSON text; a task kept as a value by an earlier version is read too", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = new TaskKv(kv);
+    const text = stored({ id: "task_1", status: "completed" });
+    await store.write([["task_1", text]]);
+    const kept = await kv.get([...TASK_PREFIX, "task_1"]);
+    assert.equal(typeof kept.value, "string");
+    assert.deepEqual(JSON.parse(kept.value as string), text);
+    const older = stored({ id: "task_2", created_at: new Date(NOW + 1).toISOString() });
+    await kv.set([...TASK_PREFIX, "task_2"], older);
+    await kv.set([...TASK_PREFIX, "task_3"], "{not json");
+    const loaded = await store.load();
+    assert.deepEqual(loaded.map((t) => [t.id, t.status]), [
+      ["task_1", "completed"],
+      ["task_2", "created"],
+    ]);
+    await store.write([["task_1", undefined]]);
+    assert.equal((await kv.get([...TASK_PREFIX, "task_1"])).value, null);
+  } finally {
+    kv.close();
   }
 });
