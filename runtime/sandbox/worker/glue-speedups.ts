@@ -7,10 +7,10 @@
  * new backing store per string) and copies it in through a view of the whole memory. A
  * message to an agent carries ~10 strings, and this was the largest single cost of the
  * Worker's turn (~4.6 µs of ~27 µs sampled per tiny echo call). An ASCII string (the
- * usual case: names, ids, JSON content) is 1 byte per character, so its length is known
- * before encoding: it is written straight into the memory `realloc` returned
- * (`encodeInto`), with the same bytes and the same `realloc` call as before. Any other
- * string takes jco's own path unchanged.
+ * usual case: names, ids, JSON content; a regular expression tells, faster than a loop) is
+ * 1 byte per character, so its length is known before encoding: it is written straight into
+ * the memory `realloc` returned (`encodeInto`), with the same bytes and the same `realloc`
+ * call as before. Any other string takes jco's own path unchanged.
  * @module
  */
 
@@ -29,16 +29,15 @@ export const JCO_UTF8_ENCODE = `  function utf8Encode(s, realloc, memory) {
   }`;
 
 /** The replacement: ASCII strings encoded in place, others as jco does. */
-const FAST_UTF8_ENCODE = `  function utf8Encode(s, realloc, memory) {
+const FAST_UTF8_ENCODE = `  const fipaEdgeAscii = /^[\\x00-\\x7f]*$/;
+  function utf8Encode(s, realloc, memory) {
     if (typeof s !== 'string') throw new TypeError('expected a string');
     if (s.length === 0) {
       utf8EncodedLen = 0;
       return 1;
     }
-    const n = s.length;
-    let i = 0;
-    while (i < n && s.charCodeAt(i) < 0x80) i++;
-    if (i === n) {
+    if (fipaEdgeAscii.test(s)) {
+      const n = s.length;
       const ptr = realloc(0, 0, 1, n);
       utf8Encoder.encodeInto(s, new Uint8Array(memory.buffer, ptr, n));
       utf8EncodedLen = n;
