@@ -3,7 +3,7 @@ import { ApiError } from "../errors/mod.ts";
 import type { AgentFailureInfo, HostCallbacks } from "./host.ts";
 import type { Limits, Manifest } from "./manifest.ts";
 import type { Effect, ExportName, ToWorker } from "./protocol.ts";
-import type { Reply, SandboxWorker } from "./sandbox-worker.ts";
+import type { Reply, ReplyWaiter, SandboxWorker } from "./sandbox-worker.ts";
 import type { MemorySnapshot } from "./snapshot.ts";
 import type { CheckpointDelta } from "./checkpoint-delta.ts";
 import { toWitMessage } from "./wit-message.ts";
@@ -397,7 +397,17 @@ export class AgentHandle {
         budgetMs,
         resolve: (r) => {
           op.settled = true;
-          res(r);
+          if (r.t !== "failed") return res(r);
+          // Failed on this request: the agent fails (its other calls reject) before the
+          // caller hears of it, as the reply comes in.
+          this.#fail(r.reason, r.message);
+          rej(
+            new ApiError(
+              "MESSAGE_DELIVERY_FAILED",
+              `Agent ${this.agentId.name} failed (${r.reason}): ${r.message}`,
+              { agent: this.agentId.name, reason: r.reason, message: r.message },
+            ),
+          );
         },
         reject: (e) => {
           op.settled = true;
@@ -423,29 +433,20 @@ export class AgentHandle {
       };
       op.granted = false;
       shared.enter(this, go);
-    }).then((r) => {
-      if (r.t === "failed") {
-        this.#fail(r.reason, r.message);
-        throw new ApiError(
-          "MESSAGE_DELIVERY_FAILED",
-          `Agent ${this.agentId.name} failed (${r.reason}): ${r.message}`,
-          { agent: this.agentId.name, reason: r.reason, message: r.message },
-        );
-      }
-      return r;
     });
   }
 
+  /** Sends `op` to the agent's Worker now; its reply settles it (no promise in between). */
   #send(op: Op): void {
     const w = this.#worker;
     const msg = { ...op.msg, id: w.nextId(), slot: this.#slot } as ToWorker & { id: number };
-    w.request(msg, this.#slot, op.budgetMs).then(
-      (r) => {
+    const waiter: ReplyWaiter = {
+      resolve: (r) => {
         if (w !== this.#worker) return; // answered by a Worker we left: ignore
         this.#inflight.delete(op);
         op.resolve(r);
       },
-      (err) => {
+      reject: (err) => {
         if (w !== this.#worker || w.alive) {
           if (w === this.#worker) {
             this.#inflight.delete(op);
@@ -454,7 +455,13 @@ export class AgentHandle {
         }
         // A dead Worker: the sandbox calls workerLost, which re-sends or fails.
       },
-    );
+    };
+    try {
+      w.send(msg, this.#slot, op.budgetMs, waiter);
+    } catch (err) {
+      this.#inflight.delete(op);
+      op.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   #sendRaw(msg: ToWorker & { id: number }, budgetMs: number): Promise<Reply> {

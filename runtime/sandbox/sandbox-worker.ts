@@ -4,9 +4,17 @@ import { type FromWorker, RPC_BYTES, RPC_HEADER, type RpcOp, type ToWorker } fro
 /** A reply to a request: the call completed, or the agent failed. */
 export type Reply = Extract<FromWorker, { t: "done" } | { t: "failed" }>;
 
-interface Pending {
+/**
+ * Who waits for a request's reply (see {@link SandboxWorker.send}): called once, from the
+ * handler of the Worker's reply message (or from {@link SandboxWorker.terminate}).
+ */
+export interface ReplyWaiter {
   resolve(r: Reply): void;
   reject(e: Error): void;
+}
+
+interface Pending {
+  waiter: ReplyWaiter;
   slot: number;
   budgetMs: number;
 }
@@ -113,28 +121,43 @@ export class SandboxWorker {
   /** Sends a request; resolves with its reply. `budgetMs` is for the watchdog. */
   request(msg: ToWorker & { id: number }, slot: number, budgetMs: number): Promise<Reply> {
     if (!this.alive) return Promise.reject(new Error("sandbox worker is gone"));
-    return new Promise((resolve, reject) => {
-      if (this.#order.length === 0) this.#headSince = performance.now();
-      this.#pending.set(msg.id, { resolve, reject, slot, budgetMs });
-      this.#order.push(msg.id);
-      if (msg.t === "call" && !msg.storage) {
-        // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
-        // one turn of the event loop cross together (one postMessage for many). While two
-        // batches posted before are unanswered, new calls wait here and cross as the next
-        // batch the moment the older one is answered: the Worker runs calls one at a time
-        // anyway (and always has the next batch at hand), so under load many calls cross
-        // per postMessage, each of which wakes a thread.
-        this.#outbox.push({ id: msg.id, json: JSON.stringify(msg) });
-        if (this.#outbox.length === 1) queueMicrotask(this.#flushCalls);
-      } else {
-        // (A call with storage writes of another instance holds bytes: a structured clone.)
-        this.#flush();
-        crossings.callPosts++;
-        crossings.calls++;
-        this.worker.postMessage(msg);
-      }
-      this.onBusy();
-    });
+    return new Promise((resolve, reject) => this.send(msg, slot, budgetMs, { resolve, reject }));
+  }
+
+  /**
+   * Sends a request; `waiter` gets its reply, synchronously from the Worker's reply message
+   * (no promise of its own: an agent's call is the hot path of every message). A Worker that
+   * is gone rejects in a microtask. `budgetMs` is for the watchdog.
+   *
+   * @throws {TypeError} when `msg` cannot be encoded (nothing was sent).
+   */
+  send(msg: ToWorker & { id: number }, slot: number, budgetMs: number, waiter: ReplyWaiter): void {
+    if (!this.alive) {
+      queueMicrotask(() => waiter.reject(new Error("sandbox worker is gone")));
+      return;
+    }
+    // (Encoded first: a message that cannot be leaves nothing behind.)
+    const json = msg.t === "call" && !msg.storage ? JSON.stringify(msg) : undefined;
+    if (this.#order.length === 0) this.#headSince = performance.now();
+    this.#pending.set(msg.id, { waiter, slot, budgetMs });
+    this.#order.push(msg.id);
+    if (json !== undefined) {
+      // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
+      // one turn of the event loop cross together (one postMessage for many). While two
+      // batches posted before are unanswered, new calls wait here and cross as the next
+      // batch the moment the older one is answered: the Worker runs calls one at a time
+      // anyway (and always has the next batch at hand), so under load many calls cross
+      // per postMessage, each of which wakes a thread.
+      this.#outbox.push({ id: msg.id, json });
+      if (this.#outbox.length === 1) queueMicrotask(this.#flushCalls);
+    } else {
+      // (A call with storage writes of another instance holds bytes: a structured clone.)
+      this.#flush();
+      crossings.callPosts++;
+      crossings.calls++;
+      this.worker.postMessage(msg);
+    }
+    this.onBusy();
   }
 
   /** Calls not yet posted, in order. */
@@ -170,11 +193,12 @@ export class SandboxWorker {
     this.worker.terminate();
     const err = new Error(reason);
     this.#failReady?.(err);
-    for (const p of this.#pending.values()) p.reject(err);
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
     this.#batchEnds = [];
     this.#outbox = [];
     this.#order = [];
+    for (const p of pending) p.waiter.reject(err);
   }
 
   #settle(id: number, m: FromWorker): void {
@@ -191,8 +215,8 @@ export class SandboxWorker {
     if (i === 0) this.#order.shift();
     else if (i > 0) this.#order.splice(i, 1);
     if (i === 0) this.#headSince = performance.now();
-    if (m.t === "error") p.reject(new Error(m.error));
-    else p.resolve(m as Reply);
+    if (m.t === "error") p.waiter.reject(new Error(m.error));
+    else p.waiter.resolve(m as Reply);
   }
 
   async #answer(seq: number, slot: number, op: RpcOp, arg: string): Promise<void> {
