@@ -390,12 +390,13 @@ export class Mobility {
 
   /**
    * Whether deliveries to `m` are held now; a hibernated agent starts waking here. One not
-   * aligned with the directory yet (see {@link aligned}) holds them until then instead
-   * (`align`): its version, and whether it runs here at all, are not known yet.
+   * aligned with the directory yet (see {@link aligned}) that is not running (restored
+   * unstarted, or hibernated) holds them until then instead (`align`): its version, and
+   * whether it runs here at all, are not known yet.
    */
   holding(m: Managed): boolean {
     if (m.hold) return true;
-    if (m.unaligned && this.#sleeps(m)) {
+    if (m.unaligned && this.#startsOnAlignment(m)) {
       m.hold = { reason: "align", queue: [], durable: false, front: 0 };
       return true;
     }
@@ -432,6 +433,13 @@ export class Mobility {
   #sleeps(m: Managed): boolean {
     return !m.handle && m.record.state === "hibernated" && this.deps.snapshots !== undefined &&
       !this.registry.closed;
+  }
+
+  /** Whether `m` would run once aligned: hibernated, or restored unstarted while running. */
+  #startsOnAlignment(m: Managed): boolean {
+    const state = m.record.state;
+    return this.#sleeps(m) ||
+      (!m.handle && !this.registry.closed && (state === "running" || state === "loaded"));
   }
 
   /**

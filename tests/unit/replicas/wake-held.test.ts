@@ -2,8 +2,9 @@
 // agent it holds hibernated. Its own instance is restored unstarted until the node has caught
 // up with the directory (a linearizable read) and the replica host has aligned it: a message
 // that arrives before then waits (it is not handled by the replaced version, nor lost, nor
-// handled twice) and wakes the agent at the directory's version once aligned. Agents that are
-// not held back wake at once; a timer due meanwhile fires once aligned. Real agent manager
+// handled twice) and wakes the agent at the directory's version once aligned (one that was
+// running waits the same way rather than being refused). Agents that are not held back wake
+// at once; a timer due meanwhile fires once aligned. Real agent manager
 // (fake sandbox, in-memory KV) and real replica host; the directory, the read and the network
 // are fakes (see fixtures.ts).
 import assert from "node:assert/strict";
@@ -156,6 +157,55 @@ Deno.test("wake held: a timer due at restart fires into an agent held back once 
     await pollUntil("the timer fired", () => fired.length > 0 || undefined, { timeoutMs: 5_000 });
     assert.deepEqual(fired, [H2]);
     assert.equal(h.agents.get("tock").version, "2.0.0");
+  } finally {
+    await node.close();
+  }
+});
+
+Deno.test("wake held: a running agent held back at restart holds its messages (no 503) until aligned, then handles each once at the directory's version", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const first = await harness({ kv });
+  await first.deploy(
+    "busy",
+    { version: "1.0.0", manifest: { stateless: true }, limits: { mailbox: 2 } },
+    te.encode("v1"),
+  );
+  await first.send("busy", "before", { await_handled: true });
+  const deployment = first.agents.get("busy").deployment.deployment_id;
+  await first.agents.close({ snapshotBudgetMs: 0 }); // it was running when the node stopped
+  const H1 = await sha256(te.encode("v1"));
+  const H2 = await sha256(te.encode("v2"));
+  const state = directory("busy", [version(1, H1, deployment), version(2, H2, "d2")]);
+  const node = await restart({ kv }, state);
+  const { h, read } = node;
+  try {
+    assert.equal(h.agents.get("busy").status, "running");
+    const acked: string[] = [];
+    const refused: string[] = [];
+    const send = (content: string) =>
+      h.send("busy", content, { mode: "at-least-once" }).then(
+        () => acked.push(content),
+        (e) => refused.push(`${content}: ${e}`),
+      );
+    const sent = [send("a"), send("b")];
+    await turns();
+    assert.deepEqual(refused, [], "not refused while it waits");
+    assert.deepEqual(acked, [], "not acknowledged while it waits");
+    assert.deepEqual(h.sandbox.live("busy"), [], "not started at the version it held");
+    // The mailbox limit applies to what waits.
+    await assert.rejects(
+      h.send("busy", "c", { mode: "at-least-once" }),
+      (e) => e instanceof ApiError && e.code === "RESOURCE_LIMIT_EXCEEDED",
+    );
+
+    read.resolve();
+    await Promise.all(sent);
+    assert.deepEqual(acked, ["a", "b"]);
+    const all = h.sandbox.instances.filter((i) => i.name === "busy");
+    assert.equal(all.length, 1, "one activation");
+    assert.equal(all[0].opts.hash, H2);
+    assert.deepEqual(all[0].received.map((m) => m.content), ["a", "b"], "in order, once each");
+    assert.equal(h.agents.get("busy").version, "2.0.0");
   } finally {
     await node.close();
   }
