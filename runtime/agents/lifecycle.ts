@@ -100,7 +100,8 @@ export class Lifecycle {
    * a version to take first (its storage carries over, its memory does not; nothing is
    * recorded in the directory, which holds it already), and whether the instance runs here
    * (started from its last checkpoint when it keeps its version, stopped otherwise; an agent
-   * stopped or failed on purpose stays so). Under the agent's lifecycle lock; whether
+   * stopped or failed on purpose stays so; one that does not run here is marked
+   * `placedElsewhere` until it does). Under the agent's lifecycle lock; whether
    * anything changed, or `busy`: the agent is held (moving, its Worker being replaced) or
    * the node is closing, and nothing was done (ask again later). Once not busy, the agent
    * is aligned: a restored agent's messages held meanwhile go to it (waking it, hibernated,
@@ -117,6 +118,8 @@ export class Lifecycle {
       if (busy()) return "busy";
       const { run, record } = await decide(m.record);
       if (busy()) return "busy";
+      // Not here: it must not wake or start here either (its messages go where it runs).
+      m.placedElsewhere = run ? undefined : true;
       const wanted = run && (m.record.state === "running" || m.record.state === "loaded");
       if (!record && wanted === (m.handle !== undefined)) {
         this.mobility.aligned(m);
@@ -353,7 +356,8 @@ export class Lifecycle {
 
   /**
    * Starts a stopped or failed agent again (fresh instance, storage kept). `UNAVAILABLE`
-   * (retry) while a restored agent waits for {@link realign}: its version is not known yet.
+   * (retry) while a restored agent waits for {@link realign}: its version is not known yet;
+   * `CONFLICT` while the directory places it on another node (`placedElsewhere`).
    */
   resume(ref: string): Promise<AgentView> {
     const m = this.registry.find(ref);
@@ -365,6 +369,13 @@ export class Lifecycle {
           `Agent '${m.record.name}' starts once this node has caught up with the directory (restarted)`,
           { agent: m.record.name },
           { headers: { "Retry-After": "1" } },
+        );
+      }
+      if (m.placedElsewhere) {
+        throw new ApiError(
+          "CONFLICT",
+          `Agent '${m.record.name}' runs where the directory places it, not on this node`,
+          { agent: m.record.name },
         );
       }
       this.supervisor.cancel(m);

@@ -128,6 +128,13 @@ export interface Managed {
    * then it neither wakes (a message holds, `align`, and wakes it after) nor moves.
    */
   unaligned?: boolean;
+  /**
+   * The directory places this agent's own instance on another node (`Lifecycle.realign`
+   * says it does not run here, e.g. its instances were placed elsewhere while this node was
+   * down): it neither wakes nor starts here, and its messages go where the directory places
+   * it (the replica host's spread, see `MailboxDeps.spread`).
+   */
+  placedElsewhere?: boolean;
 }
 
 /** The lifecycle lock of an agent with no operation under way: one settled promise for all. */

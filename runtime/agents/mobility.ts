@@ -389,14 +389,19 @@ export class Mobility {
   }
 
   /**
-   * Whether deliveries to `m` are held now; a hibernated agent starts waking here, unless it
-   * is not aligned with the directory yet (see {@link aligned}): then it holds until then.
+   * Whether deliveries to `m` are held now; a hibernated agent starts waking here. One not
+   * aligned with the directory yet (see {@link aligned}) that is not running (restored
+   * unstarted, or hibernated) holds them until then instead (`align`): its version, and
+   * whether it runs here at all, are not known yet.
    */
   holding(m: Managed): boolean {
     if (m.hold) return true;
+    if (m.unaligned && this.#startsOnAlignment(m)) {
+      m.hold = { reason: "align", queue: [], durable: false, front: 0 };
+      return true;
+    }
     if (this.#wakes(m)) {
-      if (m.unaligned) m.hold = { reason: "align", queue: [], durable: false, front: 0 };
-      else this.#wake(m);
+      this.#wake(m);
       return true;
     }
     return false;
@@ -405,7 +410,8 @@ export class Mobility {
   /**
    * The agent is aligned with the directory (its version is the directory's: see
    * `Lifecycle.realign`, which calls this under the agent's lifecycle lock): if messages
-   * asked it to wake meanwhile, it wakes now, at that version, and gets them, in order.
+   * waited meanwhile, they go to it now, in order (a hibernated agent wakes for them, at
+   * that version, unless the directory places it elsewhere: then they follow it there).
    */
   aligned(m: Managed): void {
     if (m.unaligned) m.unaligned = undefined;
@@ -415,10 +421,25 @@ export class Mobility {
     else this.mailbox.release(m);
   }
 
-  /** Whether a message wakes `m`: hibernated, without an instance, on an open node. */
+  /**
+   * Whether a message wakes `m`: hibernated, without an instance, on an open node, and not
+   * placed elsewhere by the directory (its messages go there instead).
+   */
   #wakes(m: Managed): boolean {
+    return this.#sleeps(m) && !m.placedElsewhere;
+  }
+
+  /** Hibernated without an instance, on an open node that keeps snapshots. */
+  #sleeps(m: Managed): boolean {
     return !m.handle && m.record.state === "hibernated" && this.deps.snapshots !== undefined &&
       !this.registry.closed;
+  }
+
+  /** Whether `m` would run once aligned: hibernated, or restored unstarted while running. */
+  #startsOnAlignment(m: Managed): boolean {
+    const state = m.record.state;
+    return this.#sleeps(m) ||
+      (!m.handle && !this.registry.closed && (state === "running" || state === "loaded"));
   }
 
   /**

@@ -190,6 +190,22 @@ export class Outgoing {
         });
       }
     } catch (e) {
+      if (e instanceof CommitInDoubt) {
+        // The node stops while the commit's outcome is unknown: it may have moved the agent.
+        // Resuming it here, or having the target drop it, could run it twice or lose it, so
+        // everything stays as a crash would leave it (the agent paused, its intent, sealed
+        // snapshot and held messages stored) and the node's restart settles it (`recover`).
+        this.deps.metrics?.migrations.inc({ outcome: "aborted" });
+        log.warn("node stopping during a move's commit; its restart settles the move", {
+          agent: name,
+          to: target,
+        });
+        throw new ApiError(
+          "UNAVAILABLE",
+          `Node '${this.#self}' stopped while the move of '${name}' to '${target}' was committing; it is settled when the node restarts`,
+          { agent: name, to: target },
+        );
+      }
       if (!committed) {
         this.deps.timers?.load(name, capture.timers);
         await persist?.catch(() => {});
@@ -262,10 +278,10 @@ export class Outgoing {
 
   /**
    * Commits the move. An error (timeout, no leader) leaves the outcome unknown, so the same
-   * proposal is retried until an answer is definite. `stale-location` is read back: the
-   * cluster re-proposes across leader changes, so the refusal may be the echo of a proposal
-   * that committed (only this node moves agents away from it, so finding the agent on the
-   * target means it did).
+   * proposal is retried until an answer is definite, or the node stops: then
+   * {@link CommitInDoubt}. `stale-location` is read back: the cluster re-proposes across
+   * leader changes, so the refusal may be the echo of a proposal that committed (only this
+   * node moves agents away from it, so finding the agent on the target means it did).
    */
   async #commit(name: string, target: string, at: string): Promise<boolean> {
     let delay = 50;
@@ -284,7 +300,7 @@ export class Outgoing {
         await this.deps.cluster.linearizableRead();
         return this.#dir.nodeOf(name) === target;
       } catch (e) {
-        if (this.signal.aborted) throw e;
+        if (this.signal.aborted) throw new CommitInDoubt(name, e);
         this.deps.log.warn("move commit uncertain; retrying", { agent: name, error: String(e) });
         await pause(delay, this.signal);
         delay = Math.min(2000, delay * 2);
@@ -426,6 +442,13 @@ export class Outgoing {
   /** Waits for background tasks (after the signal aborted). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.#background]);
+  }
+}
+
+/** The node stopped before it learned whether the move of `agent` committed. */
+class CommitInDoubt extends Error {
+  constructor(readonly agent: string, cause: unknown) {
+    super(`the move of '${agent}' may have committed: ${cause}`, { cause });
   }
 }
 

@@ -16,7 +16,9 @@
  *   directory (`own-instance.ts`): once this node has caught up with the cluster (a
  *   linearizable read), and at each change of the agent's record, the instance takes the
  *   directory's newest version (its component fetched from a node that has it) and runs
- *   only while an instance is placed here. The node restores those agents unstarted
+ *   only while an instance is placed here (otherwise it is `placedElsewhere`: it neither
+ *   wakes nor starts here, and its messages go to the instances the directory places, or
+ *   to the agent's node). The node restores those agents unstarted
  *   (`deferOwn`; a hibernated one is not woken either: its messages wait for the alignment,
  *   which wakes it), so one that comes back never answers with a version it no longer has.
  * @module
@@ -142,6 +144,8 @@ export class ReplicaHost {
       return this.#serve(req, ctx.peer);
     });
     agents.setSpread((m, d, here) => {
+      // Placed elsewhere (see `ownInstanceAction`): never here, where the directory says.
+      if (m.placedElsewhere) return this.#dispatch(m.record.name, d, undefined, undefined);
       const rec = getAgent(this.deps.state(), m.record.name);
       if (!rec?.instances) return undefined;
       return this.#dispatch(rec.name, d, undefined, here);

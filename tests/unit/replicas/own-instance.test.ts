@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
 import { ownInstanceAction, restoresUnstarted } from "../../../runtime/replicas/own-instance.ts";
-import type { AgentRecord, AgentVersion } from "../../../runtime/directory/mod.ts";
+import type { AgentRecord } from "../../../runtime/directory/mod.ts";
+import { AT, version } from "./fixtures.ts";
 
-const AT = "2026-01-01T00:00:00Z";
 const H1 = "sha256:" + "1".repeat(64);
 const H2 = "sha256:" + "2".repeat(64);
-
-function version(seq: number, hash: string, deployment: string): AgentVersion {
-  return {
-    seq,
-    version: `${seq}.0.0`,
-    component_hash: hash,
-    manifest: { capabilities: [], limits: {}, stateless: true },
-    config: { manifest: { stateless: true } },
-    node: "a",
-    deployment_id: deployment,
-    deployed_at: AT,
-  };
-}
 
 function record(over: Partial<AgentRecord> = {}): AgentRecord {
   return {
@@ -33,8 +20,8 @@ function record(over: Partial<AgentRecord> = {}): AgentRecord {
   };
 }
 
-const V1 = version(1, H1, "d1");
-const V2 = version(2, H2, "d2");
+const V1 = version(1, H1, "d1", "a");
+const V2 = version(2, H2, "d2", "a");
 const OLD = { deployment_id: "d1", hash: H1 };
 
 Deno.test("own instance: an older recorded version takes the directory's newest and runs here", () => {
