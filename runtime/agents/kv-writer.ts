@@ -84,6 +84,8 @@ const writers = new WeakMap<Deno.Kv, KvWriter>();
 export class KvWriter {
   #queue: Queued[] = [];
   #running = false;
+  /** Nesting depth of {@link KvWriter.together}: while above 0, no commit starts. */
+  #holding = 0;
   /** Commits made so far (tests and benchmarks read it). */
   commits = 0;
 
@@ -110,8 +112,31 @@ export class KvWriter {
   commit(write: KvWrite): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ write, resolve, reject });
-      if (!this.#running) void this.#drain();
+      if (!this.#running && this.#holding === 0) void this.#drain();
     });
+  }
+
+  /**
+   * Runs `fn` and returns what it returns; the writes asked for synchronously inside it (by
+   * it or by anything it calls) start no commit of their own: they go, with whatever else is
+   * queued, into the commit that starts once `fn` returns (or into the next one, when a
+   * commit is running). Writers of different modules that must become durable at the same
+   * time (the Raft entry's save and its audit intent) thus share one commit and one sync.
+   *
+   * @example
+   * ```ts
+   * const w = KvWriter.of(kv);
+   * const [a, b] = w.together(() => [w.set([{ key: ["a"], value: 1 }]), w.set([{ key: ["b"], value: 2 }])]);
+   * await Promise.all([a, b]); // one commit
+   * ```
+   */
+  together<T>(fn: () => T): T {
+    this.#holding++;
+    try {
+      return fn();
+    } finally {
+      if (--this.#holding === 0 && !this.#running && this.#queue.length > 0) void this.#drain();
+    }
   }
 
   /**

@@ -165,3 +165,31 @@ Deno.test("kv writer: a write asked for as a settled write's continuation joins 
     kv.close();
   }
 });
+
+Deno.test("kv writer: writes asked for inside together() share one commit, even when idle", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const w = KvWriter.of(kv);
+    // Without together() the first would start a commit alone at once.
+    const [a, b, c] = w.together(() => [
+      w.commit(set(["t", 1], 1)),
+      w.commit(set(["t", 2], 2)),
+      w.together(() => w.commit(set(["t", 3], 3))), // nested: still held
+    ]);
+    const results = await Promise.all([a, b, c]);
+    assert.equal(w.commits, 1);
+    assert.equal(new Set(results.map((r) => r.ok && r.versionstamp)).size, 1);
+    assert.equal(await value(kv, ["t", 3]), 3);
+    // A throwing fn still lets its writes go.
+    let d: Promise<unknown> | undefined;
+    assert.throws(() =>
+      w.together(() => {
+        d = w.commit(set(["t", 4], 4));
+        throw new Error("boom");
+      }), /boom/);
+    assert.ok((await d as Deno.KvCommitResult).ok);
+    assert.equal(w.commits, 2);
+  } finally {
+    kv.close();
+  }
+});
