@@ -41,12 +41,14 @@ export interface AuditRecovery {
  */
 export async function startAuditRecovery(deps: AuditRecoveryDeps): Promise<AuditRecovery> {
   const results = new Map<string, ResultLike>();
-  let wanted: Set<string> | undefined;
+  const wanted = new Set<string>();
+  let loaded = false;
   const off = deps.onApplied((id, r) => {
-    if (wanted === undefined || wanted.has(id)) results.set(id, r);
+    if (!loaded || wanted.has(id)) results.set(id, r);
   });
   const intents = await deps.audit.intents();
-  wanted = new Set(intents.map((i) => i.requestId));
+  for (const i of intents) wanted.add(i.requestId);
+  loaded = true;
   for (const id of results.keys()) if (!wanted.has(id)) results.delete(id);
   const timers = deps.timers ?? UNREF_TIMERS;
   let stopped = false;
