@@ -226,7 +226,7 @@ export function clusterRoutes(
         type: "df.register",
         description: d,
         at: new Date().toISOString(),
-      }, { signal: c.req.raw.signal, intend: audit?.intend });
+      }, { signal: () => c.req.raw.signal, intend: audit?.intend });
       audit?.result(r);
       if (!r.ok) throw directoryFailure(r, d.name.name);
       return c.json({ registered: d.name.name, commit_ms: performance.now() - t0 }, 201);
@@ -255,7 +255,7 @@ export function clusterRoutes(
         type: "df.modify",
         description: d,
         at: new Date().toISOString(),
-      }, { signal: c.req.raw.signal, intend: audit?.intend });
+      }, { signal: () => c.req.raw.signal, intend: audit?.intend });
       audit?.result(r);
       if (!r.ok) throw directoryFailure(r, agent);
       return c.json({ modified: agent });
@@ -278,7 +278,7 @@ export function clusterRoutes(
         type: "df.deregister",
         name: agent,
         at: new Date().toISOString(),
-      }, { signal: c.req.raw.signal, intend: audit?.intend });
+      }, { signal: () => c.req.raw.signal, intend: audit?.intend });
       audit?.result(r);
       if (!r.ok) throw directoryFailure(r, agent);
       return c.json({ deregistered: agent });
