@@ -86,6 +86,9 @@ export class KvWriter {
   #running = false;
   /** Nesting depth of {@link KvWriter.together}: while above 0, no commit starts. */
   #holding = 0;
+  /** Writes of {@link KvWriter.commitSoon} waiting for a commit to ride on. */
+  #soon: Queued[] = [];
+  #soonTimer: ReturnType<typeof setTimeout> | undefined;
   /** Commits made so far (tests and benchmarks read it). */
   commits = 0;
 
@@ -114,6 +117,38 @@ export class KvWriter {
       this.#queue.push({ write, resolve, reject });
       if (!this.#running && this.#holding === 0) void this.#drain();
     });
+  }
+
+  /**
+   * Like {@link commit}, but starts no commit of its own: the write goes, ahead of the writes
+   * queued then, into the next commit that another write starts, or into one of its own after
+   * `maxDelayMs` (or at {@link flushSoon}). For writes whose durability nobody waits for now
+   * (an audit record that its intent already makes certain): at one writer they would
+   * otherwise cost a sync that the next write's commit waits behind. Its keys must be its
+   * writer's alone (it may land after writes asked later).
+   */
+  commitSoon(
+    write: KvWrite,
+    maxDelayMs: number,
+  ): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    return new Promise((resolve, reject) => {
+      this.#soon.push({ write, resolve, reject });
+      this.#soonTimer ??= setTimeout(() => this.flushSoon(), maxDelayMs);
+    });
+  }
+
+  /** Commits the writes of {@link commitSoon} now (with what else is queued). */
+  flushSoon(): void {
+    if (this.#soon.length === 0) return;
+    this.#adoptSoon();
+    if (!this.#running && this.#holding === 0) void this.#drain();
+  }
+
+  /** Moves the writes of {@link commitSoon} to the front of the queue. */
+  #adoptSoon(): void {
+    if (this.#soonTimer !== undefined) clearTimeout(this.#soonTimer);
+    this.#soonTimer = undefined;
+    this.#queue.unshift(...this.#soon.splice(0));
   }
 
   /**
@@ -154,6 +189,7 @@ export class KvWriter {
     this.#running = true;
     try {
       while (this.#queue.length > 0) {
+        if (this.#soon.length > 0) this.#adoptSoon();
         const batch = this.#take();
         if (batch.length === 1) {
           await this.#alone(batch[0]);

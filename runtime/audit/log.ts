@@ -43,6 +43,11 @@ const SCAN_LIMIT = 10_000;
 /** Records per atomic write at most, and their approximate bytes (Deno KV allows 1000, 800 KiB). */
 const BATCH_RECORDS = 256;
 const BATCH_BYTES = 400_000;
+/**
+ * How long a record nobody waits for ({@link AuditLog.append}'s `soon`) waits for another
+ * write's commit to ride on before it commits alone.
+ */
+const SOON_MS = 20;
 
 /** An event without its outcome, stored until its record is (see {@link AuditLog.intend}). */
 export type AuditIntent = Omit<AuditEvent, "outcome">;
@@ -51,6 +56,8 @@ interface Queued {
   event: AuditEvent;
   /** The request id of the intent this record settles (deleted with the record). */
   settles?: string;
+  /** Nobody waits for it: it may ride on another write's commit (see {@link AuditLog.append}). */
+  soon?: boolean;
   resolve(r: AuditRecord): void;
   reject(e: unknown): void;
 }
@@ -94,16 +101,21 @@ export class AuditLog {
 
   /**
    * Appends an event (timestamped now unless `at` is given); resolves once it is stored.
+   * `soon`: nobody waits for it now (its intent makes it certain), so it may wait up to
+   * {@link SOON_MS} for another write's commit to ride on; `settles`: the request id of the
+   * intent it replaces (deleted in the same commit).
    * Group commit: events appended while a write runs are chained and stored together by the
    * next one (one head read, one atomic write), in the order they were appended.
    */
   append(
     e: Omit<AuditEvent, "at"> & { at?: string },
-    opts: { settles?: string } = {},
+    opts: { settles?: string; soon?: boolean } = {},
   ): Promise<AuditRecord> {
     const event: AuditEvent = { ...e, at: e.at ?? this.#now().toISOString() };
+    // A record someone waits for does not wait behind one nobody waits for.
+    if (!opts.soon) KvWriter.of(this.kv).flushSoon();
     return new Promise<AuditRecord>((resolve, reject) => {
-      this.#queue.push({ event, settles: opts.settles, resolve, reject });
+      this.#queue.push({ event, settles: opts.settles, soon: opts.soon, resolve, reject });
       if (this.#queue.length > 1) return; // a write for this batch is already scheduled
       const run = this.#tail.then(() => this.#flush());
       this.#tail = run.catch(() => {});
@@ -112,6 +124,7 @@ export class AuditLog {
 
   /** Resolves once every record appended so far was stored (or failed). */
   idle(): Promise<void> {
+    KvWriter.of(this.kv).flushSoon();
     return this.#tail.then(() => {});
   }
 
@@ -143,10 +156,12 @@ export class AuditLog {
       ops.push({ key: HEAD, value: at });
       // The connection's group commit: this write may share its commit with others (agents'
       // records, checkpoints); the check on the head still decides for this write alone.
-      const r = await KvWriter.of(this.kv).commit({
-        checks: [{ key: HEAD, versionstamp: head.versionstamp }],
-        ops,
-      });
+      // Records nobody waits for ride on the next commit another write starts (at one client,
+      // the next directory write's save) unless a record someone waits for is queued.
+      const writer = KvWriter.of(this.kv);
+      const write = { checks: [{ key: HEAD, versionstamp: head.versionstamp }], ops };
+      const soon = batch.every((q) => q.soon) && this.#queue.every((q) => q.soon);
+      const r = await (soon ? writer.commitSoon(write, SOON_MS) : writer.commit(write));
       if (r.ok) {
         this.#head = { at, versionstamp: r.versionstamp };
         return recs;

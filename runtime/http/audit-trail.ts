@@ -125,7 +125,7 @@ export function auditMiddleware(
         ...(typeof error?.details?.reason === "string" ? { reason: error.details.reason } : {}),
         ...(settles !== undefined ? { request_id: settles } : {}),
       },
-    }, { settles });
+    }, { settles, soon: derivable });
     if (derivable) stored.catch(() => {});
     else await stored;
   };
