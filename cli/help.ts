@@ -8,7 +8,8 @@ const USAGE: Record<Command["cmd"], string> = {
     "        [--error-threshold 0.05]]   a new version of an existing agent as a deployment",
   rollback: "rollback <deployment-id>            back to the version before the deployment",
   sign: "sign <file.wasm> --key <private.pem>   Ed25519 signature and key id of a component",
-  audit: "audit [--action <a>] [--target <t>] [--outcome ok|refused|failed] [--actor <s>]\n" +
+  audit:
+    "audit [--action <a>] [--target <t>] [--outcome ok|refused|failed|unknown] [--actor <s>]\n" +
     "       [--limit <n>] [--cursor <c>] [--verify]   the audit trail (admin); --verify checks it",
   send: "send [<message>|-] [--wait [--timeout <ms>] [--final]] [--fipa]\n" +
     "  send --to <agent> [--to ...] [-p <performative>] [--content <text>] [--conversation <id>]\n" +

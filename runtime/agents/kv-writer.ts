@@ -84,6 +84,11 @@ const writers = new WeakMap<Deno.Kv, KvWriter>();
 export class KvWriter {
   #queue: Queued[] = [];
   #running = false;
+  /** Nesting depth of {@link KvWriter.together}: while above 0, no commit starts. */
+  #holding = 0;
+  /** Writes of {@link KvWriter.commitSoon} waiting for a commit to ride on. */
+  #soon: Queued[] = [];
+  #soonTimer: ReturnType<typeof setTimeout> | undefined;
   /** Commits made so far (tests and benchmarks read it). */
   commits = 0;
 
@@ -110,8 +115,63 @@ export class KvWriter {
   commit(write: KvWrite): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ write, resolve, reject });
-      if (!this.#running) void this.#drain();
+      if (!this.#running && this.#holding === 0) void this.#drain();
     });
+  }
+
+  /**
+   * Like {@link commit}, but starts no commit of its own: the write goes, ahead of the writes
+   * queued then, into the next commit that another write starts, or into one of its own after
+   * `maxDelayMs` (or at {@link flushSoon}). For writes whose durability nobody waits for now
+   * (an audit record that its intent already makes certain): at one writer they would
+   * otherwise cost a sync that the next write's commit waits behind. Its keys must be its
+   * writer's alone (it may land after writes asked later).
+   */
+  commitSoon(
+    write: KvWrite,
+    maxDelayMs: number,
+  ): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    return new Promise((resolve, reject) => {
+      this.#soon.push({ write, resolve, reject });
+      this.#soonTimer ??= setTimeout(() => this.flushSoon(), maxDelayMs);
+    });
+  }
+
+  /** Commits the writes of {@link commitSoon} now (with what else is queued). */
+  flushSoon(): void {
+    if (this.#soon.length === 0) return;
+    this.#adoptSoon();
+    if (!this.#running && this.#holding === 0) void this.#drain();
+  }
+
+  /** Moves the writes of {@link commitSoon} to the front of the queue. */
+  #adoptSoon(): void {
+    if (this.#soonTimer !== undefined) clearTimeout(this.#soonTimer);
+    this.#soonTimer = undefined;
+    this.#queue.unshift(...this.#soon.splice(0));
+  }
+
+  /**
+   * Runs `fn` and returns what it returns; the writes asked for synchronously inside it (by
+   * it or by anything it calls) start no commit of their own: they go, with whatever else is
+   * queued, into the commit that starts once `fn` returns (or into the next one, when a
+   * commit is running). Writers of different modules that must become durable at the same
+   * time (the Raft entry's save and its audit intent) thus share one commit and one sync.
+   *
+   * @example
+   * ```ts
+   * const w = KvWriter.of(kv);
+   * const [a, b] = w.together(() => [w.set([{ key: ["a"], value: 1 }]), w.set([{ key: ["b"], value: 2 }])]);
+   * await Promise.all([a, b]); // one commit
+   * ```
+   */
+  together<T>(fn: () => T): T {
+    this.#holding++;
+    try {
+      return fn();
+    } finally {
+      if (--this.#holding === 0 && !this.#running && this.#queue.length > 0) void this.#drain();
+    }
   }
 
   /**
@@ -129,6 +189,7 @@ export class KvWriter {
     this.#running = true;
     try {
       while (this.#queue.length > 0) {
+        if (this.#soon.length > 0) this.#adoptSoon();
         const batch = this.#take();
         if (batch.length === 1) {
           await this.#alone(batch[0]);

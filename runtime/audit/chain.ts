@@ -6,8 +6,11 @@ import { createHash } from "node:crypto";
  * @module
  */
 
-/** How an audited operation ended. */
-export type AuditOutcome = "ok" | "refused" | "failed";
+/**
+ * How an audited operation ended. `unknown`: only a record recovered after a crash (see
+ * `intent.ts`) whose directory write's outcome the node could no longer establish.
+ */
+export type AuditOutcome = "ok" | "refused" | "failed" | "unknown";
 
 /** What happened, before it is chained. */
 export interface AuditEvent {

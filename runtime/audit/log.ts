@@ -36,14 +36,28 @@ export interface AuditQuery {
 const REC = ["audit", "r"];
 const HEAD = ["audit", "head"];
 const ANCHOR = ["audit", "anchor"];
+/** Audit intents not yet turned into records, by request id (see `intent.ts`). */
+const PENDING = ["audit", "pending"];
 /** The most records one page scans for matches, so a narrow filter cannot stall a request. */
 const SCAN_LIMIT = 10_000;
 /** Records per atomic write at most, and their approximate bytes (Deno KV allows 1000, 800 KiB). */
 const BATCH_RECORDS = 256;
 const BATCH_BYTES = 400_000;
+/**
+ * How long a record nobody waits for ({@link AuditLog.append}'s `soon`) waits for another
+ * write's commit to ride on before it commits alone.
+ */
+const SOON_MS = 20;
+
+/** An event without its outcome, stored until its record is (see {@link AuditLog.intend}). */
+export type AuditIntent = Omit<AuditEvent, "outcome">;
 
 interface Queued {
   event: AuditEvent;
+  /** The request id of the intent this record settles (deleted with the record). */
+  settles?: string;
+  /** Nobody waits for it: it may ride on another write's commit (see {@link AuditLog.append}). */
+  soon?: boolean;
   resolve(r: AuditRecord): void;
   reject(e: unknown): void;
 }
@@ -87,17 +101,31 @@ export class AuditLog {
 
   /**
    * Appends an event (timestamped now unless `at` is given); resolves once it is stored.
+   * `soon`: nobody waits for it now (its intent makes it certain), so it may wait up to
+   * {@link SOON_MS} for another write's commit to ride on; `settles`: the request id of the
+   * intent it replaces (deleted in the same commit).
    * Group commit: events appended while a write runs are chained and stored together by the
    * next one (one head read, one atomic write), in the order they were appended.
    */
-  append(e: Omit<AuditEvent, "at"> & { at?: string }): Promise<AuditRecord> {
+  append(
+    e: Omit<AuditEvent, "at"> & { at?: string },
+    opts: { settles?: string; soon?: boolean } = {},
+  ): Promise<AuditRecord> {
     const event: AuditEvent = { ...e, at: e.at ?? this.#now().toISOString() };
+    // A record someone waits for does not wait behind one nobody waits for.
+    if (!opts.soon) KvWriter.of(this.kv).flushSoon();
     return new Promise<AuditRecord>((resolve, reject) => {
-      this.#queue.push({ event, resolve, reject });
+      this.#queue.push({ event, settles: opts.settles, soon: opts.soon, resolve, reject });
       if (this.#queue.length > 1) return; // a write for this batch is already scheduled
       const run = this.#tail.then(() => this.#flush());
       this.#tail = run.catch(() => {});
     });
+  }
+
+  /** Resolves once every record appended so far was stored (or failed). */
+  idle(): Promise<void> {
+    KvWriter.of(this.kv).flushSoon();
+    return this.#tail.then(() => {});
   }
 
   /** Stores the queued events, as many per atomic write as Deno KV's limits allow. */
@@ -105,7 +133,7 @@ export class AuditLog {
     while (this.#queue.length > 0) {
       const batch = takeBatch(this.#queue);
       try {
-        const recs = await this.#store(batch.map((q) => q.event));
+        const recs = await this.#store(batch);
         batch.forEach((q, i) => q.resolve(recs[i]));
       } catch (err) {
         for (const q of batch) q.reject(err);
@@ -113,24 +141,27 @@ export class AuditLog {
     }
   }
 
-  async #store(events: AuditEvent[]): Promise<AuditRecord[]> {
+  async #store(batch: Queued[]): Promise<AuditRecord[]> {
     for (;;) {
       const head = this.#head ?? await this.#readHead();
       let at = head.at;
       const ops: KvOp[] = [];
-      const recs = events.map((ev) => {
-        const rec = chainNext(at, ev);
+      const recs = batch.map(({ event, settles }) => {
+        const rec = chainNext(at, event);
         at = { seq: rec.seq, hash: rec.hash };
         ops.push({ key: [...REC, rec.seq], value: rec });
+        if (settles !== undefined) ops.push({ key: [...PENDING, settles] });
         return rec;
       });
       ops.push({ key: HEAD, value: at });
       // The connection's group commit: this write may share its commit with others (agents'
       // records, checkpoints); the check on the head still decides for this write alone.
-      const r = await KvWriter.of(this.kv).commit({
-        checks: [{ key: HEAD, versionstamp: head.versionstamp }],
-        ops,
-      });
+      // Records nobody waits for ride on the next commit another write starts (at one client,
+      // the next directory write's save) unless a record someone waits for is queued.
+      const writer = KvWriter.of(this.kv);
+      const write = { checks: [{ key: HEAD, versionstamp: head.versionstamp }], ops };
+      const soon = batch.every((q) => q.soon) && this.#queue.every((q) => q.soon);
+      const r = await (soon ? writer.commitSoon(write, SOON_MS) : writer.commit(write));
       if (r.ok) {
         this.#head = { at, versionstamp: r.versionstamp };
         return recs;
@@ -139,14 +170,42 @@ export class AuditLog {
     }
   }
 
+  /**
+   * Stores `intent` under `requestId` (a Raft proposal's request id) until a record that
+   * settles it ({@link append} with `settles`) is stored. The write is asked for at once, on
+   * the connection's group commit (`KvWriter`): called inside `KvWriter.together` with the
+   * proposal, it shares the commit of the leader's save of the entry. Resolves once durable.
+   */
+  intend(requestId: string, intent: AuditIntent): Promise<void> {
+    return KvWriter.of(this.kv).set(
+      [{ key: [...PENDING, requestId], value: intent }],
+      "audit intent",
+    )
+      .then(() => {});
+  }
+
+  /** The stored intents no record settled yet (after a crash: those to recover). */
+  async intents(): Promise<{ requestId: string; intent: AuditIntent }[]> {
+    const out: { requestId: string; intent: AuditIntent }[] = [];
+    for await (const e of this.kv.list<AuditIntent>({ prefix: PENDING })) {
+      out.push({ requestId: String(e.key[PENDING.length]), intent: e.value });
+    }
+    return out;
+  }
+
   /** The stored head and its versionstamp (`null`: no record yet). */
   async #readHead(): Promise<{ at: ChainAnchor; versionstamp: string | null }> {
     const head = await this.kv.get<ChainAnchor>(HEAD);
     return { at: head.value ?? ORIGIN, versionstamp: head.versionstamp };
   }
 
-  /** Records in seq order that match `q`, one page. */
+  /**
+   * Records in seq order that match `q`, one page. Records appended before the call are
+   * stored first (a directory write's record may be stored after its response went out:
+   * a client reading the trail after the response still finds it).
+   */
   async list(q: AuditQuery): Promise<AuditPage> {
+    await this.idle();
     const after = q.cursor === undefined ? 0 : Number(q.cursor);
     const records: AuditRecord[] = [];
     let scanned = 0;
@@ -173,6 +232,7 @@ export class AuditLog {
 
   /** Verifies the whole kept chain from its anchor; reports the first broken link. */
   async verify(): Promise<ChainVerdict & { anchor: ChainAnchor }> {
+    await this.idle();
     const anchor = (await this.kv.get<ChainAnchor>(ANCHOR)).value ?? ORIGIN;
     const head = (await this.kv.get<ChainAnchor>(HEAD)).value ?? ORIGIN;
     const kept = this.kv.list<AuditRecord>({ prefix: REC });

@@ -17,4 +17,5 @@ export {
   recordHash,
   verifyChain,
 } from "./chain.ts";
-export { AuditLog, type AuditPage, type AuditQuery } from "./log.ts";
+export { outcomeOfResult, recoveredDetails, type ResultLike } from "./intent.ts";
+export { type AuditIntent, AuditLog, type AuditPage, type AuditQuery } from "./log.ts";

@@ -4,6 +4,7 @@ import {
   type DirectoryProposal,
   listMembers,
 } from "../directory/mod.ts";
+import { KvWriter } from "../agents/kv-writer.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type NetNode, RAFT_PROTOCOL } from "../net/mod.ts";
@@ -63,6 +64,16 @@ export interface ClusterOptions {
   voters?: number;
   /** A voter the leader has not heard from for this long is replaced (default 10 s). */
   deadVoterMs?: number;
+}
+
+/** {@link Cluster.propose}'s options. */
+export interface ClusterProposeOptions extends ProposeOptions {
+  /**
+   * Called with the proposal's request id just before it is first proposed, in the same
+   * tick: the Deno KV writes it asks for (an audit intent) share the commit of this node's
+   * save of the entry when this node leads and its Raft driver is idle (`KvWriter.together`).
+   */
+  intend?(requestId: string): void;
 }
 
 /**
@@ -306,10 +317,18 @@ export class Cluster {
    * @throws {ApiError} `OUTCOME_UNKNOWN` when it may or may not have committed; see
    * {@link Proposer.commit}
    */
-  async propose(cmd: DirectoryCommand, opts: ProposeOptions = {}): Promise<ApplyResult> {
+  async propose(cmd: DirectoryCommand, opts: ClusterProposeOptions = {}): Promise<ApplyResult> {
     this.#trace?.("request", 0);
     try {
-      return await this.#proposer.commit(this.#request(cmd), opts);
+      const req = this.#request(cmd);
+      const intend = opts.intend;
+      if (intend === undefined) return await this.#proposer.commit(req, opts);
+      // The intent's write and the entry's save (asked in the same tick when this node leads
+      // and its driver is idle) go in one commit.
+      return await KvWriter.of(this.opts.kv).together(() => {
+        intend(req.request_id);
+        return this.#proposer.commit(req, opts);
+      });
     } finally {
       this.#trace?.("result", 0);
     }

@@ -26,6 +26,7 @@ const MEMBER_COMMAND = /"type":\s*"member\./;
 export class DirectoryMachine implements RaftStateMachine<ApplyResult> {
   state: DirectoryState = createDirectoryState();
   readonly #listeners = new Set<(events: DirectoryEvent[]) => void>();
+  readonly #applied = new Set<(requestId: string, result: ApplyResult) => void>();
 
   /** Applies an entry; its freshly parsed command is owned (kept and frozen, not copied). */
   apply(entry: NormalEntry): ApplyResult {
@@ -34,7 +35,15 @@ export class DirectoryMachine implements RaftStateMachine<ApplyResult> {
       const json = JSON.parse(decoder.decode(entry.data));
       if (json !== null && typeof json === "object" && "request_id" in json) {
         const p = DirectoryProposalSchema.parse(json);
-        run = () => applyOnce(this.state, p, undefined, { owned: true });
+        run = () => {
+          const r = applyOnce(this.state, p, undefined, { owned: true });
+          for (const l of this.#applied) {
+            try {
+              l(p.request_id, r);
+            } catch { /* listeners must not break replication */ }
+          }
+          return r;
+        };
       } else {
         const cmd = parseDirectoryCommand(json);
         run = () => apply(this.state, cmd, { owned: true });
@@ -73,6 +82,16 @@ export class DirectoryMachine implements RaftStateMachine<ApplyResult> {
   restore(data: Uint8Array): void {
     this.state = restore(data);
     for (const l of this.#listeners) l([]);
+  }
+
+  /**
+   * Calls `listener` with the request id and result of every proposal applied from now on
+   * (a retry's duplicate included); returns the unsubscribe. The audit's recovery after a
+   * crash reads the results of its intents' requests here (`node/audit-recovery.ts`).
+   */
+  onApplied(listener: (requestId: string, result: ApplyResult) => void): () => void {
+    this.#applied.add(listener);
+    return () => void this.#applied.delete(listener);
   }
 
   /** Calls `listener` with the events of every applied command; returns the unsubscribe. */

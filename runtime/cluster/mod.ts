@@ -3,7 +3,7 @@
  * forwarding, and message forwarding between nodes.
  * @module
  */
-export { Cluster, type ClusterOptions } from "./cluster.ts";
+export { Cluster, type ClusterOptions, type ClusterProposeOptions } from "./cluster.ts";
 export { type LeaveReport, Membership, type MembershipDeps } from "./membership.ts";
 export { PeerBook, peerIdOf } from "./peer-book.ts";
 export { Autopilot, type AutopilotDeps } from "./autopilot.ts";

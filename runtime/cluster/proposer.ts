@@ -16,8 +16,13 @@ import { raftApiError } from "./raft-errors.ts";
 
 /** How long {@link Proposer.commit} may take and who may cut it short. */
 export interface ProposeOptions {
-  /** Aborted when the client is gone (e.g. the HTTP request's signal). */
-  signal?: AbortSignal;
+  /**
+   * Aborted when the client is gone (e.g. the HTTP request's signal). As a function it is
+   * called only once a first attempt did not settle the proposal (before the first retry):
+   * an HTTP route passes `() => c.req.raw.signal`, because Deno aborts a request's signal
+   * after its response, with a `DOMException`, once anything read it.
+   */
+  signal?: AbortSignal | (() => AbortSignal);
   /** Upper bound in ms (default 10 000); the client's deadline when it has one. */
   timeoutMs?: number;
 }
@@ -83,12 +88,14 @@ export class Proposer {
   async commit(proposal: DirectoryProposal, opts: ProposeOptions = {}): Promise<ApplyResult> {
     const deadline = this.#now() + (opts.timeoutMs ?? 10_000);
     const data = JSON.stringify(proposal);
-    const stopped = () => this.#deps.stopped?.() === true || opts.signal?.aborted === true;
+    const lazy = typeof opts.signal === "function" ? opts.signal : undefined;
+    let signal = typeof opts.signal === "function" ? undefined : opts.signal;
+    const stopped = () => this.#deps.stopped?.() === true || signal?.aborted === true;
     let unknown = false;
     let last: ApiError | undefined;
     while (!stopped() && this.#now() < deadline) {
       let leader: string | null = null;
-      const here = await this.#within(this.#deps.proposeHere(data), deadline, opts.signal);
+      const here = await this.#within(this.#deps.proposeHere(data), deadline, signal);
       if (here.ok) return here.value;
       if (here.error === ABORTED) {
         unknown = true;
@@ -111,7 +118,7 @@ export class Proposer {
         const budget = Math.min(deadline - this.#now(), this.#deps.attemptMs ?? 3000);
         const sent = this.#deps.forward(leader, proposal, Math.max(1, budget));
         if (sent) {
-          const there = await this.#within(sent, deadline, opts.signal);
+          const there = await this.#within(sent, deadline, signal);
           if (there.ok) return there.value;
           if (there.error === ABORTED) {
             unknown = true;
@@ -123,7 +130,8 @@ export class Proposer {
           else if (fe.code !== "NOT_LEADER" && fe.code !== "CONFLICT") throw fe;
         }
       }
-      await this.#pause(Math.min(this.#deps.retryMs ?? 50, deadline - this.#now()), opts.signal);
+      if (lazy && signal === undefined) signal = lazy();
+      await this.#pause(Math.min(this.#deps.retryMs ?? 50, deadline - this.#now()), signal);
     }
     if (unknown) {
       throw new ApiError(

@@ -1,5 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AuditLog, AuditOutcome } from "../audit/mod.ts";
+import {
+  type AuditLog,
+  type AuditOutcome,
+  outcomeOfResult,
+  type ResultLike,
+} from "../audit/mod.ts";
 import type { AuthFailure } from "../security/mod.ts";
 import { TokenBucket } from "../limits/mod.ts";
 import type { App, AppEnv } from "./env.ts";
@@ -18,13 +23,71 @@ export function auditLogOf(app: App): AuditLog | undefined {
   return logs.get(app);
 }
 
+const PROPOSAL = Symbol("audited proposal");
+
+/** What an audited request's directory proposal left for its record. */
+interface ProposalState {
+  readonly log: AuditLog;
+  readonly action: string;
+  requestId?: string;
+  at?: string;
+  /** Whether the intent is durable (false: its write failed). */
+  intent?: Promise<boolean>;
+  result?: ResultLike;
+}
+
+type ProposalContext = Context<AppEnv> & { [PROPOSAL]?: ProposalState };
+
+/** The hooks of {@link proposalAudit}. */
+export interface ProposalAudit {
+  /** Pass as `Cluster.propose`'s `intend`: stores the audit intent beside the entry. */
+  intend(requestId: string): void;
+  /** Call with the proposal's result, before the response is built from it. */
+  result(r: ResultLike): void;
+}
+
+/**
+ * For an audited route whose response is a function of its directory proposal's result
+ * (`201`/`200` when the directory applied it, an error when it refused it): the hooks that let
+ * its audit record go out after the response instead of before it. `intend` stores the record
+ * without its outcome (an intent, keyed by the request id) in the commit that saves the Raft
+ * entry; when the response's outcome is the one the result implies (`outcomeOfResult`) and
+ * the intent is durable, the record (which deletes the intent) is not waited for: after a
+ * crash the node rebuilds it from the intent and the directory's result
+ * (`node/audit-recovery.ts`). Any other ending (a timeout, an unknown outcome) waits for the
+ * record as before. `undefined` when the route is not audited.
+ */
+export function proposalAudit(c: Context<AppEnv>): ProposalAudit | undefined {
+  const st = (c as ProposalContext)[PROPOSAL];
+  if (!st) return undefined;
+  return {
+    intend: (requestId) => {
+      const at = new Date().toISOString();
+      st.requestId = requestId;
+      st.at = at;
+      st.intent = st.log.intend(requestId, {
+        at,
+        actor: principalOf(c)?.subject ?? "anonymous",
+        action: st.action,
+        target: targetOf(c) ?? c.req.path,
+        trace_id: traceIdOf(c),
+        details: { request_id: requestId },
+      }).then(() => true, () => false);
+    },
+    result: (r) => {
+      st.result = r;
+    },
+  };
+}
+
 /** Refusals by their error code: everything else that is not 2xx/3xx failed. */
 const REFUSED_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "INVALID_SIGNATURE"]);
 
 /**
  * The middleware that records a route's calls in the audit trail: every call of a row with
  * `audit`, and any `403` of the others (a refused sender or scope). The record is stored
- * before the response goes out.
+ * before the response goes out, or, for a directory write that stored its intent
+ * ({@link proposalAudit}) and ended as its result implies, may follow it.
  */
 export function auditMiddleware(
   app: App,
@@ -42,27 +105,40 @@ export function auditMiddleware(
       ? "refused"
       : "failed";
     const sender = typeof error?.details?.sender === "string" ? error.details.sender : undefined;
-    await log.append({
+    const st = (c as ProposalContext)[PROPOSAL];
+    const settles = st?.requestId;
+    // Derivable from the durable intent and the directory's result: the response need not
+    // wait for the record. A record that fails to store leaves the intent, recovered at the
+    // next start.
+    const derivable = settles !== undefined && st?.result !== undefined &&
+      outcomeOfResult(st.result) === outcome && await st.intent === true;
+    const stored = log.append({
       actor: principalOf(c)?.subject ?? "anonymous",
       action: name ?? (sender !== undefined ? "message.sender" : `${key}`),
       target: sender ?? targetOf(c) ?? c.req.path,
       outcome,
       trace_id: c.res.headers.get("x-trace-id") ?? traceIdOf(c),
+      ...(st?.at !== undefined ? { at: st.at } : {}),
       details: {
         status,
         ...(error?.code ? { code: error.code } : {}),
         ...(typeof error?.details?.reason === "string" ? { reason: error.details.reason } : {}),
+        ...(settles !== undefined ? { request_id: settles } : {}),
       },
-    });
+    }, { settles, soon: derivable });
+    if (derivable) stored.catch(() => {});
+    else await stored;
   };
   // Not an async function: most calls of a row without `audit` end at the status check,
   // without a promise of their own.
-  return (c, next) =>
-    next().then(() => {
+  return (c, next) => {
+    if (name !== undefined) (c as ProposalContext)[PROPOSAL] = { log, action: name };
+    return next().then(() => {
       const status = c.res.status;
       if (name === undefined && status !== 403) return;
       return record(c, status);
     });
+  };
 }
 
 async function errorOf(

@@ -46,6 +46,8 @@ export function startAuditLog(
       off();
       timers.clear(timer);
       await Promise.allSettled([...pending]);
+      // Records the HTTP routes did not wait for (see `http/audit-trail.ts`).
+      await audit.idle();
     },
   };
 }

@@ -38,6 +38,7 @@ import { componentsInUse } from "./components-in-use.ts";
 import { jwtVerifier } from "./jwt-verifier.ts";
 import { trustedPublishers } from "./publishers.ts";
 import { startAuditLog } from "./audit.ts";
+import { startAuditRecovery } from "./audit-recovery.ts";
 import { getMember, listMembers } from "../directory/mod.ts";
 import { ReplicaHost } from "../replicas/mod.ts";
 import {
@@ -131,6 +132,18 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     voters: config.voters,
     deadVoterMs: config.deadVoterMs,
   });
+  // Directory writes answered before their audit records were stored (a crash between the
+  // two) get their records from their intents once this node caught up.
+  const auditRecovery = await startAuditRecovery({
+    audit: auditing.audit,
+    onApplied: (fn) => cluster.machine.onApplied(fn),
+    remembered: (id) => cluster.machine.state.requests.get(id),
+    caughtUp: () => cluster.linearizableRead(),
+  });
+  auditRecovery.done.then(
+    (n) => n > 0 && log.info("audit: records recovered from intents", { records: n }),
+    (e) => log.error("audit: recovering intents failed", { error: (e as Error).message }),
+  );
   cluster.machine.onEvents((evs) => {
     for (const e of evs) if (e.type === "member.added") router.addAlias(e.member.id);
     for (const e of evs) {
@@ -483,6 +496,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         deployments.stop();
         await replicas.stop();
         await agents.close();
+        auditRecovery.stop();
+        await auditRecovery.done.catch(() => {});
         await auditing.stop();
         platformAgents.stop();
         await sandbox.close();

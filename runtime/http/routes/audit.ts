@@ -13,7 +13,7 @@ export const AuditQuerySchema = z.object({
     description: "an action (agent.deploy) or its prefix (agent)",
   }),
   target: z.string().min(1).max(1024).optional(),
-  outcome: z.enum(["ok", "refused", "failed"]).optional(),
+  outcome: z.enum(["ok", "refused", "failed", "unknown"]).optional(),
   since: Instant.optional(),
   until: Instant.optional(),
   cursor: z.string().regex(/^\d{1,15}$/, "a next_cursor of a previous page").optional(),

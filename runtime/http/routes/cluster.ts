@@ -12,6 +12,7 @@ import type { App } from "../env.ts";
 import { readJson } from "../json-body.ts";
 import { defineRoute } from "../route.ts";
 import { authorize } from "../access.ts";
+import { proposalAudit } from "../audit-trail.ts";
 import { errorResponses } from "../schemas.ts";
 import { findServices, ServicesQuery } from "../services-query.ts";
 
@@ -220,11 +221,13 @@ export function clusterRoutes(
       const d = keyed(await readJson(c, RegisterBody));
       authorize(c, "deploy", d.name.name);
       const t0 = performance.now();
+      const audit = proposalAudit(c);
       const r = await cluster.propose({
         type: "df.register",
         description: d,
         at: new Date().toISOString(),
-      }, { signal: c.req.raw.signal });
+      }, { signal: () => c.req.raw.signal, intend: audit?.intend });
+      audit?.result(r);
       if (!r.ok) throw directoryFailure(r, d.name.name);
       return c.json({ registered: d.name.name, commit_ms: performance.now() - t0 }, 201);
     },
@@ -247,11 +250,13 @@ export function clusterRoutes(
           path: ["name"],
         });
       }
+      const audit = proposalAudit(c);
       const r = await cluster.propose({
         type: "df.modify",
         description: d,
         at: new Date().toISOString(),
-      }, { signal: c.req.raw.signal });
+      }, { signal: () => c.req.raw.signal, intend: audit?.intend });
+      audit?.result(r);
       if (!r.ok) throw directoryFailure(r, agent);
       return c.json({ modified: agent });
     },
@@ -268,11 +273,13 @@ export function clusterRoutes(
     },
     async (c) => {
       const agent = key(c.req.valid("param").agent);
+      const audit = proposalAudit(c);
       const r = await cluster.propose({
         type: "df.deregister",
         name: agent,
         at: new Date().toISOString(),
-      }, { signal: c.req.raw.signal });
+      }, { signal: () => c.req.raw.signal, intend: audit?.intend });
+      audit?.result(r);
       if (!r.ok) throw directoryFailure(r, agent);
       return c.json({ deregistered: agent });
     },

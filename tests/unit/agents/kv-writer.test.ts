@@ -165,3 +165,55 @@ Deno.test("kv writer: a write asked for as a settled write's continuation joins 
     kv.close();
   }
 });
+
+Deno.test("kv writer: writes asked for inside together() share one commit, even when idle", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const w = KvWriter.of(kv);
+    // Without together() the first would start a commit alone at once.
+    const [a, b, c] = w.together(() => [
+      w.commit(set(["t", 1], 1)),
+      w.commit(set(["t", 2], 2)),
+      w.together(() => w.commit(set(["t", 3], 3))), // nested: still held
+    ]);
+    const results = await Promise.all([a, b, c]);
+    assert.equal(w.commits, 1);
+    assert.equal(new Set(results.map((r) => r.ok && r.versionstamp)).size, 1);
+    assert.equal(await value(kv, ["t", 3]), 3);
+    // A throwing fn still lets its writes go.
+    let d: Promise<unknown> | undefined;
+    assert.throws(() =>
+      w.together(() => {
+        d = w.commit(set(["t", 4], 4));
+        throw new Error("boom");
+      }), /boom/);
+    assert.ok((await d as Deno.KvCommitResult).ok);
+    assert.equal(w.commits, 2);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("kv writer: a commitSoon write rides on the next commit, or commits alone after its delay", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const w = KvWriter.of(kv);
+    const soon = w.commitSoon(set(["s", 1], 1), 60_000);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(w.commits, 0, "no commit of its own");
+    const [a, b] = await Promise.all([soon, w.commit(set(["s", 2], 2))]);
+    assert.equal(w.commits, 1, "it went with the next write's commit");
+    assert.ok(a.ok && b.ok && a.versionstamp === b.versionstamp);
+    // Alone: after its delay.
+    const late = await w.commitSoon(set(["s", 3], 3), 10);
+    assert.ok(late.ok);
+    assert.equal(w.commits, 2);
+    // flushSoon: at once.
+    const now = w.commitSoon(set(["s", 4], 4), 60_000);
+    w.flushSoon();
+    assert.ok((await now).ok);
+    assert.equal(await value(kv, ["s", 4]), 4);
+  } finally {
+    kv.close();
+  }
+});

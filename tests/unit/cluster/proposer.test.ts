@@ -96,6 +96,26 @@ Deno.test("the client's abort ends the retries at once", async () => {
   assert.ok(f.timers.now() < 1000);
 });
 
+Deno.test("a signal given as a function is read only once a first attempt failed", async () => {
+  // Reading an HTTP request's signal makes Deno abort it (a DOMException) after its response.
+  let reads = 0;
+  const ac = new AbortController();
+  const lazy = () => (reads++, ac.signal);
+  const once = follower(() => false);
+  assert.ok((await drive(once.timers, once.proposer.commit(proposal(), { signal: lazy }))).ok);
+  assert.equal(reads, 0, "a first attempt that settles never reads it");
+  const f = follower((n) => {
+    if (n === 2) ac.abort();
+    return true;
+  });
+  await assert.rejects(
+    drive(f.timers, f.proposer.commit(proposal(), { signal: lazy, timeoutMs: 60_000 })),
+    (e) => e instanceof ApiError && e.code === "OUTCOME_UNKNOWN",
+  );
+  assert.equal(reads, 1);
+  assert.equal(f.seen.length, 2, "no attempt after the abort");
+});
+
 Deno.test("a forward that never answers is cut at the deadline: outcome unknown", async () => {
   const timers = new ManualTimers();
   const proposer = new Proposer({
