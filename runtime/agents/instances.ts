@@ -89,12 +89,15 @@ export class Instances {
       const { never_started: _, ...started } = m.record;
       m.record = started;
       recorded = this.store.putRecord(started);
-      recorded.catch((e) =>
+      recorded.catch((e) => {
+        // This instance commits nothing (its checkpoints wait for this write), so the agent
+        // still has nothing stored: the next activation may skip the reads, and writes again.
+        m.record = { ...m.record, never_started: true };
         this.deps.log.warn("record not written after the first activation", {
           agent: started.name,
           error: String(e),
-        })
-      );
+        });
+      });
     }
     m.ckpt = this.checkpointer(m, m.handle, recorded);
     m.ckpt.touched(); // the first checkpoint of an instance is a full one
