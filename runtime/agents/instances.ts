@@ -48,16 +48,25 @@ export class Instances {
   /**
    * Activates the agent: from a snapshot's memory when given, else fresh (with `init`).
    * `announce: false`: the directory is not told that it runs (it was told already).
+   * Resolves `true` when it wrote the agent's record (state `running`): the first activation
+   * of an agent deployed asleep writes it without `never_started`, and the instance's
+   * checkpoints commit only once that write is durable, so no stored record says "never
+   * started" of an agent that has anything stored (a crash in between leaves the flag with
+   * nothing of the agent stored, or neither).
    */
   async activate(
     m: Managed,
     from?: AgentCapture,
     opts: { snapshotStorage?: boolean; announce?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     const r = m.record;
-    // A hibernated agent's storage is what its snapshot holds (nothing wrote to it since).
+    const neverStarted = r.never_started === true;
+    // A hibernated agent's storage is what its snapshot holds (nothing wrote to it since);
+    // one never started has none.
     const storage = opts.snapshotStorage && from
       ? new Map(from.storage)
+      : neverStarted
+      ? new Map<string, Uint8Array>()
       : await this.store.loadStorage(r.name);
     let self: AgentInstance | undefined;
     m.handle = self = await this.deps.sandbox.activate({
@@ -70,13 +79,28 @@ export class Instances {
       ...(from && from.memory.hash === r.hash ? { snapshot: from.memory } : {}),
     });
     this.closeCheckpoints(m);
-    m.ckpt = this.checkpointer(m, m.handle);
-    m.ckpt.touched(); // the first checkpoint of an instance is a full one
     if (from) m.history = from.history;
     m.counters.activated_at = this.now();
     m.lastActive = this.now();
     // The last failure's reason stays on the record (shown until the next failure).
     this.registry.setState(m, "running", opts.announce ?? true);
+    let recorded: Promise<void> | undefined;
+    if (neverStarted) {
+      const { never_started: _, ...started } = m.record;
+      m.record = started;
+      recorded = this.store.putRecord(started);
+      recorded.catch((e) => {
+        // This instance commits nothing (its checkpoints wait for this write), so the agent
+        // still has nothing stored: the next activation may skip the reads, and writes again.
+        m.record = { ...m.record, never_started: true };
+        this.deps.log.warn("record not written after the first activation", {
+          agent: started.name,
+          error: String(e),
+        });
+      });
+    }
+    m.ckpt = this.checkpointer(m, m.handle, recorded);
+    m.ckpt.touched(); // the first checkpoint of an instance is a full one
     // Messages the snapshot holds were accepted before it and not handled in its memory:
     // they go first, ahead of anything held meanwhile.
     if (from?.queued.length) {
@@ -85,6 +109,7 @@ export class Instances {
       for (const q of from.queued) this.on.redeliver(m, q);
       m.hold = hold;
     }
+    return neverStarted;
   }
 
   /** Ends the agent's instance, if it has one, and its checkpoints. */
@@ -161,8 +186,11 @@ export class Instances {
     };
   }
 
-  /** The checkpointer of `h`: commits its deltas with the marks, then opens the output gate. */
-  checkpointer(m: Managed, h: AgentInstance): Checkpointer {
+  /**
+   * The checkpointer of `h`: commits its deltas with the marks, then opens the output gate.
+   * `after`: a write every commit waits for (and fails with).
+   */
+  checkpointer(m: Managed, h: AgentInstance, after?: Promise<void>): Checkpointer {
     const name = m.record.name;
     const metrics = this.deps.metrics;
     return new Checkpointer({
@@ -177,6 +205,7 @@ export class Instances {
       },
       take: () => h.checkpoint(),
       commit: async (delta, marks) => {
+        await after;
         const t0 = performance.now();
         await this.store.checkpoints.commit(name, delta, marks);
         if (metrics) {
@@ -235,9 +264,13 @@ export class Instances {
     };
   }
 
-  /** The agent's last snapshot, if it has a readable one for its current component. */
+  /**
+   * The agent's last snapshot, if it has a readable one for its current component (none,
+   * without reading, for an agent never started: see `AgentRecord.never_started`).
+   */
   async lastSnapshot(m: Managed): Promise<AgentCapture | undefined> {
     await m.committing;
+    if (m.record.never_started) return undefined; // nothing stored to read
     try {
       const { checkpoint: c, storage: stored } = await this.store.checkpoints.read(m.record.name);
       if (c && c.memory.hash === m.record.hash) {

@@ -217,7 +217,10 @@ export class Lifecycle {
       // leaves a record that the directory already shows running here, which the node's
       // restart restores; a failed activation deletes it below.
       written = true;
-      const stored: AgentRecord = { ...record, state };
+      // Asleep, it has nothing stored: its first wake need not look (`never_started`).
+      const stored: AgentRecord = asleep
+        ? { ...record, state, never_started: true }
+        : { ...record, state };
       const persisted = this.store.putRecord(stored);
       const activated = asleep ? undefined : this.#step("deploy.activate", record.name)
         .then(() => this.instances.activate(m, undefined, { announce: false }));
@@ -227,7 +230,9 @@ export class Lifecycle {
       // The activation set the state the stored record holds, and a later time: the record
       // in memory is the one stored (a later write of it, e.g. an update's undo, then
       // rewrites what is stored). Asleep, it is a hibernated agent without a snapshot.
-      m.record = { ...m.record, state, updated_at: stored.updated_at };
+      m.record = asleep
+        ? { ...m.record, state, updated_at: stored.updated_at, never_started: true }
+        : { ...m.record, state, updated_at: stored.updated_at };
     } catch (e) {
       if (e instanceof ApiError && e.code === "AGENT_ALREADY_EXISTS") claimed = false;
       this.registry.untrack(m);

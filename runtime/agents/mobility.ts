@@ -455,14 +455,16 @@ export class Mobility {
       try {
         if (!m.handle) {
           const last = await this.instances.lastSnapshot(m);
-          await this.instances.activate(m, last, { snapshotStorage: true });
+          const recorded = await this.instances.activate(m, last, { snapshotStorage: true });
           const record = m.record;
-          this.store.putRecord(record).catch((e) =>
-            this.deps.log.warn("record not written after waking", {
-              agent: record.name,
-              error: String(e),
-            })
-          );
+          if (!recorded) {
+            this.store.putRecord(record).catch((e) =>
+              this.deps.log.warn("record not written after waking", {
+                agent: record.name,
+                error: String(e),
+              })
+            );
+          }
           this.deps.metrics?.wakes.inc();
           this.deps.events.publish({
             type: "agent.woken",

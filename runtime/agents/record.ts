@@ -33,6 +33,14 @@ export interface AgentRecord {
   updated_at: string;
   deployment_id: string;
   failure?: { reason: string; message: string; at: string };
+  /**
+   * Deployed asleep (`"start": "on-message"`) and never activated since: the agent has no
+   * checkpoint, snapshot or storage, so its first activation starts it fresh without
+   * reading them. The activation drops it from the record in memory and writes the record
+   * without it; the agent's first checkpoint commits only once that write is durable (see
+   * `Instances.activate`), so a stored record keeps it only while nothing of the agent is.
+   */
+  never_started?: true;
 }
 
 /** Counters of one agent since it was activated on this node. */
