@@ -10,6 +10,9 @@ import {
   trackerStateToJson,
 } from "../../protocols/mod.ts";
 import type { HistoryChanges, HistoryEntry } from "./history.ts";
+import { MAX_STORED_ENTRY_BYTES } from "./history-text.ts";
+
+export { MAX_STORED_ENTRY_BYTES, storedEntry } from "./history-text.ts";
 
 /**
  * Where earlier versions kept the message history, one key per message:
@@ -37,12 +40,6 @@ export const HISTORY_PAGE_CHARS = 30_000;
  * of its own). Shards stored as values by earlier versions are still read.
  */
 export const TRACKER_PREFIX = ["conversations", "trackers"] as const;
-
-/**
- * Entries bigger than this (estimated) are kept without their content: a Deno KV value
- * holds at most 64 KiB.
- */
-export const MAX_STORED_ENTRY_BYTES = 48_000;
 
 /** Schema of a stored history entry (Deno KV, migration snapshots). */
 export const StoredEntrySchema = z.object({
@@ -76,13 +73,6 @@ export interface StoredConversations {
 
 /** A tracker shard change: its state now, or `undefined` when it was forgotten. */
 export type TrackerChange = [agent: string, cid: string, state: TrackerState | undefined];
-
-/** The history entry as stored: big contents left out (pure). */
-export function storedEntry(e: HistoryEntry): HistoryEntry {
-  if (e.bytes <= MAX_STORED_ENTRY_BYTES) return e;
-  const { content: _omitted, ...message } = e.message;
-  return { ...e, message, content_omitted: true };
-}
 
 function shardKey(agent: string, cid: string): string {
   return `${agent}\u0000${cid}`;
@@ -213,8 +203,8 @@ export class ConversationKv {
     };
     for (const e of history.added) {
       this.#release(e.seq, gone);
-      // As JSON text: cheaper to size and to store than a structured clone.
-      const text = JSON.stringify(storedEntry(e));
+      // The history's own text (no second serialization), cheaper to store than a value.
+      const text = e.text;
       if (chars > 0 && chars + text.length > HISTORY_PAGE_CHARS) close();
       texts.push(text);
       seqs.push(e.seq);
