@@ -74,6 +74,8 @@ export {
   MAX_STORED_ENTRY_BYTES,
   type StoredConversations,
   storedEntry,
+  TRACKER_PAGE_CHARS,
+  TRACKER_PAGE_PREFIX,
   TRACKER_PREFIX,
   type TrackerChange,
 } from "./kv-store.ts";
