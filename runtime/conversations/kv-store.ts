@@ -228,9 +228,9 @@ export class ConversationKv {
         continue;
       }
       if (r !== undefined) this.log?.warn("skipped a stored tracker", { agent });
-      // Forgotten (or unreadable): hidden as long as an older page still holds the shard.
-      if (page === OWN_KEY) this.#stale.push([...TRACKER_PREFIX, agent, cid]);
-      else if (pages.copies(k) > 1) pages.setCurrent(k, page, true);
+      // Forgotten (or unreadable): hidden as long as an older page still holds the shard. An
+      // unreadable own key is left as it is (skipped, as before).
+      if (page !== OWN_KEY && pages.copies(k) > 1) pages.setCurrent(k, page, true);
     }
     for (const page of pages.empty()) pages.drop(page, this.#stalePages);
     return trackers;

@@ -47,6 +47,7 @@ export {
   type HistoryLimits,
   type HistoryPage,
   type HistoryQuery,
+  type HistoryText,
   MessageHistory,
 } from "./history.ts";
 export { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
