@@ -4,7 +4,8 @@
  * FIPA Request conversations with the tiny echo (64 in flight, `seconds`). Prints the
  * wall time and the process's CPU time per contract net and per conversation, and the
  * machine load. Run it with `--cpu-prof` to see where the main thread's time goes
- * (`--cnet-only`: no bare round, so that the profile holds contract nets alone):
+ * (`--cnet-only`: no bare round, so that the profile holds contract nets alone;
+ * `--count-keys`: the Deno KV keys written and deleted per contract net):
  *
  * `deno run -A --cpu-prof --cpu-prof-dir=/tmp/prof-cnet bench/profile-cnet.ts [bidders] [runs] [seconds]`
  * then `deno run -R bench/lib/cpu-profile.ts /tmp/prof-cnet/<main>.cpuprofile 30`.
@@ -19,6 +20,30 @@ const flags = Deno.args.filter((a) => a.startsWith("--"));
 const [bidders = 100, runs = 30, seconds = 3] = Deno.args.filter((a) => !a.startsWith("--"))
   .map(Number);
 const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+/**
+ * `--count-keys`: the conversation service's and the Task API's Deno KV keys written and
+ * deleted per contract net, by their first two key parts (a count, steadier than CPU time
+ * on a shared machine).
+ */
+const keyCounts = new Map<string, number>();
+if (flags.includes("--count-keys")) {
+  const proto = Deno.AtomicOperation.prototype;
+  const count = (what: string, key: Deno.KvKey) => {
+    if (key[0] !== "conversations" && key[0] !== "tasks") return;
+    const k = `${what} ${key.slice(0, 2).join("/")}`;
+    keyCounts.set(k, (keyCounts.get(k) ?? 0) + 1);
+  };
+  const set = proto.set;
+  const del = proto.delete;
+  proto.set = function (key, value, options) {
+    count("set", key);
+    return set.call(this, key, value, options);
+  };
+  proto.delete = function (key) {
+    count("delete", key);
+    return del.call(this, key);
+  };
+}
 const bench = await startBenchNode({ name: "profile-cnet" });
 try {
   const node = bench.node;
@@ -36,6 +61,7 @@ try {
   };
   const cnets = async () => {
     if (bidders <= 0 || runs <= 0) return;
+    keyCounts.clear();
     await cnet();
     const t0 = performance.now();
     const c0 = processCpuMs(Deno.pid);
@@ -52,6 +78,11 @@ try {
     }
     const cpu = processCpuMs(Deno.pid) - c0;
     const wall = performance.now() - t0;
+    if (flags.includes("--count-keys")) {
+      await node.conversations.flush();
+      const per = [...keyCounts].sort().map(([k, n]) => `${k}: ${(n / (runs + 1)).toFixed(1)}`);
+      console.log(`KV keys per contract net (${runs + 1} runs): ${per.join(", ")}`);
+    }
     console.log(
       `contract net, ${bidders} bidders: ${(wall / runs).toFixed(1)} ms/run wall, ` +
         `${(cpu / runs).toFixed(1)} ms/run CPU (all threads); load ${load()}`,

@@ -3,6 +3,7 @@
  * @module
  */
 import type { HistoryEntry, HistoryQuery, MessageHistory } from "./history.ts";
+import { mentionOf } from "./history-text.ts";
 import type { CanonicalName } from "./seen.ts";
 
 /** A history page request of the conversation service's `messages`. */
@@ -31,7 +32,7 @@ export function historyQuery(canon: CanonicalName, q: MessagesQuery): HistoryQue
     : (e: HistoryEntry) =>
       (e.message.sender !== undefined && canon(e.message.sender.name) === agent) ||
       e.message.receivers.some((r) => canon(r.name) === agent);
-  return { ...q, match };
+  return agent === undefined ? { ...q, match } : { ...q, match, mentions: mentionOf(agent) };
 }
 
 /**

@@ -1,22 +1,9 @@
 import type { AclMessage } from "../acl/mod.ts";
 import type { Delivery, RouteOutcome } from "../routing/mod.ts";
+import type { HistoryEntry } from "./history-entry.ts";
+import { entryText, messageIdOf, storedEntry, storedText } from "./history-text.ts";
 
-/** One routed message as the history keeps it. */
-export interface HistoryEntry {
-  /** Position in this node's history (increasing; the cursor counts in it). */
-  seq: number;
-  message_id: string;
-  accepted_at: string;
-  origin?: Delivery["origin"];
-  message: AclMessage;
-  receivers: RouteOutcome[];
-  /** Estimated size, counted against the byte budget. */
-  bytes: number;
-  /** The content was too big to keep across a restart (see `kv-store.ts`). */
-  content_omitted?: true;
-  /** Recorded when routed, but its delivery failed: no longer part of the history. */
-  discarded?: true;
-}
+export type { HistoryEntry } from "./history-entry.ts";
 
 /** Bounds of a {@link MessageHistory}. */
 export interface HistoryLimits {
@@ -32,10 +19,16 @@ export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
   maxBytes: 16 * 1024 * 1024,
 };
 
+/** An entry's stored form: its position and JSON text (see `history-text.ts`). */
+export interface HistoryText {
+  seq: number;
+  text: string;
+}
+
 /** What changed in a history since the last {@link MessageHistory.takeChanges}. */
 export interface HistoryChanges {
-  /** Entries added and still kept, oldest first. */
-  added: HistoryEntry[];
+  /** Entries added (or settled) and still kept, oldest first, as the store keeps them. */
+  added: HistoryText[];
   /** Positions (`seq`) of entries dropped that were there before. */
   dropped: number[];
 }
@@ -45,6 +38,11 @@ export interface HistoryQuery {
   conversation_id?: string;
   /** Further filter (e.g. messages from or to one agent). */
   match?: (e: HistoryEntry) => boolean;
+  /**
+   * A string the JSON text of every entry `match` takes contains (entries without it are
+   * not parsed to be asked).
+   */
+  mentions?: string;
   /** Page size. */
   limit: number;
   /** Continue after this cursor (a `next_cursor` of an earlier page). */
@@ -77,9 +75,15 @@ function estimate(m: AclMessage): number {
 
 /**
  * The messages this node routed, newest kept: a ring bounded by count and by estimated
- * bytes, in memory. Pages are addressed by cursors that stay valid while their position is
- * still in the ring. With `trackChanges`, it also notes what was added and dropped, so a
- * store can persist it ({@link takeChanges}) and a restart can {@link restore} it.
+ * bytes, in memory. A settled entry is kept as its JSON text (one flat string per message:
+ * ten thousand live message graphs cost every garbage collection more than the rest of the
+ * service). An entry recorded when routed ({@link add} with `pending`) stays an object until
+ * its outcomes are {@link settle}d; with `trackChanges`, a settled entry stays an object until
+ * the store takes it ({@link takeChanges} serializes it once, for the store and the ring
+ * alike; an entry pushed out before is never serialized). Queries give entries back as
+ * objects (parsed for the page). Pages are addressed by cursors that stay valid while their
+ * position is still in the ring. With `trackChanges`, it also notes what was added and
+ * dropped, so a store can persist it and a restart can {@link restore} it.
  *
  * @example
  * ```ts
@@ -90,7 +94,19 @@ function estimate(m: AclMessage): number {
  */
 export class MessageHistory {
   readonly limits: HistoryLimits;
-  #ring: (HistoryEntry | undefined)[];
+  // The ring, as parallel arrays (no object per message besides its text).
+  /** Each entry's position. */
+  readonly #seqs: Float64Array;
+  /** Each entry's estimated bytes. */
+  readonly #sizes: Float64Array;
+  /** 1: discarded (its delivery failed). */
+  readonly #gone: Uint8Array;
+  /** Each entry's conversation id. */
+  readonly #cids: (string | undefined)[];
+  /** Each entry: its JSON text, or the entry itself (pending, or not yet taken). */
+  readonly #items: (string | HistoryEntry | undefined)[];
+  /** 1: recorded when routed, not settled yet. */
+  readonly #pending: Uint8Array;
   /** Index of the oldest entry in the ring. */
   #head = 0;
   #size = 0;
@@ -98,21 +114,43 @@ export class MessageHistory {
   #seq = 0;
   /** Entries in the ring that were discarded (their delivery failed). */
   #discarded = 0;
-  /** Added since the last {@link takeChanges} (by seq), when changes are tracked. */
-  #added: Map<number, HistoryEntry> | undefined;
+  /** Positions added or settled since the last {@link takeChanges}, when changes are tracked. */
+  #added: Set<number> | undefined;
   #dropped: number[] = [];
 
   constructor(limits: Partial<HistoryLimits> = {}, opts: { trackChanges?: boolean } = {}) {
     this.limits = { ...DEFAULT_HISTORY_LIMITS, ...limits };
-    if (!(this.limits.maxEntries >= 1)) throw new RangeError("maxEntries must be at least 1");
-    this.#ring = new Array(this.limits.maxEntries);
-    if (opts.trackChanges) this.#added = new Map();
+    const cap = this.limits.maxEntries;
+    if (!(cap >= 1)) throw new RangeError(`maxEntries must be at least 1, got ${cap}`);
+    this.#seqs = new Float64Array(cap);
+    this.#sizes = new Float64Array(cap);
+    this.#gone = new Uint8Array(cap);
+    this.#pending = new Uint8Array(cap);
+    this.#cids = new Array(cap).fill(undefined);
+    this.#items = new Array(cap).fill(undefined);
+    if (opts.trackChanges) this.#added = new Set();
   }
 
   /** What was added and dropped since the last call (only with `trackChanges`). */
   takeChanges(): HistoryChanges {
-    const out = { added: [...(this.#added?.values() ?? [])], dropped: this.#dropped };
-    this.#added?.clear();
+    const added: HistoryText[] = [];
+    const seqs = this.#added;
+    if (seqs !== undefined) {
+      for (const seq of seqs) {
+        const i = this.#indexOf(seq);
+        if (i < 0 || this.#gone[i] === 1) continue;
+        const item = this.#items[i]!;
+        let text: string;
+        if (typeof item === "string") text = item;
+        else if (this.#pending[i] === 1) {
+          added.push({ seq, text: JSON.stringify(storedEntry(item)) });
+          continue;
+        } else this.#items[i] = text = entryText(item);
+        added.push({ seq, text: storedText(text, this.#sizes[i]) });
+      }
+      seqs.clear();
+    }
+    const out = { added, dropped: this.#dropped };
     this.#dropped = [];
     return out;
   }
@@ -125,12 +163,12 @@ export class MessageHistory {
     const sorted = [...entries].sort((a, b) => a.seq - b.seq);
     const tracking = this.#added;
     this.#added = undefined;
-    for (const e of sorted) if (e.seq > this.#seq) this.#push({ ...e });
+    for (const e of sorted) if (e.seq > this.#seq) this.#push(e, entryText(e), false);
     this.#added = tracking;
     if (tracking === undefined) return;
     // Restored entries the bounds did not keep are to go from the store too.
     const kept = new Set<number>();
-    for (let k = 0; k < this.#size; k++) kept.add(this.#at(k).seq);
+    for (let k = 0; k < this.#size; k++) kept.add(this.#seqs[this.#at(k)]);
     for (const e of sorted) if (!kept.has(e.seq)) this.#dropped.push(e.seq);
   }
 
@@ -141,12 +179,18 @@ export class MessageHistory {
    */
   adopt(entries: readonly HistoryEntry[]): number {
     const have = new Set<string>();
-    for (let k = 0; k < this.#size; k++) have.add(this.#at(k).message_id);
+    for (let k = 0; k < this.#size; k++) {
+      const item = this.#items[this.#at(k)];
+      if (item !== undefined) {
+        have.add(typeof item === "string" ? messageIdOf(item) : item.message_id);
+      }
+    }
     let n = 0;
     for (const e of entries) {
       if (have.has(e.message_id)) continue;
       have.add(e.message_id);
-      this.#push({ ...e, seq: this.#seq + 1 });
+      const entry = { ...e, seq: this.#seq + 1 };
+      this.#push(entry, entryText(entry), false);
       n++;
     }
     return n;
@@ -156,9 +200,13 @@ export class MessageHistory {
   dropAcceptedBefore(cutoff: string): number {
     const at = Date.parse(cutoff);
     let n = 0;
-    while (this.#size > 0 && Date.parse(this.#ring[this.#head]!.accepted_at) < at) {
+    while (this.#size > 0) {
+      const i = this.#head;
+      if (this.#gone[i] === 0) {
+        if (!(Date.parse(this.#entry(i).accepted_at) < at)) break;
+        n++;
+      }
       this.#dropOldest();
-      n++;
     }
     return n;
   }
@@ -173,8 +221,11 @@ export class MessageHistory {
     return this.#bytes;
   }
 
-  /** Records a routed message. */
-  add(d: Delivery, receivers: RouteOutcome[]): HistoryEntry {
+  /**
+   * Records a routed message. `pending`: its outcomes are not known yet ({@link settle} or
+   * {@link discard} follow), so the entry stays an object until then.
+   */
+  add(d: Delivery, receivers: RouteOutcome[], pending = false): HistoryEntry {
     const entry: HistoryEntry = {
       seq: this.#seq + 1,
       message_id: d.message_id,
@@ -184,7 +235,9 @@ export class MessageHistory {
       bytes: estimate(d.message),
     };
     if (d.origin !== undefined) entry.origin = d.origin;
-    return this.#push(entry);
+    // Serialized when the store takes it (or now, without a store).
+    this.#push(entry, pending || this.#added !== undefined ? entry : entryText(entry), pending);
+    return entry;
   }
 
   /**
@@ -196,67 +249,115 @@ export class MessageHistory {
   settle(entry: HistoryEntry, receivers: RouteOutcome[]): void {
     if (entry.discarded) return;
     entry.receivers = receivers;
-    if (this.#added !== undefined && this.#contains(entry)) this.#added.set(entry.seq, entry);
+    const i = this.#indexOf(entry.seq);
+    if (i < 0 || this.#gone[i] === 1) return;
+    this.#pending[i] = 0;
+    if (this.#added === undefined) this.#items[i] = entryText(entry);
+    else {
+      this.#items[i] = entry;
+      this.#added.add(entry.seq);
+    }
   }
 
   /** Takes out an entry recorded when routed whose delivery then failed. */
   discard(entry: HistoryEntry): void {
-    if (entry.discarded || !this.#contains(entry)) return;
+    if (entry.discarded) return;
+    const i = this.#indexOf(entry.seq);
+    if (i < 0 || this.#gone[i] === 1) return;
     entry.discarded = true;
+    this.#gone[i] = 1;
+    this.#items[i] = undefined;
     this.#discarded++;
-    this.#bytes -= entry.bytes;
+    this.#bytes -= this.#sizes[i];
     if (this.#added !== undefined && !this.#added.delete(entry.seq)) this.#dropped.push(entry.seq);
   }
 
-  /** Whether the entry is still in the ring (not pushed out by the bounds). */
-  #contains(entry: HistoryEntry): boolean {
-    return this.#size > 0 && entry.seq >= this.#at(0).seq;
+  /** The ring index of the entry at position `seq`, or -1 when it is not in the ring. */
+  #indexOf(seq: number): number {
+    const n = this.#size;
+    if (n === 0) return -1;
+    // Usually one of the newest: positions are consecutive since the last restore.
+    const guess = n - 1 - (this.#seq - seq);
+    if (guess >= 0 && guess < n && this.#seqs[this.#at(guess)] === seq) return this.#at(guess);
+    let lo = 0;
+    let hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = this.#seqs[this.#at(mid)];
+      if (s === seq) return this.#at(mid);
+      if (s < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
-  #push(entry: HistoryEntry): HistoryEntry {
+  #push(entry: HistoryEntry, item: string | HistoryEntry, pending: boolean): void {
     this.#seq = entry.seq;
-    this.#added?.set(entry.seq, entry);
+    this.#added?.add(entry.seq);
     const cap = this.limits.maxEntries;
     if (this.#size === cap) this.#dropOldest();
-    this.#ring[(this.#head + this.#size) % cap] = entry;
+    const i = (this.#head + this.#size) % cap;
+    this.#seqs[i] = entry.seq;
+    this.#sizes[i] = entry.bytes;
+    this.#gone[i] = 0;
+    this.#pending[i] = pending ? 1 : 0;
+    this.#cids[i] = entry.message.conversation_id;
+    this.#items[i] = item;
     this.#size++;
     this.#bytes += entry.bytes;
     while (this.#bytes > this.limits.maxBytes && this.#size > 1) this.#dropOldest();
-    return entry;
   }
 
   #dropOldest(): void {
-    const e = this.#ring[this.#head];
-    this.#ring[this.#head] = undefined;
-    this.#head = (this.#head + 1) % this.limits.maxEntries;
+    const i = this.#head;
+    const seq = this.#seqs[i];
+    const gone = this.#gone[i] === 1;
+    this.#items[i] = undefined;
+    this.#cids[i] = undefined;
+    this.#head = (i + 1) % this.limits.maxEntries;
     this.#size--;
-    if (e?.discarded) this.#discarded--;
-    else if (e) {
-      this.#bytes -= e.bytes;
-      if (this.#added !== undefined && !this.#added.delete(e.seq)) this.#dropped.push(e.seq);
+    if (gone) this.#discarded--;
+    else {
+      this.#bytes -= this.#sizes[i];
+      if (this.#added !== undefined && !this.#added.delete(seq)) this.#dropped.push(seq);
     }
   }
 
-  #at(i: number): HistoryEntry {
-    return this.#ring[(this.#head + i) % this.limits.maxEntries]!;
+  /** The ring index of the `k`-th oldest entry. */
+  #at(k: number): number {
+    return (this.#head + k) % this.limits.maxEntries;
+  }
+
+  /** The entry at ring index `i` as an object (parsed from its text once settled). */
+  #entry(i: number): HistoryEntry {
+    const item = this.#items[i]!;
+    return typeof item === "string" ? JSON.parse(item) as HistoryEntry : item;
   }
 
   /** A page of matching messages; the cursor is opaque (a position in the history). */
   query(q: HistoryQuery): HistoryPage {
     const desc = q.order === "desc";
     const after = q.cursor === undefined ? undefined : parseCursor(q.cursor);
-    const matches = (e: HistoryEntry) =>
-      (q.conversation_id === undefined || e.message.conversation_id === q.conversation_id) &&
-      (q.match === undefined || q.match(e));
+    const { conversation_id: cid, match, mentions } = q;
     const entries: HistoryEntry[] = [];
     let total = 0;
     let more = false;
     for (let k = 0; k < this.#size; k++) {
-      const e = this.#at(desc ? this.#size - 1 - k : k);
-      if (e.discarded || !matches(e)) continue;
+      const i = this.#at(desc ? this.#size - 1 - k : k);
+      if (this.#gone[i] === 1 || (cid !== undefined && this.#cids[i] !== cid)) continue;
+      let e: HistoryEntry | undefined;
+      if (match !== undefined) {
+        const item = this.#items[i]!;
+        if (mentions !== undefined && typeof item === "string" && !item.includes(mentions)) {
+          continue;
+        }
+        e = this.#entry(i);
+        if (!match(e)) continue;
+      }
       total++;
-      if (after !== undefined && (desc ? e.seq >= after : e.seq <= after)) continue;
-      if (entries.length < q.limit) entries.push(e);
+      const seq = this.#seqs[i];
+      if (after !== undefined && (desc ? seq >= after : seq <= after)) continue;
+      if (entries.length < q.limit) entries.push(e ?? this.#entry(i));
       else more = true;
     }
     const page: HistoryPage = { entries, total };

@@ -47,6 +47,7 @@ export {
   type HistoryLimits,
   type HistoryPage,
   type HistoryQuery,
+  type HistoryText,
   MessageHistory,
 } from "./history.ts";
 export { type DeadlineNotice, deadlineNotices, noticeMessage } from "./notices.ts";
@@ -74,6 +75,8 @@ export {
   MAX_STORED_ENTRY_BYTES,
   type StoredConversations,
   storedEntry,
+  TRACKER_PAGE_CHARS,
+  TRACKER_PAGE_PREFIX,
   TRACKER_PREFIX,
   type TrackerChange,
 } from "./kv-store.ts";

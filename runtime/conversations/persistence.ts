@@ -57,7 +57,7 @@ export class ConversationPersistence {
         const trackers: TrackerChange[] = opts.trackers.takeChanged()
           .map(([agent, cid]) => [agent, cid, opts.trackers.get(agent, cid)]);
         if (history.added.length + history.dropped.length + trackers.length === 0) return;
-        await kv.write(history, trackers);
+        await kv.write(history, trackers, (agent, cid) => opts.trackers.get(agent, cid));
       },
       (e) => opts.log?.error("could not keep conversation history", { error: String(e) }),
       {

@@ -276,7 +276,7 @@ export class ConversationService {
    */
   #recordRouted(d: Delivery): void {
     if (this.#routed.has(d)) return;
-    this.#routed.set(d, this.history.add(d, []));
+    this.#routed.set(d, this.history.add(d, [], true));
   }
 
   /**

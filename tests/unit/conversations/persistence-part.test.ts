@@ -10,6 +10,7 @@ import {
   ConversationKv,
   MessageHistory,
   trackedFromAcl,
+  TRACKER_PAGE_PREFIX,
   TRACKER_PREFIX,
   TrackerStore,
 } from "../../../runtime/conversations/mod.ts";
@@ -79,7 +80,7 @@ Deno.test("persistence: changes are written in group commits and read back after
   }
 });
 
-Deno.test("persistence: shards are stored as JSON text; shards stored as values are still read", async () => {
+Deno.test("persistence: shards are stored in pages as JSON text; shards kept under their own keys are still read", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     const a = parts(kv);
@@ -91,19 +92,39 @@ Deno.test("persistence: shards are stored as JSON text; shards stored as values 
       );
     const r1 = trackMessage(a.trackers.fresh("a@p"), "sent", opening("c1"));
     const r2 = trackMessage(a.trackers.fresh("a@p"), "sent", opening("c2"));
-    assert.ok(r1.ok && r2.ok);
+    const r3 = trackMessage(a.trackers.fresh("a@p"), "sent", opening("c3"));
+    assert.ok(r1.ok && r2.ok && r3.ok);
     a.trackers.put("a@p", "c1", r1.state);
+    a.trackers.put("a@p", "c3", r3.state);
     a.p.soon();
     await a.p.flush();
-    const stored = await kv.get([...TRACKER_PREFIX, "a@p", "c1"]);
-    assert.equal(typeof stored.value, "string");
-    assert.deepEqual(JSON.parse(stored.value as string), trackerStateToJson(r1.state));
-    // As an earlier version kept it: the state itself.
+    // One key for both shards, the page: `[agent, cid, state]` as JSON text.
+    const pages = await Array.fromAsync(kv.list({ prefix: [...TRACKER_PAGE_PREFIX] }));
+    assert.equal(pages.length, 1);
+    assert.equal(typeof pages[0].value, "string");
+    assert.deepEqual(JSON.parse(pages[0].value as string), [
+      ["a@p", "c1", trackerStateToJson(r1.state)],
+      ["a@p", "c3", trackerStateToJson(r3.state)],
+    ]);
+    assert.equal((await kv.get([...TRACKER_PREFIX, "a@p", "c1"])).value, null);
+    // As earlier versions kept them: the state itself, or its text, under its own key.
     await kv.set([...TRACKER_PREFIX, "a@p", "c2"], trackerStateToJson(r2.state));
+    await kv.set([...TRACKER_PREFIX, "a@p", "c3"], JSON.stringify(trackerStateToJson(r1.state)));
     const b = parts(kv);
-    assert.equal(await b.p.load(), 2);
+    assert.equal(await b.p.load(), 3);
     const loaded = b.p.takeLoadedTrackers();
-    assert.deepEqual(loaded.map((t) => [t.cid, t.state]), [["c1", r1.state], ["c2", r2.state]]);
+    // c3: the page's version wins over its own key's.
+    assert.deepEqual(
+      loaded.map((t) => [t.cid, t.state]),
+      [["c2", r2.state], ["c1", r1.state], ["c3", r3.state]],
+    );
+    // Written again: the own key goes (c2), as does the one the page overrode (c3).
+    b.trackers.put("a@p", "c2", r2.state);
+    b.p.soon();
+    await b.p.flush();
+    assert.deepEqual(await Array.fromAsync(kv.list({ prefix: [...TRACKER_PREFIX] })), []);
+    const c = parts(kv);
+    assert.equal(await c.p.load(), 3);
   } finally {
     kv.close();
   }

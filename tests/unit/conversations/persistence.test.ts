@@ -9,9 +9,11 @@ import {
   importAgentConversations,
   MessageHistory,
   storedEntry,
+  TRACKER_PAGE_PREFIX,
+  type TrackerChange,
   TrackerStore,
 } from "../../../runtime/conversations/mod.ts";
-import { DEFAULT_TRACKER_LIMITS } from "../../../protocols/mod.ts";
+import { DEFAULT_TRACKER_LIMITS, type TrackerState } from "../../../protocols/mod.ts";
 import { type Delivery, MessageRouter } from "../../../runtime/routing/mod.ts";
 import { delivery, msg } from "./helpers.ts";
 
@@ -133,32 +135,92 @@ Deno.test("history pages: the store keeps the history's bounds; a page goes with
   });
 });
 
-Deno.test("tracker shards: one forgotten before it was ever written costs no delete; stored ones are deleted", async () => {
+/** The shards a fresh load reads back, as `cid` (sorted), and the tracker pages kept. */
+async function storedShards(kv: Deno.Kv): Promise<{ cids: string[]; pages: number[] }> {
+  const back = await new ConversationKv(kv).load();
+  const pages = await Array.fromAsync(kv.list({ prefix: [...TRACKER_PAGE_PREFIX] }));
+  return {
+    cids: back.trackers.map((t) => t.cid).sort(),
+    pages: pages.map((p) => p.key.at(-1) as number),
+  };
+}
+
+Deno.test("tracker pages: one key per write; a page goes with its last current shard; one never written costs nothing", async () => {
   await withKv(async (kv) => {
-    const deleted: string[] = [];
+    const sets: Deno.KvKey[] = [];
+    const deletes: Deno.KvKey[] = [];
     const atomic = kv.atomic.bind(kv);
     kv.atomic = () => {
       const a = atomic();
+      const set = a.set.bind(a);
       const del = a.delete.bind(a);
-      a.delete = (key) => {
-        if (key[0] === "conversations" && key[1] === "trackers") deleted.push(String(key[3]));
-        return del(key);
-      };
+      a.set = (key, value) => (sets.push(key), set(key, value));
+      a.delete = (key) => (deletes.push(key), del(key));
       return a;
     };
     const state = new TrackerStore(DEFAULT_TRACKER_LIMITS).fresh("a@p");
-    const none = new MessageHistory({}, { trackChanges: true }).takeChanges();
-    await new ConversationKv(kv).write(none, [["a@p", "old", state]]);
+    const none = () => new MessageHistory({}, { trackChanges: true }).takeChanges();
     const store = new ConversationKv(kv);
     await store.load();
-    await store.write(none, [["a@p", "c1", state], ["a@p", "never", undefined]]);
-    assert.deepEqual(deleted, [], "a shard the store never held is not deleted");
-    await store.write(none, [["a@p", "c1", undefined], ["a@p", "old", undefined]]);
-    assert.deepEqual(deleted.sort(), ["c1", "old"]);
-    assert.deepEqual((await new ConversationKv(kv).load()).trackers, []);
-    // Without a load, the store cannot know: every forgotten shard is deleted.
-    await new ConversationKv(kv).write(none, [["a@p", "never", undefined]]);
-    assert.deepEqual(deleted.sort(), ["c1", "never", "old"]);
+    const many = Array.from({ length: 100 }, (_, i) => ["a@p", `c${i}`, state] as TrackerChange);
+    await store.write(none(), many);
+    assert.deepEqual(sets, [[...TRACKER_PAGE_PREFIX, 1]], "100 shards, one key");
+    await store.write(none(), [["a@p", "x", state], ["a@p", "never", undefined]]);
+    assert.equal(deletes.length, 0, "nothing deleted for a shard the store never held");
+    assert.deepEqual((await storedShards(kv)).pages, [1, 2]);
+    // Forgotten, all of page 1: the page goes, no tombstone is needed.
+    await store.write(none(), many.map(([a, c]) => [a, c, undefined] as TrackerChange));
+    assert.deepEqual(deletes, [[...TRACKER_PAGE_PREFIX, 1]]);
+    assert.deepEqual(await storedShards(kv), { cids: ["x"], pages: [2] });
+  });
+});
+
+Deno.test("tracker pages: a shard forgotten while an older page holds it does not come back", async () => {
+  await withKv(async (kv) => {
+    const state = new TrackerStore(DEFAULT_TRACKER_LIMITS).fresh("a@p");
+    const none = () => new MessageHistory({}, { trackChanges: true }).takeChanges();
+    const store = new ConversationKv(kv);
+    await store.load();
+    await store.write(none(), [["a@p", "long", state], ["a@p", "gone", state]]);
+    await store.write(none(), [["a@p", "gone", state], ["a@p", "other", state]]);
+    // Page 1 stays for `long`, and holds an older `gone`: forgetting it needs a tombstone.
+    await store.write(none(), [["a@p", "gone", undefined]]);
+    assert.deepEqual(await storedShards(kv), { cids: ["long", "other"], pages: [1, 2, 3] });
+    // A restart reads it as forgotten, and keeps hiding it.
+    const again = new ConversationKv(kv);
+    assert.deepEqual((await again.load()).trackers.map((t) => t.cid).sort(), ["long", "other"]);
+    await again.write(none(), [["a@p", "other", undefined]]);
+    assert.deepEqual((await storedShards(kv)).cids, ["long"]);
+    // `long` goes: page 1 goes, the tombstone is needed no more, and its page goes too.
+    await again.write(none(), [["a@p", "long", undefined]]);
+    assert.deepEqual(await storedShards(kv), { cids: [], pages: [] });
+  });
+});
+
+Deno.test("tracker pages: an old page kept by a long-lived shard is written again, so pages stay bounded", async () => {
+  await withKv(async (kv) => {
+    const state = new TrackerStore(DEFAULT_TRACKER_LIMITS).fresh("a@p");
+    const none = () => new MessageHistory({}, { trackChanges: true }).takeChanges();
+    const live = new Map<string, TrackerState>([["long", state]]);
+    const current = (_: string, cid: string) => live.get(cid);
+    const batch = (i: number) => Array.from({ length: 20 }, (_, j) => `c${i}-${j}`);
+    const put = (i: number) => batch(i).map((c) => ["a@p", c, state] as TrackerChange);
+    const store = new ConversationKv(kv);
+    await store.load();
+    await store.write(none(), [["a@p", "long", state], ...put(0)], current);
+    // Each round forgets the shards of the round before (an older version of which the
+    // page kept for `long`, or one kept for tombstones, holds: tombstones) and writes new
+    // ones twice.
+    // Without cleaning, every round would keep one more page.
+    await store.write(none(), put(0), current);
+    for (let i = 1; i < 400; i++) {
+      const forget = batch(i - 1).map((c) => ["a@p", c, undefined] as TrackerChange);
+      await store.write(none(), [...forget, ...put(i)], current);
+      await store.write(none(), put(i), current);
+    }
+    const { cids, pages } = await storedShards(kv);
+    assert.deepEqual(cids, [...Array.from({ length: 20 }, (_, j) => `c399-${j}`), "long"].sort());
+    assert.ok(pages.length < 100, `${pages.length} pages kept`);
   });
 });
 
