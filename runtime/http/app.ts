@@ -170,7 +170,9 @@ export function createApp(deps: AppDeps): App {
     in: "header",
     name: "X-Caxton-Token",
   });
-  if (deps.audit) setAuditLog(app, deps.audit);
+  // One error funnel: the app's `onError`, and the audit wrapper of a route's handler.
+  const errors = onError(deps.log);
+  if (deps.audit) setAuditLog(app, deps.audit, errors);
   const agents = deps.agents;
   if (agents) {
     setAgentResolver(app, (ref) => {
@@ -196,7 +198,7 @@ export function createApp(deps: AppDeps): App {
     ]),
   );
   app.use("*", chain(...checks));
-  app.onError(onError(deps.log));
+  app.onError(errors);
   app.notFound(notFound);
 
   const isHosted = hostedCheck(deps.router, agents);
