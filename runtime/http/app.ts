@@ -138,7 +138,6 @@ export function createApp(deps: AppDeps): App {
       });
     });
   }
-  if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
   const authenticator = new Authenticator(
     new StaticTokens([
       ...legacyGrants(deps.adminTokens ?? [], deps.readTokens ?? []),
@@ -197,7 +196,13 @@ export function createApp(deps: AppDeps): App {
       },
     ]),
   );
-  app.use("*", chain(...checks));
+  // The HTTP metrics run around the checks, in the same Hono middleware (one async step).
+  app.use(
+    "*",
+    deps.metrics
+      ? httpMetrics(deps.metrics, { handler: chain(...checks), onError: errors })
+      : chain(...checks),
+  );
   app.onError(errors);
   app.notFound(notFound);
 

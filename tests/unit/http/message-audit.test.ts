@@ -15,6 +15,7 @@ const SENDER = "sender-token-0123456789";
 async function withApp(
   fn: (t: {
     post: (body: unknown, path?: string) => Promise<Response>;
+    app: ReturnType<typeof createApp>;
     audit: AuditLog;
     counted: () => Promise<string[]>;
   }) => Promise<void>,
@@ -45,14 +46,14 @@ async function withApp(
       (await metrics.registry.getSingleMetric("fipa_edge_http_requests_total")!.get()).values
         .map((v) => `${v.labels.method} ${v.labels.route} ${v.labels.status} ${v.value}`)
         .sort();
-    await fn({ post, audit, counted });
+    await fn({ post, audit, counted, app });
   } finally {
     kv.close();
   }
 }
 
 Deno.test("a delivered message writes no audit record; each refusal writes one before the answer", async () => {
-  await withApp(async ({ post, audit, counted }) => {
+  await withApp(async ({ post, audit, counted, app }) => {
     const ok = await post({ performative: "inform", receiver: "billing-1", content: "x" });
     assert.equal(ok.status, 200, await ok.text());
     assert.equal((await audit.list({ limit: 10 })).records.length, 0);
@@ -100,8 +101,18 @@ Deno.test("a delivered message writes no audit record; each refusal writes one b
     assert.equal((await audit.list({ limit: 10 })).records.length, 2);
     assert.ok((await audit.verify()).ok);
 
+    // A call the app-wide checks refuse (no token): counted, not audited by the route.
+    const anonymous = await app.request("/api/v1/messages", {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(anonymous.status, 401);
+    await anonymous.body?.cancel();
+
     // The metrics counted every call under the route's pattern, with its final status.
     assert.deepEqual(await counted(), [
+      "POST /* 401 1",
       "POST /api/v1/messages 200 1",
       "POST /api/v1/messages 400 1",
       "POST /api/v1/messages 403 2",
