@@ -6,6 +6,8 @@
 //               API (no tokens); rate limits off as on every bench node
 //   route-only  the route and createApp's own middlewares, without metrics, audit or the
 //               conversation service (the setup of the figures before 2026-12-07)
+// `BENCH_NODE_OFF=metrics,audit,conversations` (any of them) leaves those parts out of the
+// `node` variant, to split its cost.
 // `sink` is an endpoint, not an agent: the guard's tracking of agents' conversations is the
 // conversations benchmark's subject, and an agent's mailbox hands the message to its Worker
 // (the agents benchmark's subject).
@@ -22,12 +24,14 @@ if (variant !== "node" && variant !== "route-only") {
   Deno.exit(2);
 }
 const full = variant === "node";
+const off = new Set((Deno.env.get("BENCH_NODE_OFF") ?? "").split(",").filter(Boolean));
+const has = (part: string) => full && !off.has(part);
 const router = new MessageRouter("bench");
 let delivered = 0;
 router.register("sink", { deliver: () => void delivered++ });
 const dir = full ? await Deno.makeTempDir({ prefix: "fipa-edge-bench-http-" }) : undefined;
 const kv = dir ? await Deno.openKv(`${dir}/node.kv`) : undefined;
-const conversations = kv
+const conversations = kv && has("conversations")
   ? new ConversationService({
     router,
     isAgent: () => false,
@@ -42,8 +46,8 @@ const app = createApp({
   router,
   log: silentLogger,
   maxBodyBytes: 1 << 20,
-  metrics: full ? createNodeMetrics("bench") : undefined,
-  audit: kv ? new AuditLog(kv, { retentionDays: 90 }) : undefined,
+  metrics: has("metrics") ? createNodeMetrics("bench") : undefined,
+  audit: kv && has("audit") ? new AuditLog(kv, { retentionDays: 90 }) : undefined,
   conversations,
 });
 Deno.serve(

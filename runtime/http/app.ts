@@ -138,7 +138,6 @@ export function createApp(deps: AppDeps): App {
       });
     });
   }
-  if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
   const authenticator = new Authenticator(
     new StaticTokens([
       ...legacyGrants(deps.adminTokens ?? [], deps.readTokens ?? []),
@@ -170,7 +169,9 @@ export function createApp(deps: AppDeps): App {
     in: "header",
     name: "X-Caxton-Token",
   });
-  if (deps.audit) setAuditLog(app, deps.audit);
+  // One error funnel: the app's `onError`, and the audit wrapper of a route's handler.
+  const errors = onError(deps.log);
+  if (deps.audit) setAuditLog(app, deps.audit, errors);
   const agents = deps.agents;
   if (agents) {
     setAgentResolver(app, (ref) => {
@@ -195,8 +196,14 @@ export function createApp(deps: AppDeps): App {
       },
     ]),
   );
-  app.use("*", chain(...checks));
-  app.onError(onError(deps.log));
+  // The HTTP metrics run around the checks, in the same Hono middleware (one async step).
+  app.use(
+    "*",
+    deps.metrics
+      ? httpMetrics(deps.metrics, { handler: chain(...checks), onError: errors })
+      : chain(...checks),
+  );
+  app.onError(errors);
   app.notFound(notFound);
 
   const isHosted = hostedCheck(deps.router, agents);

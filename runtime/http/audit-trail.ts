@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, ErrorHandler, Handler, MiddlewareHandler } from "hono";
 import {
   type AuditLog,
   type AuditOutcome,
@@ -11,16 +11,25 @@ import type { App, AppEnv } from "./env.ts";
 import { principalOf, type RouteAccess, targetOf } from "./access.ts";
 import { traceIdOf } from "./trace.ts";
 
-const logs = new WeakMap<App, AuditLog>();
+interface AppAudit {
+  log: AuditLog;
+  /** The app's `onError`: turns an error a handler threw into its response. */
+  onError: ErrorHandler<AppEnv>;
+}
 
-/** The audit log routes record into (set by `createApp` before the routes are defined). */
-export function setAuditLog(app: App, log: AuditLog): void {
-  logs.set(app, log);
+const audits = new WeakMap<App, AppAudit>();
+
+/**
+ * The audit log routes record into and the app's error funnel (set by `createApp` before the
+ * routes are defined; the funnel must be the one given to `app.onError`).
+ */
+export function setAuditLog(app: App, log: AuditLog, onError: ErrorHandler<AppEnv>): void {
+  audits.set(app, { log, onError });
 }
 
 /** The audit log of an app, if it has one. */
 export function auditLogOf(app: App): AuditLog | undefined {
-  return logs.get(app);
+  return audits.get(app)?.log;
 }
 
 const PROPOSAL = Symbol("audited proposal");
@@ -84,21 +93,31 @@ export function proposalAudit(c: Context<AppEnv>): ProposalAudit | undefined {
 const REFUSED_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "INVALID_SIGNATURE"]);
 
 /**
- * The middleware that records a route's calls in the audit trail: every call of a row with
- * `audit`, and any `403` of the others (a refused sender or scope). The record is stored
- * before the response goes out, or, for a directory write that stored its intent
- * ({@link proposalAudit}) and ended as its result implies, may follow it.
+ * What records a route's calls in the audit trail: every call of a row with `audit`, and any
+ * `403` of the others (a refused sender or scope). The record is stored before the response
+ * goes out, or, for a directory write that stored its intent ({@link proposalAudit}) and ended
+ * as its result implies, may follow it.
+ *
+ * `middleware` goes in front of the route's handlers. For a row without `audit`, whose calls are
+ * recorded only when refused (`POST /api/v1/messages`), `wrap` may wrap a route's single handler
+ * instead, so the hot routes pay no Hono step of their own for it: the wrapper turns an error the handler throws
+ * into its response with the app's `onError`, exactly as Hono would one step out (setting
+ * `c.error` and `c.res`), and records a `403` before handing the response back.
  */
-export function auditMiddleware(
+export function auditTrail(
   app: App,
   key: string,
   access: RouteAccess,
-): MiddlewareHandler<AppEnv> | undefined {
-  const log = logs.get(app);
-  if (access.action === "public" || !log) return undefined;
+):
+  | { middleware: MiddlewareHandler<AppEnv>; wrap?: (handler: Handler<AppEnv>) => Handler<AppEnv> }
+  | undefined {
+  const audit = audits.get(app);
+  if (access.action === "public" || !audit) return undefined;
+  const { log, onError } = audit;
   const name = access.audit;
-  const record = async (c: Context<AppEnv>, status: number): Promise<void> => {
-    const error = status >= 400 ? await errorOf(c) : undefined;
+  const record = async (c: Context<AppEnv>, res: Response): Promise<void> => {
+    const status = res.status;
+    const error = status >= 400 ? await errorOf(res) : undefined;
     const outcome: AuditOutcome = status < 400
       ? "ok"
       : status === 401 || status === 403 || REFUSED_CODES.has(error?.code ?? "")
@@ -117,7 +136,7 @@ export function auditMiddleware(
       action: name ?? (sender !== undefined ? "message.sender" : `${key}`),
       target: sender ?? targetOf(c) ?? c.req.path,
       outcome,
-      trace_id: c.res.headers.get("x-trace-id") ?? traceIdOf(c),
+      trace_id: res.headers.get("x-trace-id") ?? traceIdOf(c),
       ...(st?.at !== undefined ? { at: st.at } : {}),
       details: {
         status,
@@ -131,21 +150,49 @@ export function auditMiddleware(
   };
   // Not an async function: most calls of a row without `audit` end at the status check,
   // without a promise of their own.
-  return (c, next) => {
+  const middleware: MiddlewareHandler<AppEnv> = (c, next) => {
     if (name !== undefined) (c as ProposalContext)[PROPOSAL] = { log, action: name };
     return next().then(() => {
-      const status = c.res.status;
-      if (name === undefined && status !== 403) return;
-      return record(c, status);
+      if (name === undefined && c.res.status !== 403) return;
+      return record(c, c.res);
     });
+  };
+  if (name !== undefined) return { middleware };
+  // A row without `audit`: only a 403 is recorded.
+  const refusal = (c: Context<AppEnv>, res: Response): Response | Promise<Response> =>
+    res.status === 403 ? record(c, res).then(() => res) : res;
+  const failed = async (c: Context<AppEnv>, err: unknown): Promise<Response> => {
+    // What Hono's compose does with a handler's error: only an Error reaches `onError`.
+    if (!(err instanceof Error)) throw err;
+    c.error = err;
+    c.res = await onError(err, c);
+    return refusal(c, c.res);
+  };
+  return {
+    middleware,
+    wrap: (handler) => (c, next) => {
+      let out;
+      try {
+        out = handler(c, next);
+      } catch (err) {
+        return failed(c, err);
+      }
+      if (out instanceof Promise) {
+        return out.then(
+          (res) => res instanceof Response ? refusal(c, res) : res,
+          (err) => failed(c, err),
+        );
+      }
+      return out instanceof Response ? refusal(c, out) : out;
+    },
   };
 }
 
 async function errorOf(
-  c: Context<AppEnv>,
+  res: Response,
 ): Promise<{ code?: string; details?: Record<string, unknown> } | undefined> {
   try {
-    const body = await c.res.clone().json();
+    const body = await res.clone().json();
     return body?.error;
   } catch {
     return undefined;

@@ -5,7 +5,7 @@ import { zodIssues } from "../acl/mod.ts";
 import { ApiError } from "../errors/mod.ts";
 import type { App, AppEnv } from "./env.ts";
 import { accessCheck, accessOf, openApiSecurity } from "./access.ts";
-import { auditMiddleware } from "./audit-trail.ts";
+import { auditTrail } from "./audit-trail.ts";
 
 type Part = "query" | "params";
 
@@ -78,8 +78,13 @@ export function defineRoute<const R extends RouteConfig>(
       for (const check of checks) check(c);
       return first(c, next);
     };
-  const audit = auditMiddleware(app, `${spec.method.toUpperCase()} ${spec.path}`, access);
-  const all = [...(audit ? [audit] : []), checked, ...rest] as [Handler<AppEnv>];
+  // The audit trail: a middleware in front, or, for a row whose calls are recorded only when
+  // refused, a wrapper of the single handler (one Hono step less per request).
+  const audit = auditTrail(app, `${spec.method.toUpperCase()} ${spec.path}`, access);
+  const all =
+    (audit?.wrap && rest.length === 0
+      ? [audit.wrap(checked)]
+      : [...(audit ? [audit.middleware] : []), checked, ...rest]) as [Handler<AppEnv>];
   app.on(spec.method.toUpperCase(), path, ...all);
 }
 
