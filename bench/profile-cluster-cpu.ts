@@ -11,6 +11,7 @@
 import { commitRate } from "./lib/commit-measures.ts";
 import { inclusiveTimes, selfTimes } from "./lib/cpu-profile.ts";
 import { startFipaCluster } from "./lib/fipa-cluster.ts";
+import { stopNodeProcess } from "./lib/node-process.ts";
 import { fipaWriter } from "./lib/write-clients.ts";
 
 const [size = "25", seconds = "5", clients = "64", prof = ""] = Deno.args;
@@ -95,6 +96,11 @@ try {
   if (prof) {
     const learner = fc.nodes.findIndex((_, i) => role(i) === "learner");
     const pick = { leader, learner };
+    // The profiled nodes first, with time to write their profiles (25 nodes stopping at
+    // once on 2 cores can outlast the usual grace, and a killed node writes none).
+    await Promise.all(
+      Object.values(pick).filter((i) => i >= 0).map((i) => stopNodeProcess(fc.nodes[i], 60_000)),
+    );
     await fc.stop();
     const files = [...Deno.readDirSync(dir)].map((e) => e.name);
     for (const [r, i] of Object.entries(pick)) {

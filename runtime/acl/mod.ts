@@ -27,6 +27,7 @@ export {
   AgentRefSchema,
   aid,
   hasOnlyKeys,
+  isAgentName,
   isBareAid,
   isCanonicalAid,
   isPlainRecord,

@@ -111,6 +111,7 @@ export {
   type DirectoryFailureReason,
   type RememberedOutcome,
 } from "./results.ts";
+export { isCanonicalProposal } from "./proposal-fast.ts";
 export { createDirectoryState, type DirectoryState } from "./state.ts";
 export { apply, type ApplyOptions } from "./apply.ts";
 export { applyOnce, MAX_REMEMBERED_REQUESTS } from "./sessions.ts";

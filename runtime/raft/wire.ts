@@ -1,5 +1,6 @@
 import type { ConfState, Entry, Message, MessageType } from "./messages.ts";
 import { MessageSchema } from "./messages.ts";
+import { isWellFormedFrame } from "./wire-check.ts";
 
 /**
  * The byte form of Raft messages for the node-to-node transport: a compact binary layout
@@ -357,6 +358,9 @@ export function decodeMessage(bytes: Uint8Array): Message {
     if (cause instanceof WireError) throw cause;
     throw new WireError(`raft frame is malformed: ${String(cause)}`, { cause });
   }
+  // The frequent kinds are checked by hand (wire-check.ts); the rest, and anything that
+  // check is not sure of, by the schema, which also names the bad field.
+  if (isWellFormedFrame(raw)) return raw;
   const parsed = MessageSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
