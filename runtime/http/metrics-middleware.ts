@@ -1,4 +1,4 @@
-import type { ErrorHandler, MiddlewareHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import type { NodeMetrics } from "../metrics/mod.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -19,14 +19,7 @@ export function httpMetrics(
   if (!around) {
     return (c, next) => {
       const t0 = performance.now();
-      const count = () => {
-        m.http.record(
-          c.req.method,
-          c.req.routePath || "unmatched",
-          c.res.status,
-          (performance.now() - t0) / 1000,
-        );
-      };
+      const count = () => record(m, c, t0);
       return next().then(count, (err) => {
         count();
         throw err;
@@ -36,14 +29,7 @@ export function httpMetrics(
   const { handler, onError } = around;
   return (c, next) => {
     const t0 = performance.now();
-    const count = () => {
-      m.http.record(
-        c.req.method,
-        c.req.routePath || "unmatched",
-        c.res.status,
-        (performance.now() - t0) / 1000,
-      );
-    };
+    const count = () => record(m, c, t0);
     const failed = async (err: unknown): Promise<void> => {
       // What Hono's compose does with a middleware's error: only an Error reaches `onError`.
       if (!(err instanceof Error)) throw err;
@@ -65,4 +51,14 @@ export function httpMetrics(
       (err) => failed(err).then(count),
     );
   };
+}
+
+/** Counts the request of `c`, started at `t0` (`performance.now()`), with its response's status. */
+function record(m: NodeMetrics, c: Context<AppEnv>, t0: number): void {
+  m.http.record(
+    c.req.method,
+    c.req.routePath || "unmatched",
+    c.res.status,
+    (performance.now() - t0) / 1000,
+  );
 }
