@@ -36,6 +36,11 @@ function post(m: FromWorker): void {
     batch.push(m);
     return;
   }
+  if (batch?.length) {
+    // Replies cross in request order: those collected go first.
+    self.postMessage(JSON.stringify(batch));
+    batch = [];
+  }
   // JSON text is cheaper to pass between threads than a structured clone.
   self.postMessage(jsonSafe(m) ? JSON.stringify(m) : m);
 }
@@ -187,9 +192,14 @@ self.onmessage = (e: MessageEvent<ToWorker | string>) => {
       batch = [];
       let since = performance.now();
       for (const m of data) {
-        // (A batch holds only calls: see SandboxWorker.#flush.)
+        // (A batch holds calls and checkpoint requests, both synchronous: see
+        // SandboxWorker.send.)
         if (m.t === "call") call(m);
-        else void handle(m);
+        else {
+          handle(m).catch((err) => {
+            post({ t: "error", id: "id" in m ? m.id : -1, error: String(err) });
+          });
+        }
         if (batch.length && performance.now() - since > BATCH_MS) {
           self.postMessage(JSON.stringify(batch));
           batch = [];
