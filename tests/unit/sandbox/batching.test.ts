@@ -72,6 +72,10 @@ Deno.test("checkpoint requests made among calls cross with them and come back as
     // Made in one turn: one post (a checkpoint request posted on its own would post the
     // calls queued before it first, two posts each).
     assert.equal(posts, 1, `30 calls and 3 checkpoints took ${posts} posts`);
+    // The answers cross together too, the checkpoints' bytes with the calls' answers.
+    const replyPosts = crossings.replyPosts - before.replyPosts;
+    assert.equal(crossings.replies - before.replies, 33);
+    assert.ok(replyPosts < 33 / 2, `33 answers took ${replyPosts} posts`);
     for (const d of deltas) {
       assert.equal(d.full, true);
       const pages = d.instances.flatMap((i) => i.memories.flatMap((m) => m.pages));
