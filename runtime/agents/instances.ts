@@ -13,7 +13,8 @@ import type {
   MemorySnapshot,
 } from "../sandbox/mod.ts";
 import type { AgentStore } from "./agent-store.ts";
-import { Checkpointer } from "./checkpointer.ts";
+import { checkpointGrainMs, CoalescedTimers } from "./checkpoint-timers.ts";
+import { Checkpointer, DEFAULT_CHECKPOINT_INTERVAL_MS } from "./checkpointer.ts";
 import type { AgentCapture } from "./contract.ts";
 import type { AgentInstance, AgentManagerDeps } from "./deps.ts";
 import { byKey, isErrorReply, type Managed, type Queued } from "./managed.ts";
@@ -43,7 +44,23 @@ export class Instances {
     readonly registry: AgentRegistry,
     readonly now: () => number,
     readonly on: InstanceEvents,
-  ) {}
+  ) {
+    this.#checkpointTimers = new CoalescedTimers(
+      checkpointGrainMs(deps.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS),
+      {
+        now: () => performance.now(),
+        setTimeout: (fn, ms) => {
+          const t = setTimeout(fn, ms);
+          Deno.unrefTimer(t);
+          return t;
+        },
+        clearTimeout: (t) => clearTimeout(t as number),
+      },
+    );
+  }
+
+  /** Every checkpointer's timers, coalesced (see {@link CoalescedTimers}). */
+  readonly #checkpointTimers: CoalescedTimers;
 
   /**
    * Activates the agent: from a snapshot's memory when given, else fresh (with `init`).
@@ -195,14 +212,7 @@ export class Instances {
     const metrics = this.deps.metrics;
     return new Checkpointer({
       intervalMs: this.deps.checkpointIntervalMs,
-      timers: {
-        setTimeout: (fn, ms) => {
-          const t = setTimeout(fn, ms);
-          Deno.unrefTimer(t);
-          return t;
-        },
-        clearTimeout: (t) => clearTimeout(t as number),
-      },
+      timers: this.#checkpointTimers,
       take: () => h.checkpoint(),
       commit: async (delta, marks) => {
         await after;

@@ -137,12 +137,18 @@ export class SandboxWorker {
       return;
     }
     // (Encoded first: a message that cannot be leaves nothing behind.)
-    const json = msg.t === "call" && !msg.storage ? JSON.stringify(msg) : undefined;
+    // A checkpoint request (without another instance's writes) queues with the calls: as a
+    // request of its own it would post the waiting calls early and then itself, two posts
+    // that each wake the Worker, at every agent's checkpoint (~1 a second per busy agent).
+    const json = (msg.t === "call" || msg.t === "checkpoint") && !msg.storage
+      ? JSON.stringify(msg)
+      : undefined;
     if (this.#order.length === 0) this.#headSince = performance.now();
     this.#pending.set(msg.id, { waiter, slot, budgetMs });
     this.#order.push(msg.id);
     if (json !== undefined) {
-      // Calls cross as JSON text (cheaper than structured cloning), and the calls made in
+      // Calls (and checkpoint requests) cross as JSON text (cheaper than structured cloning),
+      // and the calls made in
       // one turn of the event loop cross together (one postMessage for many). While two
       // batches posted before are unanswered, new calls wait here and cross as the next
       // batch the moment the older one is answered: the Worker runs calls one at a time

@@ -31,10 +31,25 @@ const BATCH_MS = 2;
 /** Replies collected while a batch of calls runs, sent together at its end. */
 let batch: FromWorker[] | undefined;
 
+/**
+ * Posts the replies collected, in request order: as JSON text when all can be (the cheaper
+ * form), else as one structured clone (a checkpoint's pages, a call's stored bytes), which
+ * costs more per reply than the text but less than a post of its own.
+ */
+function postBatch(out: FromWorker[]): void {
+  if (out.length) self.postMessage(out.every(jsonSafe) ? JSON.stringify(out) : out);
+}
+
 function post(m: FromWorker): void {
-  if (batch && jsonSafe(m)) {
+  // Replies to requests join the batch; anything else (an rpc, which the Worker then waits
+  // for) crosses at once, after the replies collected before it.
+  if (batch && (m.t === "done" || m.t === "failed")) {
     batch.push(m);
     return;
+  }
+  if (batch?.length) {
+    postBatch(batch);
+    batch = [];
   }
   // JSON text is cheaper to pass between threads than a structured clone.
   self.postMessage(jsonSafe(m) ? JSON.stringify(m) : m);
@@ -187,18 +202,23 @@ self.onmessage = (e: MessageEvent<ToWorker | string>) => {
       batch = [];
       let since = performance.now();
       for (const m of data) {
-        // (A batch holds only calls: see SandboxWorker.#flush.)
+        // (A batch holds calls and checkpoint requests, both synchronous: see
+        // SandboxWorker.send.)
         if (m.t === "call") call(m);
-        else void handle(m);
+        else {
+          handle(m).catch((err) => {
+            post({ t: "error", id: "id" in m ? m.id : -1, error: String(err) });
+          });
+        }
         if (batch.length && performance.now() - since > BATCH_MS) {
-          self.postMessage(JSON.stringify(batch));
+          postBatch(batch);
           batch = [];
           since = performance.now();
         }
       }
       const out = batch;
       batch = undefined;
-      if (out.length) self.postMessage(JSON.stringify(out));
+      postBatch(out);
     } else {
       for (const m of data) enqueue(m);
     }

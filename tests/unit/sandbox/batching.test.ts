@@ -3,6 +3,7 @@
 // in order per agent.
 import assert from "node:assert/strict";
 import { crossings } from "../../../runtime/sandbox/sandbox-worker.ts";
+import type { CheckpointDelta } from "../../../runtime/sandbox/mod.ts";
 import { Recorder, request, setup } from "./helpers.ts";
 
 Deno.test("concurrent calls to one Worker cross in fewer posts than calls, each answered", async () => {
@@ -39,6 +40,46 @@ Deno.test("concurrent calls to one Worker cross in fewer posts than calls, each 
         rec.sent.filter((m) => m.sender?.name === names[a]).map((m) => m.content),
         expected,
       );
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("checkpoint requests made among calls cross with them and come back as bytes", async () => {
+  // No spare Worker (see above).
+  const s = await setup({ spareWorkers: 0 });
+  try {
+    const hash = await s.wat("tiny");
+    const rec = new Recorder();
+    const names = ["a@n1", "b@n1", "c@n1"];
+    const agents = await Promise.all(
+      names.map((n) => s.sandbox.activate({ agentId: n, hash, host: rec.host() })),
+    );
+    const before = { ...crossings };
+    const calls: Promise<unknown>[] = [];
+    const checkpoints: Promise<CheckpointDelta>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const a = i % 3;
+      calls.push(agents[a].deliver(request(names[a], `m${i}`)));
+      // Each agent's checkpoint, made after some of its calls: a full one (its first).
+      if (i % 10 === 9) checkpoints.push(agents[a].checkpoint());
+    }
+    await Promise.all(calls);
+    const deltas = await Promise.all(checkpoints);
+    const posts = crossings.callPosts - before.callPosts;
+    assert.equal(crossings.calls - before.calls, 33, "30 calls and 3 checkpoints crossed once");
+    // Made in one turn: one post (a checkpoint request posted on its own would post the
+    // calls queued before it first, two posts each).
+    assert.equal(posts, 1, `30 calls and 3 checkpoints took ${posts} posts`);
+    // The answers cross together too, the checkpoints' bytes with the calls' answers.
+    const replyPosts = crossings.replyPosts - before.replyPosts;
+    assert.equal(crossings.replies - before.replies, 33);
+    assert.ok(replyPosts < 33 / 2, `33 answers took ${replyPosts} posts`);
+    for (const d of deltas) {
+      assert.equal(d.full, true);
+      const pages = d.instances.flatMap((i) => i.memories.flatMap((m) => m.pages));
+      assert.ok(pages.length > 0 && pages.every((p) => p.bytes instanceof Uint8Array));
     }
   } finally {
     await s.close();
