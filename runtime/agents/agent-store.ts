@@ -2,6 +2,7 @@ import { CheckpointStore, type CheckpointStoreOptions } from "./checkpoint-store
 import { deleteKeys } from "./kv-batch.ts";
 import type { AgentRecord } from "./record.ts";
 import { KvWriter } from "./kv-writer.ts";
+import type { KvOp } from "./kv-ops.ts";
 
 /**
  * What a node persists about its agents in Deno KV: their records (`["agents", name]`),
@@ -26,13 +27,19 @@ export class AgentStore {
     return out;
   }
 
+  /** Whether the stored record of `name` is that of agent `agentId`. */
+  async holds(name: string, agentId: string): Promise<boolean> {
+    return (await this.kv.get<AgentRecord>(["agents", name])).value?.agent_id === agentId;
+  }
+
   /**
    * Writes a record; resolves once it is durable. Writes asked for meanwhile on the same
    * connection (other deploys' records, checkpoints, audit records) share one commit
    * ({@link KvWriter}); a put and a later delete of the same name land in that order.
+   * `along`: writes committed atomically with the record (a deploy's audit intent).
    */
-  async putRecord(r: AgentRecord): Promise<void> {
-    await this.#writer.set([{ key: ["agents", r.name], value: r }], "agent records");
+  async putRecord(r: AgentRecord, along: readonly KvOp[] = []): Promise<void> {
+    await this.#writer.set([{ key: ["agents", r.name], value: r }, ...along], "agent records");
   }
 
   /** Deletes the record of `name` (after any write of it asked for before). */

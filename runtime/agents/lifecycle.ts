@@ -19,6 +19,21 @@ import type { RestartSupervisor } from "./supervisor.ts";
 import type { AgentInstance } from "./deps.ts";
 import type { AgentView } from "./view.ts";
 import { nextVersionRecord } from "./versions.ts";
+import type { KvOp } from "./kv-ops.ts";
+
+/** What a deploy is told besides its component and config. */
+export interface DeployOptions {
+  /** The key id of the component's signer, when it was signed. */
+  publisherKeyId?: string;
+  /** Who deploys it (recorded with its first version). */
+  deployedBy?: string;
+  /**
+   * Called with the new agent's id when its record is written: the writes it returns go into
+   * the record's atomic write, durable together with it or not at all (the HTTP route's
+   * audit intent).
+   */
+  alongRecord?(agentId: string): readonly KvOp[];
+}
 
 /** The parts the lifecycle works with. */
 export interface LifecycleParts {
@@ -157,7 +172,7 @@ export class Lifecycle {
   async deploy(
     bytes: Uint8Array,
     config: DeployConfig,
-    opts: { publisherKeyId?: string; deployedBy?: string } = {},
+    opts: DeployOptions = {},
   ): Promise<AgentView> {
     this.registry.open();
     if (this.registry.has(config.name)) {
@@ -221,7 +236,9 @@ export class Lifecycle {
       const stored: AgentRecord = asleep
         ? { ...record, state, never_started: true }
         : { ...record, state };
-      const persisted = this.store.putRecord(stored);
+      // The writes `alongRecord` asks for (the HTTP route's audit intent) share the record's
+      // commit: both are durable, or neither.
+      const persisted = this.store.putRecord(stored, opts.alongRecord?.(record.agent_id));
       const activated = asleep ? undefined : this.#step("deploy.activate", record.name)
         .then(() => this.instances.activate(m, undefined, { announce: false }));
       const [p, a] = await Promise.allSettled([persisted, activated]);

@@ -12,7 +12,7 @@ import {
 import type { AgentManagerDeps } from "./deps.ts";
 import type { AgentUpdate, DeployConfig, UpdateConfig } from "./deploy-config.ts";
 import { Instances } from "./instances.ts";
-import { Lifecycle } from "./lifecycle.ts";
+import { type DeployOptions, Lifecycle } from "./lifecycle.ts";
 import { Mailbox, type MailboxDeps } from "./mailbox.ts";
 import type { HostCallbacks } from "../sandbox/mod.ts";
 import { NextInstances } from "./next-instance.ts";
@@ -201,7 +201,7 @@ export class AgentManager {
   deploy(
     bytes: Uint8Array,
     config: DeployConfig,
-    opts: { publisherKeyId?: string; deployedBy?: string } = {},
+    opts: DeployOptions = {},
   ): Promise<AgentView> {
     return this.#lifecycle.deploy(bytes, config, opts);
   }

@@ -3,6 +3,7 @@
  * @module
  */
 export { AgentManager, type ListOptions } from "./manager.ts";
+export type { DeployOptions } from "./lifecycle.ts";
 export {
   type AgentDirectory,
   type AgentInstance,

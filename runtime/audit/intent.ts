@@ -40,3 +40,20 @@ export function recoveredDetails(
     ...(result && !result.ok && result.reason !== undefined ? { code: result.reason } : {}),
   };
 }
+
+const DEPLOY = "deploy:";
+
+/**
+ * The request id of a deploy's audit intent: the new agent's id (unique), marked so that
+ * recovery tells it from a Raft proposal's request id. The intent is stored in the same
+ * Deno KV commit as the agent's record, so its outcome after a crash is whether this node
+ * still holds that record ({@link deployedAgentOf}).
+ */
+export function deployIntentId(agentId: string): string {
+  return DEPLOY + agentId;
+}
+
+/** The agent id of a deploy's intent ({@link deployIntentId}); `undefined` for any other. */
+export function deployedAgentOf(requestId: string): string | undefined {
+  return requestId.startsWith(DEPLOY) ? requestId.slice(DEPLOY.length) : undefined;
+}

@@ -177,11 +177,16 @@ export class AuditLog {
    * proposal, it shares the commit of the leader's save of the entry. Resolves once durable.
    */
   intend(requestId: string, intent: AuditIntent): Promise<void> {
-    return KvWriter.of(this.kv).set(
-      [{ key: [...PENDING, requestId], value: intent }],
-      "audit intent",
-    )
+    return KvWriter.of(this.kv).set([this.intentOp(requestId, intent)], "audit intent")
       .then(() => {});
+  }
+
+  /**
+   * The write that stores `intent` under `requestId` ({@link intend}), for a caller to put in
+   * its own atomic commit (a deploy's, beside the agent's record).
+   */
+  intentOp(requestId: string, intent: AuditIntent): KvOp {
+    return { key: [...PENDING, requestId], value: intent };
   }
 
   /** The stored intents no record settled yet (after a crash: those to recover). */

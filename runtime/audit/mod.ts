@@ -17,5 +17,11 @@ export {
   recordHash,
   verifyChain,
 } from "./chain.ts";
-export { outcomeOfResult, recoveredDetails, type ResultLike } from "./intent.ts";
+export {
+  deployedAgentOf,
+  deployIntentId,
+  outcomeOfResult,
+  recoveredDetails,
+  type ResultLike,
+} from "./intent.ts";
 export { type AuditIntent, AuditLog, type AuditPage, type AuditQuery } from "./log.ts";

@@ -1,5 +1,7 @@
 import type { Context, ErrorHandler, Handler, MiddlewareHandler } from "hono";
+import type { KvOp } from "../agents/kv-ops.ts";
 import {
+  type AuditIntent,
   type AuditLog,
   type AuditOutcome,
   outcomeOfResult,
@@ -51,6 +53,14 @@ type ProposalContext = Context<AppEnv> & { [PROPOSAL]?: ProposalState };
 export interface ProposalAudit {
   /** Pass as `Cluster.propose`'s `intend`: stores the audit intent beside the entry. */
   intend(requestId: string): void;
+  /**
+   * The audit intent as a write for the caller's own atomic commit (a deploy's, beside the
+   * agent's record: `deployIntentId`), `details` joining the intent's; call
+   * {@link ProposalAudit.stored} once that commit is durable.
+   */
+  intentOp(requestId: string, details: Record<string, string>): KvOp;
+  /** The commit that carried {@link ProposalAudit.intentOp}'s write is durable. */
+  stored(): void;
   /** Call with the proposal's result, before the response is built from it. */
   result(r: ResultLike): void;
 }
@@ -69,19 +79,26 @@ export interface ProposalAudit {
 export function proposalAudit(c: Context<AppEnv>): ProposalAudit | undefined {
   const st = (c as ProposalContext)[PROPOSAL];
   if (!st) return undefined;
+  const intentOf = (requestId: string, more: Record<string, string> = {}): AuditIntent => {
+    const at = new Date().toISOString();
+    st.requestId = requestId;
+    st.at = at;
+    return {
+      at,
+      actor: principalOf(c)?.subject ?? "anonymous",
+      action: st.action,
+      target: targetOf(c) ?? c.req.path,
+      trace_id: traceIdOf(c),
+      details: { ...more, request_id: requestId },
+    };
+  };
   return {
     intend: (requestId) => {
-      const at = new Date().toISOString();
-      st.requestId = requestId;
-      st.at = at;
-      st.intent = st.log.intend(requestId, {
-        at,
-        actor: principalOf(c)?.subject ?? "anonymous",
-        action: st.action,
-        target: targetOf(c) ?? c.req.path,
-        trace_id: traceIdOf(c),
-        details: { request_id: requestId },
-      }).then(() => true, () => false);
+      st.intent = st.log.intend(requestId, intentOf(requestId)).then(() => true, () => false);
+    },
+    intentOp: (requestId, details) => st.log.intentOp(requestId, intentOf(requestId, details)),
+    stored: () => {
+      st.intent = Promise.resolve(true);
     },
     result: (r) => {
       st.result = r;

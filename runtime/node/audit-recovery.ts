@@ -1,4 +1,11 @@
-import { type AuditLog, outcomeOfResult, recoveredDetails, type ResultLike } from "../audit/mod.ts";
+import {
+  type AuditIntent,
+  type AuditLog,
+  deployedAgentOf,
+  outcomeOfResult,
+  recoveredDetails,
+  type ResultLike,
+} from "../audit/mod.ts";
 import { type Timers, UNREF_TIMERS } from "../async/mod.ts";
 
 /** What {@link startAuditRecovery} needs from the node. */
@@ -13,6 +20,12 @@ export interface AuditRecoveryDeps {
    * linearizable read); rejects when that cannot be known now (no leader).
    */
   caughtUp(): Promise<void>;
+  /**
+   * Whether this node holds the record of agent `agentId` under `name`: the outcome of a
+   * deploy's intent (`deployIntentId`), stored in the record's commit. Without it, such
+   * intents are recorded like the others (`unknown`).
+   */
+  deployed?(name: string, agentId: string): Promise<boolean>;
   /** Pause between failed catch-up attempts, ms (default 1000). */
   retryMs?: number;
   timers?: Timers;
@@ -50,11 +63,28 @@ export async function startAuditRecovery(deps: AuditRecoveryDeps): Promise<Audit
   for (const i of intents) wanted.add(i.requestId);
   loaded = true;
   for (const id of results.keys()) if (!wanted.has(id)) results.delete(id);
+  // A deploy's intent shares its agent's record's commit: the record (kept by a deploy that
+  // succeeded or whose node crashed before it answered, which the restart restores; deleted
+  // by one that failed) tells its outcome, without the directory.
+  const isDeploy = (i: { requestId: string; intent: AuditIntent }) =>
+    deps.deployed !== undefined && deployedAgentOf(i.requestId) !== undefined &&
+    typeof i.intent.details?.agent === "string";
+  const deploys = intents.filter(isDeploy);
+  const others = intents.filter((i) => !isDeploy(i));
+  await Promise.all(deploys.map(async ({ requestId, intent }) => {
+    const name = String(intent.details?.agent);
+    const r = { ok: await deps.deployed!(name, deployedAgentOf(requestId)!) };
+    await deps.audit.append({
+      ...intent,
+      outcome: outcomeOfResult(r),
+      details: { ...intent.details, ...recoveredDetails(requestId, r) },
+    }, { settles: requestId });
+  }));
   const timers = deps.timers ?? UNREF_TIMERS;
   let stopped = false;
   let wake: (() => void) | undefined;
   const run = async (): Promise<number> => {
-    if (intents.length === 0) return 0;
+    if (others.length === 0) return deploys.length;
     for (;;) {
       if (stopped) return 0;
       try {
@@ -68,7 +98,7 @@ export async function startAuditRecovery(deps: AuditRecoveryDeps): Promise<Audit
       }
     }
     if (stopped) return 0;
-    await Promise.all(intents.map(({ requestId, intent }) => {
+    await Promise.all(others.map(({ requestId, intent }) => {
       const r = results.get(requestId) ?? deps.remembered(requestId);
       return deps.audit.append({
         ...intent,

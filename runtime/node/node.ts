@@ -1,6 +1,6 @@
 import { aid, parseAclJson } from "../acl/mod.ts";
 import { DeploymentService } from "../deployments/mod.ts";
-import { AgentManager } from "../agents/mod.ts";
+import { AgentManager, AgentStore } from "../agents/mod.ts";
 import {
   Cluster,
   clusterAgentDirectory,
@@ -133,12 +133,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     deadVoterMs: config.deadVoterMs,
   });
   // Directory writes answered before their audit records were stored (a crash between the
-  // two) get their records from their intents once this node caught up.
+  // two) get their records from their intents once this node caught up; a deploy's intent
+  // from whether its agent's record is stored.
   const auditRecovery = await startAuditRecovery({
     audit: auditing.audit,
     onApplied: (fn) => cluster.machine.onApplied(fn),
     remembered: (id) => cluster.machine.state.requests.get(id),
     caughtUp: () => cluster.linearizableRead(),
+    deployed: (name, agentId) => new AgentStore(kv).holds(name, agentId),
   });
   auditRecovery.done.then(
     (n) => n > 0 && log.info("audit: records recovered from intents", { records: n }),

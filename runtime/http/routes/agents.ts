@@ -19,6 +19,8 @@ import { authorize, principalOf, readFilter } from "../access.ts";
 import { AgentVersionSchema } from "../../directory/mod.ts";
 import { type SignatureRefusal, TrustedPublishers } from "../../security/mod.ts";
 import { errorResponses } from "../schemas.ts";
+import { proposalAudit } from "../audit-trail.ts";
+import { deployIntentId } from "../../audit/mod.ts";
 
 /** Largest component a deployment may upload (multipart), in bytes. */
 export const MAX_COMPONENT_BYTES = 64 * 1024 * 1024;
@@ -238,14 +240,20 @@ export function agentRoutes(
         });
       }
       const publisherKeyId = await checkSignature(deps.publishers, f);
+      // The audit intent is written atomically with the record: the 201's record may follow it.
+      const audit = proposalAudit(c);
       const view = await agents.deploy(f.bytes!, cfg, {
         publisherKeyId,
         deployedBy: principalOf(c)?.subject,
+        alongRecord: audit && ((id) => [audit.intentOp(deployIntentId(id), { agent: cfg.name })]),
       });
+      audit?.stored();
       if (n > 1) {
         await replicas!.scale(view.name, n);
+        audit?.result({ ok: true });
         return c.json(await withInstances(view, replicas), 201);
       }
+      audit?.result({ ok: true });
       return c.json(view, 201);
     },
   );

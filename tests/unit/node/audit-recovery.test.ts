@@ -3,7 +3,7 @@
 // real Deno KV file, real Raft driver and KV storage, the directory as state machine.
 import assert from "node:assert/strict";
 import { KvWriter } from "../../../runtime/agents/kv-writer.ts";
-import { AuditLog } from "../../../runtime/audit/mod.ts";
+import { AuditLog, deployIntentId } from "../../../runtime/audit/mod.ts";
 import { DirectoryMachine } from "../../../runtime/cluster/directory-machine.ts";
 import type { ApplyResult } from "../../../runtime/directory/mod.ts";
 import { startAuditRecovery } from "../../../runtime/node/audit-recovery.ts";
@@ -117,3 +117,38 @@ for (const snapshotThreshold of [10_000, 1]) {
     }
   });
 }
+
+Deno.test("audit recovery: a deploy's intent gets its outcome from whether its agent's record is stored, without the directory", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const audit = new AuditLog(kv, { retentionDays: 0 });
+    const deployIntent = (agentId: string, name: string) => ({
+      at: AT,
+      actor: "tester",
+      action: "agent.deploy",
+      target: name,
+      details: { agent: name, request_id: deployIntentId(agentId) },
+    });
+    // Kept: the record was stored (with the intent) and is there. Gone: the deploy failed and
+    // deleted its record before the crash.
+    await audit.intend(deployIntentId("agent_kept"), deployIntent("agent_kept", "kept"));
+    await audit.intend(deployIntentId("agent_gone"), deployIntent("agent_gone", "gone"));
+    const recovery = await startAuditRecovery({
+      audit,
+      onApplied: () => () => {},
+      remembered: () => undefined,
+      caughtUp: () => Promise.reject(new Error("no leader")), // never needed
+      deployed: (name, agentId) => Promise.resolve(name === "kept" && agentId === "agent_kept"),
+      retryMs: 1_000_000,
+    });
+    const page = await audit.list({ limit: 10 });
+    const byTarget = new Map(page.records.map((r) => [r.target, r]));
+    assert.equal(byTarget.get("kept")?.outcome, "ok");
+    assert.equal(byTarget.get("gone")?.outcome, "failed");
+    assert.equal(byTarget.get("kept")?.details?.recovered, true);
+    assert.deepEqual(await audit.intents(), []);
+    assert.equal(await recovery.done, 2);
+  } finally {
+    kv.close();
+  }
+});
