@@ -41,6 +41,7 @@ export async function createHost(init: HostInit): Promise<Libp2p> {
     connectionEncrypters: [corkWrites(noiseOneWrite())],
     streamMuxers: [yamuxLazyWindow()],
     peerDiscovery,
+    connectionMonitor: { pingInterval: options.connectionPingMs },
     connectionManager: {
       // libp2p's default (5 per second per host) refuses cluster bursts and test suites
       inboundConnectionThreshold: options.inboundConnectionThreshold,

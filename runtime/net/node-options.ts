@@ -56,6 +56,16 @@ export const NetNodeOptionsSchema = z.object({
   maxConcurrentPerStream: z.number().int().positive().default(256),
   /** Inbound connections accepted per second per remote host (libp2p's default is 5). */
   inboundConnectionThreshold: z.number().int().positive().default(1000),
+  /**
+   * Milliseconds between libp2p's liveness pings of each connection (its connection monitor
+   * aborts a connection whose ping fails, so that the next send dials afresh). libp2p's
+   * default is 10 s; each ping opens a stream and negotiates its protocol on every
+   * connection, both ends: in a 25-node mesh that was about a quarter of an idle learner's CPU. Raft's
+   * failure detection does not use it (heartbeats and election timeouts, the autopilot's
+   * frames heard); only a dead connection's replacement waits up to this long (plus the
+   * ping's timeout).
+   */
+  connectionPingMs: z.number().int().min(1000).default(30_000),
   /** Upper bound on `stop()` waiting for libp2p to shut down. */
   stopTimeoutMs: z.number().int().positive().default(3000),
   /** Connection gater: only peers for which this returns true may connect or be dialled. */
